@@ -1,0 +1,161 @@
+/**
+ * Runs a CloudFront Function (cloudfront-js-2.0) in node as written, with no emulator on npm to lean on.
+ *
+ * The runtime gives the function an ES module import of 'cloudfront' and calls the top-level
+ * `handler` by name. Here the one `import cf from 'cloudfront'` line is blanked (line numbers in
+ * stack traces stay right), `cf` is injected as a global of a fresh `node:vm` context, and the
+ * rest of the file runs unchanged, in strict mode as the runtime does, with no `require`,
+ * `process`, `fetch` or timers, and with eval and `new Function` disabled.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import vm from 'node:vm';
+
+export const EDGE_FUNCTION_PATH = join(__dirname, '..', '..', 'edge', 'x-deployment.js');
+
+/** The documented viewer-request event (headers and cookies keyed by lower-case name). */
+export interface ValueMap {
+  [name: string]: { value: string; multiValue?: Array<{ value: string }> };
+}
+export interface ViewerRequest {
+  method: string;
+  uri: string;
+  querystring: ValueMap;
+  headers: ValueMap;
+  cookies: ValueMap;
+}
+export interface ViewerRequestEvent {
+  version: '1.0';
+  context: { distributionDomainName: string; distributionId: string; eventType: 'viewer-request'; requestId: string };
+  viewer: { ip: string };
+  request: ViewerRequest;
+}
+export type EdgeHandler = (event: ViewerRequestEvent) => Promise<ViewerRequest>;
+
+export type KvsFormat = 'string' | 'json' | 'bytes';
+
+/** An in-memory KeyValueStore with the helper methods of `cf.kvs()`. Values are stored as text, as in KVS. */
+export interface FakeKvs {
+  get(key: string, options?: { format?: KvsFormat }): Promise<unknown>;
+  exists(key: string): Promise<boolean>;
+  meta(): Promise<{ creationDateTime: string; lastUpdatedDateTime: string; keyCount: number }>;
+  /** Every key `get` was asked for, in order; lets tests see what the function read. */
+  readonly reads: string[];
+}
+
+export function createKvs(values: Record<string, string>): FakeKvs {
+  const data = new Map(Object.entries(values));
+  const reads: string[] = [];
+  const stamp = new Date(0).toISOString();
+  return {
+    reads,
+    async get(key, options) {
+      reads.push(key);
+      const text = data.get(key);
+      // The real helper rejects for a missing key rather than resolving undefined.
+      if (text === undefined) throw new Error(`Key ${key} not found`);
+      const format = options?.format ?? 'string';
+      if (format === 'string') return text;
+      if (format === 'json') return JSON.parse(text) as unknown;
+      if (format === 'bytes') return new Uint8Array(Buffer.from(text, 'utf8'));
+      throw new Error(`Unknown format ${String(format)}`);
+    },
+    async exists(key) {
+      return data.has(key);
+    },
+    async meta() {
+      return { creationDateTime: stamp, lastUpdatedDateTime: stamp, keyCount: data.size };
+    },
+  };
+}
+
+/** The store coalmine's rollout writes: lists become JSON text, the percentage its decimal string. */
+export function rolloutStore(state: {
+  greenPercentage?: number | string;
+  blueCidrs?: unknown;
+  greenCidrs?: unknown;
+}): FakeKvs {
+  const values: Record<string, string> = {};
+  if (state.greenPercentage !== undefined) values.green_percentage = String(state.greenPercentage);
+  if (state.blueCidrs !== undefined) values.blue_cidrs = typeof state.blueCidrs === 'string' ? state.blueCidrs : JSON.stringify(state.blueCidrs);
+  if (state.greenCidrs !== undefined) values.green_cidrs = typeof state.greenCidrs === 'string' ? state.greenCidrs : JSON.stringify(state.greenCidrs);
+  return createKvs(values);
+}
+
+const IMPORT_LINE = /^[ \t]*import\s+cf\s+from\s+['"]cloudfront['"]\s*;?[ \t]*$/m;
+
+export function readEdgeSource(path = EDGE_FUNCTION_PATH): string {
+  return readFileSync(path, 'utf8');
+}
+
+/**
+ * Loads a CloudFront Function in a fresh context and returns its `handler`.
+ * `kvsIds` records the argument of every `cf.kvs(...)` call the function makes.
+ */
+export function loadEdgeFunction(options: { kvs: FakeKvs; source?: string; filename?: string }): {
+  handler: EdgeHandler;
+  kvsIds: Array<string | undefined>;
+} {
+  const filename = options.filename ?? EDGE_FUNCTION_PATH;
+  const source = options.source ?? readEdgeSource(filename);
+  const imports = source.match(new RegExp(IMPORT_LINE.source, 'gm')) ?? [];
+  // Without exactly one import line the function would not get `cf` in the real runtime either.
+  if (imports.length !== 1) throw new Error(`expected one "import cf from 'cloudfront'" line, found ${imports.length}`);
+  const kvsIds: Array<string | undefined> = [];
+  const cf = {
+    kvs(id?: string) {
+      kvsIds.push(id);
+      return options.kvs;
+    },
+  };
+  const context = vm.createContext({ cf }, { codeGeneration: { strings: false, wasm: false } });
+  // The directive shares line 1 so that reported line numbers match the file.
+  const code = `'use strict';${source.replace(IMPORT_LINE, '')}`;
+  vm.runInContext(code, context, { filename, timeout: 1000 });
+  const handler: unknown = (context as { handler?: unknown }).handler;
+  if (typeof handler !== 'function') throw new Error('the function defines no top-level handler');
+  return { handler: handler as EdgeHandler, kvsIds };
+}
+
+function valueMap(values: Record<string, string> | undefined, lowerCaseNames: boolean): ValueMap {
+  const map: ValueMap = {};
+  for (const [name, value] of Object.entries(values ?? {})) map[lowerCaseNames ? name.toLowerCase() : name] = { value };
+  return map;
+}
+
+let requestCounter = 0;
+
+/** A viewer-request event as CloudFront documents it; header names are lower-cased, cookie names kept. */
+export function viewerRequest(init: {
+  ip?: string;
+  method?: string;
+  uri?: string;
+  headers?: Record<string, string>;
+  cookies?: Record<string, string>;
+  querystring?: Record<string, string>;
+} = {}): ViewerRequestEvent {
+  requestCounter += 1;
+  return {
+    version: '1.0',
+    context: {
+      distributionDomainName: 'd111111abcdef8.cloudfront.net',
+      distributionId: 'EDFDVBD6EXAMPLE',
+      eventType: 'viewer-request',
+      requestId: `req-${requestCounter}`,
+    },
+    viewer: { ip: init.ip ?? '198.51.100.7' },
+    request: {
+      method: init.method ?? 'GET',
+      uri: init.uri ?? '/',
+      querystring: valueMap(init.querystring, false),
+      headers: valueMap({ host: 'www.example.com', ...init.headers }, true),
+      cookies: valueMap(init.cookies, false),
+    },
+  };
+}
+
+/** Runs the handler on one event and returns the colour it stamped (undefined when none). */
+export async function stampedColour(handler: EdgeHandler, event: ViewerRequestEvent): Promise<string | undefined> {
+  const request = await handler(event);
+  return request.headers['x-deployment']?.value;
+}
