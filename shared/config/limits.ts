@@ -1,0 +1,23 @@
+/**
+ * Limits of a rollout. One place, so that the schema, the planner, the docs and the tests agree.
+ */
+export const LIMITS = {
+  /** Most traffic steps a strategy may have. */
+  maxSteps: 100,
+  /** Longest bake after one step: 7 days (CodeDeploy stops at 30 minutes per interval). */
+  maxBakeSeconds: 7 * 24 * 3600,
+  /** Most extra bakes after an inconclusive analysis, per step. */
+  maxExtraBakesPerStep: 20,
+  /** Longest settle time for stores whose propagation cannot be observed (CloudFront KVS). */
+  maxSettleSeconds: 3600,
+  /**
+   * Step Functions stops an execution at 25,000 history events. A rollout's worst case, retries aside,
+   * must fit under this budget; the rest is headroom for retries.
+   */
+  historyEventBudget: 20_000,
+  /** Step Functions Standard workflows run for at most one year. */
+  maxExecutionSeconds: 365 * 24 * 3600,
+} as const;
+
+/** Step Functions Standard price, USD per state transition ($0.025 per 1,000). */
+export const USD_PER_STATE_TRANSITION = 0.025 / 1000;

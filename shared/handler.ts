@@ -1,0 +1,41 @@
+/**
+ * What every Lambda handler shares: a middy pipeline with Powertools structured logging. A handler's
+ * body is a plain async function of its input; the pipeline adds the request context to every log line
+ * and logs a failure once, by its error name, before Step Functions sees it.
+ */
+import middy from '@middy/core';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Context } from 'aws-lambda';
+
+export const logger = new Logger({ serviceName: 'coalmine' });
+
+export type LambdaHandler<I, O> = (event: I, context: Context) => Promise<O>;
+
+export function lambdaHandler<I, O>(body: (input: I) => Promise<O>): LambdaHandler<I, O> {
+  const logFailure = (request: middy.Request): void => {
+    const error = request.error;
+    logger.error('failed', { errorName: error?.name, errorMessage: error?.message });
+  };
+  return middy<I, O>(async (event: I) => body(event))
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use({ onError: logFailure }) as unknown as LambdaHandler<I, O>;
+}
+
+/** A Lambda context for running handlers in process (local executions, the simulator). */
+export function localContext(functionName: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: `local-${functionName}`,
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,0 +1,16 @@
+/**
+ * Every judge kind, by name. analyzeCanary runs those the request asks for.
+ */
+import type { AnalysisConfig } from '../config/request';
+import { cloudWatchAlarmsKind } from './cloudwatch-alarms';
+import type { Judge, JudgeKind } from './types';
+
+export const JUDGE_KINDS: Readonly<Record<string, JudgeKind>> = {
+  'cloudwatch-alarms': cloudWatchAlarmsKind,
+};
+
+export function judgesFor(analysis: AnalysisConfig): Judge[] {
+  return Object.values(JUDGE_KINDS)
+    .filter((kind) => kind.appliesTo(analysis))
+    .map((kind) => kind.create(analysis));
+}

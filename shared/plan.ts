@@ -1,0 +1,122 @@
+/**
+ * The plan a rollout request implies: its steps, how long it takes, how many state transitions it costs,
+ * and whether it fits inside a Step Functions execution. Pure: no AWS, no clock.
+ */
+import { RolloutRequestInvalid } from './errors';
+import { LIMITS, USD_PER_STATE_TRANSITION } from './config/limits';
+import { shapeOf, type RolloutRequest } from './config/request';
+
+export interface PlanStep {
+  /** 0-based position among the canary steps. */
+  readonly index: number;
+  /** Canary share in percent while this step bakes. */
+  readonly weight: number;
+  readonly bakeSeconds: number;
+}
+
+export interface Plan {
+  /** The canary steps, every one below 100 %; after the last one passes, the rollout promotes. */
+  readonly steps: PlanStep[];
+  /** Wait before the first analysis of a step when the target cannot confirm propagation. */
+  readonly settleSeconds: number;
+  readonly maxExtraBakesPerStep: number;
+  /** Simulated duration when every analysis passes at its first look. */
+  readonly nominalSeconds: number;
+  /** Duration when every step uses all its extra bakes. */
+  readonly worstCaseSeconds: number;
+  readonly stateTransitions: { readonly nominal: number; readonly worstCase: number };
+  /** Worst-case Step Functions history events, retries aside; checked against LIMITS.historyEventBudget. */
+  readonly worstCaseHistoryEvents: number;
+  readonly nominalCostUsd: number;
+}
+
+/**
+ * How many states of statemachines/canary.asl.yaml each path enters. The state-machine tests count the
+ * transitions of real local executions and check them against this model.
+ */
+export const STATES_PER_PATH = {
+  /** Preflight, AnyCanarySteps. */
+  start: 2,
+  /** ShiftTraffic, VerifyTraffic, IsTrafficObservable, Bake, AnalyzeCanary, DecideNextStep. */
+  step: 6,
+  /** WaitForEdgeToSettle, when the target cannot observe propagation. */
+  settle: 1,
+  /** AdvanceToNextStep, between two steps. */
+  advance: 1,
+  /** BakeAgain, Bake, AnalyzeCanary, DecideNextStep. */
+  extraBake: 4,
+  /** Promote, RolloutPromoted. */
+  promote: 2,
+  /** RecordAnalysisFailure, RollBack, RolledBack. */
+  rollback: 3,
+} as const;
+
+/** History events per state kind in Step Functions: a Task logs entered, scheduled, started, succeeded, exited. */
+const EVENTS_PER_TASK = 5;
+const EVENTS_PER_OTHER_STATE = 2;
+const EXECUTION_EVENTS = 2;
+/** Tasks among the states of each path above. */
+const TASKS_PER_PATH = { start: 1, step: 3, settle: 0, advance: 0, extraBake: 1, promote: 1, rollback: 1 } as const;
+
+function historyEvents(path: keyof typeof STATES_PER_PATH): number {
+  const tasks = TASKS_PER_PATH[path];
+  return tasks * EVENTS_PER_TASK + (STATES_PER_PATH[path] - tasks) * EVENTS_PER_OTHER_STATE;
+}
+
+export interface PlanOptions {
+  /** Whether the target can read back the weight it wrote (Lambda alias: yes; CloudFront KVS edge: no). */
+  readonly observable: boolean;
+}
+
+export function planRollout(request: RolloutRequest, options: PlanOptions): Plan {
+  const shape = shapeOf(request.strategy);
+  const steps = shape.weights
+    .filter((weight) => weight < 100)
+    .map((weight, index) => ({ index, weight, bakeSeconds: shape.bakeSeconds }));
+  const n = steps.length;
+  const settleSeconds = options.observable ? 0 : request.settleSeconds;
+  const maxExtraBakes = request.analysis.inconclusive.maxExtraBakes;
+
+  const bakeSeconds = steps.reduce((sum, step) => sum + step.bakeSeconds, 0);
+  const nominalSeconds = bakeSeconds + n * settleSeconds;
+  const worstCaseSeconds = nominalSeconds + steps.reduce((sum, step) => sum + step.bakeSeconds * maxExtraBakes, 0);
+
+  const settles = options.observable ? 0 : n;
+  const count = (per: (path: keyof typeof STATES_PER_PATH) => number): { nominal: number; worstCase: number } => {
+    const shared = per('start') + n * per('step') + settles * per('settle') + Math.max(0, n - 1) * per('advance');
+    const extra = n * maxExtraBakes * per('extraBake');
+    // The worst case ends with a rollback, which costs more than a promotion.
+    return { nominal: shared + per('promote'), worstCase: shared + extra + Math.max(per('promote'), per('rollback')) };
+  };
+  const stateTransitions = count((path) => STATES_PER_PATH[path]);
+  const worstCaseHistoryEvents = EXECUTION_EVENTS + count(historyEvents).worstCase;
+
+  const plan: Plan = {
+    steps,
+    settleSeconds,
+    maxExtraBakesPerStep: maxExtraBakes,
+    nominalSeconds,
+    worstCaseSeconds,
+    stateTransitions,
+    worstCaseHistoryEvents,
+    nominalCostUsd: stateTransitions.nominal * USD_PER_STATE_TRANSITION,
+  };
+  checkPlanFits(plan);
+  return plan;
+}
+
+function checkPlanFits(plan: Plan): void {
+  if (plan.worstCaseHistoryEvents > LIMITS.historyEventBudget) {
+    throw new RolloutRequestInvalid(
+      `The rollout could need ${plan.worstCaseHistoryEvents} Step Functions history events, over the budget of ` +
+        `${LIMITS.historyEventBudget} (the service stops an execution at 25,000). Use fewer steps or fewer ` +
+        `analysis.inconclusive.maxExtraBakes.`,
+    );
+  }
+  if (plan.worstCaseSeconds > LIMITS.maxExecutionSeconds) {
+    throw new RolloutRequestInvalid(
+      `The rollout could last ${plan.worstCaseSeconds} s, longer than a Step Functions execution may run ` +
+        `(${LIMITS.maxExecutionSeconds} s). Shorten bakeSeconds or lower analysis.inconclusive.maxExtraBakes.`,
+    );
+  }
+}

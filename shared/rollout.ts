@@ -1,0 +1,67 @@
+/**
+ * The execution state that flows through statemachines/canary.asl.yaml, and the pure decision taken
+ * after each analysis. The ASL's paths ($.rollout, $.progress, $.analysis, $.failure) name these fields.
+ */
+import type { RolloutRequest } from './config/request';
+import type { Plan } from './plan';
+import type { Verdict } from './judges/types';
+
+/** What the target looked like before the rollout; routers need it to roll back. */
+export type Baseline = Record<string, string | number | boolean>;
+
+export interface Rollout {
+  readonly request: RolloutRequest;
+  readonly plan: Plan;
+  readonly baseline: Baseline;
+  /** Execution name when known: ties log lines and commands to the run. */
+  readonly executionName: string;
+  readonly startedAt: string;
+}
+
+export interface Progress {
+  /** Index into plan.steps of the step being (or about to be) shifted to. */
+  readonly stepIndex: number;
+  /** Extra bakes spent on this step after inconclusive analyses. */
+  readonly extraBakes: number;
+  /** Canary share in percent now. */
+  readonly weight: number;
+  readonly bakeSeconds: number;
+  /** When the current weight was set (ISO); the analysis window starts here. Null before the first shift. */
+  readonly shiftedAt: string | null;
+}
+
+export interface RolloutState {
+  readonly rollout: Rollout;
+  readonly progress: Progress;
+}
+
+/** What the state machine's DecideNextStep choice branches on. */
+export type NextAction = 'advance' | 'bake-again' | 'promote' | 'rollback';
+
+export interface Decision {
+  readonly action: NextAction;
+  readonly reason: string;
+}
+
+/** The step after an analysis: a pure table of verdict × position × policy. */
+export function decideNextAction(verdict: Verdict, progress: Progress, rollout: Pick<Rollout, 'request' | 'plan'>): Decision {
+  const isLastStep = progress.stepIndex >= rollout.plan.steps.length - 1;
+  const onward: NextAction = isLastStep ? 'promote' : 'advance';
+  const policy = rollout.request.analysis.inconclusive;
+  switch (verdict) {
+    case 'fail':
+      return { action: 'rollback', reason: 'the analysis failed' };
+    case 'pass':
+      return { action: onward, reason: 'the analysis passed' };
+    case 'inconclusive':
+      if (progress.extraBakes < policy.maxExtraBakes) {
+        return {
+          action: 'bake-again',
+          reason: `the analysis was inconclusive; extra bake ${progress.extraBakes + 1} of ${policy.maxExtraBakes}`,
+        };
+      }
+      return policy.then === 'proceed'
+        ? { action: onward, reason: `still inconclusive after ${policy.maxExtraBakes} extra bakes; the policy says proceed` }
+        : { action: 'rollback', reason: `still inconclusive after ${policy.maxExtraBakes} extra bakes; the policy says roll back` };
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * Lambda alias router: the alias keeps its current (baseline) version and sends a share of invocations
+ * to the new version through RoutingConfig.AdditionalVersionWeights. Every write carries the alias's
+ * RevisionId, so a concurrent change makes UpdateAlias fail instead of being overwritten.
+ */
+import {
+  GetAliasCommand,
+  GetFunctionConfigurationCommand,
+  UpdateAliasCommand,
+  type AliasConfiguration,
+} from '@aws-sdk/client-lambda';
+import { aws } from '../aws/clients';
+import type { LambdaAliasTarget } from '../config/targets';
+import {
+  PreflightFailed,
+  RolloutInProgress,
+  TrafficConflict,
+  TrafficWriteConflict,
+  awsCall,
+} from '../errors';
+import type { Baseline } from '../rollout';
+import type { RollbackOutcome, RouterKind, TrafficRouter, VerifyResult } from './types';
+
+/** Weights are fractions in Lambda; compare them at the precision a request may give (two decimals of a percent). */
+const toFraction = (percent: number): number => Math.round(percent * 100) / 10_000;
+const toPercent = (fraction: number): number => Math.round(fraction * 10_000) / 100;
+
+function additionalWeights(alias: AliasConfiguration): Record<string, number> {
+  return alias.RoutingConfig?.AdditionalVersionWeights ?? {};
+}
+
+function describe(target: LambdaAliasTarget): string {
+  return `${target.functionName}:${target.alias}`;
+}
+
+function isNotFound(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ResourceNotFoundException';
+}
+
+async function getAlias(target: LambdaAliasTarget): Promise<AliasConfiguration> {
+  return awsCall('GetAlias', () =>
+    aws.lambda.send(new GetAliasCommand({ FunctionName: target.functionName, Name: target.alias })),
+  );
+}
+
+export class LambdaAliasRouter implements TrafficRouter {
+  private readonly baselineVersion: string;
+
+  constructor(
+    private readonly target: LambdaAliasTarget,
+    baseline: Baseline,
+  ) {
+    this.baselineVersion = String(baseline.version);
+  }
+
+  async getWeight(): Promise<number> {
+    return this.weightOf(await getAlias(this.target));
+  }
+
+  async setWeight(percent: number): Promise<void> {
+    if (!(percent >= 0 && percent < 100)) {
+      throw new RangeError(`setWeight takes 0 <= percent < 100, got ${percent}; use promote() for 100`);
+    }
+    const alias = await getAlias(this.target);
+    this.assertOwned(alias, 'shift traffic');
+    if (alias.FunctionVersion === this.baselineVersion && this.weightOf(alias) === percent) return;
+    const weights = percent === 0 ? {} : { [this.target.version]: toFraction(percent) };
+    await this.update(alias, this.baselineVersion, weights);
+  }
+
+  async verifyWeight(percent: number): Promise<VerifyResult> {
+    return (await this.getWeight()) === percent ? 'verified' : 'mismatch';
+  }
+
+  async promote(): Promise<void> {
+    const alias = await getAlias(this.target);
+    const weights = additionalWeights(alias);
+    if (alias.FunctionVersion === this.target.version && Object.keys(weights).length === 0) return;
+    this.assertOwned(alias, 'promote');
+    await this.update(alias, this.target.version, {});
+  }
+
+  async rollback(): Promise<RollbackOutcome> {
+    const alias = await getAlias(this.target);
+    const weights = additionalWeights(alias);
+    const name = describe(this.target);
+    if (alias.FunctionVersion === this.baselineVersion && Object.keys(weights).length === 0) {
+      return { changed: false, detail: `${name} already sends all traffic to version ${this.baselineVersion}` };
+    }
+    this.assertOwned(alias, 'roll back');
+    await this.update(alias, this.baselineVersion, {});
+    return {
+      changed: true,
+      detail: `${name} sends all traffic to version ${this.baselineVersion} again (was ${this.weightOf(alias)} % on ${this.target.version})`,
+    };
+  }
+
+  private weightOf(alias: AliasConfiguration): number {
+    if (alias.FunctionVersion === this.target.version) return 100;
+    return toPercent(additionalWeights(alias)[this.target.version] ?? 0);
+  }
+
+  /**
+   * The alias must be in a state this rollout made: on the baseline with at most our version weighted,
+   * or fully on our version. Anything else is somebody else's change, which we must not overwrite.
+   */
+  private assertOwned(alias: AliasConfiguration, action: string): void {
+    const weighted = Object.keys(additionalWeights(alias));
+    const onBaseline = alias.FunctionVersion === this.baselineVersion;
+    const onOurs = alias.FunctionVersion === this.target.version;
+    const onlyOurWeight = weighted.every((v) => v === this.target.version);
+    if ((onBaseline && onlyOurWeight) || (onOurs && weighted.length === 0)) return;
+    throw new TrafficConflict(
+      `Cannot ${action} on ${describe(this.target)}: the alias was changed outside this rollout ` +
+        `(it points at version ${alias.FunctionVersion}` +
+        `${weighted.length > 0 ? ` with weights on ${weighted.join(', ')}` : ''}; this rollout moves ` +
+        `${this.baselineVersion} → ${this.target.version}). Coalmine leaves it untouched; check who changed it.`,
+    );
+  }
+
+  private async update(alias: AliasConfiguration, functionVersion: string, weights: Record<string, number>): Promise<void> {
+    try {
+      await awsCall('UpdateAlias', () =>
+        aws.lambda.send(
+          new UpdateAliasCommand({
+            FunctionName: this.target.functionName,
+            Name: this.target.alias,
+            FunctionVersion: functionVersion,
+            RoutingConfig: { AdditionalVersionWeights: weights },
+            RevisionId: alias.RevisionId,
+          }),
+        ),
+      );
+    } catch (error) {
+      if (error instanceof Error && error.name === 'PreconditionFailedException') {
+        throw new TrafficWriteConflict(
+          `${describe(this.target)} changed between read and write (RevisionId ${alias.RevisionId} is stale); read again and retry`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+async function preflight(target: LambdaAliasTarget): Promise<Baseline> {
+  const name = describe(target);
+  const version = await awsCall('GetFunctionConfiguration', () =>
+    aws.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: target.functionName, Qualifier: target.version })),
+  ).catch((error: unknown) => {
+    if (!isNotFound(error)) throw error;
+    throw new PreflightFailed(
+      `Version ${target.version} of Lambda function ${target.functionName} does not exist. Publish it first ` +
+        `(aws lambda publish-version --function-name ${target.functionName}) and use the version number it returns.`,
+    );
+  });
+  if (version.State !== undefined && version.State !== 'Active') {
+    throw new PreflightFailed(
+      `Version ${target.version} of ${target.functionName} is ${version.State}${version.StateReason ? ` (${version.StateReason})` : ''}; ` +
+        'wait until it is Active, then start again.',
+    );
+  }
+  const alias = await getAlias(target).catch((error: unknown) => {
+    if (!isNotFound(error)) throw error;
+    throw new PreflightFailed(
+      `Alias ${name} does not exist. Create it on the current version first ` +
+        `(aws lambda create-alias --function-name ${target.functionName} --name ${target.alias} --function-version <current>).`,
+    );
+  });
+  const weighted = Object.entries(additionalWeights(alias));
+  if (weighted.length > 0) {
+    throw new RolloutInProgress(
+      `${name} is already mid-rollout: it sends ${weighted.map(([v, w]) => `${toPercent(w)} % to version ${v}`).join(', ')} ` +
+        `besides version ${alias.FunctionVersion}. Let that rollout finish or roll it back, then start again.`,
+    );
+  }
+  if (alias.FunctionVersion === target.version) {
+    throw new PreflightFailed(`${name} already points at version ${target.version}: there is nothing to roll out.`);
+  }
+  if (alias.FunctionVersion === undefined || !/^[0-9]+$/.test(alias.FunctionVersion)) {
+    throw new PreflightFailed(
+      `${name} points at ${alias.FunctionVersion ?? 'nothing'}; weighted routing needs the alias on a published version. ` +
+        'Point it at a published version first.',
+    );
+  }
+  return { version: alias.FunctionVersion };
+}
+
+export const lambdaAliasKind: RouterKind<LambdaAliasTarget> = {
+  observable: true,
+  describe,
+  preflight,
+  create: (target, baseline) => new LambdaAliasRouter(target, baseline),
+};

@@ -1,0 +1,17 @@
+/**
+ * Every router kind, keyed by target type. An unknown type cannot get here: the request schema only
+ * admits the types listed, and the type below makes a missing entry a compile error.
+ */
+import type { Target, TargetType } from '../config/targets';
+import { lambdaAliasKind } from './lambda-alias';
+import type { RouterKind } from './types';
+
+type Registry = { readonly [K in TargetType]: RouterKind<Extract<Target, { type: K }>> };
+
+export const ROUTER_KINDS: Registry = {
+  'lambda-alias': lambdaAliasKind,
+};
+
+export function routerKindFor<T extends Target>(target: T): RouterKind<T> {
+  return ROUTER_KINDS[target.type] as unknown as RouterKind<T>;
+}

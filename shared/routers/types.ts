@@ -1,0 +1,37 @@
+/**
+ * The TrafficRouter port: how a rollout moves traffic on one kind of target. Writes use the store's
+ * compare-and-swap; a lost race is TrafficWriteConflict, which the state machine retries after a re-read.
+ */
+import type { Target } from '../config/targets';
+import type { Baseline } from '../rollout';
+
+/** `unobservable`: the store cannot tell whether the weight reached the traffic (edge propagation). */
+export type VerifyResult = 'verified' | 'mismatch' | 'unobservable';
+
+export interface RollbackOutcome {
+  /** False when the target was already back on its baseline (rollback is safe to call twice). */
+  readonly changed: boolean;
+  readonly detail: string;
+}
+
+export interface TrafficRouter {
+  /** Canary share in percent now. */
+  getWeight(): Promise<number>;
+  /** Sets the canary share (0 ≤ percent < 100); a no-op when it is already there. */
+  setWeight(percent: number): Promise<void>;
+  verifyWeight(percent: number): Promise<VerifyResult>;
+  /** All traffic to the new version, nothing left in between. Idempotent. */
+  promote(): Promise<void>;
+  /** All traffic back to the baseline, nothing left in between. Idempotent. */
+  rollback(): Promise<RollbackOutcome>;
+}
+
+export interface RouterKind<T extends Target> {
+  /** Whether verifyWeight can observe the traffic split (if not, the state machine waits settleSeconds). */
+  readonly observable: boolean;
+  /** A short human name of the target, e.g. "checkout:live". */
+  describe(target: T): string;
+  /** Checks the target exists and is idle; returns what rollback needs to restore. Changes nothing. */
+  preflight(target: T): Promise<Baseline>;
+  create(target: T, baseline: Baseline): TrafficRouter;
+}

@@ -1,0 +1,123 @@
+/**
+ * The body of each state machine task: read the state, call the router or judges, return the slice of
+ * state the ASL's ResultPath puts back. functions/*.ts wrap these as Lambda handlers.
+ */
+import { parseRolloutRequest } from './config/request';
+import { explainFailure, type CaughtError } from './failure';
+import { TrafficNotYetVisible } from './errors';
+import { combineJudgeResults } from './judges/combine';
+import { judgesFor } from './judges/registry';
+import type { JudgeResult, Verdict } from './judges/types';
+import { planRollout } from './plan';
+import { routerKindFor } from './routers/registry';
+import type { TrafficRouter, VerifyResult } from './routers/types';
+import { decideNextAction, type NextAction, type Progress, type Rollout, type RolloutState } from './rollout';
+
+export interface PreflightInput {
+  readonly request: unknown;
+  readonly executionName: string;
+  readonly startedAt: string;
+}
+
+function routerFor(rollout: Rollout): TrafficRouter {
+  return routerKindFor(rollout.request.target).create(rollout.request.target, rollout.baseline);
+}
+
+/** Validates and plans the request, then checks the target and judges; changes nothing. */
+export async function preflight(input: PreflightInput): Promise<RolloutState> {
+  const request = parseRolloutRequest(input.request);
+  const kind = routerKindFor(request.target);
+  const plan = planRollout(request, { observable: kind.observable });
+  for (const judge of judgesFor(request.analysis)) await judge.preflight();
+  const baseline = await kind.preflight(request.target);
+  return {
+    rollout: { request, plan, baseline, executionName: input.executionName, startedAt: input.startedAt },
+    progress: { stepIndex: 0, extraBakes: 0, weight: 0, bakeSeconds: 0, shiftedAt: null },
+  };
+}
+
+/** Moves the canary to the weight of step `progress.stepIndex`. */
+export async function shiftTraffic(state: RolloutState): Promise<Progress> {
+  const step = state.rollout.plan.steps[state.progress.stepIndex];
+  if (step === undefined) throw new RangeError(`no step ${state.progress.stepIndex} in the plan`);
+  await routerFor(state.rollout).setWeight(step.weight);
+  return {
+    stepIndex: step.index,
+    extraBakes: 0,
+    weight: step.weight,
+    bakeSeconds: step.bakeSeconds,
+    shiftedAt: new Date().toISOString(),
+  };
+}
+
+/** Reads the weight back; a mismatch is retried by the state machine, as reads may lag writes. */
+export async function verifyTraffic(state: RolloutState): Promise<{ status: Exclude<VerifyResult, 'mismatch'> }> {
+  const status = await routerFor(state.rollout).verifyWeight(state.progress.weight);
+  if (status === 'mismatch') {
+    throw new TrafficNotYetVisible(`the target does not yet show ${state.progress.weight} % on the canary`);
+  }
+  return { status };
+}
+
+export interface AnalysisOutput {
+  readonly verdict: Verdict;
+  readonly action: NextAction;
+  /** Why: the judges' reasons and the decision's. */
+  readonly reason: string;
+  readonly checks: JudgeResult[];
+  readonly step: { readonly index: number; readonly weight: number; readonly extraBakes: number };
+  readonly analyzedAt: string;
+}
+
+/** Runs every configured judge over the step's window and decides what comes next. */
+export async function analyzeCanary(state: RolloutState): Promise<AnalysisOutput> {
+  const { rollout, progress } = state;
+  const end = new Date();
+  const window = { start: new Date(progress.shiftedAt ?? rollout.startedAt), end };
+  const checks: JudgeResult[] = [];
+  for (const judge of judgesFor(rollout.request.analysis)) {
+    checks.push(await judge.measure({ request: rollout.request, baseline: rollout.baseline, progress, window }));
+  }
+  const combined = combineJudgeResults(checks);
+  const decision = decideNextAction(combined.verdict, progress, rollout);
+  return {
+    verdict: combined.verdict,
+    action: decision.action,
+    reason: `step ${progress.stepIndex + 1} at ${progress.weight} %: ${decision.reason}: ${combined.reason}`,
+    checks,
+    step: { index: progress.stepIndex, weight: progress.weight, extraBakes: progress.extraBakes },
+    analyzedAt: end.toISOString(),
+  };
+}
+
+/** Sends all traffic to the new version. */
+export async function promote(state: Pick<RolloutState, 'rollout'>): Promise<{ promotedAt: string; weight: 100 }> {
+  await routerFor(state.rollout).promote();
+  return { promotedAt: new Date().toISOString(), weight: 100 };
+}
+
+export interface RollbackInput {
+  readonly rollout: Rollout;
+  readonly failure: CaughtError;
+}
+
+export interface RollbackOutput {
+  /** The original error's name: the execution fails with it. */
+  readonly error: string;
+  readonly cause: string;
+  readonly changed: boolean;
+  readonly weight: 0;
+  readonly rolledBackAt: string;
+}
+
+/** Sends all traffic back to the baseline and words the execution's failure. Safe to run twice. */
+export async function rollBack(input: RollbackInput): Promise<RollbackOutput> {
+  const outcome = await routerFor(input.rollout).rollback();
+  return {
+    error: input.failure.Error,
+    cause: `${explainFailure(input.failure)}. Rolled back: ${outcome.detail}.`,
+    changed: outcome.changed,
+    weight: 0,
+    rolledBackAt: new Date().toISOString(),
+  };
+}

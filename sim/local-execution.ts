@@ -1,0 +1,128 @@
+/**
+ * Runs statemachines/canary.asl.yaml as written with aws-local-stepfunctions, each Task bound to the
+ * real Lambda handler that serverless.yml deploys for it. Used by the state-machine tests and the
+ * simulator: both exercise the same definition that ships.
+ */
+import '../shared/polyfills';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { localContext, type LambdaHandler } from '../shared/handler';
+import { handler as preflight } from '../functions/preflight';
+import { handler as shiftTraffic } from '../functions/shift-traffic';
+import { handler as verifyTraffic } from '../functions/verify-traffic';
+import { handler as analyzeCanary } from '../functions/analyze-canary';
+import { handler as promote } from '../functions/promote';
+import { handler as rollBack } from '../functions/roll-back';
+
+export const DEFINITION_PATH = join(__dirname, '..', 'statemachines', 'canary.asl.yaml');
+
+/** The Lambda functions the state machine's Tasks call, by their key in serverless.yml. */
+export const TASK_FUNCTIONS: Readonly<Record<string, LambdaHandler<never, unknown>>> = {
+  preflight,
+  shiftTraffic,
+  verifyTraffic,
+  analyzeCanary,
+  promote,
+  rollBack,
+};
+
+type StateDefinition = { Type: string; Resource?: unknown; Retry?: unknown[]; [key: string]: unknown };
+type Definition = { States: Record<string, StateDefinition>; [key: string]: unknown };
+
+export function readDefinition(path = DEFINITION_PATH): Definition {
+  return parse(readFileSync(path, 'utf8')) as Definition;
+}
+
+/** The serverless.yml function key a Task's `Resource: {Fn::GetAtt: [key, Arn]}` names. */
+export function functionKeyOf(state: StateDefinition): string {
+  const resource = state.Resource as { 'Fn::GetAtt'?: [string, string] } | undefined;
+  const key = resource?.['Fn::GetAtt']?.[0];
+  if (key === undefined) throw new Error(`Task without a Fn::GetAtt resource: ${JSON.stringify(state.Resource)}`);
+  return key;
+}
+
+/**
+ * A Lambda error reaches Step Functions as Error = the error's name and Cause = the JSON Lambda writes
+ * ({errorType, errorMessage}); this reproduces that for in-process handlers.
+ */
+class LambdaTaskError extends Error {
+  constructor(error: unknown) {
+    const name = error instanceof Error ? error.name : 'Error';
+    const message = error instanceof Error ? error.message : String(error);
+    super(JSON.stringify({ errorType: name, errorMessage: message }));
+    this.name = name;
+  }
+}
+
+export interface LocalMachine {
+  readonly machine: StateMachine;
+  /** Task state name → serverless.yml function key. */
+  readonly taskFunctions: Readonly<Record<string, string>>;
+  readonly waitStates: readonly string[];
+  readonly retryStates: readonly string[];
+}
+
+export function loadLocalMachine(): LocalMachine {
+  const definition = readDefinition();
+  const taskFunctions: Record<string, string> = {};
+  for (const [name, state] of Object.entries(definition.States)) {
+    if (state.Type !== 'Task') continue;
+    const key = functionKeyOf(state);
+    taskFunctions[name] = key;
+    // The emulator wants an ARN; the handler bound below replaces the call anyway.
+    state.Resource = `arn:aws:lambda:us-east-1:000000000000:function:coalmine-${key}`;
+  }
+  const states = Object.entries(definition.States);
+  return {
+    machine: new StateMachine(definition as unknown as StateMachineDefinition),
+    taskFunctions,
+    waitStates: states.filter(([, s]) => s.Type === 'Wait').map(([n]) => n),
+    retryStates: states.filter(([, s]) => Array.isArray(s.Retry)).map(([n]) => n),
+  };
+}
+
+export interface LocalRunOptions {
+  readonly executionName?: string;
+  /** Real waits by default; tests and the simulator pass 0 ms (the simulator's clock is virtual). */
+  readonly waitMilliseconds?: number;
+  readonly retryMilliseconds?: number;
+  /** Called before each task, e.g. to advance a virtual clock or count calls. */
+  readonly beforeTask?: (stateName: string, input: unknown) => void | Promise<void>;
+}
+
+export function runLocally(local: LocalMachine, input: unknown, options: LocalRunOptions = {}) {
+  const handlers: Record<string, (input: never) => Promise<unknown>> = {};
+  for (const [stateName, key] of Object.entries(local.taskFunctions)) {
+    const handler = TASK_FUNCTIONS[key];
+    if (handler === undefined) throw new Error(`No handler for function ${key} (state ${stateName})`);
+    handlers[stateName] = async (taskInput: never) => {
+      await options.beforeTask?.(stateName, taskInput);
+      try {
+        return await handler(taskInput, localContext(key));
+      } catch (error) {
+        throw new LambdaTaskError(error);
+      }
+    };
+  }
+  const overrides: RunOptions['overrides'] = {
+    taskResourceLocalHandlers: handlers as NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers'],
+  };
+  if (options.waitMilliseconds !== undefined) {
+    overrides.waitTimeOverrides = Object.fromEntries(local.waitStates.map((s) => [s, options.waitMilliseconds ?? 0]));
+  }
+  if (options.retryMilliseconds !== undefined) {
+    overrides.retryIntervalOverrides = Object.fromEntries(local.retryStates.map((s) => [s, options.retryMilliseconds ?? 0]));
+  }
+  return local.machine.run(input as never, {
+    overrides,
+    context: {
+      Execution: {
+        Name: options.executionName ?? 'local-execution',
+        StartTime: new Date().toISOString(),
+        Input: input as never,
+      },
+    },
+  });
+}

@@ -1,0 +1,70 @@
+/**
+ * The in-memory AWS world: Lambda and CloudWatch services that keep state, faults injected on demand,
+ * and every call recorded. `install()` points the handlers' AWS clients at it.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { LambdaClient, ServiceException, TooManyRequestsException } from '@aws-sdk/client-lambda';
+import { useAwsClients } from '../../shared/aws/clients';
+import { CloudWatchWorld } from './cloudwatch';
+import { LambdaWorld } from './lambda';
+import { connect, type CallRecord } from './sdk-bridge';
+
+export interface Fault {
+  /** The API operation, e.g. "UpdateAlias". */
+  readonly operation: string;
+  /** The AWS error name to raise, e.g. "TooManyRequestsException". */
+  readonly error: string;
+  /** How many calls fail before the operation works again. */
+  readonly times: number;
+}
+
+const meta = { $metadata: {} };
+
+/** Builds the SDK exception AWS raises for an error name; services without a modelled class get a plain named error. */
+function awsError(name: string, operation: string): Error {
+  const message = `Simulated ${name} on ${operation}`;
+  switch (name) {
+    case 'TooManyRequestsException':
+      return new TooManyRequestsException({ message, ...meta });
+    case 'ServiceException':
+      return new ServiceException({ message, ...meta });
+    default:
+      return Object.assign(new Error(message), { name, $fault: name.startsWith('Internal') ? 'server' : 'client', ...meta });
+  }
+}
+
+export class AwsWorld {
+  readonly lambda = new LambdaWorld();
+  readonly cloudwatch: CloudWatchWorld;
+  readonly calls: CallRecord[] = [];
+  private readonly pendingFaults: Array<Fault & { remaining: number }> = [];
+
+  constructor(now: () => Date = () => new Date()) {
+    this.cloudwatch = new CloudWatchWorld(now);
+  }
+
+  injectFault(fault: Fault): this {
+    this.pendingFaults.push({ ...fault, remaining: fault.times });
+    return this;
+  }
+
+  /** Connects fresh SDK clients to this world and installs them for the handlers; returns the undo. */
+  install(): () => void {
+    const faults = (_service: string, operation: string): Error | null => {
+      const fault = this.pendingFaults.find((f) => f.operation === operation && f.remaining > 0);
+      if (fault === undefined) return null;
+      fault.remaining -= 1;
+      return awsError(fault.error, operation);
+    };
+    const lambda = new LambdaClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } });
+    const cloudwatch = new CloudWatchClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } });
+    connect(lambda, this.lambda.service, { faults, calls: this.calls });
+    connect(cloudwatch, this.cloudwatch.service, { faults, calls: this.calls });
+    return useAwsClients({ lambda, cloudwatch });
+  }
+
+  /** Calls of one operation that reached the service (faults included). */
+  callsTo(operation: string): CallRecord[] {
+    return this.calls.filter((c) => c.operation === operation);
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * An in-memory Lambda: functions, published versions, and aliases with weighted routing and RevisionId
+ * compare-and-swap, as the Lambda API documents them. The simulator routes invocations with the
+ * weights stored here, so traffic follows exactly what the rollout wrote.
+ */
+import {
+  InvalidParameterValueException,
+  PreconditionFailedException,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-lambda';
+import type { InMemoryService } from './sdk-bridge';
+
+export interface AliasRecord {
+  functionVersion: string;
+  weights: Record<string, number>;
+  revisionId: string;
+}
+
+interface FunctionRecord {
+  versions: Map<string, { state: 'Active' | 'Pending' | 'Failed' }>;
+  aliases: Map<string, AliasRecord>;
+}
+
+export interface AliasChange {
+  readonly functionName: string;
+  readonly alias: string;
+  readonly functionVersion: string;
+  readonly weights: Readonly<Record<string, number>>;
+}
+
+const meta = { $metadata: {} };
+
+function functionNameOf(nameOrArn: unknown): string {
+  const text = String(nameOrArn);
+  const match = /:function:([^:]+)/.exec(text);
+  return match?.[1] ?? text;
+}
+
+export class LambdaWorld {
+  private readonly functions = new Map<string, FunctionRecord>();
+  private revision = 0;
+  /** Every alias write, in order: what the simulator's traffic may be routed by. */
+  readonly aliasChanges: AliasChange[] = [];
+
+  addFunction(name: string, versions: readonly string[], state: 'Active' | 'Pending' | 'Failed' = 'Active'): this {
+    this.functions.set(name, {
+      versions: new Map(versions.map((v) => [v, { state }])),
+      aliases: new Map(),
+    });
+    return this;
+  }
+
+  addAlias(functionName: string, alias: string, functionVersion: string, weights: Record<string, number> = {}): this {
+    this.fn(functionName).aliases.set(alias, { functionVersion, weights: { ...weights }, revisionId: this.nextRevision() });
+    return this;
+  }
+
+  alias(functionName: string, alias: string): Readonly<AliasRecord> {
+    const record = this.fn(functionName).aliases.get(alias);
+    if (record === undefined) throw this.notFound(`Alias not found: ${functionName}:${alias}`);
+    return record;
+  }
+
+  /** Changes an alias behind the rollout's back (another operator, another tool). */
+  overwriteAlias(functionName: string, alias: string, functionVersion: string, weights: Record<string, number> = {}): void {
+    this.addAlias(functionName, alias, functionVersion, weights);
+  }
+
+  /** The version one invocation of the alias runs, for a uniform draw u in [0, 1). */
+  route(functionName: string, alias: string, u: number): string {
+    const record = this.alias(functionName, alias);
+    let threshold = 0;
+    for (const [version, weight] of Object.entries(record.weights)) {
+      threshold += weight;
+      if (u < threshold) return version;
+    }
+    return record.functionVersion;
+  }
+
+  readonly service: InMemoryService = {
+    serviceName: 'lambda',
+    commands: {
+      GetFunctionConfiguration: (input) => {
+        const name = functionNameOf(input.FunctionName);
+        const qualifier = String(input.Qualifier ?? '$LATEST');
+        const version = this.fn(name).versions.get(qualifier);
+        if (version === undefined) throw this.notFound(`Function not found: ${name}:${qualifier}`);
+        return { FunctionName: name, Version: qualifier, State: version.state };
+      },
+      GetAlias: (input) => this.describe(functionNameOf(input.FunctionName), String(input.Name)),
+      UpdateAlias: (input) => {
+        const name = functionNameOf(input.FunctionName);
+        const aliasName = String(input.Name);
+        const record = this.alias(name, aliasName);
+        if (input.RevisionId !== undefined && input.RevisionId !== record.revisionId) {
+          throw new PreconditionFailedException({
+            message: 'The RevisionId provided does not match the latest RevisionId for the Lambda function or alias.',
+            ...meta,
+          });
+        }
+        const functionVersion = String(input.FunctionVersion ?? record.functionVersion);
+        const routing = input.RoutingConfig as { AdditionalVersionWeights?: Record<string, number> } | undefined;
+        const weights = routing === undefined ? record.weights : { ...(routing.AdditionalVersionWeights ?? {}) };
+        this.validateRouting(name, functionVersion, weights);
+        Object.assign(record, { functionVersion, weights, revisionId: this.nextRevision() });
+        this.aliasChanges.push({ functionName: name, alias: aliasName, functionVersion, weights: { ...weights } });
+        return this.describe(name, aliasName);
+      },
+    },
+  };
+
+  private validateRouting(name: string, functionVersion: string, weights: Record<string, number>): void {
+    const entries = Object.entries(weights);
+    if (entries.length > 1) {
+      throw new InvalidParameterValueException({ message: 'Only one additional version may be routed.', ...meta });
+    }
+    for (const [version, weight] of entries) {
+      if (!this.fn(name).versions.has(version)) throw this.notFound(`Function not found: ${name}:${version}`);
+      if (version === functionVersion || !(weight >= 0 && weight <= 1)) {
+        throw new InvalidParameterValueException({ message: `Invalid routing weight for version ${version}`, ...meta });
+      }
+    }
+    if (!this.fn(name).versions.has(functionVersion)) throw this.notFound(`Function not found: ${name}:${functionVersion}`);
+  }
+
+  private describe(name: string, aliasName: string) {
+    const record = this.alias(name, aliasName);
+    return {
+      AliasArn: `arn:aws:lambda:us-east-1:000000000000:function:${name}:${aliasName}`,
+      Name: aliasName,
+      FunctionVersion: record.functionVersion,
+      RevisionId: record.revisionId,
+      RoutingConfig: Object.keys(record.weights).length > 0 ? { AdditionalVersionWeights: { ...record.weights } } : undefined,
+    };
+  }
+
+  private fn(name: string): FunctionRecord {
+    const record = this.functions.get(name);
+    if (record === undefined) throw this.notFound(`Function not found: ${name}`);
+    return record;
+  }
+
+  private notFound(message: string): ResourceNotFoundException {
+    return new ResourceNotFoundException({ message, ...meta });
+  }
+
+  private nextRevision(): string {
+    this.revision += 1;
+    return `rev-${this.revision}`;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Connects real AWS SDK v3 clients to an in-memory service: a middleware at the start of the client's
+ * stack answers each command from the service instead of sending it, so callers run the real command
+ * classes with the real inputs and get real SDK exception classes back.
+ */
+import type { InitializeHandlerArguments, MetadataBearer, MiddlewareStack } from '@smithy/types';
+
+export type CommandHandler = (input: Record<string, unknown>) => unknown | Promise<unknown>;
+
+export interface InMemoryService {
+  /** Handlers keyed by command name without the "Command" suffix, e.g. "UpdateAlias". */
+  readonly commands: Readonly<Record<string, CommandHandler>>;
+  readonly serviceName: string;
+}
+
+/** Errors the world raises before a command runs (throttling, faults); null to let it run. */
+export type FaultInjector = (service: string, operation: string) => Error | null;
+
+export interface CallRecord {
+  readonly service: string;
+  readonly operation: string;
+  readonly input: Record<string, unknown>;
+  readonly error?: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyClient = { middlewareStack: MiddlewareStack<any, any> };
+
+export function connect(
+  client: AnyClient,
+  service: InMemoryService,
+  options: { faults?: FaultInjector; calls?: CallRecord[] } = {},
+): void {
+  client.middlewareStack.add(
+    (_next, context) => async (args: InitializeHandlerArguments<object>) => {
+      const operation = String(context.commandName ?? '').replace(/Command$/, '');
+      const input = args.input as Record<string, unknown>;
+      const record = (error?: string): void => {
+        options.calls?.push({ service: service.serviceName, operation, input, ...(error ? { error } : {}) });
+      };
+      const fault = options.faults?.(service.serviceName, operation) ?? null;
+      if (fault !== null) {
+        record(fault.name);
+        throw fault;
+      }
+      const handler = service.commands[operation];
+      if (handler === undefined) {
+        throw new Error(`The simulated ${service.serviceName} does not implement ${operation}`);
+      }
+      try {
+        const output = (await handler(input)) as MetadataBearer;
+        record();
+        return { output: { ...output, $metadata: { httpStatusCode: 200 } }, response: {} };
+      } catch (error) {
+        record(error instanceof Error ? error.name : 'Error');
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'coalmineInMemoryService', priority: 'high' },
+  );
+}
