@@ -87,6 +87,13 @@ export class LambdaAliasRouter implements TrafficRouter {
     if (alias.FunctionVersion === this.baselineVersion && Object.keys(weights).length === 0) {
       return { changed: false, detail: `${name} already sends all traffic to version ${this.baselineVersion}` };
     }
+    if (alias.FunctionVersion !== this.target.version && weights[this.target.version] === undefined) {
+      // Someone else took the alias over and none of its traffic reaches our version: nothing of ours to undo.
+      return {
+        changed: false,
+        detail: `${name} no longer routes to version ${this.target.version} (it was changed outside this rollout to version ${alias.FunctionVersion}); left as it is`,
+      };
+    }
     this.assertOwned(alias, 'roll back');
     await this.update(alias, this.baselineVersion, {});
     return {
