@@ -54,14 +54,17 @@ export function escapeMrkdwn(text: string): string {
 }
 
 export function helpResponse(slashCommand?: string): SlackResponse {
-  const usage = fullUsage(slashCommand);
+  // "<target>" must reach Slack as "&lt;target&gt;": a raw "<" starts a link or mention, even in a code block.
+  const usage = escapeMrkdwn(fullUsage(slashCommand));
   const intro = '*coalmine* moves traffic to a new version step by step and rolls back when the canary looks worse.';
-  const details = [
-    '• `rollback <target> [reason…]` sends all traffic back to the stable version now.',
-    '• `promote <target>` sends all traffic to the new version now.',
-    '• `status [target]` shows rollouts in progress.',
-    'A target is a rollout name, `function:alias`, or an execution name.',
-  ].join('\n');
+  const details = escapeMrkdwn(
+    [
+      '• `rollback <target> [reason…]` sends all traffic back to the stable version now.',
+      '• `promote <target>` sends all traffic to the new version now.',
+      '• `status [target]` shows rollouts in progress.',
+      'A target is a rollout name, `function:alias`, or an execution name.',
+    ].join('\n'),
+  );
   return {
     response_type: 'ephemeral',
     text: `${intro}\n${usage}`,
@@ -196,7 +199,7 @@ export function rolloutActionsBlock(target: string): SlackBlock {
 }
 
 function statusCommand(command: SlackCommand, target: string): string {
-  return `${command.origin.slashCommand ?? '/coalmine'} status ${target}`;
+  return escapeMrkdwn(`${command.origin.slashCommand ?? '/coalmine'} status ${target}`);
 }
 
 function section(text: string): SlackBlock {

@@ -64,14 +64,20 @@ describe('helpResponse', () => {
   it('is ephemeral and lists every subcommand', () => {
     const response = helpResponse();
     expect(response.response_type).toBe('ephemeral');
-    for (const line of ['/coalmine rollback <target> [reason…]', '/coalmine promote <target>', '/coalmine status [target]', '/coalmine help']) {
+    for (const line of ['/coalmine rollback &lt;target&gt; [reason…]', '/coalmine promote &lt;target&gt;', '/coalmine status [target]', '/coalmine help']) {
       expect(response.text).toContain(line);
     }
     expectWithinSlackLimits(response);
   });
 
+  it('escapes the placeholders, which Slack would otherwise read as links', () => {
+    const text = allText(helpResponse());
+    expect(text).not.toMatch(/<(?!@)/);
+    expect(text).toContain('`rollback &lt;target&gt; [reason…]`');
+  });
+
   it('uses the name the workspace gave the command', () => {
-    expect(helpResponse('/canary').text).toContain('/canary rollback <target>');
+    expect(helpResponse('/canary').text).toContain('/canary rollback &lt;target&gt;');
   });
 
   it('says who may do what', () => {
@@ -227,5 +233,23 @@ describe('rolloutActionsBlock', () => {
   it('is a Block Kit actions block', () => {
     const expected: SlackBlock['type'] = 'actions';
     expect(block.type).toBe(expected);
+  });
+});
+
+describe('every builder', () => {
+  const hostile = 'rollback checkout:live <!channel> <https://evil.example|x> & more';
+  const parsedError = parseCommandText('<!here> <b>');
+  const responses: Array<[string, SlackResponse]> = [
+    ['help', helpResponse()],
+    ['help for a renamed command', helpResponse('/canary')],
+    ['a parse error', parseErrorResponse(parsedError.ok ? { code: 'malformed-request', message: '', usage: '' } : parsedError.error)],
+    ['an error', errorResponse({ reference: '<!channel>' })],
+    ['a rollback', acknowledgementResponse(commandFor(hostile), { note: '<!everyone>' })],
+    ['a promotion', acknowledgementResponse(commandFor('promote checkout:live'))],
+    ['a status', acknowledgementResponse(commandFor('status checkout:live'))],
+  ];
+  it.each(responses)('leaves no raw "<" but user mentions in %s', (_name, response) => {
+    expect(allText(response)).not.toMatch(/<(?!@[A-Z0-9]+>)/);
+    expectWithinSlackLimits(response);
   });
 });
