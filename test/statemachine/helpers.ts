@@ -1,6 +1,6 @@
 import { ExecutionError } from 'aws-local-stepfunctions';
 import { AwsWorld } from '../../sim/world';
-import { loadLocalMachine, runLocally, type LocalMachine } from '../../sim/local-execution';
+import { loadLocalMachine, runLocally, type LocalMachine, type LocalRunOptions } from '../../sim/local-execution';
 
 let machine: LocalMachine | undefined;
 /** Construction validates the definition (~200 ms): once per test file. */
@@ -19,7 +19,10 @@ export interface ExecutionOutcome {
   readonly statesEntered: string[];
 }
 
-export async function execute(input: unknown, options: { executionName?: string } = {}): Promise<ExecutionOutcome> {
+export async function execute(
+  input: unknown,
+  options: Pick<LocalRunOptions, 'executionName' | 'beforeTask'> = {},
+): Promise<ExecutionOutcome> {
   const execution = runLocally(localMachine(), input, { ...options, waitMilliseconds: 0, retryMilliseconds: 0 });
   const statesEntered: string[] = [];
   let retries = 0;
@@ -36,8 +39,9 @@ export async function execute(input: unknown, options: { executionName?: string 
   } catch (error) {
     await collect;
     if (!(error instanceof ExecutionError)) throw error;
-    const caught = error as unknown as { name: string; message: string; cause?: unknown };
-    return { status: 'FAILED', error: caught.name, cause: String(caught.cause ?? caught.message), transitions: statesEntered.length + retries, statesEntered };
+    // The emulator wraps the Fail state's error: its name is the execution's Error, its message the Cause.
+    const failure = error.cause as Error;
+    return { status: 'FAILED', error: failure.name, cause: failure.message, transitions: statesEntered.length + retries, statesEntered };
   }
 }
 

@@ -1,0 +1,262 @@
+/**
+ * The real statemachines/canary.asl.yaml, executed locally, each Task bound to its real Lambda handler,
+ * over the in-memory AWS world (which keeps alias weights with RevisionId CAS and alarm states).
+ */
+import { PRESET_NAMES } from '../../shared/config/presets';
+import { parseRolloutRequest } from '../../shared/config/request';
+import { explainFailure } from '../../shared/failure';
+import { planRollout } from '../../shared/plan';
+import type { AwsWorld } from '../../sim/world';
+import { execute, lambdaWorld, request } from './helpers';
+
+let world: AwsWorld;
+let uninstall: () => void;
+
+beforeEach(() => {
+  world = lambdaWorld();
+  uninstall = world.install();
+});
+afterEach(() => uninstall());
+
+const alias = () => world.lambda.alias('checkout', 'live');
+const writes = () => world.calls.filter((c) => c.operation === 'UpdateAlias' && c.error === undefined);
+
+describe('a healthy canary', () => {
+  it('shifts 10 %, bakes, analyzes, and promotes: alias on 42 with no weights', async () => {
+    const outcome = await execute(request());
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(alias()).toMatchObject({ functionVersion: '42', weights: {} });
+    expect(world.lambda.aliasChanges).toEqual([
+      { functionName: 'checkout', alias: 'live', functionVersion: '41', weights: { '42': 0.1 } },
+      { functionName: 'checkout', alias: 'live', functionVersion: '42', weights: {} },
+    ]);
+    expect(outcome.statesEntered).toEqual([
+      'Preflight',
+      'AnyCanarySteps',
+      'ShiftTraffic',
+      'VerifyTraffic',
+      'IsTrafficObservable',
+      'Bake',
+      'AnalyzeCanary',
+      'DecideNextStep',
+      'Promote',
+      'RolloutPromoted',
+    ]);
+    const analysis = outcome.output?.analysis as { verdict: string; checks: Array<{ evidence: { alarms: unknown[] } }> };
+    expect(analysis.verdict).toBe('pass');
+    expect(analysis.checks[0]?.evidence.alarms).toHaveLength(2);
+  });
+
+  it.each(PRESET_NAMES)('promotes with preset %s in exactly the transitions the plan predicts', async (preset) => {
+    const input = request({ preset });
+    const plan = planRollout(parseRolloutRequest(input), { observable: true });
+
+    const outcome = await execute(input);
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(alias()).toMatchObject({ functionVersion: '42', weights: {} });
+    expect(writes()).toHaveLength(plan.steps.length + 1);
+    expect(outcome.transitions).toBe(plan.stateTransitions.nominal);
+  });
+
+  it('walks explicit weights in order, with bakes beyond CodeDeploy’s 30 minutes', async () => {
+    const outcome = await execute(request({ weights: [1, 5, 25, 50, 100], bakeSeconds: 3 * 3600 }));
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(world.lambda.aliasChanges.map((c) => c.weights['42'] ?? (c.functionVersion === '42' ? 1 : 0))).toEqual([
+      0.01, 0.05, 0.25, 0.5, 1,
+    ]);
+  });
+});
+
+describe('a failing canary', () => {
+  it('rolls back when an alarm goes to ALARM during the bake, naming the alarm', async () => {
+    const outcome = await execute(request({ weights: [10, 50, 100], bakeSeconds: 60 }), {
+      beforeTask: (state, input) => {
+        const progress = (input as { progress: { stepIndex: number } }).progress;
+        if (state === 'AnalyzeCanary' && progress.stepIndex === 1) {
+          world.cloudwatch.setAlarmState('checkout-errors', 'ALARM', 'Threshold Crossed: 3 datapoints > 1.0');
+        }
+      },
+    });
+
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('CanaryAnalysisFailed');
+    expect(outcome.cause).toContain('checkout-errors');
+    expect(outcome.cause).toContain('Threshold Crossed: 3 datapoints > 1.0');
+    expect(outcome.cause).toContain('Rolled back');
+    expect(alias()).toMatchObject({ functionVersion: '41', weights: {} });
+    expect(outcome.statesEntered.slice(-3)).toEqual(['RecordAnalysisFailure', 'RollBack', 'RolledBack']);
+  });
+
+  it('bakes again while alarms lack data, then rolls back as the default policy says', async () => {
+    world.cloudwatch.setAlarmState('checkout-p99-latency', 'INSUFFICIENT_DATA', 'Insufficient Data: 0 datapoints');
+
+    const outcome = await execute(request());
+
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('CanaryAnalysisFailed');
+    expect(outcome.cause).toContain('still inconclusive after 2 extra bakes');
+    expect(outcome.statesEntered.filter((s) => s === 'BakeAgain')).toHaveLength(2);
+    expect(alias()).toMatchObject({ functionVersion: '41', weights: {} });
+  });
+
+  it('proceeds after inconclusive bakes when the request says so', async () => {
+    world.cloudwatch.setAlarmState('checkout-p99-latency', 'INSUFFICIENT_DATA', 'Insufficient Data: 0 datapoints');
+    const input = request({ preset: 'canary10-5m' }, {});
+    const outcome = await execute({
+      ...input,
+      analysis: { ...input.analysis, inconclusive: { maxExtraBakes: 1, then: 'proceed' } },
+    });
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(outcome.statesEntered.filter((s) => s === 'BakeAgain')).toHaveLength(1);
+    expect(alias()).toMatchObject({ functionVersion: '42', weights: {} });
+  });
+});
+
+describe('faults', () => {
+  it('retries throttled calls and still promotes', async () => {
+    world.injectFault({ operation: 'UpdateAlias', error: 'TooManyRequestsException', times: 2 });
+    world.injectFault({ operation: 'DescribeAlarms', error: 'Throttling', times: 1 });
+
+    const outcome = await execute(request());
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(world.calls.filter((c) => c.error !== undefined).map((c) => c.error)).toEqual([
+      'Throttling',
+      'TooManyRequestsException',
+      'TooManyRequestsException',
+    ]);
+    expect(alias()).toMatchObject({ functionVersion: '42', weights: {} });
+    expect(outcome.transitions).toBe(10 + 3);
+  });
+
+  it('recovers from a lost compare-and-swap race by reading again', async () => {
+    world.injectFault({ operation: 'UpdateAlias', error: 'PreconditionFailedException', times: 1 });
+
+    const outcome = await execute(request());
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(alias()).toMatchObject({ functionVersion: '42', weights: {} });
+  });
+
+  it.each(['ShiftTraffic', 'VerifyTraffic', 'AnalyzeCanary', 'Promote'])(
+    'a crash in %s ends rolled back with the crash named',
+    async (crashingState) => {
+      const outcome = await execute(request({ weights: [10, 50, 100], bakeSeconds: 60 }), {
+        beforeTask: (state, input) => {
+          const progress = (input as { progress?: { stepIndex: number } }).progress;
+          if (state === crashingState && (progress === undefined || progress.stepIndex === 1)) {
+            throw new TypeError(`simulated crash in ${state}`);
+          }
+        },
+      });
+
+      expect(outcome.status).toBe('FAILED');
+      expect(outcome.error).toBe('TypeError');
+      expect(outcome.cause).toContain(`simulated crash in ${crashingState}`);
+      expect(alias()).toMatchObject({ functionVersion: '41', weights: {} });
+    },
+  );
+
+  it('a crash after traffic moved rolls the moved traffic back to 0 %', async () => {
+    const outcome = await execute(request(), {
+      beforeTask: (state) => {
+        if (state === 'VerifyTraffic') world.injectFault({ operation: 'GetAlias', error: 'AccessDeniedException', times: 1 });
+      },
+    });
+
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('AccessDeniedException');
+    expect(world.lambda.aliasChanges.at(-1)).toMatchObject({ functionVersion: '41', weights: {} });
+    expect(outcome.cause).toContain('was 10 % on 42');
+  });
+
+  it('fails loudly as RollbackFailed when even the rollback cannot write', async () => {
+    const outcome = await execute(request(), {
+      beforeTask: (state) => {
+        if (state === 'AnalyzeCanary') {
+          world.cloudwatch.setAlarmState('checkout-errors', 'ALARM', 'Threshold Crossed');
+          world.injectFault({ operation: 'UpdateAlias', error: 'AccessDeniedException', times: 1000 });
+        }
+      },
+    });
+
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('RollbackFailed');
+    expect(outcome.cause).toContain('AccessDeniedException');
+  });
+
+  it('does not overwrite an alias someone else took over mid-rollout', async () => {
+    const outcome = await execute(request(), {
+      beforeTask: (state) => {
+        if (state === 'AnalyzeCanary') world.lambda.overwriteAlias('checkout', 'live', '40');
+      },
+    });
+
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('TrafficConflict');
+    expect(outcome.cause).toContain('changed outside this rollout');
+    expect(alias()).toMatchObject({ functionVersion: '40', weights: {} });
+  });
+});
+
+describe('refusals before any traffic moves', () => {
+  it('an invalid request fails at Preflight without a single AWS call', async () => {
+    const outcome = await execute({ ...request({ weights: [50, 10], bakeSeconds: 60 }), colour: 'green' });
+
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('RolloutRequestInvalid');
+    // Like Step Functions, the refusal's Cause is the Lambda error JSON; its message names every problem.
+    const message = explainFailure({ Error: outcome.error ?? '', Cause: outcome.cause });
+    expect(message).toContain('(request): unknown field "colour"');
+    expect(message).toContain('strategy.weights.1: weights must be strictly increasing: 10 follows 50');
+    expect(outcome.statesEntered).toEqual(['Preflight', 'RolloutRefused']);
+    expect(world.calls).toEqual([]);
+  });
+
+  it('a second rollout on an alias mid-rollout is refused and the first rollout’s weights stay', async () => {
+    world.lambda.overwriteAlias('checkout', 'live', '41', { '40': 0.25 });
+
+    const outcome = await execute(request());
+
+    expect(outcome.error).toBe('RolloutInProgress');
+    expect(outcome.cause).toContain('already mid-rollout');
+    expect(alias()).toMatchObject({ functionVersion: '41', weights: { '40': 0.25 } });
+    expect(writes()).toEqual([]);
+  });
+
+  it('an alarm already in ALARM refuses the start', async () => {
+    world.cloudwatch.setAlarmState('checkout-errors', 'ALARM', 'Threshold Crossed: already broken');
+
+    const outcome = await execute(request());
+
+    expect(outcome.error).toBe('AlarmAlreadyFiring');
+    expect(outcome.cause).toContain('already broken');
+    expect(writes()).toEqual([]);
+  });
+
+  it.each([
+    ['a missing version', { version: '99' }, 'PreflightFailed', 'does not exist'],
+    ['a missing alias', { alias: 'staging' }, 'PreflightFailed', 'Alias checkout:staging does not exist'],
+    ['the version the alias already serves', { version: '41' }, 'PreflightFailed', 'nothing to roll out'],
+  ])('%s is refused', async (_label, targetChange, error, message) => {
+    const base = request();
+    const outcome = await execute({ ...base, target: { ...base.target, ...targetChange } });
+
+    expect(outcome.error).toBe(error);
+    expect(outcome.cause).toContain(message);
+    expect(writes()).toEqual([]);
+  });
+
+  it('a missing alarm is refused', async () => {
+    const base = request();
+    const outcome = await execute({ ...base, analysis: { alarms: ['checkout-errors', 'no-such-alarm'] } });
+
+    expect(outcome.error).toBe('PreflightFailed');
+    expect(outcome.cause).toContain('no-such-alarm');
+    expect(writes()).toEqual([]);
+  });
+});
