@@ -13,7 +13,8 @@ const Percent = z
   .number()
   .gt(0, 'a weight must be above 0 (the canary starts at 0 % before the first step)')
   .lte(100, 'a weight is a percentage of traffic: at most 100')
-  .refine((w) => Math.round(w * 100) === w * 100, 'a weight may have at most two decimals, e.g. 0.5 or 12.25');
+  // Compare with a tolerance: in binary floating point 0.29 * 100 is 28.999999999999996, not 29.
+  .refine((w) => Math.abs(w * 100 - Math.round(w * 100)) < 1e-6, 'a weight may have at most two decimals, e.g. 0.5 or 12.25');
 
 const StrategySchema = z
   .strictObject({
