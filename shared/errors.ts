@@ -53,6 +53,10 @@ export type TrafficConflict = InstanceType<typeof TrafficConflict>;
 export const CanaryAnalysisFailed = named('CanaryAnalysisFailed', class extends PermanentError {});
 export type CanaryAnalysisFailed = InstanceType<typeof CanaryAnalysisFailed>;
 
+/** Rolling back itself failed: the target may still send traffic to the new version; a person must act. */
+export const RollbackFailed = named('RollbackFailed', class extends PermanentError {});
+export type RollbackFailed = InstanceType<typeof RollbackFailed>;
+
 /** The deployment's own configuration (environment) is wrong. */
 export const ConfigurationError = named('ConfigurationError', class extends PermanentError {});
 export type ConfigurationError = InstanceType<typeof ConfigurationError>;
@@ -88,6 +92,7 @@ export const PERMANENT_ERROR_NAMES = [
   'AlarmAlreadyFiring',
   'TrafficConflict',
   'CanaryAnalysisFailed',
+  'RollbackFailed',
   'ConfigurationError',
 ] as const;
 

@@ -1,0 +1,111 @@
+/**
+ * Structural rules of statemachines/canary.asl.yaml that keep every rollout safe: every Task bounded
+ * in time, retried on transient errors with backoff and jitter, and caught into a rollback; every error
+ * name it matches is one the code throws.
+ */
+import aslValidator from 'asl-validator';
+import { PERMANENT_ERROR_NAMES, TRANSIENT_ERROR_NAMES } from '../../shared/errors';
+import { readDefinition, TASK_FUNCTIONS, functionKeyOf } from '../../sim/local-execution';
+
+type Retrier = { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string };
+type Catcher = { ErrorEquals: string[]; Next: string; ResultPath?: string };
+type State = {
+  Type: string;
+  Next?: string;
+  Default?: string;
+  End?: boolean;
+  Choices?: Array<{ Next: string }>;
+  Catch?: Catcher[];
+  Retry?: Retrier[];
+  TimeoutSeconds?: number;
+  QueryLanguage?: string;
+  [key: string]: unknown;
+};
+
+const definition = readDefinition() as unknown as { StartAt: string; States: Record<string, State>; QueryLanguage?: string };
+const states = Object.entries(definition.States);
+const tasks = states.filter(([, state]) => state.Type === 'Task');
+
+/** Error name prefixes that AWS itself raises (not thrown by our code). */
+const AWS_ERROR_PREFIXES = ['States.', 'Lambda.', 'Sandbox.'];
+
+describe('statemachines/canary.asl.yaml', () => {
+  it('is valid Amazon States Language', () => {
+    const result = aslValidator(definition);
+    expect(result.errorsText('\n')).toBe('');
+    expect(result.isValid).toBe(true);
+  });
+
+  it('is JSONPath throughout: the local emulator silently ignores JSONata', () => {
+    expect(definition.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    for (const [, state] of states) expect(state.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+  });
+
+  it('tells the story with verbs in the console graph', () => {
+    expect(Object.keys(definition.States)).toEqual(
+      expect.arrayContaining(['Preflight', 'ShiftTraffic', 'VerifyTraffic', 'Bake', 'AnalyzeCanary', 'Promote', 'RollBack']),
+    );
+  });
+
+  it.each(tasks)('Task %s has a timeout, a retry with backoff and jitter, and calls a known function', (_name, state) => {
+    expect(state.TimeoutSeconds).toBeGreaterThan(0);
+    expect(state.TimeoutSeconds).toBeLessThanOrEqual(300);
+    expect(state.Retry?.length).toBeGreaterThan(0);
+    for (const retrier of state.Retry ?? []) {
+      expect(retrier).toMatchObject({ JitterStrategy: 'FULL' });
+      expect(retrier.BackoffRate).toBeGreaterThanOrEqual(1);
+      expect(retrier.MaxAttempts).toBeGreaterThan(0);
+      expect(retrier.MaxDelaySeconds).toBeGreaterThan(0);
+      expect(retrier.ErrorEquals).not.toContain('States.ALL');
+    }
+    expect(Object.keys(TASK_FUNCTIONS)).toContain(functionKeyOf(state as never));
+  });
+
+  it.each(tasks)('Task %s catches States.ALL', (name, state) => {
+    const catchAll = state.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
+    expect(catchAll).toBeDefined();
+    // A Task that moves traffic must roll back; Preflight moved nothing and refuses; RollBack fails loudly.
+    const expectedNext: Record<string, string> = { Preflight: 'RolloutRefused', RollBack: 'RollbackFailed' };
+    expect(catchAll?.Next).toBe(expectedNext[name] ?? 'RollBack');
+  });
+
+  it('matches only error names the code exports, and retries only transient ones', () => {
+    const ours = (names: string[]) => names.filter((n) => !AWS_ERROR_PREFIXES.some((p) => n.startsWith(p)));
+    const retried = tasks.flatMap(([, s]) => (s.Retry ?? []).flatMap((r) => ours(r.ErrorEquals)));
+    const caught = tasks.flatMap(([, s]) => (s.Catch ?? []).flatMap((c) => ours(c.ErrorEquals)));
+    // Names the definition itself raises: Fail states, and Pass states that record a failure.
+    const failNames = states.flatMap(([, s]) => {
+      const error = s.Type === 'Fail' ? s.Error : (s.Parameters as { Error?: unknown } | undefined)?.Error;
+      return typeof error === 'string' ? [error] : [];
+    });
+    expect(failNames).toEqual(expect.arrayContaining(['RollbackFailed', 'CanaryAnalysisFailed']));
+
+    expect(retried.length).toBeGreaterThan(0);
+    for (const name of retried) expect(TRANSIENT_ERROR_NAMES).toContain(name);
+    for (const name of [...caught, ...failNames]) expect([...TRANSIENT_ERROR_NAMES, ...PERMANENT_ERROR_NAMES]).toContain(name);
+    // Every transient error the code throws is retried somewhere.
+    for (const name of TRANSIENT_ERROR_NAMES) expect(retried).toContain(name);
+  });
+
+  it('has no dead ends: every state is reachable and every path ends in Succeed or Fail', () => {
+    const successors = (state: State): string[] => [
+      ...(state.Next ? [state.Next] : []),
+      ...(state.Default ? [state.Default] : []),
+      ...(state.Choices ?? []).map((c) => c.Next),
+      ...(state.Catch ?? []).map((c) => c.Next),
+    ];
+    const seen = new Set<string>();
+    const queue = [definition.StartAt];
+    while (queue.length > 0) {
+      const name = queue.shift() as string;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const state = definition.States[name];
+      expect(state).toBeDefined();
+      const next = successors(state as State);
+      if (next.length === 0) expect(['Succeed', 'Fail']).toContain(state?.Type);
+      queue.push(...next);
+    }
+    expect([...seen].sort()).toEqual(Object.keys(definition.States).sort());
+  });
+});
