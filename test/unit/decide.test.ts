@@ -1,0 +1,72 @@
+import { parseRolloutRequest } from '../../shared/config/request';
+import type { Verdict } from '../../shared/judges/types';
+import { planRollout } from '../../shared/plan';
+import { decideNextAction, type NextAction, type Progress } from '../../shared/rollout';
+
+/** Three canary steps (10, 50, 90 %) and the promotion; at most 2 extra bakes per step. */
+function rollout(then: 'rollback' | 'proceed', maxExtraBakes = 2) {
+  const request = parseRolloutRequest({
+    target: { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '42' },
+    strategy: { weights: [10, 50, 90, 100], bakeSeconds: 300 },
+    analysis: { alarms: ['checkout-errors'], inconclusive: { maxExtraBakes, then } },
+  });
+  return { request, plan: planRollout(request, { observable: true }) };
+}
+
+const STEP = { first: 0, middle: 1, last: 2 } as const;
+const WEIGHT = { first: 10, middle: 50, last: 90 } as const;
+
+function progress(position: keyof typeof STEP, extraBakes: number): Progress {
+  return { stepIndex: STEP[position], extraBakes, weight: WEIGHT[position], bakeSeconds: 300, shiftedAt: '2025-01-01T00:00:00.000Z' };
+}
+
+type Row = [Verdict, keyof typeof STEP, number, 'rollback' | 'proceed', NextAction, string];
+
+describe('decideNextAction', () => {
+  it.each<Row>([
+    // A failed analysis rolls back wherever it happens, whatever the policy.
+    ['fail', 'first', 0, 'rollback', 'rollback', 'the analysis failed'],
+    ['fail', 'middle', 1, 'proceed', 'rollback', 'the analysis failed'],
+    ['fail', 'last', 2, 'proceed', 'rollback', 'the analysis failed'],
+    // A pass moves on: to the next step, or to the promotion after the last one.
+    ['pass', 'first', 0, 'rollback', 'advance', 'the analysis passed'],
+    ['pass', 'middle', 0, 'rollback', 'advance', 'the analysis passed'],
+    ['pass', 'middle', 2, 'rollback', 'advance', 'the analysis passed'],
+    ['pass', 'last', 0, 'rollback', 'promote', 'the analysis passed'],
+    ['pass', 'last', 2, 'proceed', 'promote', 'the analysis passed'],
+    // Inconclusive bakes again while extra bakes are left.
+    ['inconclusive', 'first', 0, 'rollback', 'bake-again', 'the analysis was inconclusive; extra bake 1 of 2'],
+    ['inconclusive', 'middle', 1, 'proceed', 'bake-again', 'the analysis was inconclusive; extra bake 2 of 2'],
+    ['inconclusive', 'last', 1, 'rollback', 'bake-again', 'the analysis was inconclusive; extra bake 2 of 2'],
+    // Then the policy decides.
+    ['inconclusive', 'first', 2, 'rollback', 'rollback', 'still inconclusive after 2 extra bakes; the policy says roll back'],
+    ['inconclusive', 'middle', 2, 'rollback', 'rollback', 'still inconclusive after 2 extra bakes; the policy says roll back'],
+    ['inconclusive', 'last', 2, 'rollback', 'rollback', 'still inconclusive after 2 extra bakes; the policy says roll back'],
+    ['inconclusive', 'first', 2, 'proceed', 'advance', 'still inconclusive after 2 extra bakes; the policy says proceed'],
+    ['inconclusive', 'middle', 2, 'proceed', 'advance', 'still inconclusive after 2 extra bakes; the policy says proceed'],
+    ['inconclusive', 'last', 2, 'proceed', 'promote', 'still inconclusive after 2 extra bakes; the policy says proceed'],
+  ])('%s on the %s step after %i extra bakes, policy %s → %s', (verdict, position, extraBakes, then, action, reason) => {
+    expect(decideNextAction(verdict, progress(position, extraBakes), rollout(then))).toEqual({ action, reason });
+  });
+
+  it.each<['rollback' | 'proceed', NextAction]>([
+    ['rollback', 'rollback'],
+    ['proceed', 'advance'],
+  ])('with no extra bakes allowed, an inconclusive step goes straight to the policy (%s → %s)', (then, action) => {
+    const decision = decideNextAction('inconclusive', progress('first', 0), rollout(then, 0));
+
+    expect(decision.action).toBe(action);
+    expect(decision.reason).toContain('still inconclusive after 0 extra bakes');
+  });
+
+  it('promotes a single-step rollout that passes its only analysis', () => {
+    const request = parseRolloutRequest({
+      target: { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '42' },
+      strategy: { preset: 'canary10-5m' },
+      analysis: {},
+    });
+    const single = { request, plan: planRollout(request, { observable: true }) };
+
+    expect(decideNextAction('pass', { ...progress('first', 0), weight: 10 }, single).action).toBe('promote');
+  });
+});
