@@ -23,6 +23,11 @@ function routerFor(rollout: Rollout): TrafficRouter {
   return routerKindFor(rollout.request.target).create(rollout.request.target, rollout.baseline);
 }
 
+/** The canary share the plan leaves before step `index` (0 before the first; the last step's before promotion). */
+function weightBefore(rollout: Rollout, index: number): number {
+  return rollout.plan.steps[index - 1]?.weight ?? 0;
+}
+
 /** Validates and plans the request, then checks the target and judges; changes nothing. */
 export async function preflight(input: PreflightInput): Promise<RolloutState> {
   const request = parseRolloutRequest(input.request);
@@ -40,7 +45,7 @@ export async function preflight(input: PreflightInput): Promise<RolloutState> {
 export async function shiftTraffic(state: RolloutState): Promise<Progress> {
   const step = state.rollout.plan.steps[state.progress.stepIndex];
   if (step === undefined) throw new RangeError(`no step ${state.progress.stepIndex} in the plan`);
-  await routerFor(state.rollout).setWeight(step.weight);
+  await routerFor(state.rollout).setWeight(step.weight, weightBefore(state.rollout, step.index));
   return {
     stepIndex: step.index,
     extraBakes: 0,
@@ -92,7 +97,7 @@ export async function analyzeCanary(state: RolloutState): Promise<AnalysisOutput
 
 /** Sends all traffic to the new version. */
 export async function promote(state: Pick<RolloutState, 'rollout'>): Promise<{ promotedAt: string; weight: 100 }> {
-  await routerFor(state.rollout).promote();
+  await routerFor(state.rollout).promote(weightBefore(state.rollout, state.rollout.plan.steps.length));
   return { promotedAt: new Date().toISOString(), weight: 100 };
 }
 

@@ -57,13 +57,15 @@ export class LambdaAliasRouter implements TrafficRouter {
     return this.weightOf(await getAlias(this.target));
   }
 
-  async setWeight(percent: number): Promise<void> {
+  async setWeight(percent: number, from: number): Promise<void> {
     if (!(percent >= 0 && percent < 100)) {
       throw new RangeError(`setWeight takes 0 <= percent < 100, got ${percent}; use promote() for 100`);
     }
     const alias = await getAlias(this.target);
     this.assertOwned(alias, 'shift traffic');
-    if (alias.FunctionVersion === this.baselineVersion && this.weightOf(alias) === percent) return;
+    const current = this.weightOf(alias);
+    if (current === percent) return;
+    this.assertAt(current, from, `shift to ${percent} %`);
     const weights = percent === 0 ? {} : { [this.target.version]: toFraction(percent) };
     await this.update(alias, this.baselineVersion, weights);
   }
@@ -72,11 +74,12 @@ export class LambdaAliasRouter implements TrafficRouter {
     return (await this.getWeight()) === percent ? 'verified' : 'mismatch';
   }
 
-  async promote(): Promise<void> {
+  async promote(from: number): Promise<void> {
     const alias = await getAlias(this.target);
     const weights = additionalWeights(alias);
     if (alias.FunctionVersion === this.target.version && Object.keys(weights).length === 0) return;
     this.assertOwned(alias, 'promote');
+    this.assertAt(this.weightOf(alias), from, 'promote');
     await this.update(alias, this.target.version, {});
   }
 
@@ -122,6 +125,15 @@ export class LambdaAliasRouter implements TrafficRouter {
         `(it points at version ${alias.FunctionVersion}` +
         `${weighted.length > 0 ? ` with weights on ${weighted.join(', ')}` : ''}; this rollout moves ` +
         `${this.baselineVersion} → ${this.target.version}). Coalmine leaves it untouched; check who changed it.`,
+    );
+  }
+
+  /** Traffic moves only forward from where this rollout left it; see TrafficRouter.setWeight. */
+  private assertAt(current: number, expected: number, action: string): void {
+    if (current === expected) return;
+    throw new TrafficConflict(
+      `Cannot ${action} on ${describe(this.target)}: the canary carries ${current} %, not the ${expected} % this rollout ` +
+        'left it at. Someone else moved it (a rollback from an alarm or a person); coalmine does not move it forward again.',
     );
   }
 

@@ -17,11 +17,17 @@ export interface RollbackOutcome {
 export interface TrafficRouter {
   /** Canary share in percent now. */
   getWeight(): Promise<number>;
-  /** Sets the canary share (0 ≤ percent < 100); a no-op when it is already there. */
-  setWeight(percent: number): Promise<void>;
+  /**
+   * Moves the canary share from `from` to `percent` (0 ≤ percent < 100); a no-op when it is already at
+   * `percent`. Traffic only moves forward from where the rollout left it: any other current weight means
+   * someone else (an alarm-pushed rollback, a person) changed it, and the router refuses with
+   * TrafficConflict instead of undoing their change. With the store's compare-and-swap this makes a
+   * concurrent rollback win over a concurrent shift.
+   */
+  setWeight(percent: number, from: number): Promise<void>;
   verifyWeight(percent: number): Promise<VerifyResult>;
-  /** All traffic to the new version, nothing left in between. Idempotent. */
-  promote(): Promise<void>;
+  /** All traffic to the new version from the last step's `from` share, nothing left in between. Idempotent. */
+  promote(from: number): Promise<void>;
   /** All traffic back to the baseline, nothing left in between. Idempotent. */
   rollback(): Promise<RollbackOutcome>;
 }
