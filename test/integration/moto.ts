@@ -1,0 +1,338 @@
+/**
+ * A moto_server for one test file: started on 127.0.0.1 on a free port, in its own process group so
+ * that stopping it leaves no orphan, with SDK v3 clients pointed at it. Jest runs test files in parallel
+ * workers; each file has its own server, so tests never share state across files.
+ *
+ * When moto_server is not on PATH, CI fails (it must run these tests) and a developer's run skips them
+ * with a visible warning.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateAliasCommand,
+  CreateFunctionCommand,
+  LambdaClient,
+  PublishVersionCommand,
+  UpdateFunctionCodeCommand,
+} from '@aws-sdk/client-lambda';
+import type { AwsClients } from '../../shared/aws/clients';
+
+const PROGRAM = 'moto_server';
+const INSTALL_HINT = "install with `pip install 'moto[server]'` (moto 5.2) so that `moto_server` is on PATH";
+const START_TIMEOUT_MS = 20_000;
+const STOP_TIMEOUT_MS = 3_000;
+
+/** moto's default account: a role ARN in any other account is refused by its Lambda. */
+export const MOTO_ACCOUNT = '123456789012';
+export const MOTO_REGION = 'us-east-1';
+/** moto checks no signatures, but the SDK needs credentials to sign with. */
+export const DUMMY_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
+
+function findOnPath(program: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, program);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  return undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => {
+        if (address === null || typeof address === 'string') reject(new Error('no TCP port assigned'));
+        else resolve(address.port);
+      });
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class MotoServer {
+  readonly endpoint: string;
+  readonly clients: AwsClients;
+  /** What the clients are made with: for a test that needs a client of its own (e.g. with a middleware). */
+  readonly clientConfig: { readonly endpoint: string; readonly region: string; readonly credentials: typeof DUMMY_CREDENTIALS };
+  private stopped = false;
+  private readonly killOnExit = () => this.signal('SIGKILL');
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+    private readonly output: () => string,
+  ) {
+    this.endpoint = `http://127.0.0.1:${port}`;
+    this.clientConfig = { endpoint: this.endpoint, region: MOTO_REGION, credentials: DUMMY_CREDENTIALS };
+    this.clients = { lambda: new LambdaClient(this.clientConfig), cloudwatch: new CloudWatchClient(this.clientConfig) };
+    // A worker that exits without afterAll (a crash, --bail) must not leave moto running.
+    process.once('exit', this.killOnExit);
+  }
+
+  /** Starts moto_server and waits until it answers; retries on another port if the first was taken. */
+  static async start(): Promise<MotoServer> {
+    const program = findOnPath(PROGRAM);
+    if (program === undefined) throw new Error(`${PROGRAM} not found on PATH: ${INSTALL_HINT}`);
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      try {
+        const server = await MotoServer.launch(program, await freePort());
+        await server.configure({ lambda: { use_docker: false } });
+        return server;
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  private static async launch(program: string, port: number): Promise<MotoServer> {
+    // detached: its own process group, so stop() reaches moto and anything it started.
+    const child = spawn(program, ['-H', '127.0.0.1', '-p', String(port)], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    // moto logs every request; keep only the tail for error messages so the pipes never fill up.
+    let tail = '';
+    const keep = (chunk: Buffer) => {
+      tail = (tail + chunk.toString('utf8')).slice(-4_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    let exited: string | undefined;
+    let spawnError: Error | undefined;
+    child.once('exit', (code, signal) => {
+      exited = `exited with ${signal ?? `code ${code}`}`;
+    });
+    child.once('error', (error) => {
+      spawnError = error;
+    });
+    const server = new MotoServer(child, port, () => tail);
+
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (spawnError !== undefined || exited !== undefined) {
+        await server.stop();
+        throw new Error(`${PROGRAM} on port ${port} ${spawnError?.message ?? exited} before answering:\n${tail}`);
+      }
+      try {
+        const response = await fetch(`${server.endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(1_000) });
+        await response.arrayBuffer();
+        if (response.ok) return server;
+      } catch {
+        // not listening yet
+      }
+      await sleep(50);
+    }
+    await server.stop();
+    throw new Error(`${PROGRAM} on port ${port} did not answer within ${START_TIMEOUT_MS} ms:\n${tail}`);
+  }
+
+  /** moto's runtime configuration, e.g. `{lambda: {use_docker: false}}`; it survives reset(). */
+  async configure(config: Record<string, unknown>): Promise<void> {
+    await this.motoApi('config', config);
+  }
+
+  /** Forgets every resource in every service (the configuration stays). */
+  async reset(): Promise<void> {
+    await this.motoApi('reset');
+  }
+
+  /**
+   * Creates an IAM role, which moto's CreateFunction requires to exist. The project has no IAM client
+   * (nothing in coalmine calls IAM), so this speaks IAM's query protocol directly; moto picks the service
+   * from the credential scope of the Authorization header and checks no signature.
+   */
+  async createLambdaRole(roleName: string): Promise<string> {
+    const body = new URLSearchParams({
+      Action: 'CreateRole',
+      Version: '2010-05-08',
+      RoleName: roleName,
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+      }),
+    });
+    const response = await fetch(`${this.endpoint}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `AWS4-HMAC-SHA256 Credential=${DUMMY_CREDENTIALS.accessKeyId}/20250101/${MOTO_REGION}/iam/aws4_request, SignedHeaders=host, Signature=0`,
+      },
+      body,
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`IAM CreateRole ${roleName} failed (${response.status}): ${text}`);
+    return `arn:aws:iam::${MOTO_ACCOUNT}:role/${roleName}`;
+  }
+
+  /** Stops the server's whole process group: SIGTERM, then SIGKILL if it lingers. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    process.removeListener('exit', this.killOnExit);
+    for (const client of Object.values(this.clients)) client.destroy();
+    if (this.child.exitCode !== null || this.child.signalCode !== null || this.child.pid === undefined) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), STOP_TIMEOUT_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** The last lines moto printed, for a failing test's message. */
+  recentOutput(): string {
+    return this.output();
+  }
+
+  private signal(signal: NodeJS.Signals): void {
+    if (this.child.pid === undefined) return;
+    try {
+      process.kill(-this.child.pid, signal);
+    } catch {
+      // the group is gone already
+    }
+  }
+
+  private async motoApi(path: string, body?: unknown): Promise<void> {
+    const response = await fetch(`${this.endpoint}/moto-api/${path}`, {
+      method: 'POST',
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`moto-api/${path} failed (${response.status}): ${text}`);
+  }
+}
+
+/**
+ * `describe` for tests that need moto_server: `server()` returns this file's running server. Without
+ * moto_server on PATH the block fails in CI and is skipped, visibly, elsewhere.
+ */
+export function describeWithMoto(name: string, body: (server: () => MotoServer) => void): void {
+  if (findOnPath(PROGRAM) === undefined) {
+    const message = `${PROGRAM} not found: the integration tests "${name}" need it; ${INSTALL_HINT}`;
+    if (process.env.CI === 'true') {
+      describe(name, () => {
+        it('needs moto_server', () => {
+          throw new Error(message);
+        });
+      });
+    } else {
+      console.warn(`SKIPPED: ${message}`);
+      describe.skip(name, () => body(() => {
+        throw new Error('unreachable: skipped');
+      }));
+    }
+    return;
+  }
+
+  describe(name, () => {
+    let running: MotoServer | undefined;
+    beforeAll(async () => {
+      running = await MotoServer.start();
+    }, START_TIMEOUT_MS * 3 + 5_000);
+    afterAll(async () => {
+      await running?.stop();
+    });
+    body(() => {
+      if (running === undefined) throw new Error(`${PROGRAM} did not start; see the beforeAll failure`);
+      return running;
+    });
+  });
+}
+
+/**
+ * A zip archive holding one file, stored without compression: all CreateFunction and
+ * UpdateFunctionCode need, built in memory so the tests write nothing to disk.
+ */
+export function zipOneFile(fileName: string, content: string): Uint8Array {
+  const name = Buffer.from(fileName, 'utf8');
+  const data = Buffer.from(content, 'utf8');
+  const crc = crc32(data);
+
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0); // local file header
+  local.writeUInt16LE(20, 4); // version needed: 2.0
+  local.writeUInt16LE(0x0800, 6); // flags: UTF-8 name
+  local.writeUInt16LE(0, 8); // method: stored
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(data.length, 18);
+  local.writeUInt32LE(data.length, 22);
+  local.writeUInt16LE(name.length, 26);
+
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0); // central directory header
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(0x0800, 8);
+  central.writeUInt16LE(0, 10);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(data.length, 24);
+  central.writeUInt16LE(name.length, 28);
+  central.writeUInt32LE(0, 42); // offset of the local header
+
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0); // end of central directory
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + name.length, 12);
+  end.writeUInt32LE(local.length + name.length + data.length, 16);
+
+  return Buffer.concat([local, name, data, central, name, end]);
+}
+
+/** The code of published version `n`: it differs per version, as Lambda publishes nothing for unchanged code. */
+const handlerSource = (version: number) => `exports.handler = async () => ({ version: ${version} });\n`;
+
+export interface AliasedFunction {
+  readonly functionName: string;
+  readonly alias: string;
+  readonly versions: readonly string[];
+}
+
+/**
+ * A Lambda function with published versions 1..`versions` and an alias on `aliasVersion`, the way a team
+ * has it before a rollout. Needs a server configured with `lambda.use_docker: false` (start() does that).
+ */
+export async function createAliasedFunction(
+  server: MotoServer,
+  { functionName, alias = 'live', versions = 3, aliasVersion = '1' }: { functionName: string; alias?: string; versions?: number; aliasVersion?: string },
+): Promise<AliasedFunction> {
+  const { lambda } = server.clients;
+  const role = await server.createLambdaRole(`${functionName}-role`);
+  await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: functionName,
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Role: role,
+      Code: { ZipFile: zipOneFile('index.js', handlerSource(1)) },
+    }),
+  );
+  const published: string[] = [];
+  for (let n = 1; n <= versions; n += 1) {
+    if (n > 1) {
+      await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: functionName, ZipFile: zipOneFile('index.js', handlerSource(n)) }));
+    }
+    const version = await lambda.send(new PublishVersionCommand({ FunctionName: functionName, Description: `release ${n}` }));
+    if (version.Version !== String(n)) throw new Error(`expected moto to publish version ${n}, got ${version.Version}`);
+    published.push(version.Version);
+  }
+  await lambda.send(new CreateAliasCommand({ FunctionName: functionName, Name: alias, FunctionVersion: aliasVersion }));
+  return { functionName, alias, versions: published };
+}
