@@ -1,14 +1,11 @@
-// coalmine: stamps `x-deployment: blue|green` on every viewer request so that the mesh behind
-// CloudFront can route on it. Runtime cloudfront-js-2.0, viewer-request event. See docs/edge.md.
-//
-// First match wins:
-//   1. viewer IP in KVS `blue_cidrs`   -> blue   (e.g. keep the on-call team on stable)
-//   2. viewer IP in KVS `green_cidrs`  -> green  (e.g. testers see the canary at 0 %)
-//   3. bucket(viewer) < KVS `green_percentage` -> green, otherwise blue
-// The viewer is the `coalmine-viewer` cookie when present, else the IP (its /64 for IPv6).
-// A bucket never changes, so raising the percentage only adds viewers to green.
-// Anything unexpected (missing key, malformed value, thrown error) gives blue: when the
-// rollout state is unknown, the stable version is the only safe answer.
+// coalmine: stamps `x-deployment: blue|green` on every viewer request for the mesh to route on.
+// Runtime cloudfront-js-2.0, viewer-request. See docs/edge.md. First match wins:
+//   1. viewer IP in KVS `blue_cidrs`  -> blue
+//   2. viewer IP in KVS `green_cidrs` -> green
+//   3. bucket(viewer) < KVS `green_percentage` -> green, else blue
+// The viewer is the `coalmine-viewer` cookie if present, else the IP (the /64 for IPv6). A
+// bucket never changes, so raising the percentage only adds viewers to green. Anything
+// unexpected gives blue: when the rollout state is unknown, stable is the only safe answer.
 import cf from 'cloudfront';
 
 const kvs = cf.kvs();
@@ -18,12 +15,18 @@ const VIEWER_COOKIE = 'coalmine-viewer';
 const BLUE = 'blue';
 const GREEN = 'green';
 
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the runtime calls handler by name
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- called by the runtime
 async function handler(event) {
   let colour = BLUE;
   try {
-    colour = await chooseColour(event);
-    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- runtime 2.0 documents only `catch (e)`
+    // All keys are read before deciding, so a broken store sends everyone to blue, pinned
+    // viewers too. Sequential awaits: Promise combinators cost function memory for no gain.
+    // kvs.get throws on a missing key; the checks below throw on a malformed value.
+    const blue = cidrList(await kvs.get('blue_cidrs', { format: 'json' }));
+    const green = cidrList(await kvs.get('green_cidrs', { format: 'json' }));
+    const percentage = percentageOf(await kvs.get('green_percentage', { format: 'string' }));
+    colour = chooseColour(event, blue, green, percentage);
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the runtime documents `catch (e)`
   } catch (e) {
     colour = BLUE;
   }
@@ -35,13 +38,7 @@ async function handler(event) {
   return request;
 }
 
-async function chooseColour(event) {
-  // Every key is read before deciding, so a broken store sends everyone to blue, pinned
-  // viewers included, instead of failing differently for different viewers.
-  // Sequential awaits: Promise combinators cost function memory and gain nothing here.
-  const blue = await readCidrs('blue_cidrs');
-  const green = await readCidrs('green_cidrs');
-  const percentage = await readPercentage();
+function chooseColour(event, blue, green, percentage) {
   const ip = event.viewer.ip;
   const addr = parseViewerIp(ip);
   if (addr && matchesAny(blue, addr)) return BLUE;
@@ -49,30 +46,28 @@ async function chooseColour(event) {
   return bucket(viewerKey(event.request, ip, addr)) < percentage ? GREEN : BLUE;
 }
 
-// kvs.get throws on a missing key; malformed values throw too. The handler turns both into blue.
-async function readCidrs(key) {
-  const list = await kvs.get(key, { format: 'json' });
-  if (!Array.isArray(list)) throw new Error(key + ' is not a JSON array');
-  return list;
+function cidrList(value) {
+  if (!Array.isArray(value)) throw new Error('a CIDR list must be a JSON array');
+  return value;
 }
 
-async function readPercentage() {
-  const text = String(await kvs.get('green_percentage', { format: 'string' })).trim();
+function percentageOf(value) {
   // Canonical integers 0..100 only: "50.5", "-5", "1e2" or "101" are not guesses to round.
-  if (!/^(100|[1-9]?[0-9])$/.test(text)) throw new Error('green_percentage is malformed');
-  return +text;
+  const percentage = decimal(String(value).trim(), 0, 100);
+  if (percentage < 0) throw new Error('green_percentage is malformed');
+  return percentage;
 }
 
 function viewerKey(request, ip, addr) {
   const cookie = request.cookies && request.cookies[VIEWER_COOKIE];
   if (cookie && typeof cookie.value === 'string' && cookie.value !== '') return 'c:' + cookie.value;
-  // IPv6 privacy addresses rotate inside a /64, so the /64 is what stays with a household.
-  if (addr && addr.length === 8) return 'n:' + addr.slice(0, 4).join(':');
+  // IPv6 privacy addresses rotate inside a /64: the /64 is what stays with a household.
+  if (addr && addr.length === 8) return 'n:' + addr[0] + ':' + addr[1] + ':' + addr[2] + ':' + addr[3];
   return 'i:' + ip;
 }
 
-// FNV-1a 32-bit, then the murmur3 finaliser: plain FNV leaves the low bits that `% 100`
-// keeps poorly mixed for short, similar keys such as neighbouring IPs.
+// FNV-1a 32-bit, then the murmur3 finaliser: plain FNV leaves the low bits that `% 100` keeps
+// poorly mixed for short, similar keys such as neighbouring IPs.
 function bucket(key) {
   let h = 0x811c9dc5;
   for (let i = 0; i < key.length; i++) h = mul32(h ^ key.charCodeAt(i), 0x01000193);
@@ -81,23 +76,28 @@ function bucket(key) {
   return ((h ^ (h >>> 16)) >>> 0) % 100;
 }
 
-// a * b mod 2^32 with every intermediate exact in a double; the runtime documentation does not
-// promise Math.imul, so this stays within ES 5.1.
+// a * b mod 2^32, every intermediate exact in a double: the runtime docs do not promise Math.imul.
 function mul32(a, b) {
   return (((((a >>> 16) * b) & 0xffff) * 65536) + (a & 0xffff) * b) >>> 0;
 }
 
 function matchesAny(list, addr) {
+  const viewerIsV6 = addr.length === 8;
   for (let i = 0; i < list.length; i++) {
-    const cidr = parseCidr(list[i]);
     // A malformed entry is skipped: one typo must not disable every other pin.
+    if (typeof list[i] !== 'string') continue;
+    const text = list[i].trim();
+    // Skip without parsing what cannot match: an IPv4 CIDR never matches an IPv6 viewer, an
+    // IPv6 CIDR matches an IPv4 viewer only in IPv4-mapped form, which starts "::" or "0".
+    const first = text.charCodeAt(0);
+    if (text.indexOf(':') < 0 ? viewerIsV6 : !viewerIsV6 && first !== 58 && first !== 48) continue;
+    const cidr = parseCidr(text);
     if (cidr && contains(cidr, addr)) return true;
   }
   return false;
 }
 
-// Addresses are arrays of 16-bit groups: 2 for IPv4, 8 for IPv6. Comparing groups keeps
-// IPv6 out of BigInt and floating point entirely.
+// Addresses are arrays of 16-bit groups, 2 for IPv4 and 8 for IPv6: no BigInt needed.
 function contains(cidr, addr) {
   const net = cidr.net;
   if (net.length !== addr.length) return false;
@@ -108,23 +108,16 @@ function contains(cidr, addr) {
   return true;
 }
 
-// "10.0.0.0/8", "2001:db8::/32", or a bare address meaning a single host. Host bits set
-// below the prefix are ignored, as most tools do.
-function parseCidr(entry) {
-  if (typeof entry !== 'string') return null;
-  const text = entry.trim();
+// "10.0.0.0/8", "2001:db8::/32", or a bare address for one host. Host bits set below the
+// prefix are ignored, as most tools do.
+function parseCidr(text) {
   const slash = text.indexOf('/');
-  let net = parseAddress(slash < 0 ? text : text.slice(0, slash));
+  let net = parseAddress(text, slash < 0 ? text.length : slash);
   if (!net) return null;
-  const max = net.length * 16;
-  let bits = max;
-  if (slash >= 0) {
-    const b = text.slice(slash + 1);
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(b) || +b > max) return null;
-    bits = +b;
-  }
-  // ::ffff:a.b.c.d/n with n >= 96 names IPv4 viewers; a shorter IPv6 prefix such as ::/0
-  // means "all IPv6" and does not reach into IPv4.
+  let bits = slash < 0 ? net.length * 16 : decimal(text, slash + 1, net.length * 16);
+  if (bits < 0) return null;
+  // ::ffff:a.b.c.d/n with n >= 96 names IPv4 viewers; a shorter prefix such as ::/0 means
+  // IPv6 only.
   if (bits >= 96 && isV4Mapped(net)) {
     net = [net[6], net[7]];
     bits -= 96;
@@ -134,7 +127,7 @@ function parseCidr(entry) {
 
 function parseViewerIp(ip) {
   if (typeof ip !== 'string') return null;
-  const addr = parseAddress(ip);
+  const addr = parseAddress(ip, ip.length);
   return addr && isV4Mapped(addr) ? [addr[6], addr[7]] : addr;
 }
 
@@ -143,53 +136,100 @@ function isV4Mapped(g) {
     g[5] === 0xffff;
 }
 
-function parseAddress(text) {
-  return text.indexOf(':') < 0 ? parseV4(text) : parseV6(text);
+// The parsers scan character codes in place (no split, slice or regular expressions): they
+// run for every pin on every request. `end` excludes a "/prefix".
+function parseAddress(text, end) {
+  const colon = text.indexOf(':');
+  return colon < 0 || colon >= end ? parseV4(text, 0, end) : parseV6(text, end);
 }
 
-function parseV4(text) {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
-  const b = [];
-  for (let i = 0; i < 4; i++) {
-    // No leading zeros: "010" is octal 8 to some tools and decimal 10 to others.
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(parts[i]) || +parts[i] > 255) return null;
-    b.push(+parts[i]);
-  }
-  return [b[0] * 256 + b[1], b[2] * 256 + b[3]];
-}
-
-function parseV6(text) {
-  const gap = text.indexOf('::');
-  if (gap < 0) {
-    const all = v6Groups(text, true);
-    return all && all.length === 8 ? all : null;
-  }
-  if (text.indexOf('::', gap + 1) >= 0) return null;
-  const head = v6Groups(text.slice(0, gap), false);
-  const tail = v6Groups(text.slice(gap + 2), true);
-  // "::" stands for at least one group of zeros.
-  if (!head || !tail || head.length + tail.length > 7) return null;
-  while (head.length + tail.length < 8) head.push(0);
-  return head.concat(tail);
-}
-
-// Colon-separated hex groups; the last group of an address may be dotted IPv4 (::ffff:1.2.3.4).
-function v6Groups(text, isLast) {
-  if (text === '') return [];
-  const parts = text.split(':');
-  const out = [];
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i];
-    if (isLast && i === parts.length - 1 && p.indexOf('.') >= 0) {
-      const v4 = parseV4(p);
-      if (!v4) return null;
-      out.push(v4[0], v4[1]);
-    } else if (/^[0-9a-fA-F]{1,4}$/.test(p)) {
-      out.push(parseInt(p, 16));
+// Dotted quad to two groups. No leading zeros: "010" is 8 to some tools and 10 to others.
+function parseV4(text, start, end) {
+  const out = [0, 0];
+  let octets = 0, value = 0, digits = 0;
+  for (let i = start; i <= end; i++) {
+    const c = i < end ? text.charCodeAt(i) : 46; // the end closes the last octet
+    if (c === 46) {
+      if (digits === 0 || octets === 4) return null;
+      out[octets >> 1] = out[octets >> 1] * 256 + value;
+      octets++;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && !(digits > 0 && value === 0)) {
+      value = value * 10 + c - 48;
+      digits++;
+      if (value > 255) return null;
     } else {
       return null;
     }
   }
-  return out;
+  return octets === 4 ? out : null;
+}
+
+// Eight hex groups, or fewer with one "::" standing for at least one zero group; the last
+// 32 bits may be a dotted quad (::ffff:192.0.2.1). No zone ids, no brackets.
+function parseV6(text, end) {
+  const groups = [];
+  let gap = -1; // index in groups where "::" stands
+  let i = 0;
+  if (end > 1 && text.charCodeAt(0) === 58 && text.charCodeAt(1) === 58) {
+    gap = 0;
+    i = 2;
+  }
+  while (i < end) {
+    let value = 0, digits = 0, j = i;
+    for (; j < end && digits <= 4; j++) {
+      const d = hexDigit(text.charCodeAt(j));
+      if (d < 0) break;
+      value = value * 16 + d;
+      digits++;
+    }
+    if (j < end && text.charCodeAt(j) === 46) {
+      const v4 = parseV4(text, i, end);
+      if (!v4) return null;
+      groups.push(v4[0], v4[1]);
+      break;
+    }
+    if (digits === 0 || digits > 4) return null;
+    groups.push(value);
+    if (j === end) break;
+    if (text.charCodeAt(j) !== 58) return null;
+    if (j + 1 < end && text.charCodeAt(j + 1) === 58) {
+      if (gap >= 0) return null;
+      gap = groups.length;
+      i = j + 2;
+    } else {
+      i = j + 1;
+      if (i === end) return null; // a trailing single colon
+    }
+  }
+  const found = groups.length;
+  if (gap < 0) return found === 8 ? groups : null;
+  if (found > 7) return null;
+  while (groups.length < 8) groups.push(0);
+  // Move the groups after "::" to the end; the zeros they leave behind are the gap.
+  for (let k = found - 1; k >= gap; k--) {
+    groups[k + 8 - found] = groups[k];
+    groups[k] = 0;
+  }
+  return groups;
+}
+
+function hexDigit(c) {
+  if (c >= 48 && c <= 57) return c - 48;
+  const lower = c | 32; // folds A-F onto a-f
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+// text[start..] as a decimal 0..max without sign or leading zeros; -1 otherwise.
+function decimal(text, start, max) {
+  if (start >= text.length || (text.charCodeAt(start) === 48 && text.length - start > 1)) return -1;
+  let value = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    value = value * 10 + c - 48;
+    if (value > max) return -1;
+  }
+  return value;
 }
