@@ -1,6 +1,6 @@
 import { RolloutRequestInvalid } from '../../shared/errors';
 import { parseRolloutRequest, type RolloutRequest } from '../../shared/config/request';
-import { planRollout } from '../../shared/plan';
+import { STATES_PER_PATH, planRollout } from '../../shared/plan';
 
 const target = { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '42' } as const;
 
@@ -34,46 +34,70 @@ describe('steps', () => {
   });
 });
 
+/**
+ * Transitions as the planner should count them from the paths through the state machine; how many
+ * states each path has is checked against real local executions in test/statemachine.
+ */
+function expectedTransitions(steps: number, extraBakes: number, settles: boolean) {
+  const p = STATES_PER_PATH;
+  const shared = p.start + steps * p.step + (settles ? steps * p.settle : 0) + Math.max(0, steps - 1) * p.advance;
+  return {
+    nominal: shared + p.promote,
+    worstCase: shared + steps * extraBakes * p.extraBake + Math.max(p.promote, p.rollback),
+  };
+}
+
 describe('duration, state transitions and cost per preset (observable target, 2 extra bakes)', () => {
   // nominal: every analysis passes at once; worst case: every step spends its 2 extra bakes.
   it.each([
-    //  preset,          nominal, worst,  transitions, worst,  USD
-    ['canary10-5m', 300, 900, 10, 19, 0.00025],
-    ['canary10-10m', 600, 1800, 10, 19, 0.00025],
-    ['canary10-15m', 900, 2700, 10, 19, 0.00025],
-    ['canary10-30m', 1800, 5400, 10, 19, 0.00025],
-    ['linear10-1m', 540, 1620, 66, 139, 0.00165],
-    ['linear10-2m', 1080, 3240, 66, 139, 0.00165],
-    ['linear10-3m', 1620, 4860, 66, 139, 0.00165],
-    ['linear10-10m', 5400, 16200, 66, 139, 0.00165],
-    ['all-at-once', 0, 0, 4, 5, 0.0001],
-  ])('%s: %i s nominal, %i s worst case, %i/%i transitions, $%d', (preset, nominal, worst, transitions, worstTransitions, usd) => {
+    //  preset,      steps, nominal s, worst-case s
+    ['canary10-5m', 1, 300, 900],
+    ['canary10-10m', 1, 600, 1800],
+    ['canary10-15m', 1, 900, 2700],
+    ['canary10-30m', 1, 1800, 5400],
+    ['linear10-1m', 9, 540, 1620],
+    ['linear10-2m', 9, 1080, 3240],
+    ['linear10-3m', 9, 1620, 4860],
+    ['linear10-10m', 9, 5400, 16200],
+    ['all-at-once', 0, 0, 0],
+  ])('%s: %i canary steps, %i s nominal, %i s worst case', (preset, steps, nominal, worst) => {
     const plan = planRollout(request({ preset }), observable);
 
     expect(plan.nominalSeconds).toBe(nominal);
     expect(plan.worstCaseSeconds).toBe(worst);
-    expect(plan.stateTransitions).toEqual({ nominal: transitions, worstCase: worstTransitions });
-    expect(plan.nominalCostUsd).toBeCloseTo(usd, 10);
-  });
-
-  it('prices transitions at $0.025 per 1,000', () => {
-    const plan = planRollout(request({ preset: 'linear10-1m' }), observable);
-
+    expect(plan.stateTransitions).toEqual(expectedTransitions(steps, 2, false));
     expect(plan.nominalCostUsd).toBeCloseTo((plan.stateTransitions.nominal * 0.025) / 1000, 12);
   });
 
+  it('costs more for more steps, and stays around a cent for the presets', () => {
+    const cost = (preset: string) => planRollout(request({ preset }), observable).nominalCostUsd;
+
+    expect(cost('all-at-once')).toBeLessThan(cost('canary10-5m'));
+    expect(cost('canary10-5m')).toBeLessThan(cost('linear10-1m'));
+    expect(cost('linear10-10m')).toBe(cost('linear10-1m'));
+    expect(cost('linear10-1m')).toBeLessThan(0.01);
+  });
+
+  it('ends its worst case with a rollback, its nominal case with a promotion', () => {
+    const plan = planRollout(request({ preset: 'canary10-5m' }, { inconclusive: { maxExtraBakes: 0 } }), observable);
+
+    expect(plan.stateTransitions.worstCase - plan.stateTransitions.nominal).toBe(
+      Math.max(STATES_PER_PATH.promote, STATES_PER_PATH.rollback) - STATES_PER_PATH.promote,
+    );
+  });
+
   it.each([
-    [0, 300, 11],
-    [1, 600, 15],
-    [5, 1800, 31],
-    [20, 6300, 91],
-  ])('with %i extra bakes per step, canary10-5m could last %i s in %i transitions', (maxExtraBakes, worst, worstTransitions) => {
+    [0, 300],
+    [1, 600],
+    [5, 1800],
+    [20, 6300],
+  ])('with %i extra bakes per step, canary10-5m could last %i s', (maxExtraBakes, worst) => {
     const plan = planRollout(request({ preset: 'canary10-5m' }, { inconclusive: { maxExtraBakes } }), observable);
 
     expect(plan.maxExtraBakesPerStep).toBe(maxExtraBakes);
     expect(plan.nominalSeconds).toBe(300);
     expect(plan.worstCaseSeconds).toBe(worst);
-    expect(plan.stateTransitions.worstCase).toBe(worstTransitions);
+    expect(plan.stateTransitions).toEqual(expectedTransitions(1, maxExtraBakes, false));
   });
 });
 
@@ -93,7 +117,8 @@ describe('observable and unobservable targets', () => {
     // Extra bakes do not shift again, so they do not settle again.
     expect(plan.worstCaseSeconds).toBe(9 * (60 + 45) + 9 * 2 * 60);
     // One WaitForEdgeToSettle state per step.
-    expect(plan.stateTransitions).toEqual({ nominal: 66 + 9, worstCase: 139 + 9 });
+    expect(plan.stateTransitions).toEqual(expectedTransitions(9, 2, true));
+    expect(plan.stateTransitions.nominal).toBe(planRollout(request({ preset: 'linear10-1m' }), observable).stateTransitions.nominal + 9);
   });
 
   it('uses the default settle time of 30 s', () => {
@@ -130,25 +155,57 @@ describe('the Step Functions history bound', () => {
     expect(plan.worstCaseHistoryEvents).toBeLessThanOrEqual(20_000);
   });
 
-  it.each([
-    // 20 extra bakes: 243 history events per step, 16 besides; 245 per step when each step also settles.
-    [observable, 83, 'accepted', 19_942],
-    [observable, 84, 'refused', 20_185],
-    [unobservable, 82, 'accepted', 19_861],
-    [unobservable, 83, 'refused', 20_106],
-  ])('%j with %i weights and 20 extra bakes is %s (%i events)', (options, length, outcome, events) => {
-    const plan = () =>
-      planRollout(request({ weights: weightsOfLength(length), bakeSeconds: 60 }, { inconclusive: { maxExtraBakes: 20 } }), options);
-
-    if (outcome === 'accepted') {
-      expect(plan().worstCaseHistoryEvents).toBe(events);
-    } else {
-      expect(plan).toThrow(new RegExp(`could need ${events} Step Functions history events`));
+  /** The most weights (with 20 extra bakes per step) whose plan fits the history budget. */
+  function mostWeightsThatFit(options: { observable: boolean }): number {
+    let length = 2;
+    for (;;) {
+      try {
+        planRollout(request({ weights: weightsOfLength(length + 1), bakeSeconds: 60 }, { inconclusive: { maxExtraBakes: 20 } }), options);
+        length += 1;
+      } catch (error) {
+        expect(error).toBeInstanceOf(RolloutRequestInvalid);
+        return length;
+      }
     }
+  }
+
+  it.each([
+    ['an observable target', observable],
+    ['an unobservable target', unobservable],
+  ])('for %s, refuses exactly the plans whose worst case exceeds 20,000 events', (_case, options) => {
+    const most = mostWeightsThatFit(options);
+    const fits = planRollout(request({ weights: weightsOfLength(most), bakeSeconds: 60 }, { inconclusive: { maxExtraBakes: 20 } }), options);
+    const shorter = planRollout(request({ weights: weightsOfLength(most - 1), bakeSeconds: 60 }, { inconclusive: { maxExtraBakes: 20 } }), options);
+    const perStep = fits.worstCaseHistoryEvents - shorter.worstCaseHistoryEvents;
+
+    expect(fits.worstCaseHistoryEvents).toBeLessThanOrEqual(20_000);
+    // One more step would cross the budget: the refusal names the count.
+    expect(fits.worstCaseHistoryEvents + perStep).toBeGreaterThan(20_000);
+    expect(() =>
+      planRollout(request({ weights: weightsOfLength(most + 1), bakeSeconds: 60 }, { inconclusive: { maxExtraBakes: 20 } }), options),
+    ).toThrow(`could need ${fits.worstCaseHistoryEvents + perStep} Step Functions history events`);
+    expect(most).toBeGreaterThan(50);
+    expect(most).toBeLessThan(100);
   });
 
-  it('keeps the worst case of a preset far below the budget', () => {
-    expect(planRollout(request({ preset: 'linear10-1m' }), observable).worstCaseHistoryEvents).toBe(421);
+  it('counts the settle waits of an unobservable target against the budget', () => {
+    const ofObservable = planRollout(request({ weights: weightsOfLength(50), bakeSeconds: 60 }), observable);
+    const ofUnobservable = planRollout(request({ weights: weightsOfLength(50), bakeSeconds: 60 }), unobservable);
+
+    expect(ofUnobservable.worstCaseHistoryEvents).toBeGreaterThan(ofObservable.worstCaseHistoryEvents);
+    expect(mostWeightsThatFit(unobservable)).toBeLessThanOrEqual(mostWeightsThatFit(observable));
+  });
+
+  it('counts every extra bake against the budget', () => {
+    const events = (maxExtraBakes: number) =>
+      planRollout(request({ preset: 'linear10-1m' }, { inconclusive: { maxExtraBakes } }), observable).worstCaseHistoryEvents;
+
+    expect(events(1) - events(0)).toBeGreaterThan(0);
+    expect(events(10) - events(0)).toBe(10 * (events(1) - events(0)));
+  });
+
+  it('keeps the worst case of every preset far below the budget', () => {
+    expect(planRollout(request({ preset: 'linear10-10m' }, { inconclusive: { maxExtraBakes: 20 } }), observable).worstCaseHistoryEvents).toBeLessThan(5_000);
   });
 });
 
