@@ -1,0 +1,205 @@
+/**
+ * Is the canary's error proportion worse than the baseline's by more than the allowed margin?
+ *
+ * The test conditions on the total number of errors in each window. Given F errors among canary and
+ * baseline together, with n_c canary and n_b baseline requests and a rate ratio r = p_c/p_b, the canary's
+ * share of the errors is Binomial(F, π(r)) with π(r) = r·n_c/(r·n_c + n_b) (exact for Poisson counts; for
+ * binomial counts the real conditional spread is smaller by about 1 − p, so the test only errs on the safe
+ * side). The baseline rate drops out, so the p-value is exact at any count — three errors are judged as
+ * carefully as three thousand — which per-minute Mann-Whitney on error rates cannot do.
+ *
+ * H0 (increase is bad): r <= r0 with r0 = 1 + allowed degradation; p-value P(X >= observed | r0).
+ * H0 (decrease is bad): r >= r0 with r0 = 1 − allowed degradation; p-value P(X <= observed | r0).
+ * Windows with different traffic splits stay separate strata: X is then a sum of binomials.
+ * The confidence bound for r inverts the same test, so "bound beyond r0" and "p <= level" always agree.
+ */
+import { sumOfBinomialsLowerTail, sumOfBinomialsUpperTail, type BinomialComponent, type TailMethod } from './binomial-sums';
+
+export type Direction = 'increase-is-bad' | 'decrease-is-bad';
+
+export interface ArmCounts {
+  /** Requests that did not have the event (e.g. did not fail). */
+  readonly successes: number;
+  /** Requests that had the event the metric counts (e.g. errors). */
+  readonly failures: number;
+}
+
+/** Canary and baseline counts from one window in which the traffic split did not change. */
+export interface TwoArmCounts {
+  readonly canary: ArmCounts;
+  readonly baseline: ArmCounts;
+}
+
+export interface RatioTestInput {
+  /** One window, or several windows (strata) with different traffic splits. */
+  readonly counts: TwoArmCounts | readonly TwoArmCounts[];
+  readonly direction: Direction;
+  /** The H0 boundary for p_c/p_b: 1 + δ when increase is bad, 1 − δ when decrease is bad. */
+  readonly nullRatio: number;
+  /** One-sided level of the confidence bound, normally the look's nominal α. */
+  readonly level: number;
+}
+
+export interface ArmSummary {
+  readonly requests: number;
+  readonly failures: number;
+  /** failures / requests; null without requests. */
+  readonly rate: number | null;
+}
+
+export interface RatioTestResult {
+  readonly canary: ArmSummary;
+  readonly baseline: ArmSummary;
+  /** Estimated p_c/p_b (conditional maximum likelihood, the plain ratio of rates for one window); null when undefined or unbounded. */
+  readonly ratio: number | null;
+  /** ratio − 1. */
+  readonly relativeChange: number | null;
+  readonly nullRatio: number;
+  /** Score statistic (X − E[X])/sd(X) under r0; positive means worse than allowed in the bad direction's sign. */
+  readonly statistic: number;
+  /** One-sided p-value of H0; 1 when no window has an error (no evidence either way). */
+  readonly pValue: number;
+  /** One-sided confidence bound for p_c/p_b at confidence 1 − level: lower when increase is bad, upper otherwise; null = unbounded. */
+  readonly ratioBound: { readonly side: 'lower' | 'upper'; readonly value: number | null; readonly confidence: number };
+  /** Errors in windows where both arms had requests: what the test could use. */
+  readonly informativeFailures: number;
+  readonly method: TailMethod | 'no-events';
+}
+
+interface Stratum {
+  readonly canaryRequests: number;
+  readonly baselineRequests: number;
+  readonly canaryFailures: number;
+  readonly failures: number;
+}
+
+export function testRatioOfProportions(input: RatioTestInput): RatioTestResult {
+  const windows: readonly TwoArmCounts[] = isList(input.counts) ? input.counts : [input.counts];
+  if (!(input.nullRatio > 0) || !Number.isFinite(input.nullRatio)) throw new RangeError(`nullRatio must be a positive number, got ${input.nullRatio}`);
+  if (!(input.level > 0 && input.level < 1)) throw new RangeError(`level must be in (0, 1), got ${input.level}`);
+  for (const w of windows) for (const arm of [w.canary, w.baseline]) checkArm(arm);
+
+  const canary = summarize(windows.map((w) => w.canary));
+  const baseline = summarize(windows.map((w) => w.baseline));
+  // A window where one arm had no requests says nothing about the ratio; one without errors neither.
+  const strata: Stratum[] = windows
+    .map((w) => ({
+      canaryRequests: w.canary.successes + w.canary.failures,
+      baselineRequests: w.baseline.successes + w.baseline.failures,
+      canaryFailures: w.canary.failures,
+      failures: w.canary.failures + w.baseline.failures,
+    }))
+    .filter((s) => s.canaryRequests > 0 && s.baselineRequests > 0 && s.failures > 0);
+  const observed = strata.reduce((sum, s) => sum + s.canaryFailures, 0);
+  const informativeFailures = strata.reduce((sum, s) => sum + s.failures, 0);
+  const side = input.direction === 'increase-is-bad' ? 'lower' : 'upper';
+  const confidence = 1 - input.level;
+
+  if (strata.length === 0) {
+    return {
+      canary,
+      baseline,
+      ratio: null,
+      relativeChange: null,
+      nullRatio: input.nullRatio,
+      statistic: 0,
+      pValue: 1,
+      ratioBound: { side, value: side === 'lower' ? 0 : null, confidence },
+      informativeFailures: 0,
+      method: 'no-events',
+    };
+  }
+
+  const tail = (ratio: number) => pValueAt(strata, observed, ratio, input.direction);
+  const atNull = tail(input.nullRatio);
+  const ratio = estimateRatio(strata, observed);
+  return {
+    canary,
+    baseline,
+    ratio,
+    relativeChange: ratio === null ? null : ratio - 1,
+    nullRatio: input.nullRatio,
+    statistic: scoreStatistic(strata, observed, input.nullRatio),
+    pValue: atNull.probability,
+    ratioBound: { side, value: invertTest(strata, observed, input.direction, input.level, informativeFailures), confidence },
+    informativeFailures,
+    method: atNull.method,
+  };
+}
+
+function isList(counts: TwoArmCounts | readonly TwoArmCounts[]): counts is readonly TwoArmCounts[] {
+  return Array.isArray(counts);
+}
+
+function checkArm(arm: ArmCounts): void {
+  for (const value of [arm.successes, arm.failures]) {
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(`counts must be non-negative integers, got ${value}`);
+  }
+}
+
+function summarize(arms: readonly ArmCounts[]): ArmSummary {
+  const failures = arms.reduce((sum, a) => sum + a.failures, 0);
+  const requests = arms.reduce((sum, a) => sum + a.failures + a.successes, 0);
+  return { requests, failures, rate: requests > 0 ? failures / requests : null };
+}
+
+/** π(r): the canary's expected share of a window's errors when its rate is r times the baseline's. */
+function canaryShare(s: Stratum, ratio: number): number {
+  return (ratio * s.canaryRequests) / (ratio * s.canaryRequests + s.baselineRequests);
+}
+
+function components(strata: readonly Stratum[], ratio: number): BinomialComponent[] {
+  return strata.map((s) => ({ n: s.failures, p: canaryShare(s, ratio) }));
+}
+
+function pValueAt(strata: readonly Stratum[], observed: number, ratio: number, direction: Direction) {
+  const parts = components(strata, ratio);
+  return direction === 'increase-is-bad' ? sumOfBinomialsUpperTail(observed, parts) : sumOfBinomialsLowerTail(observed, parts);
+}
+
+function scoreStatistic(strata: readonly Stratum[], observed: number, ratio: number): number {
+  let mean = 0;
+  let variance = 0;
+  for (const s of strata) {
+    const p = canaryShare(s, ratio);
+    mean += s.failures * p;
+    variance += s.failures * p * (1 - p);
+  }
+  return variance > 0 ? (observed - mean) / Math.sqrt(variance) : 0;
+}
+
+/** Solves Σ F_s·π_s(r) = observed on a log scale; null when the canary has all the errors (r unbounded). */
+function estimateRatio(strata: readonly Stratum[], observed: number): number | null {
+  const total = strata.reduce((sum, s) => sum + s.failures, 0);
+  if (observed === 0) return 0;
+  if (observed === total) return null;
+  const only = strata.length === 1 ? strata[0] : undefined;
+  if (only !== undefined) {
+    return (observed / only.canaryRequests) / ((only.failures - observed) / only.baselineRequests);
+  }
+  const expected = (ratio: number) => strata.reduce((sum, s) => sum + s.failures * canaryShare(s, ratio), 0);
+  return solveOnLogScale((ratio) => expected(ratio) - observed);
+}
+
+/**
+ * The confidence bound for r at the given level: for increase-is-bad the r where P(X >= observed | r)
+ * equals the level (p rises with r); for decrease-is-bad the r where P(X <= observed | r) does.
+ */
+function invertTest(strata: readonly Stratum[], observed: number, direction: Direction, level: number, total: number): number | null {
+  if (direction === 'increase-is-bad' && observed === 0) return 0;
+  if (direction === 'decrease-is-bad' && observed === total) return null;
+  const sign = direction === 'increase-is-bad' ? 1 : -1;
+  return solveOnLogScale((ratio) => sign * (pValueAt(strata, observed, ratio, direction).probability - level));
+}
+
+/** Root of an increasing function of r on (1e-12, 1e12), by bisection on log r to a relative 1e-10. */
+function solveOnLogScale(increasing: (ratio: number) => number): number {
+  let low = Math.log(1e-12);
+  let high = Math.log(1e12);
+  while (high - low > 1e-10) {
+    const middle = 0.5 * (low + high);
+    if (increasing(Math.exp(middle)) < 0) low = middle;
+    else high = middle;
+  }
+  return Math.exp(0.5 * (low + high));
+}
