@@ -35,20 +35,20 @@ export interface Plan {
  * transitions of real local executions and check them against this model.
  */
 export const STATES_PER_PATH = {
-  /** Preflight, AnyCanarySteps. */
-  start: 2,
-  /** ShiftTraffic, VerifyTraffic, IsTrafficObservable, Bake, AnalyzeCanary, DecideNextStep. */
-  step: 6,
+  /** Preflight, AnnounceRolloutStarted, AnyCanarySteps. */
+  start: 3,
+  /** ShiftTraffic, VerifyTraffic, IsTrafficObservable, Bake, AnalyzeCanary, AnnounceStepAnalyzed, DecideNextStep. */
+  step: 7,
   /** WaitForEdgeToSettle, when the target cannot observe propagation. */
   settle: 1,
   /** AdvanceToNextStep, between two steps. */
   advance: 1,
-  /** BakeAgain, Bake, AnalyzeCanary, DecideNextStep. */
-  extraBake: 4,
-  /** Promote, RolloutPromoted. */
-  promote: 2,
-  /** RecordAnalysisFailure, RollBack, RolledBack. */
-  rollback: 3,
+  /** BakeAgain, Bake, AnalyzeCanary, AnnounceStepAnalyzed, DecideNextStep. */
+  extraBake: 5,
+  /** Promote, AnnouncePromoted, RolloutPromoted. */
+  promote: 3,
+  /** RecordAnalysisFailure, RollBack, AnnounceRolledBack, RolledBack. */
+  rollback: 4,
 } as const;
 
 /** History events per state kind in Step Functions: a Task logs entered, scheduled, started, succeeded, exited. */
@@ -56,7 +56,7 @@ const EVENTS_PER_TASK = 5;
 const EVENTS_PER_OTHER_STATE = 2;
 const EXECUTION_EVENTS = 2;
 /** Tasks among the states of each path above. */
-const TASKS_PER_PATH = { start: 1, step: 3, settle: 0, advance: 0, extraBake: 1, promote: 1, rollback: 1 } as const;
+const TASKS_PER_PATH = { start: 2, step: 4, settle: 0, advance: 0, extraBake: 2, promote: 2, rollback: 2 } as const;
 
 function historyEvents(path: keyof typeof STATES_PER_PATH): number {
   const tasks = TASKS_PER_PATH[path];

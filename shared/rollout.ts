@@ -10,6 +10,8 @@ import type { Verdict } from './judges/types';
 export type Baseline = Record<string, string | number | boolean>;
 
 export interface Rollout {
+  /** The request's short name, or the target's (e.g. "checkout:live"): how people and commands refer to it. */
+  readonly name: string;
   readonly request: RolloutRequest;
   readonly plan: Plan;
   readonly baseline: Baseline;

@@ -36,7 +36,14 @@ export async function preflight(input: PreflightInput): Promise<RolloutState> {
   for (const judge of judgesFor(request.analysis)) await judge.preflight();
   const baseline = await kind.preflight(request.target);
   return {
-    rollout: { request, plan, baseline, executionName: input.executionName, startedAt: input.startedAt },
+    rollout: {
+      name: request.name ?? kind.describe(request.target),
+      request,
+      plan,
+      baseline,
+      executionName: input.executionName,
+      startedAt: input.startedAt,
+    },
     progress: { stepIndex: 0, extraBakes: 0, weight: 0, bakeSeconds: 0, shiftedAt: null },
   };
 }

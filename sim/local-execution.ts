@@ -7,6 +7,8 @@ import '../shared/polyfills';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { aws } from '../shared/aws/clients';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { localContext, type LambdaHandler } from '../shared/handler';
 import { handler as preflight } from '../functions/preflight';
@@ -28,11 +30,39 @@ export const TASK_FUNCTIONS: Readonly<Record<string, LambdaHandler<never, unknow
   rollBack,
 };
 
+/**
+ * Step Functions service integrations the definition uses, run the way the service runs them: the
+ * state's Parameters become the API call's input, sent through the installed AWS clients.
+ */
+const SERVICE_INTEGRATIONS: Readonly<Record<string, (parameters: Record<string, unknown>) => Promise<unknown>>> = {
+  'arn:aws:states:::events:putEvents': async (parameters) => {
+    const entries = (parameters.Entries as Array<Record<string, unknown>>).map((entry) => ({
+      ...entry,
+      // The integration takes Detail as JSON; the API takes it as a string.
+      Detail: typeof entry.Detail === 'string' ? entry.Detail : JSON.stringify(entry.Detail),
+    }));
+    const { Entries, FailedEntryCount } = await aws.eventbridge.send(new PutEventsCommand({ Entries: entries }));
+    return { Entries, FailedEntryCount };
+  },
+};
+
+/** Serverless variables in the definition and the values local runs give them. */
+const LOCAL_VARIABLES: Readonly<Record<string, string>> = {
+  '${self:custom.eventBusName}': 'coalmine',
+};
+
 type StateDefinition = { Type: string; Resource?: unknown; Retry?: unknown[]; [key: string]: unknown };
 type Definition = { States: Record<string, StateDefinition>; [key: string]: unknown };
 
 export function readDefinition(path = DEFINITION_PATH): Definition {
   return parse(readFileSync(path, 'utf8')) as Definition;
+}
+
+/** The definition with its serverless variables given their local values. */
+function readLocalDefinition(): Definition {
+  let text = readFileSync(DEFINITION_PATH, 'utf8');
+  for (const [variable, value] of Object.entries(LOCAL_VARIABLES)) text = text.split(variable).join(value);
+  return parse(text) as Definition;
 }
 
 /** The serverless.yml function key a Task's `Resource: {Fn::GetAtt: [key, Arn]}` names. */
@@ -60,15 +90,23 @@ export interface LocalMachine {
   readonly machine: StateMachine;
   /** Task state name → serverless.yml function key. */
   readonly taskFunctions: Readonly<Record<string, string>>;
+  /** Task state name → service integration ARN. */
+  readonly serviceTasks: Readonly<Record<string, string>>;
   readonly waitStates: readonly string[];
   readonly retryStates: readonly string[];
 }
 
 export function loadLocalMachine(): LocalMachine {
-  const definition = readDefinition();
+  const definition = readLocalDefinition();
   const taskFunctions: Record<string, string> = {};
+  const serviceTasks: Record<string, string> = {};
   for (const [name, state] of Object.entries(definition.States)) {
     if (state.Type !== 'Task') continue;
+    if (typeof state.Resource === 'string') {
+      if (SERVICE_INTEGRATIONS[state.Resource] === undefined) throw new Error(`No local service integration for ${state.Resource}`);
+      serviceTasks[name] = state.Resource;
+      continue;
+    }
     const key = functionKeyOf(state);
     taskFunctions[name] = key;
     // The emulator wants an ARN; the handler bound below replaces the call anyway.
@@ -78,6 +116,7 @@ export function loadLocalMachine(): LocalMachine {
   return {
     machine: new StateMachine(definition as unknown as StateMachineDefinition),
     taskFunctions,
+    serviceTasks,
     waitStates: states.filter(([, s]) => s.Type === 'Wait').map(([n]) => n),
     retryStates: states.filter(([, s]) => Array.isArray(s.Retry)).map(([n]) => n),
   };
@@ -90,6 +129,8 @@ export interface LocalRunOptions {
   readonly retryMilliseconds?: number;
   /** Called before each task, e.g. to advance a virtual clock or count calls. */
   readonly beforeTask?: (stateName: string, input: unknown) => void | Promise<void>;
+  /** Called when a task's handler has returned or thrown, after its beforeTask (the simulator's clock waits for it). */
+  readonly afterTask?: (stateName: string) => void;
 }
 
 export function runLocally(local: LocalMachine, input: unknown, options: LocalRunOptions = {}) {
@@ -103,6 +144,19 @@ export function runLocally(local: LocalMachine, input: unknown, options: LocalRu
         return await handler(taskInput, localContext(key));
       } catch (error) {
         throw new LambdaTaskError(error);
+      } finally {
+        options.afterTask?.(stateName);
+      }
+    };
+  }
+  for (const [stateName, resource] of Object.entries(local.serviceTasks)) {
+    const integration = SERVICE_INTEGRATIONS[resource] as (parameters: Record<string, unknown>) => Promise<unknown>;
+    handlers[stateName] = async (parameters: never) => {
+      await options.beforeTask?.(stateName, parameters);
+      try {
+        return await integration(parameters);
+      } finally {
+        options.afterTask?.(stateName);
       }
     };
   }

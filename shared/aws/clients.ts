@@ -4,11 +4,13 @@
  * LocalStack) comes from AWS_ENDPOINT_URL, which SDK v3 honours by itself.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 
 export interface AwsClients {
   readonly lambda: LambdaClient;
   readonly cloudwatch: CloudWatchClient;
+  readonly eventbridge: EventBridgeClient;
 }
 
 type ClientFactories = { [K in keyof AwsClients]: () => AwsClients[K] };
@@ -16,6 +18,7 @@ type ClientFactories = { [K in keyof AwsClients]: () => AwsClients[K] };
 const factories: ClientFactories = {
   lambda: () => new LambdaClient({}),
   cloudwatch: () => new CloudWatchClient({}),
+  eventbridge: () => new EventBridgeClient({}),
 };
 
 let made: Partial<AwsClients> = {};
@@ -36,6 +39,9 @@ export const aws: AwsClients = {
   },
   get cloudwatch() {
     return client('cloudwatch');
+  },
+  get eventbridge() {
+    return client('eventbridge');
   },
 };
 

@@ -3,9 +3,11 @@
  * and every call recorded. `install()` points the handlers' AWS clients at it.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient, ServiceException, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { useAwsClients } from '../../shared/aws/clients';
 import { CloudWatchWorld } from './cloudwatch';
+import { EventBridgeWorld } from './eventbridge';
 import { LambdaWorld } from './lambda';
 import { connect, type CallRecord } from './sdk-bridge';
 
@@ -36,16 +38,35 @@ function awsError(name: string, operation: string): Error {
 export class AwsWorld {
   readonly lambda = new LambdaWorld();
   readonly cloudwatch: CloudWatchWorld;
+  readonly eventbridge: EventBridgeWorld;
   readonly calls: CallRecord[] = [];
   private readonly pendingFaults: Array<Fault & { remaining: number }> = [];
+  private readonly beforeCallListeners: Array<(service: string, operation: string) => void> = [];
 
   constructor(now: () => Date = () => new Date()) {
     this.cloudwatch = new CloudWatchWorld(now);
+    this.eventbridge = new EventBridgeWorld(now);
   }
 
   injectFault(fault: Fault): this {
     this.pendingFaults.push({ ...fault, remaining: fault.times });
     return this;
+  }
+
+  /** Runs `listener` before every call reaches the world (e.g. to generate the traffic up to now). */
+  onBeforeCall(listener: (service: string, operation: string) => void): () => void {
+    this.beforeCallListeners.push(listener);
+    return () => {
+      const i = this.beforeCallListeners.indexOf(listener);
+      if (i >= 0) this.beforeCallListeners.splice(i, 1);
+    };
+  }
+
+  /** The API operations the world implements, by service: what a fault may name. */
+  operations(): Record<string, string[]> {
+    return Object.fromEntries(
+      [this.lambda.service, this.cloudwatch.service, this.eventbridge.service].map((s) => [s.serviceName, Object.keys(s.commands)]),
+    );
   }
 
   /** Connects fresh SDK clients to this world and installs them for the handlers; returns the undo. */
@@ -56,11 +77,16 @@ export class AwsWorld {
       fault.remaining -= 1;
       return awsError(fault.error, operation);
     };
+    const beforeCall = (service: string, operation: string): void => {
+      for (const listener of this.beforeCallListeners) listener(service, operation);
+    };
     const lambda = new LambdaClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } });
     const cloudwatch = new CloudWatchClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } });
-    connect(lambda, this.lambda.service, { faults, calls: this.calls });
-    connect(cloudwatch, this.cloudwatch.service, { faults, calls: this.calls });
-    return useAwsClients({ lambda, cloudwatch });
+    connect(lambda, this.lambda.service, { faults, calls: this.calls, beforeCall });
+    const eventbridge = new EventBridgeClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } });
+    connect(cloudwatch, this.cloudwatch.service, { faults, calls: this.calls, beforeCall });
+    connect(eventbridge, this.eventbridge.service, { faults, calls: this.calls, beforeCall });
+    return useAwsClients({ lambda, cloudwatch, eventbridge });
   }
 
   /** Calls of one operation that reached the service (faults included). */

@@ -5,6 +5,7 @@
  */
 import aslValidator from 'asl-validator';
 import { PERMANENT_ERROR_NAMES, TRANSIENT_ERROR_NAMES } from '../../shared/errors';
+import { LIFECYCLE_DETAIL_TYPES } from '../../shared/lifecycle';
 import { readDefinition, TASK_FUNCTIONS, functionKeyOf } from '../../sim/local-execution';
 
 type Retrier = { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string };
@@ -25,6 +26,9 @@ type State = {
 const definition = readDefinition() as unknown as { StartAt: string; States: Record<string, State>; QueryLanguage?: string };
 const states = Object.entries(definition.States);
 const tasks = states.filter(([, state]) => state.Type === 'Task');
+const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
+const lambdaTasks = tasks.filter(([, state]) => state.Resource !== PUT_EVENTS);
+const announcements = tasks.filter(([, state]) => state.Resource === PUT_EVENTS);
 
 /** Error name prefixes that AWS itself raises (not thrown by our code). */
 const AWS_ERROR_PREFIXES = ['States.', 'Lambda.', 'Sandbox.'];
@@ -47,7 +51,7 @@ describe('statemachines/canary.asl.yaml', () => {
     );
   });
 
-  it.each(tasks)('Task %s has a timeout, a retry with backoff and jitter, and calls a known function', (_name, state) => {
+  it.each(tasks)('Task %s has a timeout and a retry with backoff and jitter', (_name, state) => {
     expect(state.TimeoutSeconds).toBeGreaterThan(0);
     expect(state.TimeoutSeconds).toBeLessThanOrEqual(300);
     expect(state.Retry?.length).toBeGreaterThan(0);
@@ -58,20 +62,34 @@ describe('statemachines/canary.asl.yaml', () => {
       expect(retrier.MaxDelaySeconds).toBeGreaterThan(0);
       expect(retrier.ErrorEquals).not.toContain('States.ALL');
     }
-    expect(Object.keys(TASK_FUNCTIONS)).toContain(functionKeyOf(state as never));
   });
 
-  it.each(tasks)('Task %s catches States.ALL', (name, state) => {
+  it.each(lambdaTasks)('Lambda Task %s calls a known function and catches States.ALL into the safe path', (name, state) => {
+    expect(Object.keys(TASK_FUNCTIONS)).toContain(functionKeyOf(state as never));
     const catchAll = state.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
-    expect(catchAll).toBeDefined();
     // A Task that moves traffic must roll back; Preflight moved nothing and refuses; RollBack fails loudly.
-    const expectedNext: Record<string, string> = { Preflight: 'RolloutRefused', RollBack: 'RollbackFailed' };
+    const expectedNext: Record<string, string> = { Preflight: 'AnnounceRolloutRefused', RollBack: 'AnnounceRollbackFailed' };
     expect(catchAll?.Next).toBe(expectedNext[name] ?? 'RollBack');
+  });
+
+  it.each(announcements)('announcement %s never changes the rollout’s path or state, even when it fails', (_name, state) => {
+    const catchAll = state.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
+    expect(catchAll).toEqual({ ErrorEquals: ['States.ALL'], ResultPath: null, Next: state.Next });
+    expect(state.ResultPath).toBeNull();
+    const entries = (state.Parameters as { Entries: Array<Record<string, unknown>> }).Entries;
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ Source: 'coalmine', EventBusName: '${self:custom.eventBusName}' });
+    expect(LIFECYCLE_DETAIL_TYPES).toContain(entries[0]?.DetailType);
+  });
+
+  it('announces every lifecycle event the docs list', () => {
+    const announced = announcements.map(([, s]) => (s.Parameters as { Entries: Array<{ DetailType: string }> }).Entries[0]?.DetailType);
+    expect(new Set(announced)).toEqual(new Set(LIFECYCLE_DETAIL_TYPES));
   });
 
   it('matches only error names the code exports, and retries only transient ones', () => {
     const ours = (names: string[]) => names.filter((n) => !AWS_ERROR_PREFIXES.some((p) => n.startsWith(p)));
-    const retried = tasks.flatMap(([, s]) => (s.Retry ?? []).flatMap((r) => ours(r.ErrorEquals)));
+    const retried = lambdaTasks.flatMap(([, s]) => (s.Retry ?? []).flatMap((r) => ours(r.ErrorEquals)));
     const caught = tasks.flatMap(([, s]) => (s.Catch ?? []).flatMap((c) => ours(c.ErrorEquals)));
     // Names the definition itself raises: Fail states, and Pass states that record a failure.
     const failNames = states.flatMap(([, s]) => {

@@ -37,14 +37,17 @@ describe('a healthy canary', () => {
     ]);
     expect(outcome.statesEntered).toEqual([
       'Preflight',
+      'AnnounceRolloutStarted',
       'AnyCanarySteps',
       'ShiftTraffic',
       'VerifyTraffic',
       'IsTrafficObservable',
       'Bake',
       'AnalyzeCanary',
+      'AnnounceStepAnalyzed',
       'DecideNextStep',
       'Promote',
+      'AnnouncePromoted',
       'RolloutPromoted',
     ]);
     const analysis = outcome.output?.analysis as { verdict: string; checks: Array<{ evidence: { alarms: unknown[] } }> };
@@ -91,7 +94,7 @@ describe('a failing canary', () => {
     expect(outcome.cause).toContain('Threshold Crossed: 3 datapoints > 1.0');
     expect(outcome.cause).toContain('Rolled back');
     expect(routing()).toEqual({ functionVersion: '41', weights: {} });
-    expect(outcome.statesEntered.slice(-3)).toEqual(['RecordAnalysisFailure', 'RollBack', 'RolledBack']);
+    expect(outcome.statesEntered.slice(-4)).toEqual(['RecordAnalysisFailure', 'RollBack', 'AnnounceRolledBack', 'RolledBack']);
   });
 
   it('bakes again while alarms lack data, then rolls back as the default policy says', async () => {
@@ -134,7 +137,7 @@ describe('faults', () => {
       'TooManyRequestsException',
     ]);
     expect(routing()).toEqual({ functionVersion: '42', weights: {} });
-    expect(outcome.transitions).toBe(10 + 3);
+    expect(outcome.transitions).toBe(13 + 3);
   });
 
   it('recovers from a lost compare-and-swap race by reading again', async () => {
@@ -238,8 +241,8 @@ describe('refusals before any traffic moves', () => {
     const message = explainFailure({ Error: outcome.error ?? '', Cause: outcome.cause });
     expect(message).toContain('(request): unknown field "colour"');
     expect(message).toContain('strategy.weights.1: weights must be strictly increasing: 10 follows 50');
-    expect(outcome.statesEntered).toEqual(['Preflight', 'RolloutRefused']);
-    expect(world.calls).toEqual([]);
+    expect(outcome.statesEntered).toEqual(['Preflight', 'AnnounceRolloutRefused', 'RolloutRefused']);
+    expect(world.calls.map((c) => c.operation)).toEqual(['PutEvents']);
   });
 
   it('a second rollout on an alias mid-rollout is refused and the first rollout’s weights stay', async () => {
@@ -283,5 +286,64 @@ describe('refusals before any traffic moves', () => {
     expect(outcome.error).toBe('PreflightFailed');
     expect(outcome.cause).toContain('no-such-alarm');
     expect(writes()).toEqual([]);
+  });
+});
+
+describe('lifecycle events on EventBridge', () => {
+  const announced = () => world.eventbridge.events.map((e) => e.detailType);
+
+  it('a promoted rollout announces start, each analyzed step with its evidence, and promotion', async () => {
+    const outcome = await execute(request({ weights: [10, 50, 100], bakeSeconds: 60 }, { name: 'checkout' }), {
+      executionName: 'checkout-42',
+    });
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(announced()).toEqual(['Rollout Started', 'Rollout Step Analyzed', 'Rollout Step Analyzed', 'Rollout Promoted']);
+    for (const event of world.eventbridge.events) {
+      expect(event).toMatchObject({ eventBusName: 'coalmine', source: 'coalmine' });
+      expect(event.detail).toMatchObject({ executionName: 'checkout-42', name: 'checkout', target: { functionName: 'checkout', version: '42' } });
+    }
+    const step = world.eventbridge.ofType('Rollout Step Analyzed')[1]?.detail as {
+      stepCount: number;
+      analysis: { verdict: string; step: { weight: number }; checks: Array<{ judge: string; evidence: { alarms: unknown[] } }> };
+    };
+    expect(step.stepCount).toBe(2);
+    expect(step.analysis).toMatchObject({ verdict: 'pass', step: { weight: 50 } });
+    expect(step.analysis.checks[0]?.evidence.alarms).toHaveLength(2);
+  });
+
+  it('a rolled-back rollout says why and that traffic went back', async () => {
+    await execute(request(), {
+      beforeTask: (state) => {
+        if (state === 'AnalyzeCanary') world.cloudwatch.setAlarmState('checkout-errors', 'ALARM', 'Threshold Crossed');
+      },
+    });
+
+    expect(announced()).toEqual(['Rollout Started', 'Rollout Step Analyzed', 'Rollout Rolled Back']);
+    expect(world.eventbridge.ofType('Rollout Rolled Back')[0]?.detail).toMatchObject({
+      error: 'CanaryAnalysisFailed',
+      baseline: { version: '41' },
+      cause: expect.stringContaining('checkout-errors'),
+    });
+  });
+
+  it('a refused rollout announces a failure with no traffic moved', async () => {
+    world.cloudwatch.setAlarmState('checkout-errors', 'ALARM', 'Threshold Crossed');
+
+    await execute(request(), { executionName: 'refused-1' });
+
+    expect(world.eventbridge.events.map((e) => [e.detailType, e.detail.stage, e.detail.trafficMoved, e.detail.error])).toEqual([
+      ['Rollout Failed', 'preflight', false, 'AlarmAlreadyFiring'],
+    ]);
+  });
+
+  it('an EventBridge outage never stops or fails a rollout', async () => {
+    world.injectFault({ operation: 'PutEvents', error: 'InternalException', times: 1000 });
+
+    const outcome = await execute(request());
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(routing()).toEqual({ functionVersion: '42', weights: {} });
+    expect(world.eventbridge.events).toEqual([]);
   });
 });
