@@ -48,6 +48,8 @@ export interface FakeKvs {
   lookup(key: string, format: KvsFormat): unknown;
   has(key: string): boolean;
   keyCount(): number;
+  /** Changes a value between requests, as the rollout does with UpdateKeys; undefined deletes the key. */
+  set(key: string, value: string | undefined): void;
   /** Every key `get` was asked for, in order; lets tests see what the function read. */
   readonly reads: string[];
 }
@@ -68,6 +70,10 @@ export function createKvs(values: Record<string, string>): FakeKvs {
     },
     has: (key) => data.has(key),
     keyCount: () => data.size,
+    set(key, value) {
+      if (value === undefined) data.delete(key);
+      else data.set(key, value);
+    },
   };
 }
 
