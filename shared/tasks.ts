@@ -127,7 +127,8 @@ export async function rollBack(input: RollbackInput): Promise<RollbackOutput> {
   const outcome = await routerFor(input.rollout).rollback();
   return {
     error: input.failure.Error,
-    cause: `${explainFailure(input.failure)}. Rolled back: ${outcome.detail}.`,
+    // Most error messages end in a full stop already; do not double it.
+    cause: `${explainFailure(input.failure).replace(/\.\s*$/, '')}. Rolled back: ${outcome.detail}.`,
     changed: outcome.changed,
     weight: 0,
     rolledBackAt: new Date().toISOString(),
