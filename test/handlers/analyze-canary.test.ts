@@ -1,0 +1,98 @@
+import { CloudWatchServiceException, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { handler } from '../../functions/analyze-canary';
+import { ALARMS, bakingState, cloudwatch, context, expectTakenBetween, fixture, lambda, resetAws, rolloutRequest } from './support';
+
+beforeEach(resetAws);
+
+const analyze = (state: Parameters<typeof handler>[0]) => handler(state, context('analyze-canary'));
+const alarmsAre = (variant: string) => cloudwatch.on(DescribeAlarmsCommand).resolves(fixture('cloudwatch', variant));
+
+describe('analyzeCanary handler', () => {
+  it('promotes after the last step passes, saying why, with the evidence of each alarm', async () => {
+    const state = await bakingState(rolloutRequest(), 0);
+    alarmsAre('describe-alarms-all-ok');
+    const before = Date.now();
+
+    const analysis = await analyze(state);
+
+    expect(analysis).toMatchObject({
+      verdict: 'pass',
+      action: 'promote',
+      reason: 'step 1 at 10 %: the analysis passed: 2 alarm(s) OK',
+      step: { index: 0, weight: 10, extraBakes: 0 },
+    });
+    expect(analysis.checks).toEqual([
+      {
+        judge: 'cloudwatch-alarms',
+        verdict: 'pass',
+        reason: '2 alarm(s) OK',
+        evidence: {
+          alarms: [
+            expect.objectContaining({ name: 'checkout-errors', state: 'OK', verdict: 'pass', updatedAt: '2025-03-04T10:20:30.000Z' }),
+            expect.objectContaining({ name: 'checkout-throttles', state: 'OK', verdict: 'pass' }),
+          ],
+        },
+      },
+    ]);
+    expectTakenBetween(analysis.analyzedAt, before, Date.now());
+    expect(cloudwatch).toHaveReceivedCommandWith(DescribeAlarmsCommand, { AlarmNames: ALARMS });
+    expect(lambda).not.toHaveReceivedAnyCommand();
+  });
+
+  it('advances when a step before the last passes', async () => {
+    const state = await bakingState(rolloutRequest({ strategy: { preset: 'linear10-1m' } }), 3);
+    alarmsAre('describe-alarms-all-ok');
+
+    const analysis = await analyze(state);
+
+    expect(analysis).toMatchObject({ verdict: 'pass', action: 'advance', reason: expect.stringMatching(/^step 4 at 40 %: the analysis passed/) });
+  });
+
+  it('rolls back when an alarm is in ALARM, naming it and why', async () => {
+    const state = await bakingState(rolloutRequest(), 0);
+    alarmsAre('describe-alarms-errors-in-alarm');
+
+    const analysis = await analyze(state);
+
+    expect(analysis.verdict).toBe('fail');
+    expect(analysis.action).toBe('rollback');
+    expect(analysis.reason).toBe(
+      'step 1 at 10 %: the analysis failed: alarm in ALARM: checkout-errors (ALARM: Threshold Crossed: 1 datapoint ' +
+        '[7.0 (04/03/25 10:21:00)] was greater than or equal to the threshold (1.0).)',
+    );
+  });
+
+  it.each([
+    [0, 'bake-again', 'the analysis was inconclusive; extra bake 1 of 2'],
+    [1, 'bake-again', 'the analysis was inconclusive; extra bake 2 of 2'],
+    [2, 'rollback', 'still inconclusive after 2 extra bakes; the policy says roll back'],
+  ])('without data after %i extra bakes → %s', async (extraBakes, action, why) => {
+    const state = await bakingState(rolloutRequest(), 0, extraBakes);
+    alarmsAre('describe-alarms-errors-without-data');
+
+    const analysis = await analyze(state);
+
+    expect(analysis).toMatchObject({ verdict: 'inconclusive', action, step: { extraBakes } });
+    expect(analysis.reason).toContain(why);
+    expect(analysis.reason).toContain('checkout-errors (INSUFFICIENT_DATA: Insufficient Data: 1 datapoint was unknown.)');
+  });
+
+  it('passes on time alone when no checks are configured, and says so', async () => {
+    const analysis = await analyze(await bakingState(rolloutRequest({ analysis: {} }), 0));
+
+    expect(analysis).toMatchObject({ verdict: 'pass', action: 'promote', checks: [] });
+    expect(analysis.reason).toContain('the step passed on time alone');
+    expect(cloudwatch).not.toHaveReceivedAnyCommand();
+  });
+
+  it('lets throttling through as AwsThrottled, for the state machine to retry', async () => {
+    const state = await bakingState(rolloutRequest(), 0);
+    cloudwatch
+      .on(DescribeAlarmsCommand)
+      .rejects(new CloudWatchServiceException({ name: 'Throttling', $fault: 'client', message: 'Rate exceeded', $metadata: {} }));
+
+    await expect(analyze(state)).rejects.toMatchObject({ name: 'AwsThrottled', retryable: true });
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+  });
+});

@@ -1,0 +1,113 @@
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { GetAliasCommand, GetFunctionConfigurationCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { handler } from '../../functions/preflight';
+import { RolloutRequestInvalid } from '../../shared/errors';
+import {
+  ALARMS,
+  EXECUTION,
+  TARGET,
+  aliasIs,
+  awsCalls,
+  cloudwatch,
+  context,
+  fixture,
+  lambda,
+  readyWorld,
+  resetAws,
+  rolloutRequest,
+} from './support';
+
+beforeEach(resetAws);
+
+const run = (request: unknown) => handler({ request, ...EXECUTION }, context('preflight'));
+
+describe('preflight handler', () => {
+  it('returns the planned state, before any traffic moves', async () => {
+    readyWorld();
+
+    const state = await run(rolloutRequest());
+
+    expect(state.rollout).toMatchObject({
+      request: {
+        target: TARGET,
+        strategy: { preset: 'canary10-5m' },
+        analysis: { alarms: ALARMS, insufficientData: 'inconclusive', inconclusive: { maxExtraBakes: 2, then: 'rollback' } },
+        settleSeconds: 30,
+      },
+      plan: {
+        steps: [{ index: 0, weight: 10, bakeSeconds: 300 }],
+        settleSeconds: 0,
+        nominalSeconds: 300,
+        worstCaseSeconds: 900,
+      },
+      baseline: { version: '41' },
+      executionName: EXECUTION.executionName,
+      startedAt: EXECUTION.startedAt,
+    });
+    expect(state.progress).toEqual({ stepIndex: 0, extraBakes: 0, weight: 0, bakeSeconds: 0, shiftedAt: null });
+  });
+
+  it('reads the version, the alias and the alarms, and writes nothing', async () => {
+    readyWorld();
+
+    await run(rolloutRequest());
+
+    expect(lambda).toHaveReceivedCommandWith(GetFunctionConfigurationCommand, { FunctionName: 'checkout', Qualifier: '42' });
+    expect(lambda).toHaveReceivedCommandWith(GetAliasCommand, { FunctionName: 'checkout', Name: 'live' });
+    expect(cloudwatch).toHaveReceivedCommandWith(DescribeAlarmsCommand, { AlarmNames: ALARMS });
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+  });
+
+  it('reads no alarms when none are configured', async () => {
+    readyWorld();
+
+    await run(rolloutRequest({ analysis: {} }));
+
+    expect(cloudwatch).not.toHaveReceivedAnyCommand();
+  });
+
+  it.each([
+    ['an unknown field', rolloutRequest({ strategy: { preset: 'canary10-5m', bakeSecond: 60 } }), 'strategy: unknown field "bakeSecond"'],
+    ['$LATEST', rolloutRequest({ target: { ...TARGET, version: '$LATEST' } }), '$LATEST cannot take weighted alias traffic'],
+    ['no request at all', undefined, 'The rollout request is invalid'],
+    [
+      'a plan over the history budget',
+      rolloutRequest({
+        strategy: { weights: Array.from({ length: 100 }, (_, i) => i + 1), bakeSeconds: 60 },
+        analysis: { inconclusive: { maxExtraBakes: 20 } },
+      }),
+      'Step Functions history events, over the budget',
+    ],
+    [
+      'a plan longer than a year',
+      rolloutRequest({ strategy: { weights: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], bakeSeconds: 7 * 24 * 3600 }, analysis: { inconclusive: { maxExtraBakes: 5 } } }),
+      'longer than a Step Functions execution may run',
+    ],
+  ])('refuses %s as RolloutRequestInvalid without a single AWS call', async (_case, request, message) => {
+    readyWorld();
+
+    const refusal = run(request);
+
+    await expect(refusal).rejects.toBeInstanceOf(RolloutRequestInvalid);
+    await expect(refusal).rejects.toMatchObject({ name: 'RolloutRequestInvalid', message: expect.stringContaining(message) });
+    expect(awsCalls()).toBe(0);
+  });
+
+  it.each([
+    ['an alarm is already firing', 'AlarmAlreadyFiring', () => cloudwatch.on(DescribeAlarmsCommand).resolves(fixture('cloudwatch', 'describe-alarms-errors-in-alarm'))],
+    ['an alarm does not exist', 'PreflightFailed', () => cloudwatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] })],
+    ['another rollout moves the alias', 'RolloutInProgress', () => aliasIs('other-canary')],
+    ['the alias already serves the version', 'PreflightFailed', () => aliasIs('promoted')],
+    [
+      'the version is not Active yet',
+      'PreflightFailed',
+      () => lambda.on(GetFunctionConfigurationCommand).resolves(fixture('lambda', 'get-function-configuration-pending')),
+    ],
+  ])('refuses to start when %s (%s), changing nothing', async (_case, name, arrange) => {
+    readyWorld();
+    arrange();
+
+    await expect(run(rolloutRequest())).rejects.toMatchObject({ name });
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+  });
+});
