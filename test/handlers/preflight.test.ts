@@ -56,6 +56,7 @@ describe('preflight handler', () => {
     expect(lambda).toHaveReceivedCommandWith(GetAliasCommand, { FunctionName: 'checkout', Name: 'live' });
     expect(cloudwatch).toHaveReceivedCommandWith(DescribeAlarmsCommand, { AlarmNames: ALARMS });
     expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+    expect(awsCalls()).toBe(3);
   });
 
   it('reads no alarms when none are configured', async () => {

@@ -4,9 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { CloudWatchClient, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetAliasCommand, GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { localContext } from '../../shared/handler';
@@ -15,17 +18,16 @@ import { preflight } from '../../shared/tasks';
 
 export const lambda = mockClient(LambdaClient);
 export const cloudwatch = mockClient(CloudWatchClient);
-export const eventbridge = mockClient(EventBridgeClient);
+/** Every other client the engine can make (shared/aws/clients.ts), so that "no AWS call" means none at all. */
+const others = [mockClient(EventBridgeClient), mockClient(SFNClient), mockClient(SSMClient), mockClient(CloudFrontKeyValueStoreClient)];
 
 export function resetAws(): void {
-  lambda.reset();
-  cloudwatch.reset();
-  eventbridge.reset();
+  for (const client of [lambda, cloudwatch, ...others]) client.reset();
 }
 
-/** Every AWS call any handler made. */
+/** How many AWS calls the handlers made, on any client. */
 export function awsCalls(): number {
-  return lambda.calls().length + cloudwatch.calls().length + eventbridge.calls().length;
+  return [lambda, cloudwatch, ...others].reduce((sum, client) => sum + client.calls().length, 0);
 }
 
 const TIMESTAMPS = new Set(['StateUpdatedTimestamp', 'StateTransitionedTimestamp', 'AlarmConfigurationUpdatedTimestamp']);
