@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
@@ -19,7 +20,6 @@ import {
   PublishVersionCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
-import type { AwsClients } from '../../shared/aws/clients';
 
 const PROGRAM = 'moto_server';
 const INSTALL_HINT = "install with `pip install 'moto[server]'` (moto 5.2) so that `moto_server` is on PATH";
@@ -61,15 +61,41 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** Every client coalmine's handlers use, pointed at moto: pass it to `useAwsClients`. */
+export interface MotoClients {
+  readonly lambda: LambdaClient;
+  readonly cloudwatch: CloudWatchClient;
+  readonly eventbridge: EventBridgeClient;
+}
+
+/**
+ * moto_server under a watchdog. The watchdog blocks reading its stdin, a pipe from this process; the
+ * kernel closes that pipe whenever this process ends (afterAll never ran, a crash, Ctrl-C, SIGKILL of a
+ * jest worker), and the watchdog then kills moto. An 'exit' or signal handler cannot do this in jest:
+ * a test's `process` is jest's copy, which never hears the real process's events.
+ * The shell exits with moto's status, so a moto that dies at start is seen at once.
+ */
+const WATCHDOG = [
+  'program=$1; shift',
+  'exec 3<&0',
+  '"$program" "$@" </dev/null 3<&- &',
+  'server=$!',
+  '( read -r _ <&3; kill -KILL "$server" 2>/dev/null ) &',
+  'watchdog=$!',
+  'wait "$server"',
+  'status=$?',
+  'kill -KILL "$watchdog" 2>/dev/null',
+  'exit "$status"',
+].join('\n');
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class MotoServer {
   readonly endpoint: string;
-  readonly clients: AwsClients;
+  readonly clients: MotoClients;
   /** What the clients are made with: for a test that needs a client of its own (e.g. with a middleware). */
   readonly clientConfig: { readonly endpoint: string; readonly region: string; readonly credentials: typeof DUMMY_CREDENTIALS };
   private stopped = false;
-  private readonly killOnExit = () => this.signal('SIGKILL');
 
   private constructor(
     private readonly child: ChildProcess,
@@ -78,9 +104,11 @@ export class MotoServer {
   ) {
     this.endpoint = `http://127.0.0.1:${port}`;
     this.clientConfig = { endpoint: this.endpoint, region: MOTO_REGION, credentials: DUMMY_CREDENTIALS };
-    this.clients = { lambda: new LambdaClient(this.clientConfig), cloudwatch: new CloudWatchClient(this.clientConfig) };
-    // A worker that exits without afterAll (a crash, --bail) must not leave moto running.
-    process.once('exit', this.killOnExit);
+    this.clients = {
+      lambda: new LambdaClient(this.clientConfig),
+      cloudwatch: new CloudWatchClient(this.clientConfig),
+      eventbridge: new EventBridgeClient(this.clientConfig),
+    };
   }
 
   /** Starts moto_server and waits until it answers; retries on another port if the first was taken. */
@@ -101,10 +129,10 @@ export class MotoServer {
   }
 
   private static async launch(program: string, port: number): Promise<MotoServer> {
-    // detached: its own process group, so stop() reaches moto and anything it started.
-    const child = spawn(program, ['-H', '127.0.0.1', '-p', String(port)], {
+    // detached: its own process group, so stop() reaches the watchdog, moto and anything moto started.
+    const child = spawn('/bin/sh', ['-c', WATCHDOG, 'moto-watchdog', program, '-H', '127.0.0.1', '-p', String(port)], {
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     // moto logs every request; keep only the tail for error messages so the pipes never fill up.
     let tail = '';
@@ -115,7 +143,8 @@ export class MotoServer {
     child.stderr?.on('data', keep);
     let exited: string | undefined;
     let spawnError: Error | undefined;
-    child.once('exit', (code, signal) => {
+    // 'close', not 'exit': by then its output has been read, so the message below can show it.
+    child.once('close', (code, signal) => {
       exited = `exited with ${signal ?? `code ${code}`}`;
     });
     child.once('error', (error) => {
@@ -180,18 +209,23 @@ export class MotoServer {
     return `arn:aws:iam::${MOTO_ACCOUNT}:role/${roleName}`;
   }
 
-  /** Stops the server's whole process group: SIGTERM, then SIGKILL if it lingers. Safe to call twice. */
+  /**
+   * Kills the server's whole process group and waits for it to be gone. SIGKILL, not SIGTERM: moto keeps
+   * everything in memory, so there is nothing to flush, and Python takes ~0.4 s to exit on SIGTERM.
+   * Safe to call twice.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    process.removeListener('exit', this.killOnExit);
     for (const client of Object.values(this.clients)) client.destroy();
+    this.child.stdin?.destroy();
     if (this.child.exitCode !== null || this.child.signalCode !== null || this.child.pid === undefined) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.signal('SIGTERM');
-    const timer = setTimeout(() => this.signal('SIGKILL'), STOP_TIMEOUT_MS);
-    await exited;
-    clearTimeout(timer);
+    this.kill();
+    const timeout = new Promise<void>((_, reject) => {
+      setTimeout(() => reject(new Error(`${PROGRAM} (pid ${this.child.pid}) did not exit within ${STOP_TIMEOUT_MS} ms of SIGKILL`)), STOP_TIMEOUT_MS).unref();
+    });
+    await Promise.race([exited, timeout]);
   }
 
   /** The last lines moto printed, for a failing test's message. */
@@ -199,10 +233,11 @@ export class MotoServer {
     return this.output();
   }
 
-  private signal(signal: NodeJS.Signals): void {
+  /** SIGKILL to the process group: the watchdog shell, moto, and anything moto started. */
+  kill(): void {
     if (this.child.pid === undefined) return;
     try {
-      process.kill(-this.child.pid, signal);
+      process.kill(-this.child.pid, 'SIGKILL');
     } catch {
       // the group is gone already
     }
