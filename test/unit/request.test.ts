@@ -75,6 +75,15 @@ describe('explicit weights', () => {
     expect(problemsWith(strategy(weights))).toContain(expected);
   });
 
+  it('names every problem of the weights at once', () => {
+    const message = problemsWith(request({ strategy: { weights: [10.125, 5, 50] } }));
+
+    expect(message).toContain('strategy.weights.0: a weight may have at most two decimals');
+    expect(message).toContain('strategy.weights.1: weights must be strictly increasing: 5 follows 10.125');
+    expect(message).toContain('strategy.weights: the last weight must be 100');
+    expect(message).toContain('strategy.bakeSeconds: explicit weights need "bakeSeconds" too');
+  });
+
   it('needs bakeSeconds with weights', () => {
     expect(problemsWith(request({ strategy: { weights: [10, 100] } }))).toContain(
       'strategy.bakeSeconds: explicit weights need "bakeSeconds" too',
