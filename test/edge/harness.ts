@@ -16,7 +16,7 @@ import vm from 'node:vm';
 
 export const EDGE_FUNCTION_PATH = join(__dirname, '..', '..', 'edge', 'x-deployment.js');
 
-/** The documented viewer-request event (headers and cookies keyed by lower-case name). */
+/** The documented viewer-request event: values keyed by name (header names lower-case, cookie names as sent). */
 export interface ValueMap {
   [name: string]: { value: string; multiValue?: Array<{ value: string }> };
 }
