@@ -1,6 +1,6 @@
 /**
- * A moto_server for one test file: started on 127.0.0.1 on a free port, in its own process group so
- * that stopping it leaves no orphan, with SDK v3 clients pointed at it. Jest runs test files in parallel
+ * A moto_server for one test file: started on 127.0.0.1 on a free port, in its own process group and
+ * under a watchdog so that no server outlives its test process, with SDK v3 clients pointed at it. Jest runs test files in parallel
  * workers; each file has its own server, so tests never share state across files.
  *
  * When moto_server is not on PATH, CI fails (it must run these tests) and a developer's run skips them
@@ -119,7 +119,11 @@ export class MotoServer {
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
         const server = await MotoServer.launch(program, await freePort());
-        await server.configure({ lambda: { use_docker: false } });
+        // Without this, moto's CreateFunction tries to reach docker.
+        await server.configure({ lambda: { use_docker: false } }).catch(async (error: unknown) => {
+          await server.stop();
+          throw error;
+        });
         return server;
       } catch (error) {
         lastError = error;
@@ -136,8 +140,13 @@ export class MotoServer {
     });
     // moto logs every request; keep only the tail for error messages so the pipes never fill up.
     let tail = '';
+    // An answer on the port proves nothing by itself: another worker's server may have won the race for
+    // it. Ours says it is listening (werkzeug's startup line) before its answers count.
+    const listening = `Running on http://127.0.0.1:${port}`;
+    let bound = false;
     const keep = (chunk: Buffer) => {
       tail = (tail + chunk.toString('utf8')).slice(-4_000);
+      bound ||= tail.includes(listening);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -158,12 +167,14 @@ export class MotoServer {
         await server.stop();
         throw new Error(`${PROGRAM} on port ${port} ${spawnError?.message ?? exited} before answering:\n${tail}`);
       }
-      try {
-        const response = await fetch(`${server.endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(1_000) });
-        await response.arrayBuffer();
-        if (response.ok) return server;
-      } catch {
-        // not listening yet
+      if (bound) {
+        try {
+          const response = await fetch(`${server.endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(1_000) });
+          await response.arrayBuffer();
+          if (response.ok) return server;
+        } catch {
+          // not answering yet
+        }
       }
       await sleep(50);
     }
