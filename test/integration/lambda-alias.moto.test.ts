@@ -21,7 +21,7 @@ import {
 import { useAwsClients } from '../../shared/aws/clients';
 import type { LambdaAliasTarget } from '../../shared/config/targets';
 import { lambdaAliasKind, LambdaAliasRouter } from '../../shared/routers/lambda-alias';
-import { createAliasedFunction, describeWithMoto, type MotoServer } from './moto';
+import { MOTO_ACCOUNT, createAliasedFunction, describeWithMoto, type MotoServer } from './moto';
 
 const FUNCTION = 'checkout';
 const target: LambdaAliasTarget = { type: 'lambda-alias', functionName: FUNCTION, alias: 'live', version: '2' };
@@ -126,6 +126,16 @@ describeWithMoto('Lambda alias router against moto_server', (server) => {
       });
     });
 
+    it('a function named by its ARN works the same', async () => {
+      const byArn: LambdaAliasTarget = { ...target, functionName: `arn:aws:lambda:us-east-1:${MOTO_ACCOUNT}:function:${FUNCTION}` };
+      await expect(lambdaAliasKind.preflight(byArn)).resolves.toEqual({ version: '1' });
+      const arnRouter = new LambdaAliasRouter(byArn, baseline);
+      await arnRouter.setWeight(10, 0);
+      await expect(arnRouter.verifyWeight(10)).resolves.toBe('verified');
+      await arnRouter.promote(10);
+      expect(await aliasRouting(server())).toEqual({ version: '2', weights: {} });
+    });
+
     describe('setWeight and verifyWeight', () => {
       it('setWeight(10) shows in GetAlias as AdditionalVersionWeights {"2": 0.1} on version 1', async () => {
         await router().setWeight(10, 0);
@@ -139,6 +149,8 @@ describeWithMoto('Lambda alias router against moto_server', (server) => {
 
       it.each([
         [0.5, 0.005],
+        [0.29, 0.0029],
+        [1.1, 0.011],
         [12.25, 0.1225],
         [50, 0.5],
         [99.99, 0.9999],
