@@ -1,0 +1,268 @@
+/**
+ * What the package test needs around a packaged stack: running `serverless package` and cfn-lint, and
+ * reading the CloudFormation template with its intrinsic functions evaluated the way CloudFormation would
+ * in one made-up account, so that assertions can speak about concrete ARNs.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants, copyFileSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+export const REPO = join(__dirname, '..', '..');
+export const ACCOUNT = '123456789012';
+export const REGION = 'us-east-1';
+const PARTITION = 'aws';
+
+const made: string[] = [];
+
+/** A fresh temporary directory, removed by removeTempDirs. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** Removes every directory tempDir made. Symlinks inside are removed, never followed. */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+export interface CommandResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly seconds: number;
+}
+
+export function run(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CommandResult> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? REPO,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr, seconds: (Date.now() - started) / 1000 }));
+  });
+}
+
+export interface PackagedStack {
+  readonly dir: string;
+  readonly seconds: number;
+}
+
+/**
+ * The service seen from a temporary directory: a symlink to every top-level entry of the working tree.
+ * osls builds in `<service>/.serverless` (even with --package, which it copies to at the end, and it
+ * deletes that folder when it starts) and serverless-esbuild in `<service>/.esbuild`; from here both land
+ * outside the working tree, and two packagings, or a colleague's, cannot trample each other.
+ */
+function serviceOutsideTheTree(): string {
+  const dir = tempDir('coalmine-service-');
+  for (const entry of readdirSync(REPO)) {
+    if (entry === '.git' || entry === '.serverless' || entry === '.esbuild') continue;
+    // osls looks for its configuration with lstat: a symlink would not do.
+    if (entry === 'serverless.yml') copyFileSync(join(REPO, entry), join(dir, entry));
+    else symlinkSync(join(REPO, entry), join(dir, entry));
+  }
+  return dir;
+}
+
+/** `serverless package` of the working tree's serverless.yml into a fresh temporary directory. */
+export async function packageStack(stage: string, params: readonly string[] = []): Promise<PackagedStack> {
+  const dir = tempDir(`coalmine-package-${stage}-`);
+  const serverless = join(REPO, 'node_modules', 'osls', 'bin', 'serverless.js');
+  const args = [serverless, 'package', '--stage', stage, '--region', REGION, '--package', dir];
+  for (const param of params) args.push(`--param=${param}`);
+  const result = await run(process.execPath, args, { cwd: serviceOutsideTheTree() });
+  if (result.code !== 0) {
+    throw new Error(`serverless package (${stage}) exited with ${result.code}:\n${result.stdout}\n${result.stderr}`);
+  }
+  return { dir, seconds: result.seconds };
+}
+
+/** The executable's path if it is on PATH, as `which` finds it. */
+export function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+export interface LintFinding {
+  readonly Rule: { readonly Id: string };
+  readonly Level: string;
+  readonly Message: string;
+  readonly Location: { readonly Path: ReadonlyArray<string | number> };
+}
+
+export interface LintResult {
+  /** cfn-lint's exit code: 0 clean; bit 2 errors, bit 4 warnings, bit 8 informational. */
+  readonly code: number;
+  readonly findings: LintFinding[];
+  readonly seconds: number;
+}
+
+export async function lintTemplate(cfnLint: string, template: string): Promise<LintResult> {
+  // W3005 (a DependsOn that a GetAtt already implies) is how the framework writes every function.
+  const result = await run(cfnLint, ['--format', 'json', '--ignore-checks', 'W3005', '--', template]);
+  if (result.code & 1) throw new Error(`cfn-lint failed to run (${result.code}):\n${result.stdout}\n${result.stderr}`);
+  return { code: result.code, findings: JSON.parse(result.stdout || '[]') as LintFinding[], seconds: result.seconds };
+}
+
+// ---- the template ----
+
+export interface Resource {
+  readonly Type: string;
+  readonly Properties: Record<string, unknown>;
+  readonly DependsOn?: string | string[];
+}
+
+export interface Template {
+  readonly Resources: Record<string, Resource>;
+  readonly Conditions?: Record<string, unknown>;
+  readonly Outputs?: Record<string, unknown>;
+}
+
+export interface Statement {
+  readonly Effect: 'Allow' | 'Deny';
+  readonly Action: string[];
+  readonly Resource: string[];
+}
+
+type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** Evaluates Ref, Fn::Sub, Fn::GetAtt, Fn::Join, Fn::If and Fn::Equals as CloudFormation would. */
+export class TemplateReader {
+  constructor(readonly template: Template) {}
+
+  resourcesOfType(type: string): Array<[string, Resource]> {
+    return Object.entries(this.template.Resources).filter(([, resource]) => resource.Type === type);
+  }
+
+  resource(logicalId: string): Resource {
+    const resource = this.template.Resources[logicalId];
+    if (resource === undefined) throw new Error(`no resource ${logicalId} in the template`);
+    return resource;
+  }
+
+  evaluate(value: unknown): Json {
+    if (Array.isArray(value)) return value.map((item) => this.evaluate(item));
+    if (value === null || typeof value !== 'object') return value as Json;
+    const entries = Object.entries(value);
+    const [key, argument] = entries[0] ?? [];
+    if (entries.length === 1 && key !== undefined && (key === 'Ref' || key.startsWith('Fn::'))) {
+      return this.intrinsic(key, argument);
+    }
+    return Object.fromEntries(entries.map(([k, v]) => [k, this.evaluate(v)]));
+  }
+
+  condition(name: string): boolean {
+    const condition = this.template.Conditions?.[name];
+    if (condition === undefined) throw new Error(`no condition ${name} in the template`);
+    const result = this.evaluate(condition);
+    if (typeof result !== 'boolean') throw new Error(`condition ${name} is not a boolean`);
+    return result;
+  }
+
+  /** Every statement of an IAM role's inline policies, evaluated, with Action and Resource as lists. */
+  statements(roleId: string): Statement[] {
+    const policies = (this.resource(roleId).Properties.Policies ?? []) as Array<{ PolicyDocument: unknown }>;
+    return policies.flatMap((policy) => {
+      const document = this.evaluate(policy.PolicyDocument) as { Statement: Array<Record<string, Json>> };
+      return document.Statement.map((statement) => ({
+        Effect: statement.Effect as Statement['Effect'],
+        Action: ([] as Json[]).concat(statement.Action ?? []).map(String),
+        Resource: ([] as Json[]).concat(statement.Resource ?? []).map(String),
+      }));
+    });
+  }
+
+  private intrinsic(name: string, argument: unknown): Json {
+    switch (name) {
+      case 'Ref':
+        return this.ref(String(argument));
+      case 'Fn::Sub': {
+        const [text, variables] = Array.isArray(argument) ? argument : [argument, {}];
+        const values = this.evaluate(variables) as Record<string, Json>;
+        return String(text).replace(/\$\{([^}]+)\}/g, (_, variable: string) => {
+          const local = values[variable];
+          if (local !== undefined) return String(local);
+          return variable.includes('.') ? String(this.getAtt(variable.split('.') as [string, string])) : String(this.ref(variable));
+        });
+      }
+      case 'Fn::GetAtt':
+        return this.getAtt(argument as [string, string]);
+      case 'Fn::Join': {
+        const [separator, items] = argument as [string, unknown[]];
+        return (this.evaluate(items) as Json[]).map(String).join(separator);
+      }
+      case 'Fn::If': {
+        const [condition, whenTrue, whenFalse] = argument as [string, unknown, unknown];
+        return this.evaluate(this.condition(condition) ? whenTrue : whenFalse);
+      }
+      case 'Fn::Equals': {
+        const [left, right] = this.evaluate(argument) as [Json, Json];
+        return JSON.stringify(left) === JSON.stringify(right);
+      }
+      default:
+        throw new Error(`the test does not evaluate ${name}`);
+    }
+  }
+
+  private ref(name: string): Json {
+    if (name === 'AWS::Partition') return PARTITION;
+    if (name === 'AWS::Region') return REGION;
+    if (name === 'AWS::AccountId') return ACCOUNT;
+    const resource = this.resource(name);
+    if (resource.Type === 'AWS::StepFunctions::StateMachine') {
+      return `arn:${PARTITION}:states:${REGION}:${ACCOUNT}:stateMachine:${String(resource.Properties.StateMachineName)}`;
+    }
+    if (resource.Type === 'AWS::Events::EventBus') return String(resource.Properties.Name);
+    return `<Ref ${name}>`;
+  }
+
+  private getAtt([logicalId, attribute]: [string, string]): Json {
+    const resource = this.resource(logicalId);
+    if (attribute === 'Arn' && resource.Type === 'AWS::Lambda::Function') {
+      return `arn:${PARTITION}:lambda:${REGION}:${ACCOUNT}:function:${String(resource.Properties.FunctionName)}`;
+    }
+    if (attribute === 'Arn' && resource.Type === 'AWS::Logs::LogGroup') {
+      // The attribute ends in ":*", which covers the group's log streams.
+      return `arn:${PARTITION}:logs:${REGION}:${ACCOUNT}:log-group:${String(resource.Properties.LogGroupName)}:*`;
+    }
+    return `<GetAtt ${logicalId}.${attribute}>`;
+  }
+}
+
+/** Whether an IAM resource pattern (wildcards * and ?, case-sensitive) matches an ARN. */
+export function iamMatches(pattern: string, arn: string): boolean {
+  const regex = pattern
+    .split('')
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${regex}$`).test(arn);
+}
+
+/** Whether any Allow statement grants the action on the ARN. */
+export function allows(statements: readonly Statement[], action: string, arn: string): boolean {
+  return statements.some(
+    (s) => s.Effect === 'Allow' && s.Action.includes(action) && s.Resource.some((pattern) => iamMatches(pattern, arn)),
+  );
+}
