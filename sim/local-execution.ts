@@ -96,7 +96,15 @@ export interface LocalMachine {
   readonly retryStates: readonly string[];
 }
 
-export function loadLocalMachine(): LocalMachine {
+export interface LoadOptions {
+  /**
+   * Validate the definition with asl-validator (about a second). The simulator skips it: the definition
+   * tests validate the same file, and every command-line run would pay for it again.
+   */
+  readonly validate?: boolean;
+}
+
+export function loadLocalMachine(options: LoadOptions = {}): LocalMachine {
   const definition = readLocalDefinition();
   const taskFunctions: Record<string, string> = {};
   const serviceTasks: Record<string, string> = {};
@@ -114,7 +122,10 @@ export function loadLocalMachine(): LocalMachine {
   }
   const states = Object.entries(definition.States);
   return {
-    machine: new StateMachine(definition as unknown as StateMachineDefinition),
+    machine: new StateMachine(
+      definition as unknown as StateMachineDefinition,
+      options.validate === false ? { validationOptions: { noValidate: true } } : undefined,
+    ),
     taskFunctions,
     serviceTasks,
     waitStates: states.filter(([, s]) => s.Type === 'Wait').map(([n]) => n),

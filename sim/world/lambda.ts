@@ -41,6 +41,8 @@ export class LambdaWorld {
   private revision = 0;
   /** Every alias write, in order: what the simulator's traffic may be routed by. */
   readonly aliasChanges: AliasChange[] = [];
+  /** Weights as a list, per weights object; every write replaces the object, so entries never go stale. */
+  private readonly routingTables = new WeakMap<object, Array<[string, number]>>();
 
   addFunction(name: string, versions: readonly string[], state: 'Active' | 'Pending' | 'Failed' = 'Active'): this {
     this.functions.set(name, {
@@ -69,8 +71,14 @@ export class LambdaWorld {
   /** The version one invocation of the alias runs, for a uniform draw u in [0, 1). */
   route(functionName: string, alias: string, u: number): string {
     const record = this.alias(functionName, alias);
+    let table = this.routingTables.get(record.weights);
+    if (table === undefined) {
+      // Once per alias state, not per request: listing an object keyed by version numbers is slow.
+      table = Object.entries(record.weights);
+      this.routingTables.set(record.weights, table);
+    }
     let threshold = 0;
-    for (const [version, weight] of Object.entries(record.weights)) {
+    for (const [version, weight] of table) {
       threshold += weight;
       if (u < threshold) return version;
     }

@@ -21,6 +21,15 @@ export interface CallRecord {
   readonly operation: string;
   readonly input: Record<string, unknown>;
   readonly error?: string;
+  /** True when the error was injected by a fault, not raised by the service. */
+  readonly injected?: boolean;
+}
+
+export interface ConnectOptions {
+  readonly faults?: FaultInjector;
+  readonly calls?: CallRecord[];
+  /** Runs before each call reaches the service (the simulator brings its traffic up to the present). */
+  readonly beforeCall?: (service: string, operation: string) => void;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -29,18 +38,19 @@ type AnyClient = { middlewareStack: MiddlewareStack<any, any> };
 export function connect(
   client: AnyClient,
   service: InMemoryService,
-  options: { faults?: FaultInjector; calls?: CallRecord[] } = {},
+  options: ConnectOptions = {},
 ): void {
   client.middlewareStack.add(
     (_next, context) => async (args: InitializeHandlerArguments<object>) => {
       const operation = String(context.commandName ?? '').replace(/Command$/, '');
       const input = args.input as Record<string, unknown>;
-      const record = (error?: string): void => {
-        options.calls?.push({ service: service.serviceName, operation, input, ...(error ? { error } : {}) });
+      const record = (error?: string, injected = false): void => {
+        options.calls?.push({ service: service.serviceName, operation, input, ...(error ? { error } : {}), ...(injected ? { injected } : {}) });
       };
+      options.beforeCall?.(service.serviceName, operation);
       const fault = options.faults?.(service.serviceName, operation) ?? null;
       if (fault !== null) {
-        record(fault.name);
+        record(fault.name, true);
         throw fault;
       }
       const handler = service.commands[operation];
