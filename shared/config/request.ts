@@ -118,6 +118,18 @@ export const RolloutRequestSchema = z
       .default(30)
       .describe('For targets whose propagation cannot be observed (CloudFront KVS): seconds to wait after a shift before baking starts.'),
   })
+  .superRefine((request, ctx) => {
+    // The KVS key green_percentage is a whole number (the edge function reads nothing else).
+    if (request.target.type !== 'cloudfront-kvs') return;
+    (request.strategy.weights ?? []).forEach((weight, i) => {
+      if (Number.isInteger(weight)) return;
+      ctx.addIssue({
+        code: 'custom',
+        path: ['strategy', 'weights', i],
+        message: `a cloudfront-kvs target takes whole percentages (green_percentage is an integer): ${weight} is not one`,
+      });
+    });
+  })
   .describe('A coalmine rollout request.');
 
 export type RolloutRequestInput = z.input<typeof RolloutRequestSchema>;

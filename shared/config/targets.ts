@@ -3,6 +3,7 @@
  * has the matching implementations).
  */
 import { z } from 'zod';
+import { parseCidr } from '../net/cidr';
 
 const FunctionName = z
   .string()
@@ -33,13 +34,91 @@ export const LambdaAliasTargetSchema = z
   })
   .describe('Weighted Lambda alias: the alias keeps its current version and sends a share to the new one.');
 
+/**
+ * The keys of a CloudFront KeyValueStore that coalmine reads and writes. The first three are the contract
+ * with the edge function (edge/x-deployment.js); the lock is coalmine's own (docs/edge.md).
+ */
+export const KVS_KEYS = {
+  greenPercentage: 'green_percentage',
+  blueCidrs: 'blue_cidrs',
+  greenCidrs: 'green_cidrs',
+  lock: 'coalmine_lock',
+} as const;
+
+/** CloudFront KeyValueStore limits (CloudFront developer guide, "key value store" quotas). */
+export const KVS_LIMITS = {
+  keyBytes: 512,
+  valueBytes: 1024,
+  storeBytes: 5 * 1024 * 1024,
+} as const;
+
+const KvsArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:cloudfront::[0-9]{12}:key-value-store\/[A-Za-z0-9-]{1,64}$/,
+    'a KeyValueStore ARN: arn:aws:cloudfront::<12-digit account>:key-value-store/<id> ' +
+      '(`aws cloudfront describe-key-value-store --name <name>` prints it; the store\'s name alone is not enough)',
+  );
+
+const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+function cidrList(key: string) {
+  return z.array(z.string()).superRefine((list, ctx) => {
+    list.forEach((entry, i) => {
+      const parsed = parseCidr(entry);
+      if (!parsed.ok) ctx.addIssue({ code: 'custom', path: [i], message: `"${entry}" is not a valid CIDR: ${parsed.reason}` });
+    });
+    const bytes = utf8Bytes(JSON.stringify(list));
+    if (bytes > KVS_LIMITS.valueBytes) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          `${list.length} CIDRs make ${bytes} bytes of JSON in the KVS key ${key}, over the ${KVS_LIMITS.valueBytes}-byte ` +
+          'limit of a KeyValueStore value; pin fewer viewers or use wider prefixes',
+      });
+    }
+  });
+}
+
+export const CloudFrontKvsTargetSchema = z
+  .strictObject({
+    type: z.literal('cloudfront-kvs'),
+    kvsArn: KvsArn.describe('The KeyValueStore the edge function reads (its ARN).'),
+    blueCidrs: cidrList(KVS_KEYS.blueCidrs)
+      .optional()
+      .describe(
+        `Viewer networks always sent to blue (KVS key ${KVS_KEYS.blueCidrs}), IPv4 or IPv6 CIDRs or single addresses. ` +
+          'Written before any traffic moves; when omitted the key is left as it is.',
+      ),
+    greenCidrs: cidrList(KVS_KEYS.greenCidrs)
+      .optional()
+      .describe(
+        `Viewer networks always sent to green (KVS key ${KVS_KEYS.greenCidrs}), e.g. testers. Blue pins win over green ones. ` +
+          'Written before any traffic moves; when omitted the key is left as it is.',
+      ),
+    stableAfterPromotion: z
+      .enum(['green', 'blue'], { error: () => 'stableAfterPromotion is "green" or "blue"' })
+      .default('green')
+      .describe(
+        'The colour that serves everyone once this rollout is promoted, which is the colour the new version is deployed as. ' +
+          `"green" (default): green is the canary, ${KVS_KEYS.greenPercentage} goes 0 → 100, rollback sets 0. ` +
+          `"blue": the colours swap roles (a previous promotion left green serving everyone); blue is the canary, ` +
+          `${KVS_KEYS.greenPercentage} goes 100 → 0, rollback sets 100.`,
+      ),
+  })
+  .describe(
+    'CloudFront KeyValueStore read by the coalmine edge function, which stamps x-deployment: blue|green for the mesh. ' +
+      'Weights are whole percentages.',
+  );
+
 export const TargetSchema = z
-  .discriminatedUnion('type', [LambdaAliasTargetSchema], {
+  .discriminatedUnion('type', [LambdaAliasTargetSchema, CloudFrontKvsTargetSchema], {
     error: (issue) =>
-      issue.code === 'invalid_union' ? 'unknown target type; supported: "lambda-alias"' : undefined,
+      issue.code === 'invalid_union' ? 'unknown target type; supported: "lambda-alias", "cloudfront-kvs"' : undefined,
   })
   .describe('What the rollout moves traffic on.');
 
 export type LambdaAliasTarget = z.output<typeof LambdaAliasTargetSchema>;
+export type CloudFrontKvsTarget = z.output<typeof CloudFrontKvsTargetSchema>;
 export type Target = z.output<typeof TargetSchema>;
 export type TargetType = Target['type'];
