@@ -34,7 +34,7 @@ export async function preflight(input: PreflightInput): Promise<RolloutState> {
   const kind = routerKindFor(request.target);
   const plan = planRollout(request, { observable: kind.observable });
   for (const judge of judgesFor(request.analysis)) await judge.preflight();
-  const baseline = await kind.preflight(request.target);
+  const baseline = await kind.preflight(request.target, { executionName: input.executionName });
   return {
     rollout: {
       name: request.name ?? kind.describe(request.target),

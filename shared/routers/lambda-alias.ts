@@ -205,9 +205,10 @@ async function preflight(target: LambdaAliasTarget): Promise<Baseline> {
   return { version: alias.FunctionVersion };
 }
 
-export const lambdaAliasKind: RouterKind<LambdaAliasTarget> = {
+// `satisfies`, not a type annotation: the alias needs no execution context, so callers may omit it.
+export const lambdaAliasKind = {
   observable: true,
   describe,
   preflight,
-  create: (target, baseline) => new LambdaAliasRouter(target, baseline),
-};
+  create: (target: LambdaAliasTarget, baseline: Baseline): TrafficRouter => new LambdaAliasRouter(target, baseline),
+} satisfies RouterKind<LambdaAliasTarget>;

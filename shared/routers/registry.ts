@@ -3,6 +3,7 @@
  * admits the types listed, and the type below makes a missing entry a compile error.
  */
 import type { Target, TargetType } from '../config/targets';
+import { cloudFrontKvsKind } from './cloudfront-kvs';
 import { lambdaAliasKind } from './lambda-alias';
 import type { RouterKind } from './types';
 
@@ -10,6 +11,7 @@ type Registry = { readonly [K in TargetType]: RouterKind<Extract<Target, { type:
 
 export const ROUTER_KINDS: Registry = {
   'lambda-alias': lambdaAliasKind,
+  'cloudfront-kvs': cloudFrontKvsKind,
 };
 
 export function routerKindFor<T extends Target>(target: T): RouterKind<T> {

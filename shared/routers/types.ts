@@ -32,12 +32,21 @@ export interface TrafficRouter {
   rollback(): Promise<RollbackOutcome>;
 }
 
+/** What preflight knows about the execution that asks: stores with a rollout lock record it as the holder. */
+export interface PreflightContext {
+  readonly executionName: string;
+}
+
 export interface RouterKind<T extends Target> {
   /** Whether verifyWeight can observe the traffic split (if not, the state machine waits settleSeconds). */
   readonly observable: boolean;
   /** A short human name of the target, e.g. "checkout:live". */
   describe(target: T): string;
-  /** Checks the target exists and is idle; returns what rollback needs to restore. Changes nothing. */
-  preflight(target: T): Promise<Baseline>;
+  /**
+   * Checks the target exists and is idle; returns what rollback needs to restore. Moves no traffic; a store
+   * with a rollout lock takes it here for `context.executionName` (a retried preflight of the same execution
+   * finds its own lock and goes on).
+   */
+  preflight(target: T, context: PreflightContext): Promise<Baseline>;
   create(target: T, baseline: Baseline): TrafficRouter;
 }
