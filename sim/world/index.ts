@@ -2,12 +2,14 @@
  * The in-memory AWS world: Lambda and CloudWatch services that keep state, faults injected on demand,
  * and every call recorded. `install()` points the handlers' AWS clients at it.
  */
+import { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient, ServiceException, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { useAwsClients } from '../../shared/aws/clients';
 import { CloudWatchWorld } from './cloudwatch';
 import { EventBridgeWorld } from './eventbridge';
+import { KvsWorld } from './kvs';
 import { LambdaWorld } from './lambda';
 import { connect, type CallRecord } from './sdk-bridge';
 
@@ -39,6 +41,7 @@ export class AwsWorld {
   readonly lambda = new LambdaWorld();
   readonly cloudwatch: CloudWatchWorld;
   readonly eventbridge: EventBridgeWorld;
+  readonly kvs: KvsWorld;
   readonly calls: CallRecord[] = [];
   private readonly pendingFaults: Array<Fault & { remaining: number }> = [];
   private readonly beforeCallListeners: Array<(service: string, operation: string) => void> = [];
@@ -46,6 +49,7 @@ export class AwsWorld {
   constructor(now: () => Date = () => new Date()) {
     this.cloudwatch = new CloudWatchWorld(now);
     this.eventbridge = new EventBridgeWorld(now);
+    this.kvs = new KvsWorld(now);
   }
 
   injectFault(fault: Fault): this {
@@ -65,7 +69,7 @@ export class AwsWorld {
   /** The API operations the world implements, by service: what a fault may name. */
   operations(): Record<string, string[]> {
     return Object.fromEntries(
-      [this.lambda.service, this.cloudwatch.service, this.eventbridge.service].map((s) => [s.serviceName, Object.keys(s.commands)]),
+      [this.lambda.service, this.cloudwatch.service, this.eventbridge.service, this.kvs.service].map((s) => [s.serviceName, Object.keys(s.commands)]),
     );
   }
 
@@ -86,7 +90,9 @@ export class AwsWorld {
     const eventbridge = new EventBridgeClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } });
     connect(cloudwatch, this.cloudwatch.service, { faults, calls: this.calls, beforeCall });
     connect(eventbridge, this.eventbridge.service, { faults, calls: this.calls, beforeCall });
-    return useAwsClients({ lambda, cloudwatch, eventbridge });
+    const kvs = new CloudFrontKeyValueStoreClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } });
+    connect(kvs, this.kvs.service, { faults, calls: this.calls, beforeCall });
+    return useAwsClients({ lambda, cloudwatch, eventbridge, kvs });
   }
 
   /** Calls of one operation that reached the service (faults included). */
