@@ -8,7 +8,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
 
-export const logger = new Logger({ serviceName: 'coalmine' });
+// POWERTOOLS_SERVICE_NAME (set by serverless.yml) wins; local runs without it still log as coalmine.
+export const logger = new Logger(process.env.POWERTOOLS_SERVICE_NAME ? {} : { serviceName: 'coalmine' });
 
 export type LambdaHandler<I, O> = (event: I, context: Context) => Promise<O>;
 
