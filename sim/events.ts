@@ -1,0 +1,140 @@
+/**
+ * What can happen to the world at a simulated time: a registry of event kinds, each with its strict schema,
+ * a description for the progress output and how it acts on the world. A new kind (an alarm pushed through
+ * EventBridge, a Slack command) is one more entry; the scenario schema is built from this map.
+ */
+import { z } from 'zod';
+import type { SyntheticTraffic } from './traffic';
+import type { AwsWorld } from './world';
+
+export interface EventContext {
+  readonly world: AwsWorld;
+  readonly traffic: SyntheticTraffic;
+  readonly nowMs: number;
+}
+
+/** What an event may refer to, for checks across the scenario. */
+export interface ScenarioFacts {
+  readonly alarmNames: ReadonlySet<string>;
+  /** API operations the simulated AWS implements. */
+  readonly operations: readonly string[];
+}
+
+export interface EventIssue {
+  /** Path inside the event, e.g. ["alarm"]. */
+  readonly path: ReadonlyArray<string | number>;
+  readonly message: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type EventSchema = z.ZodObject<{ kind: z.ZodLiteral<string>; at: z.ZodNumber } & Record<string, z.ZodType<any>>>;
+
+export interface EventKind<S extends EventSchema = EventSchema> {
+  readonly schema: S;
+  /** Problems with references to the rest of the scenario (an alarm that is not in the world). */
+  check?(event: z.output<S>, facts: ScenarioFacts): EventIssue[];
+  /** One line for the progress output, e.g. "alarm checkout-errors forced to ALARM". */
+  describe(event: z.output<S>): string;
+  apply(event: z.output<S>, context: EventContext): void;
+}
+
+const defineEventKind = <S extends EventSchema>(kind: EventKind<S>): EventKind<S> => kind;
+
+const At = z
+  .number({ error: 'must be a number of seconds after the rollout starts' })
+  .min(0, 'must be >= 0 (seconds after the rollout starts)')
+  .describe('Seconds after the rollout starts.');
+
+export const FaultSchema = z.strictObject({
+  operation: z.string({ error: 'required: the AWS API operation, e.g. "UpdateAlias"' }).min(1, 'cannot be empty'),
+  error: z
+    .string({ error: 'required: the AWS error name, e.g. "TooManyRequestsException"' })
+    .regex(/^[A-Za-z][A-Za-z0-9.]*$/, 'an AWS error name such as "TooManyRequestsException" or "ServiceException"'),
+  times: z.int('must be a whole number').min(1, 'must be at least 1').max(1000, 'at most 1000'),
+});
+
+export function checkFaultOperation(operation: string, facts: ScenarioFacts): EventIssue[] {
+  if (facts.operations.includes(operation)) return [];
+  return [{ path: ['operation'], message: `the simulated AWS has no operation "${operation}"; choose one of ${facts.operations.join(', ')}` }];
+}
+
+const setAlarmState = defineEventKind({
+  schema: z.strictObject({
+    kind: z.literal('set-alarm-state'),
+    at: At,
+    alarm: z.string({ error: 'required: the name of an alarm in world.alarms' }),
+    state: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA'], { error: 'must be "OK", "ALARM" or "INSUFFICIENT_DATA"' }),
+    reason: z.string().optional(),
+    holdSeconds: z
+      .int('must be a whole number of seconds')
+      .min(1, 'must be at least 1')
+      .optional()
+      .describe('Keep this state for this long whatever the metrics say; without it, the next evaluation decides.'),
+  }),
+  check: (event, facts) =>
+    facts.alarmNames.has(event.alarm)
+      ? []
+      : [{ path: ['alarm'], message: `no alarm named "${event.alarm}" in world.alarms` }],
+  describe: (event) =>
+    `alarm ${event.alarm} set to ${event.state}${event.holdSeconds === undefined ? '' : ` for ${event.holdSeconds} s`}`,
+  apply: (event, { world, nowMs }) => {
+    const reason = event.reason ?? `Set by the scenario at ${event.at} s`;
+    if (event.holdSeconds === undefined) world.cloudwatch.setAlarmState(event.alarm, event.state, reason);
+    else world.cloudwatch.holdAlarmState(event.alarm, event.state, reason, nowMs + event.holdSeconds * 1000);
+  },
+});
+
+const injectFault = defineEventKind({
+  schema: FaultSchema.extend({ kind: z.literal('inject-fault'), at: At }),
+  check: (event, facts) => checkFaultOperation(event.operation, facts),
+  describe: (event) => `the next ${event.times} ${event.operation} call(s) fail with ${event.error}`,
+  apply: (event, { world }) => {
+    world.injectFault({ operation: event.operation, error: event.error, times: event.times });
+  },
+});
+
+const setTraffic = defineEventKind({
+  schema: z.strictObject({
+    kind: z.literal('set-traffic'),
+    at: At,
+    requestsPerSecond: z.number().gt(0, 'must be > 0').max(5000, 'at most 5,000 (the simulator draws every request)'),
+  }),
+  describe: (event) => `traffic changes to ${event.requestsPerSecond} requests per second`,
+  apply: (event, { traffic }) => {
+    traffic.setRequestsPerSecond(event.requestsPerSecond);
+  },
+});
+
+export const EVENT_KINDS = {
+  'set-alarm-state': setAlarmState,
+  'inject-fault': injectFault,
+  'set-traffic': setTraffic,
+} as const satisfies Record<string, EventKind>;
+
+export type EventKindName = keyof typeof EVENT_KINDS;
+
+const kindNames = Object.keys(EVENT_KINDS).map((k) => `"${k}"`).join(', ');
+const schemas = Object.values(EVENT_KINDS).map((k) => k.schema) as unknown as [EventSchema, ...EventSchema[]];
+
+export type ScenarioEvent = { [K in EventKindName]: z.output<(typeof EVENT_KINDS)[K]['schema']> }[EventKindName];
+
+/** Built from the registry, so its static type is restated: one of the kinds' outputs. */
+export const ScenarioEventSchema = z.discriminatedUnion('kind', schemas, {
+  error: (issue) => (issue.code === 'invalid_union' ? `unknown or missing "kind"; supported: ${kindNames}` : undefined),
+}) as unknown as z.ZodType<ScenarioEvent>;
+
+function kindOf(event: ScenarioEvent): EventKind {
+  return EVENT_KINDS[event.kind] as unknown as EventKind;
+}
+
+export function checkEvent(event: ScenarioEvent, facts: ScenarioFacts): EventIssue[] {
+  return kindOf(event).check?.(event as never, facts) ?? [];
+}
+
+export function describeEvent(event: ScenarioEvent): string {
+  return kindOf(event).describe(event as never);
+}
+
+export function applyEvent(event: ScenarioEvent, context: EventContext): void {
+  kindOf(event).apply(event as never, context);
+}

@@ -1,0 +1,75 @@
+/**
+ * The machine-readable result of `coalmine simulate --json`: one schema, defined once with zod, from
+ * which the JSON Schema that tools validate against is generated.
+ */
+import { z } from 'zod';
+import type { SimulationResult } from './simulate';
+
+const Count = z.int().min(0);
+const Seconds = z.number().describe('Seconds since the rollout started.');
+const Verdict = z.enum(['pass', 'fail', 'inconclusive']);
+const Action = z.enum(['advance', 'bake-again', 'promote', 'rollback']);
+const AlarmState = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
+
+export const SimulationReportSchema = z
+  .strictObject({
+    scenario: z.string().describe('Built-in scenario name, or the scenario file name without .json.'),
+    seed: z.int().min(0).describe('Seed of the traffic and the retry jitter: the same seed gives the same run.'),
+    outcome: z.enum(['promoted', 'rolled_back', 'failed']).describe('failed: refused at preflight, or the rollback itself failed.'),
+    finalWeight: z.number().min(0).max(100).describe('Canary share of traffic at the end, in percent.'),
+    reason: z.string().describe('Why the rollout ended as it did, in the words of the execution.'),
+    error: z.string().nullable().describe('The execution error name when it did not promote, e.g. CanaryAnalysisFailed.'),
+    steps: z
+      .array(
+        z.strictObject({
+          index: Count.describe('0-based step in the plan.'),
+          weight: z.number().min(0).max(100),
+          verdict: Verdict.nullable().describe("The step's last analysis verdict; null if it ended before an analysis."),
+          action: Action.nullable(),
+          analyses: Count.describe('Analyses at this step: 1 + extra bakes.'),
+          shiftedAtSeconds: Seconds,
+          endedAtSeconds: Seconds,
+          canaryRequests: Count,
+          canaryErrors: Count,
+        }),
+      )
+      .describe('Each step the rollout reached, in order.'),
+    stateTransitions: Count.describe('States entered plus retries: what Step Functions bills.'),
+    retries: Count,
+    costUsd: z.number().min(0).describe('Step Functions Standard cost of the transitions ($0.025 per 1,000).'),
+    simulatedSeconds: z.number().min(0).describe('Simulated time from the start of the execution to its end.'),
+    wallMilliseconds: z.number().min(0).describe('Real time the simulation took.'),
+    canaryRequests: Count.describe('Requests served by the new version during the rollout.'),
+    canaryErrors: Count.describe('Of those, requests that failed.'),
+    baselineRequests: Count,
+    baselineErrors: Count,
+    faultsInjected: Count.describe('AWS calls failed on purpose by the scenario.'),
+    alarmTransitions: z.array(
+      z.strictObject({ name: z.string(), from: AlarmState, to: AlarmState, atSeconds: Seconds, reason: z.string() }),
+    ),
+    routing: z
+      .strictObject({
+        weightsSet: z.array(z.number().min(0).max(100)).describe('Canary share of each alias write, in order.'),
+        weightsServed: z.array(z.number().min(0).max(100)).describe('Canary shares traffic was routed by.'),
+        problems: z.array(z.string()).describe('Empty when no request was routed by weights the rollout did not set.'),
+      })
+      .describe('The invariant check on routing.'),
+    plan: z.strictObject({
+      steps: Count,
+      nominalSeconds: z.number().min(0),
+      worstCaseSeconds: z.number().min(0),
+    }),
+  })
+  .describe('The result of one simulated rollout (coalmine simulate --json).');
+
+export type SimulationReport = z.output<typeof SimulationReportSchema>;
+
+/** The JSON Schema (draft 2020-12) of the --json output. */
+export function simulationReportJsonSchema(): Record<string, unknown> {
+  return { title: 'coalmine simulation report', ...z.toJSONSchema(SimulationReportSchema) };
+}
+
+/** The report of a result, checked against its own schema so that the output never drifts from it. */
+export function toReport(result: SimulationResult): SimulationReport {
+  return SimulationReportSchema.parse(result);
+}

@@ -1,0 +1,316 @@
+/**
+ * The scenario file: a rollout request (as the console takes it), the world it runs against (traffic,
+ * alarms), AWS faults and timed events. Validated strictly; every problem is reported as
+ * `path: what is wrong`, and the rollout's problems come from the engine's own schema and planner, worded
+ * as the console would word them.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { z } from 'zod';
+import { RolloutRequestInvalid } from '../shared/errors';
+import { describeIssues, RolloutRequestSchema, type RolloutRequest } from '../shared/config/request';
+import type { LambdaAliasTarget } from '../shared/config/targets';
+import { planRollout, type Plan } from '../shared/plan';
+import { routerKindFor } from '../shared/routers/registry';
+import { checkEvent, checkFaultOperation, FaultSchema, ScenarioEventSchema, type ScenarioEvent } from './events';
+import { AwsWorld } from './world';
+import { isStatistic, type Statistic } from './world/metrics';
+
+export const SCENARIO_DIRECTORY = join(__dirname, 'scenarios');
+
+/** Per-request simulation: more than this many requests per second would make long rollouts slow to simulate. */
+const MAX_REQUESTS_PER_SECOND = 5000;
+
+const Latency = z
+  .strictObject({
+    p50: z.number({ error: 'required: median latency in milliseconds' }).gt(0, 'must be > 0'),
+    p99: z.number({ error: 'required: 99th-percentile latency in milliseconds' }).gt(0, 'must be > 0'),
+  })
+  .superRefine((latency, ctx) => {
+    if (latency.p99 < latency.p50) {
+      ctx.addIssue({ code: 'custom', path: ['p99'], message: `must be at least p50 (${latency.p50})` });
+    }
+  });
+
+const ErrorPercent = z
+  .number({ error: 'must be a percentage of requests, e.g. 0.5' })
+  .min(0, 'must be >= 0')
+  .max(100, 'is a percentage: at most 100');
+
+const BehaviourSchema = z.strictObject({
+  errorPercent: ErrorPercent.describe('Share of requests that fail, in percent.'),
+  latencyMs: Latency.describe('Latency percentiles in milliseconds (log-normal between them).'),
+});
+
+const ChangeSchema = z
+  .strictObject({
+    fromWeight: z.number().gt(0, 'must be > 0').max(100, 'is a percentage: at most 100').optional(),
+    fromSecond: z.number().min(0, 'must be >= 0').optional(),
+    errorPercent: ErrorPercent.optional(),
+    latencyMs: Latency.optional(),
+  })
+  .superRefine((change, ctx) => {
+    if (change.fromWeight === undefined && change.fromSecond === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'give "fromWeight" (canary share in percent) or "fromSecond" (seconds after the start)' });
+    }
+    if (change.errorPercent === undefined && change.latencyMs === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'give "errorPercent" or "latencyMs": what changes' });
+    }
+  });
+
+const TrafficSchema = z.strictObject({
+  requestsPerSecond: z
+    .number({ error: 'required: average requests per second through the alias' })
+    .gt(0, 'must be > 0')
+    .max(MAX_REQUESTS_PER_SECOND, `at most ${MAX_REQUESTS_PER_SECOND.toLocaleString('en-US')} (the simulator draws every request)`),
+  baseline: BehaviourSchema.describe('How the current version behaves.'),
+  canary: z
+    .strictObject({
+      errorPercent: ErrorPercent.optional(),
+      latencyMs: Latency.optional(),
+      changes: z.array(ChangeSchema).max(20, 'at most 20 changes').default([]),
+    })
+    .prefault({})
+    .describe('How the new version behaves; what is not given is as the baseline.'),
+});
+
+export const ALARM_METRICS = ['ErrorRate', 'Errors', 'Invocations', 'Duration'] as const;
+
+const AlarmSchema = z
+  .strictObject({
+    name: z.string({ error: 'required: the alarm name the rollout lists in analysis.alarms' }).min(1).max(255),
+    metric: z.enum(ALARM_METRICS, {
+      error: `must be one of ${ALARM_METRICS.map((m) => `"${m}"`).join(', ')} (ErrorRate is 100 * Errors / Invocations)`,
+    }),
+    statistic: z
+      .string()
+      .refine(isStatistic, 'a CloudWatch statistic: "Average", "Maximum", "Minimum" or a percentile such as "p99"')
+      .optional()
+      .describe('For Duration only; default p99.'),
+    watches: z.enum(['canary', 'baseline', 'all'], {
+      error: 'must be "canary", "baseline" or "all": whose traffic (ExecutedVersion) the alarm watches',
+    }),
+    threshold: z.number({ error: 'required: a number in the metric unit (percent for ErrorRate, ms for Duration)' }),
+    comparison: z
+      .enum(['GreaterThanThreshold', 'GreaterThanOrEqualToThreshold', 'LessThanThreshold', 'LessThanOrEqualToThreshold'])
+      .default('GreaterThanThreshold'),
+    periodSeconds: z
+      .int('must be a whole number of seconds')
+      .min(60, 'must be at least 60 (Lambda publishes one-minute metrics)')
+      .max(86_400, 'at most 86,400 (one day)')
+      .refine((p) => p % 60 === 0, 'must be a multiple of 60')
+      .default(60),
+    evaluationPeriods: z.int('must be a whole number').min(1, 'must be at least 1').max(100, 'at most 100').default(1),
+    datapointsToAlarm: z.int('must be a whole number').min(1, 'must be at least 1').optional(),
+    treatMissingData: z.enum(['missing', 'notBreaching', 'breaching', 'ignore']).default('missing'),
+    initialState: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']).default('OK'),
+  })
+  .superRefine((alarm, ctx) => {
+    if (alarm.statistic !== undefined && alarm.metric !== 'Duration') {
+      ctx.addIssue({ code: 'custom', path: ['statistic'], message: `only Duration takes a statistic; ${alarm.metric} is a Sum` });
+    }
+    if (alarm.datapointsToAlarm !== undefined && alarm.datapointsToAlarm > alarm.evaluationPeriods) {
+      ctx.addIssue({ code: 'custom', path: ['datapointsToAlarm'], message: `must be at most evaluationPeriods (${alarm.evaluationPeriods})` });
+    }
+  });
+
+const WorldSchema = z.strictObject({
+  lambda: z
+    .strictObject({
+      currentVersion: z
+        .union([z.string(), z.number()])
+        .transform(String)
+        .pipe(z.string().regex(/^[1-9][0-9]*$/, 'a published version number such as "41"'))
+        .optional()
+        .describe('The version the alias points at before the rollout; default: the target version minus one.'),
+    })
+    .prefault({}),
+  warmupSeconds: z
+    .int('must be a whole number of seconds')
+    .min(0, 'must be >= 0')
+    .max(86_400, 'at most 86,400 (one day)')
+    .refine((s) => s % 60 === 0, 'must be a multiple of 60')
+    .default(600)
+    .describe('Traffic served before the rollout starts, so alarms have data.'),
+  traffic: TrafficSchema,
+  alarms: z
+    .array(AlarmSchema)
+    .max(100, 'at most 100 alarms')
+    .default([])
+    .superRefine((alarms, ctx) => {
+      const seen = new Set<string>();
+      alarms.forEach((alarm, i) => {
+        if (seen.has(alarm.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `alarm "${alarm.name}" is defined twice` });
+        seen.add(alarm.name);
+      });
+    }),
+});
+
+const ScenarioFileSchema = z.strictObject({
+  $schema: z.string().optional(),
+  description: z.string().optional(),
+  seed: z.int('must be a whole number').min(0, 'must be >= 0').max(2 ** 32 - 1).optional(),
+  rollout: z.unknown(),
+  world: WorldSchema,
+  faults: z.array(FaultSchema).max(100).default([]),
+  events: z.array(ScenarioEventSchema).max(1000).default([]),
+});
+
+type ScenarioFile = z.output<typeof ScenarioFileSchema>;
+export type AlarmSpec = ScenarioFile['world']['alarms'][number];
+export type TrafficSpec = ScenarioFile['world']['traffic'];
+export type FaultSpec = ScenarioFile['faults'][number];
+
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  readonly seed: number | undefined;
+  /** The request exactly as written: what the execution receives as input. */
+  readonly rollout: unknown;
+  /** The same request after the engine's validation and defaults. */
+  readonly request: RolloutRequest;
+  /** Its target: the world simulates Lambda aliases. */
+  readonly target: LambdaAliasTarget;
+  readonly plan: Plan;
+  readonly baselineVersion: string;
+  readonly world: ScenarioFile['world'];
+  readonly faults: readonly FaultSpec[];
+  readonly events: readonly ScenarioEvent[];
+}
+
+/** A scenario file or name that cannot be used; `problems` lists each one as `path: what is wrong`. */
+export class ScenarioInvalid extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`The scenario ${source} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+Object.defineProperty(ScenarioInvalid.prototype, 'name', { value: 'ScenarioInvalid' });
+
+function pathText(path: ReadonlyArray<PropertyKey>): string {
+  return path.length === 0 ? '(scenario)' : path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+}
+
+function describeScenarioIssue(issue: z.core.$ZodIssue): string {
+  const path = pathText(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    return `${path}: unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (check the spelling; see docs/simulator.md)`;
+  }
+  if (issue.code === 'invalid_type' && / received undefined$/.test(issue.message)) return `${path}: required (${issue.expected})`;
+  return `${path}: ${issue.message}`;
+}
+
+/** The rollout's problems in the console's words, with `rollout.` in front of each path. */
+function rolloutProblems(raw: unknown): { request?: RolloutRequest; plan?: Plan; problems: string[] } {
+  const parsed = RolloutRequestSchema.safeParse(raw);
+  if (!parsed.success) {
+    // One issue at a time: the engine joins several with "; ", which its messages may contain too.
+    const problems = parsed.error.issues.map((issue) => describeIssues(new z.ZodError([{ ...issue, path: ['rollout', ...issue.path] }])));
+    return { problems };
+  }
+  try {
+    const plan = planRollout(parsed.data, { observable: routerKindFor(parsed.data.target).observable });
+    return { request: parsed.data, plan, problems: [] };
+  } catch (error) {
+    if (error instanceof RolloutRequestInvalid) return { problems: [`rollout: ${error.message}`] };
+    throw error;
+  }
+}
+
+function defaultBaselineVersion(target: LambdaAliasTarget): string | undefined {
+  const previous = Number(target.version) - 1;
+  return previous >= 1 ? String(previous) : undefined;
+}
+
+/** Target types the simulated world can serve traffic through. */
+const SIMULATED_TARGET_TYPES = ['lambda-alias'];
+
+/** Validates a parsed scenario document; throws ScenarioInvalid naming every problem. */
+export function parseScenario(input: unknown, name: string, source = name): Scenario {
+  const file = ScenarioFileSchema.safeParse(input);
+  const rollout =
+    typeof input === 'object' && input !== null && 'rollout' in input
+      ? rolloutProblems((input as { rollout: unknown }).rollout)
+      : { problems: ['rollout: required (a rollout request, as the console takes it)'] };
+  const problems = [...(file.success ? [] : file.error.issues.map(describeScenarioIssue)), ...rollout.problems];
+  if (!file.success || rollout.request === undefined || rollout.plan === undefined) throw new ScenarioInvalid(source, problems);
+
+  const scenario = file.data;
+  const target = rollout.request.target;
+  if (target.type !== 'lambda-alias') {
+    throw new ScenarioInvalid(source, [
+      `rollout.target.type: the simulator does not model "${target.type}" targets yet; it simulates ${SIMULATED_TARGET_TYPES.join(', ')}`,
+    ]);
+  }
+  const baselineVersion = scenario.world.lambda.currentVersion ?? defaultBaselineVersion(target);
+  if (baselineVersion === undefined) {
+    problems.push(`world.lambda.currentVersion: required when rollout.target.version is ${target.version}`);
+  }
+  const facts = {
+    alarmNames: new Set(scenario.world.alarms.map((a) => a.name)),
+    operations: Object.values(new AwsWorld().operations()).flat(),
+  };
+  scenario.faults.forEach((fault, i) => {
+    for (const issue of checkFaultOperation(fault.operation, facts)) problems.push(`${pathText(['faults', i, ...issue.path])}: ${issue.message}`);
+  });
+  scenario.events.forEach((event, i) => {
+    for (const issue of checkEvent(event, facts)) problems.push(`${pathText(['events', i, ...issue.path])}: ${issue.message}`);
+  });
+  if (problems.length > 0 || baselineVersion === undefined) throw new ScenarioInvalid(source, problems);
+
+  return {
+    name,
+    description: scenario.description ?? '',
+    seed: scenario.seed,
+    rollout: (input as { rollout: unknown }).rollout,
+    request: rollout.request,
+    target,
+    plan: rollout.plan,
+    baselineVersion,
+    world: scenario.world,
+    faults: scenario.faults,
+    events: [...scenario.events].sort((a, b) => a.at - b.at),
+  };
+}
+
+/** Reads and validates a scenario file; a JSON syntax error is reported with the file's name. */
+export function loadScenarioFile(path: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    throw new ScenarioInvalid(path, [`cannot read the file: ${reason}`]);
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new ScenarioInvalid(path, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  return parseScenario(document, basename(path).replace(/\.json$/, ''), path);
+}
+
+/** Names of the scenarios that ship in sim/scenarios. */
+export function builtInScenarioNames(): string[] {
+  return readdirSync(SCENARIO_DIRECTORY)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.replace(/\.json$/, ''))
+    .sort();
+}
+
+export function builtInScenario(name: string): Scenario {
+  const names = builtInScenarioNames();
+  if (!names.includes(name)) {
+    throw new ScenarioInvalid(`"${name}"`, [`no built-in scenario named "${name}"; choose one of ${names.join(', ')}, or pass --scenario-file`]);
+  }
+  return loadScenarioFile(join(SCENARIO_DIRECTORY, `${name}.json`));
+}
+
+/** Duration alarms read p99 unless told otherwise; the rest are sums. */
+export function statisticOf(alarm: AlarmSpec): Statistic {
+  if (alarm.metric === 'Duration') return (alarm.statistic ?? 'p99') as Statistic;
+  return 'Sum';
+}

@@ -1,0 +1,55 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EVENT_KINDS } from '../../sim/events';
+import { parseScenario, SCENARIO_DIRECTORY } from '../../sim/scenario';
+import { simulate, type SimulationEvent } from '../../sim/simulate';
+
+function healthyWith(events: unknown[]) {
+  const document = JSON.parse(readFileSync(join(SCENARIO_DIRECTORY, 'healthy.json'), 'utf8'));
+  return parseScenario({ ...document, events }, 'healthy-with-events');
+}
+
+describe('scenario events', () => {
+  it('has a schema, a description and an action for every kind', () => {
+    for (const [kind, definition] of Object.entries(EVENT_KINDS)) {
+      expect(definition.schema.shape.kind.value).toBe(kind);
+      expect(typeof definition.describe).toBe('function');
+      expect(typeof definition.apply).toBe('function');
+    }
+  });
+
+  it('set-alarm-state with a hold: an alarm forced to ALARM mid-bake rolls the canary back at the analysis', async () => {
+    const progress: SimulationEvent[] = [];
+    const result = await simulate(
+      healthyWith([{ at: 120, kind: 'set-alarm-state', alarm: 'checkout-errors', state: 'ALARM', reason: 'forced by the test', holdSeconds: 600 }]),
+      { onEvent: (e) => progress.push(e) },
+    );
+    expect(result).toMatchObject({ outcome: 'rolled_back', finalWeight: 0, error: 'CanaryAnalysisFailed' });
+    expect(result.reason).toMatch(/checkout-errors \(ALARM: forced by the test\)/);
+    expect(result.alarmTransitions).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'checkout-errors', to: 'ALARM', atSeconds: 120, reason: 'forced by the test' })]),
+    );
+    expect(progress).toEqual(
+      expect.arrayContaining([{ type: 'scenario-event', at: 120, description: 'alarm checkout-errors set to ALARM for 600 s' }]),
+    );
+  });
+
+  it('set-alarm-state without a hold lasts until the next evaluation, as after CloudWatch SetAlarmState', async () => {
+    const result = await simulate(healthyWith([{ at: 120, kind: 'set-alarm-state', alarm: 'checkout-errors', state: 'ALARM' }]));
+    expect(result.outcome).toBe('promoted');
+    const forced = result.alarmTransitions.filter((t) => t.name === 'checkout-errors').map((t) => [t.atSeconds, t.to]);
+    expect(forced).toEqual(expect.arrayContaining([[120, 'ALARM'], [180, 'OK']]));
+  });
+
+  it('set-traffic changes the request rate from its time on', async () => {
+    const quiet = await simulate(healthyWith([{ at: 0, kind: 'set-traffic', requestsPerSecond: 1 }]));
+    expect(quiet.outcome).toBe('promoted');
+    // 300 s at 1 request/s, a tenth of it on the canary.
+    expect(quiet.canaryRequests).toBeLessThan(60);
+  });
+
+  it('inject-fault makes later calls fail; the state machine retries them', async () => {
+    const result = await simulate(healthyWith([{ at: 60, kind: 'inject-fault', operation: 'UpdateAlias', error: 'ServiceException', times: 2 }]));
+    expect(result).toMatchObject({ outcome: 'promoted', faultsInjected: 2, retries: 2 });
+  });
+});

@@ -1,0 +1,169 @@
+import { builtInScenario, builtInScenarioNames, parseScenario } from '../../sim/scenario';
+import { simulate, type SimulationResult } from '../../sim/simulate';
+import { toReport } from '../../sim/report';
+
+const REQUIRED = ['healthy', 'bad-canary', 'slow-canary', 'late-failure', 'throttled', 'alarm-preexisting'];
+
+const results = new Map<string, SimulationResult>();
+async function run(name: string): Promise<SimulationResult> {
+  let result = results.get(name);
+  if (result === undefined) {
+    result = await simulate(builtInScenario(name));
+    results.set(name, result);
+  }
+  return result;
+}
+
+describe('built-in scenarios', () => {
+  it('include at least the ones the README promises', () => {
+    expect(builtInScenarioNames()).toEqual(expect.arrayContaining(REQUIRED));
+  });
+
+  it.each([
+    // name, outcome, final canary weight, error, weights written to the alias in order
+    ['healthy', 'promoted', 100, null, [10, 100]],
+    ['bad-canary', 'rolled_back', 0, 'CanaryAnalysisFailed', [10, 0]],
+    ['slow-canary', 'rolled_back', 0, 'CanaryAnalysisFailed', [10, 0]],
+    ['late-failure', 'rolled_back', 0, 'CanaryAnalysisFailed', [10, 25, 50, 0]],
+    ['throttled', 'promoted', 100, null, [10, 100]],
+    ['alarm-preexisting', 'failed', 0, 'AlarmAlreadyFiring', []],
+    ['linear10-10m', 'promoted', 100, null, [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]],
+  ] as const)('%s ends %s at %d %% (%s)', async (name, outcome, finalWeight, error, weightsSet) => {
+    const result = await run(name);
+    expect(result).toMatchObject({ outcome, finalWeight, error });
+    expect(result.routing.weightsSet).toEqual(weightsSet);
+  });
+
+  it.each(builtInScenarioNames())('%s routes no request by weights the rollout did not set', async (name) => {
+    const result = await run(name);
+    expect(result.routing.problems).toEqual([]);
+    // Traffic saw the alias before the rollout (0 %) and then only weights the rollout wrote.
+    for (const weight of result.routing.weightsServed) expect([0, ...result.routing.weightsSet]).toContain(weight);
+  });
+
+  it.each(builtInScenarioNames())('%s produces a report that matches its schema', async (name) => {
+    expect(() => toReport(results.get(name) as SimulationResult)).not.toThrow();
+  });
+
+  it('healthy: one step at 10 % passes after a 5-minute bake, then promotes; the canary served about 10 % of requests', async () => {
+    const result = await run('healthy');
+    expect(result.simulatedSeconds).toBe(300);
+    expect(result.steps).toEqual([
+      expect.objectContaining({ index: 0, weight: 10, verdict: 'pass', action: 'promote', analyses: 1, shiftedAtSeconds: 0, endedAtSeconds: 300 }),
+    ]);
+    const share = result.canaryRequests / (result.canaryRequests + result.baselineRequests);
+    expect(share).toBeGreaterThan(0.09);
+    expect(share).toBeLessThan(0.11);
+    expect(result.canaryErrors / result.canaryRequests).toBeLessThan(0.01);
+    expect(result.retries).toBe(0);
+  });
+
+  it("healthy: the state transitions counted match the planner's model of the state machine", async () => {
+    const result = await run('healthy');
+    expect(result.stateTransitions).toBe(builtInScenario('healthy').plan.stateTransitions.nominal);
+  });
+
+  it('bad-canary: the canary error-rate alarm goes to ALARM during the bake, and the analysis rolls back', async () => {
+    const result = await run('bad-canary');
+    const alarm = result.alarmTransitions.find((t) => t.name === 'checkout-errors' && t.to === 'ALARM');
+    expect(alarm?.atSeconds).toBeGreaterThan(0);
+    expect(alarm?.atSeconds).toBeLessThanOrEqual(300);
+    expect(result.reason).toMatch(/analysis failed: alarm in ALARM: checkout-errors/);
+    expect(result.reason).toMatch(/Rolled back: checkout:live sends all traffic to version 41 again/);
+    expect(result.canaryErrors / result.canaryRequests).toBeGreaterThan(0.04);
+  });
+
+  it('slow-canary: the latency alarm, not the error alarm, rolls back', async () => {
+    const result = await run('slow-canary');
+    expect(result.alarmTransitions.filter((t) => t.to === 'ALARM').map((t) => t.name)).toEqual(['checkout-p99-latency']);
+    expect(result.reason).toMatch(/checkout-p99-latency/);
+  });
+
+  it('late-failure: 10 % and 25 % pass; 50 % fails', async () => {
+    const result = await run('late-failure');
+    expect(result.steps.map((s) => [s.weight, s.verdict])).toEqual([
+      [10, 'pass'],
+      [25, 'pass'],
+      [50, 'fail'],
+    ]);
+    const [low, , high] = result.steps;
+    expect((low?.canaryErrors ?? 0) / (low?.canaryRequests ?? 1)).toBeLessThan(0.01);
+    expect((high?.canaryErrors ?? 0) / (high?.canaryRequests ?? 1)).toBeGreaterThan(0.03);
+    expect(result.simulatedSeconds).toBe(900);
+  });
+
+  it('throttled: every injected fault is retried by the state machine, and the rollout still completes', async () => {
+    const result = await run('throttled');
+    expect(result.faultsInjected).toBe(9);
+    expect(result.retries).toBe(9);
+    expect(result.stateTransitions).toBe(builtInScenario('throttled').plan.stateTransitions.nominal + 9);
+    // Backoff took simulated time: the rollout is later than the nominal 5 minutes.
+    expect(result.simulatedSeconds).toBeGreaterThan(300);
+  });
+
+  it('alarm-preexisting: refused at preflight, before any traffic moved', async () => {
+    const result = await run('alarm-preexisting');
+    expect(result.steps).toEqual([]);
+    expect(result.canaryRequests).toBe(0);
+    expect(result.simulatedSeconds).toBe(0);
+    expect(result.reason).toMatch(/already in ALARM before any traffic moved: checkout-service-errors/);
+  });
+});
+
+describe('simulate', () => {
+  const healthy = () => builtInScenario('healthy');
+  const withoutWallTime = ({ wallMilliseconds: _, ...rest }: SimulationResult) => rest;
+
+  it('is deterministic for a seed, and the seed changes the traffic', async () => {
+    const a = await simulate(healthy(), { seed: 42 });
+    const b = await simulate(healthy(), { seed: 42 });
+    const c = await simulate(healthy(), { seed: 43 });
+    expect(withoutWallTime(a)).toEqual(withoutWallTime(b));
+    expect(c.canaryRequests).not.toBe(a.canaryRequests);
+  });
+
+  it('leaves the real clock and timers in place afterwards, even when the run fails', async () => {
+    const { setTimeout: before, setInterval: beforeInterval, Date: BeforeDate } = globalThis;
+    await simulate(healthy());
+    const broken = { ...healthy(), rollout: { not: 'a request' } };
+    await simulate(broken); // the engine refuses it at preflight
+    expect(globalThis.setTimeout).toBe(before);
+    expect(globalThis.setInterval).toBe(beforeInterval);
+    expect(globalThis.Date).toBe(BeforeDate);
+    expect(Math.abs(Date.now() - performance.timeOrigin - performance.now())).toBeLessThan(5_000);
+  });
+
+  it('refuses a second simulation while one runs in the same process', async () => {
+    const first = simulate(healthy());
+    await expect(simulate(healthy())).rejects.toThrow(/already running/);
+    await first;
+  });
+
+  it('compresses time: a 30-minute rollout simulates in about a second', async () => {
+    const document = JSON.parse(JSON.stringify({ ...readHealthy(), description: '30 minutes' }));
+    document.rollout.strategy = { preset: 'canary10-30m' };
+    const scenario = parseScenario(document, 'healthy-30m');
+    await simulate(scenario); // warm the JIT, as a long-running process would be
+    const result = await simulate(scenario);
+    expect(result.outcome).toBe('promoted');
+    expect(result.simulatedSeconds).toBe(1800);
+    // About a second on an idle machine; the bound leaves room for a loaded CI runner.
+    expect(result.wallMilliseconds).toBeLessThan(4_000);
+  });
+
+  it('reports progress as it goes: preflight, shift, analysis with its numbers, promotion', async () => {
+    const events: string[] = [];
+    await simulate(healthy(), {
+      onEvent: (event) => {
+        if (event.type === 'analyzed') events.push(`analyzed ${event.weight} ${event.verdict} ${event.canary.requests > 0}`);
+        else if (event.type !== 'alarm') events.push(`${event.type} ${event.at}`);
+      },
+    });
+    expect(events).toEqual(['started 0', 'preflight 0', 'shifted 0', 'analyzed 10 pass true', 'promoted 300', 'finished 300']);
+  });
+});
+
+function readHealthy(): Record<string, unknown> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../../sim/scenarios/healthy.json') as Record<string, unknown>;
+}
