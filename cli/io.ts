@@ -1,0 +1,30 @@
+/**
+ * What a command talks to: output streams and standard input, injectable so tests run the CLI in process.
+ */
+export interface CliIo {
+  /** Writes one line (without its newline) to standard output. */
+  out(line: string): void;
+  /** Writes one line to standard error. */
+  err(line: string): void;
+  /** Reads all of standard input; null when it is a terminal (nothing piped in). */
+  readStdin(): Promise<string | null>;
+}
+
+export function processIo(): CliIo {
+  return {
+    out: (line) => void process.stdout.write(`${line}\n`),
+    err: (line) => void process.stderr.write(`${line}\n`),
+    readStdin: async () => {
+      if (process.stdin.isTTY) return null;
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
+}
+
+/** The command line is wrong: the message says what and how to fix it; the exit status is 2. */
+export class UsageError extends Error {}
+Object.defineProperty(UsageError.prototype, 'name', { value: 'UsageError' });
+
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;

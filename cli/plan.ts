@@ -1,0 +1,170 @@
+/**
+ * `coalmine plan`: the timeline a rollout request implies, computed by the engine's own planner, without
+ * touching AWS.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { LIMITS, USD_PER_STATE_TRANSITION } from '../shared/config/limits';
+import { parseRolloutRequest, type RolloutRequest } from '../shared/config/request';
+import { planRollout, type Plan } from '../shared/plan';
+import { routerKindFor } from '../shared/routers/registry';
+import { clock, duration, usd } from './format';
+import { EXIT, UsageError, type CliIo } from './io';
+import { chooseScenario, withUsageErrors } from './simulate';
+
+const OPTIONS = {
+  request: { type: 'string' },
+  scenario: { type: 'string' },
+  'scenario-file': { type: 'string' },
+  start: { type: 'string' },
+  json: { type: 'boolean', default: false },
+} as const;
+
+export interface TimelineStep {
+  readonly index: number;
+  readonly weight: number;
+  /** When traffic shifts to this weight, seconds after the start. */
+  readonly startSeconds: number;
+  /** When the step's first analysis runs. */
+  readonly endSeconds: number;
+  readonly settleSeconds: number;
+  readonly bakeSeconds: number;
+  readonly startsAt?: string;
+  readonly endsAt?: string;
+}
+
+export interface Timeline {
+  readonly target: RolloutRequest['target'];
+  readonly startsAt: string | null;
+  readonly steps: TimelineStep[];
+  readonly promoteAtSeconds: number;
+  readonly promotesAt?: string;
+  readonly nominalSeconds: number;
+  readonly worstCaseSeconds: number;
+  readonly maxExtraBakesPerStep: number;
+  readonly stateTransitions: Plan['stateTransitions'];
+  readonly worstCaseHistoryEvents: number;
+  readonly historyEventBudget: number;
+  readonly costUsd: { readonly nominal: number; readonly worstCase: number };
+}
+
+export function timelineOf(request: RolloutRequest, plan: Plan, start: Date | null): Timeline {
+  const at = (seconds: number): string | undefined =>
+    start === null ? undefined : new Date(start.getTime() + seconds * 1000).toISOString();
+  let t = 0;
+  const steps = plan.steps.map((step) => {
+    const startSeconds = t;
+    t += plan.settleSeconds + step.bakeSeconds;
+    const startsAt = at(startSeconds);
+    const endsAt = at(t);
+    return {
+      index: step.index,
+      weight: step.weight,
+      startSeconds,
+      endSeconds: t,
+      settleSeconds: plan.settleSeconds,
+      bakeSeconds: step.bakeSeconds,
+      ...(startsAt === undefined ? {} : { startsAt }),
+      ...(endsAt === undefined ? {} : { endsAt }),
+    };
+  });
+  const promotesAt = at(t);
+  const cost = (transitions: number): number => Math.round(transitions * USD_PER_STATE_TRANSITION * 1e6) / 1e6;
+  return {
+    target: request.target,
+    startsAt: start?.toISOString() ?? null,
+    steps,
+    promoteAtSeconds: t,
+    ...(promotesAt === undefined ? {} : { promotesAt }),
+    nominalSeconds: plan.nominalSeconds,
+    worstCaseSeconds: plan.worstCaseSeconds,
+    maxExtraBakesPerStep: plan.maxExtraBakesPerStep,
+    stateTransitions: plan.stateTransitions,
+    worstCaseHistoryEvents: plan.worstCaseHistoryEvents,
+    historyEventBudget: LIMITS.historyEventBudget,
+    costUsd: { nominal: cost(plan.stateTransitions.nominal), worstCase: cost(plan.stateTransitions.worstCase) },
+  };
+}
+
+function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
+  const { target } = timeline;
+  const kind = routerKindFor(target);
+  const absolute = timeline.startsAt !== null;
+  const when = (seconds: number, iso: string | undefined): string => (iso ?? `+${clock(seconds)}`).padEnd(absolute ? 26 : 12);
+  const lines = [
+    `Plan: ${kind.describe(target)} (${target.type}${'version' in target ? ` → version ${target.version}` : ''}), ` +
+      `${request.strategy.preset ?? 'custom weights'}${absolute ? `, starting ${timeline.startsAt}` : ''}`,
+    '',
+  ];
+  if (timeline.steps.length === 0) {
+    lines.push('  no canary steps: all traffic moves to the new version at once');
+  } else {
+    lines.push(`  step  weight  ${'shift at'.padEnd(absolute ? 26 : 12)}${'analyzed at'.padEnd(absolute ? 26 : 12)}bake`);
+    for (const step of timeline.steps) {
+      const settle = step.settleSeconds > 0 ? ` (+${duration(step.settleSeconds)} settle)` : '';
+      lines.push(
+        `  ${String(step.index + 1).padStart(4)}  ${`${step.weight} %`.padStart(6)}  ` +
+          `${when(step.startSeconds, step.startsAt)}${when(step.endSeconds, step.endsAt)}${duration(step.bakeSeconds)}${settle}`,
+      );
+    }
+  }
+  const span = (seconds: number): string => (seconds === 0 ? 'immediate' : duration(seconds));
+  const thousands = (n: number): string => n.toLocaleString('en-US');
+  lines.push(
+    `  promote to 100 % at ${when(timeline.promoteAtSeconds, timeline.promotesAt).trimEnd()}`,
+    '',
+    `Duration: ${span(timeline.nominalSeconds)} when every analysis passes at once; ${span(timeline.worstCaseSeconds)} at worst ` +
+      `(${timeline.maxExtraBakesPerStep} extra bakes per inconclusive step)`,
+    `State transitions: ${timeline.stateTransitions.nominal} nominal, ${timeline.stateTransitions.worstCase} worst case ` +
+      `(history events at worst ${thousands(timeline.worstCaseHistoryEvents)} of a budget of ${thousands(timeline.historyEventBudget)})`,
+    `Cost: ${usd(timeline.costUsd.nominal)} nominal, ${usd(timeline.costUsd.worstCase)} worst case ` +
+      '(Step Functions Standard, $0.025 per 1,000 transitions; Lambda and CloudWatch calls not included)',
+  );
+  return lines;
+}
+
+async function readRequest(options: { request?: string; scenario?: string; 'scenario-file'?: string }, io: CliIo): Promise<unknown> {
+  const sources = [options.request, options.scenario, options['scenario-file']].filter((s) => s !== undefined);
+  if (sources.length > 1) throw new UsageError('give one of --request, --scenario and --scenario-file');
+  if (options.scenario !== undefined || options['scenario-file'] !== undefined) {
+    return chooseScenario(options.scenario, options['scenario-file']).rollout;
+  }
+  let text: string | null;
+  let source: string;
+  if (options.request === undefined || options.request === '-') {
+    text = await io.readStdin();
+    source = 'standard input';
+    if (text === null || text.trim() === '') throw new UsageError('give --request FILE, or pipe a rollout request (JSON) on standard input');
+  } else {
+    source = options.request;
+    try {
+      text = readFileSync(options.request, 'utf8');
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      throw new UsageError(`--request ${options.request}: cannot read the file: ${reason}`);
+    }
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`the request on ${source} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function parseStart(text: string | undefined): Date | null {
+  if (text === undefined) return null;
+  const start = new Date(text);
+  if (Number.isNaN(start.getTime())) throw new UsageError(`--start must be an ISO 8601 time such as 2030-01-07T09:00:00Z, got "${text}"`);
+  return start;
+}
+
+export async function planCommand(args: string[], io: CliIo): Promise<number> {
+  const options = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values);
+  const start = parseStart(options.start);
+  const request = parseRolloutRequest(await readRequest(options, io));
+  const plan = planRollout(request, { observable: routerKindFor(request.target).observable });
+  const timeline = timelineOf(request, plan, start);
+  if (options.json) io.out(JSON.stringify(timeline));
+  else for (const line of timelineLines(timeline, request)) io.out(line);
+  return EXIT.ok;
+}

@@ -1,0 +1,83 @@
+/**
+ * `coalmine simulate`: one rollout against the simulated world, with progress as it goes or one JSON result.
+ */
+import { parseArgs } from 'node:util';
+import { simulationReportJsonSchema, toReport } from '../sim/report';
+import { builtInScenario, builtInScenarioNames, loadScenarioFile, type Scenario } from '../sim/scenario';
+import { DEFAULT_SEED, simulate } from '../sim/simulate';
+import { describeScenario, progressLine, summaryLines } from './format';
+import { EXIT, UsageError, type CliIo } from './io';
+
+const OPTIONS = {
+  scenario: { type: 'string' },
+  'scenario-file': { type: 'string' },
+  seed: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'json-schema': { type: 'boolean', default: false },
+  list: { type: 'boolean', default: false },
+} as const;
+
+/** Runs node:util parseArgs; its own errors (unknown option, missing value) become usage errors. */
+export function withUsageErrors<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    // Not `instanceof Error`: parseArgs throws Node's own TypeError, from another realm under Jest.
+    throw new UsageError((error as { message?: string }).message ?? String(error));
+  }
+}
+
+export function parseSeed(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seed = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(seed) || seed > 2 ** 32 - 1) {
+    throw new UsageError(`--seed must be a whole number from 0 to 4294967295, got "${text}"`);
+  }
+  return seed;
+}
+
+/** The scenario named by --scenario or --scenario-file (default: healthy). */
+export function chooseScenario(name: string | undefined, file: string | undefined): Scenario {
+  if (name !== undefined && file !== undefined) throw new UsageError('give --scenario or --scenario-file, not both');
+  if (file !== undefined) return loadScenarioFile(file);
+  const names = builtInScenarioNames();
+  if (name !== undefined && !names.includes(name)) {
+    throw new UsageError(`no built-in scenario named "${name}"; choose one of ${names.join(', ')} (or give --scenario-file)`);
+  }
+  return builtInScenario(name ?? 'healthy');
+}
+
+export async function runSimulation(scenario: Scenario, seed: number | undefined, io: CliIo): Promise<void> {
+  const effectiveSeed = seed ?? scenario.seed ?? DEFAULT_SEED;
+  for (const line of describeScenario(scenario, effectiveSeed)) io.out(line);
+  io.out('');
+  const result = await simulate(scenario, {
+    seed: effectiveSeed,
+    onEvent: (event) => {
+      const line = progressLine(event);
+      if (line !== null) io.out(line);
+    },
+  });
+  for (const line of summaryLines(result, scenario.target.version)) io.out(line);
+}
+
+export async function simulateCommand(args: string[], io: CliIo): Promise<number> {
+  const options = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values);
+  if (options['json-schema']) {
+    io.out(JSON.stringify(simulationReportJsonSchema(), null, 2));
+    return EXIT.ok;
+  }
+  if (options.list) {
+    for (const name of builtInScenarioNames()) io.out(`${name.padEnd(20)} ${builtInScenario(name).description}`);
+    return EXIT.ok;
+  }
+  const seed = parseSeed(options.seed);
+  const scenario = chooseScenario(options.scenario, options['scenario-file']);
+  if (options.json) {
+    const result = await simulate(scenario, seed === undefined ? {} : { seed });
+    io.out(JSON.stringify(toReport(result)));
+  } else {
+    await runSimulation(scenario, seed, io);
+  }
+  return EXIT.ok;
+}

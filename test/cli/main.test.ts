@@ -1,0 +1,101 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { coalmine } from './support';
+
+const request = {
+  target: { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '42' },
+  strategy: { weights: [5, 25, 50, 100], bakeSeconds: 600 },
+  analysis: { alarms: ['checkout-errors'] },
+};
+
+function requestFile(content: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'coalmine-')), 'request.json');
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+describe('coalmine', () => {
+  it('help prints usage with every command', async () => {
+    const run = await coalmine(['help']);
+    expect(run.code).toBe(0);
+    for (const command of ['simulate', 'plan', 'tour', 'help']) expect(run.stdout.join('\n')).toContain(`coalmine ${command}`);
+  });
+
+  it('without a command prints usage and exits 2', async () => {
+    expect((await coalmine([])).code).toBe(2);
+  });
+
+  it('an unknown command exits 2 and names the commands', async () => {
+    const run = await coalmine(['simulte']);
+    expect(run.code).toBe(2);
+    expect(run.stderr[0]).toBe('coalmine: unknown command "simulte". Commands: simulate, plan, tour, help.');
+  });
+});
+
+describe('coalmine plan', () => {
+  it('prints the timeline: each step with its weight, start and end, then duration, transitions and cost', async () => {
+    const run = await coalmine(['plan', '--request', requestFile(request)]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toEqual(
+      expect.arrayContaining([
+        'Plan: checkout:live (lambda-alias → version 42), custom weights',
+        '     1     5 %  +00:00:00   +00:10:00   10 m',
+        '     2    25 %  +00:10:00   +00:20:00   10 m',
+        '     3    50 %  +00:20:00   +00:30:00   10 m',
+        '  promote to 100 % at +00:30:00',
+        expect.stringMatching(/^Duration: 30 m when every analysis passes at once; 1 h 30 m at worst/),
+        expect.stringMatching(/^State transitions: \d+ nominal, \d+ worst case/),
+        expect.stringMatching(/^Cost: \$0\.\d+ nominal, \$0\.\d+ worst case/),
+      ]),
+    );
+  });
+
+  it('--json gives the same timeline to machines, with absolute times from --start', async () => {
+    const run = await coalmine(['plan', '--request', requestFile(request), '--json', '--start', '2030-01-07T09:00:00Z']);
+    const timeline = JSON.parse(run.stdout.join('\n'));
+    expect(timeline.steps.map((s: { weight: number; startSeconds: number; endSeconds: number }) => [s.weight, s.startSeconds, s.endSeconds])).toEqual([
+      [5, 0, 600],
+      [25, 600, 1200],
+      [50, 1200, 1800],
+    ]);
+    expect(timeline.steps[1].startsAt).toBe('2030-01-07T09:10:00.000Z');
+    expect(timeline).toMatchObject({ promoteAtSeconds: 1800, nominalSeconds: 1800, worstCaseSeconds: 5400, promotesAt: '2030-01-07T09:30:00.000Z' });
+    expect(timeline.costUsd.nominal).toBeCloseTo(timeline.stateTransitions.nominal * 0.000025, 9);
+  });
+
+  it('reads the request from standard input', async () => {
+    const run = await coalmine(['plan', '--json'], JSON.stringify(request));
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout[0] ?? '').steps).toHaveLength(3);
+  });
+
+  it("plans a scenario's rollout", async () => {
+    const run = await coalmine(['plan', '--scenario', 'late-failure', '--json']);
+    expect(JSON.parse(run.stdout[0] ?? '').steps.map((s: { weight: number }) => s.weight)).toEqual([10, 25, 50]);
+  });
+
+  it.each([
+    [[], null, /give --request FILE, or pipe a rollout request \(JSON\) on standard input/],
+    [['--request', '/nonexistent.json'], null, /--request \/nonexistent\.json: cannot read the file: no such file/],
+    [[], '{"target":', /the request on standard input is not valid JSON/],
+    [['--start', 'tomorrow'], '{}', /--start must be an ISO 8601 time/],
+    [[], JSON.stringify({ ...request, strategy: { preset: 'canary10-6m' } }), /The rollout request is invalid: strategy\.preset: unknown preset/],
+  ])('plan %j with stdin %j fails with exit 2', async (args, stdin, message) => {
+    const run = await coalmine(['plan', ...args], stdin);
+    expect(run.code).toBe(2);
+    expect(run.stderr.join('\n')).toMatch(message);
+  });
+});
+
+describe('coalmine tour', () => {
+  it('shows a healthy canary promoted, then a bad one rolled back', async () => {
+    const run = await coalmine(['tour']);
+    expect(run.code).toBe(0);
+    const results = run.stdout.filter((l) => l.startsWith('Result: '));
+    expect(results).toEqual([
+      expect.stringMatching(/^Result: PROMOTED: version 42 at 100 %/),
+      expect.stringMatching(/^Result: ROLLED BACK \(CanaryAnalysisFailed\): canary at 0 %/),
+    ]);
+  });
+});

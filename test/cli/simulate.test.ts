@@ -1,0 +1,129 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Ajv2020 from 'ajv/dist/2020';
+import { simulationReportJsonSchema } from '../../sim/report';
+import { SCENARIO_DIRECTORY } from '../../sim/scenario';
+import { coalmine } from './support';
+
+const ROOT = join(__dirname, '..', '..');
+const validateReport = new Ajv2020({ strict: false }).compile(simulationReportJsonSchema());
+
+function lastJsonLine(lines: string[]): Record<string, unknown> {
+  const last = lines.filter((l) => l.trim() !== '').pop() ?? '';
+  return JSON.parse(last) as Record<string, unknown>;
+}
+
+describe('coalmine simulate', () => {
+  it('--json prints one JSON object as the last line, valid against the published schema', async () => {
+    const run = await coalmine(['simulate', '--scenario', 'bad-canary', '--json']);
+    expect(run.code).toBe(0);
+    const report = lastJsonLine(run.stdout);
+    expect(validateReport(report)).toBe(true);
+    expect(report).toMatchObject({ scenario: 'bad-canary', outcome: 'rolled_back', finalWeight: 0, seed: 1 });
+    expect(report.steps).toEqual([expect.objectContaining({ weight: 10, verdict: 'fail' })]);
+    expect(report).toHaveProperty('stateTransitions');
+    expect(report).toHaveProperty('simulatedSeconds', 300);
+    expect(report).toHaveProperty('canaryRequests');
+    expect(report).toHaveProperty('canaryErrors');
+    expect(run.stderr).toEqual([]);
+  });
+
+  it('the schema rejects what the report must not be', () => {
+    expect(validateReport({ outcome: 'promoted' })).toBe(false);
+    const run = { scenario: 'x', seed: 1, outcome: 'maybe' };
+    expect(validateReport(run)).toBe(false);
+  });
+
+  it('--json-schema prints the schema itself', async () => {
+    const run = await coalmine(['simulate', '--json-schema']);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout.join('\n'))).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' });
+  });
+
+  it('shows progress as it goes: each step, its weight, the bake and the verdict with its numbers, then a summary', async () => {
+    const run = await coalmine(['simulate', '--scenario', 'late-failure']);
+    expect(run.code).toBe(0);
+    const text = run.stdout.join('\n');
+    expect(text).toMatch(/\[00:00:00\] step 1\/3: shift to 10 %, bake 5 m/);
+    expect(text).toMatch(/\[00:05:00\] step 1\/3 at 10 %: baked 5 m … verdict pass \(checkout-errors OK, checkout-p99-latency OK; [\d,]+ canary requests, [\d.]+ % errors; baseline [\d.]+ %\) → advance/);
+    expect(text).toMatch(/\[00:1\d:00\] alarm checkout-errors OK → ALARM: Threshold Crossed/);
+    expect(text).toMatch(/\[00:15:00\] step 3\/3 at 50 %: baked 5 m … verdict FAIL \(checkout-errors ALARM/);
+    expect(text).toMatch(/\[00:15:00\] rolled back: version 41 takes all traffic again/);
+    expect(text).toMatch(/Result: ROLLED BACK \(CanaryAnalysisFailed\): canary at 0 % after 15 m simulated/);
+    expect(text).toMatch(/routing: weights set 10 % → 25 % → 50 % → 0 %; every request was routed by a weight the rollout set/);
+  });
+
+  it('shows retries of throttled calls', async () => {
+    const run = await coalmine(['simulate', '--scenario', 'throttled']);
+    expect(run.stdout.join('\n')).toMatch(/ShiftTraffic failed with AwsThrottled; the state machine retries \(attempt 1\)/);
+  });
+
+  it('says a refused rollout moved no traffic', async () => {
+    const run = await coalmine(['simulate', '--scenario', 'alarm-preexisting']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.join('\n')).toMatch(/FAILED \(AlarmAlreadyFiring\): refused before any traffic moved/);
+  });
+
+  it('runs a scenario file, and --seed changes the traffic but not the outcome', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'coalmine-')), 'mine.json');
+    writeFileSync(file, readFileSync(join(SCENARIO_DIRECTORY, 'healthy.json')));
+    const one = lastJsonLine((await coalmine(['simulate', '--scenario-file', file, '--json', '--seed', '7'])).stdout);
+    const two = lastJsonLine((await coalmine(['simulate', '--scenario-file', file, '--json', '--seed', '8'])).stdout);
+    expect(one).toMatchObject({ scenario: 'mine', seed: 7, outcome: 'promoted' });
+    expect(two).toMatchObject({ scenario: 'mine', seed: 8, outcome: 'promoted' });
+    expect(one.canaryRequests).not.toBe(two.canaryRequests);
+  });
+
+  it('lists the built-in scenarios', async () => {
+    const run = await coalmine(['simulate', '--list']);
+    expect(run.stdout.map((l) => l.split(' ')[0])).toEqual(
+      expect.arrayContaining(['healthy', 'bad-canary', 'slow-canary', 'late-failure', 'throttled', 'alarm-preexisting']),
+    );
+  });
+
+  it.each([
+    [['simulate', '--scenario', 'nope'], /no built-in scenario named "nope"; choose one of .*healthy/],
+    [['simulate', '--seed=-3'], /--seed must be a whole number/],
+    [['simulate', '--seed', '-3'], /Option '--seed' argument is ambiguous/],
+    [['simulate', '--scenario', 'healthy', '--scenario-file', 'x.json'], /give --scenario or --scenario-file, not both/],
+    [['simulate', '--verbose'], /Unknown option '--verbose'/],
+    [['simulate', '--scenario-file', '/nonexistent.json'], /The scenario \/nonexistent\.json is invalid:\n {2}- cannot read the file: no such file/],
+  ])('%j is bad usage: exit 2 and a message on stderr', async (argv, message) => {
+    const run = await coalmine(argv);
+    expect(run.code).toBe(2);
+    expect(run.stderr.join('\n')).toMatch(message);
+    expect(run.stdout).toEqual([]);
+  });
+
+  it('rejects a bad scenario file with exit 2, naming each field', async () => {
+    const document = JSON.parse(readFileSync(join(SCENARIO_DIRECTORY, 'healthy.json'), 'utf8'));
+    document.world.traffic.requestsPerSecond = 0;
+    document.rollout.strategy.preset = 'canary10-6m';
+    const file = join(mkdtempSync(join(tmpdir(), 'coalmine-')), 'bad.json');
+    writeFileSync(file, JSON.stringify(document));
+    const run = await coalmine(['simulate', '--scenario-file', file]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toEqual(
+      expect.arrayContaining([
+        '  - world.traffic.requestsPerSecond: must be > 0',
+        expect.stringMatching(/^ {2}- rollout\.strategy\.preset: unknown preset; choose one of/),
+      ]),
+    );
+  });
+});
+
+describe('the coalmine command, as a user runs it', () => {
+  it('node bin/coalmine.cjs simulate --scenario healthy --json', async () => {
+    const { stdout, stderr } = await promisify(execFile)('node', ['bin/coalmine.cjs', 'simulate', '--scenario', 'healthy', '--json'], {
+      cwd: ROOT,
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: '' },
+    });
+    const report = lastJsonLine(stdout.split('\n'));
+    expect(validateReport(report)).toBe(true);
+    expect(report).toMatchObject({ outcome: 'promoted', finalWeight: 100 });
+    expect(stderr).toBe('');
+  });
+});
