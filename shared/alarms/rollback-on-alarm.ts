@@ -1,0 +1,292 @@
+/**
+ * An alarm went to ALARM: roll back, at once, every running rollout that watches it, then stop its
+ * execution. StopExecution skips the state machine's own RollBack state, so the order is fixed:
+ * traffic to 0 % first (verified), stop second, and after the stop a last look at the target for a
+ * write that was already in flight. docs/triggers.md states the race rules this code keeps.
+ */
+import type { ExecutionListItem } from '@aws-sdk/client-sfn';
+import { stateMachineArn } from '../config/env';
+import { CoalmineError, RollbackFailed } from '../errors';
+import { logger } from '../handler';
+import { routerKindFor } from '../routers/registry';
+import type { RollbackOutcome, TrafficRouter } from '../routers/types';
+import type { Rollout } from '../rollout';
+import { parseAlarmEvent, type AlarmStateChange } from './alarm-event';
+import {
+  alarmsWatchedBy,
+  closedStatusOf,
+  openTrafficInvocations,
+  rolloutStartOf,
+  type ClosedStatus,
+  type RolloutStart,
+} from './execution-history';
+import { listRunningExecutions, readHistoryHead, readHistoryTail, stopExecution } from './executions';
+
+/**
+ * The error an execution stopped by an alarm ends with. Not a state machine error name (no Retry or
+ * Catch can see a StopExecution), so it is defined here and not in shared/errors.ts.
+ */
+export const ALARM_ROLLBACK_ERROR = 'AlarmRollback';
+
+/** Reads of the weight after the rollback before it counts as failed (a store may lag its writes). */
+const VERIFY_READS = 3;
+const VERIFY_INTERVAL_MS = 250;
+/** Attempts of a router call that fails with a transient error (throttling, a lost compare-and-swap). */
+const CALL_ATTEMPTS = 5;
+/** Added to a task's timeout before looking again for its write: clocks and the invocation's own end. */
+const IN_FLIGHT_MARGIN_MS = 5_000;
+
+export interface AlarmRollbackClock {
+  now(): Date;
+  sleep(ms: number): Promise<void>;
+}
+
+const realClock: AlarmRollbackClock = {
+  now: () => new Date(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export interface ExecutionRollback {
+  readonly executionArn: string;
+  readonly executionName: string;
+  /** The rollout's name once Preflight planned it. */
+  readonly rollout?: string;
+  /**
+   * `rolled-back`: traffic verified at 0 % and the execution stopped (or already ended);
+   * `stopped-before-traffic`: Preflight had not finished, nothing had moved, the execution was stopped;
+   * `failed`: the rollback could not be verified (the execution was left running for its own rollback),
+   * or the execution could not be stopped; the invocation fails so that it is retried.
+   */
+  readonly action: 'rolled-back' | 'stopped-before-traffic' | 'failed';
+  /** What the rollback did (or why it failed). */
+  readonly detail: string;
+  /** From the alarm's state change to the verified 0 %. */
+  readonly rollbackLatencyMs?: number;
+  /** How the execution ended: ABORTED when this handler stopped it; otherwise it ended on its own first. */
+  readonly endedAs?: ClosedStatus;
+  /** A traffic write that landed after the rollback (an invocation already in flight) was undone. */
+  readonly lateWriteUndone?: boolean;
+}
+
+export interface AlarmRollbackSummary {
+  readonly alarmName?: string;
+  /** Why nothing was done, when the event is not one this handler acts on. */
+  readonly ignored?: string;
+  readonly runningExecutions: number;
+  readonly executions: readonly ExecutionRollback[];
+}
+
+/** "Text." with exactly one full stop. */
+function sentence(text: string): string {
+  return `${text.trim().replace(/\.+$/, '')}.`;
+}
+
+function routerFor(rollout: Rollout): TrafficRouter {
+  return routerKindFor(rollout.request.target).create(rollout.request.target, rollout.baseline);
+}
+
+/** Retries a router call on our transient errors (throttling, AWS faults, a lost compare-and-swap). */
+async function withRetries<T>(clock: AlarmRollbackClock, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof CoalmineError && error.retryable) || attempt >= CALL_ATTEMPTS) throw error;
+      await clock.sleep(Math.random() * Math.min(1_000, 50 * 2 ** attempt));
+    }
+  }
+}
+
+/** Reads the weight until it is 0; throws RollbackFailed if it stays above. */
+async function verifyZero(clock: AlarmRollbackClock, router: TrafficRouter): Promise<void> {
+  let weight = -1;
+  for (let read = 1; read <= VERIFY_READS; read += 1) {
+    weight = await withRetries(clock, () => router.getWeight());
+    if (weight === 0) return;
+    if (read < VERIFY_READS) await clock.sleep(VERIFY_INTERVAL_MS);
+  }
+  throw new RollbackFailed(`the target still sends ${weight} % to the new version after the rollback (${VERIFY_READS} reads)`);
+}
+
+async function rollBackAndVerify(clock: AlarmRollbackClock, router: TrafficRouter): Promise<RollbackOutcome> {
+  const outcome = await withRetries(clock, () => router.rollback());
+  await verifyZero(clock, router);
+  return outcome;
+}
+
+function watches(alarm: AlarmStateChange, start: RolloutStart): boolean {
+  const watched = alarmsWatchedBy(start);
+  return watched.includes(alarm.alarmName) || (alarm.alarmArn !== undefined && watched.includes(alarm.alarmArn));
+}
+
+function alarmSentence(alarm: AlarmStateChange): string {
+  return sentence(`Alarm ${alarm.alarmName} went to ALARM at ${alarm.changedAt.toISOString()}: ${alarm.reason}`);
+}
+
+interface Candidate {
+  readonly execution: ExecutionListItem;
+  readonly start: RolloutStart;
+}
+
+/**
+ * After the stop: the history is final. A traffic write that was in flight may still land (a stopped
+ * execution does not stop its running Lambda invocation), and the first shift from 0 % cannot be
+ * refused by the forward-only rule. So look at the target now and, if an invocation of a traffic-moving
+ * task was still open, again once it must have ended; undo whatever landed.
+ */
+async function stopAndFence(
+  clock: AlarmRollbackClock,
+  candidate: Candidate,
+  cause: string,
+): Promise<{ endedAs: ClosedStatus | undefined; lateWriteUndone: boolean }> {
+  const { executionArn = '', name = '' } = candidate.execution;
+  let stopError: unknown;
+  try {
+    await stopExecution(executionArn, ALARM_ROLLBACK_ERROR, cause);
+  } catch (error) {
+    stopError = error;
+  }
+  // The history is final once it shows how the execution ended; give a just-stopped one a moment.
+  let tail = await readHistoryTail(executionArn);
+  for (let read = 1; closedStatusOf(tail.at(-1)) === undefined && stopError === undefined && read < VERIFY_READS; read += 1) {
+    await clock.sleep(VERIFY_INTERVAL_MS);
+    tail = await readHistoryTail(executionArn);
+  }
+  const endedAs = closedStatusOf(tail.at(-1));
+  if (endedAs === undefined) throw stopError ?? new Error(`execution ${name} still shows as running after StopExecution`);
+  if (endedAs !== 'ABORTED') {
+    logger.warn('the execution ended on its own before it could be stopped', { executionName: name, endedAs, stopError: (stopError as Error | undefined)?.message });
+  }
+
+  // A rollout still in Preflight when we looked may have planned and shifted since.
+  const start = candidate.start.stage === 'planned' ? candidate.start : rolloutStartOf(await readHistoryHead(executionArn));
+  if (start.stage !== 'planned') return { endedAs, lateWriteUndone: false };
+  const router = routerFor(start.rollout);
+  const undoLateWrite = async (): Promise<boolean> => {
+    const weight = await withRetries(clock, () => router.getWeight());
+    if (weight === 0) return false;
+    const outcome = await rollBackAndVerify(clock, router);
+    logger.warn('a traffic write landed after the alarm rollback; rolled back again', {
+      executionName: name,
+      lateWeight: weight,
+      detail: outcome.detail,
+    });
+    return true;
+  };
+
+  let lateWriteUndone = await undoLateWrite();
+  const open = openTrafficInvocations(tail);
+  if (open.length > 0) {
+    const endsBy = Math.max(...open.map((i) => i.scheduledAt.getTime() + i.timeoutSeconds * 1000)) + IN_FLIGHT_MARGIN_MS;
+    const waitMs = endsBy - clock.now().getTime();
+    logger.info('a traffic-moving task was in flight when the execution stopped; looking at the target again once it must have ended', {
+      executionName: name,
+      states: open.map((i) => i.state),
+      waitMs: Math.max(0, waitMs),
+    });
+    if (waitMs > 0) await clock.sleep(waitMs);
+    lateWriteUndone = (await undoLateWrite()) || lateWriteUndone;
+  }
+  return { endedAs, lateWriteUndone };
+}
+
+async function rollBackExecution(clock: AlarmRollbackClock, alarm: AlarmStateChange, candidate: Candidate): Promise<ExecutionRollback> {
+  const { executionArn = '', name: executionName = '' } = candidate.execution;
+  const { start } = candidate;
+  if (start.stage !== 'planned') {
+    const cause = `${alarmSentence(alarm)} Stopped before any traffic moved: Preflight had not finished.`;
+    try {
+      const fence = await stopAndFence(clock, candidate, cause);
+      logger.info('stopped a rollout that had not moved traffic yet', { alarmName: alarm.alarmName, executionName, ...fence });
+      return { executionArn, executionName, action: 'stopped-before-traffic', detail: cause, ...fence };
+    } catch (error) {
+      return failed(alarm, candidate, undefined, `could not stop it: ${describeError(error)}`);
+    }
+  }
+
+  const rollout = start.rollout.name;
+  let outcome: RollbackOutcome;
+  try {
+    outcome = await rollBackAndVerify(clock, routerFor(start.rollout));
+  } catch (error) {
+    // Not stopped: the execution's own next analysis reads the alarm, and its RollBack state retries
+    // hard. Stopping it now would leave the traffic with nobody to roll it back.
+    return failed(alarm, candidate, rollout, `the rollback could not be verified, so the execution was left running for its own rollback to act: ${describeError(error)}`);
+  }
+  const verifiedAt = clock.now();
+  const rollbackLatencyMs = verifiedAt.getTime() - alarm.changedAt.getTime();
+  const cause =
+    `${alarmSentence(alarm)} Rolled back: ${sentence(outcome.detail)} ` +
+    `Rollback latency: ${rollbackLatencyMs} ms from the alarm's state change to a verified 0 % (${verifiedAt.toISOString()}).`;
+  logger.info('rolled back on alarm', {
+    alarmName: alarm.alarmName,
+    executionName,
+    rollout,
+    rollbackLatencyMs,
+    changed: outcome.changed,
+    detail: outcome.detail,
+  });
+  try {
+    const fence = await stopAndFence(clock, candidate, cause);
+    return { executionArn, executionName, rollout, action: 'rolled-back', detail: cause, rollbackLatencyMs, ...fence };
+  } catch (error) {
+    // Traffic is at 0 %; a running execution's next forward write is refused. A retry stops it.
+    return failed(alarm, candidate, rollout, `rolled back (0 % verified) but could not stop it or check for late writes: ${describeError(error)}`);
+  }
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function failed(alarm: AlarmStateChange, candidate: Candidate, rollout: string | undefined, detail: string): ExecutionRollback {
+  const { executionArn = '', name: executionName = '' } = candidate.execution;
+  logger.error('alarm rollback incomplete', { alarmName: alarm.alarmName, executionName, rollout, detail });
+  return { executionArn, executionName, ...(rollout !== undefined ? { rollout } : {}), action: 'failed', detail };
+}
+
+/**
+ * Handles one EventBridge alarm event. Idempotent: a repeated event finds the rollouts it rolled back no
+ * longer running, and says so. Throws (so that the asynchronous invocation is retried) only when a
+ * rollback could not be verified or an execution could not be stopped.
+ */
+export async function rollBackOnAlarm(event: unknown, clock: AlarmRollbackClock = realClock): Promise<AlarmRollbackSummary> {
+  const parsed = parseAlarmEvent(event);
+  if ('ignored' in parsed) {
+    logger.warn('event ignored', { reason: parsed.ignored });
+    return { ignored: parsed.ignored, runningExecutions: 0, executions: [] };
+  }
+  const alarm = parsed.change;
+  if (alarm.state !== 'ALARM') {
+    const ignored = `alarm ${alarm.alarmName} went to ${alarm.state}; only ALARM rolls back`;
+    logger.info('event ignored', { alarmName: alarm.alarmName, state: alarm.state, reason: ignored });
+    return { alarmName: alarm.alarmName, ignored, runningExecutions: 0, executions: [] };
+  }
+
+  const running = await listRunningExecutions(stateMachineArn());
+  const candidates: Candidate[] = await Promise.all(
+    running.map(async (execution) => ({ execution, start: rolloutStartOf(await readHistoryHead(execution.executionArn ?? '')) })),
+  );
+  for (const { execution, start } of candidates) {
+    if (start.stage === 'unreadable') {
+      logger.warn('cannot tell which alarms an execution watches', { executionName: execution.name, reason: start.reason });
+    }
+  }
+  const watching = candidates.filter((c) => watches(alarm, c.start));
+  if (watching.length === 0) {
+    logger.info('no running rollout watches this alarm; nothing changed', {
+      alarmName: alarm.alarmName,
+      runningExecutions: running.length,
+    });
+    return { alarmName: alarm.alarmName, runningExecutions: running.length, executions: [] };
+  }
+
+  const executions = await Promise.all(watching.map((candidate) => rollBackExecution(clock, alarm, candidate)));
+  const incomplete = executions.filter((e) => e.action === 'failed');
+  if (incomplete.length > 0) {
+    throw new RollbackFailed(
+      `Alarm ${alarm.alarmName}: ${incomplete.map((e) => `${e.executionName}: ${e.detail}`).join('; ')}. Everything done so far is safe to repeat.`,
+    );
+  }
+  return { alarmName: alarm.alarmName, runningExecutions: running.length, executions };
+}

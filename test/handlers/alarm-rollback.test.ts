@@ -1,0 +1,522 @@
+/**
+ * The alarm-rollback handler over mocked Lambda and Step Functions: which executions it rolls back
+ * (exact UpdateAlias and StopExecution inputs), its idempotence, the race rules of docs/triggers.md,
+ * and the history reading it rests on.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  SFNClient,
+  StopExecutionCommand,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
+import { GetAliasCommand, PreconditionFailedException, UpdateAliasCommand, type GetAliasCommandOutput } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { handler } from '../../functions/alarm-rollback';
+import { parseAlarmEvent, parseCloudWatchTimestamp } from '../../shared/alarms/alarm-event';
+import { openTrafficInvocations, rolloutStartOf } from '../../shared/alarms/execution-history';
+import { ALARM_ROLLBACK_ERROR, rollBackOnAlarm, type AlarmRollbackClock } from '../../shared/alarms/rollback-on-alarm';
+import { localContext, logger } from '../../shared/handler';
+import type { RolloutState } from '../../shared/rollout';
+import { fixture, lambda, resetAws, rolloutRequest, stateFor } from './support';
+
+const sfn = mockClient(SFNClient);
+
+const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:coalmine-dev-canary';
+const arnOf = (name: string) => `arn:aws:states:us-east-1:123456789012:execution:coalmine-dev-canary:${name}`;
+const LAMBDA = (fn: string) => `arn:aws:lambda:us-east-1:123456789012:function:coalmine-dev-${fn}`;
+
+function alarmEvent(variant = 'alarm-state-change-to-alarm'): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(__dirname, '../fixtures/eventbridge/aws.cloudwatch', `${variant}.json`), 'utf8')) as Record<string, unknown>;
+}
+
+/** The alarm fixture's state change: 2025-03-04T10:20:07.121+0000. */
+const ALARM_AT = Date.parse('2025-03-04T10:20:07.121Z');
+const ALARM_REASON =
+  'Threshold Crossed: 1 out of the last 1 datapoints [3.0 (04/03/25 10:19:00)] was greater than the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition).';
+
+/** A history as Step Functions records it for canary.asl.yaml, built state by state. */
+class History {
+  readonly events: HistoryEvent[] = [];
+  /** Events 100 ms apart from `start` on. */
+  constructor(private at = Date.parse('2025-03-04T10:15:00.000Z')) {}
+
+  private add(type: string, details: Partial<HistoryEvent> = {}): this {
+    this.at += 100;
+    this.events.push({ id: this.events.length + 1, previousEventId: this.events.length, timestamp: new Date(this.at), type, ...details } as HistoryEvent);
+    return this;
+  }
+
+  started(input: unknown): this {
+    return this.add('ExecutionStarted', { executionStartedEventDetails: { input: JSON.stringify(input), roleArn: 'arn:aws:iam::123456789012:role/sfn' } });
+  }
+
+  enter(name: string, type = 'Task', input: unknown = {}): this {
+    return this.add(`${type}StateEntered`, { stateEnteredEventDetails: { name, input: JSON.stringify(input) } });
+  }
+
+  /** A Lambda task's invocation scheduled and started, not yet ended. */
+  invoke(fn: string, timeoutInSeconds = 60): this {
+    return this.add('LambdaFunctionScheduled', { lambdaFunctionScheduledEventDetails: { resource: LAMBDA(fn), input: '{}', timeoutInSeconds } }).add(
+      'LambdaFunctionStarted',
+    );
+  }
+
+  lambdaTask(name: string, fn: string, output: unknown): this {
+    return this.enter(name)
+      .invoke(fn)
+      .add('LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: { output: JSON.stringify(output) } })
+      .add('TaskStateExited', { stateExitedEventDetails: { name, output: JSON.stringify(output) } });
+  }
+
+  pass(name: string, type: string): this {
+    return this.enter(name, type).add(`${type}StateExited`, { stateExitedEventDetails: { name, output: '{}' } });
+  }
+
+  /** Planned, announced, shifted to step 0 and verified, baking. */
+  bakingAfter(state: RolloutState): this {
+    return this.started(state.rollout.request)
+      .lambdaTask('Preflight', 'preflight', state)
+      .pass('AnnounceRolloutStarted', 'Task')
+      .pass('AnyCanarySteps', 'Choice')
+      .lambdaTask('ShiftTraffic', 'shiftTraffic', { stepIndex: 0, weight: 10 })
+      .lambdaTask('VerifyTraffic', 'verifyTraffic', { status: 'verified' })
+      .pass('IsTrafficObservable', 'Choice')
+      .enter('Bake', 'Wait');
+  }
+
+  get lastAt(): number {
+    return this.at;
+  }
+}
+
+interface FakeExecution {
+  readonly name: string;
+  status: string;
+  readonly history: History;
+}
+
+let executions: FakeExecution[];
+let state: RolloutState;
+
+/** Step Functions over `executions`: ListExecutions, GetExecutionHistory (both orders), StopExecution. */
+function fakeStepFunctions(): void {
+  const find = (arn: string | undefined) => {
+    const found = executions.find((e) => arnOf(e.name) === arn);
+    if (found === undefined) throw Object.assign(new Error(`no execution ${arn}`), { name: 'ExecutionDoesNotExist' });
+    return found;
+  };
+  sfn.on(ListExecutionsCommand).callsFake((input: { statusFilter?: string }) => ({
+    executions: executions
+      .filter((e) => e.status === input.statusFilter)
+      .map((e) => ({ executionArn: arnOf(e.name), name: e.name, status: e.status, stateMachineArn: MACHINE, startDate: new Date(ALARM_AT - 300_000) })),
+  }));
+  sfn.on(GetExecutionHistoryCommand).callsFake((input: { executionArn: string; reverseOrder?: boolean; maxResults?: number }) => {
+    const events = find(input.executionArn).history.events;
+    return { events: (input.reverseOrder ? [...events].reverse() : events).slice(0, input.maxResults ?? 1000) };
+  });
+  sfn.on(StopExecutionCommand).callsFake((input: { executionArn: string; error?: string; cause?: string }) => {
+    const execution = find(input.executionArn);
+    if (execution.status === 'RUNNING') {
+      execution.status = 'ABORTED';
+      execution.history.events.push({
+        id: execution.history.events.length + 1,
+        timestamp: new Date(),
+        type: 'ExecutionAborted',
+        executionAbortedEventDetails: { error: input.error, cause: input.cause },
+      } as HistoryEvent);
+    }
+    return { stopDate: new Date() };
+  });
+}
+
+function running(name: string, history: History): FakeExecution {
+  const execution = { name, status: 'RUNNING', history };
+  executions.push(execution);
+  return execution;
+}
+
+/** A clock that starts `ms` after the alarm and moves only when slept. */
+function clockAfterAlarm(ms: number): AlarmRollbackClock & { slept: number[] } {
+  let now = ALARM_AT + ms;
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => new Date(now),
+    sleep: async (wait) => {
+      slept.push(wait);
+      now += wait;
+    },
+  };
+}
+
+const alarmRollback = (event: unknown) => handler(event as never, localContext('coalmine-alarmRollback'));
+const alias = (variant: string) => fixture<GetAliasCommandOutput>('lambda', `get-alias-${variant}`);
+const ON_BASELINE = () => alias('on-baseline');
+const CANARY_10 = () => alias('canary-10');
+
+/**
+ * The planned state of a request, as Preflight leaves it. stateFor resets the Lambda and CloudWatch
+ * mocks, and a reset of those also drops the behaviours of a client mocked after them (aws-sdk-client-mock
+ * shares the stubbed send), so the fakes are installed again afterwards.
+ */
+/** The same planned rollout watching other alarms (Preflight's checks need not run again). */
+function watching(alarms: string[]): RolloutState {
+  const { request } = state.rollout;
+  return { ...state, rollout: { ...state.rollout, request: { ...request, analysis: { ...request.analysis, alarms } } } };
+}
+
+async function planned(request: Record<string, unknown>): Promise<RolloutState> {
+  const result = await stateFor(request);
+  sfn.reset();
+  fakeStepFunctions();
+  lambda.on(UpdateAliasCommand).resolves({});
+  return result;
+}
+
+beforeEach(async () => {
+  resetAws();
+  executions = [];
+  process.env.STATE_MACHINE_ARN = MACHINE;
+  state = await planned(rolloutRequest({ name: 'checkout' }));
+});
+afterEach(() => jest.restoreAllMocks());
+
+describe('an alarm during a bake', () => {
+  it('rolls the target back to 0 %, then stops the execution naming the alarm, its reason and the latency', async () => {
+    running('checkout-42', new History().bakingAfter(state));
+    lambda.on(GetAliasCommand).resolvesOnce(CANARY_10()).resolves(ON_BASELINE());
+    const clock = clockAfterAlarm(850);
+    const info = jest.spyOn(logger, 'info');
+
+    const summary = await rollBackOnAlarm(alarmEvent(), clock);
+
+    expect(lambda).toHaveReceivedCommandTimes(UpdateAliasCommand, 1);
+    expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, {
+      FunctionName: 'checkout',
+      Name: 'live',
+      FunctionVersion: '41',
+      RoutingConfig: { AdditionalVersionWeights: {} },
+      RevisionId: '0b7d9e2a-3c4f-4e51-8a6b-7c8d9e0f1a2b',
+    });
+    const cause =
+      `Alarm checkout-errors went to ALARM at 2025-03-04T10:20:07.121Z: ${ALARM_REASON} ` +
+      'Rolled back: checkout:live sends all traffic to version 41 again (was 10 % on 42). ' +
+      "Rollback latency: 850 ms from the alarm's state change to a verified 0 % (2025-03-04T10:20:07.971Z).";
+    expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, { executionArn: arnOf('checkout-42'), error: 'AlarmRollback', cause });
+    // Traffic first, the stop second: StopExecution skips the state machine's own RollBack.
+    expect(lambda.commandCalls(UpdateAliasCommand)[0]?.calledBefore(sfn.commandCalls(StopExecutionCommand)[0]!)).toBe(true);
+    expect(summary).toEqual({
+      alarmName: 'checkout-errors',
+      runningExecutions: 1,
+      executions: [
+        {
+          executionArn: arnOf('checkout-42'),
+          executionName: 'checkout-42',
+          rollout: 'checkout',
+          action: 'rolled-back',
+          detail: cause,
+          rollbackLatencyMs: 850,
+          endedAs: 'ABORTED',
+          lateWriteUndone: false,
+        },
+      ],
+    });
+    expect(info).toHaveBeenCalledWith('rolled back on alarm', expect.objectContaining({ alarmName: 'checkout-errors', executionName: 'checkout-42', rollbackLatencyMs: 850 }));
+    expect(clock.slept).toEqual([]);
+    expect(ALARM_ROLLBACK_ERROR).toBe('AlarmRollback');
+  });
+
+  it('through the Lambda handler, with the real clock', async () => {
+    running('checkout-42', new History().bakingAfter(state));
+    lambda.on(GetAliasCommand).resolvesOnce(CANARY_10()).resolves(ON_BASELINE());
+    const event = alarmEvent() as { detail: { state: { timestamp: string } } };
+    const changedAt = Date.now() - 40;
+    event.detail.state.timestamp = new Date(changedAt).toISOString().replace('Z', '+0000');
+
+    const summary = await alarmRollback(event);
+
+    const latency = summary.executions[0]?.rollbackLatencyMs ?? -1;
+    expect(latency).toBeGreaterThanOrEqual(40);
+    expect(latency).toBeLessThan(5_000);
+    expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, {
+      error: 'AlarmRollback',
+      cause: expect.stringContaining(`Rollback latency: ${latency} ms from the alarm's state change to a verified 0 %`),
+    });
+  });
+
+  it('is idempotent: the same event again finds nothing running that watches the alarm and changes nothing', async () => {
+    running('checkout-42', new History().bakingAfter(state));
+    lambda.on(GetAliasCommand).resolvesOnce(CANARY_10()).resolves(ON_BASELINE());
+    await alarmRollback(alarmEvent());
+    lambda.resetHistory();
+    sfn.resetHistory();
+    const info = jest.spyOn(logger, 'info');
+
+    const again = await alarmRollback(alarmEvent());
+
+    expect(again).toEqual({ alarmName: 'checkout-errors', runningExecutions: 0, executions: [] });
+    expect(info).toHaveBeenCalledWith('no running rollout watches this alarm; nothing changed', { alarmName: 'checkout-errors', runningExecutions: 0 });
+    expect(lambda.calls()).toHaveLength(0);
+    expect(sfn).not.toHaveReceivedCommand(StopExecutionCommand);
+  });
+
+  it('a concurrent duplicate rolls back nothing more: the target is already on the baseline', async () => {
+    running('checkout-42', new History().bakingAfter(state));
+    lambda.on(GetAliasCommand).resolves(ON_BASELINE());
+
+    const summary = await alarmRollback(alarmEvent());
+
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+    expect(summary.executions[0]).toMatchObject({ action: 'rolled-back', detail: expect.stringContaining('Rolled back: checkout:live already sends all traffic to version 41.') });
+  });
+
+  it('matches a composite alarm by its name', async () => {
+    const composite = watching(['checkout-health']);
+    running('checkout-42', new History().bakingAfter(composite));
+    lambda.on(GetAliasCommand).resolvesOnce(CANARY_10()).resolves(ON_BASELINE());
+
+    const summary = await alarmRollback(alarmEvent('composite-alarm-to-alarm'));
+
+    expect(summary.executions.map((e) => e.action)).toEqual(['rolled-back']);
+    expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, { cause: expect.stringContaining('Alarm checkout-health went to ALARM at 2025-03-04T10:20:09.402Z') });
+  });
+});
+
+describe('which executions it touches', () => {
+  it('only running rollouts that watch the alarm; one still in Preflight is stopped before traffic moves; a refused one is left to fail', async () => {
+    const other = watching(['billing-errors']);
+    lambda.on(GetAliasCommand).resolvesOnce(CANARY_10()).resolves(ON_BASELINE());
+    running('checkout-42', new History().bakingAfter(state));
+    running('billing-7', new History().bakingAfter(other));
+    running('checkout-43', new History().started(rolloutRequest()).enter('Preflight').invoke('preflight'));
+    running(
+      'checkout-44',
+      new History().started(rolloutRequest()).lambdaTask('Preflight', 'preflight', { ...rolloutRequest(), failure: { Error: 'AlarmAlreadyFiring' } }).enter('AnnounceRolloutRefused'),
+    );
+
+    const summary = await alarmRollback(alarmEvent());
+
+    expect(summary.runningExecutions).toBe(4);
+    expect(summary.executions.map((e) => [e.executionName, e.action])).toEqual([
+      ['checkout-42', 'rolled-back'],
+      ['checkout-43', 'stopped-before-traffic'],
+    ]);
+    // Each execution is handled on its own, concurrently: the stops come in no particular order.
+    const stops = sfn.commandCalls(StopExecutionCommand).map((c) => [c.args[0].input.executionArn, c.args[0].input.cause]);
+    expect(stops).toHaveLength(2);
+    expect(stops).toEqual(
+      expect.arrayContaining([
+        [arnOf('checkout-42'), expect.stringContaining('Rolled back: checkout:live')],
+        [arnOf('checkout-43'), `Alarm checkout-errors went to ALARM at 2025-03-04T10:20:07.121Z: ${ALARM_REASON} Stopped before any traffic moved: Preflight had not finished.`],
+      ]),
+    );
+    expect(lambda).toHaveReceivedCommandTimes(UpdateAliasCommand, 1);
+  });
+
+  it('an alarm no rollout watches changes nothing and says so', async () => {
+    running('checkout-42', new History().bakingAfter(state));
+    const event = alarmEvent() as { detail: { alarmName: string }; resources: string[] };
+    event.detail.alarmName = 'billing-errors';
+    event.resources = ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:billing-errors'];
+    const info = jest.spyOn(logger, 'info');
+
+    const summary = await alarmRollback(event);
+
+    expect(summary).toEqual({ alarmName: 'billing-errors', runningExecutions: 1, executions: [] });
+    expect(info).toHaveBeenCalledWith('no running rollout watches this alarm; nothing changed', { alarmName: 'billing-errors', runningExecutions: 1 });
+    expect(lambda.calls()).toHaveLength(0);
+    expect(sfn).not.toHaveReceivedCommand(StopExecutionCommand);
+  });
+
+  it.each([
+    ['an alarm going back to OK', alarmEvent('alarm-state-change-to-ok'), 'alarm checkout-errors went to OK; only ALARM rolls back'],
+    ['another event', { source: 'aws.ecr', 'detail-type': 'ECR Image Action', detail: {} }, 'not a CloudWatch alarm state change (source "aws.ecr"'],
+  ])('%s is ignored without a single AWS call', async (_label, event, reason) => {
+    const summary = await alarmRollback(event);
+
+    expect(summary.ignored).toContain(reason);
+    expect(sfn.calls()).toHaveLength(0);
+    expect(lambda.calls()).toHaveLength(0);
+  });
+
+  it('reads every page of running executions', async () => {
+    running('checkout-42', new History().bakingAfter(state));
+    sfn
+      .on(ListExecutionsCommand)
+      .resolvesOnce({ executions: [], nextToken: 'page-2' })
+      .resolves({ executions: [{ executionArn: arnOf('checkout-42'), name: 'checkout-42', status: 'RUNNING', stateMachineArn: MACHINE, startDate: new Date() }] });
+    lambda.on(GetAliasCommand).resolvesOnce(CANARY_10()).resolves(ON_BASELINE());
+
+    const summary = await alarmRollback(alarmEvent());
+
+    expect(sfn).toHaveReceivedNthCommandWith(1, ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: 'RUNNING', maxResults: 100 });
+    expect(sfn).toHaveReceivedNthCommandWith(2, ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: 'RUNNING', nextToken: 'page-2' });
+    expect(summary.executions.map((e) => e.executionName)).toEqual(['checkout-42']);
+  });
+
+  it('without STATE_MACHINE_ARN it fails loudly', async () => {
+    delete process.env.STATE_MACHINE_ARN;
+
+    await expect(alarmRollback(alarmEvent())).rejects.toMatchObject({ name: 'ConfigurationError', message: expect.stringContaining('STATE_MACHINE_ARN is not set') });
+  });
+});
+
+describe('the race rules', () => {
+  it('(a) a promotion that landed first is undone: the alias goes back to the baseline, then the execution stops', async () => {
+    running('checkout-42', new History().bakingAfter(state).pass('AnalyzeCanary', 'Task').lambdaTask('Promote', 'promote', { weight: 100 }).enter('AnnouncePromoted'));
+    lambda.on(GetAliasCommand).resolvesOnce(alias('promoted')).resolves(ON_BASELINE());
+
+    const summary = await alarmRollback(alarmEvent());
+
+    expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, {
+      FunctionVersion: '41',
+      RoutingConfig: { AdditionalVersionWeights: {} },
+      RevisionId: '5e6f7a8b-9c0d-4e1f-a2b3-c4d5e6f7a8b9',
+    });
+    expect(summary.executions[0]).toMatchObject({ action: 'rolled-back', endedAs: 'ABORTED', detail: expect.stringContaining('(was 100 % on 42)') });
+  });
+
+  it('a shift that wins the compare-and-swap between our read and write makes us read again and roll that back', async () => {
+    running('checkout-42', new History().bakingAfter(state));
+    const fiftyPercent = { ...CANARY_10(), RoutingConfig: { AdditionalVersionWeights: { '42': 0.5 } }, RevisionId: 'rev-after-shift' };
+    lambda.on(GetAliasCommand).resolvesOnce(CANARY_10()).resolvesOnce(fiftyPercent).resolves(ON_BASELINE());
+    lambda
+      .on(UpdateAliasCommand)
+      .rejectsOnce(new PreconditionFailedException({ message: 'The RevisionId provided does not match', $metadata: {} }))
+      .resolves({});
+
+    const summary = await rollBackOnAlarm(alarmEvent(), clockAfterAlarm(500));
+
+    expect(lambda.commandCalls(UpdateAliasCommand).map((c) => c.args[0].input.RevisionId)).toEqual(['0b7d9e2a-3c4f-4e51-8a6b-7c8d9e0f1a2b', 'rev-after-shift']);
+    expect(summary.executions[0]).toMatchObject({ action: 'rolled-back', detail: expect.stringContaining('(was 50 % on 42)') });
+  });
+
+  it('(d) a shift from 0 % still in flight at the stop can land after the rollback: the handler waits it out and undoes it', async () => {
+    // The alarm came while the first ShiftTraffic (0 → 10 %) was running: the rollback found 0 % and
+    // wrote nothing, and the forward-only rule cannot refuse a shift from 0 %.
+    const history = new History(ALARM_AT - 2_000).started(state.rollout.request).lambdaTask('Preflight', 'preflight', state).pass('AnnounceRolloutStarted', 'Task').enter('ShiftTraffic').invoke('shiftTraffic', 60);
+    running('checkout-1', history);
+    const scheduledAt = history.lastAt - 100;
+    lambda
+      .on(GetAliasCommand)
+      .resolvesOnce(ON_BASELINE()) // rollback: already at 0 %
+      .resolvesOnce(ON_BASELINE()) // verified
+      .resolvesOnce(ON_BASELINE()) // right after the stop
+      .resolvesOnce(CANARY_10()) // once the invocation must have ended: its write landed
+      .resolvesOnce(CANARY_10()) // rollback again
+      .resolves(ON_BASELINE());
+    const clock = clockAfterAlarm(0);
+    const warn = jest.spyOn(logger, 'warn');
+
+    const summary = await rollBackOnAlarm(alarmEvent(), clock);
+
+    // Waits until the task's timeout (60 s) plus a margin after the invocation was scheduled.
+    expect(clock.slept).toEqual([scheduledAt + 65_000 - ALARM_AT]);
+    expect(lambda).toHaveReceivedCommandTimes(UpdateAliasCommand, 1);
+    expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, { FunctionVersion: '41', RoutingConfig: { AdditionalVersionWeights: {} } });
+    expect(summary.executions[0]).toMatchObject({ action: 'rolled-back', endedAs: 'ABORTED', lateWriteUndone: true });
+    expect(warn).toHaveBeenCalledWith('a traffic write landed after the alarm rollback; rolled back again', expect.objectContaining({ lateWeight: 10 }));
+  });
+
+  it('an execution that ended on its own before the stop is reported, traffic still verified at 0 %', async () => {
+    const history = new History().bakingAfter(state);
+    running('checkout-42', history);
+    lambda.on(GetAliasCommand).resolvesOnce(CANARY_10()).resolves(ON_BASELINE());
+    sfn.on(StopExecutionCommand).callsFake(() => {
+      executions[0]!.status = 'FAILED';
+      history.events.push({ id: 999, timestamp: new Date(), type: 'ExecutionFailed', executionFailedEventDetails: { error: 'CanaryAnalysisFailed' } } as HistoryEvent);
+      return { stopDate: new Date() };
+    });
+
+    const summary = await alarmRollback(alarmEvent());
+
+    expect(summary.executions[0]).toMatchObject({ action: 'rolled-back', endedAs: 'FAILED' });
+  });
+});
+
+describe('when the rollback cannot complete', () => {
+  it('a rollback that cannot write leaves the execution running (its own rollback acts) and fails the invocation', async () => {
+    running('checkout-42', new History().bakingAfter(state));
+    lambda.on(GetAliasCommand).resolves(CANARY_10());
+    lambda.on(UpdateAliasCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException', $fault: 'client' }));
+
+    await expect(alarmRollback(alarmEvent())).rejects.toMatchObject({
+      name: 'RollbackFailed',
+      message: expect.stringMatching(/^Alarm checkout-errors: checkout-42: the rollback could not be verified, so the execution was left running .*AccessDeniedException/),
+    });
+    expect(sfn).not.toHaveReceivedCommand(StopExecutionCommand);
+  });
+
+  it('a rollback that does not read back as 0 % is not trusted: no stop', async () => {
+    running('checkout-42', new History().bakingAfter(state));
+    lambda.on(GetAliasCommand).resolves(CANARY_10());
+
+    await expect(rollBackOnAlarm(alarmEvent(), clockAfterAlarm(0))).rejects.toMatchObject({
+      message: expect.stringContaining('the target still sends 10 % to the new version after the rollback (3 reads)'),
+    });
+    expect(sfn).not.toHaveReceivedCommand(StopExecutionCommand);
+  });
+
+  it('a stop that fails after the rollback fails the invocation, so that a retry stops it (the rollback is a no-op then)', async () => {
+    running('checkout-42', new History().bakingAfter(state));
+    lambda.on(GetAliasCommand).resolvesOnce(CANARY_10()).resolves(ON_BASELINE());
+    sfn.on(StopExecutionCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $fault: 'client' }));
+
+    await expect(rollBackOnAlarm(alarmEvent(), clockAfterAlarm(0))).rejects.toMatchObject({
+      message: expect.stringContaining('rolled back (0 % verified) but could not stop it or check for late writes: AwsThrottled'),
+    });
+    expect(lambda).toHaveReceivedCommandTimes(UpdateAliasCommand, 1);
+  });
+});
+
+describe('reading events and histories', () => {
+  it.each([
+    ['2019-10-02T17:04:40.989+0000', '2019-10-02T17:04:40.989Z'],
+    ['2025-03-04T12:20:07.121+0200', '2025-03-04T10:20:07.121Z'],
+    ['2025-03-04T10:20:07Z', '2025-03-04T10:20:07.000Z'],
+    ['04/03/25 10:20', undefined],
+  ])('CloudWatch timestamp %s is %s', (text, iso) => {
+    expect(parseCloudWatchTimestamp(text)?.toISOString()).toBe(iso);
+  });
+
+  it('an alarm event without the state timestamp falls back to the event time', () => {
+    const event = alarmEvent() as { detail: { state: Record<string, unknown> } };
+    delete event.detail.state.timestamp;
+
+    expect(parseAlarmEvent(event)).toEqual({ change: expect.objectContaining({ changedAt: new Date('2025-03-04T10:20:07Z') }) });
+  });
+
+  it('the rollout comes from the Preflight output; before it, the raw input; a refusal has none', () => {
+    expect(rolloutStartOf(new History().bakingAfter(state).events)).toMatchObject({ stage: 'planned', rollout: { name: 'checkout', baseline: { version: '41' } } });
+    expect(rolloutStartOf(new History().started({ analysis: { alarms: ['x'] } }).enter('Preflight').invoke('preflight').events)).toEqual({
+      stage: 'preflight',
+      request: { analysis: { alarms: ['x'] } },
+    });
+    expect(rolloutStartOf(new History().started({}).lambdaTask('Preflight', 'preflight', { failure: { Error: 'PreflightFailed' } }).events)).toEqual({ stage: 'refused' });
+    const truncated = new History().started({}).events.map((e) => ({ ...e, executionStartedEventDetails: { inputDetails: { truncated: true } } }));
+    expect(rolloutStartOf(truncated)).toMatchObject({ stage: 'unreadable' });
+  });
+
+  it.each([
+    ['a finished shift', new History().lambdaTask('ShiftTraffic', 'shiftTraffic', {}), []],
+    ['a shift in flight', new History().enter('ShiftTraffic').invoke('shiftTraffic', 60), ['ShiftTraffic']],
+    ['a promotion in flight', new History().enter('Promote').invoke('promote', 45), ['Promote']],
+    ['an analysis in flight (moves no traffic)', new History().enter('AnalyzeCanary').invoke('analyzeCanary', 120), []],
+  ])('open traffic-moving invocations: %s', (_label, history, states) => {
+    expect(openTrafficInvocations(history.events).map((i) => i.state)).toEqual(states);
+  });
+
+  it('a retried shift is open again after its failed attempt', () => {
+    const history = new History().enter('ShiftTraffic').invoke('shiftTraffic', 60);
+    history.events.push({ id: 90, timestamp: new Date(), type: 'LambdaFunctionFailed', lambdaFunctionFailedEventDetails: { error: 'TrafficWriteConflict' } } as HistoryEvent);
+    expect(openTrafficInvocations(history.events)).toEqual([]);
+
+    history.invoke('shiftTraffic', 60);
+
+    expect(openTrafficInvocations(history.events)).toEqual([{ state: 'ShiftTraffic', scheduledAt: expect.any(Date), timeoutSeconds: 60 }]);
+  });
+});
