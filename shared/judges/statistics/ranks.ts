@@ -14,6 +14,9 @@
 import { normalSf } from './distributions';
 import type { Direction } from './proportions';
 
+// Module-level copies: inside a vm context (jest) every lookup of a global such as Math costs ~0.5 µs.
+const { floor, max, min, sqrt } = Math;
+
 export interface RankTestInput {
   readonly canary: readonly number[];
   readonly baseline: readonly number[];
@@ -81,7 +84,7 @@ export function mannWhitney(input: RankTestInput): RankTestResult {
   const u = canaryDoubledRankSum / 2 - (nc * (nc + 1)) / 2;
   const meanU = (nc * nb) / 2;
   const variance = ((nc * nb) / 12) * (total + 1 - tieTerm / (total * (total - 1)));
-  const sdU = Math.sqrt(Math.max(0, variance));
+  const sdU = sqrt(max(0, variance));
   const bad = input.direction === 'increase-is-bad' ? u - meanU : meanU - u;
   const statistic = sdU > 0 ? bad / sdU : 0;
 
@@ -105,7 +108,7 @@ export function mannWhitney(input: RankTestInput): RankTestResult {
     meanU,
     sdU,
     statistic,
-    pValue: Math.min(1, pValue),
+    pValue: min(1, pValue),
     probabilityCanaryHigher: u / (nc * nb),
     canaryMedian,
     baselineMedian,
@@ -124,7 +127,7 @@ function exactRankSumTail(doubledRanks: readonly number[], nc: number, observed:
   let itemsSeen = 0;
   for (const rank of doubledRanks) {
     itemsSeen += 1;
-    for (let j = Math.min(nc, itemsSeen); j >= 1; j -= 1) {
+    for (let j = min(nc, itemsSeen); j >= 1; j -= 1) {
       const from = ways[j - 1] as Float64Array;
       const to = ways[j] as Float64Array;
       for (let s = maxSum; s >= rank; s -= 1) {
@@ -147,6 +150,6 @@ function exactRankSumTail(doubledRanks: readonly number[], nc: number, observed:
 function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
+  const middle = floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }

@@ -18,6 +18,9 @@
  */
 import { normalPdf, normalSf, normalUpperQuantile } from './distributions';
 
+// Module-level copies: inside a vm context (jest) every lookup of a global such as Math costs ~0.5 µs.
+const { abs, ceil, floor, log, max, min, pow, sqrt } = Math;
+
 export type SpendingFunction =
   /** α·ln(1 + (e − 1)·t): spends α nearly evenly in information; catches large regressions early. */
   | { readonly kind: 'pocock' }
@@ -26,7 +29,7 @@ export type SpendingFunction =
   /** α·t^ρ (Kim and DeMets): ρ = 1 is linear; larger ρ keeps more for the end. */
   | { readonly kind: 'power'; readonly rho: number };
 
-export const DEFAULT_SPENDING: SpendingFunction = { kind: 'pocock' };
+export const DEFAULT_SPENDING: SpendingFunction = { kind: 'power', rho: 0.4 };
 
 /** A boundary this high stands for "no alpha left: this look cannot reject". Finite so it survives JSON. */
 export const NEVER_REJECT_Z = 40;
@@ -66,42 +69,86 @@ export function alphaSpentBy(spending: SpendingFunction, alpha: number, t: numbe
   if (t >= 1) return alpha;
   switch (spending.kind) {
     case 'pocock':
-      return alpha * Math.log(1 + (Math.E - 1) * t);
+      return alpha * log(1 + (Math.E - 1) * t);
     case 'obrien-fleming':
-      return 2 * normalSf(normalUpperQuantile(alpha / 2) / Math.sqrt(t));
+      return 2 * normalSf(normalUpperQuantile(alpha / 2) / sqrt(t));
     case 'power':
-      return alpha * Math.pow(t, spending.rho);
+      return alpha * pow(t, spending.rho);
   }
 }
 
+/** Boundaries already computed, by history: simulations and warm Lambda containers repeat histories. */
+const memo = new Map<string, LookBoundary>();
+const MEMO_LIMIT = 512;
+
 /** The rejection boundary for the next look of a rollout. Pure: the same history gives the same boundary. */
 export function lookBoundary(input: LookBoundaryInput): LookBoundary {
+  const key = JSON.stringify([input.alpha, input.spending ?? DEFAULT_SPENDING, input.informationFraction, input.previousLooks]);
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  const result = computeLookBoundary(input);
+  if (memo.size >= MEMO_LIMIT) memo.delete(memo.keys().next().value as string);
+  memo.set(key, result);
+  return result;
+}
+
+function computeLookBoundary(input: LookBoundaryInput): LookBoundary {
   const spending = input.spending ?? DEFAULT_SPENDING;
   checkAlpha(input.alpha);
   if (spending.kind === 'power' && !(spending.rho > 0)) throw new RangeError(`power spending needs rho > 0, got ${spending.rho}`);
   if (!(input.informationFraction >= 0)) throw new RangeError(`informationFraction must be >= 0, got ${input.informationFraction}`);
-  checkHistory(input.previousLooks);
+  const looks = rejectingLooks(input.previousLooks);
 
-  const t = Math.min(1, input.informationFraction);
-  const last = input.previousLooks[input.previousLooks.length - 1];
-  const tLast = last?.informationFraction ?? 0;
+  const t = min(1, input.informationFraction);
+  const tLast = latestFraction(input.previousLooks);
   const spentBefore = alphaSpentBy(spending, input.alpha, tLast);
   if (t <= tLast || t === 0) {
     // No new information since the last look (or none at all): nothing to spend.
-    return never(Math.max(t, tLast), spentBefore, tLast >= 1);
+    return never(max(t, tLast), spentBefore, tLast >= 1);
   }
   const alphaSpent = alphaSpentBy(spending, input.alpha, t);
   const alphaThisLook = alphaSpent - spentBefore;
   if (alphaThisLook <= 0) return never(t, spentBefore, t >= 1);
 
-  let boundaryZ: number;
-  if (last === undefined) {
-    boundaryZ = normalUpperQuantile(alphaThisLook);
-  } else {
-    const density = continuationDensity(input.previousLooks);
-    boundaryZ = solveBoundary(density, t, alphaThisLook);
+  const boundaryZ = looks.length === 0 ? normalUpperQuantile(alphaThisLook) : solveBoundary(continuationDensity(looks), t, alphaThisLook);
+  return finite(t, boundaryZ, alphaSpent, alphaThisLook);
+}
+
+export interface ScheduleInput {
+  readonly alpha: number;
+  readonly spending?: SpendingFunction;
+  /** Information fractions of all looks, increasing; the last is normally 1. */
+  readonly informationFractions: readonly number[];
+}
+
+/**
+ * Boundaries for a whole schedule of looks at once, carrying the integration forward (cost linear in the
+ * number of looks). Gives the same boundaries as calling lookBoundary look by look; for planners,
+ * simulators and benchmarks, where the fractions are known in advance.
+ */
+export function scheduleBoundaries(input: ScheduleInput): LookBoundary[] {
+  const spending = input.spending ?? DEFAULT_SPENDING;
+  checkAlpha(input.alpha);
+  const result: LookBoundary[] = [];
+  let density: GridDensity | undefined;
+  let tLast = 0;
+  for (const fraction of input.informationFractions) {
+    const t = min(1, fraction);
+    if (!(t > tLast)) throw new RangeError(`schedule fractions must increase, got ${fraction} after ${tLast}`);
+    const alphaSpent = alphaSpentBy(spending, input.alpha, t);
+    const alphaThisLook = alphaSpent - alphaSpentBy(spending, input.alpha, tLast);
+    const boundaryZ = density === undefined ? normalUpperQuantile(alphaThisLook) : solveBoundary(density, t, alphaThisLook);
+    const look = finite(t, boundaryZ, alphaSpent, alphaThisLook);
+    result.push(look);
+    const b = look.boundaryZ * sqrt(t);
+    density = density === undefined ? initialDensity(t, b, 0) : propagate(density, t, b, 0);
+    tLast = t;
   }
-  boundaryZ = Math.min(boundaryZ, NEVER_REJECT_Z);
+  return result;
+}
+
+function finite(t: number, z: number, alphaSpent: number, alphaThisLook: number): LookBoundary {
+  const boundaryZ = min(z, NEVER_REJECT_Z);
   return { informationFraction: t, boundaryZ, nominalAlpha: normalSf(boundaryZ), alphaSpent, alphaThisLook, final: t >= 1 };
 }
 
@@ -111,14 +158,13 @@ export function lookBoundary(input: LookBoundaryInput): LookBoundary {
  * to show what a sequential design costs in power.
  */
 export function crossingProbability(looks: readonly SequentialLook[], drift = 0): number {
-  checkHistory(looks);
   let total = 0;
   let density: GridDensity | undefined;
-  for (const look of looks) {
+  for (const look of rejectingLooks(looks)) {
     const t = look.informationFraction;
-    const b = look.boundaryZ * Math.sqrt(t);
+    const b = look.boundaryZ * sqrt(t);
     if (density === undefined) {
-      total += normalSf((b - drift * t) / Math.sqrt(t));
+      total += normalSf((b - drift * t) / sqrt(t));
       density = initialDensity(t, b, drift);
     } else {
       total += crossingMass(density, t, b, drift);
@@ -136,15 +182,32 @@ function checkAlpha(alpha: number): void {
   if (!(alpha > 0 && alpha < 0.5)) throw new RangeError(`alpha must be in (0, 0.5), got ${alpha}`);
 }
 
-function checkHistory(looks: readonly SequentialLook[]): void {
+/**
+ * Validates a rollout's looks and returns those that could reject, which must have strictly increasing
+ * fractions. Looks that spent nothing (boundary NEVER_REJECT_Z: no new information, or after the final
+ * look) are skipped: a look that cannot reject does not truncate the Brownian path, so leaving it out of
+ * the integration is exact.
+ */
+function rejectingLooks(looks: readonly SequentialLook[]): SequentialLook[] {
+  const result: SequentialLook[] = [];
   let previous = 0;
   for (const look of looks) {
-    if (!(look.informationFraction > previous && look.informationFraction <= 1)) {
-      throw new RangeError(`look information fractions must increase within (0, 1], got ${look.informationFraction} after ${previous}`);
+    if (!(look.informationFraction >= 0 && look.informationFraction <= 1)) {
+      throw new RangeError(`look information fractions must be within [0, 1], got ${look.informationFraction}`);
     }
     if (Number.isNaN(look.boundaryZ)) throw new RangeError('look boundaryZ is NaN');
+    if (look.boundaryZ >= NEVER_REJECT_Z) continue;
+    if (!(look.informationFraction > previous)) {
+      throw new RangeError(`rejecting looks must have increasing information fractions, got ${look.informationFraction} after ${previous}`);
+    }
+    result.push(look);
     previous = look.informationFraction;
   }
+  return result;
+}
+
+function latestFraction(looks: readonly SequentialLook[]): number {
+  return looks.reduce((latest, look) => max(latest, look.informationFraction), 0);
 }
 
 // ---- numerical integration on the Brownian scale x = B(t) = Z·√t ----
@@ -189,15 +252,15 @@ function panels(density: GridDensity): Panel[] {
 }
 
 function gridFor(t: number, upper: number): { lo: number; step: number } {
-  const sd = Math.sqrt(t);
+  const sd = sqrt(t);
   const lo = -GRID_SPAN_SD * sd;
-  const hi = Math.min(upper, GRID_SPAN_SD * sd);
+  const hi = min(upper, GRID_SPAN_SD * sd);
   return { lo, step: (hi - lo) / (GRID_NODES - 1) };
 }
 
 function initialDensity(t: number, upper: number, drift: number): GridDensity {
   const { lo, step } = gridFor(t, upper);
-  const sd = Math.sqrt(t);
+  const sd = sqrt(t);
   const values = new Float64Array(GRID_NODES);
   for (let i = 0; i < GRID_NODES; i += 1) values[i] = normalPdf((lo + i * step - drift * t) / sd) / sd;
   return { t, lo, step, values };
@@ -206,7 +269,7 @@ function initialDensity(t: number, upper: number, drift: number): GridDensity {
 function continuationDensity(looks: readonly SequentialLook[]): GridDensity {
   let density: GridDensity | undefined;
   for (const look of looks) {
-    const b = look.boundaryZ * Math.sqrt(look.informationFraction);
+    const b = look.boundaryZ * sqrt(look.informationFraction);
     density = density === undefined ? initialDensity(look.informationFraction, b, 0) : propagate(density, look.informationFraction, b, 0);
   }
   if (density === undefined) throw new Error('continuationDensity needs at least one look');
@@ -219,24 +282,24 @@ function continuationDensity(looks: readonly SequentialLook[]): GridDensity {
  * a + b·v + c·v² against φ(v), whose integrals are Φ, −φ and Φ − v·φ.
  */
 function propagate(density: GridDensity, tNext: number, upper: number, drift: number): GridDensity {
-  const s = Math.sqrt(tNext - density.t);
+  const s = sqrt(tNext - density.t);
   const shift = drift * (tNext - density.t);
   const { lo, step } = gridFor(tNext, upper);
   const pieces = panels(density);
   const width = 2 * density.step;
   const values = new Float64Array(GRID_NODES);
   for (let j = 0; j < GRID_NODES; j += 1) {
-    const x = lo + j * step + shift;
-    const first = Math.max(0, Math.floor((x - KERNEL_REACH * s - density.lo) / width));
-    const end = Math.min(pieces.length, Math.ceil((x + KERNEL_REACH * s - density.lo) / width));
+    const x = lo + j * step - shift;
+    const first = max(0, floor((x - KERNEL_REACH * s - density.lo) / width));
+    const end = min(pieces.length, ceil((x + KERNEL_REACH * s - density.lo) / width));
     let sum = 0;
     let vA = (density.lo + first * width - x) / s;
-    let tailA = normalSf(Math.abs(vA));
+    let tailA = normalSf(abs(vA));
     let pdfA = normalPdf(vA);
     for (let i = first; i < end; i += 1) {
       const panel = pieces[i] as Panel;
       const vB = (panel.middle + density.step - x) / s;
-      const tailB = normalSf(Math.abs(vB));
+      const tailB = normalSf(abs(vB));
       const pdfB = normalPdf(vB);
       const m0 = massBetween(vA, tailA, vB, tailB);
       const m1 = pdfA - pdfB;
@@ -250,7 +313,7 @@ function propagate(density: GridDensity, tNext: number, upper: number, drift: nu
       tailA = tailB;
       pdfA = pdfB;
     }
-    values[j] = Math.max(0, sum);
+    values[j] = max(0, sum);
   }
   return { t: tNext, lo, step, values };
 }
@@ -274,7 +337,7 @@ function tailIntegrals(u: number): [number, number, number] {
  * each panel becomes s·∫ (a + b·u + c·u²)·Q(u) du, integrated in closed form.
  */
 function crossingMass(density: GridDensity, tNext: number, upper: number, drift: number): number {
-  const s = Math.sqrt(tNext - density.t);
+  const s = sqrt(tNext - density.t);
   const bound = upper - drift * (tNext - density.t);
   let total = 0;
   for (const panel of panels(density)) {
@@ -294,11 +357,11 @@ function crossingMass(density: GridDensity, tNext: number, upper: number, drift:
     const low = tailIntegrals(uLow);
     total += s * (a * (high[0] - low[0]) + b * (high[1] - low[1]) + c * (high[2] - low[2]));
   }
-  return Math.max(0, total);
+  return max(0, total);
 }
 
 function solveBoundary(density: GridDensity, t: number, target: number): number {
-  const sqrtT = Math.sqrt(t);
+  const sqrtT = sqrt(t);
   let low = -GRID_SPAN_SD;
   let high = NEVER_REJECT_Z;
   if (crossingMass(density, t, high * sqrtT, 0) >= target) return high;
