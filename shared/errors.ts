@@ -105,7 +105,6 @@ const THROTTLING_NAMES = new Set([
   'Throttling',
   'ThrottledException',
   'RequestLimitExceeded',
-  'LimitExceededException',
 ]);
 const UNAVAILABLE_NAMES = new Set([
   'ServiceException',

@@ -29,6 +29,12 @@ function additionalWeights(alias: AliasConfiguration): Record<string, number> {
   return alias.RoutingConfig?.AdditionalVersionWeights ?? {};
 }
 
+/** "version 41 with 25 % on 40": an alias's routing in words. */
+function describeRouting(alias: AliasConfiguration): string {
+  const weighted = Object.entries(additionalWeights(alias)).map(([v, w]) => `${toPercent(w)} % on ${v}`);
+  return `version ${alias.FunctionVersion}${weighted.length > 0 ? ` with ${weighted.join(', ')}` : ''}`;
+}
+
 function describe(target: LambdaAliasTarget): string {
   return `${target.functionName}:${target.alias}`;
 }
@@ -94,7 +100,7 @@ export class LambdaAliasRouter implements TrafficRouter {
       // Someone else took the alias over and none of its traffic reaches our version: nothing of ours to undo.
       return {
         changed: false,
-        detail: `${name} no longer routes to version ${this.target.version} (it was changed outside this rollout to version ${alias.FunctionVersion}); left as it is`,
+        detail: `${name} no longer routes to version ${this.target.version} (it was changed outside this rollout: ${describeRouting(alias)}); left as it is`,
       };
     }
     this.assertOwned(alias, 'roll back');
@@ -122,8 +128,7 @@ export class LambdaAliasRouter implements TrafficRouter {
     if ((onBaseline && onlyOurWeight) || (onOurs && weighted.length === 0)) return;
     throw new TrafficConflict(
       `Cannot ${action} on ${describe(this.target)}: the alias was changed outside this rollout ` +
-        `(it points at version ${alias.FunctionVersion}` +
-        `${weighted.length > 0 ? ` with weights on ${weighted.join(', ')}` : ''}; this rollout moves ` +
+        `(it points at ${describeRouting(alias)}; this rollout moves ` +
         `${this.baselineVersion} → ${this.target.version}). Coalmine leaves it untouched; check who changed it.`,
     );
   }

@@ -116,7 +116,7 @@ describe('setWeight', () => {
 
   it.each([
     ['someone pointed the alias at another version', 'taken-over', 10, 'it points at version 43'],
-    ['another rollout weights another version', 'other-canary', 10, 'with weights on 43'],
+    ['another rollout weights another version', 'other-canary', 10, 'version 41 with 5 % on 43'],
   ])('refuses when %s, and writes nothing', async (_case, variant, from, detail) => {
     aliasIs(variant);
 
