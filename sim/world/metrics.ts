@@ -101,9 +101,20 @@ export class MetricStore {
   datapoints(id: MetricId, startMs: number, endMs: number): Datapoint[] {
     const series = this.series.get(seriesKey(id));
     if (series === undefined) return [];
-    return [...series.points.values()]
-      .filter((p) => p.timestamp >= startMs && p.timestamp < endMs)
-      .sort((a, b) => a.timestamp - b.timestamp);
+    const first = Math.ceil(startMs / METRIC_RESOLUTION_MS) * METRIC_RESOLUTION_MS;
+    if ((endMs - first) / METRIC_RESOLUTION_MS > series.points.size) {
+      // A window longer than the series: scan the points rather than the minutes.
+      return [...series.points.values()]
+        .filter((p) => p.timestamp >= startMs && p.timestamp < endMs)
+        .sort((a, b) => a.timestamp - b.timestamp);
+    }
+    // Alarms read a few periods at a time, minute by minute, however long the series has grown.
+    const points: Datapoint[] = [];
+    for (let t = first; t < endMs; t += METRIC_RESOLUTION_MS) {
+      const point = series.points.get(t);
+      if (point !== undefined) points.push(point);
+    }
+    return points;
   }
 
   /** One statistic over [startMs, endMs), as GetMetricData computes it for a period; undefined when there is no data. */

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { builtInScenarioNames, loadScenarioFile, parseScenario, ScenarioInvalid, SCENARIO_DIRECTORY } from '../../sim/scenario';
+import { simulate } from '../../sim/simulate';
 
 const healthy = (): Record<string, any> => JSON.parse(readFileSync(join(SCENARIO_DIRECTORY, 'healthy.json'), 'utf8'));
 
@@ -87,5 +88,18 @@ describe('scenario files', () => {
     expect(() => loadScenarioFile('/nonexistent/scenario.json')).toThrow(/scenario \/nonexistent\/scenario\.json is invalid:\n {2}- cannot read the file: no such file/);
     const notJson = join(__dirname, 'scenario-file.test.ts');
     expect(() => loadScenarioFile(notJson)).toThrow(/not valid JSON/);
+  });
+});
+
+describe('docs/simulator.md', () => {
+  it('its commented example is a valid scenario that runs', async () => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'simulator.md'), 'utf8');
+    const example = /```jsonc\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    const json = example.replace(/(^|\s)\/\/.*$/gm, '$1');
+    const scenario = parseScenario(JSON.parse(json), 'docs-example');
+    expect(scenario.events.map((e) => e.kind)).toEqual(['inject-fault', 'set-alarm-state', 'set-traffic']);
+    const result = await simulate(scenario);
+    expect(result.routing.problems).toEqual([]);
+    expect(result.outcome).toBe('rolled_back');
   });
 });
