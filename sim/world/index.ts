@@ -6,12 +6,14 @@ import { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyval
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient, ServiceException, TooManyRequestsException } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { useAwsClients } from '../../shared/aws/clients';
 import { CloudWatchWorld } from './cloudwatch';
 import { EventBridgeWorld } from './eventbridge';
 import { KvsWorld } from './kvs';
 import { LambdaWorld } from './lambda';
 import { connect, type CallRecord } from './sdk-bridge';
+import { SfnWorld } from './sfn';
 
 export interface Fault {
   /** The API operation, e.g. "UpdateAlias". */
@@ -42,6 +44,7 @@ export class AwsWorld {
   readonly cloudwatch: CloudWatchWorld;
   readonly eventbridge: EventBridgeWorld;
   readonly kvs: KvsWorld;
+  readonly sfn: SfnWorld;
   readonly calls: CallRecord[] = [];
   private readonly pendingFaults: Array<Fault & { remaining: number }> = [];
   private readonly beforeCallListeners: Array<(service: string, operation: string) => void> = [];
@@ -50,6 +53,7 @@ export class AwsWorld {
     this.cloudwatch = new CloudWatchWorld(now);
     this.eventbridge = new EventBridgeWorld(now);
     this.kvs = new KvsWorld(now);
+    this.sfn = new SfnWorld(now);
   }
 
   injectFault(fault: Fault): this {
@@ -69,7 +73,7 @@ export class AwsWorld {
   /** The API operations the world implements, by service: what a fault may name. */
   operations(): Record<string, string[]> {
     return Object.fromEntries(
-      [this.lambda.service, this.cloudwatch.service, this.eventbridge.service, this.kvs.service].map((s) => [s.serviceName, Object.keys(s.commands)]),
+      [this.lambda.service, this.cloudwatch.service, this.eventbridge.service, this.kvs.service, this.sfn.service].map((s) => [s.serviceName, Object.keys(s.commands)]),
     );
   }
 
@@ -92,7 +96,9 @@ export class AwsWorld {
     connect(eventbridge, this.eventbridge.service, { faults, calls: this.calls, beforeCall });
     const kvs = new CloudFrontKeyValueStoreClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } });
     connect(kvs, this.kvs.service, { faults, calls: this.calls, beforeCall });
-    return useAwsClients({ lambda, cloudwatch, eventbridge, kvs });
+    const sfn = new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } });
+    connect(sfn, this.sfn.service, { faults, calls: this.calls, beforeCall });
+    return useAwsClients({ lambda, cloudwatch, eventbridge, kvs, sfn });
   }
 
   /** Calls of one operation that reached the service (faults included). */
