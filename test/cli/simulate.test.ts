@@ -116,14 +116,15 @@ describe('coalmine simulate', () => {
 });
 
 describe('the coalmine command, as a user runs it', () => {
-  it('node bin/coalmine.cjs simulate --scenario healthy --json', async () => {
-    const { stdout, stderr } = await promisify(execFile)('node', ['bin/coalmine.cjs', 'simulate', '--scenario', 'healthy', '--json'], {
-      cwd: ROOT,
-      env: { ...process.env, POWERTOOLS_LOG_LEVEL: '' },
-    });
+  it('node bin/coalmine.cjs simulate --scenario throttled --json: only the JSON on stdout, nothing on stderr', async () => {
+    // As a user's shell has it: no log level set, so the command must quiet the handlers' logs itself.
+    const env = { ...process.env };
+    delete env.POWERTOOLS_LOG_LEVEL;
+    const { stdout, stderr } = await promisify(execFile)('node', ['bin/coalmine.cjs', 'simulate', '--scenario', 'throttled', '--json'], { cwd: ROOT, env });
     const report = lastJsonLine(stdout.split('\n'));
     expect(validateReport(report)).toBe(true);
-    expect(report).toMatchObject({ outcome: 'promoted', finalWeight: 100 });
+    expect(report).toMatchObject({ scenario: 'throttled', outcome: 'promoted', finalWeight: 100, retries: 9 });
+    expect(stdout.trim().split('\n')).toHaveLength(1);
     expect(stderr).toBe('');
   });
 });
