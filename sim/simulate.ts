@@ -17,7 +17,7 @@ import { buildWorld, trafficModelOf, trafficTargetOf } from './build-world';
 import { VirtualClock, yieldToEventLoop } from './clock';
 import { applyEvent, describeEvent } from './events';
 import { loadLocalMachine, runLocally, type LocalMachine } from './local-execution';
-import { createSimulationRandom } from './random';
+import { createRandom } from '../shared/judges/statistics/random';
 import { checkRouting, type RoutingCheck } from './routing-check';
 import type { Scenario } from './scenario';
 import type { AwsWorld } from './world';
@@ -154,12 +154,12 @@ async function simulateOnce(scenario: Scenario, options: SimulationOptions): Pro
   undo.push(() => clock.uninstall());
   try {
     // Retry jitter in aws-local-stepfunctions draws from Math.random: seed it too, for reproducible runs.
-    const jitter = createSimulationRandom((seed ^ 0x9e3779b9) >>> 0);
+    const jitter = createRandom((seed ^ 0x9e3779b9) >>> 0);
     const originalRandom = Math.random;
     Math.random = () => jitter.uniform();
     undo.push(() => (Math.random = originalRandom));
 
-    const traffic = new SyntheticTraffic(world, trafficModelOf(scenario), target, createSimulationRandom(seed), {
+    const traffic = new SyntheticTraffic(world, trafficModelOf(scenario), target, createRandom(seed), {
       startMs: clock.nowMs,
       rolloutStartMs: startMs,
     });

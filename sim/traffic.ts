@@ -9,7 +9,7 @@
  * it before every AWS call and on a one-minute tick, so the alias never changes inside a stretch and every
  * stretch lies within one minute.
  */
-import type { SimulationRandom } from './random';
+import type { RandomSource } from '../shared/judges/statistics/random';
 import type { AwsWorld } from './world';
 import { METRIC_RESOLUTION_MS, type Dimensions, type SampleSet } from './world/metrics';
 
@@ -105,7 +105,7 @@ export class SyntheticTraffic {
     private readonly world: AwsWorld,
     private readonly model: TrafficModel,
     private readonly target: TrafficTarget,
-    private readonly random: SimulationRandom,
+    private readonly random: RandomSource,
     /** Where the traffic starts, and when the rollout starts (canary changes count their seconds from it). */
     private readonly times: { readonly startMs: number; readonly rolloutStartMs: number },
   ) {

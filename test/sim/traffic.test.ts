@@ -1,4 +1,4 @@
-import { createSimulationRandom } from '../../sim/random';
+import { createRandom } from '../../shared/judges/statistics/random';
 import { SyntheticTraffic, type TrafficModel } from '../../sim/traffic';
 import { AwsWorld } from '../../sim/world';
 
@@ -14,7 +14,7 @@ const model: TrafficModel = {
 function setup(weights: Record<string, number>, traffic: TrafficModel = model) {
   const world = new AwsWorld();
   world.lambda.addFunction('checkout', ['41', '42']).addAlias('checkout', 'live', '41', weights);
-  return { world, traffic: new SyntheticTraffic(world, traffic, target, createSimulationRandom(7), { startMs: 0, rolloutStartMs: 0 }) };
+  return { world, traffic: new SyntheticTraffic(world, traffic, target, createRandom(7), { startMs: 0, rolloutStartMs: 0 }) };
 }
 
 const dims = (version?: string) => ({
