@@ -3,3 +3,5 @@ import '../shared/polyfills';
 
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
 process.env.AWS_REGION ??= 'us-east-1';
+// The SDK's notice that it will need Node 22 in 2027: known, and noise in every test run.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
