@@ -1,7 +1,8 @@
 /**
- * `serverless package` turns serverless.yml into the stack a user deploys. This test packages it twice
- * (default parameters, and scoped to the checkout functions and alarms), then checks what a reviewer of
- * the stack would check: the functions and the state machine, least-privilege roles, and the bundles.
+ * `serverless package` turns serverless.yml into the stack a user deploys. This test packages it three
+ * times (default parameters; scoped to the checkout functions and alarms and one KeyValueStore, with the
+ * edge on; the edge on with default patterns), then checks what a reviewer of the stack would check: the
+ * functions and the state machine, least-privilege roles, the edge resources, and the bundles.
  * No AWS credentials and no network: packaging is local.
  */
 import { buildSync } from 'esbuild';
@@ -15,6 +16,7 @@ import {
   REPO,
   TemplateReader,
   allows,
+  keyValueStoreId,
   lintTemplate,
   onPath,
   packageStack,
@@ -28,20 +30,37 @@ import {
 import { readZip } from './zip';
 
 const STAGE = 'ci';
-const SCOPED_PARAMS = ['targetFunctionPattern=checkout*', 'alarmNamePattern=checkout-*'];
+/** A store that exists apart from the stack, as a user would name it in kvsPattern. */
+const CHECKOUT_KVS_ID = '327284aa-bcd5-499f-a3ff-26b9a9d31b58';
+const SCOPED_PARAMS = [
+  'targetFunctionPattern=checkout*',
+  'alarmNamePattern=checkout-*',
+  `kvsPattern=${CHECKOUT_KVS_ID}`,
+  'edge=true',
+];
+const EDGE_PARAMS = ['edge=true'];
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+/** The calls of the cloudfront-kvs router (shared/routers/cloudfront-kvs.ts) that read and write the store. */
+const KVS_DRIVE_ACTIONS = [
+  'cloudfront-keyvaluestore:DescribeKeyValueStore',
+  'cloudfront-keyvaluestore:GetKey',
+  'cloudfront-keyvaluestore:UpdateKeys',
+];
 
 /** Each task function: its handler module, and the AWS calls its code makes (shared/tasks.ts, routers, judges). */
 const FUNCTIONS: Record<string, { module: string; actions: string[] }> = {
+  // Takes the KVS lock and writes missing keys: read the ETag and keys, then one UpdateKeys batch.
   preflight: {
     module: 'functions/preflight',
-    actions: ['cloudwatch:DescribeAlarms', 'lambda:GetAlias', 'lambda:GetFunctionConfiguration'],
+    actions: ['cloudwatch:DescribeAlarms', 'lambda:GetAlias', 'lambda:GetFunctionConfiguration', ...KVS_DRIVE_ACTIONS],
   },
-  shiftTraffic: { module: 'functions/shift-traffic', actions: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
-  verifyTraffic: { module: 'functions/verify-traffic', actions: ['lambda:GetAlias'] },
+  shiftTraffic: { module: 'functions/shift-traffic', actions: ['lambda:GetAlias', 'lambda:UpdateAlias', ...KVS_DRIVE_ACTIONS] },
+  // verifyWeight reads green_percentage back: GetKey only, no ETag.
+  verifyTraffic: { module: 'functions/verify-traffic', actions: ['lambda:GetAlias', 'cloudfront-keyvaluestore:GetKey'] },
+  // The judges only: no router call, although the router is in its bundle.
   analyzeCanary: { module: 'functions/analyze-canary', actions: ['cloudwatch:DescribeAlarms'] },
-  promote: { module: 'functions/promote', actions: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
-  rollBack: { module: 'functions/roll-back', actions: ['lambda:GetAlias', 'lambda:UpdateAlias'] },
+  promote: { module: 'functions/promote', actions: ['lambda:GetAlias', 'lambda:UpdateAlias', ...KVS_DRIVE_ACTIONS] },
+  rollBack: { module: 'functions/roll-back', actions: ['lambda:GetAlias', 'lambda:UpdateAlias', ...KVS_DRIVE_ACTIONS] },
 };
 const FUNCTION_KEYS = Object.keys(FUNCTIONS);
 
@@ -63,6 +82,10 @@ const LOG_DELIVERY_ACTIONS = [
 const lambdaArn = (name: string, account = ACCOUNT, region = REGION): string =>
   `arn:aws:lambda:${region}:${account}:function:${name}`;
 const alarmArn = (name: string): string => `arn:aws:cloudwatch:${REGION}:${ACCOUNT}:alarm:${name}`;
+/** A KeyValueStore's ARN: CloudFront is global, so no region. */
+const kvsArn = (id: string, account = ACCOUNT): string => `arn:aws:cloudfront::${account}:key-value-store/${id}`;
+/** The ARN of the store the stack creates with edge=true, in the made-up account. */
+const OWN_KVS_ARN = kvsArn(keyValueStoreId('EdgeKeyValueStore'));
 
 interface Packaged {
   readonly dir: string;
@@ -93,10 +116,12 @@ const resourcesFor = (statements: readonly Statement[], action: string): string[
 
 let defaults: Packaged;
 let scoped: Packaged;
+let edge: Packaged;
+const allStacks = (): Packaged[] => [defaults, scoped, edge];
 
 beforeAll(async () => {
-  // Both at once: each packaging has its own service, build and output folders.
-  [defaults, scoped] = await Promise.all([packaged([]), packaged(SCOPED_PARAMS)]);
+  // All at once: each packaging has its own service, build and output folders.
+  [defaults, scoped, edge] = await Promise.all([packaged([]), packaged(SCOPED_PARAMS), packaged(EDGE_PARAMS)]);
 }, 300_000);
 
 afterAll(removeTempDirs);
@@ -277,7 +302,7 @@ describe('the functions\' roles', () => {
   });
 
   it('grant no wildcard actions, in any role of the stack', () => {
-    for (const stack of [defaults.stack, scoped.stack]) {
+    for (const { stack } of allStacks()) {
       for (const [id] of stack.resourcesOfType('AWS::IAM::Role')) {
         const statements = stack.statements(id);
         expect({ id, wildcards: actionsOf(statements).filter((a) => a.includes('*')) }).toEqual({ id, wildcards: [] });
@@ -287,8 +312,13 @@ describe('the functions\' roles', () => {
   });
 
   it.each(FUNCTION_KEYS)('grant %s exactly the calls its code makes, and its own logs', (key) => {
+    for (const { stack } of allStacks()) {
+      expect({ key, actions: actionsOf(stack.statements(roleOf(stack, key))) }).toEqual({
+        key,
+        actions: [...FUNCTIONS[key]!.actions, ...LOG_ACTIONS].sort(),
+      });
+    }
     const statements = defaults.stack.statements(roleOf(defaults.stack, key));
-    expect(actionsOf(statements)).toEqual([...FUNCTIONS[key]!.actions, ...LOG_ACTIONS].sort());
     const ownLogGroup = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/aws/lambda/coalmine-${STAGE}-${key}:*`;
     for (const action of LOG_ACTIONS) expect(resourcesFor(statements, action)).toEqual([ownLogGroup]);
     const otherKey = key === 'preflight' ? 'rollBack' : 'preflight';
@@ -335,6 +365,42 @@ describe('the functions\' roles', () => {
       expect(resourcesFor(statements, 'cloudwatch:DescribeAlarms')).toEqual([alarmArn('checkout-*')]);
       expect(allows(statements, 'cloudwatch:DescribeAlarms', alarmArn('checkout-errors'))).toBe(true);
       expect(allows(statements, 'cloudwatch:DescribeAlarms', alarmArn('payments-errors'))).toBe(false);
+    }
+  });
+
+  const kvsActionsOf = (key: string): string[] =>
+    FUNCTIONS[key]!.actions.filter((a) => a.startsWith('cloudfront-keyvaluestore:'));
+
+  it('let the KeyValueStore calls reach any store of the account by default', () => {
+    for (const key of FUNCTION_KEYS) {
+      const statements = defaults.stack.statements(roleOf(defaults.stack, key));
+      for (const action of kvsActionsOf(key)) {
+        expect(resourcesFor(statements, action)).toEqual([kvsArn('*')]);
+        expect(allows(statements, action, kvsArn(CHECKOUT_KVS_ID))).toBe(true);
+        expect(allows(statements, action, kvsArn(CHECKOUT_KVS_ID, '210987654321'))).toBe(false);
+      }
+    }
+  });
+
+  it('with the edge on and the default kvsPattern, reach only the store the stack creates', () => {
+    for (const key of FUNCTION_KEYS) {
+      const statements = edge.stack.statements(roleOf(edge.stack, key));
+      for (const action of kvsActionsOf(key)) {
+        expect(resourcesFor(statements, action)).toEqual([OWN_KVS_ARN]);
+        expect({ key, action, other: allows(statements, action, kvsArn(CHECKOUT_KVS_ID)) }).toEqual({ key, action, other: false });
+      }
+    }
+  });
+
+  it('scope the KeyValueStore calls to kvsPattern, plus the stack\'s own store when the edge is on', () => {
+    for (const key of FUNCTION_KEYS) {
+      const statements = scoped.stack.statements(roleOf(scoped.stack, key));
+      for (const action of kvsActionsOf(key)) {
+        expect(resourcesFor(statements, action).sort()).toEqual([OWN_KVS_ARN, kvsArn(CHECKOUT_KVS_ID)].sort());
+        expect(allows(statements, action, kvsArn(CHECKOUT_KVS_ID))).toBe(true);
+        expect(allows(statements, action, OWN_KVS_ARN)).toBe(true);
+        expect(allows(statements, action, kvsArn('8aa76c93-3198-462c-aaf6-0123456789ab'))).toBe(false);
+      }
     }
   });
 
@@ -390,6 +456,62 @@ describe('the functions\' roles', () => {
   });
 });
 
+describe('the edge (edge=true)', () => {
+  const EDGE_RESOURCES = ['EdgeKeyValueStore', 'EdgeFunction'];
+  const EDGE_OUTPUTS = ['EdgeFunctionArn', 'EdgeKeyValueStoreArn'];
+  const EDGE_NAME = `coalmine-${STAGE}-${REGION}`;
+  const cloudFront = (stack: TemplateReader): string[] =>
+    Object.keys(stack.template.Resources).filter((id) => stack.creates(id) && stack.resource(id).Type.startsWith('AWS::CloudFront::'));
+
+  it('is absent by default: no CloudFront resource is created, and no edge output', () => {
+    expect(cloudFront(defaults.stack)).toEqual([]);
+    for (const id of EDGE_RESOURCES) expect({ id, created: defaults.stack.creates(id) }).toEqual({ id, created: false });
+    expect(Object.keys(defaults.stack.outputs()).filter((name) => EDGE_OUTPUTS.includes(name))).toEqual([]);
+  });
+
+  it('creates a KeyValueStore named for the stage and region, and the edge function', () => {
+    for (const { stack } of [edge, scoped]) {
+      expect(cloudFront(stack).sort()).toEqual([...EDGE_RESOURCES].sort());
+      const store = stack.resource('EdgeKeyValueStore');
+      expect(store.Type).toBe('AWS::CloudFront::KeyValueStore');
+      expect(store.Properties.Name).toBe(EDGE_NAME);
+      expect(store.Properties.ImportSource).toBeUndefined();
+    }
+  });
+
+  it('publishes edge/x-deployment.js as written, on cloudfront-js-2.0, with the store associated', () => {
+    const source = readFileSync(join(REPO, 'edge/x-deployment.js'), 'utf8');
+    for (const { stack } of [edge, scoped]) {
+      const fn = stack.resource('EdgeFunction');
+      expect(fn.Type).toBe('AWS::CloudFront::Function');
+      expect(fn.Properties.Name).toBe(`${EDGE_NAME}-x-deployment`);
+      expect(fn.Properties.AutoPublish).toBe(true);
+      // Byte for byte: not a copy in the YAML, not touched by variable resolution.
+      expect(fn.Properties.FunctionCode).toBe(source);
+      const config = fn.Properties.FunctionConfig as { Runtime: string; KeyValueStoreAssociations: unknown };
+      expect(config.Runtime).toBe('cloudfront-js-2.0');
+      expect(config.KeyValueStoreAssociations).toEqual([{ KeyValueStoreARN: { 'Fn::GetAtt': ['EdgeKeyValueStore', 'Arn'] } }]);
+      expect(stack.evaluate(config.KeyValueStoreAssociations)).toEqual([{ KeyValueStoreARN: OWN_KVS_ARN }]);
+    }
+  });
+
+  it('outputs the store\'s ARN for rollout requests and the function\'s ARN for distributions', () => {
+    for (const { stack } of [edge, scoped]) {
+      expect(stack.outputs()).toMatchObject({
+        EdgeKeyValueStoreArn: OWN_KVS_ARN,
+        EdgeFunctionArn: `arn:aws:cloudfront::${ACCOUNT}:function/${EDGE_NAME}-x-deployment`,
+      });
+    }
+  });
+
+  it('stops the packaging when the edge parameter is neither true nor false', async () => {
+    // Refused while the variables resolve, before any bundling: a few seconds.
+    await expect(packageStack(STAGE, ['edge=yes'])).rejects.toThrow(
+      'the edge parameter is "yes"; give --param="edge=true" or --param="edge=false"',
+    );
+  }, 120_000);
+});
+
 describe('the packages', () => {
   it('hold each handler as one bundled ES module (.mjs), AWS SDK included', () => {
     for (const key of FUNCTION_KEYS) {
@@ -432,11 +554,17 @@ describe('cfn-lint', () => {
   const lintIt = cfnLint === undefined && !required ? it.skip : it;
 
   /**
-   * Accepted: W8003 on EveryAlarm. The condition compares alarmNamePattern, already substituted at
-   * packaging, with "*": constant by design, it picks Resource "*" for DescribeAlarms (composite alarms).
+   * Accepted: W8003 ("Fn::Equals will always return true or false") on the conditions that compare a
+   * parameter, already substituted at packaging, with a constant. Constant by design: EveryAlarm picks
+   * Resource "*" for DescribeAlarms (composite alarms), EdgeEnabled creates the edge resources, EveryKvs
+   * narrows the KVS permissions to the stack's own store when the edge is on.
    */
+  const PARAMETER_CONDITIONS = ['EveryAlarm', 'EdgeEnabled', 'EveryKvs'];
   const accepted = (f: LintFinding): boolean =>
-    f.Rule.Id === 'W8003' && JSON.stringify(f.Location.Path) === JSON.stringify(['Conditions', 'EveryAlarm']);
+    f.Rule.Id === 'W8003' &&
+    f.Location.Path.length === 2 &&
+    f.Location.Path[0] === 'Conditions' &&
+    PARAMETER_CONDITIONS.includes(String(f.Location.Path[1]));
 
   lintIt(
     'finds nothing wrong with the packaged templates',
@@ -444,7 +572,7 @@ describe('cfn-lint', () => {
       if (cfnLint === undefined) {
         throw new Error('cfn-lint is not on PATH, and CI=true requires it: install it (pip install cfn-lint) in the CI image');
       }
-      const results = await Promise.all([defaults, scoped].map(({ templatePath }) => lintTemplate(cfnLint, templatePath)));
+      const results = await Promise.all(allStacks().map(({ templatePath }) => lintTemplate(cfnLint, templatePath)));
       for (const result of results) {
         expect(result.findings.filter((f) => !accepted(f))).toEqual([]);
         expect([0, 4]).toContain(result.code);

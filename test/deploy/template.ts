@@ -4,6 +4,7 @@
  * in one made-up account, so that assertions can speak about concrete ARNs.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { accessSync, constants, copyFileSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -132,12 +133,21 @@ export interface Resource {
   readonly Type: string;
   readonly Properties: Record<string, unknown>;
   readonly DependsOn?: string | string[];
+  /** The name of a condition: CloudFormation creates the resource only when it is true. */
+  readonly Condition?: string;
+}
+
+export interface Output {
+  readonly Value: unknown;
+  readonly Description?: string;
+  readonly Condition?: string;
+  readonly Export?: unknown;
 }
 
 export interface Template {
   readonly Resources: Record<string, Resource>;
   readonly Conditions?: Record<string, unknown>;
-  readonly Outputs?: Record<string, unknown>;
+  readonly Outputs?: Record<string, Output>;
 }
 
 export interface Statement {
@@ -148,18 +158,47 @@ export interface Statement {
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
-/** Evaluates Ref, Fn::Sub, Fn::GetAtt, Fn::Join, Fn::If and Fn::Equals as CloudFormation would. */
+/**
+ * A made-up id for a KeyValueStore, as CloudFront would assign one (a UUID): stable per logical ID, so
+ * that assertions can name the ARN of a store the stack creates.
+ */
+export function keyValueStoreId(logicalId: string): string {
+  const hex = createHash('sha256').update(logicalId).digest('hex');
+  return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join('-');
+}
+
+/**
+ * Evaluates Ref, Fn::Sub, Fn::GetAtt, Fn::Join, Fn::If and the condition functions (Fn::Equals, Fn::And,
+ * Fn::Or, Fn::Not, Condition) as CloudFormation would, and knows which resources and outputs it creates.
+ */
 export class TemplateReader {
   constructor(readonly template: Template) {}
 
+  /** The resources of a type that CloudFormation creates: those without a Condition or whose condition holds. */
   resourcesOfType(type: string): Array<[string, Resource]> {
-    return Object.entries(this.template.Resources).filter(([, resource]) => resource.Type === type);
+    return Object.entries(this.template.Resources).filter(([id, resource]) => resource.Type === type && this.creates(id));
   }
 
+  /** The resource as written in the template, whether or not its condition holds. */
   resource(logicalId: string): Resource {
     const resource = this.template.Resources[logicalId];
     if (resource === undefined) throw new Error(`no resource ${logicalId} in the template`);
     return resource;
+  }
+
+  /** Whether CloudFormation creates the resource: it is in the template, and its condition (if any) holds. */
+  creates(logicalId: string): boolean {
+    const resource = this.template.Resources[logicalId];
+    return resource !== undefined && (resource.Condition === undefined || this.condition(resource.Condition));
+  }
+
+  /** The stack's outputs, evaluated; an output whose condition does not hold is not there. */
+  outputs(): Record<string, Json> {
+    return Object.fromEntries(
+      Object.entries(this.template.Outputs ?? {})
+        .filter(([, output]) => output.Condition === undefined || this.condition(output.Condition))
+        .map(([name, output]) => [name, this.evaluate(output.Value)]),
+    );
   }
 
   evaluate(value: unknown): Json {
@@ -176,9 +215,28 @@ export class TemplateReader {
   condition(name: string): boolean {
     const condition = this.template.Conditions?.[name];
     if (condition === undefined) throw new Error(`no condition ${name} in the template`);
-    const result = this.evaluate(condition);
-    if (typeof result !== 'boolean') throw new Error(`condition ${name} is not a boolean`);
-    return result;
+    return this.conditionValue(condition, name);
+  }
+
+  /** A condition's body: Fn::Equals, Fn::And, Fn::Or, Fn::Not, or another condition by name. */
+  private conditionValue(expression: unknown, name: string): boolean {
+    const [[key, argument] = []] = Object.entries((expression ?? {}) as Record<string, unknown>);
+    switch (key) {
+      case 'Condition':
+        return this.condition(String(argument));
+      case 'Fn::And':
+        return (argument as unknown[]).every((item) => this.conditionValue(item, name));
+      case 'Fn::Or':
+        return (argument as unknown[]).some((item) => this.conditionValue(item, name));
+      case 'Fn::Not':
+        return !this.conditionValue((argument as unknown[])[0], name);
+      case 'Fn::Equals': {
+        const [left, right] = this.evaluate(argument) as [Json, Json];
+        return JSON.stringify(left) === JSON.stringify(right);
+      }
+      default:
+        throw new Error(`condition ${name}: the test does not evaluate ${JSON.stringify(expression)}`);
+    }
   }
 
   /** Every statement of an IAM role's inline policies, evaluated, with Action and Resource as lists. */
@@ -217,10 +275,6 @@ export class TemplateReader {
         const [condition, whenTrue, whenFalse] = argument as [string, unknown, unknown];
         return this.evaluate(this.condition(condition) ? whenTrue : whenFalse);
       }
-      case 'Fn::Equals': {
-        const [left, right] = this.evaluate(argument) as [Json, Json];
-        return JSON.stringify(left) === JSON.stringify(right);
-      }
       default:
         throw new Error(`the test does not evaluate ${name}`);
     }
@@ -230,7 +284,7 @@ export class TemplateReader {
     if (name === 'AWS::Partition') return PARTITION;
     if (name === 'AWS::Region') return REGION;
     if (name === 'AWS::AccountId') return ACCOUNT;
-    const resource = this.resource(name);
+    const resource = this.createdResource(name);
     if (resource.Type === 'AWS::StepFunctions::StateMachine') {
       return `arn:${PARTITION}:states:${REGION}:${ACCOUNT}:stateMachine:${String(resource.Properties.StateMachineName)}`;
     }
@@ -238,14 +292,28 @@ export class TemplateReader {
     return `<Ref ${name}>`;
   }
 
-  private getAtt([logicalId, attribute]: [string, string]): Json {
+  /** A resource that a Ref or Fn::GetAtt may name: CloudFormation refuses one that it does not create. */
+  private createdResource(logicalId: string): Resource {
     const resource = this.resource(logicalId);
+    if (!this.creates(logicalId)) throw new Error(`${logicalId} is referenced, but its condition ${resource.Condition} is false`);
+    return resource;
+  }
+
+  private getAtt([logicalId, attribute]: [string, string]): Json {
+    const resource = this.createdResource(logicalId);
     if (attribute === 'Arn' && resource.Type === 'AWS::Lambda::Function') {
       return `arn:${PARTITION}:lambda:${REGION}:${ACCOUNT}:function:${String(resource.Properties.FunctionName)}`;
     }
     if (attribute === 'Arn' && resource.Type === 'AWS::Logs::LogGroup') {
       // The attribute ends in ":*", which covers the group's log streams.
       return `arn:${PARTITION}:logs:${REGION}:${ACCOUNT}:log-group:${String(resource.Properties.LogGroupName)}:*`;
+    }
+    // CloudFront is global: its ARNs have no region.
+    if (attribute === 'Arn' && resource.Type === 'AWS::CloudFront::KeyValueStore') {
+      return `arn:${PARTITION}:cloudfront::${ACCOUNT}:key-value-store/${keyValueStoreId(logicalId)}`;
+    }
+    if (attribute === 'FunctionARN' && resource.Type === 'AWS::CloudFront::Function') {
+      return `arn:${PARTITION}:cloudfront::${ACCOUNT}:function/${String(resource.Properties.Name)}`;
     }
     return `<GetAtt ${logicalId}.${attribute}>`;
   }
