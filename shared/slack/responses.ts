@@ -32,9 +32,12 @@ export interface ButtonElement {
 }
 
 export type SlackBlock =
-  | { type: 'section'; text: TextObject }
+  /** `fields` show as a two-column grid under the text (at most 10, each at most 2,000 characters). */
+  | { type: 'section'; text: TextObject; fields?: TextObject[] }
   | { type: 'context'; elements: TextObject[] }
-  | { type: 'actions'; elements: ButtonElement[] };
+  | { type: 'actions'; elements: ButtonElement[] }
+  | { type: 'header'; text: { type: 'plain_text'; text: string } }
+  | { type: 'divider' };
 
 export interface SlackResponse {
   response_type: 'ephemeral' | 'in_channel';

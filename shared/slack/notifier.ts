@@ -1,0 +1,104 @@
+/**
+ * The notification handler's body: an EventBridge event in, one Slack message out, through an incoming
+ * webhook or a bot token (both kept in SSM). A post Slack refuses throws SlackPostFailed, so that the
+ * asynchronous invocation is retried; an event that is not a rollout event is skipped and logged.
+ */
+import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
+import { aws } from '../aws/clients';
+import { optionalEnv } from '../config/env';
+import { ConfigurationError, awsCall } from '../errors';
+import { logger } from '../handler';
+import { parseSlackIdList } from './authorize';
+import { classifyEvent, notificationFor, type NotificationEvent } from './notifications';
+import { postSlackMessage, type SlackDestination } from './poster';
+import { SLACK_BOT_TOKEN, SLACK_WEBHOOK_URL, isSlackSecretConfigured, readSlackSecret } from './secrets';
+
+export const SLACK_CHANNEL_ENV = 'SLACK_CHANNEL';
+
+export interface NotifySummary {
+  readonly posted: boolean;
+  readonly ignored?: string;
+}
+
+export async function notifySlack(event: unknown): Promise<NotifySummary> {
+  const classified = classifyEvent(event);
+  if ('ignored' in classified) {
+    logger.info('event not posted to Slack', { reason: classified.ignored });
+    return { posted: false, ignored: classified.ignored };
+  }
+  const complete = await withStopDetails(classified);
+  const message = notificationFor(complete);
+  const destination = await slackDestination();
+  await postSlackMessage(destination, message);
+  logger.info('posted to Slack', {
+    event: complete.kind === 'lifecycle' ? complete.detailType : `execution ${complete.status}`,
+    executionName: complete.kind === 'lifecycle' ? complete.detail.executionName : complete.executionName,
+    via: destination.kind,
+  });
+  return { posted: true };
+}
+
+/**
+ * Where notifications go: with SLACK_BOT_TOKEN(_PARAMETER), chat.postMessage to SLACK_CHANNEL; else the
+ * incoming webhook of SLACK_WEBHOOK_URL(_PARAMETER). Neither configured is a ConfigurationError.
+ */
+export async function slackDestination(): Promise<SlackDestination> {
+  if (isSlackSecretConfigured(SLACK_BOT_TOKEN)) {
+    const channels = parseSlackIdList(optionalEnv(SLACK_CHANNEL_ENV), 'channel', SLACK_CHANNEL_ENV);
+    if (!channels.ok) throw new ConfigurationError(channels.message);
+    if (channels.ids.length !== 1) {
+      throw new ConfigurationError(
+        `${SLACK_CHANNEL_ENV} must name exactly one channel ID (e.g. C0DEPLOYS1) for the bot token to post to; it names ${channels.ids.length}.`,
+      );
+    }
+    return { kind: 'bot', token: await readSlackSecret(SLACK_BOT_TOKEN), channel: channels.ids[0]! };
+  }
+  if (isSlackSecretConfigured(SLACK_WEBHOOK_URL)) {
+    const url = await readSlackSecret(SLACK_WEBHOOK_URL);
+    if (!isHttpsUrl(url)) {
+      // The value is a credential: name where it came from, not what it is.
+      throw new ConfigurationError(`${SLACK_WEBHOOK_URL.purpose} is not an https URL; check ${SLACK_WEBHOOK_URL.parameterEnv}.`);
+    }
+    return { kind: 'webhook', url };
+  }
+  throw new ConfigurationError(
+    `No Slack destination is configured: set ${SLACK_WEBHOOK_URL.parameterEnv} (an incoming webhook URL in SSM), ` +
+      `or ${SLACK_BOT_TOKEN.parameterEnv} and ${SLACK_CHANNEL_ENV} (a bot token in SSM and the channel ID to post to).`,
+  );
+}
+
+/**
+ * A stop from outside names its error and cause in the execution's last history event; the status-change
+ * event may not carry them. One history read fills them in; if it fails, the message goes without.
+ */
+async function withStopDetails(event: NotificationEvent): Promise<NotificationEvent> {
+  if (event.kind !== 'execution-stopped' || event.status !== 'ABORTED' || event.error !== undefined || event.executionArn === undefined) {
+    return event;
+  }
+  const executionArn = event.executionArn;
+  try {
+    const page = await awsCall('GetExecutionHistory', () =>
+      aws.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1, includeExecutionData: false })),
+    );
+    const details = page.events?.[0]?.executionAbortedEventDetails;
+    return {
+      ...event,
+      ...(details?.error !== undefined ? { error: details.error } : {}),
+      ...(details?.cause !== undefined ? { cause: details.cause } : {}),
+    };
+  } catch (error) {
+    logger.warn('could not read why the execution was stopped; posting without it', {
+      executionName: event.executionName,
+      errorName: (error as Error).name,
+    });
+    return event;
+  }
+}
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
