@@ -26,7 +26,7 @@ export interface TailResult {
 }
 
 /** Work (multiply-adds) above which the convolution gives way to the saddlepoint approximation. */
-const EXACT_WORK_LIMIT = 250_000;
+const EXACT_WORK_LIMIT = 20_000;
 const WINDOW_SD = 14;
 
 /** P(T >= t). */
@@ -46,9 +46,8 @@ export function sumOfBinomialsUpperTail(t: number, components: readonly Binomial
     // Every trial a success: the product of the p_s^n_s, exactly.
     return { probability: exp(random.reduce((sum, c) => sum + c.n * log(c.p), 0)), method: 'exact' };
   }
-  const windows = random.map(window);
-  if (convolutionWork(windows) <= EXACT_WORK_LIMIT) {
-    const exact = convolvedUpperTail(threshold, windows);
+  if (convolutionWork(random) <= EXACT_WORK_LIMIT) {
+    const exact = convolvedUpperTail(threshold, random.map(window));
     // Past the windows the convolution has nothing left; the saddlepoint still has digits there.
     if (exact > 1e-30) return { probability: exact, method: 'exact' };
   }
@@ -66,12 +65,16 @@ interface PmfWindow {
   readonly values: Float64Array;
 }
 
-function window(component: BinomialComponent): PmfWindow {
+function windowBounds(component: BinomialComponent): { start: number; end: number } {
   const { n, p } = component;
   const mean = n * p;
   const sd = sqrt(n * p * (1 - p));
-  const start = max(0, floor(mean - WINDOW_SD * sd - 2));
-  const end = min(n, ceil(mean + WINDOW_SD * sd + 2));
+  return { start: max(0, floor(mean - WINDOW_SD * sd - 2)), end: min(n, ceil(mean + WINDOW_SD * sd + 2)) };
+}
+
+function window(component: BinomialComponent): PmfWindow {
+  const { n, p } = component;
+  const { start, end } = windowBounds(component);
   const mode = min(end, max(start, floor((n + 1) * p)));
   const values = new Float64Array(end - start + 1);
   const odds = p / (1 - p);
@@ -81,12 +84,14 @@ function window(component: BinomialComponent): PmfWindow {
   return { start, values };
 }
 
-function convolutionWork(windows: readonly PmfWindow[]): number {
+/** Multiply-adds the convolution would take, from the window sizes alone (nothing is built). */
+function convolutionWork(components: readonly BinomialComponent[]): number {
   let length = 1;
   let work = 0;
-  for (const w of windows) {
-    work += length * w.values.length;
-    length += w.values.length - 1;
+  for (const component of components) {
+    const { start, end } = windowBounds(component);
+    work += length * (end - start + 1);
+    length += end - start;
   }
   return work;
 }
@@ -124,15 +129,27 @@ function saddlepointUpperTail(threshold: number, components: readonly BinomialCo
   const y = threshold - 0.5;
   const mean = components.reduce((sum, c) => sum + c.n * c.p, 0);
   const variance = components.reduce((sum, c) => sum + c.n * c.p * (1 - c.p), 0);
-  const derivative = (s: number) => components.reduce((sum, c) => sum + c.n * tilted(c.p, s), 0);
+  // K'(s) = y by Newton's method on the increasing K', kept inside a shrinking bracket.
   let low = -50;
   let high = 50;
   let s = 0;
-  for (let i = 0; i < 200; i += 1) {
-    s = 0.5 * (low + high);
-    if (derivative(s) < y) low = s;
+  for (let i = 0; i < 100; i += 1) {
+    let slope = 0;
+    let value = -y;
+    for (const c of components) {
+      const q = tilted(c.p, s);
+      value += c.n * q;
+      slope += c.n * q * (1 - q);
+    }
+    if (value < 0) low = s;
     else high = s;
-    if (high - low < 1e-13) break;
+    let next = slope > 0 ? s - value / slope : 0.5 * (low + high);
+    if (!(next > low && next < high)) next = 0.5 * (low + high);
+    if (abs(next - s) < 1e-12 || high - low < 1e-12) {
+      s = next;
+      break;
+    }
+    s = next;
   }
   const k = components.reduce((sum, c) => sum + c.n * bernoulliCgf(c.p, s), 0);
   const k2 = components.reduce((sum, c) => {

@@ -81,10 +81,10 @@ describe('testRatioOfProportions', () => {
     expect(() => testRatioOfProportions({ counts: counts(1, 10, 0, 10), direction: 'increase-is-bad', nullRatio: 0, level: 0.01 })).toThrow(RangeError);
   });
 
-  it('stays at or below its level on A/A data at low counts (seeded, 6,000 runs per row)', () => {
+  it('stays at or below its level on A/A data at low counts (seeded, 4,000 runs per row)', () => {
     // Binomial tolerance: the observed count may exceed α·runs only by 3 standard errors.
     const random = createRandom(5);
-    const runs = 6_000;
+    const runs = 4_000;
     const alpha = 0.05;
     for (const [canaryRequests, baselineRequests, rate] of [
       [300, 2700, 0.002],

@@ -61,7 +61,7 @@ describe('minimumCanaryRequests', () => {
 });
 
 describe('minimumRankSamples', () => {
-  it('gives about the target power to Mann-Whitney on log-normal latencies (seeded, 1,000 runs)', () => {
+  it('gives about the target power to Mann-Whitney on log-normal latencies (seeded, 600 runs)', () => {
     const random = createRandom(8);
     const draw = () => 100 * Math.exp(0.5 * random.normal());
     const pilot = Array.from({ length: 400 }, draw);
@@ -70,7 +70,7 @@ describe('minimumRankSamples', () => {
     expect(perArm).toBeGreaterThan(95);
     expect(perArm).toBeLessThan(125);
     let detected = 0;
-    const runs = 1000;
+    const runs = 600;
     for (let run = 0; run < runs; run += 1) {
       const baseline = Array.from({ length: perArm }, draw);
       const canary = Array.from({ length: perArm }, () => 1.25 * draw());
