@@ -33,6 +33,25 @@ export async function listRunningExecutions(stateMachineArn: string): Promise<Ex
 }
 
 /**
+ * Executions of the state machine that SUCCEEDED at or after `since`. ListExecutions returns closed
+ * executions newest stop first, so the pages stop at the first older one.
+ */
+export async function listSucceededSince(stateMachineArn: string, since: Date): Promise<ExecutionListItem[]> {
+  const executions: ExecutionListItem[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await awsCall('ListExecutions', () =>
+      aws.sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'SUCCEEDED', maxResults: 20, nextToken })),
+    );
+    const items = page.executions ?? [];
+    const recent = items.filter((e) => (e.stopDate?.getTime() ?? 0) >= since.getTime());
+    executions.push(...recent);
+    nextToken = recent.length < items.length ? undefined : page.nextToken;
+  } while (nextToken !== undefined);
+  return executions;
+}
+
+/**
  * The first events of an execution, oldest first, far enough to know its rollout: up to Preflight's
  * output (a few events; retries add three each). Stops after `maxPages` pages in any case.
  */

@@ -1,8 +1,9 @@
 /**
- * An alarm went to ALARM: roll back, at once, every running rollout that watches it, then stop its
- * execution. StopExecution skips the state machine's own RollBack state, so the order is fixed:
- * traffic to 0 % first (verified), stop second, and after the stop a last look at the target for a
- * write that was already in flight. docs/triggers.md states the race rules this code keeps.
+ * An alarm went to ALARM: roll back, at once, every rollout that watches it and was running when the
+ * alarm changed state, then stop its execution. StopExecution skips the state machine's own RollBack
+ * state, so the order is fixed: traffic to 0 % first (verified), stop second, and after the stop a last
+ * look at the target for a write that was already in flight. Which executions, and why: alarm-decision.ts;
+ * docs/triggers.md states the race rules this code keeps.
  */
 import type { ExecutionListItem } from '@aws-sdk/client-sfn';
 import { stateMachineArn } from '../config/env';
@@ -11,16 +12,10 @@ import { logger } from '../handler';
 import { routerKindFor } from '../routers/registry';
 import type { RollbackOutcome, TrafficRouter } from '../routers/types';
 import type { Rollout } from '../rollout';
+import { decideOnAlarm, type AlarmDecision, type ExecutionEnd } from './alarm-decision';
 import { parseAlarmEvent, type AlarmStateChange } from './alarm-event';
-import {
-  alarmsWatchedBy,
-  closedStatusOf,
-  openTrafficInvocations,
-  rolloutStartOf,
-  type ClosedStatus,
-  type RolloutStart,
-} from './execution-history';
-import { listRunningExecutions, readHistoryHead, readHistoryTail, stopExecution } from './executions';
+import { closedStatusOf, openTrafficInvocations, rolloutStartOf, type ClosedStatus, type RolloutStart } from './execution-history';
+import { listRunningExecutions, listSucceededSince, readHistoryHead, readHistoryTail, stopExecution } from './executions';
 
 /**
  * The error an execution stopped by an alarm ends with. Not a state machine error name (no Retry or
@@ -114,11 +109,6 @@ async function rollBackAndVerify(clock: AlarmRollbackClock, router: TrafficRoute
   return outcome;
 }
 
-function watches(alarm: AlarmStateChange, start: RolloutStart): boolean {
-  const watched = alarmsWatchedBy(start);
-  return watched.includes(alarm.alarmName) || (alarm.alarmArn !== undefined && watched.includes(alarm.alarmArn));
-}
-
 function alarmSentence(alarm: AlarmStateChange): string {
   return sentence(`Alarm ${alarm.alarmName} went to ALARM at ${alarm.changedAt.toISOString()}: ${alarm.reason}`);
 }
@@ -126,6 +116,7 @@ function alarmSentence(alarm: AlarmStateChange): string {
 interface Candidate {
   readonly execution: ExecutionListItem;
   readonly start: RolloutStart;
+  readonly decision: AlarmDecision;
 }
 
 /**
@@ -192,8 +183,8 @@ async function stopAndFence(
 
 async function rollBackExecution(clock: AlarmRollbackClock, alarm: AlarmStateChange, candidate: Candidate): Promise<ExecutionRollback> {
   const { executionArn = '', name: executionName = '' } = candidate.execution;
-  const { start } = candidate;
-  if (start.stage !== 'planned') {
+  const { start, decision } = candidate;
+  if (start.stage !== 'planned' || decision.action === 'stop') {
     const cause = `${alarmSentence(alarm)} Stopped before any traffic moved: Preflight had not finished.`;
     try {
       const fence = await stopAndFence(clock, candidate, cause);
@@ -226,6 +217,12 @@ async function rollBackExecution(clock: AlarmRollbackClock, alarm: AlarmStateCha
     changed: outcome.changed,
     detail: outcome.detail,
   });
+  if (decision.action === 'roll-back') {
+    // Promoted after the alarm had fired (a late event, a slow handler): the alarm still wins, but the
+    // execution has ended and cannot carry the cause. Its history says SUCCEEDED; this log says why not.
+    logger.warn('rolled back a rollout whose execution succeeded after its alarm had fired', { alarmName: alarm.alarmName, executionName, rollout, cause });
+    return { executionArn, executionName, rollout, action: 'rolled-back', detail: cause, rollbackLatencyMs, endedAs: 'SUCCEEDED', lateWriteUndone: false };
+  }
   try {
     const fence = await stopAndFence(clock, candidate, cause);
     return { executionArn, executionName, rollout, action: 'rolled-back', detail: cause, rollbackLatencyMs, ...fence };
@@ -233,6 +230,13 @@ async function rollBackExecution(clock: AlarmRollbackClock, alarm: AlarmStateCha
     // Traffic is at 0 %; a running execution's next forward write is refused. A retry stops it.
     return failed(alarm, candidate, rollout, `rolled back (0 % verified) but could not stop it or check for late writes: ${describeError(error)}`);
   }
+}
+
+/** How and when an execution ended, from its history's last event; undefined while it runs. */
+async function endOf(executionArn: string): Promise<ExecutionEnd | undefined> {
+  const last = (await readHistoryTail(executionArn, 1)).at(-1);
+  const status = closedStatusOf(last);
+  return status === undefined ? undefined : { status, at: last?.timestamp ?? new Date(0) };
 }
 
 function describeError(error: unknown): string {
@@ -263,16 +267,25 @@ export async function rollBackOnAlarm(event: unknown, clock: AlarmRollbackClock 
     return { alarmName: alarm.alarmName, ignored, runningExecutions: 0, executions: [] };
   }
 
-  const running = await listRunningExecutions(stateMachineArn());
+  const machine = stateMachineArn();
+  // Running executions, and those that succeeded since the alarm changed state: the alarm came while
+  // they ran (the rule in docs/triggers.md). The list may lag; each history's last event says for sure.
+  const [running, succeeded] = await Promise.all([listRunningExecutions(machine), listSucceededSince(machine, alarm.changedAt)]);
+  const listed = [...running, ...succeeded.filter((e) => !running.some((r) => r.executionArn === e.executionArn))];
   const candidates: Candidate[] = await Promise.all(
-    running.map(async (execution) => ({ execution, start: rolloutStartOf(await readHistoryHead(execution.executionArn ?? '')) })),
+    listed.map(async (execution) => {
+      const arn = execution.executionArn ?? '';
+      const [head, ended] = await Promise.all([readHistoryHead(arn), endOf(arn)]);
+      const start = rolloutStartOf(head);
+      return { execution, start, decision: decideOnAlarm(alarm, start, ended) };
+    }),
   );
-  for (const { execution, start } of candidates) {
-    if (start.stage === 'unreadable') {
-      logger.warn('cannot tell which alarms an execution watches', { executionName: execution.name, reason: start.reason });
-    }
+  for (const { execution, start, decision } of candidates) {
+    if (decision.action !== 'none') continue;
+    if (start.stage === 'unreadable') logger.warn('cannot tell which alarms an execution watches', { executionName: execution.name, reason: start.reason });
+    else if (!decision.reason.startsWith('does not watch')) logger.info('the alarm leaves this rollout alone', { alarmName: alarm.alarmName, executionName: execution.name, reason: decision.reason });
   }
-  const watching = candidates.filter((c) => watches(alarm, c.start));
+  const watching = candidates.filter((c) => c.decision.action !== 'none');
   if (watching.length === 0) {
     logger.info('no running rollout watches this alarm; nothing changed', {
       alarmName: alarm.alarmName,

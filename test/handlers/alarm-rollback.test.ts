@@ -16,6 +16,7 @@ import { GetAliasCommand, PreconditionFailedException, UpdateAliasCommand, type 
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../functions/alarm-rollback';
+import { decideOnAlarm } from '../../shared/alarms/alarm-decision';
 import { parseAlarmEvent, parseCloudWatchTimestamp } from '../../shared/alarms/alarm-event';
 import { openTrafficInvocations, rolloutStartOf } from '../../shared/alarms/execution-history';
 import { ALARM_ROLLBACK_ERROR, rollBackOnAlarm, type AlarmRollbackClock } from '../../shared/alarms/rollback-on-alarm';
@@ -96,6 +97,7 @@ class History {
 interface FakeExecution {
   readonly name: string;
   status: string;
+  stopDate?: Date;
   readonly history: History;
 }
 
@@ -112,7 +114,15 @@ function fakeStepFunctions(): void {
   sfn.on(ListExecutionsCommand).callsFake((input: { statusFilter?: string }) => ({
     executions: executions
       .filter((e) => e.status === input.statusFilter)
-      .map((e) => ({ executionArn: arnOf(e.name), name: e.name, status: e.status, stateMachineArn: MACHINE, startDate: new Date(ALARM_AT - 300_000) })),
+      .sort((a, b) => (b.stopDate?.getTime() ?? 0) - (a.stopDate?.getTime() ?? 0))
+      .map((e) => ({
+        executionArn: arnOf(e.name),
+        name: e.name,
+        status: e.status,
+        stateMachineArn: MACHINE,
+        startDate: new Date(ALARM_AT - 300_000),
+        ...(e.stopDate !== undefined ? { stopDate: e.stopDate } : {}),
+      })),
   }));
   sfn.on(GetExecutionHistoryCommand).callsFake((input: { executionArn: string; reverseOrder?: boolean; maxResults?: number }) => {
     const events = find(input.executionArn).history.events;
@@ -135,6 +145,15 @@ function fakeStepFunctions(): void {
 
 function running(name: string, history: History): FakeExecution {
   const execution = { name, status: 'RUNNING', history };
+  executions.push(execution);
+  return execution;
+}
+
+/** An execution that promoted and SUCCEEDED at `at`. */
+function succeeded(name: string, at: number): FakeExecution {
+  const history = new History(at - 400_000).bakingAfter(state).pass('AnalyzeCanary', 'Task').lambdaTask('Promote', 'promote', { weight: 100 }).pass('AnnouncePromoted', 'Task');
+  history.events.push({ id: history.events.length + 1, timestamp: new Date(at), type: 'ExecutionSucceeded' } as HistoryEvent);
+  const execution = { name, status: 'SUCCEEDED', stopDate: new Date(at), history };
   executions.push(execution);
   return execution;
 }
@@ -346,15 +365,18 @@ describe('which executions it touches', () => {
   it('reads every page of running executions', async () => {
     running('checkout-42', new History().bakingAfter(state));
     sfn
-      .on(ListExecutionsCommand)
+      .on(ListExecutionsCommand, { statusFilter: 'RUNNING' })
       .resolvesOnce({ executions: [], nextToken: 'page-2' })
       .resolves({ executions: [{ executionArn: arnOf('checkout-42'), name: 'checkout-42', status: 'RUNNING', stateMachineArn: MACHINE, startDate: new Date() }] });
     lambda.on(GetAliasCommand).resolvesOnce(CANARY_10()).resolves(ON_BASELINE());
 
     const summary = await alarmRollback(alarmEvent());
 
-    expect(sfn).toHaveReceivedNthCommandWith(1, ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: 'RUNNING', maxResults: 100 });
-    expect(sfn).toHaveReceivedNthCommandWith(2, ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: 'RUNNING', nextToken: 'page-2' });
+    const listings = sfn.commandCalls(ListExecutionsCommand).map((c) => c.args[0].input);
+    expect(listings.filter((l) => l.statusFilter === 'RUNNING')).toEqual([
+      { stateMachineArn: MACHINE, statusFilter: 'RUNNING', maxResults: 100, nextToken: undefined },
+      { stateMachineArn: MACHINE, statusFilter: 'RUNNING', maxResults: 100, nextToken: 'page-2' },
+    ]);
     expect(summary.executions.map((e) => e.executionName)).toEqual(['checkout-42']);
   });
 
@@ -422,6 +444,51 @@ describe('the race rules', () => {
     expect(warn).toHaveBeenCalledWith('a traffic write landed after the alarm rollback; rolled back again', expect.objectContaining({ lateWeight: 10 }));
   });
 
+  it('(c) a rollout promoted before the alarm changed state is left alone: the alarm is no longer its business', async () => {
+    succeeded('checkout-42', ALARM_AT - 1);
+    const info = jest.spyOn(logger, 'info');
+
+    const summary = await alarmRollback(alarmEvent());
+
+    expect(summary).toEqual({ alarmName: 'checkout-errors', runningExecutions: 0, executions: [] });
+    expect(lambda.calls()).toHaveLength(0);
+    expect(sfn).not.toHaveReceivedCommand(StopExecutionCommand);
+    // Only executions that succeeded since the alarm changed state are even looked at.
+    expect(sfn).not.toHaveReceivedCommand(GetExecutionHistoryCommand);
+    expect(info).toHaveBeenCalledWith('no running rollout watches this alarm; nothing changed', expect.anything());
+  });
+
+  it('(c) a rollout promoted after the alarm had fired (a late event) is rolled back; its ended execution is not stopped', async () => {
+    succeeded('checkout-42', ALARM_AT + 300);
+    lambda.on(GetAliasCommand).resolvesOnce(alias('promoted')).resolves(ON_BASELINE());
+    const warn = jest.spyOn(logger, 'warn');
+
+    const summary = await rollBackOnAlarm(alarmEvent(), clockAfterAlarm(900));
+
+    expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, { FunctionVersion: '41', RoutingConfig: { AdditionalVersionWeights: {} } });
+    expect(sfn).not.toHaveReceivedCommand(StopExecutionCommand);
+    expect(summary.executions).toEqual([
+      expect.objectContaining({ executionName: 'checkout-42', action: 'rolled-back', endedAs: 'SUCCEEDED', rollbackLatencyMs: 900 }),
+    ]);
+    expect(warn).toHaveBeenCalledWith('rolled back a rollout whose execution succeeded after its alarm had fired', expect.objectContaining({ executionName: 'checkout-42' }));
+  });
+
+  it('(c) a listing that still shows RUNNING an execution that ended before the alarm does not fool it', async () => {
+    const stale = succeeded('checkout-42', ALARM_AT - 500);
+    stale.status = 'RUNNING';
+    const info = jest.spyOn(logger, 'info');
+
+    const summary = await alarmRollback(alarmEvent());
+
+    expect(summary.executions).toEqual([]);
+    expect(lambda.calls()).toHaveLength(0);
+    expect(info).toHaveBeenCalledWith('the alarm leaves this rollout alone', {
+      alarmName: 'checkout-errors',
+      executionName: 'checkout-42',
+      reason: 'ended (SUCCEEDED) at 2025-03-04T10:20:06.621Z, before the alarm changed state',
+    });
+  });
+
   it('an execution that ended on its own before the stop is reported, traffic still verified at 0 %', async () => {
     const history = new History().bakingAfter(state);
     running('checkout-42', history);
@@ -470,6 +537,37 @@ describe('when the rollback cannot complete', () => {
       message: expect.stringContaining('rolled back (0 % verified) but could not stop it or check for late writes: AwsThrottled'),
     });
     expect(lambda).toHaveReceivedCommandTimes(UpdateAliasCommand, 1);
+  });
+});
+
+describe('the rule: what an alarm does to an execution', () => {
+  const alarm = { alarmName: 'checkout-errors', state: 'ALARM', reason: 'r', changedAt: new Date(ALARM_AT) } as const;
+  const ended = (status: 'SUCCEEDED' | 'FAILED' | 'ABORTED', offsetMs: number) => ({ status, at: new Date(ALARM_AT + offsetMs) });
+  const plannedStart = () => rolloutStartOf(new History().bakingAfter(state).events);
+  const preflightStart = { stage: 'preflight', request: { analysis: { alarms: ['checkout-errors'] } } } as const;
+
+  it.each([
+    ['running, planned', () => plannedStart(), undefined, 'roll-back-and-stop'],
+    ['running, still in Preflight', () => preflightStart, undefined, 'stop'],
+    ['promoted after the alarm changed state', () => plannedStart(), ended('SUCCEEDED', 1), 'roll-back'],
+    ['promoted before the alarm changed state', () => plannedStart(), ended('SUCCEEDED', -1), 'none'],
+    ['promoted in the same millisecond (the safe side)', () => plannedStart(), ended('SUCCEEDED', 0), 'roll-back'],
+    ['failed after the alarm (its own rollback ran)', () => plannedStart(), ended('FAILED', 1), 'none'],
+    ['stopped after the alarm (whoever stopped it rolled back)', () => plannedStart(), ended('ABORTED', 1), 'none'],
+    ['refused by Preflight', () => ({ stage: 'refused' }) as const, undefined, 'none'],
+    ['unreadable', () => ({ stage: 'unreadable', reason: 'truncated' }) as const, undefined, 'none'],
+  ] as const)('%s: %s', (_label, start, end, action) => {
+    expect(decideOnAlarm(alarm, start(), end).action).toBe(action);
+  });
+
+  it('an execution that does not watch the alarm is never touched', () => {
+    expect(decideOnAlarm({ ...alarm, alarmName: 'billing-errors' }, plannedStart(), undefined)).toEqual({ action: 'none', reason: 'does not watch billing-errors' });
+  });
+
+  it('an alarm named by its ARN in the request matches too', () => {
+    const byArn = { stage: 'preflight', request: { analysis: { alarms: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:checkout-errors'] } } } as const;
+
+    expect(decideOnAlarm({ ...alarm, alarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:checkout-errors' }, byArn, undefined).action).toBe('stop');
   });
 });
 

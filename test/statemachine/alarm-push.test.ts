@@ -194,6 +194,37 @@ describe('the race rules, on the real state machine', () => {
     expect(world.eventbridge.ofType('Rollout Promoted')).toEqual([]);
   });
 
+  it('(c) an alarm after the execution promoted and ended leaves it alone', async () => {
+    const execution = start(request({ preset: 'canary10-5m' }));
+    await execution.settled;
+    expect(execution.status).toBe('SUCCEEDED');
+    // Timestamps have milliseconds; a tie would count as "while running" (the safe side).
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    const summary = await deliver(alarmFires());
+
+    expect(summary).toEqual({ alarmName: 'checkout-errors', runningExecutions: 0, executions: [] });
+    expect(routing()).toEqual({ functionVersion: '42', weights: {} });
+    expect(world.callsTo('StopExecution')).toEqual([]);
+  });
+
+  it('(c) an alarm that fired before the promotion but arrives after it still rolls back; the ended execution is not stopped', async () => {
+    let event: Record<string, unknown> | undefined;
+    beforeTask = async (state) => {
+      // The last analysis has passed; the alarm fires now, its event is delivered only after the execution ends.
+      if (state === 'Promote') event = alarmFires();
+    };
+    const execution = start(request({ preset: 'canary10-5m' }));
+    await execution.settled;
+    expect(execution.status).toBe('SUCCEEDED');
+
+    const summary = await deliver(event);
+
+    expect(routing()).toEqual({ functionVersion: '41', weights: {} });
+    expect(summary.executions[0]).toMatchObject({ action: 'rolled-back', endedAs: 'SUCCEEDED', detail: expect.stringContaining('(was 100 % on 42)') });
+    expect(world.callsTo('StopExecution')).toEqual([]);
+  });
+
   /**
    * Delivers the alarm while `state` (at step `stepIndex`) is in flight: its Lambda invocation has been
    * scheduled but has not read the target yet. The handler rolls back and stops; the invocation goes on
