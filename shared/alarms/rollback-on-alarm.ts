@@ -6,8 +6,8 @@
  * docs/triggers.md states the race rules this code keeps.
  */
 import type { ExecutionListItem } from '@aws-sdk/client-sfn';
-import { stateMachineArn } from '../config/env';
-import { CoalmineError, RollbackFailed } from '../errors';
+import { secondsFromEnv, stateMachineArn } from '../config/env';
+import { CoalmineError, RollbackFailed, TrafficConflict } from '../errors';
 import { logger } from '../handler';
 import { routerKindFor } from '../routers/registry';
 import type { RollbackOutcome, TrafficRouter } from '../routers/types';
@@ -30,6 +30,8 @@ const VERIFY_INTERVAL_MS = 250;
 const CALL_ATTEMPTS = 5;
 /** Added to a task's timeout before looking again for its write: clocks and the invocation's own end. */
 const IN_FLIGHT_MARGIN_MS = 5_000;
+/** Longest ALARM_ROLLBACK_GRACE_SECONDS: an hour after a promotion is no longer "during the rollout". */
+const MAX_GRACE_SECONDS = 3_600;
 
 export interface AlarmRollbackClock {
   now(): Date;
@@ -49,10 +51,11 @@ export interface ExecutionRollback {
   /**
    * `rolled-back`: traffic verified at 0 % and the execution stopped (or already ended);
    * `stopped-before-traffic`: Preflight had not finished, nothing had moved, the execution was stopped;
+   * `left-alone`: an ended rollout whose target someone else has changed since (a newer rollout);
    * `failed`: the rollback could not be verified (the execution was left running for its own rollback),
    * or the execution could not be stopped; the invocation fails so that it is retried.
    */
-  readonly action: 'rolled-back' | 'stopped-before-traffic' | 'failed';
+  readonly action: 'rolled-back' | 'stopped-before-traffic' | 'left-alone' | 'failed';
   /** What the rollback did (or why it failed). */
   readonly detail: string;
   /** From the alarm's state change to the verified 0 %. */
@@ -200,6 +203,11 @@ async function rollBackExecution(clock: AlarmRollbackClock, alarm: AlarmStateCha
   try {
     outcome = await rollBackAndVerify(clock, routerFor(start.rollout));
   } catch (error) {
+    if (decision.action === 'roll-back' && error instanceof TrafficConflict) {
+      // The rollout has ended and the target has moved on (another rollout, a person): theirs now.
+      logger.warn('the alarm leaves this rollout alone: its target changed since it ended', { alarmName: alarm.alarmName, executionName, rollout, detail: error.message });
+      return { executionArn, executionName, rollout, action: 'left-alone', detail: error.message, endedAs: 'SUCCEEDED' };
+    }
     // Not stopped: the execution's own next analysis reads the alarm, and its RollBack state retries
     // hard. Stopping it now would leave the traffic with nobody to roll it back.
     return failed(alarm, candidate, rollout, `the rollback could not be verified, so the execution was left running for its own rollback to act: ${describeError(error)}`);
@@ -268,16 +276,17 @@ export async function rollBackOnAlarm(event: unknown, clock: AlarmRollbackClock 
   }
 
   const machine = stateMachineArn();
+  const graceMs = secondsFromEnv('ALARM_ROLLBACK_GRACE_SECONDS', 0, MAX_GRACE_SECONDS) * 1000;
   // Running executions, and those that succeeded since the alarm changed state: the alarm came while
   // they ran (the rule in docs/triggers.md). The list may lag; each history's last event says for sure.
-  const [running, succeeded] = await Promise.all([listRunningExecutions(machine), listSucceededSince(machine, alarm.changedAt)]);
+  const [running, succeeded] = await Promise.all([listRunningExecutions(machine), listSucceededSince(machine, new Date(alarm.changedAt.getTime() - graceMs))]);
   const listed = [...running, ...succeeded.filter((e) => !running.some((r) => r.executionArn === e.executionArn))];
   const candidates: Candidate[] = await Promise.all(
     listed.map(async (execution) => {
       const arn = execution.executionArn ?? '';
       const [head, ended] = await Promise.all([readHistoryHead(arn), endOf(arn)]);
       const start = rolloutStartOf(head);
-      return { execution, start, decision: decideOnAlarm(alarm, start, ended) };
+      return { execution, start, decision: decideOnAlarm(alarm, start, ended, graceMs) };
     }),
   );
   for (const { execution, start, decision } of candidates) {

@@ -32,3 +32,15 @@ export function stateMachineArn(): string {
   }
   return value;
 }
+
+/**
+ * A whole number of seconds from `name`, `fallback` when unset; ConfigurationError outside 0..max.
+ */
+export function secondsFromEnv(name: string, fallback: number, max: number): number {
+  const value = optionalEnv(name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) > max) {
+    throw new ConfigurationError(`${name} is "${value}"; it must be a whole number of seconds from 0 to ${max}.`);
+  }
+  return Number(value);
+}

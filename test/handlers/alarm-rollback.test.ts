@@ -200,6 +200,7 @@ beforeEach(async () => {
   resetAws();
   executions = [];
   process.env.STATE_MACHINE_ARN = MACHINE;
+  delete process.env.ALARM_ROLLBACK_GRACE_SECONDS;
   state = await planned(rolloutRequest({ name: 'checkout' }));
 });
 afterEach(() => jest.restoreAllMocks());
@@ -473,6 +474,38 @@ describe('the race rules', () => {
     expect(warn).toHaveBeenCalledWith('rolled back a rollout whose execution succeeded after its alarm had fired', expect.objectContaining({ executionName: 'checkout-42' }));
   });
 
+  it('(c) with ALARM_ROLLBACK_GRACE_SECONDS, an alarm shortly after the promotion still rolls back', async () => {
+    process.env.ALARM_ROLLBACK_GRACE_SECONDS = '120';
+    succeeded('checkout-42', ALARM_AT - 60_000);
+    succeeded('checkout-41', ALARM_AT - 180_000);
+    lambda.on(GetAliasCommand).resolvesOnce(alias('promoted')).resolves(ON_BASELINE());
+
+    const summary = await alarmRollback(alarmEvent());
+
+    expect(summary.executions.map((e) => [e.executionName, e.action, e.endedAs])).toEqual([['checkout-42', 'rolled-back', 'SUCCEEDED']]);
+    expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, { statusFilter: 'SUCCEEDED' });
+    expect(sfn).not.toHaveReceivedCommand(StopExecutionCommand);
+  });
+
+  it('(c) an ended rollout whose target a newer rollout has taken over is left alone', async () => {
+    succeeded('checkout-42', ALARM_AT + 300);
+    lambda.on(GetAliasCommand).resolves({ ...alias('promoted'), RoutingConfig: { AdditionalVersionWeights: { '43': 0.1 } } });
+
+    const summary = await alarmRollback(alarmEvent());
+
+    expect(summary.executions[0]).toMatchObject({ action: 'left-alone', detail: expect.stringContaining('changed outside this rollout') });
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+  });
+
+  it('a malformed ALARM_ROLLBACK_GRACE_SECONDS fails loudly', async () => {
+    process.env.ALARM_ROLLBACK_GRACE_SECONDS = '2m';
+
+    await expect(alarmRollback(alarmEvent())).rejects.toMatchObject({
+      name: 'ConfigurationError',
+      message: 'ALARM_ROLLBACK_GRACE_SECONDS is "2m"; it must be a whole number of seconds from 0 to 3600.',
+    });
+  });
+
   it('(c) a listing that still shows RUNNING an execution that ended before the alarm does not fool it', async () => {
     const stale = succeeded('checkout-42', ALARM_AT - 500);
     stale.status = 'RUNNING';
@@ -558,6 +591,14 @@ describe('the rule: what an alarm does to an execution', () => {
     ['unreadable', () => ({ stage: 'unreadable', reason: 'truncated' }) as const, undefined, 'none'],
   ] as const)('%s: %s', (_label, start, end, action) => {
     expect(decideOnAlarm(alarm, start(), end).action).toBe(action);
+  });
+
+  it('a grace period extends "while running" past the end', () => {
+    expect(decideOnAlarm(alarm, plannedStart(), ended('SUCCEEDED', -60_000), 120_000).action).toBe('roll-back');
+    expect(decideOnAlarm(alarm, plannedStart(), ended('SUCCEEDED', -180_000), 120_000)).toEqual({
+      action: 'none',
+      reason: 'ended (SUCCEEDED) at 2025-03-04T10:17:07.121Z, more than 120 s before the alarm changed state',
+    });
   });
 
   it('an execution that does not watch the alarm is never touched', () => {
