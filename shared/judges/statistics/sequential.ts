@@ -29,6 +29,12 @@ export type SpendingFunction =
   /** α·t^ρ (Kim and DeMets): ρ = 1 is linear; larger ρ keeps more for the end. */
   | { readonly kind: 'power'; readonly rho: number };
 
+/**
+ * α·t^0.4 front-loads spending: the first, low-weight step of a rollout holds little of its information,
+ * yet that is where a bad canary hurts fewest users. Measured (docs/statistics.md), it keeps detection at or
+ * above 90 % of the fixed-sample z-test limit both for single-step plans and for a 5 % first step of a
+ * longer rollout, where O'Brien-Fleming-type spending catches nothing and Pocock-type about 85 %.
+ */
 export const DEFAULT_SPENDING: SpendingFunction = { kind: 'power', rho: 0.4 };
 
 /** A boundary this high stands for "no alpha left: this look cannot reject". Finite so it survives JSON. */
