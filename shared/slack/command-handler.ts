@@ -1,0 +1,508 @@
+/**
+ * The Slack endpoint: slash commands (`/coalmine rollback checkout`) and button presses arrive as API
+ * Gateway HTTP API (payload 2.0) events. Each is verified (Slack's signature over the raw body), parsed,
+ * authorized, then acted on:
+ *
+ *   help                 answered at once
+ *   status [target]      reads the running executions
+ *   rollback <target>    the alarm path's verified rollback, then StopExecution `ManualRollback`
+ *   promote <target>     StopExecution `ManualPromote`, then the router's verified promotion
+ *
+ * Slack waits 3 s for the answer. The work runs against a deadline measured from API Gateway's receipt
+ * of the request (SYNC_BUDGET_MS); if it is not done by then, it is aborted between two steps, the
+ * function invokes itself asynchronously with the verified command (signed with the signing secret, so
+ * that nothing else can queue a command), and Slack gets an acknowledgement now and the outcome on the
+ * command's response_url later. Every step of the work is safe to repeat, so the asynchronous run starts
+ * again from the top.
+ *
+ * Every answer is HTTP 200 with a Slack message, except a request that fails verification: 401, and
+ * nothing else happens.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { aws } from '../aws/clients';
+import { optionalEnv } from '../config/env';
+import { ConfigurationError, awsCall } from '../errors';
+import { logger } from '../handler';
+import { authorize, parseSlackAccessPolicy, type AccessPolicyParse } from './authorize';
+import {
+  accessMisconfiguredResponse,
+  promoteOutcomeResponse,
+  rollbackOutcomeResponse,
+  statusResponse,
+  stillWorkingResponse,
+  verificationUnavailableResponse,
+  STATUS_LIMIT,
+} from './command-messages';
+import { parseSlackRequest, type SlackCommand } from './commands';
+import { promoteFromSlack } from './manual-promote';
+import { outcomeWord, realClock, rollBackFromSlack, type ManualActionInput, type RollbackClock } from './manual-rollback';
+import { postToResponseUrl } from './poster';
+import { errorResponse, helpResponse, parseErrorResponse, refusalResponse, type SlackResponse } from './responses';
+import { listRunningRollouts, resolveTarget, type TargetMatch } from './rollouts';
+import { SLACK_SIGNING_SECRET, readSlackSecret } from './secrets';
+import { readStatuses } from './status';
+import { verifySlackRequest } from './verify';
+
+/**
+ * Time from API Gateway's receipt of the request to giving up on answering with the outcome. Slack
+ * allows 3,000 ms from its side; this leaves ~800 ms for the network before API Gateway, the
+ * self-invocation, and (for a button) the post to the response_url.
+ */
+export const DEFAULT_SYNC_BUDGET_MS = 2_200;
+const MIN_SYNC_BUDGET_MS = 0;
+const MAX_SYNC_BUDGET_MS = 2_800;
+
+/** A handed-over command older than this is not acted on: the person has moved on (and response_urls last 30 min). */
+export const MAX_WORK_AGE_MS = 5 * 60 * 1000;
+
+/** Marks the self-invocation payload; an API Gateway event never has this field. */
+export const SLACK_WORK_KIND = 'coalmine.slack-command';
+
+export const ALLOWED_USERS_ENV = 'SLACK_ALLOWED_USERS';
+export const ALLOWED_CHANNELS_ENV = 'SLACK_ALLOWED_CHANNELS';
+
+/** The verified command, handed from the request to an asynchronous invocation of the same function. */
+export interface SlackWork {
+  readonly kind: typeof SLACK_WORK_KIND;
+  readonly version: 1;
+  readonly command: SlackCommand;
+  /** When API Gateway received the request (ms since the epoch). */
+  readonly receivedAtMs: number;
+  /** The execution the first attempt resolved the target to, if it got that far. */
+  readonly execution?: { readonly arn: string; readonly name: string };
+  /** HMAC-SHA256 (hex) of the fields above under the signing secret. */
+  readonly signature: string;
+}
+
+export interface SlackHandlerOptions {
+  readonly now?: () => number;
+  /** Overrides SLACK_SYNC_BUDGET_MS. */
+  readonly syncBudgetMs?: number;
+  /** Hands the work to an asynchronous invocation; by default Lambda Invoke (Event) on this function. */
+  readonly invokeSelf?: (work: SlackWork) => Promise<void>;
+  readonly clock?: RollbackClock;
+}
+
+type HttpResult = APIGatewayProxyStructuredResultV2;
+
+/** One entry point for the function: API Gateway requests and its own asynchronous hand-overs. */
+export async function handleSlackEvent(event: unknown, options: SlackHandlerOptions = {}): Promise<HttpResult | WorkSummary> {
+  if (isSlackWork(event)) return handleSlackWork(event, options);
+  return handleSlackRequest(event as APIGatewayProxyEventV2, options);
+}
+
+export async function handleSlackRequest(event: APIGatewayProxyEventV2, options: SlackHandlerOptions = {}): Promise<HttpResult> {
+  const now = options.now ?? Date.now;
+  const handlerStartMs = now();
+  const receivedAtMs = receiptTime(event, handlerStartMs);
+  const reference = event?.requestContext?.requestId;
+
+  let signingSecret: string;
+  try {
+    signingSecret = await readSlackSecret(SLACK_SIGNING_SECRET, handlerStartMs);
+  } catch (error) {
+    logger.error('cannot read the Slack signing secret; the request was not verified and nothing was done', {
+      errorName: (error as Error).name,
+      errorMessage: (error as Error).message,
+    });
+    return slackBody(verificationUnavailableResponse(reference));
+  }
+
+  const verification = verifySlackRequest({
+    headers: event?.headers,
+    rawBody: event?.body,
+    isBase64Encoded: event?.isBase64Encoded === true,
+    signingSecret,
+    nowSeconds: now() / 1000,
+  });
+  if (!verification.ok) {
+    logger.warn('Slack request refused: verification failed', {
+      reason: verification.reason,
+      detail: verification.detail,
+      path: event?.rawPath,
+      sourceIp: event?.requestContext?.http?.sourceIp,
+    });
+    return { statusCode: 401, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'The request is not signed by Slack.' };
+  }
+
+  const parsed = parseSlackRequest(verification.body);
+  if (!parsed.ok) {
+    logger.info('Slack command refused: could not parse it', {
+      code: parsed.error.code,
+      message: parsed.error.message,
+      user: parsed.origin?.userId,
+      channel: parsed.origin?.channelId,
+    });
+    return answer(parsed.origin, parseErrorResponse(parsed.error));
+  }
+  const { command } = parsed;
+
+  const refusal = checkAccess(command, reference);
+  if (refusal !== undefined) {
+    logCommand(command, refusal.outcome, { path: 'sync', durationMs: now() - handlerStartMs });
+    return answer(command.origin, refusal.response);
+  }
+
+  if (command.subcommand.name === 'help') {
+    logCommand(command, 'help', { path: 'sync', durationMs: now() - handlerStartMs });
+    return answer(command.origin, helpResponse(command.origin.slashCommand));
+  }
+
+  const budget = syncBudgetMs(options);
+  const deadlineMs = receivedAtMs + budget;
+  const progress: { execution?: { arn: string; name: string } } = {};
+  const controller = new AbortController();
+  const run = runCommand(command, {
+    receivedAtMs,
+    signal: controller.signal,
+    clock: options.clock ?? realClock,
+    onResolved: (execution) => {
+      progress.execution = execution;
+    },
+  }).then(
+    (result) => ({ state: 'done' as const, result }),
+    (error: unknown) => ({ state: 'failed' as const, error }),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<{ state: 'late' }>((resolve) => {
+    timer = setTimeout(() => resolve({ state: 'late' }), Math.max(0, deadlineMs - now()));
+  });
+  const first = await Promise.race([run, deadline]);
+  clearTimeout(timer);
+
+  if (first.state === 'done') {
+    logCommand(command, first.result.outcome, { path: 'sync', durationMs: now() - handlerStartMs });
+    return answer(command.origin, first.result.response);
+  }
+  if (first.state === 'failed') {
+    logFailure(command, first.error, 'sync');
+    return answer(command.origin, errorResponse(reference !== undefined ? { reference } : {}));
+  }
+
+  // Late: stop the work between two steps (a step in flight completes; every step is safe to repeat),
+  // and hand the command over. The abandoned attempt settles on its own; it must not become an
+  // unhandled rejection, and the `.then` above already caught it.
+  controller.abort(new DeadlineReached(budget));
+  const work = signWork(
+    { kind: SLACK_WORK_KIND, version: 1, command, receivedAtMs, ...(progress.execution !== undefined ? { execution: progress.execution } : {}) },
+    signingSecret,
+  );
+  try {
+    await (options.invokeSelf ?? invokeSelfAsync)(work);
+  } catch (error) {
+    logFailure(command, error, 'handoff');
+    return answer(command.origin, errorResponse(reference !== undefined ? { reference } : {}));
+  }
+  logCommand(command, 'handed-over', {
+    path: 'handoff',
+    durationMs: now() - handlerStartMs,
+    budgetMs: budget,
+    execution: progress.execution?.name,
+  });
+  return answer(command.origin, stillWorkingResponse(command));
+}
+
+export interface WorkSummary {
+  readonly outcome: string;
+  readonly posted: boolean;
+}
+
+/** The asynchronous half: run the handed-over command to the end and post the outcome to its response_url. */
+export async function handleSlackWork(work: SlackWork, options: SlackHandlerOptions = {}): Promise<WorkSummary> {
+  const now = options.now ?? Date.now;
+  const startMs = now();
+  let secret: string;
+  try {
+    secret = await readSlackSecret(SLACK_SIGNING_SECRET, startMs);
+  } catch (error) {
+    // Thrown, so that Lambda's asynchronous retry (if configured) tries again once SSM answers.
+    logger.error('cannot read the Slack signing secret to check a handed-over command', { errorName: (error as Error).name });
+    throw error;
+  }
+  if (!workSignatureValid(work, secret)) {
+    logger.error('a handed-over Slack command carries a bad signature; ignored', { user: work.command?.origin?.userId });
+    return { outcome: 'bad-signature', posted: false };
+  }
+  const { command } = work;
+  const age = startMs - work.receivedAtMs;
+  if (age > MAX_WORK_AGE_MS) {
+    logCommand(command, 'expired', { path: 'async', ageMs: age });
+    const posted = await post(command, expiredResponse(command, age));
+    return { outcome: 'expired', posted };
+  }
+  // The allowlists may have changed since the request; they decide now.
+  const refusal = checkAccess(command, undefined);
+  if (refusal !== undefined) {
+    logCommand(command, refusal.outcome, { path: 'async' });
+    return { outcome: refusal.outcome, posted: await post(command, refusal.response) };
+  }
+
+  let result: CommandResult;
+  try {
+    result = await runCommand(command, {
+      receivedAtMs: work.receivedAtMs,
+      clock: options.clock ?? realClock,
+      ...(work.execution !== undefined ? { execution: work.execution } : {}),
+    });
+  } catch (error) {
+    logFailure(command, error, 'async');
+    await post(command, errorResponse());
+    return { outcome: 'error', posted: false };
+  }
+  logCommand(command, result.outcome, { path: 'async', durationMs: now() - startMs, sinceRequestMs: now() - work.receivedAtMs });
+  return { outcome: result.outcome, posted: await post(command, result.response) };
+}
+
+// ---- the work -------------------------------------------------------------------------------------
+
+interface CommandResult {
+  readonly response: SlackResponse;
+  /** One word for the log line: "rolled-back", "no-match:unknown", "status:3", … */
+  readonly outcome: string;
+}
+
+interface RunOptions {
+  readonly receivedAtMs: number;
+  readonly clock: RollbackClock;
+  readonly signal?: AbortSignal;
+  readonly onResolved?: (execution: { arn: string; name: string }) => void;
+  readonly execution?: { readonly arn: string; readonly name: string };
+}
+
+async function runCommand(command: SlackCommand, options: RunOptions): Promise<CommandResult> {
+  const { subcommand, origin } = command;
+  switch (subcommand.name) {
+    case 'help':
+      return { response: helpResponse(origin.slashCommand), outcome: 'help' };
+    case 'status': {
+      const running = await listRunningRollouts();
+      options.signal?.throwIfAborted();
+      let match: TargetMatch | undefined;
+      let chosen = running;
+      if (subcommand.target !== undefined) {
+        match = resolveTarget(subcommand.target, running);
+        chosen = match.kind === 'found' ? [match.rollout] : [];
+      }
+      // Progress is read for the rollouts shown; the rest are only counted.
+      const shown = await readStatuses(chosen.slice(0, STATUS_LIMIT));
+      const statuses = [...shown, ...chosen.slice(STATUS_LIMIT).map((rollout) => ({ rollout, view: {} }))];
+      return {
+        response: statusResponse(statuses, {
+          now: options.clock.now(),
+          ...(subcommand.target !== undefined ? { target: subcommand.target } : {}),
+          ...(match !== undefined ? { match } : {}),
+        }),
+        outcome: match !== undefined && match.kind !== 'found' ? `status:no-match:${match.kind}` : `status:${statuses.length}`,
+      };
+    }
+    case 'rollback':
+    case 'promote': {
+      const input: ManualActionInput = {
+        target: subcommand.target,
+        requester: {
+          userId: origin.userId,
+          ...(origin.userName !== undefined ? { userName: origin.userName } : {}),
+          ...(origin.channelId !== undefined ? { channelId: origin.channelId } : {}),
+          ...(subcommand.name === 'rollback' && subcommand.reason !== undefined ? { reason: subcommand.reason } : {}),
+        },
+        receivedAtMs: options.receivedAtMs,
+        ...(options.execution !== undefined ? { execution: options.execution } : {}),
+      };
+      const actionOptions = {
+        clock: options.clock,
+        ...(options.signal !== undefined ? { signal: options.signal } : {}),
+        ...(options.onResolved !== undefined ? { onResolved: options.onResolved } : {}),
+      };
+      if (subcommand.name === 'rollback') {
+        const outcome = await rollBackFromSlack(input, actionOptions);
+        return { response: rollbackOutcomeResponse(outcome, command), outcome: outcomeWord(outcome) };
+      }
+      const outcome = await promoteFromSlack(input, actionOptions);
+      return {
+        response: promoteOutcomeResponse(outcome, command),
+        outcome: outcome.kind === 'no-match' ? `no-match:${outcome.match.kind}` : outcome.kind,
+      };
+    }
+  }
+}
+
+// ---- access ---------------------------------------------------------------------------------------
+
+let policyMemo: { key: string; result: AccessPolicyParse } | undefined;
+
+/** The allowlists, parsed once per distinct value of the variables; a bad list is logged once. */
+function accessPolicy(): AccessPolicyParse {
+  const raw = { allowedUsers: process.env[ALLOWED_USERS_ENV], allowedChannels: process.env[ALLOWED_CHANNELS_ENV] };
+  const key = JSON.stringify(raw);
+  if (policyMemo?.key !== key) {
+    const result = parseSlackAccessPolicy(raw, { allowedUsers: ALLOWED_USERS_ENV, allowedChannels: ALLOWED_CHANNELS_ENV });
+    if (!result.ok) {
+      const error = new ConfigurationError(`The Slack allowlists are malformed: ${result.messages.join(' ')}`);
+      logger.error('Slack access lists are misconfigured; rollback and promote from Slack are refused until fixed', {
+        errorName: error.name,
+        errorMessage: error.message,
+      });
+    }
+    policyMemo = { key, result };
+  }
+  return policyMemo.result;
+}
+
+function checkAccess(command: SlackCommand, reference: string | undefined): { response: SlackResponse; outcome: string } | undefined {
+  const { name } = command.subcommand;
+  if (name !== 'rollback' && name !== 'promote') return undefined;
+  const policy = accessPolicy();
+  if (!policy.ok) return { response: accessMisconfiguredResponse(name, reference), outcome: 'refused:misconfigured' };
+  const decision = authorize(command, policy.policy);
+  if (decision.allowed) return undefined;
+  return { response: refusalResponse(decision), outcome: `refused:${decision.refusals.join('+')}` };
+}
+
+// ---- delivery -------------------------------------------------------------------------------------
+
+/**
+ * A slash command's answer is the HTTP response's body. A button's is not shown by Slack (interactions
+ * are only acknowledged), so it goes to the response_url and the HTTP response is an empty 200.
+ */
+async function answer(origin: SlackCommand['origin'] | undefined, response: SlackResponse): Promise<HttpResult> {
+  if (origin?.via !== 'button') return slackBody(response);
+  if (origin.responseUrl !== undefined) {
+    try {
+      await postToResponseUrl(origin.responseUrl, response);
+    } catch (error) {
+      logger.error('could not answer a button press on its response_url', { errorName: (error as Error).name, errorMessage: (error as Error).message });
+    }
+  } else {
+    logger.warn('a button press came without a response_url; its answer is lost', { user: origin.userId });
+  }
+  return { statusCode: 200, body: '' };
+}
+
+function slackBody(response: SlackResponse): HttpResult {
+  return { statusCode: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(response) };
+}
+
+/** Posts to the command's response_url; false (and logged) when there is none or Slack refuses. */
+async function post(command: SlackCommand, response: SlackResponse): Promise<boolean> {
+  const url = command.origin.responseUrl;
+  if (url === undefined) {
+    logger.warn('the command has no response_url; its outcome is only in the logs', { user: command.origin.userId });
+    return false;
+  }
+  try {
+    await postToResponseUrl(url, response);
+    return true;
+  } catch (error) {
+    logger.error('could not post the outcome to the response_url', { errorName: (error as Error).name, errorMessage: (error as Error).message });
+    return false;
+  }
+}
+
+function expiredResponse(command: SlackCommand, ageMs: number): SlackResponse {
+  const text =
+    `coalmine could not get to your \`${command.subcommand.name}\` within ${Math.round(MAX_WORK_AGE_MS / 60_000)} minutes ` +
+    `(it waited ${Math.round(ageMs / 1000)} s), so it did nothing. Check \`status\` and run it again if it is still needed.`;
+  return { response_type: 'ephemeral', text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: ${text}` } }] };
+}
+
+// ---- hand-over ------------------------------------------------------------------------------------
+
+/** The abort reason when Slack's deadline is reached: not a failure, the work goes on elsewhere. */
+export class DeadlineReached extends Error {
+  constructor(budgetMs: number) {
+    super(`Slack's deadline: not done within ${budgetMs} ms of the request; handed over`);
+  }
+}
+Object.defineProperty(DeadlineReached.prototype, 'name', { value: 'DeadlineReached', writable: false, enumerable: false });
+
+async function invokeSelfAsync(work: SlackWork): Promise<void> {
+  const functionName = optionalEnv('AWS_LAMBDA_FUNCTION_NAME');
+  if (functionName === undefined) {
+    throw new ConfigurationError('AWS_LAMBDA_FUNCTION_NAME is not set, so the Slack handler cannot hand work to itself (not running in Lambda?).');
+  }
+  const result = await awsCall('Invoke', () =>
+    aws.lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(work)) })),
+  );
+  // Event invocations answer 202 Accepted.
+  if (result.StatusCode !== undefined && result.StatusCode !== 202) {
+    throw new Error(`Lambda did not accept the asynchronous invocation (status ${result.StatusCode})`);
+  }
+}
+
+function workDigest(work: Omit<SlackWork, 'signature'>, secret: string): Buffer {
+  const { kind, version, command, receivedAtMs, execution } = work;
+  return createHmac('sha256', secret)
+    .update('coalmine-slack-work:v1:', 'utf8')
+    .update(JSON.stringify({ kind, version, command, receivedAtMs, execution: execution ?? null }), 'utf8')
+    .digest();
+}
+
+export function signWork(work: Omit<SlackWork, 'signature'>, secret: string): SlackWork {
+  return { ...work, signature: workDigest(work, secret).toString('hex') };
+}
+
+function workSignatureValid(work: SlackWork, secret: string): boolean {
+  if (typeof work.signature !== 'string' || !/^[0-9a-f]{64}$/.test(work.signature)) return false;
+  return timingSafeEqual(workDigest(work, secret), Buffer.from(work.signature, 'hex'));
+}
+
+function isSlackWork(event: unknown): event is SlackWork {
+  return typeof event === 'object' && event !== null && (event as { kind?: unknown }).kind === SLACK_WORK_KIND;
+}
+
+// ---- time and logs --------------------------------------------------------------------------------
+
+/** API Gateway's receipt of the request, when the event says and it is plausible; else the handler's start. */
+function receiptTime(event: APIGatewayProxyEventV2, handlerStartMs: number): number {
+  const epoch = event?.requestContext?.timeEpoch;
+  if (typeof epoch === 'number' && Number.isFinite(epoch) && epoch <= handlerStartMs && handlerStartMs - epoch < 30_000) return epoch;
+  return handlerStartMs;
+}
+
+function syncBudgetMs(options: SlackHandlerOptions): number {
+  if (options.syncBudgetMs !== undefined) return options.syncBudgetMs;
+  const raw = optionalEnv('SLACK_SYNC_BUDGET_MS');
+  if (raw === undefined) return DEFAULT_SYNC_BUDGET_MS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < MIN_SYNC_BUDGET_MS || value > MAX_SYNC_BUDGET_MS) {
+    logger.warn('SLACK_SYNC_BUDGET_MS is not a whole number of milliseconds in range; using the default', {
+      value: raw,
+      min: MIN_SYNC_BUDGET_MS,
+      max: MAX_SYNC_BUDGET_MS,
+      default: DEFAULT_SYNC_BUDGET_MS,
+    });
+    return DEFAULT_SYNC_BUDGET_MS;
+  }
+  return value;
+}
+
+/** One line per command: who, where, what, and how it ended. Never the body, the response_url or a secret. */
+function logCommand(command: SlackCommand, outcome: string, extra: Record<string, unknown>): void {
+  const { subcommand, origin } = command;
+  logger.info('slack command', {
+    user: origin.userId,
+    userName: origin.userName,
+    channel: origin.channelId,
+    via: origin.via,
+    subcommand: subcommand.name,
+    target: 'target' in subcommand ? subcommand.target : undefined,
+    reason: subcommand.name === 'rollback' ? subcommand.reason : undefined,
+    outcome,
+    ...extra,
+  });
+}
+
+function logFailure(command: SlackCommand, error: unknown, path: string): void {
+  const { subcommand, origin } = command;
+  logger.error('slack command failed', {
+    user: origin.userId,
+    channel: origin.channelId,
+    subcommand: subcommand.name,
+    target: 'target' in subcommand ? subcommand.target : undefined,
+    path,
+    errorName: error instanceof Error ? error.name : typeof error,
+    errorMessage: error instanceof Error ? error.message : String(error),
+  });
+}

@@ -1,0 +1,325 @@
+/**
+ * What coalmine answers a command with once it has acted: the status of running rollouts, the outcome
+ * of a rollback or promotion, and the polite answers for a target that names nothing running. Pure:
+ * outcomes in, Slack responses out.
+ *
+ * Outcomes that moved traffic go to the channel (everyone watching the deployment sees who did what);
+ * everything else only to the person who asked.
+ */
+import type { SlackCommand } from './commands';
+import { clip, contextBlocks, formatDuration, section, slackDate, verdictEmoji } from './format';
+import type { ManualPromoteOutcome } from './manual-promote';
+import type { ManualRollbackOutcome } from './manual-rollback';
+import { escapeMrkdwn, rolloutActionsBlock, type SlackBlock, type SlackResponse } from './responses';
+import { displayNameOf, labelsOf, type RunningRollout, type TargetMatch } from './rollouts';
+import type { RolloutStatus } from './status';
+import { targetProblem } from './commands';
+
+/** More than this many rollouts in one status answer are summarised by count. */
+export const STATUS_LIMIT = 10;
+
+type NoMatch = Exclude<TargetMatch, { kind: 'found' }>;
+
+/** How each state of the canary state machine reads in a sentence ("…is baking"). */
+const STATE_PHRASES: Readonly<Record<string, string>> = {
+  Preflight: 'checking the target and alarms (preflight)',
+  AnnounceRolloutStarted: 'starting',
+  AnyCanarySteps: 'starting',
+  ShiftTraffic: 'shifting traffic',
+  VerifyTraffic: 'verifying the new weight',
+  IsTrafficObservable: 'verifying the new weight',
+  WaitForEdgeToSettle: 'waiting for the edge to settle',
+  Bake: 'baking',
+  AnalyzeCanary: 'analyzing the canary',
+  AnnounceStepAnalyzed: 'deciding the next step',
+  DecideNextStep: 'deciding the next step',
+  AdvanceToNextStep: 'moving to the next step',
+  BakeAgain: 'baking again (the last analysis was inconclusive)',
+  RecordAnalysisFailure: 'rolling back (the analysis failed)',
+  RollBack: 'rolling back',
+  AnnounceRolledBack: 'rolled back',
+  Promote: 'promoting',
+  AnnouncePromoted: 'promoted',
+};
+
+function code(text: string): string {
+  // Backticks cannot be escaped inside a code span; they never occur in names coalmine accepts.
+  return `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;
+}
+
+function bold(text: string): string {
+  return `*${escapeMrkdwn(text)}*`;
+}
+
+function asker(command: SlackCommand): string {
+  return `<@${command.origin.userId}>`;
+}
+
+/** Buttons for a running rollout, keyed by its execution name (unique) when that is a valid target. */
+function actionsFor(rollout: RunningRollout): SlackBlock[] {
+  const key = targetProblem(rollout.executionName) === undefined ? rollout.executionName : displayNameOf(rollout);
+  return targetProblem(key) === undefined ? [rolloutActionsBlock(key)] : [];
+}
+
+function rolloutLine(rollout: RunningRollout): string {
+  const labels = labelsOf(rollout.start);
+  const name = labels.name ?? labels.target ?? rollout.executionName;
+  const parts = [bold(name)];
+  if (labels.target !== undefined && labels.target !== name) parts.push(code(labels.target));
+  if (rollout.start.stage === 'planned') {
+    const { request, baseline } = rollout.start.rollout;
+    if (request.target.type === 'lambda-alias') {
+      parts.push(`version ${escapeMrkdwn(String(baseline.version ?? '?'))} → ${escapeMrkdwn(request.target.version)}`);
+    }
+  }
+  return parts.join(' · ');
+}
+
+function progressLine(status: RolloutStatus, now: Date): string {
+  const { view, rollout } = status;
+  const pieces: string[] = [];
+  if (view.progress !== undefined && view.progress.shiftedAt !== null) {
+    const of = view.stepCount !== undefined ? ` of ${view.stepCount}` : '';
+    pieces.push(`Step ${view.progress.stepIndex + 1}${of} at *${view.progress.weight} %*`);
+  } else if (view.progress !== undefined) {
+    pieces.push('No traffic on the canary yet');
+  }
+  if (view.state !== undefined) {
+    const phrase = STATE_PHRASES[view.state.name] ?? `in ${view.state.name}`;
+    let text = phrase;
+    if (view.state.name === 'Bake' && view.progress !== undefined) {
+      const until = new Date(view.state.enteredAt.getTime() + view.progress.bakeSeconds * 1000);
+      text = `baking until ${slackDate(until)}`;
+    }
+    pieces.push(text);
+  }
+  if (rollout.startedAt !== undefined) pieces.push(`running for ${formatDuration(now.getTime() - rollout.startedAt.getTime())}`);
+  if (status.unreadable !== undefined) pieces.push(`progress unavailable (${escapeMrkdwn(status.unreadable)})`);
+  if (pieces.length === 0) pieces.push(rollout.start.stage === 'preflight' ? STATE_PHRASES.Preflight! : 'progress unknown');
+  const [first = '', ...rest] = pieces;
+  return [first.charAt(0).toUpperCase() + first.slice(1), ...rest].join(' · ');
+}
+
+function statusBlocks(status: RolloutStatus, now: Date): SlackBlock[] {
+  const lines = [rolloutLine(status.rollout), progressLine(status, now)];
+  const { analysis } = status.view;
+  if (analysis !== undefined) {
+    lines.push(`Last analysis: ${verdictEmoji(analysis.verdict)} ${escapeMrkdwn(clip(analysis.reason, 600))}`);
+  }
+  return [section(lines.join('\n')), ...contextBlocks(`Execution ${code(status.rollout.executionName)}`), ...actionsFor(status.rollout)];
+}
+
+/**
+ * The answer to `status [target]`. With a target, that rollout (or why none matches); without, every
+ * running rollout up to STATUS_LIMIT.
+ */
+export function statusResponse(statuses: readonly RolloutStatus[], options: { target?: string; now: Date; match?: TargetMatch }): SlackResponse {
+  const { target, now } = options;
+  if (target !== undefined && options.match !== undefined && options.match.kind !== 'found') {
+    return noMatchResponse(options.match, target, 'status');
+  }
+  if (statuses.length === 0) {
+    const text = 'Nothing is rolling out right now.';
+    return { response_type: 'ephemeral', text, blocks: [section(`:zzz: ${text}`)] };
+  }
+  const shown = statuses.slice(0, STATUS_LIMIT);
+  const headline =
+    target !== undefined
+      ? `Status of ${displayNameOf(shown[0]!.rollout)}`
+      : `${statuses.length} rollout${statuses.length === 1 ? '' : 's'} in progress`;
+  const blocks: SlackBlock[] = [section(`:bird: *${escapeMrkdwn(headline)}*`)];
+  for (const status of shown) {
+    blocks.push({ type: 'divider' }, ...statusBlocks(status, now));
+  }
+  if (statuses.length > shown.length) {
+    blocks.push(...contextBlocks(`…and ${statuses.length - shown.length} more. Ask for one by name: \`status <target>\`.`.replace('<target>', '&lt;target&gt;')));
+  }
+  const text = [headline, ...shown.map((s) => `${displayNameOf(s.rollout)}: ${progressLine(s, now)}`)].join('\n');
+  return { response_type: 'ephemeral', text: clip(text, 3000), blocks };
+}
+
+/** The answer when `target` names no running rollout. */
+export function noMatchResponse(match: NoMatch, target: string, action: 'rollback' | 'promote' | 'status'): SlackResponse {
+  let text: string;
+  switch (match.kind) {
+    case 'nothing-running':
+      text =
+        action === 'status'
+          ? `Nothing is rolling out right now, so there is no status for ${code(target)}.`
+          : `Nothing is rolling out right now, so there is nothing to ${action === 'rollback' ? 'roll back' : 'promote'}. ` +
+            `A finished rollout is changed by starting a new one.`;
+      break;
+    case 'unknown':
+      text =
+        `No running rollout is called ${code(target)}. Running now: ` +
+        `${match.running.slice(0, STATUS_LIMIT).map(describeRunning).join(', ')}. ` +
+        'A target is a rollout name, `function:alias`, or an execution name.';
+      break;
+    case 'ambiguous':
+      text =
+        `${code(target)} names ${match.matches.length} running rollouts: ${match.matches.map(describeRunning).join(', ')}. ` +
+        'Name one by its execution.';
+      break;
+  }
+  return { response_type: 'ephemeral', text, blocks: [section(`:mag: ${text}`)] };
+}
+
+function describeRunning(rollout: RunningRollout): string {
+  const labels = labelsOf(rollout.start);
+  const extra = [labels.target, `execution ${rollout.executionName}`].filter((x): x is string => x !== undefined && x !== labels.name);
+  return `${code(labels.name ?? labels.target ?? rollout.executionName)} (${extra.map(escapeMrkdwn).join(', ')})`;
+}
+
+const ENDINGS: Readonly<Record<string, string>> = {
+  SUCCEEDED: 'was promoted',
+  FAILED: 'ended with a failure (its own rollback ran)',
+  ABORTED: 'was stopped',
+  TIMED_OUT: 'timed out',
+  unknown: 'is no longer running',
+};
+
+function endedText(outcome: { rollout: string; executionName: string; endedAs: string; error?: string }, action: string): string {
+  const by =
+    outcome.error === 'AlarmRollback'
+      ? ' by an alarm'
+      : outcome.error === 'ManualRollback'
+        ? ' by a rollback from Slack'
+        : outcome.error === 'ManualPromote'
+          ? ' by a promotion from Slack'
+          : '';
+  return (
+    `${bold(outcome.rollout)} (execution ${code(outcome.executionName)}) ${ENDINGS[outcome.endedAs] ?? ENDINGS.unknown}${by} ` +
+    `before the ${action} reached it. Nothing was changed.`
+  );
+}
+
+export function rollbackOutcomeResponse(outcome: ManualRollbackOutcome, command: SlackCommand): SlackResponse {
+  const target = command.subcommand.name === 'rollback' ? command.subcommand.target : '';
+  switch (outcome.kind) {
+    case 'no-match':
+      return noMatchResponse(outcome.match, target, 'rollback');
+    case 'rolled-back': {
+      const headline = `:rewind: ${asker(command)} rolled back ${bold(outcome.rollout)}: all traffic is on the stable version again.`;
+      const facts = [`Execution ${code(outcome.executionName)} stopped with \`ManualRollback\``];
+      if (outcome.rollbackLatencyMs !== undefined) facts.push(`${formatDuration(outcome.rollbackLatencyMs)} from the command to a verified 0 %`);
+      const blocks = [section(headline), section(escapeMrkdwn(clip(outcome.cause, 2900))), ...contextBlocks(...facts)];
+      if (outcome.lateWriteUndone) {
+        blocks.push(section(':warning: A traffic write that was already in flight landed after the stop; coalmine rolled it back again.'));
+      }
+      return { response_type: 'in_channel', text: `${headline}\n${outcome.cause}`, blocks };
+    }
+    case 'stopped-before-traffic': {
+      const headline = `:octagonal_sign: ${asker(command)} stopped ${bold(outcome.rollout)} before any traffic moved.`;
+      return {
+        response_type: 'in_channel',
+        text: headline,
+        blocks: [section(headline), ...contextBlocks(`Execution ${code(outcome.executionName)} stopped with \`ManualRollback\``)],
+      };
+    }
+    case 'already-ended': {
+      const text = endedText(outcome, 'rollback');
+      return { response_type: 'ephemeral', text, blocks: [section(`:information_source: ${text}`)] };
+    }
+    case 'failed': {
+      const then = outcome.trafficAtZero
+        ? 'Traffic is back on the stable version (0 % verified on the new one).'
+        : '*A person must act:* the rollout is still running and may move traffic forward again. ' +
+          'Try the rollback again, or set the target back to its stable version by hand.';
+      const headline = `:rotating_light: The rollback of ${bold(outcome.rollout)} that ${asker(command)} asked for did not complete.`;
+      return {
+        response_type: 'in_channel',
+        text: `${headline} ${outcome.detail}`,
+        blocks: [section(headline), section(escapeMrkdwn(clip(outcome.detail, 2900))), section(then)],
+      };
+    }
+  }
+}
+
+export function promoteOutcomeResponse(outcome: ManualPromoteOutcome, command: SlackCommand): SlackResponse {
+  const target = command.subcommand.name === 'promote' ? command.subcommand.target : '';
+  const ephemeral = (emoji: string, text: string): SlackResponse => ({ response_type: 'ephemeral', text, blocks: [section(`${emoji} ${text}`)] });
+  switch (outcome.kind) {
+    case 'no-match':
+      return noMatchResponse(outcome.match, target, 'promote');
+    case 'promoted': {
+      const headline =
+        `:rocket: ${asker(command)} promoted ${bold(outcome.rollout)}: all traffic is on the new version, ` +
+        `skipping the remaining steps and analysis.`;
+      return {
+        response_type: 'in_channel',
+        text: headline,
+        blocks: [
+          section(headline),
+          ...contextBlocks(
+            `Execution ${code(outcome.executionName)} stopped with \`ManualPromote\``,
+            `from ${outcome.fromWeight} % to a verified 100 % in ${formatDuration(outcome.promoteLatencyMs)}`,
+          ),
+        ],
+      };
+    }
+    case 'not-yet-planned':
+      return ephemeral(
+        ':hourglass_flowing_sand:',
+        `${bold(outcome.rollout)} is still in preflight: no traffic is on the new version yet, so there is nothing to promote. ` +
+          'Try again in a minute.',
+      );
+    case 'rolling-back':
+      return ephemeral(
+        ':no_entry:',
+        `${bold(outcome.rollout)} is already rolling back (${escapeMrkdwn(STATE_PHRASES[outcome.state] ?? outcome.state)}); ` +
+          'coalmine does not promote over a rollback. Start a new rollout once it has finished.',
+      );
+    case 'already-ended':
+      return ephemeral(':information_source:', endedText(outcome, 'promotion'));
+    case 'failed': {
+      const headline = `:rotating_light: The promotion of ${bold(outcome.rollout)} that ${asker(command)} asked for did not complete.`;
+      const then = outcome.stopped
+        ? '*A person must act:* the execution is stopped, so nothing will move this traffic on its own. ' +
+          'Run `promote` again, or `rollback`.'
+        : 'Nothing changed: the rollout carries on as before.';
+      return {
+        response_type: outcome.stopped ? 'in_channel' : 'ephemeral',
+        text: `${headline} ${outcome.detail}`,
+        blocks: [section(headline), section(escapeMrkdwn(clip(outcome.detail, 2900))), section(then)],
+      };
+    }
+  }
+}
+
+/**
+ * The immediate answer when the work did not finish within Slack's deadline and goes on in the
+ * background; the outcome is posted to the response_url when it is done.
+ */
+export function stillWorkingResponse(command: SlackCommand): SlackResponse {
+  const { subcommand } = command;
+  if (subcommand.name === 'rollback' || subcommand.name === 'promote') {
+    const verb = subcommand.name === 'rollback' ? 'Rolling back' : 'Promoting';
+    const headline = `:hourglass_flowing_sand: ${verb} ${code(subcommand.target)} for ${asker(command)}…`;
+    const blocks = [section(headline)];
+    if (subcommand.name === 'rollback' && subcommand.reason !== undefined) blocks.push(section(`*Reason:* ${escapeMrkdwn(subcommand.reason)}`));
+    blocks.push(...contextBlocks('This takes longer than Slack waits for; the outcome follows here.'));
+    return { response_type: 'in_channel', text: headline, blocks };
+  }
+  const text = 'Still reading the rollouts; the answer follows here.';
+  return { response_type: 'ephemeral', text, blocks: [section(`:hourglass_flowing_sand: ${text}`)] };
+}
+
+/** The allowlists are malformed: nobody may roll back or promote until an operator fixes them. */
+export function accessMisconfiguredResponse(name: string, reference?: string): SlackResponse {
+  const text =
+    `coalmine's Slack access lists are misconfigured, so nobody can run \`${escapeMrkdwn(name)}\` from Slack until an ` +
+    'operator fixes them. `status` and `help` still work.';
+  const blocks = [section(`:warning: ${text}`)];
+  if (reference !== undefined) blocks.push(...contextBlocks(`Reference for the operators: ${code(reference)}`));
+  return { response_type: 'ephemeral', text, blocks };
+}
+
+/** The signing secret could not be read: no request can be verified, so none is acted on. */
+export function verificationUnavailableResponse(reference?: string): SlackResponse {
+  const text =
+    'coalmine cannot check that this request came from Slack right now (its signing secret could not be read), ' +
+    'so it did nothing. Please try again in a minute; if it persists, tell the operators.';
+  const blocks = [section(`:warning: ${text}`)];
+  if (reference !== undefined) blocks.push(...contextBlocks(`Reference for the operators: ${code(reference)}`));
+  return { response_type: 'ephemeral', text, blocks };
+}

@@ -1,0 +1,188 @@
+/**
+ * A person promotes a running rollout from Slack: all traffic to the new version now, skipping the
+ * remaining steps and analysis. The state machine has no way to be told "skip ahead", so the execution
+ * is stopped (error `ManualPromote`, a cause naming the person) and coalmine promotes the target itself,
+ * with the router the Promote task uses, then reads the weight back.
+ *
+ * The order is the reverse of a rollback's, on purpose: stop first, then promote. A traffic write of the
+ * execution that lands after the promotion is refused by the routers' forward-only rule; but an
+ * execution left running would meet that refusal as an error and roll the promotion back. And a rollout
+ * that had already begun to roll back when it was stopped is not promoted: its rollback stands.
+ *
+ * Like the rollback, every step is safe to repeat and the work can be aborted between steps and run again.
+ */
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { RollbackFailed } from '../errors';
+import { closedStatusOf, rolloutStartOf } from '../alarms/execution-history';
+import { readHistoryHead, readHistoryTail } from '../alarms/executions';
+import type { Rollout } from '../rollout';
+import {
+  VERIFY_INTERVAL_MS,
+  VERIFY_READS,
+  describeError,
+  endDetails,
+  realClock,
+  requestedBy,
+  routerFor,
+  stopAndWaitForEnd,
+  withRetries,
+  type ManualActionInput,
+  type ManualActionOptions,
+  type RollbackClock,
+} from './manual-rollback';
+import type { ClosedStatus } from '../alarms/execution-history';
+import { displayNameOf, listRunningRollouts, resolveTarget, type TargetMatch } from './rollouts';
+
+/** The error an execution stopped for a promotion from Slack ends with. */
+export const MANUAL_PROMOTE_ERROR = 'ManualPromote';
+
+/** States of statemachines/canary.asl.yaml on the way to a rollback: a rollout in one of them is not promoted. */
+export const ROLLING_BACK_STATES: readonly string[] = [
+  'RecordAnalysisFailure',
+  'RollBack',
+  'AnnounceRolledBack',
+  'RolledBack',
+  'AnnounceRollbackFailed',
+  'RollbackFailed',
+];
+
+export type ManualPromoteOutcome =
+  /** The execution is stopped and the target verified at 100 % on the new version. */
+  | {
+      readonly kind: 'promoted';
+      readonly rollout: string;
+      readonly executionName: string;
+      readonly cause: string;
+      /** The canary's share when coalmine promoted. */
+      readonly fromWeight: number;
+      readonly promoteLatencyMs: number;
+    }
+  /** Preflight has not finished: no traffic is on the canary yet, nothing to skip to. */
+  | { readonly kind: 'not-yet-planned'; readonly rollout: string; readonly executionName: string }
+  /** The rollout was already rolling back (its analysis failed, or a task did); left to finish. */
+  | { readonly kind: 'rolling-back'; readonly rollout: string; readonly executionName: string; readonly state: string }
+  | {
+      readonly kind: 'already-ended';
+      readonly rollout: string;
+      readonly executionName: string;
+      readonly endedAs: ClosedStatus | 'unknown';
+      readonly error?: string;
+      readonly cause?: string;
+    }
+  /** `stopped`: the execution is stopped but the target could not be promoted; a person must act. */
+  | { readonly kind: 'failed'; readonly rollout: string; readonly executionName: string; readonly detail: string; readonly stopped: boolean }
+  | { readonly kind: 'no-match'; readonly match: Exclude<TargetMatch, { kind: 'found' }> };
+
+/** Promotes the running rollout `input.target` names. Never throws for what it finds; throws when aborted. */
+export async function promoteFromSlack(input: ManualActionInput, options: ManualActionOptions = {}): Promise<ManualPromoteOutcome> {
+  const clock = options.clock ?? realClock;
+  const signal = options.signal;
+  const running = await listRunningRollouts();
+  signal?.throwIfAborted();
+
+  const match = resolveTarget(input.execution?.name ?? input.target, running);
+  if (match.kind !== 'found') {
+    if (input.execution !== undefined) return examineEnded(clock, signal, input, input.execution);
+    return { kind: 'no-match', match };
+  }
+  const found = match.rollout;
+  options.onResolved?.({ arn: found.executionArn, name: found.executionName });
+  const name = displayNameOf(found);
+  const executionName = found.executionName;
+
+  const start = found.start.stage === 'planned' ? found.start : rolloutStartOf(await readHistoryHead(found.executionArn));
+  if (start.stage !== 'planned') return { kind: 'not-yet-planned', rollout: name, executionName };
+  signal?.throwIfAborted();
+
+  const before = lastEnteredState(await readHistoryTail(found.executionArn));
+  if (before !== undefined && ROLLING_BACK_STATES.includes(before)) return { kind: 'rolling-back', rollout: name, executionName, state: before };
+  signal?.throwIfAborted();
+
+  const cause =
+    `${requestedBy('Promotion', input.requester)} Skipping the remaining steps and analysis: ` +
+    `coalmine stops this execution, then sends all traffic to the new version.`;
+  let stopped: { tail: HistoryEvent[]; endedAs: ClosedStatus };
+  try {
+    stopped = await stopAndWaitForEnd(clock, signal, found.executionArn, executionName, MANUAL_PROMOTE_ERROR, cause);
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return { kind: 'failed', rollout: name, executionName, detail: `could not stop the execution, so nothing was promoted: ${describeError(error)}`, stopped: false };
+  }
+  if (stopped.endedAs !== 'ABORTED') {
+    return { kind: 'already-ended', rollout: name, executionName, endedAs: stopped.endedAs, ...endDetails(stopped.tail.at(-1)) };
+  }
+  return promoteStopped(clock, signal, input, { name, executionName, rollout: start.rollout, tail: stopped.tail, cause });
+}
+
+interface Stopped {
+  readonly name: string;
+  readonly executionName: string;
+  readonly rollout: Rollout;
+  readonly tail: readonly HistoryEvent[];
+  readonly cause: string;
+}
+
+/** The execution is stopped for this promotion: promote the target, unless the rollout had begun to roll back. */
+async function promoteStopped(
+  clock: RollbackClock,
+  signal: AbortSignal | undefined,
+  input: ManualActionInput,
+  stopped: Stopped,
+): Promise<ManualPromoteOutcome> {
+  const { name, executionName, rollout, tail, cause } = stopped;
+  const state = lastEnteredState(tail);
+  if (state !== undefined && ROLLING_BACK_STATES.includes(state)) return { kind: 'rolling-back', rollout: name, executionName, state };
+  const router = routerFor(rollout);
+  let fromWeight = 0;
+  try {
+    // The weight is read inside the retried call: a write that raced the promotion moves `from`.
+    await withRetries(clock, signal, async () => {
+      fromWeight = await router.getWeight();
+      await router.promote(fromWeight);
+    });
+    let weight = -1;
+    for (let read = 1; read <= VERIFY_READS && weight !== 100; read += 1) {
+      if (read > 1) await clock.sleep(VERIFY_INTERVAL_MS, signal);
+      weight = await withRetries(clock, signal, () => router.getWeight());
+    }
+    if (weight !== 100) throw new RollbackFailed(`the target sends ${weight} % to the new version after the promotion (${VERIFY_READS} reads)`);
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return {
+      kind: 'failed',
+      rollout: name,
+      executionName,
+      detail: `the execution is stopped, but the promotion failed: ${describeError(error)}`,
+      stopped: true,
+    };
+  }
+  const promoteLatencyMs = Math.max(0, clock.now().getTime() - input.receivedAtMs);
+  return { kind: 'promoted', rollout: name, executionName, cause, fromWeight, promoteLatencyMs };
+}
+
+/** A rerun whose execution is no longer running: an earlier attempt may have stopped it for this promotion. */
+async function examineEnded(
+  clock: RollbackClock,
+  signal: AbortSignal | undefined,
+  input: ManualActionInput,
+  execution: { arn: string; name: string },
+): Promise<ManualPromoteOutcome> {
+  const tail = await readHistoryTail(execution.arn);
+  const last = tail.at(-1);
+  const endedAs = closedStatusOf(last) ?? 'unknown';
+  const start = rolloutStartOf(await readHistoryHead(execution.arn));
+  const name = start.stage === 'planned' ? start.rollout.name : execution.name;
+  const aborted = last?.executionAbortedEventDetails;
+  if (endedAs !== 'ABORTED' || aborted?.error !== MANUAL_PROMOTE_ERROR || start.stage !== 'planned') {
+    return { kind: 'already-ended', rollout: name, executionName: execution.name, endedAs, ...endDetails(last) };
+  }
+  return promoteStopped(clock, signal, input, { name, executionName: execution.name, rollout: start.rollout, tail, cause: aborted.cause ?? '' });
+}
+
+function lastEnteredState(events: readonly HistoryEvent[]): string | undefined {
+  for (let i = events.length - 1; i >= 0; i -= 1) {
+    const event = events[i];
+    if (event?.type?.endsWith('StateEntered')) return event.stateEnteredEventDetails?.name;
+  }
+  return undefined;
+}

@@ -1,0 +1,107 @@
+/**
+ * Where a running rollout is: the state it is in and the step, weight and last analysis it carries, read
+ * from the newest events of its history. The state machine keeps the whole rollout state ($.rollout,
+ * $.progress, $.analysis) in every state's output, so the newest output that holds a `progress` says it all.
+ */
+import { GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { aws } from '../aws/clients';
+import { awsCall } from '../errors';
+import type { Verdict } from '../judges/types';
+import type { NextAction, Progress } from '../rollout';
+import type { RunningRollout } from './rollouts';
+
+/** Enough of the newest events to span a Bake (entered, exited) and the task before it; one call. */
+const TAIL_EVENTS = 40;
+
+export interface AnalysisSummary {
+  readonly verdict: Verdict;
+  readonly action: NextAction;
+  readonly reason: string;
+  readonly analyzedAt?: string;
+}
+
+export interface RolloutProgressView {
+  /** The state the execution is in, e.g. "Bake", and when it entered it. */
+  readonly state?: { readonly name: string; readonly enteredAt: Date };
+  readonly progress?: Progress;
+  readonly stepCount?: number;
+  readonly analysis?: AnalysisSummary;
+}
+
+export interface RolloutStatus {
+  readonly rollout: RunningRollout;
+  readonly view: RolloutProgressView;
+  /** Why the view is empty, when the history could not be read. */
+  readonly unreadable?: string;
+}
+
+/** The newest events of an execution's history, newest first, with their data. */
+export async function readRolloutProgress(executionArn: string): Promise<RolloutProgressView> {
+  const page = await awsCall('GetExecutionHistory', () =>
+    aws.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, includeExecutionData: true, maxResults: TAIL_EVENTS })),
+  );
+  return progressOf(page.events ?? []);
+}
+
+/** Reads every rollout's progress in parallel; one that cannot be read is shown without it. */
+export async function readStatuses(rollouts: readonly RunningRollout[]): Promise<RolloutStatus[]> {
+  return Promise.all(
+    rollouts.map(async (rollout) => {
+      try {
+        return { rollout, view: await readRolloutProgress(rollout.executionArn) };
+      } catch (error) {
+        return { rollout, view: {}, unreadable: error instanceof Error ? error.name : 'error' };
+      }
+    }),
+  );
+}
+
+/** Pure: the view from events given newest first (GetExecutionHistory with reverseOrder). */
+export function progressOf(newestFirst: readonly HistoryEvent[]): RolloutProgressView {
+  let state: RolloutProgressView['state'];
+  let carried: { progress?: Progress; stepCount?: number; analysis?: AnalysisSummary } | undefined;
+  for (const event of newestFirst) {
+    if (state === undefined && event.type?.endsWith('StateEntered') && event.stateEnteredEventDetails?.name !== undefined) {
+      state = { name: event.stateEnteredEventDetails.name, enteredAt: event.timestamp ?? new Date(0) };
+    }
+    if (carried === undefined && event.type?.endsWith('StateExited')) {
+      const details = event.stateExitedEventDetails;
+      if (details?.outputDetails?.truncated !== true) carried = stateCarried(details?.output);
+    }
+    if (state !== undefined && carried !== undefined) break;
+  }
+  return { ...(state !== undefined ? { state } : {}), ...(carried ?? {}) };
+}
+
+function stateCarried(output: string | undefined): { progress?: Progress; stepCount?: number; analysis?: AnalysisSummary } | undefined {
+  if (output === undefined) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(output);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(value) || !isRecord(value.progress)) return undefined;
+  const progress = value.progress as unknown as Progress;
+  if (typeof progress.stepIndex !== 'number' || typeof progress.weight !== 'number') return undefined;
+  const steps = isRecord(value.rollout) && isRecord(value.rollout.plan) ? value.rollout.plan.steps : undefined;
+  const analysis = isRecord(value.analysis) ? value.analysis : undefined;
+  return {
+    progress,
+    ...(Array.isArray(steps) ? { stepCount: steps.length } : {}),
+    ...(analysis !== undefined && typeof analysis.verdict === 'string' && typeof analysis.reason === 'string'
+      ? {
+          analysis: {
+            verdict: analysis.verdict as Verdict,
+            action: analysis.action as NextAction,
+            reason: analysis.reason,
+            ...(typeof analysis.analyzedAt === 'string' ? { analyzedAt: analysis.analyzedAt } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
