@@ -333,6 +333,13 @@ function decide(
   look: LookContext,
 ): MetricJudgement {
   const base = { metric: criteria.name, critical: criteria.critical ?? false, evidence, look: { informationFraction: boundary.informationFraction, boundaryZ: boundary.boundaryZ } };
+  // Data that shrank since the last look means the caller passed only a recent window: say so, since such
+  // a look spends no alpha and so cannot fail.
+  const latest = look.previousLooks.reduce((most, l) => Math.max(most, l.informationFraction), 0);
+  const stale =
+    evidence.information / look.plannedInformation < latest && !boundary.final
+      ? ' (less information than at the last look: counts must be cumulative since the rollout\'s first look; this look cannot fail)'
+      : '';
   const allowed = `×${resolved.nullRatio.toFixed(2)}`;
   const detectable = `×${resolved.detectableRatio.toFixed(2)}`;
   const p = formatP(evidence.pValue);
@@ -340,7 +347,7 @@ function decide(
     return {
       ...base,
       verdict: 'fail',
-      reason: `${criteria.name}: ${observed}; worse than the allowed ${allowed} with p = ${p} <= ${formatP(boundary.nominalAlpha)} (this look's share of α = ${formatP(1 - criteria.confidence)} for the rollout)`,
+      reason: `${criteria.name}: ${observed}; worse than the allowed ${allowed} with p = ${p} <= ${formatP(boundary.nominalAlpha)}, this look's threshold (α = ${formatP(1 - criteria.confidence)} over the whole rollout)`,
     };
   }
   const minimum = evidence.minimumCanarySamples;
@@ -348,12 +355,12 @@ function decide(
     return {
       ...base,
       verdict: 'pass',
-      reason: `${criteria.name}: ${observed}; no evidence of worse than ${allowed} (p = ${p}${boundary.nominalAlpha > 0 ? ` > ${formatP(boundary.nominalAlpha)}` : ', alpha spent'}), and ${formatCount(evidence.canarySamples)} ${unit} are enough to catch ${detectable}`,
+      reason: `${criteria.name}: ${observed}; no evidence of worse than ${allowed} (p = ${p}${boundary.nominalAlpha > 0 ? ` > ${formatP(boundary.nominalAlpha)}` : ', alpha spent'}), and ${formatCount(evidence.canarySamples)} ${unit} are enough to catch ${detectable}${stale}`,
     };
   }
   const noData = evidence.canarySamples === 0 ? `no ${unit} yet` : `${formatCount(evidence.canarySamples)} ${unit}`;
   if (minimum === null) {
-    return { ...base, verdict: 'inconclusive', reason: `${criteria.name}: not enough data to judge (${noData}; ${observed}); the data needed cannot be estimated yet` };
+    return { ...base, verdict: 'inconclusive', reason: `${criteria.name}: not enough data to judge (${noData}; ${observed}); the data needed cannot be estimated yet${stale}` };
   }
   const requestsNeeded = minimum - evidence.canarySamples;
   const rate = look.canaryRatePerSecond;
@@ -362,7 +369,7 @@ function decide(
   return {
     ...base,
     verdict: 'inconclusive',
-    reason: `${criteria.name}: not enough data to judge: ${noData}, ${formatCount(requestsNeeded)} more needed to catch ${detectable}${eta}; so far ${observed}, p = ${p}`,
+    reason: `${criteria.name}: not enough data to judge: ${noData}, ${formatCount(requestsNeeded)} more needed to catch ${detectable}${eta}; so far ${observed}, p = ${p}${stale}`,
     requestsNeeded,
     ...(secondsNeeded === undefined ? {} : { secondsNeeded }),
   };

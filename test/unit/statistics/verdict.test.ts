@@ -112,6 +112,13 @@ describe('judgeMetric on error counts', () => {
     expect(again.verdict).not.toBe('fail');
   });
 
+  it('says so when the counts shrank since the last look (a per-step window instead of cumulative counts)', () => {
+    const first = judgeMetric({ criteria: errors, data: { kind: 'errors', counts: counts(30, 6000, 270, 54000) }, look: { plannedInformation: 54000, previousLooks: [] } });
+    const shrunk = judgeMetric({ criteria: errors, data: { kind: 'errors', counts: counts(10, 3000, 135, 27000) }, look: { plannedInformation: 54000, previousLooks: [first.look] } });
+    expect(shrunk.verdict).not.toBe('fail');
+    expect(shrunk.reason).toMatch(/counts must be cumulative since the rollout's first look; this look cannot fail/);
+  });
+
   it('refuses invalid criteria instead of guessing', () => {
     const look = singleLook(100);
     const data = { kind: 'errors', counts: counts(0, 10, 0, 90) } as const;
