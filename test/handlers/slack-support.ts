@@ -126,7 +126,8 @@ export function rolloutFor(options: { name?: string; functionName?: string; exec
     analysis: { alarms: ['checkout-errors'] },
   });
   return {
-    name: request.name ?? 'checkout:live',
+    // As preflight names it: the request's name, or the router's description of the target.
+    name: request.name ?? `${options.functionName ?? 'checkout'}:live`,
     request,
     plan: planRollout(request, { observable: true }),
     baseline: { version: '41' },
