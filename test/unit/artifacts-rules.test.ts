@@ -58,7 +58,19 @@ describe('loading rules', () => {
 
     const rules = parseArtifactRules(JSON.parse(text), 'config/artifact-rules.json');
 
-    expect(rules.rules.map((r) => r.match.kind)).toEqual(['lambda-version', 'lambda-version', 's3-object', 'ecr-image']);
+    expect(rules.rules.map((r) => r.match.kind)).toEqual(['lambda-version', 'lambda-version', 's3-object', 'ecr-image', 'ecr-image']);
+  });
+
+  it('the example edge rule takes the colour from the tag, and only a real colour makes a valid request', () => {
+    const rules = parseArtifactRules(JSON.parse(readFileSync(join(__dirname, '../../config/artifact-rules.json'), 'utf8')), 'config/artifact-rules.json');
+    const image = (tag: string): Artifact => ({ kind: 'ecr-image', repository: 'storefront', digest: 'sha256:0a1b', tag });
+
+    const green = renderRollout(matchArtifact(rules, image('green-release-7'))!, image('green-release-7'));
+    const purple = renderRollout(matchArtifact(rules, image('purple-release-7'))!, image('purple-release-7'));
+
+    expect(parseRolloutRequest(green).target).toMatchObject({ type: 'cloudfront-kvs', stableAfterPromotion: 'green' });
+    expect(() => parseRolloutRequest(purple)).toThrow(/stableAfterPromotion is "green" or "blue"/);
+    expect(matchArtifact(rules, { kind: 'ecr-image', repository: 'storefront', digest: 'sha256:0a1b' })).toBeUndefined();
   });
 
   it('names every problem, with its place, in one error', () => {
