@@ -30,11 +30,24 @@ export interface Progress {
   readonly bakeSeconds: number;
   /** When the current weight was set (ISO); the analysis window starts here. Null before the first shift. */
   readonly shiftedAt: string | null;
+  /** Every weight this rollout set, oldest first: judges compare canary and baseline split by split. */
+  readonly shifts: readonly Shift[];
 }
+
+export interface Shift {
+  readonly weight: number;
+  /** ISO time the weight was written. */
+  readonly at: string;
+}
+
+/** What judges remember between looks (e.g. alpha already spent), by judge name. Each judge keeps its own small. */
+export type JudgeMemory = Readonly<Record<string, unknown>>;
 
 export interface RolloutState {
   readonly rollout: Rollout;
   readonly progress: Progress;
+  /** The last analysis; before the first one, only the (empty) judge memory. */
+  readonly analysis: { readonly memory: JudgeMemory };
 }
 
 /** What the state machine's DecideNextStep choice branches on. */

@@ -11,7 +11,14 @@ import type { JudgeResult, Verdict } from './judges/types';
 import { planRollout } from './plan';
 import { routerKindFor } from './routers/registry';
 import type { TrafficRouter, VerifyResult } from './routers/types';
-import { decideNextAction, type NextAction, type Progress, type Rollout, type RolloutState } from './rollout';
+import {
+  decideNextAction,
+  type JudgeMemory,
+  type NextAction,
+  type Progress,
+  type Rollout,
+  type RolloutState,
+} from './rollout';
 
 export interface PreflightInput {
   readonly request: unknown;
@@ -44,7 +51,8 @@ export async function preflight(input: PreflightInput): Promise<RolloutState> {
       executionName: input.executionName,
       startedAt: input.startedAt,
     },
-    progress: { stepIndex: 0, extraBakes: 0, weight: 0, bakeSeconds: 0, shiftedAt: null },
+    progress: { stepIndex: 0, extraBakes: 0, weight: 0, bakeSeconds: 0, shiftedAt: null, shifts: [] },
+    analysis: { memory: {} },
   };
 }
 
@@ -53,12 +61,17 @@ export async function shiftTraffic(state: RolloutState): Promise<Progress> {
   const step = state.rollout.plan.steps[state.progress.stepIndex];
   if (step === undefined) throw new RangeError(`no step ${state.progress.stepIndex} in the plan`);
   await routerFor(state.rollout).setWeight(step.weight, weightBefore(state.rollout, step.index));
+  const at = new Date().toISOString();
+  // A retried shift (already at this weight) keeps the time of the write that moved the traffic.
+  const previous = state.progress.shifts.at(-1);
+  const shifts = previous?.weight === step.weight ? state.progress.shifts : [...state.progress.shifts, { weight: step.weight, at }];
   return {
     stepIndex: step.index,
     extraBakes: 0,
     weight: step.weight,
     bakeSeconds: step.bakeSeconds,
-    shiftedAt: new Date().toISOString(),
+    shiftedAt: shifts.at(-1)?.at ?? at,
+    shifts,
   };
 }
 
@@ -79,6 +92,8 @@ export interface AnalysisOutput {
   readonly checks: JudgeResult[];
   readonly step: { readonly index: number; readonly weight: number; readonly extraBakes: number };
   readonly analyzedAt: string;
+  /** Each judge's memory for its next look. */
+  readonly memory: JudgeMemory;
 }
 
 /** Runs every configured judge over the step's window and decides what comes next. */
@@ -87,8 +102,20 @@ export async function analyzeCanary(state: RolloutState): Promise<AnalysisOutput
   const end = new Date();
   const window = { start: new Date(progress.shiftedAt ?? rollout.startedAt), end };
   const checks: JudgeResult[] = [];
+  const memory: Record<string, unknown> = {};
   for (const judge of judgesFor(rollout.request.analysis)) {
-    checks.push(await judge.measure({ request: rollout.request, baseline: rollout.baseline, progress, window }));
+    const result = await judge.measure({
+      request: rollout.request,
+      baseline: rollout.baseline,
+      plan: rollout.plan,
+      startedAt: rollout.startedAt,
+      progress,
+      window,
+      memory: state.analysis.memory[judge.name],
+    });
+    const { memory: remembered, ...check } = result;
+    checks.push(check);
+    if (remembered !== undefined) memory[judge.name] = remembered;
   }
   const combined = combineJudgeResults(checks);
   const decision = decideNextAction(combined.verdict, progress, rollout);
@@ -99,6 +126,7 @@ export async function analyzeCanary(state: RolloutState): Promise<AnalysisOutput
     checks,
     step: { index: progress.stepIndex, weight: progress.weight, extraBakes: progress.extraBakes },
     analyzedAt: end.toISOString(),
+    memory,
   };
 }
 

@@ -4,7 +4,7 @@
  * machine retries.
  */
 import type { AnalysisConfig, RolloutRequest } from '../config/request';
-import type { Baseline, Progress } from '../rollout';
+import type { Baseline, Progress, Rollout } from '../rollout';
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
 
@@ -17,14 +17,24 @@ export interface JudgeResult {
   /** One sentence a person reads in the console or Slack. */
   readonly reason: string;
   readonly evidence: Evidence;
+  /**
+   * What this judge wants back at its next look of this rollout (JSON, kept small: it travels in the
+   * execution state, which Step Functions caps at 256 KB). Absent: nothing to remember.
+   */
+  readonly memory?: unknown;
 }
 
 export interface AnalysisContext {
   readonly request: RolloutRequest;
   readonly baseline: Baseline;
+  readonly plan: Rollout['plan'];
+  readonly startedAt: string;
+  /** Where the rollout is; `progress.shifts` has every weight set so far with its time. */
   readonly progress: Progress;
-  /** The look's window: from the start of the step's bake to now. */
+  /** The current step's window: from its shift to now. Judges that compare split by split use `progress.shifts`. */
   readonly window: { readonly start: Date; readonly end: Date };
+  /** What this judge returned as `memory` at its previous look of this rollout, if anything. */
+  readonly memory: unknown;
 }
 
 export interface Judge {

@@ -44,7 +44,8 @@ describe('preflight handler', () => {
       executionName: EXECUTION.executionName,
       startedAt: EXECUTION.startedAt,
     });
-    expect(state.progress).toEqual({ stepIndex: 0, extraBakes: 0, weight: 0, bakeSeconds: 0, shiftedAt: null });
+    expect(state.progress).toEqual({ stepIndex: 0, extraBakes: 0, weight: 0, bakeSeconds: 0, shiftedAt: null, shifts: [] });
+    expect(state.analysis).toEqual({ memory: {} });
   });
 
   it('reads the version, the alias and the alarms, and writes nothing', async () => {

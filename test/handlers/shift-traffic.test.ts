@@ -23,7 +23,14 @@ describe('shiftTraffic handler', () => {
       RoutingConfig: { AdditionalVersionWeights: { '42': 0.1 } },
       RevisionId: fixture<{ RevisionId: string }>('lambda', 'get-alias-on-baseline').RevisionId,
     });
-    expect(progress).toEqual({ stepIndex: 0, extraBakes: 0, weight: 10, bakeSeconds: 300, shiftedAt: expect.any(String) });
+    expect(progress).toEqual({
+      stepIndex: 0,
+      extraBakes: 0,
+      weight: 10,
+      bakeSeconds: 300,
+      shiftedAt: expect.any(String),
+      shifts: [{ weight: 10, at: progress.shiftedAt }],
+    });
     expectTakenBetween(progress.shiftedAt as string, before, Date.now());
   });
 
@@ -36,6 +43,20 @@ describe('shiftTraffic handler', () => {
 
     expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, { RoutingConfig: { AdditionalVersionWeights: { '42': 0.2 } } });
     expect(progress).toMatchObject({ stepIndex: 1, extraBakes: 0, weight: 20, bakeSeconds: 60 });
+    // The split history grows by one: each weight with the time it was written, for split-by-split judges.
+    expect(progress.shifts.map((s) => s.weight)).toEqual([10, 20]);
+    expect(progress.shifts[1]?.at).toBe(progress.shiftedAt);
+  });
+
+  it('a retried shift keeps the time of the write that moved the traffic', async () => {
+    const state = await bakingState(linear, 0);
+    aliasIs('canary-10');
+
+    const progress = await shift({ ...state, progress: { ...state.progress, shifts: state.progress.shifts } });
+
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+    expect(progress.shifts).toEqual(state.progress.shifts);
+    expect(progress.shiftedAt).toBe(state.progress.shifts[0]?.at);
   });
 
   it('writes nothing when a retried task finds the weight already set', async () => {

@@ -78,7 +78,16 @@ export async function bakingState(request: Record<string, unknown>, stepIndex: n
   if (step === undefined) throw new Error(`the plan has no step ${stepIndex}`);
   return {
     ...state,
-    progress: { stepIndex, extraBakes, weight: step.weight, bakeSeconds: step.bakeSeconds, shiftedAt: '2025-03-04T10:16:00.000Z' },
+    progress: {
+      stepIndex,
+      extraBakes,
+      weight: step.weight,
+      bakeSeconds: step.bakeSeconds,
+      shiftedAt: '2025-03-04T10:16:00.000Z',
+      shifts: state.rollout.plan.steps
+        .slice(0, stepIndex + 1)
+        .map((s, i) => ({ weight: s.weight, at: new Date(Date.parse('2025-03-04T10:16:00.000Z') - (stepIndex - i) * 60_000).toISOString() })),
+    },
   };
 }
 

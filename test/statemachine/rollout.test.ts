@@ -74,6 +74,9 @@ describe('a healthy canary', () => {
     expect(world.lambda.aliasChanges.map((c) => c.weights['42'] ?? (c.functionVersion === '42' ? 1 : 0))).toEqual([
       0.01, 0.05, 0.25, 0.5, 1,
     ]);
+    const shifts = (outcome.output?.progress as { shifts: Array<{ weight: number; at: string }> }).shifts;
+    expect(shifts.map((s) => s.weight)).toEqual([1, 5, 25, 50]);
+    expect(outcome.output?.analysis).toMatchObject({ memory: {} });
   });
 });
 

@@ -17,7 +17,8 @@ const STEP = { first: 0, middle: 1, last: 2 } as const;
 const WEIGHT = { first: 10, middle: 50, last: 90 } as const;
 
 function progress(position: keyof typeof STEP, extraBakes: number): Progress {
-  return { stepIndex: STEP[position], extraBakes, weight: WEIGHT[position], bakeSeconds: 300, shiftedAt: '2025-01-01T00:00:00.000Z' };
+  const shiftedAt = '2025-01-01T00:00:00.000Z';
+  return { stepIndex: STEP[position], extraBakes, weight: WEIGHT[position], bakeSeconds: 300, shiftedAt, shifts: [{ weight: WEIGHT[position], at: shiftedAt }] };
 }
 
 type Row = [Verdict, keyof typeof STEP, number, 'rollback' | 'proceed', NextAction, string];
