@@ -25,7 +25,7 @@ import { aws } from '../aws/clients';
 import { optionalEnv } from '../config/env';
 import { ConfigurationError, awsCall } from '../errors';
 import { logger } from '../handler';
-import { authorize, parseSlackAccessPolicy, type AccessPolicyParse } from './authorize';
+import { authorize, parseSlackAccessPolicy, type AccessPolicyParse, type SlackAccessPolicy } from './authorize';
 import {
   accessMisconfiguredResponse,
   promoteOutcomeResponse,
@@ -78,7 +78,11 @@ export interface SlackWork {
 
 export interface SlackHandlerOptions {
   readonly now?: () => number;
-  /** Overrides SLACK_SYNC_BUDGET_MS. */
+  /** The signing secret itself, instead of SLACK_SIGNING_SECRET(_PARAMETER) (the simulator). */
+  readonly signingSecret?: string;
+  /** The allowlists themselves, instead of SLACK_ALLOWED_USERS / SLACK_ALLOWED_CHANNELS (the simulator). */
+  readonly access?: SlackAccessPolicy;
+  /** Overrides SLACK_SYNC_BUDGET_MS. Infinity: no deadline, the work always finishes in the request (the simulator). */
   readonly syncBudgetMs?: number;
   /** Hands the work to an asynchronous invocation; by default Lambda Invoke (Event) on this function. */
   readonly invokeSelf?: (work: SlackWork) => Promise<void>;
@@ -101,7 +105,7 @@ export async function handleSlackRequest(event: APIGatewayProxyEventV2, options:
 
   let signingSecret: string;
   try {
-    signingSecret = await readSlackSecret(SLACK_SIGNING_SECRET, handlerStartMs);
+    signingSecret = options.signingSecret ?? (await readSlackSecret(SLACK_SIGNING_SECRET, handlerStartMs));
   } catch (error) {
     logger.error('cannot read the Slack signing secret; the request was not verified and nothing was done', {
       errorName: (error as Error).name,
@@ -139,7 +143,7 @@ export async function handleSlackRequest(event: APIGatewayProxyEventV2, options:
   }
   const { command } = parsed;
 
-  const refusal = checkAccess(command, reference);
+  const refusal = checkAccess(command, reference, options.access);
   if (refusal !== undefined) {
     logCommand(command, refusal.outcome, { path: 'sync', durationMs: now() - handlerStartMs });
     return answer(command.origin, refusal.response);
@@ -166,9 +170,12 @@ export async function handleSlackRequest(event: APIGatewayProxyEventV2, options:
     (error: unknown) => ({ state: 'failed' as const, error }),
   );
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<{ state: 'late' }>((resolve) => {
-    timer = setTimeout(() => resolve({ state: 'late' }), Math.max(0, deadlineMs - now()));
-  });
+  // No timer at all without a finite budget: setTimeout would read Infinity as 1 ms.
+  const deadline = Number.isFinite(deadlineMs)
+    ? new Promise<{ state: 'late' }>((resolve) => {
+        timer = setTimeout(() => resolve({ state: 'late' }), Math.max(0, deadlineMs - now()));
+      })
+    : new Promise<never>(() => undefined);
   const first = await Promise.race([run, deadline]);
   clearTimeout(timer);
 
@@ -215,7 +222,7 @@ export async function handleSlackWork(work: SlackWork, options: SlackHandlerOpti
   const startMs = now();
   let secret: string;
   try {
-    secret = await readSlackSecret(SLACK_SIGNING_SECRET, startMs);
+    secret = options.signingSecret ?? (await readSlackSecret(SLACK_SIGNING_SECRET, startMs));
   } catch (error) {
     // Thrown, so that Lambda's asynchronous retry (if configured) tries again once SSM answers.
     logger.error('cannot read the Slack signing secret to check a handed-over command', { errorName: (error as Error).name });
@@ -233,7 +240,7 @@ export async function handleSlackWork(work: SlackWork, options: SlackHandlerOpti
     return { outcome: 'expired', posted };
   }
   // The allowlists may have changed since the request; they decide now.
-  const refusal = checkAccess(command, undefined);
+  const refusal = checkAccess(command, undefined, options.access);
   if (refusal !== undefined) {
     logCommand(command, refusal.outcome, { path: 'async' });
     return { outcome: refusal.outcome, posted: await post(command, refusal.response) };
@@ -350,10 +357,14 @@ function accessPolicy(): AccessPolicyParse {
   return policyMemo.result;
 }
 
-function checkAccess(command: SlackCommand, reference: string | undefined): { response: SlackResponse; outcome: string } | undefined {
+function checkAccess(
+  command: SlackCommand,
+  reference: string | undefined,
+  given: SlackAccessPolicy | undefined,
+): { response: SlackResponse; outcome: string } | undefined {
   const { name } = command.subcommand;
   if (name !== 'rollback' && name !== 'promote') return undefined;
-  const policy = accessPolicy();
+  const policy: AccessPolicyParse = given !== undefined ? { ok: true, policy: given } : accessPolicy();
   if (!policy.ok) return { response: accessMisconfiguredResponse(name, reference), outcome: 'refused:misconfigured' };
   const decision = authorize(command, policy.policy);
   if (decision.allowed) return undefined;

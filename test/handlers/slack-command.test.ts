@@ -12,6 +12,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { handler } from '../../functions/slack-command';
 import { localContext, logger } from '../../shared/handler';
 import { handleSlackRequest, signWork, type SlackWork } from '../../shared/slack/command-handler';
+import { signedSlashCommandEvent } from '../../shared/slack/signed-request';
 import { useSlackHttp, type SlackHttpRequest } from '../../shared/slack/poster';
 import type { SlackResponse } from '../../shared/slack/responses';
 import { clearSlackSecretCache } from '../../shared/slack/secrets';
@@ -28,6 +29,7 @@ import {
   fixtureBody,
   lambda,
   resetAws,
+  progressAt,
   rolloutFor,
   sfn,
   signedEvent,
@@ -306,7 +308,7 @@ describe('status (anyone may ask)', () => {
 
   test('rollouts running: name, target, versions, step, weight, state, last analysis, buttons', async () => {
     runningCheckout({
-      progress: { stepIndex: 1, extraBakes: 0, weight: 50, bakeSeconds: 300, shiftedAt: new Date().toISOString() },
+      progress: progressAt(1, 50),
       analysis: { verdict: 'pass', action: 'advance', reason: 'step 1 at 10 %: the analysis passed: 1 alarm(s) OK', analyzedAt: new Date().toISOString() },
     });
     fake.addRunning({ name: 'search-7-20261122T1100', rollout: null });
@@ -709,4 +711,29 @@ test('every command is logged once with user, channel, target and outcome; never
   expect(everything).not.toContain('hooks.slack.com');
   expect(everything).not.toContain('fakeVerificationToken000');
   expect(everything).not.toContain(SIGNING_SECRET);
+});
+
+test("the simulator's hook: a signed slash command at a virtual time, config given as options, no deadline", async () => {
+  for (const key of ['SLACK_SIGNING_SECRET', 'SLACK_ALLOWED_USERS', 'SLACK_ALLOWED_CHANNELS']) delete process.env[key];
+  runningCheckout();
+  const virtualNow = Date.parse('2026-11-22T10:07:00.000Z');
+  const event = signedSlashCommandEvent(
+    { text: 'rollback checkout the canary looks bad', userId: ALICE, userName: 'alice', channelId: DEPLOYS, responseUrl: 'https://hooks.slack.com/commands/T0SIM/1/sim' },
+    { signingSecret: 'sim-secret', nowMs: virtualNow },
+  );
+  let virtual = virtualNow;
+  const result = await handleSlackRequest(event, {
+    now: () => virtual,
+    clock: { now: () => new Date(virtual), sleep: async (ms) => void (virtual += ms) },
+    signingSecret: 'sim-secret',
+    access: { allowedUsers: [ALICE], allowedChannels: [DEPLOYS] },
+    syncBudgetMs: Number.POSITIVE_INFINITY,
+  });
+  const answer = slackAnswer(result);
+  expect(answer.text).toContain(':rewind: <@U0ALICE123> rolled back *checkout*');
+  expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, {
+    error: 'ManualRollback',
+    cause: expect.stringContaining('Rollback requested from Slack by alice (U0ALICE123) in C0DEPLOYS1: the canary looks bad. Rolled back: checkout:live sends all traffic to version 41 again (was 10 % on 42). Rollback latency: 0 ms from the command to a verified 0 % (2026-11-22T10:07:00.000Z).'),
+  });
+  expect(lambda).not.toHaveReceivedCommand(InvokeCommand);
 });

@@ -136,6 +136,13 @@ export function rolloutFor(options: { name?: string; functionName?: string; exec
   };
 }
 
+/** The progress while step `stepIndex` bakes at `weight`, shifted two minutes ago. */
+export function progressAt(stepIndex: number, weight: number): Progress {
+  const shiftedAt = new Date(Date.now() - 2 * 60_000).toISOString();
+  // Asserted: the Progress type grows fields (e.g. the shifts so far) that the Slack commands do not read.
+  return { stepIndex, extraBakes: 0, weight, bakeSeconds: 300, shiftedAt, shifts: [{ weight, at: shiftedAt }] } as Progress;
+}
+
 export interface FakeExecution {
   readonly name: string;
   /** Null while Preflight has not finished. */
@@ -176,7 +183,7 @@ export class FakeAws {
     const full: FakeExecution = {
       startDate: new Date(Date.now() - 7 * 60_000),
       state: execution.rollout === null ? 'Preflight' : 'Bake',
-      progress: { stepIndex: 0, extraBakes: 0, weight: 10, bakeSeconds: 300, shiftedAt: new Date(Date.now() - 2 * 60_000).toISOString() },
+      progress: progressAt(0, 10),
       ...execution,
     };
     this.executions.push(full);
