@@ -208,6 +208,9 @@ async function rollBackExecution(clock: AlarmRollbackClock, alarm: AlarmStateCha
       logger.warn('the alarm leaves this rollout alone: its target changed since it ended', { alarmName: alarm.alarmName, executionName, rollout, detail: error.message });
       return { executionArn, executionName, rollout, action: 'left-alone', detail: error.message, endedAs: 'SUCCEEDED' };
     }
+    if (decision.action === 'roll-back') {
+      return failed(alarm, candidate, rollout, `the rollback of this ended rollout could not be verified: ${describeError(error)}`);
+    }
     // Not stopped: the execution's own next analysis reads the alarm, and its RollBack state retries
     // hard. Stopping it now would leave the traffic with nobody to roll it back.
     return failed(alarm, candidate, rollout, `the rollback could not be verified, so the execution was left running for its own rollback to act: ${describeError(error)}`);

@@ -4,7 +4,8 @@
  * ASL executed locally, sim/local-execution.ts), a started execution runs, and its history follows the
  * run: TaskStateEntered, LambdaFunctionScheduled, ... as the service records them. A stop aborts the run
  * the way the service does: no further state is entered, but a Lambda invocation already running goes
- * on to the end (its result is no longer recorded).
+ * on to the end (its result is no longer recorded). Simplification: a Task's scheduled event carries the
+ * state's input, not the input its Parameters make.
  */
 import {
   ExecutionAlreadyExists,
