@@ -158,8 +158,10 @@ async function stopAndFence(
   const router = routerFor(start.rollout);
   const undoLateWrite = async (): Promise<boolean> => {
     const weight = await withRetries(clock, () => router.getWeight());
-    if (weight === 0) return false;
+    // Roll back even at 0 %: it is idempotent, and it releases what the rollout still holds (the KVS lock
+    // Preflight may have taken after we first looked).
     const outcome = await rollBackAndVerify(clock, router);
+    if (weight === 0) return false;
     logger.warn('a traffic write landed after the alarm rollback; rolled back again', {
       executionName: name,
       lateWeight: weight,

@@ -429,6 +429,8 @@ describe('the race rules', () => {
       .resolvesOnce(ON_BASELINE()) // rollback: already at 0 %
       .resolvesOnce(ON_BASELINE()) // verified
       .resolvesOnce(ON_BASELINE()) // right after the stop
+      .resolvesOnce(ON_BASELINE()) // rollback anyway (idempotent; releases what the rollout holds, e.g. a KVS lock)
+      .resolvesOnce(ON_BASELINE()) // verified
       .resolvesOnce(CANARY_10()) // once the invocation must have ended: its write landed
       .resolvesOnce(CANARY_10()) // rollback again
       .resolves(ON_BASELINE());
