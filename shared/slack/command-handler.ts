@@ -51,6 +51,11 @@ import { verifySlackRequest } from './verify';
  * self-invocation, and (for a button) the post to the response_url.
  */
 export const DEFAULT_SYNC_BUDGET_MS = 2_200;
+/**
+ * A button's answer is posted to its response_url before the HTTP acknowledgement (Slack shows nothing
+ * of the acknowledgement's body), so its work has this much less time.
+ */
+export const BUTTON_POST_ALLOWANCE_MS = 400;
 const MIN_SYNC_BUDGET_MS = 0;
 const MAX_SYNC_BUDGET_MS = 2_800;
 
@@ -155,7 +160,7 @@ export async function handleSlackRequest(event: APIGatewayProxyEventV2, options:
   }
 
   const budget = syncBudgetMs(options);
-  const deadlineMs = receivedAtMs + budget;
+  const deadlineMs = receivedAtMs + budget - (command.origin.via === 'button' ? BUTTON_POST_ALLOWANCE_MS : 0);
   const progress: { execution?: { arn: string; name: string } } = {};
   const controller = new AbortController();
   const run = runCommand(command, {

@@ -687,6 +687,24 @@ describe("Slack's 3 s: past the deadline, hand over to an asynchronous invocatio
     await new Promise((resolve) => setTimeout(resolve, 450));
   });
 
+  test('a button past the deadline: the acknowledgement and later the outcome both go to its response_url', async () => {
+    process.env.SLACK_SYNC_BUDGET_MS = '500';
+    runningCheckout();
+    // 500 ms less the 400 ms kept for posting a button's answer: 100 ms for the work.
+    fake.listDelayMs = 300;
+    const result = await call(signedEvent('button-rollback', { body: buttonBody((p) => ((p.actions as Array<{ value: string }>)[0]!.value = EXECUTION)) }));
+    expect(result).toEqual({ statusCode: 200, body: '' });
+    expect(lambda).toHaveReceivedCommandWith(InvokeCommand, { InvocationType: 'Event' });
+    expect((JSON.parse(posts[0]!.body) as SlackResponse).text).toBe(`:hourglass_flowing_sand: Rolling back \`${EXECUTION}\` for <@U0ALICE123>…`);
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    fake.listDelayMs = 0;
+    const work = JSON.parse(Buffer.from(lambda.commandCalls(InvokeCommand)[0]!.args[0].input.Payload as Uint8Array).toString('utf8')) as SlackWork;
+    await handler(work, context);
+    expect(posts).toHaveLength(2);
+    expect(posts[1]!.url).toBe(posts[0]!.url);
+    expect((JSON.parse(posts[1]!.body) as SlackResponse).text).toContain('rolled back *checkout*');
+  });
+
   test('within the budget, no hand-over: the answer is the outcome', async () => {
     process.env.SLACK_SYNC_BUDGET_MS = '2200';
     runningCheckout();
