@@ -328,8 +328,10 @@ async function fence(
   const router = routerFor(rollout);
   const undoLateWrite = async (): Promise<boolean> => {
     const weight = await withRetries(clock, signal, () => router.getWeight());
-    if (weight === 0) return false;
+    // Roll back even at 0 %, as the alarm path does: it is idempotent, and it releases what the rollout
+    // still holds (a KVS lock Preflight may have taken after the rollout was first looked at).
     const outcome = await rollBackAndVerify(clock, signal, router);
+    if (weight === 0) return false;
     logger.warn('a traffic write landed after the Slack rollback; rolled back again', { executionName, lateWeight: weight, detail: outcome.detail });
     return true;
   };
