@@ -41,6 +41,7 @@ export class KvsWorld {
   private version = 0;
   /** Every successful write through the API, in order (not the world's own `overwrite`). */
   readonly writes: KvsWrite[] = [];
+  private readonly changeListeners: Array<(kvsArn: string, items: Readonly<Record<string, string>>) => void> = [];
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
@@ -71,6 +72,19 @@ export class KvsWorld {
       else store.items.set(key, value);
     }
     this.touch(store);
+    this.announce(kvsArn, store);
+  }
+
+  /**
+   * Runs `listener` after every change to a store's keys, API writes and `overwrite` alike, with the keys as
+   * they are now (the simulated edge learns of changes this way); returns the undo.
+   */
+  onChange(listener: (kvsArn: string, items: Readonly<Record<string, string>>) => void): () => void {
+    this.changeListeners.push(listener);
+    return () => {
+      const i = this.changeListeners.indexOf(listener);
+      if (i >= 0) this.changeListeners.splice(i, 1);
+    };
   }
 
   /** The values one key took through API writes, in order ("(deleted)" for a delete). */
@@ -163,6 +177,7 @@ export class KvsWorld {
     for (const [key, value] of next) store.items.set(key, value);
     this.touch(store);
     this.writes.push({ kvsArn, puts: { ...puts }, deletes: [...deletes], etag: store.etag });
+    this.announce(kvsArn, store);
     return { ETag: store.etag, ItemCount: store.items.size, TotalSizeInBytes: this.sizeOf(store.items) };
   }
 
@@ -175,6 +190,12 @@ export class KvsWorld {
   private touch(store: StoreRecord): void {
     store.etag = this.nextEtag();
     store.lastModified = this.now();
+  }
+
+  private announce(kvsArn: string, store: StoreRecord): void {
+    if (this.changeListeners.length === 0) return;
+    const items = Object.fromEntries(store.items);
+    for (const listener of this.changeListeners) listener(kvsArn, items);
   }
 
   private store(kvsArn: string): StoreRecord {
