@@ -1,8 +1,10 @@
 /**
  * Human-readable progress and summaries for the simulator and the planner.
  */
-import type { Scenario } from '../sim/scenario';
+import type { EdgeSummary } from '../sim/build-world';
+import { deploymentName, type Scenario } from '../sim/scenario';
 import type { SimulationEvent, SimulationResult, AlarmSummary } from '../sim/simulate';
+import { routerKindFor } from '../shared/routers/registry';
 
 const count = (n: number): string => n.toLocaleString('en-US');
 
@@ -40,36 +42,63 @@ function alarms(summaries: readonly AlarmSummary[]): string {
   return summaries.length === 0 ? 'no alarms' : summaries.map((a) => `${a.name} ${a.state}`).join(', ');
 }
 
+function describeTarget(scenario: Scenario): string {
+  const { target } = scenario;
+  if (target.type === 'lambda-alias') return `${target.functionName}:${target.alias}, version ${scenario.baselineVersion} → ${target.version}`;
+  return `${routerKindFor(target).describe(target)} at the edge, ${scenario.baselineVersion} → ${scenario.canaryVersion} (the ${scenario.canaryVersion} canary)`;
+}
+
+function describeTraffic(scenario: Scenario): string {
+  const { traffic, edge } = scenario.world;
+  if (scenario.target.type === 'lambda-alias') return `${traffic.requestsPerSecond} requests/s`;
+  const networks = edge.networks.map((n) => `${count(n.viewers)} in ${n.name}`);
+  return (
+    `${traffic.requestsPerSecond} requests/s from ${count(edge.viewers)} viewers${networks.length > 0 ? ` (+ ${networks.join(', ')})` : ''}, ` +
+    `${edge.cookiePercent} % with the viewer cookie; edge propagation ${duration(edge.propagationSeconds)}`
+  );
+}
+
 export function describeScenario(scenario: Scenario, seed: number): string[] {
-  const { request, plan, world, target } = scenario;
+  const { request, plan } = scenario;
   const steps = plan.steps;
+  const settle = plan.settleSeconds > 0 ? `, settle ${duration(plan.settleSeconds)} first` : '';
   const shape =
     steps.length === 0
       ? 'all at once'
-      : `${steps.length} step${steps.length > 1 ? 's' : ''} (${steps.map((s) => `${s.weight} %`).join(', ')}; bake ${duration(steps[0]?.bakeSeconds ?? 0)} each), then promote`;
+      : `${steps.length} step${steps.length > 1 ? 's' : ''} (${steps.map((s) => `${s.weight} %`).join(', ')}; bake ${duration(steps[0]?.bakeSeconds ?? 0)} each${settle}), then promote`;
   const strategy = request.strategy.preset ?? 'custom weights';
   return [
     `Simulating "${scenario.name}" (seed ${seed})${scenario.description ? `: ${scenario.description}` : ''}`,
-    `  ${target.functionName}:${target.alias}, version ${scenario.baselineVersion} → ${target.version}; ${strategy}: ${shape}`,
-    `  ${world.traffic.requestsPerSecond} requests/s; alarms watched: ${request.analysis.alarms.join(', ') || 'none'}; nominal ${duration(plan.nominalSeconds)}`,
+    `  ${describeTarget(scenario)}; ${strategy}: ${shape}`,
+    `  ${describeTraffic(scenario)}; alarms watched: ${request.analysis.alarms.join(', ') || 'none'}; nominal ${duration(plan.nominalSeconds)}`,
   ];
 }
 
 /** One progress line per event worth a person's attention; null for the rest. */
-export function progressLine(event: SimulationEvent): string | null {
+export function progressLine(event: SimulationEvent, scenario: Scenario): string | null {
   const at = `[${clock(event.at)}]`;
   switch (event.type) {
-    case 'preflight':
-      return `${at} preflight passed: alias on version ${event.baselineVersion}; ${alarms(event.alarms)}`;
-    case 'shifted':
-      return `${at} step ${event.step}/${event.steps}: shift to ${event.weight} %, bake ${duration(event.bakeSeconds)}`;
+    case 'preflight': {
+      const where =
+        event.store === undefined
+          ? `alias on version ${event.baselineVersion}`
+          : `${event.store.name} locked by ${event.store.lockHolder}, the ${scenario.canaryVersion} canary at ${event.store.canaryWeight} %`;
+      return `${at} preflight passed: ${where}; ${alarms(event.alarms)}`;
+    }
+    case 'shifted': {
+      const settle = scenario.plan.settleSeconds > 0 ? `, settle ${duration(scenario.plan.settleSeconds)}` : '';
+      return `${at} step ${event.step}/${event.steps}: shift to ${event.weight} %${settle}, bake ${duration(event.bakeSeconds)}`;
+    }
     case 'analyzed': {
       const extra = event.extraBakes > 0 ? ` (extra bake ${event.extraBakes})` : '';
       const verdict = event.verdict === 'pass' ? 'pass' : event.verdict.toUpperCase();
+      const stale = event.staleSeconds > 0 ? `; for ${duration(event.staleSeconds)} of the bake traffic was still routed by another weight` : '';
+      const settle = scenario.plan.settleSeconds;
+      const waited = settle > 0 ? `settled ${duration(settle)}, baked ${duration(event.bakedSeconds - settle)}` : `baked ${duration(event.bakedSeconds)}`;
       return (
-        `${at} step ${event.step}/${event.steps} at ${event.weight} %: baked ${duration(event.bakedSeconds)}${extra} … verdict ${verdict} ` +
+        `${at} step ${event.step}/${event.steps} at ${event.weight} %: ${waited}${extra} … verdict ${verdict} ` +
         `(${alarms(event.alarms)}; ${count(event.canary.requests)} canary requests, ${percent(event.canary.errors, event.canary.requests)} errors; ` +
-        `baseline ${percent(event.baseline.errors, event.baseline.requests)}) → ${event.action}`
+        `baseline ${percent(event.baseline.errors, event.baseline.requests)}${stale}) → ${event.action}`
       );
     }
     case 'retried':
@@ -81,26 +110,42 @@ export function progressLine(event: SimulationEvent): string | null {
     case 'scenario-event':
       return `${at} scenario: ${event.description}`;
     case 'promoted':
-      return `${at} promoted: version ${event.version} takes all traffic`;
+      return `${at} promoted: ${deploymentName(scenario, event.version)} takes all traffic`;
     case 'rolled-back':
-      return `${at} rolled back: version ${event.version} takes all traffic again`;
+      return `${at} rolled back: ${deploymentName(scenario, event.version)} takes all traffic again`;
     default:
       return null;
   }
 }
 
-export function summaryLines(result: SimulationResult, targetVersion: string): string[] {
+function edgeLines(edge: EdgeSummary): string[] {
+  const store = Object.entries(edge.finalStore)
+    .filter(([key]) => key !== 'coalmine_lock')
+    .map(([key, value]) => `${key} ${value}`)
+    .join(', ');
+  const lock = edge.finalStore.coalmine_lock === undefined ? 'lock released' : `LOCK STILL HELD: ${edge.finalStore.coalmine_lock}`;
+  return [
+    `  edge: ${count(edge.viewers)} viewers (${edge.pinnedViewers.green} pinned green, ${edge.pinnedViewers.blue} pinned blue), ` +
+      `propagation ${duration(edge.propagationSeconds)}; ${count(edge.viewersServed.green)} viewers served green; ` +
+      `${count(edge.flips.greenToBlue)} went green → blue, ${count(edge.flips.blueToGreen)} blue → green; ` +
+      `once the edge has the final store: ${count(edge.finalColours.green)} green, ${count(edge.finalColours.blue)} blue`,
+    `  edge function: ${count(edge.functionRuns)} runs (${edge.storeStates} store states × ${count(edge.viewers)} viewers); store at the end: ${store}; ${lock}`,
+  ];
+}
+
+export function summaryLines(result: SimulationResult, scenario: Scenario): string[] {
   const headline =
     result.outcome === 'promoted'
-      ? `PROMOTED: version ${targetVersion} at ${result.finalWeight} %`
+      ? `PROMOTED: ${deploymentName(scenario, scenario.canaryVersion)} at ${result.finalWeight} %`
       : result.outcome === 'rolled_back'
         ? `ROLLED BACK (${result.error}): canary at ${result.finalWeight} %`
         : result.steps.length === 0
           ? `FAILED (${result.error}): refused before any traffic moved, canary at ${result.finalWeight} %`
           : `FAILED (${result.error}): canary at ${result.finalWeight} %`;
+  const pins = result.edge === undefined ? '' : ', and every pinned viewer got its pinned colour';
   const routing =
     result.routing.problems.length === 0
-      ? `weights set ${result.routing.weightsSet.map((w) => `${w} %`).join(' → ') || 'none'}; every request was routed by a weight the rollout set`
+      ? `weights set ${result.routing.weightsSet.map((w) => `${w} %`).join(' → ') || 'none'}; every request was routed by a weight the rollout set${pins}`
       : `PROBLEMS: ${result.routing.problems.join('; ')}`;
   return [
     '',
@@ -111,5 +156,6 @@ export function summaryLines(result: SimulationResult, targetVersion: string): s
     `  state transitions: ${result.stateTransitions} (${result.retries} retries), ${usd(result.costUsd)} of Step Functions; ` +
       `${result.alarmTransitions.length} alarm transitions; ${result.faultsInjected} injected AWS faults`,
     `  routing: ${routing}`,
+    ...(result.edge === undefined ? [] : edgeLines(result.edge)),
   ];
 }

@@ -54,11 +54,11 @@ export async function runSimulation(scenario: Scenario, seed: number | undefined
   const result = await simulate(scenario, {
     seed: effectiveSeed,
     onEvent: (event) => {
-      const line = progressLine(event);
+      const line = progressLine(event, scenario);
       if (line !== null) io.out(line);
     },
   });
-  for (const line of summaryLines(result, scenario.target.version)) io.out(line);
+  for (const line of summaryLines(result, scenario)) io.out(line);
 }
 
 export async function simulateCommand(args: string[], io: CliIo): Promise<number> {

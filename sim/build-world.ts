@@ -1,26 +1,24 @@
 /**
- * The AWS world a scenario describes: the function with its current and new versions, the alias on the
- * current one, and the metric alarms on Lambda's metrics for the traffic each one watches.
+ * The AWS world a scenario describes, and how traffic reaches it. A lambda-alias target: the function with
+ * its current and new versions, the alias on the current one, requests routed by the alias's weights. A
+ * cloudfront-kvs target: the KeyValueStore, and CloudFront in front of the mesh (sim/edge.ts) routing each
+ * viewer by what the edge function answers from the store as the edge holds it. Either way, metric alarms on
+ * the metrics of the traffic each one watches.
  */
+import type { CloudFrontKvsTarget, LambdaAliasTarget, TargetType } from '../shared/config/targets';
+import { KVS_KEYS } from '../shared/config/targets';
+import { createRandom } from '../shared/judges/statistics/random';
+import { routerKindFor } from '../shared/routers/registry';
 import type { AlarmQuery, MetricStat } from './world/cloudwatch';
-import type { Dimensions } from './world/metrics';
 import { AwsWorld } from './world';
-import { LAMBDA_NAMESPACE, type TrafficModel, type TrafficTarget } from './traffic';
+import { createViewers, EdgeNetwork, type ColourFlips, type EdgeState } from './edge';
+import { checkEdgeRouting, checkRouting, type RoutingCheck } from './routing-check';
+import { aliasRouting, canaryShareOf, type RequestRouting, type RoutingSnapshot, type SyntheticTraffic, type TrafficModel, type TrafficTarget } from './traffic';
 import { statisticOf, type AlarmSpec, type Scenario } from './scenario';
 
 /** The function's name from a name or an unqualified ARN. */
 export function functionNameOf(nameOrArn: string): string {
   return /:function:([^:]+)$/.exec(nameOrArn)?.[1] ?? nameOrArn;
-}
-
-export function trafficTargetOf(scenario: Scenario): TrafficTarget {
-  const { target } = scenario;
-  return {
-    functionName: functionNameOf(target.functionName),
-    alias: target.alias,
-    baselineVersion: scenario.baselineVersion,
-    canaryVersion: target.version,
-  };
 }
 
 export function trafficModelOf(scenario: Scenario): TrafficModel {
@@ -36,18 +34,47 @@ export function trafficModelOf(scenario: Scenario): TrafficModel {
   };
 }
 
-function alarmQuery(alarm: AlarmSpec, target: TrafficTarget): AlarmQuery {
-  const resource = `${target.functionName}:${target.alias}`;
-  const dimensions: Dimensions =
-    alarm.watches === 'all'
-      ? { FunctionName: target.functionName, Resource: resource }
-      : {
-          FunctionName: target.functionName,
-          Resource: resource,
-          ExecutedVersion: alarm.watches === 'canary' ? target.canaryVersion : target.baselineVersion,
-        };
+/** What the edge did during a simulation of a cloudfront-kvs target. */
+export interface EdgeSummary {
+  readonly propagationSeconds: number;
+  /** The viewer population. */
+  readonly viewers: number;
+  /** Viewers inside the target's blueCidrs / greenCidrs (a viewer in both is blue). */
+  readonly pinnedViewers: { readonly blue: number; readonly green: number };
+  /** Viewers served each colour at least once, warm-up included. */
+  readonly viewersServed: { readonly blue: number; readonly green: number };
+  /** Viewers whose requests were served one colour and later the other, until the execution ended. */
+  readonly flips: ColourFlips;
+  /** Viewers by colour once the edge serves the store as the execution left it (propagation after the end). */
+  readonly finalColours: { readonly blue: number; readonly green: number };
+  /** Store states the edge held, the one before the rollout included. */
+  readonly storeStates: number;
+  /** Runs of edge/x-deployment.js: one per viewer per store state. */
+  readonly functionRuns: number;
+  /** The store's keys when the execution ended. */
+  readonly finalStore: Readonly<Record<string, string>>;
+}
+
+/** A world with traffic routed the way the target routes it in production. */
+export interface SimulatedTarget<S> {
+  readonly world: AwsWorld;
+  readonly routing: RequestRouting<S>;
+  /** Connects the routing to the world's changes; returns the undo. */
+  connect(): () => void;
+  /** Work that must finish before simulated time moves on (the edge answering for a new store). */
+  settled(): Promise<void>;
+  /** The canary's share of traffic as the store or the alias holds it now, in percent. */
+  canaryShare(): number;
+  checkRouting(traffic: SyntheticTraffic<S>): RoutingCheck;
+  /** Only for cloudfront-kvs targets. */
+  edgeSummary(): EdgeSummary | undefined;
+}
+
+function alarmQuery(alarm: AlarmSpec, routing: RequestRouting<unknown>): AlarmQuery {
+  const version = alarm.watches === 'all' ? null : alarm.watches === 'canary' ? routing.canaryVersion : routing.baselineVersion;
+  const dimensions = routing.dimensions(version);
   const stat = (metricName: string, statistic = statisticOf(alarm)): MetricStat => ({
-    metric: { namespace: LAMBDA_NAMESPACE, metricName, dimensions },
+    metric: { namespace: routing.namespace, metricName, dimensions },
     statistic,
   });
   if (alarm.metric === 'ErrorRate') {
@@ -56,16 +83,12 @@ function alarmQuery(alarm: AlarmSpec, target: TrafficTarget): AlarmQuery {
   return { kind: 'metric', stat: stat(alarm.metric) };
 }
 
-export function buildWorld(scenario: Scenario): AwsWorld {
-  const world = new AwsWorld();
-  const target = trafficTargetOf(scenario);
-  const versions = [...new Set([target.baselineVersion, target.canaryVersion])];
-  world.lambda.addFunction(target.functionName, versions).addAlias(target.functionName, target.alias, target.baselineVersion);
+function defineAlarms(scenario: Scenario, world: AwsWorld, routing: RequestRouting<unknown>): void {
   for (const alarm of scenario.world.alarms) {
     world.cloudwatch.defineMetricAlarm(
       {
         name: alarm.name,
-        query: alarmQuery(alarm, target),
+        query: alarmQuery(alarm, routing),
         periodSeconds: alarm.periodSeconds,
         evaluationPeriods: alarm.evaluationPeriods,
         ...(alarm.datapointsToAlarm === undefined ? {} : { datapointsToAlarm: alarm.datapointsToAlarm }),
@@ -77,5 +100,114 @@ export function buildWorld(scenario: Scenario): AwsWorld {
     );
   }
   for (const fault of scenario.faults) world.injectFault(fault);
-  return world;
+}
+
+function lambdaTarget(scenario: Scenario, target: LambdaAliasTarget): SimulatedTarget<RoutingSnapshot> {
+  const world = new AwsWorld();
+  const traffic: TrafficTarget = {
+    functionName: functionNameOf(target.functionName),
+    alias: target.alias,
+    baselineVersion: scenario.baselineVersion,
+    canaryVersion: scenario.canaryVersion,
+  };
+  const versions = [...new Set([traffic.baselineVersion, traffic.canaryVersion])];
+  world.lambda.addFunction(traffic.functionName, versions).addAlias(traffic.functionName, traffic.alias, traffic.baselineVersion);
+  const routing = aliasRouting(world, traffic);
+  defineAlarms(scenario, world, routing);
+  const initial = routing.at(0).snapshot;
+  return {
+    world,
+    routing,
+    connect: () => () => undefined,
+    settled: async () => undefined,
+    canaryShare: () => canaryShareOf(world.lambda.alias(traffic.functionName, traffic.alias), traffic.canaryVersion),
+    checkRouting: (served) =>
+      checkRouting({
+        initial,
+        writes: world.lambda.aliasChanges.filter((c) => c.functionName === traffic.functionName && c.alias === traffic.alias),
+        served: served.segments.map((s) => s.routing),
+        planWeights: scenario.plan.steps.map((s) => s.weight),
+        baselineVersion: traffic.baselineVersion,
+        canaryVersion: traffic.canaryVersion,
+      }),
+    edgeSummary: () => undefined,
+  };
+}
+
+/** The store before the rollout: as the scenario gives it, else idle for the canary's colour with no pins. */
+function initialStore(scenario: Scenario, target: CloudFrontKvsTarget): Record<string, string> {
+  const given = scenario.world.edge.store;
+  if (given !== undefined) return { ...given };
+  return {
+    [KVS_KEYS.greenPercentage]: target.stableAfterPromotion === 'green' ? '0' : '100',
+    [KVS_KEYS.blueCidrs]: '[]',
+    [KVS_KEYS.greenCidrs]: '[]',
+  };
+}
+
+function edgeTarget(scenario: Scenario, target: CloudFrontKvsTarget, seed: number): SimulatedTarget<EdgeState> {
+  const world = new AwsWorld();
+  const spec = scenario.world.edge;
+  const store = initialStore(scenario, target);
+  world.kvs.addStore(target.kvsArn, store);
+  const edge = new EdgeNetwork(
+    {
+      kvsArn: target.kvsArn,
+      canary: target.stableAfterPromotion,
+      service: scenario.request.name ?? routerKindFor(target).describe(target),
+      propagationSeconds: spec.propagationSeconds,
+      // A stream of its own: the same viewers whatever else the seed draws.
+      viewers: createViewers(spec, createRandom((seed ^ 0x5bd1e995) >>> 0)),
+    },
+    store,
+  );
+  defineAlarms(scenario, world, edge);
+  const greenPercentage = (items: Readonly<Record<string, string>>): string | undefined => items[KVS_KEYS.greenPercentage];
+  return {
+    world,
+    routing: edge,
+    connect: () => world.kvs.onChange((kvsArn, items) => edge.storeChanged(kvsArn, items, Date.now())),
+    settled: () => edge.settled(),
+    canaryShare: () => edge.canaryShareOf(world.kvs.items(target.kvsArn)),
+    checkRouting: (traffic) => {
+      const served = [...new Set(traffic.segments.map((s) => s.routing))];
+      return checkEdgeRouting({
+        initial: greenPercentage(store),
+        writes: world.kvs.writes.filter((w) => w.kvsArn === target.kvsArn).flatMap((w) => {
+          const value = greenPercentage(w.puts);
+          return value === undefined ? [] : [value];
+        }),
+        served: served.map((state) => ({ greenPercentage: greenPercentage(state.items), canaryWeight: state.canaryWeight })),
+        planWeights: scenario.plan.steps.map((s) => s.weight),
+        canary: target.stableAfterPromotion,
+        pinProblems: served.flatMap((state) => edge.pinProblems(state)),
+      });
+    },
+    edgeSummary: () => ({
+      propagationSeconds: spec.propagationSeconds,
+      viewers: edge.viewers.length,
+      pinnedViewers: edge.pinned(target.blueCidrs ?? [], target.greenCidrs ?? []),
+      viewersServed: { blue: edge.viewersServed('blue'), green: edge.viewersServed('green') },
+      flips: edge.flips(),
+      finalColours: edge.colourCounts(edge.states[edge.states.length - 1] as EdgeState),
+      storeStates: edge.states.length,
+      functionRuns: edge.functionRuns,
+      finalStore: world.kvs.items(target.kvsArn),
+    }),
+  };
+}
+
+type TargetBuilders = {
+  readonly [K in TargetType]: (scenario: Scenario, target: Extract<Scenario['target'], { type: K }>, seed: number) => SimulatedTarget<unknown>;
+};
+
+const SIMULATED_TARGETS: TargetBuilders = {
+  'lambda-alias': lambdaTarget,
+  'cloudfront-kvs': edgeTarget,
+};
+
+/** The world of a scenario, with traffic routed as its target routes it; `seed` also draws the edge's viewers. */
+export function buildWorld(scenario: Scenario, seed: number): SimulatedTarget<unknown> {
+  const build = SIMULATED_TARGETS[scenario.target.type] as (scenario: Scenario, target: Scenario['target'], seed: number) => SimulatedTarget<unknown>;
+  return build(scenario, scenario.target, seed);
 }

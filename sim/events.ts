@@ -9,7 +9,7 @@ import type { AwsWorld } from './world';
 
 export interface EventContext {
   readonly world: AwsWorld;
-  readonly traffic: SyntheticTraffic;
+  readonly traffic: SyntheticTraffic<unknown>;
   readonly nowMs: number;
 }
 

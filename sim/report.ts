@@ -49,8 +49,8 @@ export const SimulationReportSchema = z
     ),
     routing: z
       .strictObject({
-        weightsSet: z.array(z.number().min(0).max(100)).describe('Canary share of each alias write, in order.'),
-        weightsServed: z.array(z.number().min(0).max(100)).describe('Canary shares traffic was routed by.'),
+        weightsSet: z.array(z.number().min(0).max(100)).describe('Canary share of each alias (or green_percentage) write, in order.'),
+        weightsServed: z.array(z.number().min(0).max(100)).describe('Canary shares traffic was routed by (at the edge: as the edge held the store).'),
         problems: z.array(z.string()).describe('Empty when no request was routed by weights the rollout did not set.'),
       })
       .describe('The invariant check on routing.'),
@@ -59,6 +59,24 @@ export const SimulationReportSchema = z
       nominalSeconds: z.number().min(0),
       worstCaseSeconds: z.number().min(0),
     }),
+    edge: z
+      .strictObject({
+        propagationSeconds: z.number().min(0).describe('Seconds from a store write until the edge serves it.'),
+        viewers: Count.describe('The viewer population every request comes from.'),
+        pinnedViewers: z.strictObject({ blue: Count, green: Count }).describe("Viewers inside the target's blueCidrs / greenCidrs."),
+        viewersServed: z.strictObject({ blue: Count, green: Count }).describe('Viewers served each colour at least once.'),
+        flips: z
+          .strictObject({ greenToBlue: Count, blueToGreen: Count })
+          .describe('Viewers served one colour and later the other; green to blue means a rollback or a cohort that was not sticky.'),
+        finalColours: z
+          .strictObject({ blue: Count, green: Count })
+          .describe('Viewers by colour once the edge serves the store as the execution left it.'),
+        storeStates: Count.describe('Store states the edge held, the one before the rollout included.'),
+        functionRuns: Count.describe('Runs of edge/x-deployment.js: one per viewer per store state.'),
+        finalStore: z.record(z.string(), z.string()).describe("The KeyValueStore's keys when the execution ended (coalmine_lock absent: released)."),
+      })
+      .optional()
+      .describe('Only for a cloudfront-kvs target: what the edge did.'),
   })
   .describe('The result of one simulated rollout (coalmine simulate --json).');
 

@@ -9,7 +9,8 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { RolloutRequestInvalid } from '../shared/errors';
 import { describeIssues, RolloutRequestSchema, type RolloutRequest } from '../shared/config/request';
-import type { LambdaAliasTarget } from '../shared/config/targets';
+import type { LambdaAliasTarget, Target } from '../shared/config/targets';
+import { parseCidr } from '../shared/net/cidr';
 import { planRollout, type Plan } from '../shared/plan';
 import { routerKindFor } from '../shared/routers/registry';
 import { checkEvent, checkFaultOperation, FaultSchema, ScenarioEventSchema, type ScenarioEvent } from './events';
@@ -60,7 +61,7 @@ const ChangeSchema = z
 
 const TrafficSchema = z.strictObject({
   requestsPerSecond: z
-    .number({ error: 'required: average requests per second through the alias' })
+    .number({ error: 'required: average requests per second through the alias (or the edge)' })
     .gt(0, 'must be > 0')
     .max(MAX_REQUESTS_PER_SECOND, `at most ${MAX_REQUESTS_PER_SECOND.toLocaleString('en-US')} (the simulator draws every request)`),
   baseline: BehaviourSchema.describe('How the current version behaves.'),
@@ -114,6 +115,41 @@ const AlarmSchema = z
     }
   });
 
+const NetworkSchema = z.strictObject({
+  name: z.string({ error: 'required: a name for the network, e.g. "office"' }).min(1, 'cannot be empty').max(64, 'at most 64 characters'),
+  cidr: z.string({ error: 'required: the network, e.g. "203.0.113.0/28"' }).superRefine((cidr, ctx) => {
+    const parsed = parseCidr(cidr);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `"${cidr}" is not a valid CIDR: ${parsed.reason}` });
+  }),
+  viewers: z.int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'at most 10,000'),
+});
+
+const EdgeSchema = z.strictObject({
+  propagationSeconds: z
+    .number({ error: 'must be a number of seconds' })
+    .min(0, 'must be >= 0')
+    .max(3600, 'at most 3,600')
+    .default(5)
+    .describe('Seconds from a write to the store until the edge locations serve it.'),
+  viewers: z
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(50_000, 'at most 50,000 (the edge function runs once per viewer per store change)')
+    .default(2000)
+    .describe('Viewers anywhere on the internet; every request comes from one of them, chosen at random.'),
+  cookiePercent: ErrorPercent.default(50).describe('Share of viewers whose requests carry the coalmine-viewer cookie, in percent.'),
+  ipv6Percent: ErrorPercent.default(20).describe('Share of the viewers anywhere that come over IPv6, in percent.'),
+  networks: z
+    .array(NetworkSchema)
+    .max(20, 'at most 20 networks')
+    .default([])
+    .describe('Viewers inside named networks (an office, a partner), in addition to the viewers anywhere.'),
+  store: z
+    .record(z.string(), z.string({ error: 'a KeyValueStore value is text' }))
+    .optional()
+    .describe('The store before the rollout; default green_percentage "0" ("100" for a blue canary), blue_cidrs and green_cidrs "[]".'),
+});
+
 const WorldSchema = z.strictObject({
   lambda: z
     .strictObject({
@@ -125,6 +161,7 @@ const WorldSchema = z.strictObject({
         .describe('The version the alias points at before the rollout; default: the target version minus one.'),
     })
     .prefault({}),
+  edge: EdgeSchema.prefault({}).describe('CloudFront in front of a cloudfront-kvs target: viewers and propagation.'),
   warmupSeconds: z
     .int('must be a whole number of seconds')
     .min(0, 'must be >= 0')
@@ -160,6 +197,7 @@ type ScenarioFile = z.output<typeof ScenarioFileSchema>;
 export type AlarmSpec = ScenarioFile['world']['alarms'][number];
 export type TrafficSpec = ScenarioFile['world']['traffic'];
 export type FaultSpec = ScenarioFile['faults'][number];
+export type EdgeWorldSpec = ScenarioFile['world']['edge'];
 
 export interface Scenario {
   readonly name: string;
@@ -169,10 +207,13 @@ export interface Scenario {
   readonly rollout: unknown;
   /** The same request after the engine's validation and defaults. */
   readonly request: RolloutRequest;
-  /** Its target: the world simulates Lambda aliases. */
-  readonly target: LambdaAliasTarget;
+  /** Its target: a Lambda alias, or a CloudFront KeyValueStore read at the edge. */
+  readonly target: Target;
   readonly plan: Plan;
+  /** What serves the traffic the rollout does not move: a Lambda version, or a colour ("blue"). */
   readonly baselineVersion: string;
+  /** What the rollout moves traffic to: the target's version, or the colour deployed as the canary ("green"). */
+  readonly canaryVersion: string;
   readonly world: ScenarioFile['world'];
   readonly faults: readonly FaultSpec[];
   readonly events: readonly ScenarioEvent[];
@@ -219,13 +260,17 @@ function rolloutProblems(raw: unknown): { request?: RolloutRequest; plan?: Plan;
   }
 }
 
-function defaultBaselineVersion(target: LambdaAliasTarget): string | undefined {
+/** The alias's current version (given, or the one before the target's) and the target's version. */
+function lambdaVersions(target: LambdaAliasTarget, world: ScenarioFile['world']): { baseline: string | undefined; canary: string } {
   const previous = Number(target.version) - 1;
-  return previous >= 1 ? String(previous) : undefined;
+  return { baseline: world.lambda.currentVersion ?? (previous >= 1 ? String(previous) : undefined), canary: target.version };
 }
 
-/** Target types the simulated world can serve traffic through. */
-const SIMULATED_TARGET_TYPES = ['lambda-alias'];
+/** The colour deployed as the canary is the one stable after promotion; the other serves until then. */
+function edgeColours(target: Extract<Target, { type: 'cloudfront-kvs' }>): { baseline: string; canary: string } {
+  const canary = target.stableAfterPromotion;
+  return { baseline: canary === 'green' ? 'blue' : 'green', canary };
+}
 
 /** Validates a parsed scenario document; throws ScenarioInvalid naming every problem. */
 export function parseScenario(input: unknown, name: string, source = name): Scenario {
@@ -239,15 +284,18 @@ export function parseScenario(input: unknown, name: string, source = name): Scen
 
   const scenario = file.data;
   const target = rollout.request.target;
-  if (target.type !== 'lambda-alias') {
-    throw new ScenarioInvalid(source, [
-      `rollout.target.type: the simulator does not model "${target.type}" targets yet; it simulates ${SIMULATED_TARGET_TYPES.join(', ')}`,
-    ]);
+  const given = (input as { world: Record<string, unknown> }).world;
+  const versions = target.type === 'lambda-alias' ? lambdaVersions(target, scenario.world) : edgeColours(target);
+  if (target.type === 'lambda-alias' && given.edge !== undefined) {
+    problems.push('world.edge: only for a cloudfront-kvs target; a lambda-alias target is invoked without CloudFront in front');
   }
-  const baselineVersion = scenario.world.lambda.currentVersion ?? defaultBaselineVersion(target);
-  if (baselineVersion === undefined) {
+  if (target.type === 'cloudfront-kvs' && given.lambda !== undefined) {
+    problems.push('world.lambda: only for a lambda-alias target; a cloudfront-kvs target serves colours (blue, green), not versions');
+  }
+  if (versions.baseline === undefined && target.type === 'lambda-alias') {
     problems.push(`world.lambda.currentVersion: required when rollout.target.version is ${target.version}`);
   }
+  const baselineVersion = versions.baseline;
   const facts = {
     alarmNames: new Set(scenario.world.alarms.map((a) => a.name)),
     operations: Object.values(new AwsWorld().operations()).flat(),
@@ -269,6 +317,7 @@ export function parseScenario(input: unknown, name: string, source = name): Scen
     target,
     plan: rollout.plan,
     baselineVersion,
+    canaryVersion: versions.canary,
     world: scenario.world,
     faults: scenario.faults,
     events: [...scenario.events].sort((a, b) => a.at - b.at),
@@ -307,6 +356,11 @@ export function builtInScenario(name: string): Scenario {
     throw new ScenarioInvalid(`"${name}"`, [`no built-in scenario named "${name}"; choose one of ${names.join(', ')}, or pass --scenario-file`]);
   }
   return loadScenarioFile(join(SCENARIO_DIRECTORY, `${name}.json`));
+}
+
+/** How people are told what serves traffic: "version 42" behind an alias, the colour ("green") behind the edge. */
+export function deploymentName(scenario: Scenario, version: string): string {
+  return scenario.target.type === 'lambda-alias' ? `version ${version}` : version;
 }
 
 /** Duration alarms read p99 unless told otherwise; the rest are sums. */

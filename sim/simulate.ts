@@ -1,27 +1,30 @@
 /**
  * One simulated rollout: the real state machine file, executed by aws-local-stepfunctions with the real
  * Lambda handlers, against the in-memory AWS world a scenario describes, on a virtual clock, with
- * synthetic traffic routed by the weights the rollout writes. Deterministic for a scenario and a seed.
+ * synthetic traffic routed by the weights the rollout writes (through the alias, or through the edge
+ * function reading the KeyValueStore as the edge holds it). Deterministic for a scenario and a seed.
  *
  * Time: the clock starts `warmupSeconds` before the rollout (traffic gives the alarms data), then the
- * execution starts. Time moves only when no task handler is running, by jumping to the next timer: a Wait
- * state's end, a Retry interval, a scenario event, or the one-minute traffic tick. Traffic is generated up
- * to the present before every AWS call, so each stretch is served under one alias state.
+ * execution starts. Time moves only when no task handler is running and the edge has answered for every
+ * store it was sent, by jumping to the next timer: a Wait state's end, a Retry interval, a scenario event,
+ * or the one-minute traffic tick. Traffic is generated up to the present before every AWS call, so each
+ * stretch is served under one alias or edge state.
  */
 import { USD_PER_STATE_TRANSITION } from '../shared/config/limits';
 import { explainFailure, type CaughtError } from '../shared/failure';
 import type { JudgeResult, Verdict } from '../shared/judges/types';
 import type { NextAction, Progress } from '../shared/rollout';
 import type { AnalysisOutput } from '../shared/tasks';
-import { buildWorld, trafficModelOf, trafficTargetOf } from './build-world';
+import { buildWorld, trafficModelOf, type EdgeSummary } from './build-world';
 import { VirtualClock, yieldToEventLoop } from './clock';
 import { applyEvent, describeEvent } from './events';
 import { loadLocalMachine, runLocally, type LocalMachine } from './local-execution';
 import { createRandom } from '../shared/judges/statistics/random';
-import { checkRouting, type RoutingCheck } from './routing-check';
-import type { Scenario } from './scenario';
+import { routerKindFor } from '../shared/routers/registry';
+import type { RoutingCheck } from './routing-check';
+import { deploymentName, type Scenario } from './scenario';
 import type { AwsWorld } from './world';
-import { canaryShareOf, SyntheticTraffic, type Served } from './traffic';
+import { SyntheticTraffic, type Served } from './traffic';
 
 /** When every simulated rollout starts: a fixed Monday morning, so runs are reproducible. */
 export const ROLLOUT_START_MS = Date.UTC(2030, 0, 7, 9, 0, 0);
@@ -38,7 +41,14 @@ export interface AlarmSummary {
 /** What happens during a simulation, as it happens; `at` is seconds since the rollout started. */
 export type SimulationEvent =
   | { readonly type: 'started'; readonly at: number; readonly scenario: Scenario; readonly seed: number }
-  | { readonly type: 'preflight'; readonly at: number; readonly baselineVersion: string; readonly alarms: readonly AlarmSummary[] }
+  | {
+      readonly type: 'preflight';
+      readonly at: number;
+      readonly baselineVersion: string;
+      readonly alarms: readonly AlarmSummary[];
+      /** For a cloudfront-kvs target: the store, the lock's holder and the canary's share when the rollout took it. */
+      readonly store?: { readonly name: string; readonly lockHolder: string; readonly canaryWeight: number };
+    }
   | { readonly type: 'shifted'; readonly at: number; readonly step: number; readonly steps: number; readonly weight: number; readonly bakeSeconds: number }
   | {
       readonly type: 'analyzed';
@@ -54,6 +64,11 @@ export type SimulationEvent =
       readonly alarms: readonly AlarmSummary[];
       readonly canary: Served;
       readonly baseline: Served;
+      /**
+       * Seconds of the bake (from the shift plus settleSeconds to the analysis) during which traffic was still
+       * routed by another weight than the step's: an edge that had not caught up. 0 for an alias.
+       */
+      readonly staleSeconds: number;
     }
   | { readonly type: 'retried'; readonly at: number; readonly state: string; readonly error: string; readonly attempt: number }
   | { readonly type: 'alarm'; readonly at: number; readonly name: string; readonly from: string; readonly to: string; readonly reason: string }
@@ -100,6 +115,8 @@ export interface SimulationResult {
   readonly alarmTransitions: Array<{ name: string; from: string; to: string; atSeconds: number; reason: string }>;
   readonly routing: RoutingCheck;
   readonly plan: { readonly steps: number; readonly nominalSeconds: number; readonly worstCaseSeconds: number };
+  /** Only for a cloudfront-kvs target: viewers, colours, flips, the function's runs and the store at the end. */
+  readonly edge?: EdgeSummary;
 }
 
 export interface SimulationOptions {
@@ -142,12 +159,10 @@ async function simulateOnce(scenario: Scenario, options: SimulationOptions): Pro
   const seed = options.seed ?? scenario.seed ?? DEFAULT_SEED;
   const emit = options.onEvent ?? (() => undefined);
   const local = localMachine();
-  const world = buildWorld(scenario);
-  const target = trafficTargetOf(scenario);
+  const simulated = buildWorld(scenario, seed);
+  const { world } = simulated;
   const startMs = ROLLOUT_START_MS;
   const seconds = (ms: number): number => (ms - startMs) / 1000;
-  const initial = world.lambda.alias(target.functionName, target.alias);
-  const initialRouting = { functionVersion: initial.functionVersion, weights: { ...initial.weights } };
 
   const undo: Array<() => void> = [];
   const clock = VirtualClock.install(startMs - scenario.world.warmupSeconds * 1000);
@@ -159,10 +174,12 @@ async function simulateOnce(scenario: Scenario, options: SimulationOptions): Pro
     Math.random = () => jitter.uniform();
     undo.push(() => (Math.random = originalRandom));
 
-    const traffic = new SyntheticTraffic(world, trafficModelOf(scenario), target, createRandom(seed), {
+    const traffic = new SyntheticTraffic(world, trafficModelOf(scenario), simulated.routing, createRandom(seed), {
       startMs: clock.nowMs,
       rolloutStartMs: startMs,
     });
+    undo.push(simulated.connect());
+    await simulated.settled();
     undo.push(
       world.cloudwatch.onTransition((t) =>
         emit({ type: 'alarm', at: seconds(t.at.getTime()), name: t.name, from: t.from, to: t.to, reason: t.reason }),
@@ -210,6 +227,8 @@ async function simulateOnce(scenario: Scenario, options: SimulationOptions): Pro
       do await yieldToEventLoop();
       while (inFlight > 0 && !finished);
       if (finished) break;
+      // The edge answers for a new store asynchronously; no request may need that answer before it exists.
+      await simulated.settled();
       if (clock.nowMs > deadlineMs || !clock.advance()) {
         execution.abort();
         throw new Error(`The simulated execution did not finish by ${seconds(clock.nowMs)} s of simulated time; last state: ${observer.lastState}`);
@@ -218,11 +237,12 @@ async function simulateOnce(scenario: Scenario, options: SimulationOptions): Pro
     const status = await settled;
     await observing;
     const endMs = clock.nowMs;
+    await simulated.settled();
     traffic.advanceTo(endMs);
 
-    const alias = world.lambda.alias(target.functionName, target.alias);
-    const canary = traffic.served(target.canaryVersion, startMs, endMs);
-    const baseline = traffic.served(target.baselineVersion, startMs, endMs);
+    const canary = traffic.served(scenario.canaryVersion, startMs, endMs);
+    const baseline = traffic.served(scenario.baselineVersion, startMs, endMs);
+    const edge = simulated.edgeSummary();
     const stateTransitions = observer.statesEntered + observer.retries;
     const outcome: Outcome = status === 'SUCCEEDED' ? 'promoted' : observer.rolledBack ? 'rolled_back' : 'failed';
     const failure = observer.failure;
@@ -230,7 +250,7 @@ async function simulateOnce(scenario: Scenario, options: SimulationOptions): Pro
       scenario: scenario.name,
       seed,
       outcome,
-      finalWeight: canaryShareOf(alias, target.canaryVersion),
+      finalWeight: simulated.canaryShare(),
       reason: outcome === 'promoted' ? observer.promotionReason() : failure === null ? 'the execution failed' : explainFailure(failure),
       error: outcome === 'promoted' ? null : (failure?.Error ?? null),
       steps: observer.stepResults(endMs),
@@ -251,19 +271,13 @@ async function simulateOnce(scenario: Scenario, options: SimulationOptions): Pro
         atSeconds: seconds(t.at.getTime()),
         reason: t.reason,
       })),
-      routing: checkRouting({
-        initial: initialRouting,
-        writes: world.lambda.aliasChanges.filter((c) => c.functionName === target.functionName && c.alias === target.alias),
-        served: traffic.segments.map((s) => s.routing),
-        planWeights: scenario.plan.steps.map((s) => s.weight),
-        baselineVersion: target.baselineVersion,
-        canaryVersion: target.canaryVersion,
-      }),
+      routing: simulated.checkRouting(traffic),
       plan: {
         steps: scenario.plan.steps.length,
         nominalSeconds: scenario.plan.nominalSeconds,
         worstCaseSeconds: scenario.plan.worstCaseSeconds,
       },
+      ...(edge === undefined ? {} : { edge }),
     };
     emit({ type: 'finished', at: result.simulatedSeconds, result });
     return result;
@@ -295,7 +309,7 @@ class ExecutionObserver {
   constructor(
     private readonly local: LocalMachine,
     private readonly scenario: Scenario,
-    private readonly traffic: SyntheticTraffic,
+    private readonly traffic: SyntheticTraffic<unknown>,
     private readonly world: AwsWorld,
     private readonly seconds: (ms: number) => number,
     private readonly emit: (event: SimulationEvent) => void,
@@ -306,15 +320,15 @@ class ExecutionObserver {
   }
 
   promotionReason(): string {
-    const version = this.scenario.target.version;
+    const canary = deploymentName(this.scenario, this.scenario.canaryVersion);
     const n = this.scenario.plan.steps.length;
-    if (n === 0) return `all at once: version ${version} takes all traffic without canary steps`;
+    if (n === 0) return `all at once: ${canary} takes all traffic without canary steps`;
     const last = this.steps[this.steps.length - 1];
-    return `${last?.lastReason ?? 'every step passed'}; version ${version} takes all traffic`;
+    return `${last?.lastReason ?? 'every step passed'}; ${canary} takes all traffic`;
   }
 
   stepResults(endMs: number): StepResult[] {
-    const canaryVersion = this.scenario.target.version;
+    const { canaryVersion } = this.scenario;
     return this.steps.map((step, i) => {
       const until = this.steps[i + 1]?.shiftedAtMs ?? endMs;
       const served = this.traffic.served(canaryVersion, step.shiftedAtMs, until);
@@ -362,20 +376,42 @@ class ExecutionObserver {
     }
   }
 
+  /** Seconds within [fromMs, toMs) when the traffic's canary share was not `weight`. */
+  private staleSeconds(fromMs: number, toMs: number, weight: number): number {
+    let stale = 0;
+    for (const segment of this.traffic.segments) {
+      const from = Math.max(segment.fromMs, fromMs);
+      const to = Math.min(segment.toMs, toMs);
+      if (to > from && segment.canaryWeight !== weight) stale += to - from;
+    }
+    return stale / 1000;
+  }
+
   /** Task results by the Lambda function behind the state, so renaming states does not break the simulator. */
   private taskFinished(stateName: string, output: unknown, timestamp: number): void {
     const state = output as Record<string, unknown> | undefined;
     const at = this.seconds(timestamp);
-    const { target } = this.scenario;
+    const { canaryVersion, baselineVersion } = this.scenario;
     const stepCount = this.scenario.plan.steps.length;
     switch (this.local.taskFunctions[stateName]) {
       case 'preflight': {
-        const rollout = state?.rollout as { baseline: { version?: unknown } } | undefined;
+        const rollout = state?.rollout as { baseline: { version?: unknown; lockHolder?: unknown; greenPercentage?: unknown } } | undefined;
+        const { target } = this.scenario;
+        const green = Number(rollout?.baseline.greenPercentage);
         this.emit({
           type: 'preflight',
           at,
-          baselineVersion: String(rollout?.baseline.version ?? this.scenario.baselineVersion),
+          baselineVersion: String(rollout?.baseline.version ?? baselineVersion),
           alarms: this.scenario.request.analysis.alarms.map((name) => ({ name, state: this.world.cloudwatch.alarmState(name) ?? 'MISSING' })),
+          ...(target.type === 'cloudfront-kvs'
+            ? {
+                store: {
+                  name: routerKindFor(target).describe(target),
+                  lockHolder: String(rollout?.baseline.lockHolder),
+                  canaryWeight: target.stableAfterPromotion === 'green' ? green : 100 - green,
+                },
+              }
+            : {}),
         });
         return;
       }
@@ -417,18 +453,19 @@ class ExecutionObserver {
           action: analysis.action,
           reason: analysis.reason,
           alarms: alarmSummaries(analysis.checks),
-          canary: this.traffic.served(target.version, fromMs, toMs),
-          baseline: this.traffic.served(this.scenario.baselineVersion, fromMs, toMs),
+          canary: this.traffic.served(canaryVersion, fromMs, toMs),
+          baseline: this.traffic.served(baselineVersion, fromMs, toMs),
+          staleSeconds: this.staleSeconds(fromMs + this.scenario.plan.settleSeconds * 1000, toMs, analysis.step.weight),
         });
         return;
       }
       case 'promote':
-        this.emit({ type: 'promoted', at, version: target.version });
+        this.emit({ type: 'promoted', at, version: canaryVersion });
         return;
       case 'rollBack': {
         this.rolledBack = true;
         const rollback = state?.rollback as { cause?: string } | undefined;
-        this.emit({ type: 'rolled-back', at, version: this.scenario.baselineVersion, cause: rollback?.cause ?? '' });
+        this.emit({ type: 'rolled-back', at, version: baselineVersion, cause: rollback?.cause ?? '' });
         return;
       }
       default:

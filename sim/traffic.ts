@@ -1,13 +1,16 @@
 /**
- * Synthetic traffic through a Lambda alias. For each stretch of simulated time it draws how many requests
- * arrived (Poisson), routes every request with the weights stored in the world's alias, and draws whether
- * it failed and how long it took from the behaviour of the version that served it. What it served is
- * published as Lambda's metrics (Invocations, Errors, Duration by FunctionName, Resource and
- * ExecutedVersion) into the CloudWatch world, whose alarms are evaluated at every minute boundary.
+ * Synthetic traffic through a Lambda alias or through the edge. For each stretch of simulated time it draws
+ * how many requests arrived (Poisson), routes every request as the routing in force routes it (the weights
+ * stored in the world's alias; the edge function's answer for the request's viewer), and draws whether it
+ * failed and how long it took from the behaviour of the version that served it. What it served is
+ * published as metrics (Invocations, Errors, Duration; for an alias as Lambda publishes them, by
+ * FunctionName, Resource and ExecutedVersion) into the CloudWatch world, whose alarms are evaluated at every
+ * minute boundary.
  *
  * The generator only moves forward: `advanceTo(t)` fills the gap since the last call. The simulator calls
- * it before every AWS call and on a one-minute tick, so the alias never changes inside a stretch and every
- * stretch lies within one minute.
+ * it before every AWS call and on a one-minute tick, and stretches also end where the routing changes by
+ * itself (a store change reaching the edge), so routing never changes inside a stretch and every stretch
+ * lies within one minute.
  */
 import type { RandomSource } from '../shared/judges/statistics/random';
 import type { AwsWorld } from './world';
@@ -55,15 +58,40 @@ export interface RoutingSnapshot {
   readonly weights: Readonly<Record<string, number>>;
 }
 
+/** The routing in force for a stretch of time. */
+export interface RoutingStretch<S> {
+  /** What routed it, as recorded in the segment (the alias's state, the edge's store). */
+  readonly snapshot: S;
+  /** Percent of requests the routing sends to the canary version. */
+  readonly canaryWeight: number;
+  /** The version one request runs on. */
+  route(random: RandomSource): string;
+}
+
+/** How requests reach the versions, and the metric dimensions they are published under. */
+export interface RequestRouting<S> {
+  readonly namespace: string;
+  readonly baselineVersion: string;
+  readonly canaryVersion: string;
+  /** The dimensions of the requests served by `version`, or of all requests (null): what alarms watch. */
+  dimensions(version: string | null): Dimensions;
+  /** Every dimension set a request served by `version` is published under. */
+  publishedDimensions(version: string): Dimensions[];
+  /** The routing in force at `ms`, until the next AWS call or `nextChangeAfter(ms)`. */
+  at(ms: number): RoutingStretch<S>;
+  /** When routing next changes by itself after `ms` (Infinity: only AWS calls change it). */
+  nextChangeAfter(ms: number): number;
+}
+
 export interface Served {
   requests: number;
   errors: number;
 }
 
-export interface TrafficSegment {
+export interface TrafficSegment<S = RoutingSnapshot> {
   readonly fromMs: number;
   readonly toMs: number;
-  readonly routing: RoutingSnapshot;
+  readonly routing: S;
   /** Percent of requests the routing sends to the canary version. */
   readonly canaryWeight: number;
   readonly served: Readonly<Record<string, Served>>;
@@ -96,15 +124,42 @@ export function canaryShareOf(routing: RoutingSnapshot, canaryVersion: string): 
   return Math.round((routing.weights[canaryVersion] ?? 0) * 10_000) / 100;
 }
 
-export class SyntheticTraffic {
-  readonly segments: TrafficSegment[] = [];
+/** Requests through a Lambda alias, routed by the weights stored in the world: what the rollout wrote. */
+export function aliasRouting(world: AwsWorld, target: TrafficTarget): RequestRouting<RoutingSnapshot> {
+  const { functionName, alias, baselineVersion, canaryVersion } = target;
+  const dimensions = (version: string | null): Dimensions => ({
+    FunctionName: functionName,
+    Resource: `${functionName}:${alias}`,
+    ...(version === null ? {} : { ExecutedVersion: version }),
+  });
+  return {
+    namespace: LAMBDA_NAMESPACE,
+    baselineVersion,
+    canaryVersion,
+    dimensions,
+    publishedDimensions: (version) => [{ FunctionName: functionName }, dimensions(null), dimensions(version)],
+    at: () => {
+      const record = world.lambda.alias(functionName, alias);
+      const snapshot: RoutingSnapshot = { functionVersion: record.functionVersion, weights: { ...record.weights } };
+      return {
+        snapshot,
+        canaryWeight: canaryShareOf(snapshot, canaryVersion),
+        route: (random) => world.lambda.route(functionName, alias, random.uniform()),
+      };
+    },
+    nextChangeAfter: () => Infinity,
+  };
+}
+
+export class SyntheticTraffic<S = RoutingSnapshot> {
+  readonly segments: Array<TrafficSegment<S>> = [];
   private cursorMs: number;
   private requestsPerSecond: number;
 
   constructor(
     private readonly world: AwsWorld,
     private readonly model: TrafficModel,
-    private readonly target: TrafficTarget,
+    private readonly routing: RequestRouting<S>,
     private readonly random: RandomSource,
     /** Where the traffic starts, and when the rollout starts (canary changes count their seconds from it). */
     private readonly times: { readonly startMs: number; readonly rolloutStartMs: number },
@@ -126,7 +181,7 @@ export class SyntheticTraffic {
   advanceTo(toMs: number): void {
     while (this.cursorMs < toMs) {
       const minuteEnd = (Math.floor(this.cursorMs / METRIC_RESOLUTION_MS) + 1) * METRIC_RESOLUTION_MS;
-      const end = Math.min(toMs, minuteEnd, this.nextChangeAfter(this.cursorMs));
+      const end = Math.min(toMs, minuteEnd, this.nextChangeAfter(this.cursorMs), this.routing.nextChangeAfter(this.cursorMs));
       this.serve(this.cursorMs, end);
       this.cursorMs = end;
       if (end % METRIC_RESOLUTION_MS === 0) this.world.cloudwatch.evaluateAlarms(end);
@@ -173,10 +228,9 @@ export class SyntheticTraffic {
   }
 
   private serve(fromMs: number, toMs: number): void {
-    const { functionName, alias, canaryVersion } = this.target;
-    const record = this.world.lambda.alias(functionName, alias);
-    const routing: RoutingSnapshot = { functionVersion: record.functionVersion, weights: { ...record.weights } };
-    const canaryWeight = canaryShareOf(routing, canaryVersion);
+    const { canaryVersion } = this.routing;
+    const stretch = this.routing.at(fromMs);
+    const { canaryWeight } = stretch;
     const tallies = new Map<string, VersionTally>();
     const tallyFor = (version: string): VersionTally => {
       let tally = tallies.get(version);
@@ -200,7 +254,7 @@ export class SyntheticTraffic {
     const meanGap = 1 / this.requestsPerSecond;
     const span = (toMs - fromMs) / 1000;
     for (let t = this.random.exponential() * meanGap; t < span; t += this.random.exponential() * meanGap) {
-      const tally = tallyFor(this.world.lambda.route(functionName, alias, this.random.uniform()));
+      const tally = tallyFor(stretch.route(this.random));
       tally.requests += 1;
       if (this.random.uniform() < tally.errorShare) tally.errors += 1;
       const bucket = round((tally.logMedian + tally.logSpread * this.random.normal()) * BUCKETS_PER_E);
@@ -212,17 +266,13 @@ export class SyntheticTraffic {
       served[version] = { requests: tally.requests, errors: tally.errors };
       this.publish(version, tally, fromMs);
     }
-    this.segments.push({ fromMs, toMs, routing, canaryWeight, served });
+    this.segments.push({ fromMs, toMs, routing: stretch.snapshot, canaryWeight, served });
   }
 
-  /** Lambda's own metrics for an alias invocation, by each dimension set it publishes. */
+  /** The metrics of the requests one version served, by each dimension set the routing publishes. */
   private publish(version: string, tally: VersionTally, atMs: number): void {
-    const { functionName, alias } = this.target;
-    const dimensionSets: Dimensions[] = [
-      { FunctionName: functionName },
-      { FunctionName: functionName, Resource: `${functionName}:${alias}` },
-      { FunctionName: functionName, Resource: `${functionName}:${alias}`, ExecutedVersion: version },
-    ];
+    const { namespace } = this.routing;
+    const dimensionSets = this.routing.publishedDimensions(version);
     const n = tally.requests;
     const histogram = new Map<number, number>();
     let latencySum = 0;
@@ -237,9 +287,9 @@ export class SyntheticTraffic {
     const duration: SampleSet = { count: n, sum: latencySum, min: Math.min(...values), max: Math.max(...values), histogram };
     const store = this.world.cloudwatch.metrics;
     for (const dimensions of dimensionSets) {
-      store.record({ namespace: LAMBDA_NAMESPACE, metricName: 'Invocations', dimensions }, atMs, invocations);
-      store.record({ namespace: LAMBDA_NAMESPACE, metricName: 'Errors', dimensions }, atMs, errors);
-      store.record({ namespace: LAMBDA_NAMESPACE, metricName: 'Duration', dimensions }, atMs, duration);
+      store.record({ namespace, metricName: 'Invocations', dimensions }, atMs, invocations);
+      store.record({ namespace, metricName: 'Errors', dimensions }, atMs, errors);
+      store.record({ namespace, metricName: 'Duration', dimensions }, atMs, duration);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { createRandom } from '../../shared/judges/statistics/random';
-import { SyntheticTraffic, type TrafficModel } from '../../sim/traffic';
+import { aliasRouting, SyntheticTraffic, type TrafficModel } from '../../sim/traffic';
 import { AwsWorld } from '../../sim/world';
 
 const HOUR = 3_600_000;
@@ -14,7 +14,7 @@ const model: TrafficModel = {
 function setup(weights: Record<string, number>, traffic: TrafficModel = model) {
   const world = new AwsWorld();
   world.lambda.addFunction('checkout', ['41', '42']).addAlias('checkout', 'live', '41', weights);
-  return { world, traffic: new SyntheticTraffic(world, traffic, target, createRandom(7), { startMs: 0, rolloutStartMs: 0 }) };
+  return { world, traffic: new SyntheticTraffic(world, traffic, aliasRouting(world, target), createRandom(7), { startMs: 0, rolloutStartMs: 0 }) };
 }
 
 const dims = (version?: string) => ({

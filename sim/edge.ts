@@ -1,0 +1,376 @@
+/**
+ * CloudFront in front of a cloudfront-kvs target, as the simulator models it: a stable population of
+ * viewers, edge locations that learn of each change to the KeyValueStore `propagationSeconds` after it is
+ * made, and edge/x-deployment.js, run as written (sim/edge-runtime.ts), deciding each viewer's colour from
+ * the store as the edge holds it.
+ *
+ * The function's answer depends only on the viewer's request and the store, so it runs once per viewer for
+ * every store state the edge comes to hold, and each request takes the answer for its viewer under the
+ * state in force at its instant. That is every answer the function would give request by request, at the
+ * cost of one run per viewer per store change instead of one per request. The runs are asynchronous (the
+ * function awaits its store), so they start when the store changes and the simulator waits for them
+ * before it moves time on (`settled`); no request can be served by a state before it is visible, and a
+ * state becomes visible only after the propagation delay.
+ */
+import type { RandomSource } from '../shared/judges/statistics/random';
+import { formatAddress, parseCidr, type IpVersion } from '../shared/net/cidr';
+import { createKvs, loadEdgeFunction, readEdgeSource, stampedColour, viewerRequest } from './edge-runtime';
+import type { RequestRouting, RoutingStretch } from './traffic';
+import type { Dimensions } from './world/metrics';
+
+export const GREEN = 'green';
+export const BLUE = 'blue';
+export type Colour = typeof GREEN | typeof BLUE;
+
+/** The cookie the function prefers to the IP as who the viewer is (docs/edge.md). */
+export const VIEWER_COOKIE = 'coalmine-viewer';
+
+/** Where the simulated mesh publishes its request metrics: by service, and by the colour that served. */
+export const EDGE_NAMESPACE = 'Coalmine/Mesh';
+
+export interface ViewerNetwork {
+  /** Shown in problems and summaries, e.g. "office". */
+  readonly name: string;
+  readonly cidr: string;
+  readonly viewers: number;
+}
+
+export interface EdgeSpec {
+  /** Seconds from a store write until the edge locations serve it. */
+  readonly propagationSeconds: number;
+  /** Viewers anywhere on the internet. */
+  readonly viewers: number;
+  /** Share of viewers whose requests carry the coalmine-viewer cookie, in percent. */
+  readonly cookiePercent: number;
+  /** Share of the viewers anywhere that come over IPv6, in percent. */
+  readonly ipv6Percent: number;
+  /** Viewers inside named networks (an office, a partner), in addition to those anywhere. */
+  readonly networks: readonly ViewerNetwork[];
+}
+
+export interface Viewer {
+  readonly ip: string;
+  readonly version: IpVersion;
+  readonly address: bigint;
+  readonly cookie: string | undefined;
+  /** The network of the scenario the viewer sits in, if any. */
+  readonly network: string | undefined;
+}
+
+/** The store as the edge holds it from `visibleFromMs` on, and the colour the function gave each viewer. */
+export interface EdgeState {
+  readonly id: number;
+  readonly visibleFromMs: number;
+  readonly items: Readonly<Record<string, string>>;
+  /** The canary's share of unpinned viewers the function applies: from green_percentage, 0 or 100 when it fails safe. */
+  readonly canaryWeight: number;
+  /** By viewer index: COLOUR_CODE of the function's answer; empty until evaluated. */
+  colours: Uint8Array;
+}
+
+/** A viewer's colour as a number, and bits of the colours it was served. */
+const CODE = { none: 0, [BLUE]: 1, [GREEN]: 2 } as const;
+const FLIP = { greenToBlue: 1, blueToGreen: 2 } as const;
+
+// Bound once: under Jest's vm context each global Math lookup is slow, and this runs per request.
+const { floor } = Math;
+
+/** 32 random bits as an integer. */
+const bits32 = (random: RandomSource): number => Math.floor(random.uniform() * 2 ** 32);
+
+function randomBits(random: RandomSource, bits: number): bigint {
+  let value = 0n;
+  for (let left = bits; left > 0; left -= 32) {
+    const take = Math.min(32, left);
+    value = (value << BigInt(take)) | BigInt(bits32(random) >>> (32 - take));
+  }
+  return value;
+}
+
+const WIDTH: Record<IpVersion, number> = { 4: 32, 6: 128 };
+
+/**
+ * A CIDR as the function reads it: trimmed, host bits below the prefix ignored, IPv4-mapped IPv6 prefixes
+ * of /96 or longer naming IPv4 viewers. Null for what the function skips.
+ */
+function networkOf(entry: unknown): { version: IpVersion; network: bigint; prefix: number } | null {
+  if (typeof entry !== 'string') return null;
+  const [addressText = '', prefixText, extra] = entry.trim().split('/');
+  const host = extra === undefined ? parseCidr(addressText) : { ok: false as const };
+  if (!host.ok) return null;
+  let { version } = host.cidr;
+  let width = WIDTH[version];
+  let prefix = prefixText === undefined ? width : /^(0|[1-9][0-9]*)$/.test(prefixText) ? Number(prefixText) : -1;
+  if (prefix < 0 || prefix > width) return null;
+  let network = host.cidr.network >> BigInt(width - prefix);
+  if (version === 6 && prefix >= 96 && host.cidr.network >> 32n === 0xffffn) {
+    version = 4;
+    width = 32;
+    prefix -= 96;
+    network = (host.cidr.network & 0xffffffffn) >> BigInt(width - prefix);
+  }
+  return { version, network, prefix };
+}
+
+function contains(list: readonly unknown[], viewer: Viewer): boolean {
+  return list.some((entry) => {
+    const cidr = networkOf(entry);
+    return cidr !== null && cidr.version === viewer.version && viewer.address >> BigInt(WIDTH[cidr.version] - cidr.prefix) === cidr.network;
+  });
+}
+
+/** A CIDR list key as the function reads it: a JSON array, or null when the function would fail safe. */
+function pinList(text: string | undefined): unknown[] | null {
+  if (text === undefined) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+/** green_percentage as the function reads it (a canonical 0–100 after trimming), or null when it fails safe. */
+export function greenPercentageOf(text: string | undefined): number | null {
+  const trimmed = text?.trim() ?? '';
+  return /^(?:100|[1-9]?[0-9])$/.test(trimmed) ? Number(trimmed) : null;
+}
+
+/** What the store tells the edge: the three keys read, or null when any is missing or malformed (everyone blue). */
+function edgeKeysOf(items: Readonly<Record<string, string>>): { green: number; blueCidrs: unknown[]; greenCidrs: unknown[] } | null {
+  const green = greenPercentageOf(items.green_percentage);
+  const blueCidrs = pinList(items.blue_cidrs);
+  const greenCidrs = pinList(items.green_cidrs);
+  return green === null || blueCidrs === null || greenCidrs === null ? null : { green, blueCidrs, greenCidrs };
+}
+
+/** The population: viewers anywhere (public unicast IPv4, or IPv6 in 2000::/3), then each network's. */
+export function createViewers(spec: EdgeSpec, random: RandomSource): Viewer[] {
+  const cookie = (): string | undefined =>
+    random.uniform() * 100 < spec.cookiePercent
+      ? Array.from({ length: 4 }, () => bits32(random).toString(16).padStart(8, '0')).join('')
+      : undefined;
+  const viewer = (version: IpVersion, address: bigint, network?: string): Viewer => ({
+    ip: formatAddress(version, address),
+    version,
+    address,
+    cookie: cookie(),
+    network,
+  });
+  const viewers: Viewer[] = [];
+  for (let i = 0; i < spec.viewers; i += 1) {
+    if (random.uniform() * 100 < spec.ipv6Percent) viewers.push(viewer(6, (0b001n << 125n) | randomBits(random, 125)));
+    // 1.0.0.0 up to 223.255.255.255: unicast, not multicast or reserved.
+    else viewers.push(viewer(4, BigInt(0x01000000 + Math.floor(random.uniform() * (0xe0000000 - 0x01000000)))));
+  }
+  for (const network of spec.networks) {
+    const parsed = parseCidr(network.cidr);
+    if (!parsed.ok) throw new Error(`world.edge.networks: ${network.cidr}: ${parsed.reason}`);
+    const { version, network: base, prefix } = parsed.cidr;
+    const hostBits = WIDTH[version] - prefix;
+    for (let i = 0; i < network.viewers; i += 1) viewers.push(viewer(version, base | randomBits(random, hostBits), network.name));
+  }
+  return viewers;
+}
+
+export interface EdgeOptions {
+  readonly kvsArn: string;
+  /** The colour the new version is deployed as (the target's stableAfterPromotion). */
+  readonly canary: Colour;
+  /** Dimension `Service` of the published metrics: the rollout's name. */
+  readonly service: string;
+  readonly propagationSeconds: number;
+  readonly viewers: readonly Viewer[];
+}
+
+/** Viewers whose successive requests were served different colours, by direction. */
+export interface ColourFlips {
+  readonly greenToBlue: number;
+  readonly blueToGreen: number;
+}
+
+/** The edge in front of the mesh: routes each request by its viewer's colour under the store the edge holds then. */
+export class EdgeNetwork implements RequestRouting<EdgeState> {
+  readonly baselineVersion: Colour;
+  readonly canaryVersion: Colour;
+  readonly namespace = EDGE_NAMESPACE;
+  readonly states: EdgeState[] = [];
+  /** Runs of the edge function so far. */
+  functionRuns = 0;
+  /** One function for the whole run, as at an edge location; its store is set to each state in turn. */
+  private readonly store = createKvs({}, { recordReads: false });
+  private readonly handler = loadEdgeFunction({ kvs: this.store, source: readEdgeSource() }).handler;
+  private storeItems: Readonly<Record<string, string>> = {};
+  private pending: Promise<void> = Promise.resolve();
+  private failure: unknown = null;
+  private current = 0;
+  /** By viewer: the colour of its last request (CODE), the colours it was served (CODE bits), its flips (FLIP bits). */
+  private readonly lastColour: Uint8Array;
+  private readonly seen: Uint8Array;
+  private readonly flipped: Uint8Array;
+
+  constructor(
+    private readonly options: EdgeOptions,
+    initialItems: Readonly<Record<string, string>>,
+  ) {
+    this.canaryVersion = options.canary;
+    this.baselineVersion = options.canary === GREEN ? BLUE : GREEN;
+    const n = options.viewers.length;
+    this.lastColour = new Uint8Array(n);
+    this.seen = new Uint8Array(n);
+    this.flipped = new Uint8Array(n);
+    this.learn(initialItems, -Infinity);
+  }
+
+  get viewers(): readonly Viewer[] {
+    return this.options.viewers;
+  }
+
+  /** A change to the store, made at `atMs`: the edge serves it from `atMs + propagationSeconds` on. */
+  storeChanged(kvsArn: string, items: Readonly<Record<string, string>>, atMs: number): void {
+    if (kvsArn !== this.options.kvsArn) return;
+    this.learn(items, atMs + this.options.propagationSeconds * 1000);
+  }
+
+  /** Resolves when the function has answered for every viewer under every state learnt so far. */
+  async settled(): Promise<void> {
+    await this.pending;
+    if (this.failure !== null) throw this.failure;
+  }
+
+  dimensions(version: string | null): Dimensions {
+    return version === null ? { Service: this.options.service } : { Service: this.options.service, Deployment: version };
+  }
+
+  publishedDimensions(version: string): Dimensions[] {
+    return [this.dimensions(null), this.dimensions(version)];
+  }
+
+  nextChangeAfter(ms: number): number {
+    for (let i = this.current; i < this.states.length; i += 1) {
+      const state = this.states[i] as EdgeState;
+      if (state.visibleFromMs > ms) return state.visibleFromMs;
+    }
+    return Infinity;
+  }
+
+  /** The store state the edge serves at `ms`: the last one visible by then. */
+  stateAt(ms: number): EdgeState {
+    // Time only moves forward, and states are learnt in time order, so the search starts where it left off.
+    while (this.current + 1 < this.states.length && (this.states[this.current + 1] as EdgeState).visibleFromMs <= ms) this.current += 1;
+    const state = this.states[this.current] as EdgeState;
+    if (state.colours.length === 0) throw new Error(`The edge serves store state ${state.id} before the function has answered for it (await settled() first)`);
+    return state;
+  }
+
+  at(ms: number): RoutingStretch<EdgeState> {
+    const state = this.stateAt(ms);
+    const { colours } = state;
+    const n = colours.length;
+    const { lastColour, seen, flipped } = this;
+    return {
+      snapshot: state,
+      canaryWeight: state.canaryWeight,
+      route: (random) => {
+        const viewer = floor(random.uniform() * n);
+        const colour = colours[viewer] as number;
+        const last = lastColour[viewer] as number;
+        if (last !== colour) {
+          if (last !== CODE.none) flipped[viewer] = (flipped[viewer] as number) | (last === CODE.green ? FLIP.greenToBlue : FLIP.blueToGreen);
+          lastColour[viewer] = colour;
+          seen[viewer] = (seen[viewer] as number) | colour;
+        }
+        return colour === CODE.green ? GREEN : BLUE;
+      },
+    };
+  }
+
+  /** Viewers that were served one colour and then the other, by direction, so far. */
+  flips(): ColourFlips {
+    return { greenToBlue: this.countWith(this.flipped, FLIP.greenToBlue), blueToGreen: this.countWith(this.flipped, FLIP.blueToGreen) };
+  }
+
+  /** Viewers by the colour the function gives them under `state`. */
+  colourCounts(state: EdgeState): { blue: number; green: number } {
+    const green = this.countWith(state.colours, CODE.green);
+    return { blue: state.colours.length - green, green };
+  }
+
+  /** Viewers served `colour` at least once, so far. */
+  viewersServed(colour: Colour): number {
+    return this.countWith(this.seen, CODE[colour]);
+  }
+
+  private countWith(flags: Uint8Array, bit: number): number {
+    let count = 0;
+    for (const value of flags) if ((value & bit) !== 0) count += 1;
+    return count;
+  }
+
+  /**
+   * Viewers the state pins whose colour is not their pin's: a blue pin wins, then a green one, and a store the
+   * function cannot read sends everyone to blue. At most `limit` problems per state.
+   */
+  pinProblems(state: EdgeState, limit = 3): string[] {
+    const keys = edgeKeysOf(state.items);
+    const problems: string[] = [];
+    const percentage = `green_percentage ${JSON.stringify(state.items.green_percentage ?? null)}`;
+    this.options.viewers.forEach((viewer, i) => {
+      if (problems.length >= limit) return;
+      const expected: Colour | null =
+        keys === null ? BLUE : contains(keys.blueCidrs, viewer) ? BLUE : contains(keys.greenCidrs, viewer) ? GREEN : null;
+      if (expected === null) return;
+      const got = state.colours[i] === CODE.green ? GREEN : BLUE;
+      if (got === expected) return;
+      const why = keys === null ? 'the store is incomplete or malformed, so everyone is blue' : `the viewer is in ${expected}_cidrs`;
+      problems.push(`the edge sent viewer ${viewer.ip}${viewer.network === undefined ? '' : ` (${viewer.network})`} to ${got} under ${percentage}, but ${why}`);
+    });
+    return problems;
+  }
+
+  /** Viewers inside the target's pin lists (blue wins), as the function would read them. */
+  pinned(blueCidrs: readonly string[], greenCidrs: readonly string[]): { blue: number; green: number } {
+    let blue = 0;
+    let green = 0;
+    for (const viewer of this.options.viewers) {
+      if (contains(blueCidrs, viewer)) blue += 1;
+      else if (contains(greenCidrs, viewer)) green += 1;
+    }
+    return { blue, green };
+  }
+
+  /** The canary's share of unpinned viewers under a store: everyone is blue while the function cannot read it. */
+  canaryShareOf(items: Readonly<Record<string, string>>): number {
+    const green = edgeKeysOf(items)?.green ?? 0;
+    return this.canaryVersion === GREEN ? green : 100 - green;
+  }
+
+  private learn(items: Readonly<Record<string, string>>, visibleFromMs: number): void {
+    const state: EdgeState = {
+      id: this.states.length,
+      visibleFromMs,
+      items: { ...items },
+      canaryWeight: this.canaryShareOf(items),
+      colours: new Uint8Array(0),
+    };
+    this.states.push(state);
+    this.pending = this.pending.then(() => this.evaluate(state)).catch((error: unknown) => {
+      this.failure ??= error;
+    });
+  }
+
+  /** Runs the function once per viewer with its store holding `state.items`. One state at a time: they share the store. */
+  private async evaluate(state: EdgeState): Promise<void> {
+    for (const key of Object.keys(this.storeItems)) if (!(key in state.items)) this.store.set(key, undefined);
+    for (const [key, value] of Object.entries(state.items)) this.store.set(key, value);
+    this.storeItems = state.items;
+    const { handler } = this;
+    const colours = new Uint8Array(this.options.viewers.length);
+    for (const [i, viewer] of this.options.viewers.entries()) {
+      const event = viewerRequest({ ip: viewer.ip, ...(viewer.cookie === undefined ? {} : { cookies: { [VIEWER_COOKIE]: viewer.cookie } }) });
+      colours[i] = (await stampedColour(handler, event)) === GREEN ? CODE.green : CODE.blue;
+    }
+    this.functionRuns += colours.length;
+    state.colours = colours;
+  }
+}
