@@ -20,21 +20,35 @@ const OPTIONS = {
   json: { type: 'boolean', default: false },
 } as const;
 
+/** The Wait states of statemachines/canary.asl.yaml that a step passes through, in order. */
+export const WAIT_STATES = { settle: 'WaitForEdgeToSettle', bake: 'Bake' } as const;
+
+export interface TimelineWait {
+  readonly state: (typeof WAIT_STATES)[keyof typeof WAIT_STATES];
+  readonly seconds: number;
+}
+
 export interface TimelineStep {
   readonly index: number;
   readonly weight: number;
   /** When traffic shifts to this weight, seconds after the start. */
   readonly startSeconds: number;
+  /** When the bake starts: after the settle wait, for a target that cannot observe propagation. */
+  readonly bakeStartSeconds: number;
   /** When the step's first analysis runs. */
   readonly endSeconds: number;
   readonly settleSeconds: number;
   readonly bakeSeconds: number;
+  /** The Wait states between the shift and the analysis: WaitForEdgeToSettle (unobservable targets only), then Bake. */
+  readonly waits: TimelineWait[];
   readonly startsAt?: string;
   readonly endsAt?: string;
 }
 
 export interface Timeline {
   readonly target: RolloutRequest['target'];
+  /** Whether the target can read back what it wrote (a Lambda alias); a KVS edge cannot, so steps wait to settle. */
+  readonly observable: boolean;
   readonly startsAt: string | null;
   readonly steps: TimelineStep[];
   readonly promoteAtSeconds: number;
@@ -48,7 +62,7 @@ export interface Timeline {
   readonly costUsd: { readonly nominal: number; readonly worstCase: number };
 }
 
-export function timelineOf(request: RolloutRequest, plan: Plan, start: Date | null): Timeline {
+export function timelineOf(request: RolloutRequest, plan: Plan, start: Date | null, observable: boolean): Timeline {
   const at = (seconds: number): string | undefined =>
     start === null ? undefined : new Date(start.getTime() + seconds * 1000).toISOString();
   let t = 0;
@@ -57,13 +71,19 @@ export function timelineOf(request: RolloutRequest, plan: Plan, start: Date | nu
     t += plan.settleSeconds + step.bakeSeconds;
     const startsAt = at(startSeconds);
     const endsAt = at(t);
+    const waits: TimelineWait[] = [
+      ...(observable ? [] : [{ state: WAIT_STATES.settle, seconds: plan.settleSeconds }]),
+      { state: WAIT_STATES.bake, seconds: step.bakeSeconds },
+    ];
     return {
       index: step.index,
       weight: step.weight,
       startSeconds,
+      bakeStartSeconds: startSeconds + plan.settleSeconds,
       endSeconds: t,
       settleSeconds: plan.settleSeconds,
       bakeSeconds: step.bakeSeconds,
+      waits,
       ...(startsAt === undefined ? {} : { startsAt }),
       ...(endsAt === undefined ? {} : { endsAt }),
     };
@@ -72,6 +92,7 @@ export function timelineOf(request: RolloutRequest, plan: Plan, start: Date | nu
   const cost = (transitions: number): number => Math.round(transitions * USD_PER_STATE_TRANSITION * 1e6) / 1e6;
   return {
     target: request.target,
+    observable,
     startsAt: start?.toISOString() ?? null,
     steps,
     promoteAtSeconds: t,
@@ -86,6 +107,11 @@ export function timelineOf(request: RolloutRequest, plan: Plan, start: Date | nu
   };
 }
 
+/** An absolute time `seconds` after the timeline's start, when it has one. */
+function at(timeline: Timeline, seconds: number): string | undefined {
+  return timeline.startsAt === null ? undefined : new Date(Date.parse(timeline.startsAt) + seconds * 1000).toISOString();
+}
+
 function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
   const { target } = timeline;
   const kind = routerKindFor(target);
@@ -98,6 +124,18 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
   ];
   if (timeline.steps.length === 0) {
     lines.push('  no canary steps: all traffic moves to the new version at once');
+  } else if (!timeline.observable) {
+    // The settle wait is a state of its own in the execution's history: show it by name, with when the bake starts.
+    const column = absolute ? 26 : 12;
+    lines.push(`  step  weight  ${'shift at'.padEnd(column)}${'bake from'.padEnd(column)}${'analyzed at'.padEnd(column)}waits`);
+    for (const step of timeline.steps) {
+      const waits = step.waits.map((w) => `${w.state} ${duration(w.seconds)}`).join(', ');
+      lines.push(
+        `  ${String(step.index + 1).padStart(4)}  ${`${step.weight} %`.padStart(6)}  ` +
+          `${when(step.startSeconds, step.startsAt)}${when(step.bakeStartSeconds, at(timeline, step.bakeStartSeconds))}` +
+          `${when(step.endSeconds, step.endsAt)}${waits}`,
+      );
+    }
   } else {
     lines.push(`  step  weight  ${'shift at'.padEnd(absolute ? 26 : 12)}${'analyzed at'.padEnd(absolute ? 26 : 12)}bake`);
     for (const step of timeline.steps) {
@@ -110,8 +148,14 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
   }
   const span = (seconds: number): string => (seconds === 0 ? 'immediate' : duration(seconds));
   const thousands = (n: number): string => n.toLocaleString('en-US');
+  lines.push(`  promote to 100 % at ${when(timeline.promoteAtSeconds, timeline.promotesAt).trimEnd()}`);
+  if (!timeline.observable && timeline.steps.length > 0) {
+    lines.push(
+      `  The edge's copy of the store cannot be read back (${target.type}: observable: false), so after each shift the`,
+      `  state machine waits settleSeconds (${request.settleSeconds} s) in ${WAIT_STATES.settle} before the ${WAIT_STATES.bake} starts.`,
+    );
+  }
   lines.push(
-    `  promote to 100 % at ${when(timeline.promoteAtSeconds, timeline.promotesAt).trimEnd()}`,
     '',
     `Duration: ${span(timeline.nominalSeconds)} when every analysis passes at once; ${span(timeline.worstCaseSeconds)} at worst ` +
       `(${timeline.maxExtraBakesPerStep} extra bakes per inconclusive step)`,
@@ -162,8 +206,9 @@ export async function planCommand(args: string[], io: CliIo): Promise<number> {
   const options = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values);
   const start = parseStart(options.start);
   const request = parseRolloutRequest(await readRequest(options, io));
-  const plan = planRollout(request, { observable: routerKindFor(request.target).observable });
-  const timeline = timelineOf(request, plan, start);
+  const { observable } = routerKindFor(request.target);
+  const plan = planRollout(request, { observable });
+  const timeline = timelineOf(request, plan, start, observable);
   if (options.json) io.out(JSON.stringify(timeline));
   else for (const line of timelineLines(timeline, request)) io.out(line);
   return EXIT.ok;
