@@ -91,6 +91,15 @@ export async function promoteFromSlack(input: ManualActionInput, options: Manual
   const executionName = found.executionName;
 
   const start = found.start.stage === 'planned' ? found.start : rolloutStartOf(await readHistoryHead(found.executionArn));
+  if (start.stage === 'unreadable') {
+    return {
+      kind: 'failed',
+      rollout: name,
+      executionName,
+      detail: `coalmine cannot tell from the execution's history what this rollout drives (${start.reason}), so it did not stop it`,
+      stopped: false,
+    };
+  }
   if (start.stage !== 'planned') return { kind: 'not-yet-planned', rollout: name, executionName };
   signal?.throwIfAborted();
 

@@ -133,6 +133,18 @@ export async function rollBackFromSlack(input: ManualActionInput, options: Manua
   // A rollout still in Preflight when listed may have planned (and shifted) since.
   const start = rollout.start.stage === 'planned' ? rollout.start : rolloutStartOf(await readHistoryHead(rollout.executionArn));
   signal?.throwIfAborted();
+  if (start.stage === 'unreadable') {
+    // Traffic may have moved, and stopping would skip the execution's own rollback: leave it running.
+    return {
+      kind: 'failed',
+      rollout: name,
+      executionName: rollout.executionName,
+      detail:
+        `coalmine cannot tell from the execution's history what this rollout drives (${start.reason}), so it neither rolled back ` +
+        'nor stopped it (a stop would skip its own rollback)',
+      trafficAtZero: false,
+    };
+  }
   if (start.stage !== 'planned') {
     const cause = `${requestedBy('Rollback', input.requester)} Stopped before any traffic moved: Preflight had not finished.`;
     try {

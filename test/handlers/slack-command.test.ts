@@ -457,6 +457,13 @@ describe('rollback', () => {
     });
   });
 
+  test.each(['rollback', 'promote'])('%s of a rollout whose history cannot be read: neither moved nor stopped', async (verb) => {
+    runningCheckout({ truncatedPreflight: true });
+    const answer = slackAnswer(await call(slash(`${verb} ${EXECUTION}`)));
+    expect(shown(answer)).toContain('cannot tell from the execution');
+    expect(writes()).toEqual([]);
+  });
+
   test('a rollback that cannot be verified leaves the execution running and says a person must act', async () => {
     runningCheckout();
     // Something keeps putting 10 % back: the rollback never reads 0 %.

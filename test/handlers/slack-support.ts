@@ -155,6 +155,8 @@ export interface FakeExecution {
   /** A traffic-moving task's invocation still open (no end event yet). */
   openInvocation?: { state: string; scheduledAt: Date; timeoutSeconds: number };
   stopped?: { error?: string; cause?: string };
+  /** The history records Preflight's output as truncated: the rollout cannot be read from it. */
+  truncatedPreflight?: boolean;
   /** Ended on its own (e.g. SUCCEEDED just before a command reached it). */
   endedAs?: 'SUCCEEDED' | 'FAILED';
 }
@@ -253,7 +255,11 @@ export class FakeAws {
         event({
           type: 'TaskStateExited',
           timestamp: at(410),
-          stateExitedEventDetails: { name: 'Preflight', output: data(JSON.stringify({ rollout: execution.rollout, progress: { ...execution.progress, stepIndex: 0, weight: 0, shiftedAt: null } })), outputDetails: { truncated: false } },
+          stateExitedEventDetails: {
+            name: 'Preflight',
+            output: data(JSON.stringify({ rollout: execution.rollout, progress: { ...execution.progress, stepIndex: 0, weight: 0, shiftedAt: null } })),
+            outputDetails: { truncated: execution.truncatedPreflight === true },
+          },
         }),
         event({ type: 'TaskStateEntered', timestamp: at(60_000), stateEnteredEventDetails: { name: 'VerifyTraffic' } }),
         event({ type: 'TaskStateExited', timestamp: at(61_000), stateExitedEventDetails: { name: 'VerifyTraffic', output: data(JSON.stringify(state)), outputDetails: { truncated: false } } }),
