@@ -33,6 +33,7 @@ export type NotificationEvent =
       readonly kind: 'execution-stopped';
       readonly status: 'ABORTED' | 'TIMED_OUT';
       readonly executionArn?: string;
+      readonly stateMachineArn?: string;
       readonly executionName: string;
       /** The execution's raw input (the rollout request), as the event carries it. */
       readonly input?: string;
@@ -67,6 +68,7 @@ export function classifyEvent(event: unknown): NotificationEvent | { readonly ig
       executionName,
       ...defined({
         executionArn,
+        stateMachineArn: text(detail.stateMachineArn),
         input: text(detail.input),
         startDate: number(detail.startDate),
         stopDate: number(detail.stopDate),

@@ -26,6 +26,13 @@ export async function notifySlack(event: unknown): Promise<NotifySummary> {
     logger.info('event not posted to Slack', { reason: classified.ignored });
     return { posted: false, ignored: classified.ignored };
   }
+  // The rule filters on the state machine; this holds if a rule is widened by mistake.
+  const ours = optionalEnv('STATE_MACHINE_ARN');
+  if (classified.kind === 'execution-stopped' && ours !== undefined && classified.stateMachineArn !== undefined && classified.stateMachineArn !== ours) {
+    const ignored = `execution ${classified.executionName} belongs to another state machine`;
+    logger.info('event not posted to Slack', { reason: ignored });
+    return { posted: false, ignored };
+  }
   const complete = await withStopDetails(classified);
   const message = notificationFor(complete);
   const destination = await slackDestination();

@@ -166,6 +166,19 @@ describe('incoming webhook (SLACK_WEBHOOK_URL_PARAMETER)', () => {
     expect((JSON.parse(requests[0]!.body) as { text: string }).text).toBe('checkout: the execution was stopped by hand; check the target.');
   });
 
+  test("another state machine's stopped execution is skipped when STATE_MACHINE_ARN is set", async () => {
+    process.env.STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:someone-else';
+    try {
+      await expect(handler(fixture('execution-aborted-by-alarm'), context)).resolves.toEqual({
+        posted: false,
+        ignored: 'execution checkout-42-20261122T1000 belongs to another state machine',
+      });
+      expect(requests).toEqual([]);
+    } finally {
+      delete process.env.STATE_MACHINE_ARN;
+    }
+  });
+
   test('events that are not rollout events are skipped: no SSM read, no post', async () => {
     await expect(handler(fixture('execution-succeeded'), context)).resolves.toEqual({
       posted: false,

@@ -219,6 +219,7 @@ describe('classifyEvent', () => {
       kind: 'execution-stopped',
       status: 'ABORTED',
       executionArn: `arn:aws:states:us-east-1:123456789012:execution:coalmine-dev-canary:${EXECUTION}`,
+      stateMachineArn: 'arn:aws:states:us-east-1:123456789012:stateMachine:coalmine-dev-canary',
       executionName: EXECUTION,
       input: expect.stringContaining('"name": "checkout"'),
       startDate: 1795341600000,
