@@ -46,11 +46,14 @@ export async function notifySlack(event: unknown): Promise<NotifySummary> {
 }
 
 /**
- * Where notifications go: with SLACK_BOT_TOKEN(_PARAMETER), chat.postMessage to SLACK_CHANNEL; else the
- * incoming webhook of SLACK_WEBHOOK_URL(_PARAMETER). Neither configured is a ConfigurationError.
+ * Where notifications go: with SLACK_CHANNEL set (or no webhook configured), chat.postMessage with the
+ * bot token of SLACK_BOT_TOKEN(_PARAMETER) to that channel; else the incoming webhook of
+ * SLACK_WEBHOOK_URL(_PARAMETER). A deployment may name both parameters and choose with SLACK_CHANNEL.
+ * Neither configured is a ConfigurationError.
  */
 export async function slackDestination(): Promise<SlackDestination> {
-  if (isSlackSecretConfigured(SLACK_BOT_TOKEN)) {
+  const webhookConfigured = isSlackSecretConfigured(SLACK_WEBHOOK_URL);
+  if (isSlackSecretConfigured(SLACK_BOT_TOKEN) && (optionalEnv(SLACK_CHANNEL_ENV) !== undefined || !webhookConfigured)) {
     const channels = parseSlackIdList(optionalEnv(SLACK_CHANNEL_ENV), 'channel', SLACK_CHANNEL_ENV);
     if (!channels.ok) throw new ConfigurationError(channels.message);
     if (channels.ids.length !== 1) {
@@ -60,7 +63,7 @@ export async function slackDestination(): Promise<SlackDestination> {
     }
     return { kind: 'bot', token: await readSlackSecret(SLACK_BOT_TOKEN), channel: channels.ids[0]! };
   }
-  if (isSlackSecretConfigured(SLACK_WEBHOOK_URL)) {
+  if (webhookConfigured) {
     const url = await readSlackSecret(SLACK_WEBHOOK_URL);
     if (!isHttpsUrl(url)) {
       // The value is a credential: name where it came from, not what it is.

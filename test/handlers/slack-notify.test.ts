@@ -243,6 +243,17 @@ describe('bot token (SLACK_BOT_TOKEN_PARAMETER + SLACK_CHANNEL)', () => {
   });
 });
 
+test('both parameters named: SLACK_CHANNEL chooses the bot token, its absence the webhook', async () => {
+  process.env.SLACK_WEBHOOK_URL_PARAMETER = WEBHOOK_PARAMETER;
+  process.env.SLACK_BOT_TOKEN_PARAMETER = TOKEN_PARAMETER;
+  await handler(fixture('promoted'), context);
+  expect(requests[0]!.url).toBe(WEBHOOK_URL);
+  process.env.SLACK_CHANNEL = 'C0DEPLOYS1';
+  await handler(fixture('promoted'), context);
+  expect(requests[1]!.url).toBe(CHAT_POST_MESSAGE_URL);
+  expect(requests[1]!.headers.authorization).toBe(`Bearer ${BOT_TOKEN}`);
+});
+
 test('no destination configured: a ConfigurationError saying what to set', async () => {
   await expect(handler(fixture('promoted'), context)).rejects.toMatchObject({
     name: 'ConfigurationError',
