@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { WAIT_STATES } from '../../cli/plan';
+import { readDefinition } from '../../sim/local-execution';
 import { coalmine } from './support';
 
 const request = {
@@ -51,6 +53,12 @@ describe('coalmine plan', () => {
     );
   });
 
+  it('an alias target has no settle wait: each step only bakes', async () => {
+    const timeline = JSON.parse((await coalmine(['plan', '--request', requestFile(request), '--json'])).stdout.join('\n'));
+    expect(timeline.observable).toBe(true);
+    expect(timeline.steps[0].waits).toEqual([{ state: 'Bake', seconds: 600 }]);
+  });
+
   it('--json gives the same timeline to machines, with absolute times from --start', async () => {
     const run = await coalmine(['plan', '--request', requestFile(request), '--json', '--start', '2030-01-07T09:00:00Z']);
     const timeline = JSON.parse(run.stdout.join('\n'));
@@ -73,6 +81,37 @@ describe('coalmine plan', () => {
   it("plans a scenario's rollout", async () => {
     const run = await coalmine(['plan', '--scenario', 'late-failure', '--json']);
     expect(JSON.parse(run.stdout[0] ?? '').steps.map((s: { weight: number }) => s.weight)).toEqual([10, 25, 50]);
+  });
+
+  it('shows the settle wait by name for a target that cannot observe propagation (cloudfront-kvs)', async () => {
+    const run = await coalmine(['plan', '--scenario', 'edge-canary']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toEqual(
+      expect.arrayContaining([
+        'Plan: kvs/327284aa-bcd5-499f-a3ff-26b9a9d31b58 (cloudfront-kvs), custom weights',
+        '  step  weight  shift at    bake from   analyzed at waits',
+        '     1     5 %  +00:00:00   +00:01:00   +00:11:00   WaitForEdgeToSettle 1 m, Bake 10 m',
+        '     3    50 %  +00:22:00   +00:23:00   +00:33:00   WaitForEdgeToSettle 1 m, Bake 10 m',
+        '  promote to 100 % at +00:33:00',
+        expect.stringMatching(/^ {2}state machine waits settleSeconds \(60 s\) in WaitForEdgeToSettle before the Bake starts\.$/),
+      ]),
+    );
+    const timeline = JSON.parse((await coalmine(['plan', '--scenario', 'edge-canary', '--json'])).stdout.join('\n'));
+    expect(timeline.observable).toBe(false);
+    expect(timeline.steps[1]).toMatchObject({
+      startSeconds: 660,
+      bakeStartSeconds: 720,
+      endSeconds: 1320,
+      waits: [
+        { state: 'WaitForEdgeToSettle', seconds: 60 },
+        { state: 'Bake', seconds: 600 },
+      ],
+    });
+  });
+
+  it('names Wait states that the state machine has', () => {
+    const states = readDefinition().States;
+    for (const name of Object.values(WAIT_STATES)) expect(states[name]?.Type).toBe('Wait');
   });
 
   it.each([

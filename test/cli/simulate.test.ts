@@ -56,6 +56,34 @@ describe('coalmine simulate', () => {
     expect(text).toMatch(/routing: weights set 10 % → 25 % → 50 % → 0 %; every request was routed by a weight the rollout set/);
   });
 
+  it('simulates a cloudfront-kvs rollout: colours for versions, the settle wait, the edge and the store at the end', async () => {
+    const run = await coalmine(['simulate', '--scenario', 'edge-canary']);
+    expect(run.code).toBe(0);
+    const text = run.stdout.join('\n');
+    expect(text).toMatch(/kvs\/327284aa-bcd5-499f-a3ff-26b9a9d31b58 at the edge, blue → green \(the green canary\)/);
+    expect(text).toMatch(/\[00:00:00\] preflight passed: kvs\/327284aa-bcd5-499f-a3ff-26b9a9d31b58 locked by simulation-edge-canary-1, the green canary at 0 %/);
+    expect(text).toMatch(/\[00:00:00\] step 1\/3: shift to 5 %, settle 1 m, bake 10 m/);
+    expect(text).toMatch(/\[00:11:00\] step 1\/3 at 5 %: settled 1 m, baked 10 m … verdict pass \(storefront-5xx OK, storefront-p99-latency OK; [\d,]+ canary requests/);
+    expect(text).toMatch(/\[00:33:00\] promoted: green takes all traffic/);
+    expect(text).toMatch(/Result: PROMOTED: green at 100 % after 33 m simulated/);
+    expect(text).toMatch(/routing: weights set 5 % → 25 % → 50 % → 100 %; every request was routed by a weight the rollout set, and every pinned viewer got its pinned colour/);
+    expect(text).toMatch(/edge: 2,030 viewers \(10 pinned green, 20 pinned blue\), propagation 5 s; [\d,]+ viewers served green; 0 went green → blue/);
+    expect(text).toMatch(/store at the end: green_percentage 100, blue_cidrs \[\], green_cidrs \["203\.0\.113\.0\/28"\]; lock released/);
+  });
+
+  it('--json for a cloudfront-kvs rollout: the same fields, weights as the green share, and the edge', async () => {
+    const run = await coalmine(['simulate', '--scenario', 'edge-bad-canary', '--json']);
+    const report = lastJsonLine(run.stdout);
+    expect(validateReport(report)).toBe(true);
+    expect(report).toMatchObject({
+      outcome: 'rolled_back',
+      finalWeight: 0,
+      routing: { weightsSet: [5, 25, 0], problems: [] },
+      edge: { viewers: 2030, flips: { greenToBlue: 0 }, finalColours: { green: 0, blue: 2030 }, finalStore: { green_percentage: '0' } },
+    });
+    expect(report.edge).not.toHaveProperty('finalStore.coalmine_lock');
+  });
+
   it('shows retries of throttled calls', async () => {
     const run = await coalmine(['simulate', '--scenario', 'throttled']);
     expect(run.stdout.join('\n')).toMatch(/ShiftTraffic failed with AwsThrottled; the state machine retries \(attempt 1\)/);

@@ -2,7 +2,7 @@ import { builtInScenario, builtInScenarioNames, parseScenario } from '../../sim/
 import { simulate, type SimulationResult } from '../../sim/simulate';
 import { toReport } from '../../sim/report';
 
-const REQUIRED = ['healthy', 'bad-canary', 'slow-canary', 'late-failure', 'throttled', 'alarm-preexisting'];
+const REQUIRED = ['healthy', 'bad-canary', 'slow-canary', 'late-failure', 'throttled', 'alarm-preexisting', 'edge-canary', 'edge-bad-canary'];
 
 const results = new Map<string, SimulationResult>();
 async function run(name: string): Promise<SimulationResult> {
@@ -28,6 +28,8 @@ describe('built-in scenarios', () => {
     ['throttled', 'promoted', 100, null, [10, 100]],
     ['alarm-preexisting', 'failed', 0, 'AlarmAlreadyFiring', []],
     ['linear10-10m', 'promoted', 100, null, [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]],
+    ['edge-canary', 'promoted', 100, null, [5, 25, 50, 100]],
+    ['edge-bad-canary', 'rolled_back', 0, 'CanaryAnalysisFailed', [5, 25, 0]],
   ] as const)('%s ends %s at %d %% (%s)', async (name, outcome, finalWeight, error, weightsSet) => {
     const result = await run(name);
     expect(result).toMatchObject({ outcome, finalWeight, error });
