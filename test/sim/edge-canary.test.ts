@@ -178,6 +178,15 @@ describe('the scenario file for a cloudfront-kvs target', () => {
     expect(() => parseScenario(healthy, 'test')).toThrow(/world\.edge: only for a cloudfront-kvs target/);
   });
 
+  it("docs/simulator.md's commented world.edge is valid", () => {
+    const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'simulator.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```jsonc\n([\s\S]*?)```/g)].map((m) => (m[1] ?? '').replace(/(^|\s)\/\/.*$/gm, '$1'));
+    const edgeBlock = blocks.find((b) => b.includes('"propagationSeconds"')) ?? '{}';
+    const document = edgeCanary();
+    document.world.edge = JSON.parse(edgeBlock).edge;
+    expect(parseScenario(document, 'docs-edge').world.edge).toMatchObject({ propagationSeconds: 5, viewers: 2000, networks: [{ name: 'office' }, { name: 'partner' }] });
+  });
+
   it('takes the colours as what serves: blue before, green the canary (swapped for a blue canary)', () => {
     expect(parseScenario(edgeCanary(), 'test')).toMatchObject({ baselineVersion: 'blue', canaryVersion: 'green' });
     const blue = edgeCanary();
