@@ -69,7 +69,7 @@ export interface EdgeState {
 }
 
 /** A viewer's colour as a number, and bits of the colours it was served. */
-const CODE = { none: 0, [BLUE]: 1, [GREEN]: 2 } as const;
+export const COLOUR_CODE = { none: 0, [BLUE]: 1, [GREEN]: 2 } as const;
 const FLIP = { greenToBlue: 1, blueToGreen: 2 } as const;
 
 // Bound once: under Jest's vm context each global Math lookup is slow, and this runs per request.
@@ -204,7 +204,7 @@ export class EdgeNetwork implements RequestRouting<EdgeState> {
   private pending: Promise<void> = Promise.resolve();
   private failure: unknown = null;
   private current = 0;
-  /** By viewer: the colour of its last request (CODE), the colours it was served (CODE bits), its flips (FLIP bits). */
+  /** By viewer: the colour of its last request (COLOUR_CODE), the colours it was served (COLOUR_CODE bits), its flips (FLIP bits). */
   private readonly lastColour: Uint8Array;
   private readonly seen: Uint8Array;
   private readonly flipped: Uint8Array;
@@ -276,11 +276,11 @@ export class EdgeNetwork implements RequestRouting<EdgeState> {
         const colour = colours[viewer] as number;
         const last = lastColour[viewer] as number;
         if (last !== colour) {
-          if (last !== CODE.none) flipped[viewer] = (flipped[viewer] as number) | (last === CODE.green ? FLIP.greenToBlue : FLIP.blueToGreen);
+          if (last !== COLOUR_CODE.none) flipped[viewer] = (flipped[viewer] as number) | (last === COLOUR_CODE.green ? FLIP.greenToBlue : FLIP.blueToGreen);
           lastColour[viewer] = colour;
           seen[viewer] = (seen[viewer] as number) | colour;
         }
-        return colour === CODE.green ? GREEN : BLUE;
+        return colour === COLOUR_CODE.green ? GREEN : BLUE;
       },
     };
   }
@@ -292,13 +292,13 @@ export class EdgeNetwork implements RequestRouting<EdgeState> {
 
   /** Viewers by the colour the function gives them under `state`. */
   colourCounts(state: EdgeState): { blue: number; green: number } {
-    const green = this.countWith(state.colours, CODE.green);
+    const green = this.countWith(state.colours, COLOUR_CODE.green);
     return { blue: state.colours.length - green, green };
   }
 
   /** Viewers served `colour` at least once, so far. */
   viewersServed(colour: Colour): number {
-    return this.countWith(this.seen, CODE[colour]);
+    return this.countWith(this.seen, COLOUR_CODE[colour]);
   }
 
   private countWith(flags: Uint8Array, bit: number): number {
@@ -320,7 +320,7 @@ export class EdgeNetwork implements RequestRouting<EdgeState> {
       const expected: Colour | null =
         keys === null ? BLUE : contains(keys.blueCidrs, viewer) ? BLUE : contains(keys.greenCidrs, viewer) ? GREEN : null;
       if (expected === null) return;
-      const got = state.colours[i] === CODE.green ? GREEN : BLUE;
+      const got = state.colours[i] === COLOUR_CODE.green ? GREEN : BLUE;
       if (got === expected) return;
       const why = keys === null ? 'the store is incomplete or malformed, so everyone is blue' : `the viewer is in ${expected}_cidrs`;
       problems.push(`the edge sent viewer ${viewer.ip}${viewer.network === undefined ? '' : ` (${viewer.network})`} to ${got} under ${percentage}, but ${why}`);
@@ -368,7 +368,7 @@ export class EdgeNetwork implements RequestRouting<EdgeState> {
     const colours = new Uint8Array(this.options.viewers.length);
     for (const [i, viewer] of this.options.viewers.entries()) {
       const event = viewerRequest({ ip: viewer.ip, ...(viewer.cookie === undefined ? {} : { cookies: { [VIEWER_COOKIE]: viewer.cookie } }) });
-      colours[i] = (await stampedColour(handler, event)) === GREEN ? CODE.green : CODE.blue;
+      colours[i] = (await stampedColour(handler, event)) === GREEN ? COLOUR_CODE.green : COLOUR_CODE.blue;
     }
     this.functionRuns += colours.length;
     state.colours = colours;

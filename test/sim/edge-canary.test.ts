@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRandom } from '../../shared/judges/statistics/random';
 import { createKvs, loadEdgeFunction, stampedColour, viewerRequest } from '../../sim/edge-runtime';
-import { createViewers, EdgeNetwork, VIEWER_COOKIE, type EdgeSpec } from '../../sim/edge';
+import { COLOUR_CODE, createViewers, EdgeNetwork, VIEWER_COOKIE, type EdgeSpec } from '../../sim/edge';
 import { builtInScenario, parseScenario, ScenarioInvalid, SCENARIO_DIRECTORY } from '../../sim/scenario';
 import { simulate, type SimulationEvent, type SimulationResult } from '../../sim/simulate';
 
@@ -223,7 +223,7 @@ describe('EdgeNetwork', () => {
     for (const [i, viewer] of viewers.entries()) {
       const cookies: Record<string, string> = viewer.cookie === undefined ? {} : { [VIEWER_COOKIE]: viewer.cookie };
       const colour = await stampedColour(handler, viewerRequest({ ip: viewer.ip, cookies }));
-      expect([i, state.colours[i] === 2 ? 'green' : 'blue']).toEqual([i, colour]);
+      expect([i, state.colours[i] === COLOUR_CODE.green ? 'green' : 'blue']).toEqual([i, colour]);
     }
   });
 
@@ -261,7 +261,7 @@ describe('EdgeNetwork', () => {
     const state = edge.stateAt(0);
     expect(edge.pinProblems(state)).toEqual([]);
     const office = viewers.findIndex((v) => v.network === 'office');
-    state.colours[office] = 1; // blue: what a broken function would do
+    state.colours[office] = COLOUR_CODE.blue; // what a broken function would do
     expect(edge.pinProblems(state)).toEqual([
       expect.stringMatching(new RegExp(`^the edge sent viewer ${viewers[office]?.ip.replace(/\./g, '\\.')} \\(office\\) to blue under green_percentage "0", but the viewer is in green_cidrs$`)),
     ]);
