@@ -124,25 +124,21 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
   ];
   if (timeline.steps.length === 0) {
     lines.push('  no canary steps: all traffic moves to the new version at once');
-  } else if (!timeline.observable) {
-    // The settle wait is a state of its own in the execution's history: show it by name, with when the bake starts.
-    const column = absolute ? 26 : 12;
-    lines.push(`  step  weight  ${'shift at'.padEnd(column)}${'bake from'.padEnd(column)}${'analyzed at'.padEnd(column)}waits`);
-    for (const step of timeline.steps) {
-      const waits = step.waits.map((w) => `${w.state} ${duration(w.seconds)}`).join(', ');
-      lines.push(
-        `  ${String(step.index + 1).padStart(4)}  ${`${step.weight} %`.padStart(6)}  ` +
-          `${when(step.startSeconds, step.startsAt)}${when(step.bakeStartSeconds, at(timeline, step.bakeStartSeconds))}` +
-          `${when(step.endSeconds, step.endsAt)}${waits}`,
-      );
-    }
   } else {
-    lines.push(`  step  weight  ${'shift at'.padEnd(absolute ? 26 : 12)}${'analyzed at'.padEnd(absolute ? 26 : 12)}bake`);
+    // Where the settle wait exists it is a state of its own in the execution's history: show it by name, with
+    // when the bake starts; an alias's steps only bake.
+    const { observable } = timeline;
+    const column = absolute ? 26 : 12;
+    lines.push(
+      `  step  weight  ${'shift at'.padEnd(column)}${observable ? '' : 'bake from'.padEnd(column)}${'analyzed at'.padEnd(column)}` +
+        `${observable ? 'bake' : 'waits'}`,
+    );
     for (const step of timeline.steps) {
-      const settle = step.settleSeconds > 0 ? ` (+${duration(step.settleSeconds)} settle)` : '';
+      const bakeFrom = observable ? '' : when(step.bakeStartSeconds, at(timeline, step.bakeStartSeconds));
+      const waits = observable ? duration(step.bakeSeconds) : step.waits.map((w) => `${w.state} ${duration(w.seconds)}`).join(', ');
       lines.push(
         `  ${String(step.index + 1).padStart(4)}  ${`${step.weight} %`.padStart(6)}  ` +
-          `${when(step.startSeconds, step.startsAt)}${when(step.endSeconds, step.endsAt)}${duration(step.bakeSeconds)}${settle}`,
+          `${when(step.startSeconds, step.startsAt)}${bakeFrom}${when(step.endSeconds, step.endsAt)}${waits}`,
       );
     }
   }

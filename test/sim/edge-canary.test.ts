@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { createRandom } from '../../shared/judges/statistics/random';
 import { createKvs, loadEdgeFunction, stampedColour, viewerRequest } from '../../sim/edge-runtime';
 import { COLOUR_CODE, createViewers, EdgeNetwork, VIEWER_COOKIE, type EdgeSpec } from '../../sim/edge';
-import { builtInScenario, parseScenario, ScenarioInvalid, SCENARIO_DIRECTORY } from '../../sim/scenario';
+import { builtInScenario, parseScenario, SCENARIO_DIRECTORY } from '../../sim/scenario';
 import { simulate, type SimulationEvent, type SimulationResult } from '../../sim/simulate';
+import { scenarioProblems } from './support';
 
 const STORE = 'arn:aws:cloudfront::123456789012:key-value-store/327284aa-bcd5-499f-a3ff-26b9a9d31b58';
 const OFFICE = '203.0.113.0/28';
@@ -150,17 +151,7 @@ describe('other cloudfront-kvs worlds', () => {
 });
 
 describe('the scenario file for a cloudfront-kvs target', () => {
-  function problemsOf(mutate: (scenario: Record<string, any>) => void): string[] {
-    const document = edgeCanary();
-    mutate(document);
-    try {
-      parseScenario(document, 'test');
-    } catch (error) {
-      if (error instanceof ScenarioInvalid) return [...error.problems];
-      throw error;
-    }
-    throw new Error('the scenario was accepted');
-  }
+  const problemsOf = (mutate: (scenario: Record<string, any>) => void): string[] => scenarioProblems(edgeCanary(), mutate);
 
   it.each([
     ['world.lambda on an edge target', (s: any) => (s.world.lambda = { currentVersion: '41' }), 'world.lambda: only for a lambda-alias target'],

@@ -1,22 +1,13 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the cases mutate parsed JSON documents freely */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { builtInScenarioNames, loadScenarioFile, parseScenario, ScenarioInvalid, SCENARIO_DIRECTORY } from '../../sim/scenario';
+import { builtInScenarioNames, loadScenarioFile, parseScenario, SCENARIO_DIRECTORY } from '../../sim/scenario';
 import { simulate } from '../../sim/simulate';
+import { scenarioProblems } from './support';
 
 const healthy = (): Record<string, any> => JSON.parse(readFileSync(join(SCENARIO_DIRECTORY, 'healthy.json'), 'utf8'));
 
-function problemsOf(mutate: (scenario: Record<string, any>) => void): string[] {
-  const document = healthy();
-  mutate(document);
-  try {
-    parseScenario(document, 'test');
-  } catch (error) {
-    if (error instanceof ScenarioInvalid) return [...error.problems];
-    throw error;
-  }
-  throw new Error('the scenario was accepted');
-}
+const problemsOf = (mutate: (scenario: Record<string, any>) => void): string[] => scenarioProblems(healthy(), mutate);
 
 describe('scenario files', () => {
   it.each(builtInScenarioNames())('built-in %s is valid', (name) => {
