@@ -2,20 +2,20 @@
  * An alarm went to ALARM: roll back, at once, every rollout that watches it and was running when the
  * alarm changed state, then stop its execution. StopExecution skips the state machine's own RollBack
  * state, so the order is fixed: traffic to 0 % first (verified), stop second, and after the stop a last
- * look at the target for a write that was already in flight. Which executions, and why: alarm-decision.ts;
- * docs/triggers.md states the race rules this code keeps.
+ * look at the target for a write that was already in flight (those steps: shared/outside-rollback.ts,
+ * shared with the Slack commands). Which executions, and why: alarm-decision.ts; docs/triggers.md states
+ * the race rules this code keeps.
  */
 import type { ExecutionListItem } from '@aws-sdk/client-sfn';
 import { secondsFromEnv, stateMachineArn } from '../config/env';
-import { CoalmineError, RollbackFailed, TrafficConflict } from '../errors';
+import { RollbackFailed, TrafficConflict } from '../errors';
 import { logger } from '../handler';
-import { routerKindFor } from '../routers/registry';
-import type { RollbackOutcome, TrafficRouter } from '../routers/types';
-import type { Rollout } from '../rollout';
+import { describeError, realClock, rollBackAndVerify, routerFor, sentence, stopAndFence, type RollbackClock } from '../outside-rollback';
+import type { RollbackOutcome } from '../routers/types';
 import { decideOnAlarm, type AlarmDecision, type ExecutionEnd } from './alarm-decision';
 import { parseAlarmEvent, type AlarmStateChange } from './alarm-event';
-import { closedStatusOf, openTrafficInvocations, rolloutStartOf, type ClosedStatus, type RolloutStart } from './execution-history';
-import { listRunningExecutions, listSucceededSince, readHistoryHead, readHistoryTail, stopExecution } from './executions';
+import { closedStatusOf, rolloutStartOf, type ClosedStatus, type RolloutStart } from './execution-history';
+import { listRunningExecutions, listSucceededSince, readHistoryHead, readHistoryTail } from './executions';
 
 /**
  * The error an execution stopped by an alarm ends with. Not a state machine error name (no Retry or
@@ -23,25 +23,8 @@ import { listRunningExecutions, listSucceededSince, readHistoryHead, readHistory
  */
 export const ALARM_ROLLBACK_ERROR = 'AlarmRollback';
 
-/** Reads of the weight after the rollback before it counts as failed (a store may lag its writes). */
-const VERIFY_READS = 3;
-const VERIFY_INTERVAL_MS = 250;
-/** Attempts of a router call that fails with a transient error (throttling, a lost compare-and-swap). */
-const CALL_ATTEMPTS = 5;
-/** Added to a task's timeout before looking again for its write: clocks and the invocation's own end. */
-const IN_FLIGHT_MARGIN_MS = 5_000;
 /** Longest ALARM_ROLLBACK_GRACE_SECONDS: an hour after a promotion is no longer "during the rollout". */
 const MAX_GRACE_SECONDS = 3_600;
-
-export interface AlarmRollbackClock {
-  now(): Date;
-  sleep(ms: number): Promise<void>;
-}
-
-const realClock: AlarmRollbackClock = {
-  now: () => new Date(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
 
 export interface ExecutionRollback {
   readonly executionArn: string;
@@ -74,44 +57,6 @@ export interface AlarmRollbackSummary {
   readonly executions: readonly ExecutionRollback[];
 }
 
-/** "Text." with exactly one full stop. */
-function sentence(text: string): string {
-  return `${text.trim().replace(/\.+$/, '')}.`;
-}
-
-function routerFor(rollout: Rollout): TrafficRouter {
-  return routerKindFor(rollout.request.target).create(rollout.request.target, rollout.baseline);
-}
-
-/** Retries a router call on our transient errors (throttling, AWS faults, a lost compare-and-swap). */
-async function withRetries<T>(clock: AlarmRollbackClock, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await call();
-    } catch (error) {
-      if (!(error instanceof CoalmineError && error.retryable) || attempt >= CALL_ATTEMPTS) throw error;
-      await clock.sleep(Math.random() * Math.min(1_000, 50 * 2 ** attempt));
-    }
-  }
-}
-
-/** Reads the weight until it is 0; throws RollbackFailed if it stays above. */
-async function verifyZero(clock: AlarmRollbackClock, router: TrafficRouter): Promise<void> {
-  let weight = -1;
-  for (let read = 1; read <= VERIFY_READS; read += 1) {
-    weight = await withRetries(clock, () => router.getWeight());
-    if (weight === 0) return;
-    if (read < VERIFY_READS) await clock.sleep(VERIFY_INTERVAL_MS);
-  }
-  throw new RollbackFailed(`the target still sends ${weight} % to the new version after the rollback (${VERIFY_READS} reads)`);
-}
-
-async function rollBackAndVerify(clock: AlarmRollbackClock, router: TrafficRouter): Promise<RollbackOutcome> {
-  const outcome = await withRetries(clock, () => router.rollback());
-  await verifyZero(clock, router);
-  return outcome;
-}
-
 function alarmSentence(alarm: AlarmStateChange): string {
   return sentence(`Alarm ${alarm.alarmName} went to ALARM at ${alarm.changedAt.toISOString()}: ${alarm.reason}`);
 }
@@ -122,77 +67,26 @@ interface Candidate {
   readonly decision: AlarmDecision;
 }
 
-/**
- * After the stop: the history is final. A traffic write that was in flight may still land (a stopped
- * execution does not stop its running Lambda invocation), and the first shift from 0 % cannot be
- * refused by the forward-only rule. So look at the target now and, if an invocation of a traffic-moving
- * task was still open, again once it must have ended; undo whatever landed.
- */
-async function stopAndFence(
-  clock: AlarmRollbackClock,
-  candidate: Candidate,
-  cause: string,
-): Promise<{ endedAs: ClosedStatus | undefined; lateWriteUndone: boolean }> {
-  const { executionArn = '', name = '' } = candidate.execution;
-  let stopError: unknown;
-  try {
-    await stopExecution(executionArn, ALARM_ROLLBACK_ERROR, cause);
-  } catch (error) {
-    stopError = error;
-  }
-  // The history is final once it shows how the execution ended; give a just-stopped one a moment.
-  let tail = await readHistoryTail(executionArn);
-  for (let read = 1; closedStatusOf(tail.at(-1)) === undefined && stopError === undefined && read < VERIFY_READS; read += 1) {
-    await clock.sleep(VERIFY_INTERVAL_MS);
-    tail = await readHistoryTail(executionArn);
-  }
-  const endedAs = closedStatusOf(tail.at(-1));
-  if (endedAs === undefined) throw stopError ?? new Error(`execution ${name} still shows as running after StopExecution`);
-  if (endedAs !== 'ABORTED') {
-    logger.warn('the execution ended on its own before it could be stopped', { executionName: name, endedAs, stopError: (stopError as Error | undefined)?.message });
-  }
-
-  // A rollout still in Preflight when we looked may have planned and shifted since.
-  const start = candidate.start.stage === 'planned' ? candidate.start : rolloutStartOf(await readHistoryHead(executionArn));
-  if (start.stage !== 'planned') return { endedAs, lateWriteUndone: false };
-  const router = routerFor(start.rollout);
-  const undoLateWrite = async (): Promise<boolean> => {
-    const weight = await withRetries(clock, () => router.getWeight());
-    // Roll back even at 0 %: it is idempotent, and it releases what the rollout still holds (the KVS lock
-    // Preflight may have taken after we first looked).
-    const outcome = await rollBackAndVerify(clock, router);
-    if (weight === 0) return false;
-    logger.warn('a traffic write landed after the alarm rollback; rolled back again', {
-      executionName: name,
-      lateWeight: weight,
-      detail: outcome.detail,
-    });
-    return true;
-  };
-
-  let lateWriteUndone = await undoLateWrite();
-  const open = openTrafficInvocations(tail);
-  if (open.length > 0) {
-    const endsBy = Math.max(...open.map((i) => i.scheduledAt.getTime() + i.timeoutSeconds * 1000)) + IN_FLIGHT_MARGIN_MS;
-    const waitMs = endsBy - clock.now().getTime();
-    logger.info('a traffic-moving task was in flight when the execution stopped; looking at the target again once it must have ended', {
-      executionName: name,
-      states: open.map((i) => i.state),
-      waitMs: Math.max(0, waitMs),
-    });
-    if (waitMs > 0) await clock.sleep(waitMs);
-    lateWriteUndone = (await undoLateWrite()) || lateWriteUndone;
-  }
-  return { endedAs, lateWriteUndone };
+/** Stops the execution with the alarm's error and `cause`, then fences late writes (shared/outside-rollback.ts). */
+function stopForAlarm(clock: RollbackClock, candidate: Candidate, cause: string): Promise<{ endedAs: ClosedStatus; lateWriteUndone: boolean }> {
+  const { executionArn = '', name: executionName = '' } = candidate.execution;
+  return stopAndFence(clock, undefined, {
+    executionArn,
+    executionName,
+    start: candidate.start,
+    error: ALARM_ROLLBACK_ERROR,
+    cause,
+    rolledBackBy: 'the alarm rollback',
+  });
 }
 
-async function rollBackExecution(clock: AlarmRollbackClock, alarm: AlarmStateChange, candidate: Candidate): Promise<ExecutionRollback> {
+async function rollBackExecution(clock: RollbackClock, alarm: AlarmStateChange, candidate: Candidate): Promise<ExecutionRollback> {
   const { executionArn = '', name: executionName = '' } = candidate.execution;
   const { start, decision } = candidate;
   if (start.stage !== 'planned' || decision.action === 'stop') {
     const cause = `${alarmSentence(alarm)} Stopped before any traffic moved: Preflight had not finished.`;
     try {
-      const fence = await stopAndFence(clock, candidate, cause);
+      const fence = await stopForAlarm(clock, candidate, cause);
       logger.info('stopped a rollout that had not moved traffic yet', { alarmName: alarm.alarmName, executionName, ...fence });
       return { executionArn, executionName, action: 'stopped-before-traffic', detail: cause, ...fence };
     } catch (error) {
@@ -203,7 +97,7 @@ async function rollBackExecution(clock: AlarmRollbackClock, alarm: AlarmStateCha
   const rollout = start.rollout.name;
   let outcome: RollbackOutcome;
   try {
-    outcome = await rollBackAndVerify(clock, routerFor(start.rollout));
+    outcome = await rollBackAndVerify(clock, undefined, routerFor(start.rollout));
   } catch (error) {
     if (decision.action === 'roll-back' && error instanceof TrafficConflict) {
       // The rollout has ended and the target has moved on (another rollout, a person): theirs now.
@@ -237,7 +131,7 @@ async function rollBackExecution(clock: AlarmRollbackClock, alarm: AlarmStateCha
     return { executionArn, executionName, rollout, action: 'rolled-back', detail: cause, rollbackLatencyMs, endedAs: 'SUCCEEDED', lateWriteUndone: false };
   }
   try {
-    const fence = await stopAndFence(clock, candidate, cause);
+    const fence = await stopForAlarm(clock, candidate, cause);
     return { executionArn, executionName, rollout, action: 'rolled-back', detail: cause, rollbackLatencyMs, ...fence };
   } catch (error) {
     // Traffic is at 0 %; a running execution's next forward write is refused. A retry stops it.
@@ -252,10 +146,6 @@ async function endOf(executionArn: string): Promise<ExecutionEnd | undefined> {
   return status === undefined ? undefined : { status, at: last?.timestamp ?? new Date(0) };
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
 function failed(alarm: AlarmStateChange, candidate: Candidate, rollout: string | undefined, detail: string): ExecutionRollback {
   const { executionArn = '', name: executionName = '' } = candidate.execution;
   logger.error('alarm rollback incomplete', { alarmName: alarm.alarmName, executionName, rollout, detail });
@@ -267,7 +157,7 @@ function failed(alarm: AlarmStateChange, candidate: Candidate, rollout: string |
  * longer running, and says so. Throws (so that the asynchronous invocation is retried) only when a
  * rollback could not be verified or an execution could not be stopped.
  */
-export async function rollBackOnAlarm(event: unknown, clock: AlarmRollbackClock = realClock): Promise<AlarmRollbackSummary> {
+export async function rollBackOnAlarm(event: unknown, clock: RollbackClock = realClock): Promise<AlarmRollbackSummary> {
   const parsed = parseAlarmEvent(event);
   if ('ignored' in parsed) {
     logger.warn('event ignored', { reason: parsed.ignored });

@@ -25,6 +25,7 @@ import { aws } from '../aws/clients';
 import { optionalEnv } from '../config/env';
 import { ConfigurationError, awsCall } from '../errors';
 import { logger } from '../handler';
+import { realClock, type RollbackClock } from '../outside-rollback';
 import { authorize, parseSlackAccessPolicy, type AccessPolicyParse, type SlackAccessPolicy } from './authorize';
 import {
   accessMisconfiguredResponse,
@@ -37,7 +38,7 @@ import {
 } from './command-messages';
 import { parseSlackRequest, type SlackCommand } from './commands';
 import { promoteFromSlack } from './manual-promote';
-import { outcomeWord, realClock, rollBackFromSlack, type ManualActionInput, type RollbackClock } from './manual-rollback';
+import { outcomeWord, rollBackFromSlack, type ManualActionInput } from './manual-rollback';
 import { postToResponseUrl } from './poster';
 import { errorResponse, helpResponse, parseErrorResponse, refusalResponse, type SlackResponse } from './responses';
 import { listRunningRollouts, resolveTarget, type TargetMatch } from './rollouts';

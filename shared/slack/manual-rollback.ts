@@ -1,8 +1,8 @@
 /**
- * A person rolls a running rollout back from Slack. The same order as the alarm rollback
- * (shared/alarms/rollback-on-alarm.ts), because StopExecution skips the state machine's own RollBack
- * state: traffic to 0 % first, verified; then stop the execution with error `ManualRollback` and a cause
- * naming the person; then a last look at the target for a traffic write that was already in flight.
+ * A person rolls a running rollout back from Slack. The same procedure as the alarm rollback
+ * (shared/outside-rollback.ts, which both call), because StopExecution skips the state machine's own
+ * RollBack state: traffic to 0 % first, verified; then stop the execution with error `ManualRollback` and
+ * a cause naming the person; then a last look at the target for a write that was already in flight.
  *
  * Every step is safe to repeat, and the work can stop between any two steps (an AbortSignal) and be
  * started again from the top: the Slack handler runs it against a deadline and, when the deadline
@@ -10,51 +10,38 @@
  * already stopped with `ManualRollback` only finishes the last look.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { CoalmineError, RollbackFailed } from '../errors';
-import { logger } from '../handler';
-import { closedStatusOf, openTrafficInvocations, rolloutStartOf, type ClosedStatus, type RolloutStart } from '../alarms/execution-history';
-import { readHistoryHead, readHistoryTail, stopExecution } from '../alarms/executions';
-import { routerKindFor } from '../routers/registry';
-import type { RollbackOutcome, TrafficRouter } from '../routers/types';
-import type { Rollout } from '../rollout';
+import { closedStatusOf, rolloutStartOf, type ClosedStatus, type RolloutStart } from '../alarms/execution-history';
+import { readHistoryHead, readHistoryTail } from '../alarms/executions';
+import {
+  describeError,
+  fenceLateWrites,
+  realClock,
+  rollBackAndVerify,
+  routerFor,
+  sentence,
+  stopAndFence,
+  type OutsideStop,
+  type RollbackClock,
+} from '../outside-rollback';
+import type { RollbackOutcome } from '../routers/types';
 import { displayNameOf, listRunningRollouts, resolveTarget, type TargetMatch } from './rollouts';
+
+// manual-promote.ts takes these from here.
+export {
+  VERIFY_INTERVAL_MS,
+  VERIFY_READS,
+  describeError,
+  realClock,
+  routerFor,
+  stopAndWaitForEnd,
+  withRetries,
+  type RollbackClock,
+} from '../outside-rollback';
 
 /** The error an execution stopped from Slack ends with (no Retry or Catch sees a StopExecution, so not in errors.ts). */
 export const MANUAL_ROLLBACK_ERROR = 'ManualRollback';
-
-/** Reads of the weight after a write before it counts as failed (a store may lag its writes). */
-export const VERIFY_READS = 3;
-export const VERIFY_INTERVAL_MS = 250;
-/** Attempts of a router call that fails with a transient error (throttling, a lost compare-and-swap). */
-const CALL_ATTEMPTS = 5;
-/** Added to a task's timeout before looking again for its write: clocks and the invocation's own end. */
-const IN_FLIGHT_MARGIN_MS = 5_000;
-
-export interface RollbackClock {
-  now(): Date;
-  /** Rejects with the signal's reason when it aborts first. */
-  sleep(ms: number, signal?: AbortSignal): Promise<void>;
-}
-
-export const realClock: RollbackClock = {
-  now: () => new Date(),
-  sleep: (ms, signal) =>
-    new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason);
-        return;
-      }
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(signal?.reason);
-      };
-      const timer = setTimeout(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      }, ms);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    }),
-};
+/** Who rolled back, in the shared steps' logs. */
+const ROLLED_BACK_BY = 'the Slack rollback';
 
 /** Who asked, for the execution's cause and the logs. */
 export interface SlackRequester {
@@ -148,7 +135,7 @@ export async function rollBackFromSlack(input: ManualActionInput, options: Manua
   if (start.stage !== 'planned') {
     const cause = `${requestedBy('Rollback', input.requester)} Stopped before any traffic moved: Preflight had not finished.`;
     try {
-      await stopAndFence(clock, signal, rollout.executionArn, rollout.executionName, start, cause);
+      await stopAndFence(clock, signal, stopOf(rollout, start, cause));
     } catch (error) {
       if (signal?.aborted) throw error;
       return { kind: 'failed', rollout: name, executionName: rollout.executionName, detail: `could not stop it: ${describeError(error)}`, trafficAtZero: true };
@@ -177,7 +164,7 @@ export async function rollBackFromSlack(input: ManualActionInput, options: Manua
     `Rollback latency: ${rollbackLatencyMs} ms from the command to a verified 0 % (${verifiedAt.toISOString()}).`;
   signal?.throwIfAborted();
   try {
-    const lateWriteUndone = await stopAndFence(clock, signal, rollout.executionArn, rollout.executionName, start, cause);
+    const { lateWriteUndone } = await stopAndFence(clock, signal, stopOf(rollout, start, cause));
     return { kind: 'rolled-back', rollout: name, executionName: rollout.executionName, cause, rollbackLatencyMs, lateWriteUndone };
   } catch (error) {
     if (signal?.aborted) throw error;
@@ -229,7 +216,7 @@ async function examineEnded(
   const cause = aborted.cause ?? '';
   if (start.stage !== 'planned') return { kind: 'stopped-before-traffic', rollout, executionName: execution.name, cause };
   try {
-    const lateWriteUndone = await fence(clock, signal, execution.name, start.rollout, tail);
+    const lateWriteUndone = await fenceLateWrites(clock, signal, { executionName: execution.name, start, tail, rolledBackBy: ROLLED_BACK_BY });
     return { kind: 'rolled-back', rollout, executionName: execution.name, cause, lateWriteUndone };
   } catch (error) {
     if (signal?.aborted) throw error;
@@ -251,125 +238,10 @@ export function endDetails(event: HistoryEvent | undefined): { error?: string; c
   };
 }
 
-export function routerFor(rollout: Rollout): TrafficRouter {
-  return routerKindFor(rollout.request.target).create(rollout.request.target, rollout.baseline);
-}
-
-/** Retries a router call on our transient errors (throttling, AWS faults, a lost compare-and-swap). */
-export async function withRetries<T>(clock: RollbackClock, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt += 1) {
-    signal?.throwIfAborted();
-    try {
-      return await call();
-    } catch (error) {
-      if (!(error instanceof CoalmineError && error.retryable) || attempt >= CALL_ATTEMPTS) throw error;
-      await clock.sleep(Math.random() * Math.min(1_000, 50 * 2 ** attempt), signal);
-    }
-  }
-}
-
-async function rollBackAndVerify(clock: RollbackClock, signal: AbortSignal | undefined, router: TrafficRouter): Promise<RollbackOutcome> {
-  const outcome = await withRetries(clock, signal, () => router.rollback());
-  let weight = -1;
-  for (let read = 1; read <= VERIFY_READS; read += 1) {
-    weight = await withRetries(clock, signal, () => router.getWeight());
-    if (weight === 0) return outcome;
-    if (read < VERIFY_READS) await clock.sleep(VERIFY_INTERVAL_MS, signal);
-  }
-  throw new RollbackFailed(`the target still sends ${weight} % to the new version after the rollback (${VERIFY_READS} reads)`);
-}
-
-/**
- * Stops the execution with `error` and `cause` and waits for its history to show the end; returns the
- * final tail of the history. A failed stop is fine if the execution ended anyway.
- */
-export async function stopAndWaitForEnd(
-  clock: RollbackClock,
-  signal: AbortSignal | undefined,
-  executionArn: string,
-  executionName: string,
-  error: string,
-  cause: string,
-): Promise<{ tail: HistoryEvent[]; endedAs: ClosedStatus }> {
-  let stopError: unknown;
-  try {
-    await stopExecution(executionArn, error, cause);
-  } catch (caught) {
-    stopError = caught;
-  }
-  let tail = await readHistoryTail(executionArn);
-  for (let read = 1; closedStatusOf(tail.at(-1)) === undefined && stopError === undefined && read < VERIFY_READS; read += 1) {
-    await clock.sleep(VERIFY_INTERVAL_MS, signal);
-    tail = await readHistoryTail(executionArn);
-  }
-  const endedAs = closedStatusOf(tail.at(-1));
-  if (endedAs === undefined) throw stopError ?? new Error(`execution ${executionName} still shows as running after StopExecution`);
-  if (endedAs !== 'ABORTED') {
-    logger.warn('the execution ended on its own before it could be stopped', { executionName, endedAs });
-  }
-  return { tail, endedAs };
-}
-
-/** Stops the execution, then fences late writes (see `fence`). Returns whether a late write was undone. */
-async function stopAndFence(
-  clock: RollbackClock,
-  signal: AbortSignal | undefined,
-  executionArn: string,
-  executionName: string,
-  start: RolloutStart,
-  cause: string,
-): Promise<boolean> {
-  const { tail } = await stopAndWaitForEnd(clock, signal, executionArn, executionName, MANUAL_ROLLBACK_ERROR, cause);
-  const planned = start.stage === 'planned' ? start : rolloutStartOf(await readHistoryHead(executionArn));
-  if (planned.stage !== 'planned') return false;
-  return fence(clock, signal, executionName, planned.rollout, tail);
-}
-
-/**
- * After the stop the history is final, but a traffic write already in flight may still land (a stopped
- * execution does not stop its running Lambda invocation). Look at the target now and, if a
- * traffic-moving invocation was still open, again once it must have ended; undo whatever landed.
- */
-async function fence(
-  clock: RollbackClock,
-  signal: AbortSignal | undefined,
-  executionName: string,
-  rollout: Rollout,
-  tail: readonly HistoryEvent[],
-): Promise<boolean> {
-  const router = routerFor(rollout);
-  const undoLateWrite = async (): Promise<boolean> => {
-    const weight = await withRetries(clock, signal, () => router.getWeight());
-    // Roll back even at 0 %, as the alarm path does: it is idempotent, and it releases what the rollout
-    // still holds (a KVS lock Preflight may have taken after the rollout was first looked at).
-    const outcome = await rollBackAndVerify(clock, signal, router);
-    if (weight === 0) return false;
-    logger.warn('a traffic write landed after the Slack rollback; rolled back again', { executionName, lateWeight: weight, detail: outcome.detail });
-    return true;
-  };
-  let undone = await undoLateWrite();
-  const open = openTrafficInvocations(tail);
-  if (open.length > 0) {
-    const endsBy = Math.max(...open.map((i) => i.scheduledAt.getTime() + i.timeoutSeconds * 1000)) + IN_FLIGHT_MARGIN_MS;
-    const waitMs = endsBy - clock.now().getTime();
-    logger.info('a traffic-moving task was in flight when the execution stopped; looking again once it must have ended', {
-      executionName,
-      states: open.map((i) => i.state),
-      waitMs: Math.max(0, waitMs),
-    });
-    if (waitMs > 0) await clock.sleep(waitMs, signal);
-    undone = (await undoLateWrite()) || undone;
-  }
-  return undone;
-}
-
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-/** "Text." with exactly one full stop. */
-export function sentence(text: string): string {
-  return `${text.trim().replace(/\.+$/, '')}.`;
+/** The stop of a rollback from Slack (shared/outside-rollback.ts). */
+function stopOf(rollout: { executionArn: string; executionName: string }, start: RolloutStart, cause: string): OutsideStop {
+  const { executionArn, executionName } = rollout;
+  return { executionArn, executionName, start, error: MANUAL_ROLLBACK_ERROR, cause, rolledBackBy: ROLLED_BACK_BY };
 }
 
 /** For logs: the outcome in a word. */

@@ -19,8 +19,9 @@ import { handler } from '../../functions/alarm-rollback';
 import { decideOnAlarm } from '../../shared/alarms/alarm-decision';
 import { parseAlarmEvent, parseCloudWatchTimestamp } from '../../shared/alarms/alarm-event';
 import { openTrafficInvocations, rolloutStartOf } from '../../shared/alarms/execution-history';
-import { ALARM_ROLLBACK_ERROR, rollBackOnAlarm, type AlarmRollbackClock } from '../../shared/alarms/rollback-on-alarm';
+import { ALARM_ROLLBACK_ERROR, rollBackOnAlarm } from '../../shared/alarms/rollback-on-alarm';
 import { localContext, logger } from '../../shared/handler';
+import type { RollbackClock as AlarmRollbackClock } from '../../shared/outside-rollback';
 import type { RolloutState } from '../../shared/rollout';
 import { fixture, lambda, resetAws, rolloutRequest, stateFor } from './support';
 

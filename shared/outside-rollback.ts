@@ -1,0 +1,203 @@
+/**
+ * Rolling a rollout back from outside its state machine, as the alarm rollback
+ * (shared/alarms/rollback-on-alarm.ts) and the Slack commands (shared/slack/manual-rollback.ts,
+ * manual-promote.ts) do. StopExecution skips the state machine's own RollBack state, so the order is
+ * fixed: traffic to 0 % first, read back (rollBackAndVerify); then stop the execution and wait for its
+ * history to show the end (stopAndWaitForEnd); then the fence (fenceLateWrites): a Lambda invocation in
+ * flight at the stop keeps running, so look at the target again once it must have ended and undo what it
+ * left. docs/triggers.md states the race rules this keeps.
+ *
+ * Every step is safe to repeat. An AbortSignal (the Slack deadline) stops the work between two steps;
+ * without one, it runs to the end.
+ */
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { CoalmineError, RollbackFailed } from './errors';
+import { logger } from './handler';
+import {
+  closedStatusOf,
+  openTrafficInvocations,
+  rolloutStartOf,
+  type ClosedStatus,
+  type RolloutStart,
+  type TrafficInvocation,
+} from './alarms/execution-history';
+import { readHistoryHead, readHistoryTail, stopExecution } from './alarms/executions';
+import { routerKindFor } from './routers/registry';
+import type { RollbackOutcome, TrafficRouter } from './routers/types';
+import type { Rollout } from './rollout';
+
+/** Reads of the weight after a write before it counts as failed (a store may lag its writes). */
+export const VERIFY_READS = 3;
+export const VERIFY_INTERVAL_MS = 250;
+/** Attempts of a router call that fails with a transient error (throttling, a lost compare-and-swap). */
+const CALL_ATTEMPTS = 5;
+/** Added to a task's timeout before looking again for its write: clocks and the invocation's own end. */
+const IN_FLIGHT_MARGIN_MS = 5_000;
+
+export interface RollbackClock {
+  now(): Date;
+  /** Rejects with the signal's reason when it aborts first. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const realClock: RollbackClock = {
+  now: () => new Date(),
+  sleep: (ms, signal) =>
+    new Promise<void>((resolve, reject) => {
+      if (signal?.aborted) {
+        reject(signal.reason);
+        return;
+      }
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+export function routerFor(rollout: Rollout): TrafficRouter {
+  return routerKindFor(rollout.request.target).create(rollout.request.target, rollout.baseline);
+}
+
+/** Retries a router call on our transient errors (throttling, AWS faults, a lost compare-and-swap). */
+export async function withRetries<T>(clock: RollbackClock, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    signal?.throwIfAborted();
+    try {
+      return await call();
+    } catch (error) {
+      if (!(error instanceof CoalmineError && error.retryable) || attempt >= CALL_ATTEMPTS) throw error;
+      await clock.sleep(Math.random() * Math.min(1_000, 50 * 2 ** attempt), signal);
+    }
+  }
+}
+
+/** Rolls the target back, then reads the weight until it is 0; throws RollbackFailed if it stays above. */
+export async function rollBackAndVerify(clock: RollbackClock, signal: AbortSignal | undefined, router: TrafficRouter): Promise<RollbackOutcome> {
+  const outcome = await withRetries(clock, signal, () => router.rollback());
+  let weight = -1;
+  for (let read = 1; read <= VERIFY_READS; read += 1) {
+    weight = await withRetries(clock, signal, () => router.getWeight());
+    if (weight === 0) return outcome;
+    if (read < VERIFY_READS) await clock.sleep(VERIFY_INTERVAL_MS, signal);
+  }
+  throw new RollbackFailed(`the target still sends ${weight} % to the new version after the rollback (${VERIFY_READS} reads)`);
+}
+
+/**
+ * Stops the execution with `error` and `cause` and waits for its history to show the end; returns the
+ * final tail of the history. A failed stop is fine if the execution ended anyway.
+ */
+export async function stopAndWaitForEnd(
+  clock: RollbackClock,
+  signal: AbortSignal | undefined,
+  executionArn: string,
+  executionName: string,
+  error: string,
+  cause: string,
+): Promise<{ tail: HistoryEvent[]; endedAs: ClosedStatus }> {
+  let stopError: unknown;
+  try {
+    await stopExecution(executionArn, error, cause);
+  } catch (caught) {
+    stopError = caught;
+  }
+  // The history is final once it shows how the execution ended; give a just-stopped one a moment.
+  let tail = await readHistoryTail(executionArn);
+  for (let read = 1; closedStatusOf(tail.at(-1)) === undefined && stopError === undefined && read < VERIFY_READS; read += 1) {
+    await clock.sleep(VERIFY_INTERVAL_MS, signal);
+    tail = await readHistoryTail(executionArn);
+  }
+  const endedAs = closedStatusOf(tail.at(-1));
+  if (endedAs === undefined) throw stopError ?? new Error(`execution ${executionName} still shows as running after StopExecution`);
+  if (endedAs !== 'ABORTED') {
+    logger.warn('the execution ended on its own before it could be stopped', { executionName, endedAs, stopError: (stopError as Error | undefined)?.message });
+  }
+  return { tail, endedAs };
+}
+
+export interface OutsideStop {
+  readonly executionArn: string;
+  readonly executionName: string;
+  /** What the execution drove when it was looked at; one still in Preflight is read again after the stop. */
+  readonly start: RolloutStart;
+  /** StopExecution's error (the name the execution ends with) and cause. */
+  readonly error: string;
+  readonly cause: string;
+  /** Who rolled back, for the logs: "the alarm rollback", "the Slack rollback". */
+  readonly rolledBackBy: string;
+}
+
+/** Stops the execution, then fences late writes (fenceLateWrites). */
+export async function stopAndFence(
+  clock: RollbackClock,
+  signal: AbortSignal | undefined,
+  stop: OutsideStop,
+): Promise<{ endedAs: ClosedStatus; lateWriteUndone: boolean }> {
+  const { executionArn, executionName, rolledBackBy } = stop;
+  const { tail, endedAs } = await stopAndWaitForEnd(clock, signal, executionArn, executionName, stop.error, stop.cause);
+  // A rollout still in Preflight when it was looked at may have planned and shifted since.
+  const start = stop.start.stage === 'planned' ? stop.start : rolloutStartOf(await readHistoryHead(executionArn));
+  const lateWriteUndone = await fenceLateWrites(clock, signal, { executionName, start, tail, rolledBackBy });
+  return { endedAs, lateWriteUndone };
+}
+
+export interface Fence {
+  readonly executionName: string;
+  /** What the stopped execution drives, from its history. */
+  readonly start: RolloutStart;
+  /** The final tail of its history (stopAndWaitForEnd). */
+  readonly tail: readonly HistoryEvent[];
+  readonly rolledBackBy: string;
+}
+
+/**
+ * After the stop the history is final, but an invocation in flight at the stop may still change the
+ * target. A planned rollout: look at the target now and, if a traffic-moving invocation was still open,
+ * again once it must have ended; undo whatever landed. Returns whether a late traffic write was undone.
+ */
+export async function fenceLateWrites(clock: RollbackClock, signal: AbortSignal | undefined, fence: Fence): Promise<boolean> {
+  if (fence.start.stage !== 'planned') return false;
+  const router = routerFor(fence.start.rollout);
+  const { executionName, rolledBackBy } = fence;
+  const undoLateWrite = async (): Promise<boolean> => {
+    const weight = await withRetries(clock, signal, () => router.getWeight());
+    // Roll back even at 0 %: it is idempotent, and it releases what the rollout still holds (a KVS lock
+    // Preflight may have taken after the rollout was first looked at).
+    const outcome = await rollBackAndVerify(clock, signal, router);
+    if (weight === 0) return false;
+    logger.warn(`a traffic write landed after ${rolledBackBy}; rolled back again`, { executionName, lateWeight: weight, detail: outcome.detail });
+    return true;
+  };
+  const undone = await undoLateWrite();
+  if (!(await waitOut(clock, signal, executionName, openTrafficInvocations(fence.tail)))) return undone;
+  return (await undoLateWrite()) || undone;
+}
+
+/** Waits until every invocation in `open` must have ended (its Task timeout after it was scheduled, plus a margin); false when none is open. */
+async function waitOut(clock: RollbackClock, signal: AbortSignal | undefined, executionName: string, open: readonly TrafficInvocation[]): Promise<boolean> {
+  if (open.length === 0) return false;
+  const endsBy = Math.max(...open.map((i) => i.scheduledAt.getTime() + i.timeoutSeconds * 1000)) + IN_FLIGHT_MARGIN_MS;
+  const waitMs = endsBy - clock.now().getTime();
+  logger.info('a traffic-moving task was in flight when the execution stopped; looking at the target again once it must have ended', {
+    executionName,
+    states: open.map((i) => i.state),
+    waitMs: Math.max(0, waitMs),
+  });
+  if (waitMs > 0) await clock.sleep(waitMs, signal);
+  return true;
+}
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** "Text." with exactly one full stop. */
+export function sentence(text: string): string {
+  return `${text.trim().replace(/\.+$/, '')}.`;
+}
