@@ -13,17 +13,20 @@
  * Pure: events in, messages out. Every field is read defensively; a missing one is left out of the
  * message, never an error (an announcement must not be lost to a renamed field).
  */
+import { ALARM_ROLLBACK_ERROR } from '../alarms/rollback-on-alarm';
 import { LIFECYCLE_DETAIL_TYPES, LIFECYCLE_SOURCE, type LifecycleDetailType } from '../lifecycle';
 import { targetProblem } from './commands';
 import { clip, contextBlocks, formatDuration, formatNumber, formatPercent, MESSAGE_BLOCKS_LIMIT, section, sectionOf, slackDate, verdictEmoji } from './format';
+import { MANUAL_PROMOTE_ERROR } from './manual-promote';
+import { MANUAL_ROLLBACK_ERROR } from './manual-rollback';
 import type { SlackMessage } from './poster';
 import { escapeMrkdwn, rolloutActionsBlock, type SlackBlock } from './responses';
 
 export const EXECUTION_STATUS_SOURCE = 'aws.states';
 export const EXECUTION_STATUS_DETAIL_TYPE = 'Step Functions Execution Status Change';
 
-/** The execution error names of stops from outside (shared/alarms, shared/slack). */
-const STOP_ERRORS = { alarm: 'AlarmRollback', rollback: 'ManualRollback', promote: 'ManualPromote' } as const;
+/** The execution error names of stops from outside, as the code that stops defines them. */
+const STOP_ERRORS = { alarm: ALARM_ROLLBACK_ERROR, rollback: MANUAL_ROLLBACK_ERROR, promote: MANUAL_PROMOTE_ERROR } as const;
 
 type Detail = Readonly<Record<string, unknown>>;
 
