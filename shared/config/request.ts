@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { RolloutRequestInvalid } from '../errors';
 import { LIMITS } from './limits';
+import { MAX_METRIC_CHECKS, metricCheckProblems, MetricChecksSchema } from './metrics';
 import { PRESET_NAMES, PRESETS, type Shape } from './presets';
 import { TargetSchema } from './targets';
 
@@ -78,11 +79,18 @@ const AnalysisSchema = z
       .max(100, 'at most 100 alarms')
       .refine((names) => new Set(names).size === names.length, 'an alarm is listed twice')
       .default([])
-      .describe('CloudWatch alarm names. Any alarm in ALARM rolls back; one already in ALARM refuses the start.'),
+      .describe('CloudWatch alarm names. Any alarm in ALARM rolls back; one already in ALARM refuses the start. A request may use alarms, metrics, or both.'),
     insufficientData: z
       .enum(['inconclusive', 'pass', 'fail'])
       .default('inconclusive')
       .describe('How an alarm in INSUFFICIENT_DATA counts (low traffic often leaves alarms without data).'),
+    metrics: MetricChecksSchema,
+    maxNonCriticalFailures: z
+      .int()
+      .min(0)
+      .max(MAX_METRIC_CHECKS)
+      .default(0)
+      .describe('How many failing non-critical metric checks an analysis tolerates; a failing critical check always fails it.'),
     inconclusive: z
       .strictObject({
         maxExtraBakes: z
@@ -119,6 +127,9 @@ export const RolloutRequestSchema = z
       .describe('For targets whose propagation cannot be observed (CloudFront KVS): seconds to wait after a shift before baking starts.'),
   })
   .superRefine((request, ctx) => {
+    for (const problem of metricCheckProblems(request.analysis.metrics, request.target.type)) {
+      ctx.addIssue({ code: 'custom', path: ['analysis', 'metrics', problem.path], message: problem.message });
+    }
     // The KVS key green_percentage is a whole number (the edge function reads nothing else).
     if (request.target.type !== 'cloudfront-kvs') return;
     (request.strategy.weights ?? []).forEach((weight, i) => {

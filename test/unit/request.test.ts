@@ -215,6 +215,8 @@ describe('analysis and defaults', () => {
       analysis: {
         alarms: [],
         insufficientData: 'inconclusive',
+        metrics: [],
+        maxNonCriticalFailures: 0,
         inconclusive: { maxExtraBakes: 2, then: 'rollback' },
       },
       settleSeconds: 30,
@@ -240,6 +242,8 @@ describe('analysis and defaults', () => {
     expect(parsed.analysis).toEqual({
       alarms: ['checkout-errors'],
       insufficientData: 'pass',
+      metrics: [],
+      maxNonCriticalFailures: 0,
       inconclusive: { maxExtraBakes: 0, then: 'proceed' },
     });
     expect(parsed.settleSeconds).toBe(120);

@@ -1,0 +1,124 @@
+/**
+ * The metrics judge (`cloudwatch-metrics`): at each look, reads the canary's and the baseline's counts with
+ * GetMetricData, one window per traffic split since the first shift, and leaves the verdict to judgeLook.
+ *
+ * A look is one GetMetricData call (more pages when CloudWatch paginates). A latency check's first look
+ * makes one more, before it: the threshold (the baseline's percentile before the rollout) must be known to
+ * ask CloudWatch for the counts above it; it is then kept in memory.
+ */
+import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { AnalysisConfig } from '../../config/request';
+import type { Judge, JudgeKind, JudgeResult, AnalysisContext } from '../types';
+import { resolveChecks, type LatencyCheck, type ResolvedCheck } from './checks';
+import { judgeLook, parseMemory, METRICS_JUDGE, type CheckData } from './look';
+import { countsPerWindow, lookQueries, thresholdFrom, thresholdQueries, type Thresholds, type ThresholdReading } from './queries';
+import { readMetricData } from './reader';
+import type { SeriesById } from './queries';
+import { periodFor, splitWindows, type SplitWindow } from './windows';
+
+/** How far back before the rollout the threshold of a latency check is read. */
+export const REFERENCE_SECONDS = 3600;
+
+function floorTo(ms: number, periodSeconds: number): number {
+  return Math.floor(ms / (periodSeconds * 1000)) * periodSeconds * 1000;
+}
+
+function roundTo(ms: number, periodSeconds: number): number {
+  return Math.round(ms / (periodSeconds * 1000)) * periodSeconds * 1000;
+}
+
+/** Reads per-period values for queries over [startMs, endMs): GetMetricData, or the benchmark's synthetic store. */
+export type MetricReader = (queries: readonly MetricDataQuery[], startMs: number, endMs: number) => Promise<SeriesById>;
+
+export class CloudWatchMetricsJudge implements Judge {
+  readonly name = METRICS_JUDGE;
+
+  constructor(
+    private readonly analysis: AnalysisConfig,
+    private readonly read: MetricReader = readMetricData,
+  ) {}
+
+  /** Nothing to check before traffic moves: Lambda publishes these metrics as invocations happen. */
+  async preflight(): Promise<void> {}
+
+  async measure(context: AnalysisContext): Promise<JudgeResult> {
+    const baselineVersion = context.baseline.version === undefined ? undefined : String(context.baseline.version);
+    const checks = resolveChecks(this.analysis.metrics, { target: context.request.target, baselineVersion });
+    const nowMs = context.window.end.getTime();
+    const rolloutStartMs = Date.parse(context.startedAt);
+    const periodSeconds = periodFor(rolloutStartMs - REFERENCE_SECONDS * 1000, nowMs);
+    const windows = splitWindows(context.progress.shifts, nowMs, periodSeconds);
+    const memory = parseMemory(context.memory);
+
+    const readings = new Map<string, ThresholdReading>();
+    const unknown: LatencyCheck[] = [];
+    for (const check of checks) {
+      if (check.kind !== 'latency') continue;
+      const known = memory.checks[check.name]?.threshold;
+      if (known !== undefined) readings.set(check.name, known);
+      else unknown.push(check);
+    }
+    if (unknown.length > 0) {
+      const { queries, ids } = thresholdQueries(unknown, periodSeconds);
+      const series = await this.read(queries, floorTo(rolloutStartMs - REFERENCE_SECONDS * 1000, periodSeconds), roundTo(nowMs, periodSeconds));
+      for (const check of unknown) {
+        const reading = thresholdFrom(series.get(ids.get(check.name) as string), rolloutStartMs, nowMs);
+        if (reading !== undefined) readings.set(check.name, reading);
+      }
+    }
+    const thresholds = new Map<string, Thresholds>();
+    for (const check of checks) {
+      const reading = readings.get(check.name);
+      if (check.kind === 'latency' && reading !== undefined) {
+        thresholds.set(check.name, { baseline: reading.value, canary: reading.value * (1 + check.allowedIncrease) });
+      }
+    }
+
+    const { queries, ids } = lookQueries(checks, thresholds, periodSeconds);
+    const first = windows[0];
+    const last = windows.at(-1);
+    const series = first === undefined || last === undefined ? new Map() : await this.read(queries, first.startMs, last.endMs);
+    const data = new Map<string, CheckData>();
+    for (const check of checks) data.set(check.name, checkData(check, ids.get(check.name), series, windows, thresholds, readings));
+
+    const { result } = judgeLook({
+      checks,
+      windows,
+      data,
+      memory,
+      steps: context.plan.steps,
+      weightNow: context.progress.weight,
+      maxNonCriticalFailures: this.analysis.maxNonCriticalFailures,
+    });
+    return result;
+  }
+}
+
+/** A check's counts per window from what was read, or why it cannot be judged. */
+export function checkData(
+  check: ResolvedCheck,
+  ids: Parameters<typeof countsPerWindow>[0] | undefined,
+  series: Parameters<typeof countsPerWindow>[1],
+  windows: readonly SplitWindow[],
+  thresholds: ReadonlyMap<string, Thresholds>,
+  readings: ReadonlyMap<string, ThresholdReading>,
+): CheckData {
+  if (ids === undefined) {
+    return { unavailable: `no ${check.kind === 'latency' ? `p${check.percentile} ` : ''}data yet to set the latency threshold (none before the rollout, none since)` };
+  }
+  const { counts, gaps } = countsPerWindow(ids, series, windows);
+  if (check.kind !== 'latency') return { counts };
+  // Lambda publishes nothing for a minute without invocations, but a trimmed count where there were
+  // invocations is always there (0 when no request was that slow): its absence means CloudWatch cannot
+  // compute it (a metric published as statistic sets), which must not read as "no slow requests".
+  if (gaps.periodsWithRequests > 0 && gaps.periodsWithoutFailureCount === gaps.periodsWithRequests) {
+    return { unavailable: `CloudWatch returned no trimmed counts (TC) for ${check.canary.metricName}: the metric needs percentile support` };
+  }
+  const threshold = thresholds.get(check.name) as Thresholds;
+  return { counts, thresholds: { ...threshold, reading: readings.get(check.name) as ThresholdReading } };
+}
+
+export const cloudWatchMetricsKind: JudgeKind = {
+  appliesTo: (analysis) => analysis.metrics.length > 0,
+  create: (analysis) => new CloudWatchMetricsJudge(analysis),
+};
