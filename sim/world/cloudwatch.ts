@@ -2,8 +2,10 @@
  * In-memory CloudWatch: alarms with state, reason and the time of the last change, and a metric store.
  * Metric alarms defined here are evaluated against the store at each of their period ends, as CloudWatch
  * does (M of N datapoints breaching, with its treatments of missing data); tests and scenario events may
- * also set a state directly (SetAlarmState), which holds until the alarm's next evaluation.
+ * also set a state directly (SetAlarmState), which holds until the alarm's next evaluation. GetMetricData
+ * reads the store (get-metric-data.ts).
  */
+import { getMetricData } from './get-metric-data';
 import { MetricStore, type MetricId, type Statistic } from './metrics';
 import type { InMemoryService } from './sdk-bridge';
 
@@ -246,6 +248,7 @@ export class CloudWatchWorld {
         this.setAlarmState(name, input.StateValue as AlarmState, String(input.StateReason ?? ''));
         return {};
       },
+      GetMetricData: (input) => getMetricData(this.metrics, input),
     },
   };
 }

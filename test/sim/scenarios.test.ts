@@ -1,4 +1,6 @@
-import { builtInScenario, builtInScenarioNames, parseScenario } from '../../sim/scenario';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { builtInScenario, builtInScenarioNames, parseScenario, SCENARIO_DIRECTORY } from '../../sim/scenario';
 import { simulate, type SimulationResult } from '../../sim/simulate';
 import { toReport } from '../../sim/report';
 
@@ -30,6 +32,7 @@ describe('built-in scenarios', () => {
     ['linear10-10m', 'promoted', 100, null, [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]],
     ['edge-canary', 'promoted', 100, null, [5, 25, 50, 100]],
     ['edge-bad-canary', 'rolled_back', 0, 'CanaryAnalysisFailed', [5, 25, 0]],
+    ['stats-canary', 'rolled_back', 0, 'CanaryAnalysisFailed', [10, 0]],
   ] as const)('%s ends %s at %d %% (%s)', async (name, outcome, finalWeight, error, weightsSet) => {
     const result = await run(name);
     expect(result).toMatchObject({ outcome, finalWeight, error });
@@ -92,6 +95,24 @@ describe('built-in scenarios', () => {
     expect((low?.canaryErrors ?? 0) / (low?.canaryRequests ?? 1)).toBeLessThan(0.01);
     expect((high?.canaryErrors ?? 0) / (high?.canaryRequests ?? 1)).toBeGreaterThan(0.03);
     expect(result.simulatedSeconds).toBe(900);
+  });
+
+  it('stats-canary: the statistical judge rolls back twice the errors, which the error-rate alarm never sees', async () => {
+    const result = await run('stats-canary');
+    expect(result.alarmTransitions.filter((t) => t.to === 'ALARM')).toEqual([]);
+    expect(result.steps).toEqual([expect.objectContaining({ weight: 10, verdict: 'fail', action: 'rollback', analyses: 1, endedAtSeconds: 600 })]);
+    expect(result.reason).toMatch(/critical metric failed: errors: canary [\d.]+% \([\d,]+\/[\d,]+\) vs baseline [\d.]+% \([\d,]+\/[\d,]+\)/);
+  });
+
+  it('stats-canary with a healthy canary: the statistical judge passes both steps and the rollout promotes', async () => {
+    const file = JSON.parse(readFileSync(join(SCENARIO_DIRECTORY, 'stats-canary.json'), 'utf8'));
+    file.world.traffic.canary = {};
+    const result = await simulate(parseScenario(file, 'stats-canary-healthy'));
+    expect(result).toMatchObject({ outcome: 'promoted', finalWeight: 100 });
+    expect(result.steps.map((s) => [s.weight, s.verdict, s.analyses])).toEqual([
+      [10, 'pass', 1],
+      [50, 'pass', 1],
+    ]);
   });
 
   it('throttled: every injected fault is retried by the state machine, and the rollout still completes', async () => {
