@@ -202,11 +202,12 @@ function evidenceLines(evidence: Detail): string[] {
     .map(([k, v]) => `${escapeMrkdwn(k)}: ${escapeMrkdwn(typeof v === 'number' ? formatNumber(v, 4) : clip(String(v), 200))}`);
 }
 
-/** The statistical judge's evidence (errors: counts and rates; latency: medians), with its p-value. */
+/** The statistical judge's evidence (errors and slow requests: counts and rates; latency: medians), with its p-value. */
 function metricNumbers(evidence: Detail): string | undefined {
   const p = number(evidence.pValue);
   const pText = p !== undefined ? `, p = ${p < 0.0001 ? '< 0.0001' : formatNumber(p, 4)}` : '';
-  if (evidence.kind === 'errors' && isRecord(evidence.canary) && isRecord(evidence.baseline)) {
+  // 'slow-requests': the metrics judge's latency checks count requests over a threshold, as errors are counted.
+  if ((evidence.kind === 'errors' || evidence.kind === 'slow-requests') && isRecord(evidence.canary) && isRecord(evidence.baseline)) {
     const arm = (a: Detail): string => {
       const failures = number(a.failures) ?? 0;
       const requests = number(a.requests) ?? 0;
@@ -214,7 +215,7 @@ function metricNumbers(evidence: Detail): string | undefined {
       return `${failures.toLocaleString('en-US')}/${requests.toLocaleString('en-US')}${rate !== undefined ? ` (${formatPercent(rate, 3)})` : ''}`;
     };
     const ratio = number(evidence.ratio);
-    return `errors: canary ${arm(evidence.canary)} vs baseline ${arm(evidence.baseline)}${ratio !== undefined ? `, ratio ${formatNumber(ratio)}×` : ''}${pText}`;
+    return `${evidence.kind === 'errors' ? 'errors' : 'slow requests'}: canary ${arm(evidence.canary)} vs baseline ${arm(evidence.baseline)}${ratio !== undefined ? `, ratio ${formatNumber(ratio)}×` : ''}${pText}`;
   }
   if (evidence.kind === 'latency') {
     const canary = number(evidence.canaryMedian);
