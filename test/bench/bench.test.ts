@@ -1,0 +1,55 @@
+/**
+ * The benchmark at CI speed: every scenario and judge with a few rollouts. Checks the shape of what
+ * `npm run bench` writes, and the properties that hold even on few rollouts; no timing assertions.
+ */
+import { formatResult, runBenchmark, type BenchResult } from '../../bench/run';
+
+jest.setTimeout(300_000);
+
+let result: BenchResult;
+beforeAll(async () => {
+  result = await runBenchmark({ repetitions: 3, seed: 11, edge: false, workers: 1 });
+});
+
+const errorsServed = (judge: string) =>
+  result.scenarios.filter((s) => s.regression).reduce((sum, s) => sum + (s.judges[judge]?.meanCanaryErrorsServed ?? Infinity), 0);
+
+describe('npm run bench, few repetitions', () => {
+  it('reports every judge on every scenario, with rates in [0, 1] and a power limit beside every detection figure', () => {
+    expect(result.judges).toEqual(['coalmine', 'coalmine, no extra bakes', 'alarm threshold', 'any error', 'Mann-Whitney per minute', 'coalmine + alarm']);
+    expect(result.scenarios.length).toBeGreaterThanOrEqual(13);
+    expect(result.scenarios.filter((s) => !s.regression).map((s) => s.requestsPerSecond)).toEqual([1, 10, 100, 1000]);
+    for (const scenario of result.scenarios) {
+      expect(Object.keys(scenario.judges)).toEqual(result.judges);
+      if (scenario.regression) expect(scenario.powerLimit).toEqual(expect.any(Number));
+      for (const figures of Object.values(scenario.judges)) {
+        for (const rate of [figures.rollbackRate, figures.inconclusiveRate, figures.promotedRate, figures.detectionRate ?? 0]) {
+          expect(rate).toBeGreaterThanOrEqual(0);
+          expect(rate).toBeLessThanOrEqual(1);
+        }
+        expect(figures.meanCanaryErrorsServed).toBeGreaterThanOrEqual(0);
+        expect(figures.detectionRate === null).toBe(!scenario.regression);
+      }
+    }
+    // What is written to bench/results/latest.json, and printed.
+    expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+    const text = formatResult(result);
+    expect(text).toContain('False rollbacks on A/A');
+    expect(text).toContain('power limit');
+    expect(text).toContain('Canary errors served');
+  });
+
+  it('the statistical judge serves no more canary errors than the judges that roll back healthy canaries no more often', () => {
+    const aa100 = result.scenarios.find((s) => !s.regression && s.requestsPerSecond === 100);
+    const ours = aa100?.judges.coalmine?.rollbackRate ?? 1;
+    const others = result.judges.filter((j) => !j.startsWith('coalmine') && (aa100?.judges[j]?.rollbackRate ?? 0) <= ours);
+    expect(others).toContain('alarm threshold');
+    for (const judge of others) expect(errorsServed('coalmine')).toBeLessThanOrEqual(errorsServed(judge));
+  });
+
+  it('at 1 req/s the statistical judge never passes: it stays inconclusive and the policy decides', () => {
+    for (const scenario of result.scenarios.filter((s) => s.requestsPerSecond === 1)) {
+      expect(scenario.judges.coalmine).toMatchObject({ promotedRate: 0, inconclusiveRate: 1 });
+    }
+  });
+});
