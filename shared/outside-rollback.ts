@@ -11,20 +11,22 @@
  * without one, it runs to the end.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { CoalmineError, RollbackFailed } from './errors';
+import { TargetSchema, type TargetType } from './config/targets';
+import { CoalmineError, RollbackFailed, TrafficConflict } from './errors';
 import { logger } from './handler';
 import {
+  PREFLIGHT_STATE,
   closedStatusOf,
-  openTrafficInvocations,
+  openInvocations,
   rolloutStartOf,
   type ClosedStatus,
+  type OpenInvocation,
   type RolloutStart,
-  type TrafficInvocation,
 } from './alarms/execution-history';
 import { readHistoryHead, readHistoryTail, stopExecution } from './alarms/executions';
 import { routerKindFor } from './routers/registry';
 import type { RollbackOutcome, TrafficRouter } from './routers/types';
-import type { Rollout } from './rollout';
+import type { Baseline, Rollout } from './rollout';
 
 /** Reads of the weight after a write before it counts as failed (a store may lag its writes). */
 export const VERIFY_READS = 3;
@@ -33,6 +35,17 @@ export const VERIFY_INTERVAL_MS = 250;
 const CALL_ATTEMPTS = 5;
 /** Added to a task's timeout before looking again for its write: clocks and the invocation's own end. */
 const IN_FLIGHT_MARGIN_MS = 5_000;
+
+/**
+ * The baseline with which a router releases what an unfinished Preflight of `executionName` may have
+ * taken, by target type; null where Preflight takes nothing. A stopped execution records no output of its
+ * Preflight, so the baseline it returned is lost; this is the part of it that rollback reads. For
+ * cloudfront-kvs that is the lock's holder, the execution (shared/routers/cloudfront-kvs.ts, preflight).
+ */
+const HELD_AFTER_PREFLIGHT: { readonly [K in TargetType]: ((executionName: string) => Baseline) | null } = {
+  'lambda-alias': null,
+  'cloudfront-kvs': (executionName) => ({ lockHolder: executionName }),
+};
 
 export interface RollbackClock {
   now(): Date;
@@ -159,9 +172,11 @@ export interface Fence {
 /**
  * After the stop the history is final, but an invocation in flight at the stop may still change the
  * target. A planned rollout: look at the target now and, if a traffic-moving invocation was still open,
- * again once it must have ended; undo whatever landed. Returns whether a late traffic write was undone.
+ * again once it must have ended; undo whatever landed. A rollout stopped in Preflight: releaseAfterPreflight.
+ * Returns whether a late traffic write was undone.
  */
 export async function fenceLateWrites(clock: RollbackClock, signal: AbortSignal | undefined, fence: Fence): Promise<boolean> {
+  if (fence.start.stage === 'preflight') await releaseAfterPreflight(clock, signal, fence, fence.start.request);
   if (fence.start.stage !== 'planned') return false;
   const router = routerFor(fence.start.rollout);
   const { executionName, rolledBackBy } = fence;
@@ -175,16 +190,43 @@ export async function fenceLateWrites(clock: RollbackClock, signal: AbortSignal 
     return true;
   };
   const undone = await undoLateWrite();
-  if (!(await waitOut(clock, signal, executionName, openTrafficInvocations(fence.tail)))) return undone;
+  if (!(await waitOut(clock, signal, executionName, openInvocations(fence.tail)))) return undone;
   return (await undoLateWrite()) || undone;
 }
 
+/**
+ * A rollout stopped before Preflight finished has moved no traffic, but its Preflight invocation may still
+ * be running and take what the store keeps for a rollout (the cloudfront-kvs lock) after the stop. Wait it
+ * out, then, if the target is at 0 %, roll back as this execution: that releases what is this execution's
+ * and leaves what is not alone. Anything but 0 % is not this rollout's doing (Preflight moves no traffic).
+ */
+async function releaseAfterPreflight(clock: RollbackClock, signal: AbortSignal | undefined, fence: Fence, request: unknown): Promise<void> {
+  const target = TargetSchema.safeParse((request as { target?: unknown } | undefined)?.target);
+  // Preflight refuses a target it cannot parse before taking anything.
+  const held = target.success ? HELD_AFTER_PREFLIGHT[target.data.type] : null;
+  if (!target.success || held === null) return;
+  const { executionName } = fence;
+  await waitOut(clock, signal, executionName, openInvocations(fence.tail, [PREFLIGHT_STATE]));
+  const router = routerKindFor(target.data).create(target.data, held(executionName));
+  const weight = await withRetries(clock, signal, () => router.getWeight()).catch((error: unknown) => {
+    // An unreadable weight: Preflight refuses such a store, so it took nothing.
+    if (error instanceof TrafficConflict) return undefined;
+    throw error;
+  });
+  if (weight !== 0) {
+    logger.info('a rollout stopped in Preflight: the target is not at 0 %, which Preflight cannot have done; left alone', { executionName, weight });
+    return;
+  }
+  const outcome = await withRetries(clock, signal, () => router.rollback());
+  logger.info('a rollout stopped in Preflight: released what its Preflight may have taken', { executionName, changed: outcome.changed, detail: outcome.detail });
+}
+
 /** Waits until every invocation in `open` must have ended (its Task timeout after it was scheduled, plus a margin); false when none is open. */
-async function waitOut(clock: RollbackClock, signal: AbortSignal | undefined, executionName: string, open: readonly TrafficInvocation[]): Promise<boolean> {
+async function waitOut(clock: RollbackClock, signal: AbortSignal | undefined, executionName: string, open: readonly OpenInvocation[]): Promise<boolean> {
   if (open.length === 0) return false;
   const endsBy = Math.max(...open.map((i) => i.scheduledAt.getTime() + i.timeoutSeconds * 1000)) + IN_FLIGHT_MARGIN_MS;
   const waitMs = endsBy - clock.now().getTime();
-  logger.info('a traffic-moving task was in flight when the execution stopped; looking at the target again once it must have ended', {
+  logger.info('a task that can change the target was in flight when the execution stopped; looking at the target again once it must have ended', {
     executionName,
     states: open.map((i) => i.state),
     waitMs: Math.max(0, waitMs),

@@ -1,7 +1,8 @@
 /**
- * What an execution's history (GetExecutionHistory) tells the alarm rollback: which rollout it drives
- * (the Preflight task's output), which alarms it watches, whether a traffic-moving task is still in
- * flight, and how the execution ended. Pure functions over history events; no AWS calls.
+ * What an execution's history (GetExecutionHistory) tells a rollback from outside the state machine:
+ * which rollout it drives (the Preflight task's output), which alarms it watches, whether a task that can
+ * change the target is still in flight, and how the execution ended. Pure functions over history events;
+ * no AWS calls.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
@@ -17,6 +18,13 @@ export const PREFLIGHT_STATE = 'Preflight';
  * checks these are exactly the states bound to the shiftTraffic and promote functions.
  */
 export const TRAFFIC_MOVING_STATES: readonly string[] = ['ShiftTraffic', 'Promote'];
+
+/**
+ * The Task states whose invocation, still running after a StopExecution, can change the target: the
+ * traffic-moving ones, and Preflight, which takes a store's rollout lock (cloudfront-kvs) and may do so
+ * after the stop. An outside rollback waits these out (shared/outside-rollback.ts).
+ */
+export const TARGET_CHANGING_STATES: readonly string[] = [PREFLIGHT_STATE, ...TRAFFIC_MOVING_STATES];
 
 /** Step Functions bounds every Task at 300 s (the definition test); used when a history omits the timeout. */
 const MAX_TASK_TIMEOUT_SECONDS = 300;
@@ -102,7 +110,7 @@ export function alarmsWatchedBy(start: RolloutStart): readonly string[] {
   return Array.isArray(alarms) ? alarms.filter((a): a is string => typeof a === 'string') : [];
 }
 
-export interface TrafficInvocation {
+export interface OpenInvocation {
   readonly state: string;
   readonly scheduledAt: Date;
   /** The Task's TimeoutSeconds: Step Functions gives up waiting for the invocation after this long. */
@@ -118,21 +126,21 @@ const INVOCATION_ENDS = new Set([
 ]);
 
 /**
- * Invocations of traffic-moving functions that the history shows scheduled but not ended. After a
+ * Invocations of the Task states `states` that the history shows scheduled but not ended. After a
  * StopExecution the history ends there, but such a Lambda invocation keeps running to completion and may
  * still write. `events` oldest first; a tail of the history is enough if it starts at a *StateEntered.
  */
-export function openTrafficInvocations(events: readonly HistoryEvent[]): TrafficInvocation[] {
+export function openInvocations(events: readonly HistoryEvent[], states: readonly string[] = TARGET_CHANGING_STATES): OpenInvocation[] {
   let state: string | undefined;
-  let open: TrafficInvocation | undefined;
-  const found: TrafficInvocation[] = [];
+  let open: OpenInvocation | undefined;
+  const found: OpenInvocation[] = [];
   for (const event of events) {
     const entered = stateEntered(event);
     if (entered !== undefined) {
       state = entered;
       continue;
     }
-    if (event.type === 'LambdaFunctionScheduled' && state !== undefined && TRAFFIC_MOVING_STATES.includes(state)) {
+    if (event.type === 'LambdaFunctionScheduled' && state !== undefined && states.includes(state)) {
       if (open !== undefined) found.push(open);
       open = {
         state,

@@ -190,8 +190,9 @@ export function requestedBy(action: 'Rollback' | 'Promotion', requester: SlackRe
 
 /**
  * A rerun found the execution no longer running. If it was stopped with ManualRollback (an earlier
- * attempt of this command, or another person), its traffic is at 0 %: finish the last look and report
- * the cause it was stopped with. Otherwise it ended on its own and nothing is done.
+ * attempt of this command, or another person), its traffic is at 0 %: finish the last look (for one
+ * stopped in Preflight, the release of what its Preflight may have taken) and report the cause it was
+ * stopped with. Otherwise it ended on its own and nothing is done.
  */
 async function examineEnded(
   clock: RollbackClock,
@@ -214,9 +215,9 @@ async function examineEnded(
     };
   }
   const cause = aborted.cause ?? '';
-  if (start.stage !== 'planned') return { kind: 'stopped-before-traffic', rollout, executionName: execution.name, cause };
   try {
     const lateWriteUndone = await fenceLateWrites(clock, signal, { executionName: execution.name, start, tail, rolledBackBy: ROLLED_BACK_BY });
+    if (start.stage !== 'planned') return { kind: 'stopped-before-traffic', rollout, executionName: execution.name, cause };
     return { kind: 'rolled-back', rollout, executionName: execution.name, cause, lateWriteUndone };
   } catch (error) {
     if (signal?.aborted) throw error;

@@ -18,7 +18,7 @@ import 'aws-sdk-client-mock-jest';
 import { handler } from '../../functions/alarm-rollback';
 import { decideOnAlarm } from '../../shared/alarms/alarm-decision';
 import { parseAlarmEvent, parseCloudWatchTimestamp } from '../../shared/alarms/alarm-event';
-import { openTrafficInvocations, rolloutStartOf } from '../../shared/alarms/execution-history';
+import { TRAFFIC_MOVING_STATES, openInvocations, rolloutStartOf } from '../../shared/alarms/execution-history';
 import { ALARM_ROLLBACK_ERROR, rollBackOnAlarm } from '../../shared/alarms/rollback-on-alarm';
 import { localContext, logger } from '../../shared/handler';
 import type { RollbackClock as AlarmRollbackClock } from '../../shared/outside-rollback';
@@ -26,6 +26,7 @@ import type { RolloutState } from '../../shared/rollout';
 import { fixture, lambda, resetAws, rolloutRequest, stateFor } from './support';
 
 const sfn = mockClient(SFNClient);
+const openTrafficInvocations = (events: readonly HistoryEvent[]) => openInvocations(events, TRAFFIC_MOVING_STATES);
 
 const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:coalmine-dev-canary';
 const arnOf = (name: string) => `arn:aws:states:us-east-1:123456789012:execution:coalmine-dev-canary:${name}`;
@@ -650,6 +651,13 @@ describe('reading events and histories', () => {
     ['an analysis in flight (moves no traffic)', new History().enter('AnalyzeCanary').invoke('analyzeCanary', 120), []],
   ])('open traffic-moving invocations: %s', (_label, history, states) => {
     expect(openTrafficInvocations(history.events).map((i) => i.state)).toEqual(states);
+  });
+
+  it('the fence also waits out a Preflight in flight (it may take a cloudfront-kvs lock after the stop)', () => {
+    const history = new History().started({}).enter('Preflight').invoke('preflight', 60);
+
+    expect(openInvocations(history.events)).toEqual([{ state: 'Preflight', scheduledAt: expect.any(Date), timeoutSeconds: 60 }]);
+    expect(openTrafficInvocations(history.events)).toEqual([]);
   });
 
   it('a retried shift is open again after its failed attempt', () => {

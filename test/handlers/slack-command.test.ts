@@ -457,6 +457,38 @@ describe('rollback', () => {
     });
   });
 
+  describe('a cloudfront-kvs rollout stopped in Preflight: what its Preflight takes after the stop', () => {
+    const STOREFRONT = 'storefront-7-20261122T1015';
+    const KVS_ARN = 'arn:aws:cloudfront::123456789012:key-value-store/327284aa-bcd5-499f-a3ff-26b9a9d31b58';
+    const IDLE = { green_percentage: '0', blue_cidrs: '[]', green_cidrs: '[]' };
+    const lockOf = (executionName: string) => JSON.stringify({ executionName, since: '2026-11-22T10:15:01.000Z' });
+
+    test.each([
+      { case: 'its own lock is released', holder: STOREFRONT, after: IDLE, released: 1 },
+      { case: "another rollout's lock (its Preflight was refused) is left alone", holder: 'storefront-6-20261122T0900', after: { ...IDLE, coalmine_lock: lockOf('storefront-6-20261122T0900') }, released: 0 },
+    ])('$case', async ({ holder, after, released }) => {
+      fake.store = { ...IDLE };
+      fake.addRunning({
+        name: STOREFRONT,
+        rollout: null,
+        request: { name: 'storefront', target: { type: 'cloudfront-kvs', kvsArn: KVS_ARN }, strategy: { preset: 'canary10-5m' }, analysis: { alarms: ['storefront-5xx'] } },
+      });
+      sfn.on(StopExecutionCommand).callsFake(async (input: { error: string; cause: string }) => {
+        fake.executions[0]!.stopped = { error: input.error, cause: input.cause };
+        // The Preflight invocation, still running, gets to its lock write after the stop.
+        fake.store.coalmine_lock = lockOf(holder);
+        return {};
+      });
+
+      const answer = slackAnswer(await call(slash(`rollback ${STOREFRONT}`)));
+
+      expect(shown(answer)).toContain('stopped *storefront* before any traffic moved');
+      expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, { error: 'ManualRollback', cause: expect.stringContaining('Stopped before any traffic moved') });
+      expect(fake.store).toEqual(after);
+      expect(writes()).toEqual(['StopExecution', ...Array<string>(released).fill('UpdateKeys')]);
+    });
+  });
+
   test.each(['rollback', 'promote'])('%s of a rollout whose history cannot be read: neither moved nor stopped', async (verb) => {
     runningCheckout({ truncatedPreflight: true });
     const answer = slackAnswer(await call(slash(`${verb} ${EXECUTION}`)));

@@ -24,7 +24,13 @@ import {
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { CloudFrontKeyValueStoreClient } from '@aws-sdk/client-cloudfront-keyvaluestore';
+import {
+  CloudFrontKeyValueStoreClient,
+  DescribeKeyValueStoreCommand,
+  GetKeyCommand,
+  UpdateKeysCommand,
+  type UpdateKeysCommandInput,
+} from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { parseRolloutRequest } from '../../shared/config/request';
@@ -39,10 +45,11 @@ export const FUNCTION_NAME = 'coalmine-dev-slackCommand';
 export const sfn = mockClient(SFNClient);
 export const lambda = mockClient(LambdaClient);
 export const ssm = mockClient(SSMClient);
-const others = [mockClient(CloudWatchClient), mockClient(EventBridgeClient), mockClient(CloudFrontKeyValueStoreClient)];
+export const kvs = mockClient(CloudFrontKeyValueStoreClient);
+const others = [mockClient(CloudWatchClient), mockClient(EventBridgeClient)];
 
 export function resetAws(): void {
-  for (const client of [sfn, lambda, ssm, ...others]) client.reset();
+  for (const client of [sfn, lambda, ssm, kvs, ...others]) client.reset();
 }
 
 /** Calls that change something, on any client. */
@@ -51,12 +58,13 @@ export function writes(): string[] {
     ...sfn.commandCalls(StopExecutionCommand).map(() => 'StopExecution'),
     ...lambda.commandCalls(UpdateAliasCommand).map(() => 'UpdateAlias'),
     ...lambda.commandCalls(InvokeCommand).map(() => 'Invoke'),
+    ...kvs.commandCalls(UpdateKeysCommand).map(() => 'UpdateKeys'),
   ];
   return names;
 }
 
 export function awsCallCount(): number {
-  return [sfn, lambda, ssm, ...others].reduce((sum, client) => sum + client.calls().length, 0);
+  return [sfn, lambda, ssm, kvs, ...others].reduce((sum, client) => sum + client.calls().length, 0);
 }
 
 // ---- requests -------------------------------------------------------------------------------------
@@ -147,6 +155,8 @@ export interface FakeExecution {
   readonly name: string;
   /** Null while Preflight has not finished. */
   readonly rollout: Rollout | null;
+  /** The raw request while Preflight has not finished; a lambda-alias one on `checkout:live` if not given. */
+  readonly request?: unknown;
   readonly startDate: Date;
   /** The state the execution is in now, and its progress. */
   state: string;
@@ -167,10 +177,13 @@ export interface FakeAlias {
   revision: number;
 }
 
-/** A small stateful Step Functions + Lambda alias, answering the calls the Slack commands make. */
+/** A small stateful Step Functions + Lambda alias + KeyValueStore, answering the calls the Slack commands make. */
 export class FakeAws {
   readonly executions: FakeExecution[] = [];
   alias: FakeAlias = { FunctionVersion: '41', weights: {}, revision: 1 };
+  /** The keys of the one KeyValueStore (a cloudfront-kvs target); its ETag changes with every write. */
+  store: Record<string, string> = {};
+  private storeRevision = 1;
   /** Called before each GetAlias answer: lets a test land a late write. */
   beforeGetAlias: (alias: FakeAlias, call: number) => void = () => undefined;
   private getAliasCalls = 0;
@@ -235,12 +248,25 @@ export class FakeAws {
       return { FunctionVersion: input.FunctionVersion, RevisionId: `rev-${this.alias.revision}` };
     });
     lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    kvs.on(DescribeKeyValueStoreCommand).callsFake(async () => ({ ETag: `etag-${this.storeRevision}`, Status: 'READY' }));
+    kvs.on(GetKeyCommand).callsFake(async (input: { Key: string }) => {
+      const value = this.store[input.Key];
+      if (value === undefined) throw Object.assign(new Error(`no key ${input.Key}`), { name: 'ResourceNotFoundException' });
+      return { Key: input.Key, Value: value };
+    });
+    kvs.on(UpdateKeysCommand).callsFake(async (input: UpdateKeysCommandInput) => {
+      if (input.IfMatch !== `etag-${this.storeRevision}`) throw Object.assign(new Error('stale ETag'), { name: 'ConflictException' });
+      for (const put of input.Puts ?? []) this.store[put.Key ?? ''] = put.Value ?? '';
+      for (const deleted of input.Deletes ?? []) delete this.store[deleted.Key ?? ''];
+      this.storeRevision += 1;
+      return { ETag: `etag-${this.storeRevision}` };
+    });
   }
 
   private historyOf(execution: FakeExecution, withData: boolean): HistoryEvent[] {
     const at = (offsetMs: number) => new Date(execution.startDate.getTime() + offsetMs);
     const data = <T>(value: T): T | undefined => (withData ? value : undefined);
-    const request = execution.rollout?.request ?? { target: { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '42' } };
+    const request = execution.rollout?.request ?? execution.request ?? { target: { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '42' } };
     let id = 0;
     const event = (e: Omit<HistoryEvent, 'id' | 'previousEventId'>): HistoryEvent => ({ id: (id += 1), previousEventId: id - 1, ...e });
     const events: HistoryEvent[] = [

@@ -231,7 +231,7 @@ describe('the race rules, on the real state machine', () => {
    * scheduled but has not read the target yet. The handler rolls back and stops; the invocation goes on
    * as a real one would, released when the handler waits for it to end.
    */
-  async function alarmWhileInFlight(state: string, stepIndex: number, input: unknown) {
+  async function alarmWhileInFlight(state: string, stepIndex: number, input: unknown, options: { onRelease?: () => void } = {}) {
     const released = signal();
     const taskEnded = signal();
     const slept: number[] = [];
@@ -259,6 +259,7 @@ describe('the race rules, on the real state machine', () => {
       writesBeforeAlarm.push(world.lambda.aliasChanges.length);
       handled = rollBackOnAlarm(alarmFires(), clock);
       await released.promise;
+      options.onRelease?.();
       inFlight = true;
     };
     afterTask = (name) => {
@@ -309,6 +310,32 @@ describe('the race rules, on the real state machine', () => {
     expect(execution.status).toBe('ABORTED');
     expect(summary.executions[0]).toMatchObject({ action: 'rolled-back', lateWriteUndone: true });
     // It waited for the task's timeout (60 s in the ASL) plus a margin from when the invocation was scheduled.
+    const wait = slept.find((ms) => ms >= 10_000) ?? 0;
+    expect(wait).toBeGreaterThan(60_000);
+    expect(wait).toBeLessThanOrEqual(65_000);
+  });
+
+  it('(e) Preflight in flight at the stop can take a cloudfront-kvs lock afterwards: the handler waits it out and releases the lock', async () => {
+    const kvsArn = 'arn:aws:cloudfront::123456789012:key-value-store/327284aa-bcd5-499f-a3ff-26b9a9d31b58';
+    const idle = { green_percentage: '0', blue_cidrs: '[]', green_cidrs: '[]' };
+    world.kvs.addStore(kvsArn, idle);
+    const input = { name: 'storefront', target: { type: 'cloudfront-kvs', kvsArn }, strategy: { preset: 'canary10-5m' }, analysis: { alarms: ['checkout-errors'] } };
+
+    // The Preflight invocation read the alarms before the alarm changed state (here: the alarm is back to
+    // OK when the task goes on), so it goes on to take the lock, after the stop.
+    const { execution, summary, slept, taskCalls, taskError } = await alarmWhileInFlight('Preflight', 0, input, {
+      onRelease: () => world.cloudwatch.setAlarmState('checkout-errors', 'OK', 'Threshold no longer crossed.'),
+    });
+
+    expect(taskError).toBeUndefined();
+    expect(taskCalls).toContain('cloudfront-keyvaluestore:UpdateKeys');
+    // Taken by the stopped execution's Preflight, released by the handler once that invocation must have ended.
+    const locks = world.kvs.history(kvsArn, 'coalmine_lock').map((v) => (v === '(deleted)' ? v : (JSON.parse(v) as { executionName: string }).executionName));
+    expect(locks).toEqual([execution.name, '(deleted)']);
+    expect(world.kvs.items(kvsArn)).toEqual(idle);
+    expect(execution.status).toBe('ABORTED');
+    expect(summary.executions[0]).toMatchObject({ action: 'stopped-before-traffic', endedAs: 'ABORTED', lateWriteUndone: false });
+    // It waited for Preflight's timeout (60 s in the ASL) plus a margin from when the invocation was scheduled.
     const wait = slept.find((ms) => ms >= 10_000) ?? 0;
     expect(wait).toBeGreaterThan(60_000);
     expect(wait).toBeLessThanOrEqual(65_000);
