@@ -21,7 +21,9 @@ import { listRunningExecutions, listSucceededSince, readHistoryHead, readHistory
  * The error an execution stopped by an alarm ends with. Not a state machine error name (no Retry or
  * Catch can see a StopExecution), so it is defined here and not in shared/errors.ts.
  */
-export const ALARM_ROLLBACK_ERROR = 'AlarmRollback';
+import { ALARM_ROLLBACK_ERROR } from '../stop-errors';
+
+export { ALARM_ROLLBACK_ERROR };
 
 /** Longest ALARM_ROLLBACK_GRACE_SECONDS: an hour after a promotion is no longer "during the rollout". */
 const MAX_GRACE_SECONDS = 3_600;

@@ -6,6 +6,7 @@
  * Outcomes that moved traffic go to the channel (everyone watching the deployment sees who did what);
  * everything else only to the person who asked.
  */
+import { ALARM_ROLLBACK_ERROR, MANUAL_PROMOTE_ERROR, MANUAL_ROLLBACK_ERROR } from '../stop-errors';
 import type { SlackCommand } from './commands';
 import { clip, contextBlocks, formatDuration, section, slackDate, verdictEmoji } from './format';
 import type { ManualPromoteOutcome } from './manual-promote';
@@ -180,11 +181,11 @@ const ENDINGS: Readonly<Record<string, string>> = {
 
 function endedText(outcome: { rollout: string; executionName: string; endedAs: string; error?: string }, action: string): string {
   const by =
-    outcome.error === 'AlarmRollback'
+    outcome.error === ALARM_ROLLBACK_ERROR
       ? ' by an alarm'
-      : outcome.error === 'ManualRollback'
+      : outcome.error === MANUAL_ROLLBACK_ERROR
         ? ' by a rollback from Slack'
-        : outcome.error === 'ManualPromote'
+        : outcome.error === MANUAL_PROMOTE_ERROR
           ? ' by a promotion from Slack'
           : '';
   return (

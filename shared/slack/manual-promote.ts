@@ -20,21 +20,16 @@ import {
   VERIFY_INTERVAL_MS,
   VERIFY_READS,
   describeError,
-  endDetails,
   realClock,
-  requestedBy,
   routerFor,
   stopAndWaitForEnd,
   withRetries,
-  type ManualActionInput,
-  type ManualActionOptions,
   type RollbackClock,
-} from './manual-rollback';
+} from '../outside-rollback';
+import { MANUAL_PROMOTE_ERROR } from '../stop-errors';
+import { endDetails, requestedBy, type ManualActionInput, type ManualActionOptions } from './manual-rollback';
 import type { ClosedStatus } from '../alarms/execution-history';
 import { displayNameOf, listRunningRollouts, resolveTarget, type TargetMatch } from './rollouts';
-
-/** The error an execution stopped for a promotion from Slack ends with. */
-export const MANUAL_PROMOTE_ERROR = 'ManualPromote';
 
 /** States of statemachines/canary.asl.yaml on the way to a rollback: a rollout in one of them is not promoted. */
 export const ROLLING_BACK_STATES: readonly string[] = [

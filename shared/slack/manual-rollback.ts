@@ -25,21 +25,8 @@ import {
 } from '../outside-rollback';
 import type { RollbackOutcome } from '../routers/types';
 import { displayNameOf, listRunningRollouts, resolveTarget, type TargetMatch } from './rollouts';
+import { MANUAL_ROLLBACK_ERROR } from '../stop-errors';
 
-// manual-promote.ts takes these from here.
-export {
-  VERIFY_INTERVAL_MS,
-  VERIFY_READS,
-  describeError,
-  realClock,
-  routerFor,
-  stopAndWaitForEnd,
-  withRetries,
-  type RollbackClock,
-} from '../outside-rollback';
-
-/** The error an execution stopped from Slack ends with (no Retry or Catch sees a StopExecution, so not in errors.ts). */
-export const MANUAL_ROLLBACK_ERROR = 'ManualRollback';
 /** Who rolled back, in the shared steps' logs. */
 const ROLLED_BACK_BY = 'the Slack rollback';
 

@@ -13,12 +13,10 @@
  * Pure: events in, messages out. Every field is read defensively; a missing one is left out of the
  * message, never an error (an announcement must not be lost to a renamed field).
  */
-import { ALARM_ROLLBACK_ERROR } from '../alarms/rollback-on-alarm';
 import { LIFECYCLE_DETAIL_TYPES, LIFECYCLE_SOURCE, type LifecycleDetailType } from '../lifecycle';
 import { targetProblem } from './commands';
 import { clip, contextBlocks, formatDuration, formatNumber, formatPercent, MESSAGE_BLOCKS_LIMIT, section, sectionOf, slackDate, verdictEmoji } from './format';
-import { MANUAL_PROMOTE_ERROR } from './manual-promote';
-import { MANUAL_ROLLBACK_ERROR } from './manual-rollback';
+import { ALARM_ROLLBACK_ERROR, MANUAL_PROMOTE_ERROR, MANUAL_ROLLBACK_ERROR } from '../stop-errors';
 import type { SlackMessage } from './poster';
 import { escapeMrkdwn, rolloutActionsBlock, type SlackBlock } from './responses';
 
