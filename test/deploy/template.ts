@@ -158,6 +158,9 @@ export interface Statement {
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
 
+/** What `Ref: AWS::NoValue` evaluates to: removed from the list or object that holds it, as CloudFormation does. */
+const NO_VALUE = Symbol('AWS::NoValue') as unknown as Json;
+
 /**
  * A made-up id for a KeyValueStore, as CloudFront would assign one (a UUID): stable per logical ID, so
  * that assertions can name the ARN of a store the stack creates.
@@ -168,8 +171,9 @@ export function keyValueStoreId(logicalId: string): string {
 }
 
 /**
- * Evaluates Ref, Fn::Sub, Fn::GetAtt, Fn::Join, Fn::If and the condition functions (Fn::Equals, Fn::And,
- * Fn::Or, Fn::Not, Condition) as CloudFormation would, and knows which resources and outputs it creates.
+ * Evaluates Ref (AWS::NoValue included), Fn::Sub, Fn::GetAtt, Fn::Join, Fn::Split, Fn::If and the condition
+ * functions (Fn::Equals, Fn::And, Fn::Or, Fn::Not, Condition) as CloudFormation would, and knows which
+ * resources and outputs it creates.
  */
 export class TemplateReader {
   constructor(readonly template: Template) {}
@@ -202,14 +206,14 @@ export class TemplateReader {
   }
 
   evaluate(value: unknown): Json {
-    if (Array.isArray(value)) return value.map((item) => this.evaluate(item));
+    if (Array.isArray(value)) return value.map((item) => this.evaluate(item)).filter((item) => item !== NO_VALUE);
     if (value === null || typeof value !== 'object') return value as Json;
     const entries = Object.entries(value);
     const [key, argument] = entries[0] ?? [];
     if (entries.length === 1 && key !== undefined && (key === 'Ref' || key.startsWith('Fn::'))) {
       return this.intrinsic(key, argument);
     }
-    return Object.fromEntries(entries.map(([k, v]) => [k, this.evaluate(v)]));
+    return Object.fromEntries(entries.map(([k, v]) => [k, this.evaluate(v)]).filter(([, v]) => v !== NO_VALUE));
   }
 
   condition(name: string): boolean {
@@ -271,6 +275,10 @@ export class TemplateReader {
         const [separator, items] = argument as [string, unknown[]];
         return (this.evaluate(items) as Json[]).map(String).join(separator);
       }
+      case 'Fn::Split': {
+        const [separator, text] = argument as [string, unknown];
+        return String(this.evaluate(text)).split(separator);
+      }
       case 'Fn::If': {
         const [condition, whenTrue, whenFalse] = argument as [string, unknown, unknown];
         return this.evaluate(this.condition(condition) ? whenTrue : whenFalse);
@@ -284,11 +292,14 @@ export class TemplateReader {
     if (name === 'AWS::Partition') return PARTITION;
     if (name === 'AWS::Region') return REGION;
     if (name === 'AWS::AccountId') return ACCOUNT;
+    if (name === 'AWS::URLSuffix') return 'amazonaws.com';
+    if (name === 'AWS::NoValue') return NO_VALUE;
     const resource = this.createdResource(name);
     if (resource.Type === 'AWS::StepFunctions::StateMachine') {
       return `arn:${PARTITION}:states:${REGION}:${ACCOUNT}:stateMachine:${String(resource.Properties.StateMachineName)}`;
     }
     if (resource.Type === 'AWS::Events::EventBus') return String(resource.Properties.Name);
+    if (resource.Type === 'AWS::SQS::Queue') return `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${String(resource.Properties.QueueName)}`;
     return `<Ref ${name}>`;
   }
 
@@ -311,6 +322,22 @@ export class TemplateReader {
     // CloudFront is global: its ARNs have no region.
     if (attribute === 'Arn' && resource.Type === 'AWS::CloudFront::KeyValueStore') {
       return `arn:${PARTITION}:cloudfront::${ACCOUNT}:key-value-store/${keyValueStoreId(logicalId)}`;
+    }
+    if (attribute === 'Arn' && resource.Type === 'AWS::SQS::Queue') {
+      return `arn:${PARTITION}:sqs:${REGION}:${ACCOUNT}:${String(resource.Properties.QueueName)}`;
+    }
+    if (resource.Type === 'AWS::Events::EventBus' && (attribute === 'Arn' || attribute === 'Name')) {
+      const name = String(resource.Properties.Name);
+      return attribute === 'Name' ? name : `arn:${PARTITION}:events:${REGION}:${ACCOUNT}:event-bus/${name}`;
+    }
+    // rule/NAME on the default bus, rule/BUS/NAME on another. A rule without a Name gets one from
+    // CloudFormation; its logical ID stands in for it.
+    if (attribute === 'Arn' && resource.Type === 'AWS::Events::Rule') {
+      // EventBusName may be a name or an ARN; the rule's ARN names the bus by name.
+      const given = resource.Properties.EventBusName === undefined ? 'default' : String(this.evaluate(resource.Properties.EventBusName));
+      const bus = given.startsWith('arn:') ? given.slice(given.indexOf(':event-bus/') + ':event-bus/'.length) : given;
+      const name = resource.Properties.Name === undefined ? logicalId : String(resource.Properties.Name);
+      return `arn:${PARTITION}:events:${REGION}:${ACCOUNT}:rule/${bus === 'default' ? '' : `${bus}/`}${name}`;
     }
     if (attribute === 'FunctionARN' && resource.Type === 'AWS::CloudFront::Function') {
       return `arn:${PARTITION}:cloudfront::${ACCOUNT}:function/${String(resource.Properties.Name)}`;
