@@ -65,6 +65,8 @@ export interface SimulatedTarget<S> {
   settled(): Promise<void>;
   /** The canary's share of traffic as the store or the alias holds it now, in percent. */
   canaryShare(): number;
+  /** Runs `listener` with the canary's new share after every write to the alias or the store; returns the undo. */
+  onCanaryShareWritten(listener: (share: number) => void): () => void;
   checkRouting(traffic: SyntheticTraffic<S>): RoutingCheck;
   /** Only for cloudfront-kvs targets. */
   edgeSummary(): EdgeSummary | undefined;
@@ -121,6 +123,10 @@ function lambdaTarget(scenario: Scenario, target: LambdaAliasTarget): SimulatedT
     connect: () => () => undefined,
     settled: async () => undefined,
     canaryShare: () => canaryShareOf(world.lambda.alias(traffic.functionName, traffic.alias), traffic.canaryVersion),
+    onCanaryShareWritten: (listener) =>
+      world.lambda.onAliasChange((change) => {
+        if (change.functionName === traffic.functionName && change.alias === traffic.alias) listener(canaryShareOf(change, traffic.canaryVersion));
+      }),
     checkRouting: (served) =>
       checkRouting({
         initial,
@@ -169,6 +175,10 @@ function edgeTarget(scenario: Scenario, target: CloudFrontKvsTarget, seed: numbe
     connect: () => world.kvs.onChange((kvsArn, items) => edge.storeChanged(kvsArn, items, Date.now())),
     settled: () => edge.settled(),
     canaryShare: () => edge.canaryShareOf(world.kvs.items(target.kvsArn)),
+    onCanaryShareWritten: (listener) =>
+      world.kvs.onChange((kvsArn, items) => {
+        if (kvsArn === target.kvsArn) listener(edge.canaryShareOf(items));
+      }),
     checkRouting: (traffic) => {
       const served = [...new Set(traffic.segments.map((s) => s.routing))];
       return checkEdgeRouting({

@@ -43,6 +43,16 @@ export class LambdaWorld {
   readonly aliasChanges: AliasChange[] = [];
   /** Weights as a list, per weights object; every write replaces the object, so entries never go stale. */
   private readonly routingTables = new WeakMap<object, Array<[string, number]>>();
+  private readonly changeListeners: Array<(change: AliasChange) => void> = [];
+
+  /** Runs `listener` after every alias write, with what was written; returns the undo. */
+  onAliasChange(listener: (change: AliasChange) => void): () => void {
+    this.changeListeners.push(listener);
+    return () => {
+      const i = this.changeListeners.indexOf(listener);
+      if (i >= 0) this.changeListeners.splice(i, 1);
+    };
+  }
 
   addFunction(name: string, versions: readonly string[], state: 'Active' | 'Pending' | 'Failed' = 'Active'): this {
     this.functions.set(name, {
@@ -111,7 +121,9 @@ export class LambdaWorld {
         const weights = routing === undefined ? record.weights : { ...(routing.AdditionalVersionWeights ?? {}) };
         this.validateRouting(name, functionVersion, weights);
         Object.assign(record, { functionVersion, weights, revisionId: this.nextRevision() });
-        this.aliasChanges.push({ functionName: name, alias: aliasName, functionVersion, weights: { ...weights } });
+        const change = { functionName: name, alias: aliasName, functionVersion, weights: { ...weights } };
+        this.aliasChanges.push(change);
+        for (const listener of this.changeListeners) listener(change);
         return this.describe(name, aliasName);
       },
     },
