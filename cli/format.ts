@@ -3,7 +3,7 @@
  */
 import type { EdgeSummary } from '../sim/build-world';
 import { deploymentName, type Scenario } from '../sim/scenario';
-import type { SimulationEvent, SimulationResult, AlarmSummary } from '../sim/simulate';
+import type { AlarmInvocation, SimulationEvent, SimulationResult, AlarmSummary, SlackCommandRecord } from '../sim/simulate';
 import { routerKindFor } from '../shared/routers/registry';
 
 const count = (n: number): string => n.toLocaleString('en-US');
@@ -109,6 +109,19 @@ export function progressLine(event: SimulationEvent, scenario: Scenario): string
       return `${at} alarm ${event.name} ${event.from} → ${event.to}: ${event.reason}`;
     case 'scenario-event':
       return `${at} scenario: ${event.description}`;
+    case 'alarm-event':
+      return `${at} ${alarmInvocationLine(event.invocation)}`;
+    case 'slack':
+      return `${at} ${slackLine(event.command)}`;
+    case 'stopped': {
+      const weight =
+        event.canaryWeight === 0
+          ? `${deploymentName(scenario, event.baselineVersion)} takes all traffic again`
+          : event.canaryWeight === 100
+            ? `${deploymentName(scenario, event.canaryVersion)} takes all traffic`
+            : `the canary is at ${event.canaryWeight} %`;
+      return `${at} execution stopped from outside${event.error === null ? '' : ` (${event.error})`}: ${weight}`;
+    }
     case 'promoted':
       return `${at} promoted: ${deploymentName(scenario, event.version)} takes all traffic`;
     case 'rolled-back':
@@ -116,6 +129,54 @@ export function progressLine(event: SimulationEvent, scenario: Scenario): string
     default:
       return null;
   }
+}
+
+/** "alarm rollback (EventBridge, 1 s after checkout-errors went to ALARM): rolled back simulation-…, 0 % verified 1 s after the alarm" */
+function alarmInvocationLine(invocation: AlarmInvocation): string {
+  const delivery = [
+    'EventBridge',
+    invocation.copy > 1 ? `delivery ${invocation.copy} of the same event` : '',
+    invocation.attempt > 1 ? `Lambda's retry ${invocation.attempt - 1}` : '',
+    `${duration(invocation.atSeconds - invocation.changedAtSeconds)} after ${invocation.alarm} went to ALARM`,
+  ].filter(Boolean);
+  const head = `alarm rollback (${delivery.join(', ')})`;
+  switch (invocation.outcome) {
+    case 'acted': {
+      const acted = invocation.executions
+        .filter((e) => e.action !== 'left-alone')
+        .map((e) => `${e.action.replace(/-/g, ' ')} ${e.name}${e.rollbackLatencyMs === undefined ? '' : `, 0 % verified ${duration(e.rollbackLatencyMs / 1000)} after the alarm`}`);
+      return `${head}: ${acted.join('; ')}`;
+    }
+    case 'failed':
+      return `${head}: FAILED (${invocation.detail})${invocation.retryInSeconds === undefined ? '; no retries left' : `; Lambda retries in ${duration(invocation.retryInSeconds)}`}`;
+    case 'ignored':
+      return `${head}: ignored: ${invocation.detail}`;
+    default:
+      return `${head}: nothing to do: ${invocation.detail}`;
+  }
+}
+
+/** What Slack shows: the answer's first line, and who sees it. */
+function slackLine(command: SlackCommandRecord): string {
+  if (command.statusCode !== 200) return `Slack: the request of ${command.user} was refused with HTTP ${command.statusCode}: ${command.reply}`;
+  const who = command.responseType === 'in_channel' ? `#${command.channel}` : `${command.user} (only they see it)`;
+  return `Slack → ${who}: ${command.reply.split('\n')[0] ?? ''}`;
+}
+
+/** How alarms reached the rollout, and how fast the canary was back at 0 % after one fired. */
+function alarmPathLines(result: SimulationResult, scenario: Scenario): string[] {
+  const { alarmEvents } = result;
+  const path = alarmEvents.enabled
+    ? `alarm events: on, as deployed (EventBridge delivers each move to ALARM to the alarm rollback ${duration(alarmEvents.delaySeconds)} later); ` +
+      `${alarmEvents.invocations.length} invocation${alarmEvents.invocations.length === 1 ? '' : 's'} of the alarm rollback`
+    : 'alarm events: off: the alarms reach the rollout only through its analysis';
+  const watched = new Set(scenario.request.analysis.alarms);
+  const fired = result.alarmTransitions.find((t) => t.to === 'ALARM' && t.atSeconds >= 0 && watched.has(t.name));
+  const latency =
+    result.rollbackLatencySeconds === null || fired === undefined
+      ? []
+      : [`  rollback latency: ${duration(result.rollbackLatencySeconds)} from ${fired.name} going to ALARM (${clock(fired.atSeconds)}) to the canary at 0 %`];
+  return [`  ${path}`, ...latency];
 }
 
 function edgeLines(edge: EdgeSummary): string[] {
@@ -155,6 +216,7 @@ export function summaryLines(result: SimulationResult, scenario: Scenario): stri
       `baseline: ${count(result.baselineRequests)} requests, ${count(result.baselineErrors)} errors (${percent(result.baselineErrors, result.baselineRequests)})`,
     `  state transitions: ${result.stateTransitions} (${result.retries} retries), ${usd(result.costUsd)} of Step Functions; ` +
       `${result.alarmTransitions.length} alarm transitions; ${result.faultsInjected} injected AWS faults`,
+    ...alarmPathLines(result, scenario),
     `  routing: ${routing}`,
     ...(result.edge === undefined ? [] : edgeLines(result.edge)),
   ];

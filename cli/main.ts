@@ -13,11 +13,13 @@ import { tourCommand } from './tour';
 export const USAGE = `coalmine: canary rollouts on AWS, rehearsed locally.
 
 Usage:
-  coalmine simulate [--scenario NAME | --scenario-file FILE] [--seed N] [--json]
+  coalmine simulate [--scenario NAME | --scenario-file FILE] [--seed N] [--no-alarm-events] [--json]
       Run one rollout against a simulated AWS (virtual clock, synthetic traffic, the real state machine).
       --scenario NAME       a built-in scenario (default: healthy); --list shows them
       --scenario-file FILE  your own scenario (see docs/simulator.md; copy one from sim/scenarios/)
       --seed N              seed of the traffic and the retry jitter (default 1): same seed, same run
+      --no-alarm-events     alarms reach the rollout only through its analysis: no EventBridge event
+                            to the alarm rollback (which is on by default, as deployed)
       --json                print one JSON object (the result) as the last line instead of progress
       --json-schema         print the JSON Schema of the --json result and exit
   coalmine plan [--request FILE | --scenario NAME | --scenario-file FILE] [--start ISO-TIME] [--json]

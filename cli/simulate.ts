@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import { simulationReportJsonSchema, toReport } from '../sim/report';
 import { builtInScenario, builtInScenarioNames, loadScenarioFile, type Scenario } from '../sim/scenario';
-import { DEFAULT_SEED, simulate } from '../sim/simulate';
+import { DEFAULT_SEED, simulate, type SimulationResult } from '../sim/simulate';
 import { describeScenario, progressLine, summaryLines } from './format';
 import { EXIT, UsageError, type CliIo } from './io';
 
@@ -13,6 +13,7 @@ const OPTIONS = {
   'scenario-file': { type: 'string' },
   seed: { type: 'string' },
   json: { type: 'boolean', default: false },
+  'no-alarm-events': { type: 'boolean', default: false },
   'json-schema': { type: 'boolean', default: false },
   list: { type: 'boolean', default: false },
 } as const;
@@ -47,18 +48,27 @@ export function chooseScenario(name: string | undefined, file: string | undefine
   return builtInScenario(name ?? 'healthy');
 }
 
-export async function runSimulation(scenario: Scenario, seed: number | undefined, io: CliIo): Promise<void> {
-  const effectiveSeed = seed ?? scenario.seed ?? DEFAULT_SEED;
+/** What the command line changes in a run: the seed, and whether alarm events reach the alarm rollback. */
+export interface RunChoices {
+  readonly seed?: number;
+  /** false: --no-alarm-events; undefined: as the scenario says. */
+  readonly alarmEvents?: boolean;
+}
+
+export async function runSimulation(scenario: Scenario, choices: RunChoices, io: CliIo): Promise<SimulationResult> {
+  const effectiveSeed = choices.seed ?? scenario.seed ?? DEFAULT_SEED;
   for (const line of describeScenario(scenario, effectiveSeed)) io.out(line);
   io.out('');
   const result = await simulate(scenario, {
     seed: effectiveSeed,
+    ...(choices.alarmEvents === undefined ? {} : { alarmEvents: choices.alarmEvents }),
     onEvent: (event) => {
       const line = progressLine(event, scenario);
       if (line !== null) io.out(line);
     },
   });
   for (const line of summaryLines(result, scenario)) io.out(line);
+  return result;
 }
 
 export async function simulateCommand(args: string[], io: CliIo): Promise<number> {
@@ -73,11 +83,15 @@ export async function simulateCommand(args: string[], io: CliIo): Promise<number
   }
   const seed = parseSeed(options.seed);
   const scenario = chooseScenario(options.scenario, options['scenario-file']);
+  const choices: RunChoices = {
+    ...(seed === undefined ? {} : { seed }),
+    ...(options['no-alarm-events'] ? { alarmEvents: false } : {}),
+  };
   if (options.json) {
-    const result = await simulate(scenario, seed === undefined ? {} : { seed });
+    const result = await simulate(scenario, choices);
     io.out(JSON.stringify(toReport(result)));
   } else {
-    await runSimulation(scenario, seed, io);
+    await runSimulation(scenario, choices, io);
   }
   return EXIT.ok;
 }

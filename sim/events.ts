@@ -1,9 +1,11 @@
 /**
  * What can happen to the world at a simulated time: a registry of event kinds, each with its strict schema,
- * a description for the progress output and how it acts on the world. A new kind (an alarm pushed through
- * EventBridge, a Slack command) is one more entry; the scenario schema is built from this map.
+ * a description for the progress output and how it acts on the world. A new kind is one more entry; the
+ * scenario schema is built from this map. An action may be asynchronous (a Slack command runs the real
+ * handler, which calls AWS): the simulation waits for it, and simulated time moves only while it sleeps.
  */
 import { z } from 'zod';
+import type { SlackWorkspace } from './slack';
 import type { SyntheticTraffic } from './traffic';
 import type { AwsWorld } from './world';
 
@@ -11,6 +13,8 @@ export interface EventContext {
   readonly world: AwsWorld;
   readonly traffic: SyntheticTraffic<unknown>;
   readonly nowMs: number;
+  /** Slack as the deployed stack hears it: commands go to the real handler. */
+  readonly slack: SlackWorkspace;
 }
 
 /** What an event may refer to, for checks across the scenario. */
@@ -35,7 +39,7 @@ export interface EventKind<S extends EventSchema = EventSchema> {
   check?(event: z.output<S>, facts: ScenarioFacts): EventIssue[];
   /** One line for the progress output, e.g. "alarm checkout-errors forced to ALARM". */
   describe(event: z.output<S>): string;
-  apply(event: z.output<S>, context: EventContext): void;
+  apply(event: z.output<S>, context: EventContext): void | Promise<void>;
 }
 
 const defineEventKind = <S extends EventSchema>(kind: EventKind<S>): EventKind<S> => kind;
@@ -105,10 +109,33 @@ const setTraffic = defineEventKind({
   },
 });
 
+/** A Slack name as people type it: letters, digits, dots, dashes, underscores. */
+export const SlackName = z
+  .string({ error: 'required: a name such as "alice"' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$/, 'a Slack name such as "alice": letters, digits, ".", "_" or "-", at most 20');
+
+const slackCommand = defineEventKind({
+  schema: z.strictObject({
+    kind: z.literal('slack-command'),
+    at: At,
+    user: SlackName.describe('Who types the command; on world.slack.allowedUsers unless that list is given without them.'),
+    text: z
+      .string({ error: 'required: what follows /coalmine, e.g. "rollback checkout canary looks slow"' })
+      .min(1, 'cannot be empty: what follows /coalmine, e.g. "rollback checkout canary looks slow"')
+      .max(3000, 'at most 3,000 characters'),
+    channel: SlackName.optional().describe('Where it is typed; default world.slack.channel.'),
+  }),
+  describe: (event) => `${event.user} types /coalmine ${event.text}${event.channel === undefined ? '' : ` in #${event.channel}`}`,
+  apply: async (event, { slack }) => {
+    await slack.command(event.user, event.text, event.channel);
+  },
+});
+
 export const EVENT_KINDS = {
   'set-alarm-state': setAlarmState,
   'inject-fault': injectFault,
   'set-traffic': setTraffic,
+  'slack-command': slackCommand,
 } as const satisfies Record<string, EventKind>;
 
 export type EventKindName = keyof typeof EVENT_KINDS;
@@ -135,6 +162,6 @@ export function describeEvent(event: ScenarioEvent): string {
   return kindOf(event).describe(event as never);
 }
 
-export function applyEvent(event: ScenarioEvent, context: EventContext): void {
-  kindOf(event).apply(event as never, context);
+export async function applyEvent(event: ScenarioEvent, context: EventContext): Promise<void> {
+  await kindOf(event).apply(event as never, context);
 }

@@ -18,7 +18,10 @@ export const SimulationReportSchema = z
     outcome: z.enum(['promoted', 'rolled_back', 'failed']).describe('failed: refused at preflight, or the rollback itself failed.'),
     finalWeight: z.number().min(0).max(100).describe('Canary share of traffic at the end, in percent.'),
     reason: z.string().describe('Why the rollout ended as it did, in the words of the execution.'),
-    error: z.string().nullable().describe('The execution error name when it did not promote, e.g. CanaryAnalysisFailed.'),
+    error: z
+      .string()
+      .nullable()
+      .describe('The execution error name when it did not succeed, e.g. CanaryAnalysisFailed, or AlarmRollback and ManualRollback for a stop from outside.'),
     steps: z
       .array(
         z.strictObject({
@@ -47,6 +50,49 @@ export const SimulationReportSchema = z
     alarmTransitions: z.array(
       z.strictObject({ name: z.string(), from: AlarmState, to: AlarmState, atSeconds: Seconds, reason: z.string() }),
     ),
+    rollbackLatencySeconds: z
+      .number()
+      .min(0)
+      .nullable()
+      .describe(
+        'From the first move to ALARM of an alarm the rollout watches to the write that put the canary back at 0 %, whoever wrote it; null when no watched alarm fired or the canary was not put back at 0 % after it.',
+      ),
+    alarmEvents: z
+      .strictObject({
+        enabled: z.boolean().describe('Whether alarm state changes reached the alarm rollback through EventBridge (the deployed push path).'),
+        delaySeconds: z.number().min(0).describe("From an alarm's state change to the handler's invocation."),
+        invocations: z
+          .array(
+            z.strictObject({
+              alarm: z.string(),
+              changedAtSeconds: Seconds.describe("When the alarm changed state (the event's detail.state.timestamp)."),
+              atSeconds: Seconds.describe('When the handler was invoked.'),
+              copy: z.int().min(1).describe('Which delivery of the event: EventBridge delivers at least once.'),
+              attempt: z.int().min(1).describe("1, then 2 and 3 for Lambda's retries of a failed invocation."),
+              outcome: z.enum(['acted', 'nothing-to-do', 'ignored', 'failed']),
+              executions: z
+                .array(z.strictObject({ name: z.string(), action: z.string(), rollbackLatencyMs: z.number().min(0).optional() }))
+                .describe('Each execution the handler acted on or looked at, what it did, and its latency to a verified 0 %.'),
+              detail: z.string().describe("The handler's own words: the cause it stopped the execution with, or why it did nothing."),
+              retryInSeconds: z.number().min(0).optional().describe('For a failed invocation: when Lambda tries again.'),
+            }),
+          )
+          .describe('Every invocation of the alarm rollback, in order.'),
+      })
+      .describe('The alarm push path.'),
+    slackCommands: z
+      .array(
+        z.strictObject({
+          atSeconds: Seconds,
+          user: z.string(),
+          channel: z.string(),
+          text: z.string().describe('What followed /coalmine.'),
+          statusCode: z.int().describe("The handler's HTTP status: 200, or 401 for a request that fails verification."),
+          responseType: z.string().nullable().describe('in_channel (everyone sees it) or ephemeral (only the person who asked).'),
+          reply: z.string().describe("The answer's text, as Slack shows it (mrkdwn)."),
+        }),
+      )
+      .describe("Slack commands from the scenario's events and what Slack answered."),
     routing: z
       .strictObject({
         weightsSet: z.array(z.number().min(0).max(100)).describe('Canary share of each alias (or green_percentage) write, in order.'),

@@ -13,7 +13,9 @@ import type { LambdaAliasTarget, Target } from '../shared/config/targets';
 import { parseCidr } from '../shared/net/cidr';
 import { planRollout, type Plan } from '../shared/plan';
 import { routerKindFor } from '../shared/routers/registry';
-import { checkEvent, checkFaultOperation, FaultSchema, ScenarioEventSchema, type ScenarioEvent } from './events';
+import { checkEvent, checkFaultOperation, FaultSchema, ScenarioEventSchema, SlackName, type ScenarioEvent } from './events';
+import type { AlarmEventSettings } from './alarm-events';
+import type { SlackSettings } from './slack';
 import { AwsWorld } from './world';
 import { isStatistic, type Statistic } from './world/metrics';
 
@@ -150,6 +152,45 @@ const EdgeSchema = z.strictObject({
     .describe('The store before the rollout; default green_percentage "0" ("100" for a blue canary), blue_cidrs and green_cidrs "[]".'),
 });
 
+const AlarmEventsSchema = z.strictObject({
+  enabled: z
+    .boolean({ error: 'must be true or false' })
+    .default(true)
+    .describe('Deliver every move to ALARM to the alarm rollback through EventBridge, as deployed; false: only the analysis reads alarms.'),
+  delaySeconds: z
+    .number({ error: 'must be a number of seconds' })
+    .min(0, 'must be >= 0')
+    .max(3600, 'at most 3,600')
+    .default(1)
+    .describe("From the alarm's state change to the handler's invocation: EventBridge's delivery and Lambda's start."),
+  deliveries: z
+    .int('must be a whole number')
+    .min(1, 'must be at least 1: EventBridge delivers at least once')
+    .max(5, 'at most 5')
+    .default(1)
+    .describe('How many times EventBridge delivers each event; 2 or more shows a duplicate.'),
+  redeliverySeconds: z
+    .number({ error: 'must be a number of seconds' })
+    .min(0, 'must be >= 0')
+    .max(3600, 'at most 3,600')
+    .default(0)
+    .describe('Between one delivery of an event and the next; 0: the copies arrive together.'),
+});
+
+const SlackSchema = z.strictObject({
+  channel: SlackName.default('deploys').describe('Where commands are typed unless an event names another channel.'),
+  allowedUsers: z
+    .array(SlackName)
+    .max(100, 'at most 100')
+    .optional()
+    .describe('Who may roll back and promote (SLACK_ALLOWED_USERS); default: everyone the slack-command events name.'),
+  allowedChannels: z
+    .array(SlackName)
+    .max(100, 'at most 100')
+    .optional()
+    .describe('Where they may (SLACK_ALLOWED_CHANNELS); default: the channel.'),
+});
+
 const WorldSchema = z.strictObject({
   lambda: z
     .strictObject({
@@ -181,6 +222,8 @@ const WorldSchema = z.strictObject({
         seen.add(alarm.name);
       });
     }),
+  alarmEvents: AlarmEventsSchema.prefault({}).describe('The alarm push path: EventBridge delivering alarm state changes to the alarm rollback.'),
+  slack: SlackSchema.prefault({}).describe('The Slack workspace the slack-command events come from, and its allowlists.'),
 });
 
 const ScenarioFileSchema = z.strictObject({
@@ -217,6 +260,10 @@ export interface Scenario {
   readonly world: ScenarioFile['world'];
   readonly faults: readonly FaultSpec[];
   readonly events: readonly ScenarioEvent[];
+  /** The alarm push path; `enabled: false` leaves the alarms to the analysis. */
+  readonly alarmEvents: AlarmEventSettings & { readonly enabled: boolean };
+  /** The workspace, with its allowlists resolved (by default, everyone the slack-command events name). */
+  readonly slack: SlackSettings;
 }
 
 /** A scenario file or name that cannot be used; `problems` lists each one as `path: what is wrong`. */
@@ -321,7 +368,15 @@ export function parseScenario(input: unknown, name: string, source = name): Scen
     world: scenario.world,
     faults: scenario.faults,
     events: [...scenario.events].sort((a, b) => a.at - b.at),
+    alarmEvents: scenario.world.alarmEvents,
+    slack: slackSettings(scenario),
   };
+}
+
+function slackSettings(scenario: ScenarioFile): SlackSettings {
+  const { channel, allowedUsers, allowedChannels } = scenario.world.slack;
+  const users = scenario.events.flatMap((e) => (e.kind === 'slack-command' ? [e.user] : []));
+  return { channel, allowedUsers: allowedUsers ?? [...new Set(users)], allowedChannels: allowedChannels ?? [channel] };
 }
 
 /** Reads and validates a scenario file; a JSON syntax error is reported with the file's name. */

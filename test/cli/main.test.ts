@@ -128,13 +128,19 @@ describe('coalmine plan', () => {
 });
 
 describe('coalmine tour', () => {
-  it('shows a healthy canary promoted, then a bad one rolled back', async () => {
+  it('shows a healthy canary promoted, a bad one rolled back by the analysis, the same one by its alarm event, and the difference', async () => {
     const run = await coalmine(['tour']);
     expect(run.code).toBe(0);
     const results = run.stdout.filter((l) => l.startsWith('Result: '));
     expect(results).toEqual([
       expect.stringMatching(/^Result: PROMOTED: version 42 at 100 %/),
-      expect.stringMatching(/^Result: ROLLED BACK \(CanaryAnalysisFailed\): canary at 0 %/),
+      expect.stringMatching(/^Result: ROLLED BACK \(CanaryAnalysisFailed\): canary at 0 % after 5 m simulated/),
+      expect.stringMatching(/^Result: ROLLED BACK \(AlarmRollback\): canary at 0 % after 2 m 1 s simulated/),
     ]);
+    expect(run.stdout).toContainEqual(
+      expect.stringMatching(
+        /^With alarm events: rolled back at 00:02:01 instead of 00:05:00 \(1 s after the alarm instead of 3 m\), \d+ fewer canary errors \(\d+ instead of \d+\)\.$/,
+      ),
+    );
   });
 });

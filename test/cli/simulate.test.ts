@@ -22,13 +22,34 @@ describe('coalmine simulate', () => {
     expect(run.code).toBe(0);
     const report = lastJsonLine(run.stdout);
     expect(validateReport(report)).toBe(true);
-    expect(report).toMatchObject({ scenario: 'bad-canary', outcome: 'rolled_back', finalWeight: 0, seed: 1 });
-    expect(report.steps).toEqual([expect.objectContaining({ weight: 10, verdict: 'fail' })]);
+    expect(report).toMatchObject({ scenario: 'bad-canary', outcome: 'rolled_back', finalWeight: 0, seed: 1, error: 'AlarmRollback' });
+    // Stopped by the alarm rollback a second after the alarm, before the step's analysis.
+    expect(report.steps).toEqual([expect.objectContaining({ weight: 10, verdict: null })]);
     expect(report).toHaveProperty('stateTransitions');
-    expect(report).toHaveProperty('simulatedSeconds', 300);
+    expect(report).toHaveProperty('simulatedSeconds', 121);
+    expect(report).toHaveProperty('rollbackLatencySeconds', 1);
+    expect(report).toMatchObject({
+      alarmEvents: {
+        enabled: true,
+        delaySeconds: 1,
+        invocations: [{ alarm: 'checkout-errors', changedAtSeconds: 120, atSeconds: 121, outcome: 'acted', executions: [{ action: 'rolled-back', rollbackLatencyMs: 1000 }] }],
+      },
+    });
     expect(report).toHaveProperty('canaryRequests');
     expect(report).toHaveProperty('canaryErrors');
     expect(run.stderr).toEqual([]);
+  });
+
+  it('--no-alarm-events: the same bad canary is rolled back by the analysis at the end of the bake, later and after more errors', async () => {
+    const pushed = lastJsonLine((await coalmine(['simulate', '--scenario', 'bad-canary', '--json'])).stdout);
+    const run = await coalmine(['simulate', '--scenario', 'bad-canary', '--no-alarm-events', '--json']);
+    expect(run.code).toBe(0);
+    const polled = lastJsonLine(run.stdout);
+    expect(validateReport(polled)).toBe(true);
+    expect(polled).toMatchObject({ outcome: 'rolled_back', error: 'CanaryAnalysisFailed', simulatedSeconds: 300, alarmEvents: { enabled: false, invocations: [] } });
+    expect(polled.steps).toEqual([expect.objectContaining({ weight: 10, verdict: 'fail' })]);
+    expect(polled.rollbackLatencySeconds as number).toBeGreaterThan(pushed.rollbackLatencySeconds as number);
+    expect(polled.canaryErrors as number).toBeGreaterThan(pushed.canaryErrors as number);
   });
 
   it('the schema rejects what the report must not be', () => {
@@ -44,7 +65,7 @@ describe('coalmine simulate', () => {
   });
 
   it('shows progress as it goes: each step, its weight, the bake and the verdict with its numbers, then a summary', async () => {
-    const run = await coalmine(['simulate', '--scenario', 'late-failure']);
+    const run = await coalmine(['simulate', '--scenario', 'late-failure', '--no-alarm-events']);
     expect(run.code).toBe(0);
     const text = run.stdout.join('\n');
     expect(text).toMatch(/\[00:00:00\] step 1\/3: shift to 10 %, bake 5 m/);
@@ -54,6 +75,37 @@ describe('coalmine simulate', () => {
     expect(text).toMatch(/\[00:15:00\] rolled back: version 41 takes all traffic again/);
     expect(text).toMatch(/Result: ROLLED BACK \(CanaryAnalysisFailed\): canary at 0 % after 15 m simulated/);
     expect(text).toMatch(/routing: weights set 10 % → 25 % → 50 % → 0 %; every request was routed by a weight the rollout set/);
+    expect(text).toMatch(/alarm events: off: the alarms reach the rollout only through its analysis/);
+    expect(text).toMatch(/rollback latency: 3 m from checkout-errors going to ALARM \(00:12:00\) to the canary at 0 %/);
+  });
+
+  it('shows the alarm event: the alarm, the alarm rollback a second later, the stopped execution, the latency', async () => {
+    const run = await coalmine(['simulate', '--scenario', 'late-failure']);
+    expect(run.code).toBe(0);
+    const text = run.stdout.join('\n');
+    expect(text).toMatch(/\[00:12:00\] alarm checkout-errors OK → ALARM: Threshold Crossed/);
+    expect(text).toMatch(/\[00:12:01\] execution stopped from outside \(AlarmRollback\): version 41 takes all traffic again/);
+    expect(text).toMatch(
+      /\[00:12:01\] alarm rollback \(EventBridge, 1 s after checkout-errors went to ALARM\): rolled back simulation-late-failure-1, 0 % verified 1 s after the alarm/,
+    );
+    expect(text).toMatch(/Result: ROLLED BACK \(AlarmRollback\): canary at 0 % after 12 m 1 s simulated/);
+    expect(text).toMatch(/why: Alarm checkout-errors went to ALARM at 2030-01-07T09:12:00\.000Z: .* Rollback latency: 1000 ms from the alarm's state change to a verified 0 %/);
+    expect(text).toMatch(/alarm events: on, as deployed \(EventBridge delivers each move to ALARM to the alarm rollback 1 s later\); 1 invocation of the alarm rollback/);
+    expect(text).toMatch(/rollback latency: 1 s from checkout-errors going to ALARM \(00:12:00\) to the canary at 0 %/);
+    expect(text).not.toMatch(/step 3\/3 at 50 %: baked/);
+  });
+
+  it('shows a Slack command and Slack\'s answer: a refusal only the asker sees, then a rollback the channel sees', async () => {
+    const run = await coalmine(['simulate', '--scenario', 'slack-rollback']);
+    expect(run.code).toBe(0);
+    const text = run.stdout.join('\n');
+    expect(text).toMatch(/\[00:06:00\] scenario: bob types \/coalmine rollback checkout\n/);
+    expect(text).toMatch(/\[00:06:00\] Slack → bob \(only they see it\): Sorry, you \(<@U0BOB00>, member ID U0BOB00\) are not on the list of people who may run `rollback`/);
+    expect(text).toMatch(/\[00:08:00\] scenario: alice types \/coalmine rollback checkout canary looks slow/);
+    expect(text).toMatch(/\[00:08:00\] execution stopped from outside \(ManualRollback\): version 41 takes all traffic again/);
+    expect(text).toMatch(/\[00:08:00\] Slack → #deploys: :rewind: <@U0ALICE> rolled back \*checkout\*: all traffic is on the stable version again\./);
+    expect(text).toMatch(/Result: ROLLED BACK \(ManualRollback\): canary at 0 % after 8 m simulated/);
+    expect(text).toMatch(/why: Rollback requested from Slack by alice \(U0ALICE\) in C0DEPLOYS: canary looks slow\. Rolled back: checkout:live sends all traffic to version 41 again \(was 25 % on 42\)/);
   });
 
   it('simulates a cloudfront-kvs rollout: colours for versions, the settle wait, the edge and the store at the end', async () => {

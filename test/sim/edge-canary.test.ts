@@ -102,8 +102,8 @@ describe('edge-canary: a cloudfront-kvs rollout through the edge function', () =
 });
 
 describe('edge-bad-canary', () => {
-  it('rolls back at 25 % on the canary alarm (metrics by colour), clears the green pins and releases the lock', async () => {
-    const result = await simulate(builtInScenario('edge-bad-canary'));
+  it('without alarm events: the analysis rolls back at 25 % on the canary alarm (metrics by colour), clears the green pins and releases the lock', async () => {
+    const result = await simulate(builtInScenario('edge-bad-canary'), { alarmEvents: false });
     expect(result).toMatchObject({ outcome: 'rolled_back', finalWeight: 0, error: 'CanaryAnalysisFailed' });
     expect(result.steps.map((s) => [s.weight, s.verdict])).toEqual([
       [5, 'pass'],
@@ -114,6 +114,21 @@ describe('edge-bad-canary', () => {
     expect(result.edge?.finalStore).toEqual({ green_percentage: '0', blue_cidrs: JSON.stringify([PARTNER]), green_cidrs: '[]' });
     expect(result.edge?.finalColours).toEqual({ green: 0, blue: 2030 });
     expect(result.reason).toMatch(/green_cidrs cleared\); lock released/);
+  });
+
+  it('as deployed: the alarm event rolls back a second after the alarm, and leaves the store, the pins and the lock as the analysis does', async () => {
+    const polling = await simulate(builtInScenario('edge-bad-canary'), { alarmEvents: false });
+    const pushed = await simulate(builtInScenario('edge-bad-canary'));
+    expect(pushed).toMatchObject({ outcome: 'rolled_back', finalWeight: 0, error: 'AlarmRollback', rollbackLatencySeconds: 1 });
+    expect(pushed.steps.map((s) => [s.weight, s.verdict])).toEqual([
+      [5, 'pass'],
+      [25, null],
+    ]);
+    expect(pushed.reason).toMatch(/^Alarm storefront-5xx went to ALARM at .* green_cidrs cleared\); lock released\. Rollback latency: 1000 ms/);
+    expect(pushed.edge?.finalStore).toEqual(polling.edge?.finalStore);
+    expect(pushed.edge?.finalColours).toEqual({ green: 0, blue: 2030 });
+    expect(pushed.routing).toMatchObject({ weightsSet: [5, 25, 0], problems: [] });
+    expect(pushed.canaryErrors).toBeLessThan(polling.canaryErrors);
   });
 });
 

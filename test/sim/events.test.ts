@@ -18,11 +18,12 @@ describe('scenario events', () => {
     }
   });
 
+  // These two are about the analysis reading a forced state: the alarm events, which would act first, are off.
   it('set-alarm-state with a hold: an alarm forced to ALARM mid-bake rolls the canary back at the analysis', async () => {
     const progress: SimulationEvent[] = [];
     const result = await simulate(
       healthyWith([{ at: 120, kind: 'set-alarm-state', alarm: 'checkout-errors', state: 'ALARM', reason: 'forced by the test', holdSeconds: 600 }]),
-      { onEvent: (e) => progress.push(e) },
+      { alarmEvents: false, onEvent: (e) => progress.push(e) },
     );
     expect(result).toMatchObject({ outcome: 'rolled_back', finalWeight: 0, error: 'CanaryAnalysisFailed' });
     expect(result.reason).toMatch(/checkout-errors \(ALARM: forced by the test\)/);
@@ -35,10 +36,16 @@ describe('scenario events', () => {
   });
 
   it('set-alarm-state without a hold lasts until the next evaluation, as after CloudWatch SetAlarmState', async () => {
-    const result = await simulate(healthyWith([{ at: 120, kind: 'set-alarm-state', alarm: 'checkout-errors', state: 'ALARM' }]));
+    const result = await simulate(healthyWith([{ at: 120, kind: 'set-alarm-state', alarm: 'checkout-errors', state: 'ALARM' }]), { alarmEvents: false });
     expect(result.outcome).toBe('promoted');
     const forced = result.alarmTransitions.filter((t) => t.name === 'checkout-errors').map((t) => [t.atSeconds, t.to]);
     expect(forced).toEqual(expect.arrayContaining([[120, 'ALARM'], [180, 'OK']]));
+  });
+
+  it('set-alarm-state to ALARM is announced like any state change: with alarm events on, the alarm rollback acts a second later', async () => {
+    const result = await simulate(healthyWith([{ at: 120, kind: 'set-alarm-state', alarm: 'checkout-errors', state: 'ALARM', reason: 'forced by the test' }]));
+    expect(result).toMatchObject({ outcome: 'rolled_back', error: 'AlarmRollback', simulatedSeconds: 121, rollbackLatencySeconds: 1 });
+    expect(result.reason).toMatch(/^Alarm checkout-errors went to ALARM at 2030-01-07T09:02:00\.000Z: forced by the test\./);
   });
 
   it('set-traffic changes the request rate from its time on', async () => {

@@ -4,14 +4,36 @@ import { builtInScenario, builtInScenarioNames, parseScenario, SCENARIO_DIRECTOR
 import { simulate, type SimulationResult } from '../../sim/simulate';
 import { toReport } from '../../sim/report';
 
-const REQUIRED = ['healthy', 'bad-canary', 'slow-canary', 'late-failure', 'throttled', 'alarm-preexisting', 'edge-canary', 'edge-bad-canary'];
+const REQUIRED = [
+  'healthy',
+  'bad-canary',
+  'slow-canary',
+  'late-failure',
+  'throttled',
+  'alarm-preexisting',
+  'edge-canary',
+  'edge-bad-canary',
+  'slack-rollback',
+];
 
 const results = new Map<string, SimulationResult>();
+/** As deployed: alarm events reach the alarm rollback. */
 async function run(name: string): Promise<SimulationResult> {
   let result = results.get(name);
   if (result === undefined) {
     result = await simulate(builtInScenario(name));
     results.set(name, result);
+  }
+  return result;
+}
+
+const pollingResults = new Map<string, SimulationResult>();
+/** With --no-alarm-events: only the state machine's analysis reads the alarms. */
+async function runPolling(name: string): Promise<SimulationResult> {
+  let result = pollingResults.get(name);
+  if (result === undefined) {
+    result = await simulate(builtInScenario(name), { alarmEvents: false });
+    pollingResults.set(name, result);
   }
   return result;
 }
@@ -24,19 +46,32 @@ describe('built-in scenarios', () => {
   it.each([
     // name, outcome, final canary weight, error, weights written to the alias in order
     ['healthy', 'promoted', 100, null, [10, 100]],
-    ['bad-canary', 'rolled_back', 0, 'CanaryAnalysisFailed', [10, 0]],
-    ['slow-canary', 'rolled_back', 0, 'CanaryAnalysisFailed', [10, 0]],
-    ['late-failure', 'rolled_back', 0, 'CanaryAnalysisFailed', [10, 25, 50, 0]],
+    ['bad-canary', 'rolled_back', 0, 'AlarmRollback', [10, 0]],
+    ['slow-canary', 'rolled_back', 0, 'AlarmRollback', [10, 0]],
+    ['late-failure', 'rolled_back', 0, 'AlarmRollback', [10, 25, 50, 0]],
     ['throttled', 'promoted', 100, null, [10, 100]],
     ['alarm-preexisting', 'failed', 0, 'AlarmAlreadyFiring', []],
     ['linear10-10m', 'promoted', 100, null, [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]],
     ['edge-canary', 'promoted', 100, null, [5, 25, 50, 100]],
-    ['edge-bad-canary', 'rolled_back', 0, 'CanaryAnalysisFailed', [5, 25, 0]],
+    ['edge-bad-canary', 'rolled_back', 0, 'AlarmRollback', [5, 25, 0]],
     ['stats-canary', 'rolled_back', 0, 'CanaryAnalysisFailed', [10, 0]],
+    ['slack-rollback', 'rolled_back', 0, 'ManualRollback', [10, 25, 0]],
   ] as const)('%s ends %s at %d %% (%s)', async (name, outcome, finalWeight, error, weightsSet) => {
     const result = await run(name);
     expect(result).toMatchObject({ outcome, finalWeight, error });
     expect(result.routing.weightsSet).toEqual(weightsSet);
+  });
+
+  it.each([
+    // With --no-alarm-events the same scenarios roll back at an analysis, through the same weights.
+    ['bad-canary', [10, 0]],
+    ['slow-canary', [10, 0]],
+    ['late-failure', [10, 25, 50, 0]],
+    ['edge-bad-canary', [5, 25, 0]],
+  ] as const)('%s without alarm events: rolled back by the analysis (CanaryAnalysisFailed)', async (name, weightsSet) => {
+    const result = await runPolling(name);
+    expect(result).toMatchObject({ outcome: 'rolled_back', finalWeight: 0, error: 'CanaryAnalysisFailed', alarmEvents: { enabled: false, invocations: [] } });
+    expect(result.routing).toMatchObject({ weightsSet, problems: [] });
   });
 
   it.each(builtInScenarioNames())('%s routes no request by weights the rollout did not set', async (name) => {
@@ -68,8 +103,8 @@ describe('built-in scenarios', () => {
     expect(result.stateTransitions).toBe(builtInScenario('healthy').plan.stateTransitions.nominal);
   });
 
-  it('bad-canary: the canary error-rate alarm goes to ALARM during the bake, and the analysis rolls back', async () => {
-    const result = await run('bad-canary');
+  it('bad-canary without alarm events: the canary error-rate alarm goes to ALARM during the bake, and the analysis rolls back', async () => {
+    const result = await runPolling('bad-canary');
     const alarm = result.alarmTransitions.find((t) => t.name === 'checkout-errors' && t.to === 'ALARM');
     expect(alarm?.atSeconds).toBeGreaterThan(0);
     expect(alarm?.atSeconds).toBeLessThanOrEqual(300);
@@ -84,8 +119,8 @@ describe('built-in scenarios', () => {
     expect(result.reason).toMatch(/checkout-p99-latency/);
   });
 
-  it('late-failure: 10 % and 25 % pass; 50 % fails', async () => {
-    const result = await run('late-failure');
+  it('late-failure without alarm events: 10 % and 25 % pass; 50 % fails', async () => {
+    const result = await runPolling('late-failure');
     expect(result.steps.map((s) => [s.weight, s.verdict])).toEqual([
       [10, 'pass'],
       [25, 'pass'],
