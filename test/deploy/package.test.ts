@@ -12,7 +12,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { TRAFFIC_MOVING_STATES } from '../../shared/alarms/execution-history';
+import { TARGET_CHANGING_STATES } from '../../shared/alarms/execution-history';
 import { LIFECYCLE_DETAIL_TYPES } from '../../shared/lifecycle';
 import { ALLOWED_CHANNELS_ENV, ALLOWED_USERS_ENV, MAX_WORK_AGE_MS } from '../../shared/slack/command-handler';
 import { SLACK_CHANNEL_ENV } from '../../shared/slack/notifier';
@@ -355,13 +355,13 @@ describe('the functions', () => {
         async: config === undefined ? undefined : defaults.stack.evaluate(config.Properties),
       };
     };
-    const longestTrafficTask = Math.max(
+    const longestTargetChangingTask = Math.max(
       ...Object.entries(readAsl().States)
-        .filter(([name]) => TRAFFIC_MOVING_STATES.includes(name))
+        .filter(([name]) => TARGET_CHANGING_STATES.includes(name))
         .map(([, state]) => state.TimeoutSeconds ?? 300),
     );
-    // It may wait out a traffic write in flight at the stop (its Task's timeout and 5 s), after the lists,
-    // histories and rollback: docs/triggers.md asks 360 s, above the 300 s a Task may have.
+    // It may wait out a Preflight or traffic write in flight at the stop (its Task's timeout and 5 s), after
+    // the lists, histories and rollback: docs/triggers.md asks 360 s, above the 300 s a Task may have.
     expect(settings('alarmRollback')).toEqual({
       timeout: 360,
       memory: 256,
@@ -372,7 +372,7 @@ describe('the functions', () => {
         DestinationConfig: { OnFailure: { Destination: ALARM_ROLLBACK_FAILURE_QUEUE_ARN } },
       },
     });
-    expect(settings('alarmRollback').timeout).toBeGreaterThan(Math.max(longestTrafficTask, 300) + 5);
+    expect(settings('alarmRollback').timeout).toBeGreaterThan(Math.max(longestTargetChangingTask, 300) + 5);
     const queue = defaults.stack.resource('AlarmRollbackFailureQueue').Properties;
     expect(queue.SqsManagedSseEnabled).toBe(true);
     expect(defaults.stack.outputs().AlarmRollbackFailureQueueUrl).toBe(
