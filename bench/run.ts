@@ -72,7 +72,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     alpha: ALPHA,
     coalmineMetrics: COALMINE_METRICS,
     policy: POLICY,
-    judges: [...JUDGES.map((j) => j.name), COMBINED.name],
+    judges: [...JUDGES.map((j) => j.name), ...COMBINED.map((c) => c.name)],
     scenarios: figures,
     edge,
     wallSeconds: { judges: round(judgesSeconds, 1), edge: edgeSeconds === null ? null : round(edgeSeconds, 1), total: round((performance.now() - started) / 1000, 1) },
@@ -129,7 +129,7 @@ async function runScenarios(indices: readonly number[], options: BenchOptions, s
 async function runScenario(index: number, options: Pick<BenchOptions, 'seed' | 'repetitions'>): Promise<ScenarioFigures> {
   const scenario = SCENARIOS[index] as (typeof SCENARIOS)[number];
   const repetitions = Math.max(1, Math.round(options.repetitions * (scenario.repetitionsFactor ?? 1)));
-  const names = [...JUDGES.map((j) => j.name), COMBINED.name];
+  const names = [...JUDGES.map((j) => j.name), ...COMBINED.map((c) => c.name)];
   const outcomes = new Map<string, RunOutcome[]>(names.map((name) => [name, []]));
   const latencyAllowed = 0;
   for (let r = 0; r < repetitions; r += 1) {
@@ -137,9 +137,9 @@ async function runScenario(index: number, options: Pick<BenchOptions, 'seed' | '
     for (const judge of JUDGES) {
       const outcome = await runRollout(scenario, traffic, judge);
       outcomes.get(judge.name)?.push({ ...outcome, minutes: [] });
-      if (judge.name === COMBINED.metrics) {
+      for (const combined of COMBINED.filter((c) => c.metrics === judge.name)) {
         const view = { startMs: START_MS, minutes: outcome.minutes, reference: traffic.reference, thresholds: traffic.thresholds };
-        outcomes.get(COMBINED.name)?.push({ ...withAlarms(outcome, COMBINED.alarms, view, scenario.steps), minutes: [] });
+        outcomes.get(combined.name)?.push({ ...withAlarms(outcome, combined.alarms, view, scenario.steps), minutes: [] });
       }
     }
   }
@@ -184,7 +184,7 @@ export function formatResult(result: BenchResult): string {
   const regressions = result.scenarios.filter((s) => s.regression);
   const parts: string[] = [];
   parts.push(
-    `False rollbacks on A/A, whole rollout (all looks together); in brackets: ended inconclusive (the policy rolled back)\n` +
+    `False rollbacks on A/A, whole rollout (all looks together); in brackets: ended inconclusive (rolled back, or promoted after an inconclusive last step, as the policy says)\n` +
       table(
         ['traffic', 'rollouts', ...judges],
         aa.map((s) => [

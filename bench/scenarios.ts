@@ -88,14 +88,22 @@ const COALMINE = coalmineJudge('coalmine', { metrics: COALMINE_METRICS, ...POLIC
 // An alarm as a CodeDeploy user sets it: on the new version, at 4× the usual error rate and 2× the usual p99.
 const ALARM = alarmJudge('alarm threshold', { errorRatePercent: 2, p99Ms: 500, evaluationPeriods: 3, datapointsToAlarm: 2 });
 
+const NO_EXTRA_BAKES = coalmineJudge('coalmine, no extra bakes', { metrics: COALMINE_METRICS, maxExtraBakes: 0, then: 'proceed' });
+
 export const JUDGES: readonly JudgeFactory[] = [
   COALMINE,
   // The same judge with `inconclusive: {maxExtraBakes: 0, then: "proceed"}`: one look per step, the others' timeline.
-  coalmineJudge('coalmine, no extra bakes', { metrics: COALMINE_METRICS, maxExtraBakes: 0, then: 'proceed' }),
+  NO_EXTRA_BAKES,
   ALARM,
   anyErrorJudge('any error'),
   mannWhitneyJudge('Mann-Whitney per minute', 0.98),
 ];
 
-/** A request with analysis.metrics and analysis.alarms: the alarm's push rolls back gross failures at once. */
-export const COMBINED = { name: 'coalmine + alarm', metrics: COALMINE.name, alarms: ALARM } as const;
+/**
+ * Requests with analysis.metrics and analysis.alarms: the alarm's push rolls back gross failures at once.
+ * Derived from the statistical judge's own rollouts (bench/compare.ts: withAlarms), which is exact.
+ */
+export const COMBINED: ReadonlyArray<{ readonly name: string; readonly metrics: string; readonly alarms: JudgeFactory }> = [
+  { name: 'coalmine + alarm', metrics: COALMINE.name, alarms: ALARM },
+  { name: 'coalmine, no extra bakes + alarm', metrics: NO_EXTRA_BAKES.name, alarms: ALARM },
+];

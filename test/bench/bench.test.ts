@@ -16,7 +16,15 @@ const errorsServed = (judge: string) =>
 
 describe('npm run bench, few repetitions', () => {
   it('reports every judge on every scenario, with rates in [0, 1] and a power limit beside every detection figure', () => {
-    expect(result.judges).toEqual(['coalmine', 'coalmine, no extra bakes', 'alarm threshold', 'any error', 'Mann-Whitney per minute', 'coalmine + alarm']);
+    expect(result.judges).toEqual([
+      'coalmine',
+      'coalmine, no extra bakes',
+      'alarm threshold',
+      'any error',
+      'Mann-Whitney per minute',
+      'coalmine + alarm',
+      'coalmine, no extra bakes + alarm',
+    ]);
     expect(result.scenarios.length).toBeGreaterThanOrEqual(13);
     expect(result.scenarios.filter((s) => !s.regression).map((s) => s.requestsPerSecond)).toEqual([1, 10, 100, 1000]);
     for (const scenario of result.scenarios) {
@@ -45,6 +53,13 @@ describe('npm run bench, few repetitions', () => {
     const others = result.judges.filter((j) => !j.startsWith('coalmine') && (aa100?.judges[j]?.rollbackRate ?? 0) <= ours);
     expect(others).toContain('alarm threshold');
     for (const judge of others) expect(errorsServed('coalmine')).toBeLessThanOrEqual(errorsServed(judge));
+  });
+
+  it('with alarms added on the same timeline, the statistical judge serves no more canary errors than the alarms alone', () => {
+    for (const scenario of result.scenarios) {
+      const both = scenario.judges['coalmine, no extra bakes + alarm']?.meanCanaryErrorsServed ?? Infinity;
+      expect(both).toBeLessThanOrEqual(scenario.judges['alarm threshold']?.meanCanaryErrorsServed ?? 0);
+    }
   });
 
   it('at 1 req/s the statistical judge never passes: it stays inconclusive and the policy decides', () => {
