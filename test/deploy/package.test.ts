@@ -55,7 +55,7 @@ const SCOPED_PARAMS = [
   'slackAllowedChannels=C0DEPLOYS1',
   'slackNotifyChannel=C0DEPLOYS1',
 ];
-const EDGE_PARAMS = ['edge=true'];
+const EDGE_PARAMS = ['edge=true', 'artifactTriggers=true'];
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 /** The calls of the cloudfront-kvs router (shared/routers/cloudfront-kvs.ts) that read and write the store. */
 const KVS_DRIVE_ACTIONS = [
@@ -792,12 +792,12 @@ describe('the events', () => {
   const sorted = <T>(list: T[]): T[] => list.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
   const onDefault = (pattern: object) => ({ bus: 'default', pattern });
 
-  it('are these rules, by default: alarms, published Lambda versions, pushed images, lifecycle and stopped executions', () => {
+  it('are these rules, by default: alarms, lifecycle and stopped executions; artifact triggers only when asked for', () => {
     expect(byFunction(defaults.stack)).toEqual({
       alarmRollback: [onDefault(ALARM_PATTERN)],
-      startFromArtifact: sorted([onDefault(LAMBDA_VERSION_PATTERN), onDefault(ECR_PUSH_PATTERN)]),
       slackNotify: sorted([{ bus: EVENT_BUS, pattern: LIFECYCLE_PATTERN }, onDefault(STOPPED_PATTERN)]),
     });
+    expect(byFunction(edge.stack).startFromArtifact).toEqual(sorted([onDefault(LAMBDA_VERSION_PATTERN), onDefault(ECR_PUSH_PATTERN)]));
     // The lifecycle rule names every event the state machine announces (shared/lifecycle.ts, the ASL).
     expect([...LIFECYCLE_PATTERN['detail-type']].sort()).toEqual([...LIFECYCLE_DETAIL_TYPES].sort());
     const announced = Object.values(readAsl().States).flatMap(
@@ -838,26 +838,32 @@ describe('the events', () => {
   const FIXTURES = join(REPO, 'test/fixtures/eventbridge');
   const fixture = (path: string): unknown => JSON.parse(readFileSync(join(FIXTURES, path), 'utf8'));
   const fixturePaths = readdirSync(FIXTURES, { recursive: true, encoding: 'utf8' }).filter((p) => p.endsWith('.json')).sort();
-  const ROUTES: Record<string, { defaults: string[]; scoped: string[] }> = {
-    'aws.cloudwatch/alarm-state-change-to-alarm.json': { defaults: ['alarmRollback'], scoped: ['alarmRollback'] },
-    'aws.cloudwatch/composite-alarm-to-alarm.json': { defaults: ['alarmRollback'], scoped: ['alarmRollback'] },
-    'aws.cloudwatch/alarm-state-change-to-ok.json': { defaults: [], scoped: [] },
-    'aws.ecr/image-push.json': { defaults: ['startFromArtifact'], scoped: [] },
-    'aws.ecr/image-push-untagged.json': { defaults: ['startFromArtifact'], scoped: [] },
-    'aws.ecr/image-push-failed.json': { defaults: [], scoped: [] },
-    'aws.ecr/image-delete.json': { defaults: [], scoped: [] },
-    'aws.lambda/publish-version.json': { defaults: ['startFromArtifact'], scoped: [] },
+  // defaults: artifact triggers off; scoped: off, with buckets; edge: artifactTriggers=true, no buckets.
+  const ROUTES: Record<string, { defaults: string[]; scoped: string[]; edge: string[] }> = {
+    'aws.cloudwatch/alarm-state-change-to-alarm.json': { defaults: ['alarmRollback'], scoped: ['alarmRollback'], edge: ['alarmRollback'] },
+    'aws.cloudwatch/composite-alarm-to-alarm.json': { defaults: ['alarmRollback'], scoped: ['alarmRollback'], edge: ['alarmRollback'] },
+    'aws.cloudwatch/alarm-state-change-to-ok.json': { defaults: [], scoped: [], edge: [] },
+    'aws.ecr/image-push.json': { defaults: [], scoped: [], edge: ['startFromArtifact'] },
+    'aws.ecr/image-push-untagged.json': { defaults: [], scoped: [], edge: ['startFromArtifact'] },
+    'aws.ecr/image-push-failed.json': { defaults: [], scoped: [], edge: [] },
+    'aws.ecr/image-delete.json': { defaults: [], scoped: [], edge: [] },
+    'aws.lambda/publish-version.json': { defaults: [], scoped: [], edge: ['startFromArtifact'] },
     // The rule passes a failed call (errorCode, no responseElements); the handler ignores it.
-    'aws.lambda/publish-version-failed.json': { defaults: ['startFromArtifact'], scoped: [] },
-    'aws.s3/object-created.json': { defaults: [], scoped: ['startFromArtifact'] },
-    'aws.s3/object-created-multipart-versioned.json': { defaults: [], scoped: ['startFromArtifact'] },
+    'aws.lambda/publish-version-failed.json': { defaults: [], scoped: [], edge: ['startFromArtifact'] },
+    'aws.s3/object-created.json': { defaults: [], scoped: ['startFromArtifact'], edge: [] },
+    'aws.s3/object-created-multipart-versioned.json': { defaults: [], scoped: ['startFromArtifact'], edge: [] },
   };
 
   it('route every event fixture to the functions that handle it', () => {
     expect(fixturePaths).toEqual(Object.keys(ROUTES).sort());
     for (const [path, expected] of Object.entries(ROUTES)) {
       const event = fixture(path);
-      expect({ path, defaults: receivers(defaults.stack, event), scoped: receivers(scoped.stack, event) }).toEqual({ path, ...expected });
+      expect({
+        path,
+        defaults: receivers(defaults.stack, event),
+        scoped: receivers(scoped.stack, event),
+        edge: receivers(edge.stack, event),
+      }).toEqual({ path, ...expected });
     }
     // An object in a bucket that is not named reaches nothing.
     const other = fixture('aws.s3/object-created.json') as { detail: { bucket: { name: string } } };
