@@ -11,7 +11,7 @@ export interface CombinedVerdict {
 
 export function combineJudgeResults(results: readonly JudgeResult[]): CombinedVerdict {
   if (results.length === 0) {
-    return { verdict: 'pass', reason: 'no checks are configured (analysis.alarms is empty): the step passed on time alone' };
+    return { verdict: 'pass', reason: 'no checks are configured (analysis.alarms and analysis.metrics are empty): the step passed on time alone' };
   }
   for (const verdict of ['fail', 'inconclusive'] as const) {
     const matching = results.filter((r) => r.verdict === verdict);

@@ -182,7 +182,7 @@ export class CloudWatchWorld {
     }
     return {
       state: 'OK',
-      reason: `Threshold Crossed: ${judged.length - breaching} of the last ${n} datapoints ${shown} ${judged.length - breaching === 1 ? 'was' : 'were'} not ${compare.words} the threshold (${definition.threshold}).`,
+      reason: `Threshold Crossed: ${breaching} of the last ${n} datapoints ${shown} ${breaching === 1 ? 'was' : 'were'} ${compare.words} the threshold (${definition.threshold}); ${needed} needed to alarm.`,
     };
   }
 

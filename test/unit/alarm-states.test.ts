@@ -132,7 +132,7 @@ describe('combineJudgeResults', () => {
   it('passes with no judges, and says the step passed on time alone', () => {
     expect(combineJudgeResults([])).toEqual({
       verdict: 'pass',
-      reason: 'no checks are configured (analysis.alarms is empty): the step passed on time alone',
+      reason: 'no checks are configured (analysis.alarms and analysis.metrics are empty): the step passed on time alone',
     });
   });
 });
