@@ -27,7 +27,7 @@ import {
   type RollbackClock,
 } from '../outside-rollback';
 import { MANUAL_PROMOTE_ERROR } from '../stop-errors';
-import { endDetails, requestedBy, type ManualActionInput, type ManualActionOptions } from './manual-rollback';
+import { endDetails, requestedBy, type AlreadyEnded, type ManualActionInput, type ManualActionOptions } from './manual-rollback';
 import type { ClosedStatus } from '../alarms/execution-history';
 import { displayNameOf, listRunningRollouts, resolveTarget, type TargetMatch } from './rollouts';
 
@@ -56,14 +56,7 @@ export type ManualPromoteOutcome =
   | { readonly kind: 'not-yet-planned'; readonly rollout: string; readonly executionName: string }
   /** The rollout was already rolling back (its analysis failed, or a task did); left to finish. */
   | { readonly kind: 'rolling-back'; readonly rollout: string; readonly executionName: string; readonly state: string }
-  | {
-      readonly kind: 'already-ended';
-      readonly rollout: string;
-      readonly executionName: string;
-      readonly endedAs: ClosedStatus | 'unknown';
-      readonly error?: string;
-      readonly cause?: string;
-    }
+  | AlreadyEnded
   /** `stopped`: the execution is stopped but the target could not be promoted; a person must act. */
   | { readonly kind: 'failed'; readonly rollout: string; readonly executionName: string; readonly detail: string; readonly stopped: boolean }
   | { readonly kind: 'no-match'; readonly match: Exclude<TargetMatch, { kind: 'found' }> };

@@ -56,6 +56,16 @@ export interface ManualActionOptions {
   readonly onResolved?: (execution: { arn: string; name: string }) => void;
 }
 
+/** A Slack action that found its execution already ended (by itself, or by an earlier stop). */
+export interface AlreadyEnded {
+  readonly kind: 'already-ended';
+  readonly rollout: string;
+  readonly executionName: string;
+  readonly endedAs: ClosedStatus | 'unknown';
+  readonly error?: string;
+  readonly cause?: string;
+}
+
 export type ManualRollbackOutcome =
   /** Traffic verified at 0 % and the execution stopped (by this command, or by an earlier attempt of it). */
   | {
@@ -71,14 +81,7 @@ export type ManualRollbackOutcome =
   /** Preflight had not finished: nothing had moved; the execution was stopped. */
   | { readonly kind: 'stopped-before-traffic'; readonly rollout: string; readonly executionName: string; readonly cause: string }
   /** The execution ended before the rollback reached it; nothing was changed. */
-  | {
-      readonly kind: 'already-ended';
-      readonly rollout: string;
-      readonly executionName: string;
-      readonly endedAs: ClosedStatus | 'unknown';
-      readonly error?: string;
-      readonly cause?: string;
-    }
+  | AlreadyEnded
   /**
    * The rollback could not be verified (the execution was left running, so that its own rollback acts),
    * or it was verified but the execution could not be stopped. `trafficAtZero` says which.
