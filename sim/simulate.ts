@@ -130,16 +130,8 @@ export interface AlarmInvocation {
   readonly retryInSeconds?: number;
 }
 
-/** A Slack command typed during the simulation and what Slack answered. */
-export interface SlackCommandRecord {
-  readonly atSeconds: number;
-  readonly user: string;
-  readonly channel: string;
-  readonly text: string;
-  readonly statusCode: number;
-  readonly responseType: string | null;
-  readonly reply: string;
-}
+/** A Slack command typed during the simulation and what Slack answered, timed in simulated seconds. */
+export type SlackCommandRecord = Omit<SlackExchange, 'atMs'> & { readonly atSeconds: number };
 
 export interface SimulationResult {
   readonly scenario: string;
