@@ -35,7 +35,7 @@ function weightBefore(rollout: Rollout, index: number): number {
   return rollout.plan.steps[index - 1]?.weight ?? 0;
 }
 
-/** Validates and plans the request, then checks the target and judges; changes nothing. */
+/** Validates and plans the request, then checks the target and judges. Moves no traffic; a target with a rollout lock (KVS) takes it here. */
 export async function preflight(input: PreflightInput): Promise<RolloutState> {
   const request = parseRolloutRequest(input.request);
   const kind = routerKindFor(request.target);
