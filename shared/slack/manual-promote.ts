@@ -27,9 +27,16 @@ import {
   type RollbackClock,
 } from '../outside-rollback';
 import { MANUAL_PROMOTE_ERROR } from '../stop-errors';
-import { endDetails, requestedBy, type AlreadyEnded, type ManualActionInput, type ManualActionOptions } from './manual-rollback';
+import {
+  endDetails,
+  requestedBy,
+  resolveRunningRollout,
+  type AlreadyEnded,
+  type ManualActionInput,
+  type ManualActionOptions,
+} from './manual-rollback';
 import type { ClosedStatus } from '../alarms/execution-history';
-import { displayNameOf, listRunningRollouts, resolveTarget, type TargetMatch } from './rollouts';
+import type { TargetMatch } from './rollouts';
 
 /** States of statemachines/canary.asl.yaml on the way to a rollback: a rollout in one of them is not promoted. */
 export const ROLLING_BACK_STATES: readonly string[] = [
@@ -65,20 +72,11 @@ export type ManualPromoteOutcome =
 export async function promoteFromSlack(input: ManualActionInput, options: ManualActionOptions = {}): Promise<ManualPromoteOutcome> {
   const clock = options.clock ?? realClock;
   const signal = options.signal;
-  const running = await listRunningRollouts();
-  signal?.throwIfAborted();
-
-  const match = resolveTarget(input.execution?.name ?? input.target, running);
-  if (match.kind !== 'found') {
-    if (input.execution !== undefined) return examineEnded(clock, signal, input, input.execution);
-    return { kind: 'no-match', match };
-  }
-  const found = match.rollout;
-  options.onResolved?.({ arn: found.executionArn, name: found.executionName });
-  const name = displayNameOf(found);
+  const resolved = await resolveRunningRollout(input, options);
+  if (resolved.kind === 'rerun-not-running') return examineEnded(clock, signal, input, resolved.execution);
+  if (resolved.kind === 'no-match') return resolved;
+  const { rollout: found, name, start } = resolved;
   const executionName = found.executionName;
-
-  const start = found.start.stage === 'planned' ? found.start : rolloutStartOf(await readHistoryHead(found.executionArn));
   if (start.stage === 'unreadable') {
     return {
       kind: 'failed',
@@ -89,7 +87,6 @@ export async function promoteFromSlack(input: ManualActionInput, options: Manual
     };
   }
   if (start.stage !== 'planned') return { kind: 'not-yet-planned', rollout: name, executionName };
-  signal?.throwIfAborted();
 
   const before = lastEnteredState(await readHistoryTail(found.executionArn));
   if (before !== undefined && ROLLING_BACK_STATES.includes(before)) return { kind: 'rolling-back', rollout: name, executionName, state: before };

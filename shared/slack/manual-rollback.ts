@@ -24,7 +24,7 @@ import {
   type RollbackClock,
 } from '../outside-rollback';
 import type { RollbackOutcome } from '../routers/types';
-import { displayNameOf, listRunningRollouts, resolveTarget, type TargetMatch } from './rollouts';
+import { displayNameOf, listRunningRollouts, resolveTarget, type RunningRollout, type TargetMatch } from './rollouts';
 import { MANUAL_ROLLBACK_ERROR } from '../stop-errors';
 
 /** Who rolled back, in the shared steps' logs. */
@@ -90,26 +90,37 @@ export type ManualRollbackOutcome =
   /** The target names no running rollout. */
   | { readonly kind: 'no-match'; readonly match: Exclude<TargetMatch, { kind: 'found' }> };
 
+/** What a Slack action found for its target: a running rollout with its start, no match, or (a rerun) an execution no longer listed. */
+export type ResolvedRollout =
+  | { readonly kind: 'found'; readonly rollout: RunningRollout; readonly name: string; readonly start: RolloutStart }
+  | { readonly kind: 'no-match'; readonly match: Exclude<TargetMatch, { kind: 'found' }> }
+  | { readonly kind: 'rerun-not-running'; readonly execution: NonNullable<ManualActionInput['execution']> };
+
+/** Finds the running rollout a Slack action names, and reads its start again if it was still in Preflight when listed. */
+export async function resolveRunningRollout(input: ManualActionInput, options: ManualActionOptions): Promise<ResolvedRollout> {
+  const running = await listRunningRollouts();
+  options.signal?.throwIfAborted();
+  const match = resolveTarget(input.execution?.name ?? input.target, running);
+  if (match.kind !== 'found') {
+    // A rerun whose execution is no longer running: an earlier attempt may have stopped it already.
+    return input.execution !== undefined ? { kind: 'rerun-not-running', execution: input.execution } : { kind: 'no-match', match };
+  }
+  const rollout = match.rollout;
+  options.onResolved?.({ arn: rollout.executionArn, name: rollout.executionName });
+  // A rollout still in Preflight when listed may have planned (and shifted) since.
+  const start = rollout.start.stage === 'planned' ? rollout.start : rolloutStartOf(await readHistoryHead(rollout.executionArn));
+  options.signal?.throwIfAborted();
+  return { kind: 'found', rollout, name: displayNameOf(rollout), start };
+}
+
 /** Rolls back the running rollout `input.target` names. Never throws for what it finds; throws AbortError when aborted. */
 export async function rollBackFromSlack(input: ManualActionInput, options: ManualActionOptions = {}): Promise<ManualRollbackOutcome> {
   const clock = options.clock ?? realClock;
   const signal = options.signal;
-  const running = await listRunningRollouts();
-  signal?.throwIfAborted();
-
-  const match = resolveTarget(input.execution?.name ?? input.target, running);
-  if (match.kind !== 'found') {
-    // A rerun whose execution is no longer running: an earlier attempt may have stopped it already.
-    if (input.execution !== undefined) return examineEnded(clock, signal, input.execution);
-    return { kind: 'no-match', match };
-  }
-  const rollout = match.rollout;
-  options.onResolved?.({ arn: rollout.executionArn, name: rollout.executionName });
-  const name = displayNameOf(rollout);
-
-  // A rollout still in Preflight when listed may have planned (and shifted) since.
-  const start = rollout.start.stage === 'planned' ? rollout.start : rolloutStartOf(await readHistoryHead(rollout.executionArn));
-  signal?.throwIfAborted();
+  const resolved = await resolveRunningRollout(input, options);
+  if (resolved.kind === 'rerun-not-running') return examineEnded(clock, signal, resolved.execution);
+  if (resolved.kind === 'no-match') return resolved;
+  const { rollout, name, start } = resolved;
   if (start.stage === 'unreadable') {
     // Traffic may have moved, and stopping would skip the execution's own rollback: leave it running.
     return {
