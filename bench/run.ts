@@ -18,6 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { formatDuration } from '../shared/duration';
 import { runColdStartBench } from './cold-start';
 import { mix, powerLimit, RolloutTraffic, runRollout, START_MS, summarise, withAlarms, type RunOutcome, type ScenarioFigures } from './compare';
 import { ALPHA, COALMINE_METRICS, COMBINED, JUDGES, POLICY, SCENARIOS } from './scenarios';
@@ -167,7 +168,7 @@ function round(value: number, digits: number): number {
 // ---- printing ----
 
 const percent = (x: number | null, digits = 1): string => (x === null ? '–' : `${(100 * x).toFixed(digits)} %`);
-const seconds = (s: number | null): string => (s === null ? 'any time' : s % 60 === 0 ? `${s / 60} min` : `${(s / 60).toFixed(1)} min`);
+const seconds = (s: number | null): string => (s === null ? 'any time' : formatDuration(s));
 
 /** ± half-width of a 95 % interval for a rate measured on n rollouts. */
 function margin(rate: number, n: number): string {

@@ -4,6 +4,7 @@
 import type { EdgeSummary } from '../sim/build-world';
 import { deploymentName, type Scenario } from '../sim/scenario';
 import type { AlarmInvocation, SimulationEvent, SimulationResult, AlarmSummary, SlackCommandRecord } from '../sim/simulate';
+import { formatDuration } from '../shared/duration';
 import { routerKindFor } from '../shared/routers/registry';
 
 const count = (n: number): string => n.toLocaleString('en-US');
@@ -12,18 +13,6 @@ export function percent(part: number, whole: number): string {
   if (whole === 0) return '–';
   const value = (100 * part) / whole;
   return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} %`;
-}
-
-/** 300 → "5 m", 5400 → "1 h 30 m", 75 → "1 m 15 s", 0.4 → "0.4 s". */
-export function duration(seconds: number): string {
-  if (seconds < 60) return `${Math.round(seconds * 10) / 10} s`;
-  const whole = Math.round(seconds);
-  const d = Math.floor(whole / 86_400);
-  const h = Math.floor((whole % 86_400) / 3600);
-  const m = Math.floor((whole % 3600) / 60);
-  const s = whole % 60;
-  const parts = [d > 0 ? `${d} d` : '', h > 0 ? `${h} h` : '', m > 0 ? `${m} m` : '', s > 0 ? `${s} s` : ''];
-  return parts.filter(Boolean).join(' ');
 }
 
 /** Seconds since the start as [hh:mm:ss]; days are folded into the hours. */
@@ -54,23 +43,23 @@ function describeTraffic(scenario: Scenario): string {
   const networks = edge.networks.map((n) => `${count(n.viewers)} in ${n.name}`);
   return (
     `${traffic.requestsPerSecond} requests/s from ${count(edge.viewers)} viewers${networks.length > 0 ? ` (+ ${networks.join(', ')})` : ''}, ` +
-    `${edge.cookiePercent} % with the viewer cookie; edge propagation ${duration(edge.propagationSeconds)}`
+    `${edge.cookiePercent} % with the viewer cookie; edge propagation ${formatDuration(edge.propagationSeconds)}`
   );
 }
 
 export function describeScenario(scenario: Scenario, seed: number): string[] {
   const { request, plan } = scenario;
   const steps = plan.steps;
-  const settle = plan.settleSeconds > 0 ? `, settle ${duration(plan.settleSeconds)} first` : '';
+  const settle = plan.settleSeconds > 0 ? `, settle ${formatDuration(plan.settleSeconds)} first` : '';
   const shape =
     steps.length === 0
       ? 'all at once'
-      : `${steps.length} step${steps.length > 1 ? 's' : ''} (${steps.map((s) => `${s.weight} %`).join(', ')}; bake ${duration(steps[0]?.bakeSeconds ?? 0)} each${settle}), then promote`;
+      : `${steps.length} step${steps.length > 1 ? 's' : ''} (${steps.map((s) => `${s.weight} %`).join(', ')}; bake ${formatDuration(steps[0]?.bakeSeconds ?? 0)} each${settle}), then promote`;
   const strategy = request.strategy.preset ?? 'custom weights';
   return [
     `Simulating "${scenario.name}" (seed ${seed})${scenario.description ? `: ${scenario.description}` : ''}`,
     `  ${describeTarget(scenario)}; ${strategy}: ${shape}`,
-    `  ${describeTraffic(scenario)}; alarms watched: ${request.analysis.alarms.join(', ') || 'none'}; nominal ${duration(plan.nominalSeconds)}`,
+    `  ${describeTraffic(scenario)}; alarms watched: ${request.analysis.alarms.join(', ') || 'none'}; nominal ${formatDuration(plan.nominalSeconds)}`,
   ];
 }
 
@@ -86,15 +75,15 @@ export function progressLine(event: SimulationEvent, scenario: Scenario): string
       return `${at} preflight passed: ${where}; ${alarms(event.alarms)}`;
     }
     case 'shifted': {
-      const settle = scenario.plan.settleSeconds > 0 ? `, settle ${duration(scenario.plan.settleSeconds)}` : '';
-      return `${at} step ${event.step}/${event.steps}: shift to ${event.weight} %${settle}, bake ${duration(event.bakeSeconds)}`;
+      const settle = scenario.plan.settleSeconds > 0 ? `, settle ${formatDuration(scenario.plan.settleSeconds)}` : '';
+      return `${at} step ${event.step}/${event.steps}: shift to ${event.weight} %${settle}, bake ${formatDuration(event.bakeSeconds)}`;
     }
     case 'analyzed': {
       const extra = event.extraBakes > 0 ? ` (extra bake ${event.extraBakes})` : '';
       const verdict = event.verdict === 'pass' ? 'pass' : event.verdict.toUpperCase();
-      const stale = event.staleSeconds > 0 ? `; for ${duration(event.staleSeconds)} of the bake traffic was still routed by another weight` : '';
+      const stale = event.staleSeconds > 0 ? `; for ${formatDuration(event.staleSeconds)} of the bake traffic was still routed by another weight` : '';
       const settle = scenario.plan.settleSeconds;
-      const waited = settle > 0 ? `settled ${duration(settle)}, baked ${duration(event.bakedSeconds - settle)}` : `baked ${duration(event.bakedSeconds)}`;
+      const waited = settle > 0 ? `settled ${formatDuration(settle)}, baked ${formatDuration(event.bakedSeconds - settle)}` : `baked ${formatDuration(event.bakedSeconds)}`;
       return (
         `${at} step ${event.step}/${event.steps} at ${event.weight} %: ${waited}${extra} … verdict ${verdict} ` +
         `(${alarms(event.alarms)}; ${count(event.canary.requests)} canary requests, ${percent(event.canary.errors, event.canary.requests)} errors; ` +
@@ -137,18 +126,18 @@ function alarmInvocationLine(invocation: AlarmInvocation): string {
     'EventBridge',
     invocation.copy > 1 ? `delivery ${invocation.copy} of the same event` : '',
     invocation.attempt > 1 ? `Lambda's retry ${invocation.attempt - 1}` : '',
-    `${duration(invocation.atSeconds - invocation.changedAtSeconds)} after ${invocation.alarm} went to ALARM`,
+    `${formatDuration(invocation.atSeconds - invocation.changedAtSeconds)} after ${invocation.alarm} went to ALARM`,
   ].filter(Boolean);
   const head = `alarm rollback (${delivery.join(', ')})`;
   switch (invocation.outcome) {
     case 'acted': {
       const acted = invocation.executions
         .filter((e) => e.action !== 'left-alone')
-        .map((e) => `${e.action.replace(/-/g, ' ')} ${e.name}${e.rollbackLatencyMs === undefined ? '' : `, 0 % verified ${duration(e.rollbackLatencyMs / 1000)} after the alarm`}`);
+        .map((e) => `${e.action.replace(/-/g, ' ')} ${e.name}${e.rollbackLatencyMs === undefined ? '' : `, 0 % verified ${formatDuration(e.rollbackLatencyMs / 1000)} after the alarm`}`);
       return `${head}: ${acted.join('; ')}`;
     }
     case 'failed':
-      return `${head}: FAILED (${invocation.detail})${invocation.retryInSeconds === undefined ? '; no retries left' : `; Lambda retries in ${duration(invocation.retryInSeconds)}`}`;
+      return `${head}: FAILED (${invocation.detail})${invocation.retryInSeconds === undefined ? '; no retries left' : `; Lambda retries in ${formatDuration(invocation.retryInSeconds)}`}`;
     case 'ignored':
       return `${head}: ignored: ${invocation.detail}`;
     default:
@@ -167,7 +156,7 @@ function slackLine(command: SlackCommandRecord): string {
 function alarmPathLines(result: SimulationResult, scenario: Scenario): string[] {
   const { alarmEvents } = result;
   const path = alarmEvents.enabled
-    ? `alarm events: on, as deployed (EventBridge delivers each move to ALARM to the alarm rollback ${duration(alarmEvents.delaySeconds)} later); ` +
+    ? `alarm events: on, as deployed (EventBridge delivers each move to ALARM to the alarm rollback ${formatDuration(alarmEvents.delaySeconds)} later); ` +
       `${alarmEvents.invocations.length} invocation${alarmEvents.invocations.length === 1 ? '' : 's'} of the alarm rollback`
     : 'alarm events: off: the alarms reach the rollout only through its analysis';
   const watched = new Set(scenario.request.analysis.alarms);
@@ -175,7 +164,7 @@ function alarmPathLines(result: SimulationResult, scenario: Scenario): string[] 
   const latency =
     result.rollbackLatencySeconds === null || fired === undefined
       ? []
-      : [`  rollback latency: ${duration(result.rollbackLatencySeconds)} from ${fired.name} going to ALARM (${clock(fired.atSeconds)}) to the canary at 0 %`];
+      : [`  rollback latency: ${formatDuration(result.rollbackLatencySeconds)} from ${fired.name} going to ALARM (${clock(fired.atSeconds)}) to the canary at 0 %`];
   return [`  ${path}`, ...latency];
 }
 
@@ -187,7 +176,7 @@ function edgeLines(edge: EdgeSummary): string[] {
   const lock = edge.finalStore.coalmine_lock === undefined ? 'lock released' : `LOCK STILL HELD: ${edge.finalStore.coalmine_lock}`;
   return [
     `  edge: ${count(edge.viewers)} viewers (${edge.pinnedViewers.green} pinned green, ${edge.pinnedViewers.blue} pinned blue), ` +
-      `propagation ${duration(edge.propagationSeconds)}; ${count(edge.viewersServed.green)} viewers served green; ` +
+      `propagation ${formatDuration(edge.propagationSeconds)}; ${count(edge.viewersServed.green)} viewers served green; ` +
       `${count(edge.flips.greenToBlue)} went green → blue, ${count(edge.flips.blueToGreen)} blue → green; ` +
       `once the edge has the final store: ${count(edge.finalColours.green)} green, ${count(edge.finalColours.blue)} blue`,
     `  edge function: ${count(edge.functionRuns)} runs (${edge.storeStates} store states × ${count(edge.viewers)} viewers); store at the end: ${store}; ${lock}`,
@@ -210,7 +199,7 @@ export function summaryLines(result: SimulationResult, scenario: Scenario): stri
       : `PROBLEMS: ${result.routing.problems.join('; ')}`;
   return [
     '',
-    `Result: ${headline} after ${duration(result.simulatedSeconds)} simulated (${duration(result.wallMilliseconds / 1000)} wall)`,
+    `Result: ${headline} after ${formatDuration(result.simulatedSeconds)} simulated (${formatDuration(result.wallMilliseconds / 1000)} wall)`,
     `  why: ${result.reason}`,
     `  canary: ${count(result.canaryRequests)} requests, ${count(result.canaryErrors)} errors (${percent(result.canaryErrors, result.canaryRequests)}); ` +
       `baseline: ${count(result.baselineRequests)} requests, ${count(result.baselineErrors)} errors (${percent(result.baselineErrors, result.baselineRequests)})`,

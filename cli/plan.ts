@@ -8,7 +8,8 @@ import { LIMITS, USD_PER_STATE_TRANSITION } from '../shared/config/limits';
 import { parseRolloutRequest, type RolloutRequest } from '../shared/config/request';
 import { planRollout, type Plan } from '../shared/plan';
 import { routerKindFor } from '../shared/routers/registry';
-import { clock, duration, usd } from './format';
+import { formatDuration } from '../shared/duration';
+import { clock, usd } from './format';
 import { EXIT, UsageError, type CliIo } from './io';
 import { chooseScenario, withUsageErrors } from './simulate';
 
@@ -135,14 +136,14 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
     );
     for (const step of timeline.steps) {
       const bakeFrom = observable ? '' : when(step.bakeStartSeconds, at(timeline, step.bakeStartSeconds));
-      const waits = observable ? duration(step.bakeSeconds) : step.waits.map((w) => `${w.state} ${duration(w.seconds)}`).join(', ');
+      const waits = observable ? formatDuration(step.bakeSeconds) : step.waits.map((w) => `${w.state} ${formatDuration(w.seconds)}`).join(', ');
       lines.push(
         `  ${String(step.index + 1).padStart(4)}  ${`${step.weight} %`.padStart(6)}  ` +
           `${when(step.startSeconds, step.startsAt)}${bakeFrom}${when(step.endSeconds, step.endsAt)}${waits}`,
       );
     }
   }
-  const span = (seconds: number): string => (seconds === 0 ? 'immediate' : duration(seconds));
+  const span = (seconds: number): string => (seconds === 0 ? 'immediate' : formatDuration(seconds));
   const thousands = (n: number): string => n.toLocaleString('en-US');
   lines.push(`  promote to 100 % at ${when(timeline.promoteAtSeconds, timeline.promotesAt).trimEnd()}`);
   if (!timeline.observable && timeline.steps.length > 0) {

@@ -4,7 +4,8 @@
  */
 import { builtInScenario } from '../sim/scenario';
 import type { SimulationResult } from '../sim/simulate';
-import { clock, duration } from './format';
+import { formatDuration } from '../shared/duration';
+import { clock } from './format';
 import { EXIT, type CliIo } from './io';
 import { runSimulation, type RunChoices } from './simulate';
 
@@ -35,7 +36,7 @@ const STOPS: readonly Stop[] = [
 /** One line on what the alarm event changed: when the canary was back at 0 %, and the errors it did not serve. */
 export function pushComparison(polling: SimulationResult, pushed: SimulationResult): string {
   const fewer = polling.canaryErrors - pushed.canaryErrors;
-  const latency = (r: SimulationResult): string => (r.rollbackLatencySeconds === null ? 'never' : duration(r.rollbackLatencySeconds));
+  const latency = (r: SimulationResult): string => (r.rollbackLatencySeconds === null ? 'never' : formatDuration(r.rollbackLatencySeconds));
   return (
     `With alarm events: rolled back at ${clock(pushed.simulatedSeconds)} instead of ${clock(polling.simulatedSeconds)} ` +
     `(${latency(pushed)} after the alarm instead of ${latency(polling)}), ` +

@@ -8,7 +8,8 @@
  */
 import { ALARM_ROLLBACK_ERROR, MANUAL_PROMOTE_ERROR, MANUAL_ROLLBACK_ERROR } from '../stop-errors';
 import type { SlackCommand } from './commands';
-import { clip, contextBlocks, formatDuration, section, slackDate, verdictEmoji } from './format';
+import { formatDuration } from '../duration';
+import { clip, contextBlocks, section, slackDate, verdictEmoji } from './format';
 import type { ManualPromoteOutcome } from './manual-promote';
 import type { ManualRollbackOutcome } from './manual-rollback';
 import { escapeMrkdwn, rolloutActionsBlock, type SlackBlock, type SlackResponse } from './responses';
@@ -94,7 +95,7 @@ function progressLine(status: RolloutStatus, now: Date): string {
     }
     pieces.push(text);
   }
-  if (rollout.startedAt !== undefined) pieces.push(`running for ${formatDuration(now.getTime() - rollout.startedAt.getTime())}`);
+  if (rollout.startedAt !== undefined) pieces.push(`running for ${formatDuration((now.getTime() - rollout.startedAt.getTime()) / 1000)}`);
   if (status.unreadable !== undefined) pieces.push(`progress unavailable (${escapeMrkdwn(status.unreadable)})`);
   if (pieces.length === 0) pieces.push(rollout.start.stage === 'preflight' ? STATE_PHRASES.Preflight! : 'progress unknown');
   const [first = '', ...rest] = pieces;
@@ -202,7 +203,7 @@ export function rollbackOutcomeResponse(outcome: ManualRollbackOutcome, command:
     case 'rolled-back': {
       const headline = `:rewind: ${asker(command)} rolled back ${bold(outcome.rollout)}: all traffic is on the stable version again.`;
       const facts = [`Execution ${code(outcome.executionName)} stopped with \`ManualRollback\``];
-      if (outcome.rollbackLatencyMs !== undefined) facts.push(`${formatDuration(outcome.rollbackLatencyMs)} from the command to a verified 0 %`);
+      if (outcome.rollbackLatencyMs !== undefined) facts.push(`${formatDuration(outcome.rollbackLatencyMs / 1000)} from the command to a verified 0 %`);
       const blocks = [section(headline), section(escapeMrkdwn(clip(outcome.cause, 2900))), ...contextBlocks(...facts)];
       if (outcome.lateWriteUndone) {
         blocks.push(section(':warning: A traffic write that was already in flight landed after the stop; coalmine rolled it back again.'));
@@ -253,7 +254,7 @@ export function promoteOutcomeResponse(outcome: ManualPromoteOutcome, command: S
           section(headline),
           ...contextBlocks(
             `Execution ${code(outcome.executionName)} stopped with \`ManualPromote\``,
-            `from ${outcome.fromWeight} % to a verified 100 % in ${formatDuration(outcome.promoteLatencyMs)}`,
+            `from ${outcome.fromWeight} % to a verified 100 % in ${formatDuration(outcome.promoteLatencyMs / 1000)}`,
           ),
         ],
       };

@@ -1,6 +1,6 @@
 /**
  * Small pieces of Block Kit and mrkdwn shared by the command answers and the notifications: blocks with
- * Slack's length limits applied, dates that each reader sees in their own time zone, durations, verdicts.
+ * Slack's length limits applied, dates that each reader sees in their own time zone, verdicts (durations: shared/duration.ts).
  */
 import type { SlackBlock, TextObject } from './responses';
 
@@ -40,29 +40,6 @@ export function slackDate(at: Date | string | undefined): string {
   if (!Number.isFinite(ms)) return 'an unknown time';
   const iso = new Date(ms).toISOString();
   return `<!date^${Math.floor(ms / 1000)}^{date_short_pretty} at {time}|${iso}>`;
-}
-
-/** "45 s", "4 min 12 s", "1 h 5 min", "2 d 3 h": two units at most, enough to read at a glance. */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return 'an unknown time';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  const seconds = Math.round(ms / 1000);
-  const units: Array<[string, number]> = [
-    ['d', 86_400],
-    ['h', 3_600],
-    ['min', 60],
-    ['s', 1],
-  ];
-  const parts: string[] = [];
-  let rest = seconds;
-  for (const [unit, size] of units) {
-    const count = Math.floor(rest / size);
-    rest -= count * size;
-    if (count > 0 || parts.length > 0) parts.push(`${count} ${unit}`);
-    if (parts.length === 2) break;
-  }
-  // "1 h 0 min" reads worse than "1 h".
-  return parts.filter((p, i) => i === 0 || !p.startsWith('0 ')).join(' ');
 }
 
 export const VERDICT_EMOJI: Readonly<Record<string, string>> = {

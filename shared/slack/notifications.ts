@@ -16,7 +16,8 @@
 import { functionNameOf } from '../config/targets';
 import { LIFECYCLE_DETAIL_TYPES, LIFECYCLE_SOURCE, type LifecycleDetailType } from '../lifecycle';
 import { targetProblem } from './commands';
-import { clip, contextBlocks, formatDuration, formatNumber, formatPercent, MESSAGE_BLOCKS_LIMIT, section, sectionOf, slackDate, verdictEmoji } from './format';
+import { formatDuration } from '../duration';
+import { clip, contextBlocks, formatNumber, formatPercent, MESSAGE_BLOCKS_LIMIT, section, sectionOf, slackDate, verdictEmoji } from './format';
 import { ALARM_ROLLBACK_ERROR, MANUAL_PROMOTE_ERROR, MANUAL_ROLLBACK_ERROR } from '../stop-errors';
 import type { SlackMessage } from './poster';
 import { escapeMrkdwn, rolloutActionsBlock, type SlackBlock } from './responses';
@@ -116,14 +117,14 @@ function started(detail: Detail): SlackMessage {
   } else {
     const weights = [...steps.map((s) => `${formatNumber(Number(s.weight))} %`), '100 %'].join(' → ');
     const bakes = [...new Set(steps.map((s) => Number(s.bakeSeconds)))];
-    const bake = bakes.length === 1 ? `${formatDuration(bakes[0]! * 1000)} bake per step` : 'bakes of ' + bakes.map((b) => formatDuration(b * 1000)).join(', ');
+    const bake = bakes.length === 1 ? `${formatDuration(bakes[0]!)} bake per step` : 'bakes of ' + bakes.map((b) => formatDuration(b)).join(', ');
     lines.push(`*Plan:* ${weights} · ${steps.length} step${steps.length === 1 ? '' : 's'}, ${bake}`);
   }
   const timing: string[] = [];
   const nominal = number(plan.nominalSeconds);
   const worst = number(plan.worstCaseSeconds);
-  if (nominal !== undefined) timing.push(`about ${formatDuration(nominal * 1000)} if every analysis passes`);
-  if (worst !== undefined && worst !== nominal) timing.push(`at most ${formatDuration(worst * 1000)} with every extra bake`);
+  if (nominal !== undefined) timing.push(`about ${formatDuration(nominal)} if every analysis passes`);
+  if (worst !== undefined && worst !== nominal) timing.push(`at most ${formatDuration(worst)} with every extra bake`);
   if (timing.length > 0) lines.push(`*Time:* ${timing.join(', ')}`);
   const cost = number(plan.nominalCostUsd);
   const facts = [executionFact(detail)];
@@ -300,7 +301,7 @@ function failed(detail: Detail): SlackMessage {
 
 function stoppedMessage(event: Extract<NotificationEvent, { kind: 'execution-stopped' }>): SlackMessage {
   const name = nameFromInput(event.input) ?? event.executionName;
-  const ran = event.startDate !== undefined && event.stopDate !== undefined ? formatDuration(event.stopDate - event.startDate) : undefined;
+  const ran = event.startDate !== undefined && event.stopDate !== undefined ? formatDuration((event.stopDate - event.startDate) / 1000) : undefined;
   const facts = [`Execution \`${escapeMrkdwn(event.executionName)}\``, ...(ran !== undefined ? [`stopped ${ran} after the start`] : [])];
   if (event.status === 'TIMED_OUT') {
     const headline =
@@ -311,7 +312,7 @@ function stoppedMessage(event: Extract<NotificationEvent, { kind: 'execution-sto
   const cause = event.cause;
   const why: SlackBlock[] = cause !== undefined && cause !== '' ? [section(`*Why:* ${escapeMrkdwn(clip(cause, 2800))}`)] : [];
   const latency = cause !== undefined ? /(\d+) ms from the (?:alarm's state change|command) to a verified 0 %/.exec(cause)?.[1] : undefined;
-  if (latency !== undefined) facts.push(`${formatDuration(Number(latency))} to a verified 0 %`);
+  if (latency !== undefined) facts.push(`${formatDuration(Number(latency) / 1000)} to a verified 0 %`);
   switch (event.error) {
     case STOP_ERRORS.alarm: {
       const alarm = cause !== undefined ? /^Alarm (\S+) went to ALARM/.exec(cause)?.[1] : undefined;
@@ -409,7 +410,7 @@ function actions(detail: Detail): SlackBlock[] {
 function durationBetween(from: unknown, to: unknown): string | undefined {
   const start = typeof from === 'string' ? Date.parse(from) : Number.NaN;
   const end = typeof to === 'string' ? Date.parse(to) : Number.NaN;
-  return Number.isFinite(start) && Number.isFinite(end) && end >= start ? formatDuration(end - start) : undefined;
+  return Number.isFinite(start) && Number.isFinite(end) && end >= start ? formatDuration((end - start) / 1000) : undefined;
 }
 
 function bold(value: string): string {

@@ -42,11 +42,11 @@ describe('coalmine plan', () => {
     expect(run.stdout).toEqual(
       expect.arrayContaining([
         'Plan: checkout:live (lambda-alias → version 42), custom weights',
-        '     1     5 %  +00:00:00   +00:10:00   10 m',
-        '     2    25 %  +00:10:00   +00:20:00   10 m',
-        '     3    50 %  +00:20:00   +00:30:00   10 m',
+        '     1     5 %  +00:00:00   +00:10:00   10 min',
+        '     2    25 %  +00:10:00   +00:20:00   10 min',
+        '     3    50 %  +00:20:00   +00:30:00   10 min',
         '  promote to 100 % at +00:30:00',
-        expect.stringMatching(/^Duration: 30 m when every analysis passes at once; 1 h 30 m at worst/),
+        expect.stringMatching(/^Duration: 30 min when every analysis passes at once; 1 h 30 min at worst/),
         expect.stringMatching(/^State transitions: \d+ nominal, \d+ worst case/),
         expect.stringMatching(/^Cost: \$0\.\d+ nominal, \$0\.\d+ worst case/),
       ]),
@@ -90,8 +90,8 @@ describe('coalmine plan', () => {
       expect.arrayContaining([
         'Plan: kvs/327284aa-bcd5-499f-a3ff-26b9a9d31b58 (cloudfront-kvs), custom weights',
         '  step  weight  shift at    bake from   analyzed at waits',
-        '     1     5 %  +00:00:00   +00:01:00   +00:11:00   WaitForEdgeToSettle 1 m, Bake 10 m',
-        '     3    50 %  +00:22:00   +00:23:00   +00:33:00   WaitForEdgeToSettle 1 m, Bake 10 m',
+        '     1     5 %  +00:00:00   +00:01:00   +00:11:00   WaitForEdgeToSettle 1 min, Bake 10 min',
+        '     3    50 %  +00:22:00   +00:23:00   +00:33:00   WaitForEdgeToSettle 1 min, Bake 10 min',
         '  promote to 100 % at +00:33:00',
         expect.stringMatching(/^ {2}state machine waits settleSeconds \(60 s\) in WaitForEdgeToSettle before the Bake starts\.$/),
       ]),
@@ -134,12 +134,12 @@ describe('coalmine tour', () => {
     const results = run.stdout.filter((l) => l.startsWith('Result: '));
     expect(results).toEqual([
       expect.stringMatching(/^Result: PROMOTED: version 42 at 100 %/),
-      expect.stringMatching(/^Result: ROLLED BACK \(CanaryAnalysisFailed\): canary at 0 % after 5 m simulated/),
-      expect.stringMatching(/^Result: ROLLED BACK \(AlarmRollback\): canary at 0 % after 2 m 1 s simulated/),
+      expect.stringMatching(/^Result: ROLLED BACK \(CanaryAnalysisFailed\): canary at 0 % after 5 min simulated/),
+      expect.stringMatching(/^Result: ROLLED BACK \(AlarmRollback\): canary at 0 % after 2 min 1 s simulated/),
     ]);
     expect(run.stdout).toContainEqual(
       expect.stringMatching(
-        /^With alarm events: rolled back at 00:02:01 instead of 00:05:00 \(1 s after the alarm instead of 3 m\), \d+ fewer canary errors \(\d+ instead of \d+\)\.$/,
+        /^With alarm events: rolled back at 00:02:01 instead of 00:05:00 \(1 s after the alarm instead of 3 min\), \d+ fewer canary errors \(\d+ instead of \d+\)\.$/,
       ),
     );
   });

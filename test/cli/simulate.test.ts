@@ -68,15 +68,15 @@ describe('coalmine simulate', () => {
     const run = await coalmine(['simulate', '--scenario', 'late-failure', '--no-alarm-events']);
     expect(run.code).toBe(0);
     const text = run.stdout.join('\n');
-    expect(text).toMatch(/\[00:00:00\] step 1\/3: shift to 10 %, bake 5 m/);
-    expect(text).toMatch(/\[00:05:00\] step 1\/3 at 10 %: baked 5 m … verdict pass \(checkout-errors OK, checkout-p99-latency OK; [\d,]+ canary requests, [\d.]+ % errors; baseline [\d.]+ %\) → advance/);
+    expect(text).toMatch(/\[00:00:00\] step 1\/3: shift to 10 %, bake 5 min/);
+    expect(text).toMatch(/\[00:05:00\] step 1\/3 at 10 %: baked 5 min … verdict pass \(checkout-errors OK, checkout-p99-latency OK; [\d,]+ canary requests, [\d.]+ % errors; baseline [\d.]+ %\) → advance/);
     expect(text).toMatch(/\[00:1\d:00\] alarm checkout-errors OK → ALARM: Threshold Crossed/);
-    expect(text).toMatch(/\[00:15:00\] step 3\/3 at 50 %: baked 5 m … verdict FAIL \(checkout-errors ALARM/);
+    expect(text).toMatch(/\[00:15:00\] step 3\/3 at 50 %: baked 5 min … verdict FAIL \(checkout-errors ALARM/);
     expect(text).toMatch(/\[00:15:00\] rolled back: version 41 takes all traffic again/);
-    expect(text).toMatch(/Result: ROLLED BACK \(CanaryAnalysisFailed\): canary at 0 % after 15 m simulated/);
+    expect(text).toMatch(/Result: ROLLED BACK \(CanaryAnalysisFailed\): canary at 0 % after 15 min simulated/);
     expect(text).toMatch(/routing: weights set 10 % → 25 % → 50 % → 0 %; every request was routed by a weight the rollout set/);
     expect(text).toMatch(/alarm events: off: the alarms reach the rollout only through its analysis/);
-    expect(text).toMatch(/rollback latency: 3 m from checkout-errors going to ALARM \(00:12:00\) to the canary at 0 %/);
+    expect(text).toMatch(/rollback latency: 3 min from checkout-errors going to ALARM \(00:12:00\) to the canary at 0 %/);
   });
 
   it('shows the alarm event: the alarm, the alarm rollback a second later, the stopped execution, the latency', async () => {
@@ -88,7 +88,7 @@ describe('coalmine simulate', () => {
     expect(text).toMatch(
       /\[00:12:01\] alarm rollback \(EventBridge, 1 s after checkout-errors went to ALARM\): rolled back simulation-late-failure-1, 0 % verified 1 s after the alarm/,
     );
-    expect(text).toMatch(/Result: ROLLED BACK \(AlarmRollback\): canary at 0 % after 12 m 1 s simulated/);
+    expect(text).toMatch(/Result: ROLLED BACK \(AlarmRollback\): canary at 0 % after 12 min 1 s simulated/);
     expect(text).toMatch(/why: Alarm checkout-errors went to ALARM at 2030-01-07T09:12:00\.000Z: .* Rollback latency: 1000 ms from the alarm's state change to a verified 0 %/);
     expect(text).toMatch(/alarm events: on, as deployed \(EventBridge delivers each move to ALARM to the alarm rollback 1 s later\); 1 invocation of the alarm rollback/);
     expect(text).toMatch(/rollback latency: 1 s from checkout-errors going to ALARM \(00:12:00\) to the canary at 0 %/);
@@ -104,7 +104,7 @@ describe('coalmine simulate', () => {
     expect(text).toMatch(/\[00:08:00\] scenario: alice types \/coalmine rollback checkout canary looks slow/);
     expect(text).toMatch(/\[00:08:00\] execution stopped from outside \(ManualRollback\): version 41 takes all traffic again/);
     expect(text).toMatch(/\[00:08:00\] Slack → #deploys: :rewind: <@U0ALICE> rolled back \*checkout\*: all traffic is on the stable version again\./);
-    expect(text).toMatch(/Result: ROLLED BACK \(ManualRollback\): canary at 0 % after 8 m simulated/);
+    expect(text).toMatch(/Result: ROLLED BACK \(ManualRollback\): canary at 0 % after 8 min simulated/);
     expect(text).toMatch(/why: Rollback requested from Slack by alice \(U0ALICE\) in C0DEPLOYS: canary looks slow\. Rolled back: checkout:live sends all traffic to version 41 again \(was 25 % on 42\)/);
   });
 
@@ -114,10 +114,10 @@ describe('coalmine simulate', () => {
     const text = run.stdout.join('\n');
     expect(text).toMatch(/kvs\/327284aa-bcd5-499f-a3ff-26b9a9d31b58 at the edge, blue → green \(the green canary\)/);
     expect(text).toMatch(/\[00:00:00\] preflight passed: kvs\/327284aa-bcd5-499f-a3ff-26b9a9d31b58 locked by simulation-edge-canary-1, the green canary at 0 %/);
-    expect(text).toMatch(/\[00:00:00\] step 1\/3: shift to 5 %, settle 1 m, bake 10 m/);
-    expect(text).toMatch(/\[00:11:00\] step 1\/3 at 5 %: settled 1 m, baked 10 m … verdict pass \(storefront-5xx OK, storefront-p99-latency OK; [\d,]+ canary requests/);
+    expect(text).toMatch(/\[00:00:00\] step 1\/3: shift to 5 %, settle 1 min, bake 10 min/);
+    expect(text).toMatch(/\[00:11:00\] step 1\/3 at 5 %: settled 1 min, baked 10 min … verdict pass \(storefront-5xx OK, storefront-p99-latency OK; [\d,]+ canary requests/);
     expect(text).toMatch(/\[00:33:00\] promoted: green takes all traffic/);
-    expect(text).toMatch(/Result: PROMOTED: green at 100 % after 33 m simulated/);
+    expect(text).toMatch(/Result: PROMOTED: green at 100 % after 33 min simulated/);
     expect(text).toMatch(/routing: weights set 5 % → 25 % → 50 % → 100 %; every request was routed by a weight the rollout set, and every pinned viewer got its pinned colour/);
     expect(text).toMatch(/edge: 2,030 viewers \(10 pinned green, 20 pinned blue\), propagation 5 s; [\d,]+ viewers served green; 0 went green → blue/);
     expect(text).toMatch(/store at the end: green_percentage 100, blue_cidrs \[\], green_cidrs \["203\.0\.113\.0\/28"\]; lock released/);

