@@ -118,6 +118,10 @@ export interface SimulationResult {
   readonly retries: number;
   readonly costUsd: number;
   readonly simulatedSeconds: number;
+  /** When the simulation stopped: every outside handler settled after the execution, or the one-hour cap. */
+  readonly settledSeconds: number;
+  /** Outside work still scheduled at the cap (a scenario event, an alarm delivery), earliest first. */
+  readonly notReached: ReadonlyArray<{ readonly atSeconds: number; readonly description: string }>;
   readonly wallMilliseconds: number;
   readonly canaryRequests: number;
   readonly canaryErrors: number;

@@ -23,11 +23,11 @@ import { AlarmEventDelivery, type AlarmDelivery } from './alarm-events';
 import { applyEvent, describeEvent } from './events';
 import { ExecutionObserver, type EventLog } from './execution-observer';
 import { loadLocalMachine, readDefinition, runLocally, type LocalMachine } from './local-execution';
-import { OutsideWork } from './outside-work';
-import type { AlarmInvocation, Outcome, SimulationOptions, SimulationResult, SlackCommandRecord } from './results';
+import { OutsideWork, type ScheduledWork } from './outside-work';
+import type { AlarmInvocation, Outcome, SimulationEvent, SimulationOptions, SimulationResult, SlackCommandRecord } from './results';
 import { SlackWorkspace, type SlackExchange } from './slack';
 import { tee } from './tee';
-import { taskCatalogue, type TaskCatalogue } from './world/sfn';
+import { taskCatalogue, type ExecutionRecord, type TaskCatalogue } from './world/sfn';
 import type { Scenario } from './scenario';
 import type { AwsWorld } from './world';
 import { SyntheticTraffic } from './traffic';
@@ -38,6 +38,8 @@ export type * from './results';
 export const ROLLOUT_START_MS = Date.UTC(2030, 0, 7, 9, 0, 0);
 export const DEFAULT_SEED = 1;
 const TICK_MS = 60_000;
+/** After the execution ends, outside handlers have one simulated hour to settle. */
+const RUN_ON_MS = 3600_000;
 
 let machine: { readonly local: LocalMachine; readonly tasks: TaskCatalogue } | undefined;
 let running = false;
@@ -66,7 +68,6 @@ function setEnvironment(values: Readonly<Record<string, string | undefined>>): (
   return () => apply(before);
 }
 
-
 export async function simulate(scenario: Scenario, options: SimulationOptions = {}): Promise<SimulationResult> {
   if (running) throw new Error('A simulation is already running in this process: the virtual clock and the AWS clients are global.');
   running = true;
@@ -77,176 +78,248 @@ export async function simulate(scenario: Scenario, options: SimulationOptions = 
   }
 }
 
+/** The moving parts of one simulation, shared by its steps. */
+interface Simulation {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly emit: (event: SimulationEvent) => void;
+  readonly simulated: ReturnType<typeof buildWorld>;
+  readonly world: AwsWorld;
+  readonly clock: VirtualClock;
+  readonly traffic: SyntheticTraffic<unknown>;
+  /** Every handler outside the state machine registers its work here; the run goes on until it is idle. */
+  readonly outside: OutsideWork;
+  readonly startMs: number;
+  readonly seconds: (ms: number) => number;
+  /** Each write of the canary's share, by anyone. */
+  readonly shareWrites: Array<{ atMs: number; share: number }>;
+  /** Undone in reverse order when the simulation ends. */
+  readonly undo: Array<() => void>;
+}
+
+/** The execution as it runs: its record in the in-memory Step Functions and what is observed of it. */
+interface Execution {
+  readonly record: ExecutionRecord;
+  readonly observer: ExecutionObserver;
+  readonly observing: Promise<void>;
+  readonly finished: () => boolean;
+  /** A task handler is running: time waits for it. */
+  readonly busy: () => boolean;
+  readonly abort: () => void;
+}
+
 async function simulateOnce(scenario: Scenario, options: SimulationOptions): Promise<SimulationResult> {
   const wallStart = performance.now();
   const seed = options.seed ?? scenario.seed ?? DEFAULT_SEED;
-  const emit = options.onEvent ?? (() => undefined);
-  const { local, tasks } = localMachine();
-  const simulated = buildWorld(scenario, seed);
-  const { world } = simulated;
-  const startMs = ROLLOUT_START_MS;
-  const seconds = (ms: number): number => (ms - startMs) / 1000;
-
   const undo: Array<() => void> = [];
-  const clock = VirtualClock.install(startMs - scenario.world.warmupSeconds * 1000);
-  undo.push(() => clock.uninstall());
   try {
-    // Retry jitter in aws-local-stepfunctions draws from Math.random: seed it too, for reproducible runs.
-    const jitter = createRandom((seed ^ 0x9e3779b9) >>> 0);
-    const originalRandom = Math.random;
-    Math.random = () => jitter.uniform();
-    undo.push(() => (Math.random = originalRandom));
-
-    const traffic = new SyntheticTraffic(world, trafficModelOf(scenario), simulated.routing, createRandom(seed), {
-      startMs: clock.nowMs,
-      rolloutStartMs: startMs,
-    });
-    undo.push(simulated.connect());
-    await simulated.settled();
-    undo.push(
-      world.cloudwatch.onTransition((t) =>
-        emit({ type: 'alarm', at: seconds(t.at.getTime()), name: t.name, from: t.from, to: t.to, reason: t.reason }),
-      ),
-    );
-    clock.tick(startMs - clock.nowMs);
-    traffic.advanceTo(startMs);
-
-    undo.push(world.install());
-    undo.push(world.onBeforeCall(() => traffic.advanceTo(Date.now())));
-    // The outside handlers find the state machine by this; the grace of race rule (c) stays at its default, 0.
-    undo.push(setEnvironment({ STATE_MACHINE_ARN: world.sfn.stateMachineArn, ALARM_ROLLBACK_GRACE_SECONDS: undefined }));
-    const shareWrites: Array<{ atMs: number; share: number }> = [];
-    undo.push(simulated.onCanaryShareWritten((share) => shareWrites.push({ atMs: Date.now(), share })));
-    setInterval(() => traffic.advanceTo(Date.now()), TICK_MS);
-
-    const outside = new OutsideWork();
-    const slack = new SlackWorkspace(scenario.slack, outside.clock);
-    const slackCommands: SlackCommandRecord[] = [];
-    for (const event of scenario.events) {
-      setTimeout(() => {
-        traffic.advanceTo(Date.now());
-        emit({ type: 'scenario-event', at: event.at, description: describeEvent(event) });
-        void outside.run(async () => {
-          await applyEvent(event, { world, traffic, nowMs: Date.now(), slack });
-          for (const exchange of slack.exchanges.splice(0)) {
-            const command = slackCommandRecord(exchange, seconds);
-            slackCommands.push(command);
-            emit({ type: 'slack', at: command.atSeconds, command });
-          }
-        });
-      }, event.at * 1000);
-    }
-
-    let inFlight = 0;
-    let finished = false;
+    const simulation = await prepareWorld(scenario, seed, options.onEvent ?? (() => undefined), undo);
+    const slackCommands = scheduleScenarioEvents(simulation);
+    // The alarm path is connected before the execution starts, and asks it whether it still runs.
+    const started: { execution?: Execution } = {};
     const alarmEventsEnabled = options.alarmEvents ?? scenario.alarmEvents.enabled;
-    const invocations: AlarmInvocation[] = [];
-    if (alarmEventsEnabled) {
-      const delivery = new AlarmEventDelivery(outside, scenario.alarmEvents, () => !finished, (d) => {
-        const invocation = alarmInvocationOf(d, seconds);
-        invocations.push(invocation);
-        emit({ type: 'alarm-event', at: invocation.atSeconds, invocation });
-      });
-      undo.push(world.cloudwatch.onTransition((t) => delivery.transitioned(t)));
-    }
-    emit({ type: 'started', at: 0, scenario, seed });
-
-    const executionName = executionNameOf(scenario, seed);
-    let run: ReturnType<typeof runLocally> | undefined;
-    let eventLogs: AsyncIterable<EventLog> | undefined;
-    world.sfn.useRunner((input, name) => {
-      run = runLocally(local, input, {
-        executionName: name,
-        beforeTask: () => {
-          inFlight += 1;
-        },
-        afterTask: () => {
-          inFlight -= 1;
-        },
-      });
-      // One copy for the history the outside handlers read, one for the progress.
-      const [forHistory, forObserver] = tee(run.eventLogs, 2) as [AsyncIterable<EventLog>, AsyncIterable<EventLog>];
-      eventLogs = forObserver;
-      return { abort: () => run?.abort(), result: run.result, eventLogs: forHistory };
-    }, tasks);
-    const record = world.sfn.start(scenario.rollout, executionName);
-    const observer = new ExecutionObserver(local, scenario, traffic, world, seconds, emit, () => ({
-      error: record.error ?? null,
-      cause: record.cause ?? null,
-      canaryWeight: simulated.canaryShare(),
-    }));
-    const observing = eventLogs === undefined ? Promise.resolve() : observer.consume(eventLogs);
-    void record.settled.then(() => {
-      finished = true;
-    });
-
-    // Worst case plus room for retries; beyond it something is stuck, and the run must say so rather than spin.
-    const deadlineMs = startMs + (scenario.plan.worstCaseSeconds * 1.1 + 6 * 3600) * 1000;
-    // Done when the execution has ended and every alarm event sent while it ran has been handled.
-    const done = (): boolean => finished && outside.idle;
-    while (!done()) {
-      do await yieldToEventLoop();
-      while ((inFlight > 0 || outside.busy) && !done());
-      if (done()) break;
-      // The edge answers for a new store asynchronously; no request may need that answer before it exists.
-      await simulated.settled();
-      if (clock.nowMs > deadlineMs || !clock.advance()) {
-        run?.abort();
-        throw new Error(`The simulated execution did not finish by ${seconds(clock.nowMs)} s of simulated time; last state: ${observer.lastState}`);
-      }
-    }
-    await observing;
-    await simulated.settled();
-    traffic.advanceTo(clock.nowMs);
-    // The rollout ends with its execution, or with a later write of the canary's share (an alarm that fired while
-    // it ran rolling back a promotion): a duplicate alarm event handled afterwards does not make it longer.
-    const endMs = Math.max(record.stopDate?.getTime() ?? clock.nowMs, ...shareWrites.map((w) => w.atMs));
-
-    const canary = traffic.served(scenario.canaryVersion, startMs, endMs);
-    const baseline = traffic.served(scenario.baselineVersion, startMs, endMs);
-    const edge = simulated.edgeSummary();
-    const stateTransitions = observer.statesEntered + observer.retries;
-    const finalWeight = simulated.canaryShare();
-    const ending = endingOf(record, observer, finalWeight, invocations);
-    const result: SimulationResult = {
-      scenario: scenario.name,
-      seed,
-      ...ending,
-      finalWeight,
-      steps: observer.stepResults(endMs),
-      stateTransitions,
-      retries: observer.retries,
-      costUsd: Math.round(stateTransitions * USD_PER_STATE_TRANSITION * 1e6) / 1e6,
-      simulatedSeconds: seconds(endMs),
-      wallMilliseconds: Math.round(performance.now() - wallStart),
-      canaryRequests: canary.requests,
-      canaryErrors: canary.errors,
-      baselineRequests: baseline.requests,
-      baselineErrors: baseline.errors,
-      faultsInjected: world.calls.filter((c) => c.injected === true).length,
-      alarmTransitions: world.cloudwatch.transitions.map((t) => ({
-        name: t.name,
-        from: t.from,
-        to: t.to,
-        atSeconds: seconds(t.at.getTime()),
-        reason: t.reason,
-      })),
-      rollbackLatencySeconds: rollbackLatencyOf(scenario, world, startMs, shareWrites),
-      alarmEvents: { enabled: alarmEventsEnabled, delaySeconds: scenario.alarmEvents.delaySeconds, invocations },
-      slackCommands,
-      routing: simulated.checkRouting(traffic),
-      plan: {
-        steps: scenario.plan.steps.length,
-        nominalSeconds: scenario.plan.nominalSeconds,
-        worstCaseSeconds: scenario.plan.worstCaseSeconds,
-      },
-      ...(edge === undefined ? {} : { edge }),
-    };
-    emit({ type: 'finished', at: result.simulatedSeconds, result });
+    const invocations = alarmEventsEnabled ? deliverAlarmEvents(simulation, () => started.execution?.finished() !== true) : [];
+    simulation.emit({ type: 'started', at: 0, scenario, seed });
+    const execution = startExecution(simulation);
+    started.execution = execution;
+    const notReached = await runUntilSettled(simulation, execution);
+    const result = resultOf(simulation, execution, { alarmEventsEnabled, invocations, slackCommands, notReached, wallStart });
+    simulation.emit({ type: 'finished', at: result.simulatedSeconds, result });
     return result;
   } finally {
     for (const step of undo.reverse()) step();
   }
+}
+
+/** The world built and connected, the clock and the traffic through the warm-up, up to the rollout's start. */
+async function prepareWorld(scenario: Scenario, seed: number, emit: (event: SimulationEvent) => void, undo: Array<() => void>): Promise<Simulation> {
+  const simulated = buildWorld(scenario, seed);
+  const { world } = simulated;
+  const startMs = ROLLOUT_START_MS;
+  const seconds = (ms: number): number => (ms - startMs) / 1000;
+  const clock = VirtualClock.install(startMs - scenario.world.warmupSeconds * 1000);
+  undo.push(() => clock.uninstall());
+  // Retry jitter in aws-local-stepfunctions draws from Math.random: seed it too, for reproducible runs.
+  const jitter = createRandom((seed ^ 0x9e3779b9) >>> 0);
+  const originalRandom = Math.random;
+  Math.random = () => jitter.uniform();
+  undo.push(() => (Math.random = originalRandom));
+
+  const traffic = new SyntheticTraffic(world, trafficModelOf(scenario), simulated.routing, createRandom(seed), {
+    startMs: clock.nowMs,
+    rolloutStartMs: startMs,
+  });
+  undo.push(simulated.connect());
+  await simulated.settled();
+  undo.push(
+    world.cloudwatch.onTransition((t) =>
+      emit({ type: 'alarm', at: seconds(t.at.getTime()), name: t.name, from: t.from, to: t.to, reason: t.reason }),
+    ),
+  );
+  clock.tick(startMs - clock.nowMs);
+  traffic.advanceTo(startMs);
+
+  undo.push(world.install());
+  undo.push(world.onBeforeCall(() => traffic.advanceTo(Date.now())));
+  // The outside handlers find the state machine by this; the grace of race rule (c) stays at its default, 0.
+  undo.push(setEnvironment({ STATE_MACHINE_ARN: world.sfn.stateMachineArn, ALARM_ROLLBACK_GRACE_SECONDS: undefined }));
+  const shareWrites: Array<{ atMs: number; share: number }> = [];
+  undo.push(simulated.onCanaryShareWritten((share) => shareWrites.push({ atMs: Date.now(), share })));
+  setInterval(() => traffic.advanceTo(Date.now()), TICK_MS);
+  return { scenario, seed, emit, simulated, world, clock, traffic, outside: new OutsideWork(), startMs, seconds, shareWrites, undo };
+}
+
+/** Each scenario event as outside work at its time, whether the execution still runs then or not. */
+function scheduleScenarioEvents({ scenario, world, traffic, outside, emit, seconds }: Simulation): SlackCommandRecord[] {
+  const slack = new SlackWorkspace(scenario.slack, outside.clock);
+  const slackCommands: SlackCommandRecord[] = [];
+  for (const event of scenario.events) {
+    const description = describeEvent(event);
+    outside.schedule(event.at * 1000, `scenario event at ${event.at} s: ${description}`, async () => {
+      traffic.advanceTo(Date.now());
+      emit({ type: 'scenario-event', at: event.at, description });
+      await applyEvent(event, { world, traffic, nowMs: Date.now(), slack });
+      for (const exchange of slack.exchanges.splice(0)) {
+        const command = slackCommandRecord(exchange, seconds);
+        slackCommands.push(command);
+        emit({ type: 'slack', at: command.atSeconds, command });
+      }
+    });
+  }
+  return slackCommands;
+}
+
+/** The alarm push path: moves to ALARM while the execution runs reach the alarm rollback through EventBridge. */
+function deliverAlarmEvents({ scenario, world, outside, emit, seconds, undo }: Simulation, isRunning: () => boolean): AlarmInvocation[] {
+  const invocations: AlarmInvocation[] = [];
+  const delivery = new AlarmEventDelivery(outside, scenario.alarmEvents, isRunning, (d) => {
+    const invocation = alarmInvocationOf(d, seconds);
+    invocations.push(invocation);
+    emit({ type: 'alarm-event', at: invocation.atSeconds, invocation });
+  });
+  undo.push(world.cloudwatch.onTransition((t) => delivery.transitioned(t)));
+  return invocations;
+}
+
+/** Starts the rollout's execution in the in-memory Step Functions, run locally, observed as it goes. */
+function startExecution(simulation: Simulation): Execution {
+  const { scenario, seed, world, simulated, traffic, seconds, emit } = simulation;
+  const { local, tasks } = localMachine();
+  let inFlight = 0;
+  let finished = false;
+  let run: ReturnType<typeof runLocally> | undefined;
+  let eventLogs: AsyncIterable<EventLog> | undefined;
+  world.sfn.useRunner((input, name) => {
+    run = runLocally(local, input, {
+      executionName: name,
+      beforeTask: () => {
+        inFlight += 1;
+      },
+      afterTask: () => {
+        inFlight -= 1;
+      },
+    });
+    // One copy for the history the outside handlers read, one for the progress.
+    const [forHistory, forObserver] = tee(run.eventLogs, 2) as [AsyncIterable<EventLog>, AsyncIterable<EventLog>];
+    eventLogs = forObserver;
+    return { abort: () => run?.abort(), result: run.result, eventLogs: forHistory };
+  }, tasks);
+  const record = world.sfn.start(scenario.rollout, executionNameOf(scenario, seed));
+  const observer = new ExecutionObserver(local, scenario, traffic, world, seconds, emit, () => ({
+    error: record.error ?? null,
+    cause: record.cause ?? null,
+    canaryWeight: simulated.canaryShare(),
+  }));
+  const observing = eventLogs === undefined ? Promise.resolve() : observer.consume(eventLogs);
+  void record.settled.then(() => {
+    finished = true;
+  });
+  return { record, observer, observing, finished: () => finished, busy: () => inFlight > 0, abort: () => run?.abort() };
+}
+
+/**
+ * Moves time until the execution has ended and every outside handler has settled (scenario events still to
+ * come, alarm deliveries and their retries, whatever else registered work), at most RUN_ON_MS after the end.
+ * Returns the outside work not reached by then.
+ */
+async function runUntilSettled(simulation: Simulation, execution: Execution): Promise<ScheduledWork[]> {
+  const { scenario, simulated, clock, outside, startMs, seconds, traffic } = simulation;
+  // Worst case plus room for retries; beyond it something is stuck, and the run must say so rather than spin.
+  const deadlineMs = startMs + (scenario.plan.worstCaseSeconds * 1.1 + 6 * 3600) * 1000;
+  const runOnUntilMs = (): number => (execution.record.stopDate?.getTime() ?? Infinity) + RUN_ON_MS;
+  const done = (): boolean => execution.finished() && (outside.idle || clock.nowMs >= runOnUntilMs());
+  while (!done()) {
+    do await yieldToEventLoop();
+    while ((execution.busy() || outside.busy) && !done());
+    if (done()) break;
+    // The edge answers for a new store asynchronously; no request may need that answer before it exists.
+    await simulated.settled();
+    if ((!execution.finished() && clock.nowMs > deadlineMs) || !clock.advance()) {
+      execution.abort();
+      throw new Error(`The simulated execution did not finish by ${seconds(clock.nowMs)} s of simulated time; last state: ${execution.observer.lastState}`);
+    }
+  }
+  await execution.observing;
+  await simulated.settled();
+  traffic.advanceTo(clock.nowMs);
+  return outside.notStarted;
+}
+
+interface Collected {
+  readonly alarmEventsEnabled: boolean;
+  readonly invocations: AlarmInvocation[];
+  readonly slackCommands: SlackCommandRecord[];
+  readonly notReached: readonly ScheduledWork[];
+  readonly wallStart: number;
+}
+
+function resultOf(simulation: Simulation, execution: Execution, collected: Collected): SimulationResult {
+  const { scenario, seed, simulated, world, traffic, startMs, seconds, shareWrites, clock } = simulation;
+  const { record, observer } = execution;
+  // The rollout ends with its execution, or with a later write of the canary's share (an alarm that fired while
+  // it ran rolling back a promotion): a duplicate alarm event handled afterwards does not make it longer.
+  const endMs = Math.max(record.stopDate?.getTime() ?? clock.nowMs, ...shareWrites.map((w) => w.atMs));
+  const canary = traffic.served(scenario.canaryVersion, startMs, endMs);
+  const baseline = traffic.served(scenario.baselineVersion, startMs, endMs);
+  const edge = simulated.edgeSummary();
+  const stateTransitions = observer.statesEntered + observer.retries;
+  const finalWeight = simulated.canaryShare();
+  return {
+    scenario: scenario.name,
+    seed,
+    ...endingOf(record, observer, finalWeight, collected.invocations),
+    finalWeight,
+    steps: observer.stepResults(endMs),
+    stateTransitions,
+    retries: observer.retries,
+    costUsd: Math.round(stateTransitions * USD_PER_STATE_TRANSITION * 1e6) / 1e6,
+    simulatedSeconds: seconds(endMs),
+    settledSeconds: seconds(clock.nowMs),
+    notReached: collected.notReached.map((w) => ({ atSeconds: seconds(w.atMs), description: w.description })),
+    wallMilliseconds: Math.round(performance.now() - collected.wallStart),
+    canaryRequests: canary.requests,
+    canaryErrors: canary.errors,
+    baselineRequests: baseline.requests,
+    baselineErrors: baseline.errors,
+    faultsInjected: world.calls.filter((c) => c.injected === true).length,
+    alarmTransitions: world.cloudwatch.transitions.map((t) => ({
+      name: t.name,
+      from: t.from,
+      to: t.to,
+      atSeconds: seconds(t.at.getTime()),
+      reason: t.reason,
+    })),
+    rollbackLatencySeconds: rollbackLatencyOf(scenario, world, startMs, shareWrites),
+    alarmEvents: { enabled: collected.alarmEventsEnabled, delaySeconds: scenario.alarmEvents.delaySeconds, invocations: collected.invocations },
+    slackCommands: collected.slackCommands,
+    routing: simulated.checkRouting(traffic),
+    plan: {
+      steps: scenario.plan.steps.length,
+      nominalSeconds: scenario.plan.nominalSeconds,
+      worstCaseSeconds: scenario.plan.worstCaseSeconds,
+    },
+    ...(edge === undefined ? {} : { edge }),
+  };
 }
 
 /** How the rollout ended, from the execution's status and, for a stopped one, what the stopper said and left. */
