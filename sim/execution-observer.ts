@@ -2,7 +2,7 @@
  * Reads a simulated execution's event log as it is written: counts transitions and retries, and turns each
  * task's result into the progress the simulation reports (preflight, shifts, analyses, promotion, rollback).
  */
-import type { CaughtError } from '../shared/failure';
+import { explainFailure, type CaughtError } from '../shared/failure';
 import type { JudgeResult } from '../shared/judges/types';
 import type { NextAction, Progress } from '../shared/rollout';
 import type { Verdict } from '../shared/judges/types';
@@ -42,7 +42,10 @@ export class ExecutionObserver {
   failure: CaughtError | null = null;
   lastState = '(none)';
   private readonly steps: StepRecord[] = [];
-  private readonly lastError = new Map<string, string>();
+  /** Each state's last error, for its retry line and, once caught, its failure line. */
+  private readonly lastError = new Map<string, CaughtError>();
+  /** States whose error a Catch took: their StateExited carries the catcher's output, not a result. */
+  private readonly caught = new Set<string>();
 
   constructor(
     private readonly local: LocalMachine,
@@ -93,7 +96,7 @@ export class ExecutionObserver {
         this.lastState = event.state.name;
         return;
       case 'StateFailed':
-        this.lastError.set(event.state.name, event.Error);
+        this.lastError.set(event.state.name, { Error: event.Error, Cause: causeText(event.Cause) });
         return;
       case 'StateRetried':
         this.retries += 1;
@@ -101,15 +104,19 @@ export class ExecutionObserver {
           type: 'retried',
           at: this.seconds(event.timestamp),
           state: event.state.name,
-          error: this.lastError.get(event.state.name) ?? 'an error',
+          error: this.lastError.get(event.state.name)?.Error ?? 'an error',
           attempt: event.retry.attempt,
         });
         return;
+      case 'StateCaught':
+        this.caught.add(event.state.name);
+        return;
       case 'StateExited':
-        this.taskFinished(event.state.name, event.state.output, event.timestamp);
+        if (this.caught.delete(event.state.name)) this.taskFailed(event.state.name, event.timestamp);
+        else this.taskFinished(event.state.name, event.state.output, event.timestamp);
         return;
       case 'ExecutionFailed':
-        this.failure = { Error: event.Error, Cause: typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause) };
+        this.failure = { Error: event.Error, Cause: causeText(event.Cause) };
         return;
       case 'ExecutionAborted':
         this.emit({
@@ -134,6 +141,14 @@ export class ExecutionObserver {
       if (to > from && segment.canaryWeight !== weight) stale += to - from;
     }
     return stale / 1000;
+  }
+
+  /** A task whose Catch took its error: it did nothing it reports (no shift, no verdict, no promotion). */
+  private taskFailed(stateName: string, timestamp: number): void {
+    // A failed announcement never stops the rollout, and is not one of the tasks the progress reports.
+    if (this.local.taskFunctions[stateName] === undefined) return;
+    const failure = this.lastError.get(stateName) ?? { Error: 'States.TaskFailed', Cause: '' };
+    this.emit({ type: 'task-failed', at: this.seconds(timestamp), state: stateName, error: failure.Error, reason: explainFailure(failure) });
   }
 
   /** Task results by the Lambda function behind the state, so renaming states does not break the simulator. */
@@ -221,4 +236,8 @@ export class ExecutionObserver {
         return;
     }
   }
+}
+
+function causeText(cause: unknown): string {
+  return typeof cause === 'string' ? cause : JSON.stringify(cause);
 }

@@ -68,6 +68,8 @@ export type SimulationEvent =
       readonly baselineVersion: string;
       readonly canaryVersion: string;
     }
+  /** A task failed for good (after its retries) and its Catch took over: what it did not do. */
+  | { readonly type: 'task-failed'; readonly at: number; readonly state: string; readonly error: string; readonly reason: string }
   | { readonly type: 'promoted'; readonly at: number; readonly version: string }
   | { readonly type: 'rolled-back'; readonly at: number; readonly version: string; readonly cause: string }
   | { readonly type: 'finished'; readonly at: number; readonly result: SimulationResult };
