@@ -7,6 +7,7 @@ import type { JudgeResult } from '../shared/judges/types';
 import type { NextAction, Progress } from '../shared/rollout';
 import type { Verdict } from '../shared/judges/types';
 import type { AnalysisOutput } from '../shared/tasks';
+import { STATE_PAYLOAD_LIMIT_BYTES } from '../shared/config/limits';
 import { routerKindFor } from '../shared/routers/registry';
 import type { LocalMachine, runLocally } from './local-execution';
 import type { AlarmSummary, SimulationEvent, StepResult } from './results';
@@ -41,6 +42,10 @@ export class ExecutionObserver {
   rolledBack = false;
   failure: CaughtError | null = null;
   lastState = '(none)';
+  /** The largest state input or output seen, in UTF-8 bytes of its JSON. */
+  maxStateBytes = 0;
+  /** Set when a state passed the payload limit: the execution fails with States.DataLimitExceeded. */
+  dataLimitExceeded = false;
   private readonly steps: StepRecord[] = [];
   /** Each state's last error, for its retry line and, once caught, its failure line. */
   private readonly lastError = new Map<string, CaughtError>();
@@ -56,6 +61,8 @@ export class ExecutionObserver {
     private readonly emit: (event: SimulationEvent) => void,
     /** What StopExecution left: its error and cause, and the canary's share then. */
     private readonly stopDetails: () => { error: string | null; cause: string | null; canaryWeight: number },
+    /** Fails the execution as Step Functions does, with no Catch: called once, when a state passes the limit. */
+    private readonly failExecution: (failure: CaughtError) => void,
   ) {}
 
   async consume(events: AsyncIterable<EventLog>): Promise<void> {
@@ -90,6 +97,10 @@ export class ExecutionObserver {
   }
 
   private observe(event: EventLog): void {
+    if (this.dataLimitExceeded) return;
+    if (event.type === 'StateEntered') this.measure(event.state.name, 'input', event.state.input);
+    if (event.type === 'StateExited') this.measure(event.state.name, 'output', event.state.output);
+    if (this.dataLimitExceeded) return;
     switch (event.type) {
       case 'StateEntered':
         this.statesEntered += 1;
@@ -130,6 +141,18 @@ export class ExecutionObserver {
       default:
         return;
     }
+  }
+
+  private measure(stateName: string, what: 'input' | 'output', value: unknown): void {
+    const bytes = Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
+    this.maxStateBytes = Math.max(this.maxStateBytes, bytes);
+    if (bytes <= STATE_PAYLOAD_LIMIT_BYTES) return;
+    this.dataLimitExceeded = true;
+    this.failure = {
+      Error: 'States.DataLimitExceeded',
+      Cause: `The ${what} of state ${stateName} is ${bytes} bytes, beyond Step Functions' limit of ${STATE_PAYLOAD_LIMIT_BYTES} bytes (256 KiB); no Catch handles this error`,
+    };
+    this.failExecution(this.failure);
   }
 
   /** Seconds within [fromMs, toMs) when the traffic's canary share was not `weight`. */

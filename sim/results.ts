@@ -118,6 +118,8 @@ export interface SimulationResult {
   readonly steps: StepResult[];
   readonly stateTransitions: number;
   readonly retries: number;
+  /** The largest state input or output the execution passed, in bytes (Step Functions fails it beyond 256 KiB). */
+  readonly maxStateBytes: number;
   readonly costUsd: number;
   readonly simulatedSeconds: number;
   /** When the simulation stopped: every outside handler settled after the execution, or the one-hour cap. */

@@ -212,8 +212,14 @@ function startExecution(simulation: Simulation): Execution {
   world.sfn.useRunner((input, name) => {
     run = runLocally(local, input, {
       executionName: name,
-      beforeTask: () => {
+      beforeTask: async () => {
         inFlight += 1;
+        // The observer measures each state as it is entered: a state past the payload limit ends the execution
+        // before its task runs, as in Step Functions.
+        await yieldToEventLoop();
+        if (record.status === 'RUNNING') return;
+        inFlight -= 1;
+        throw new Error(`The execution has ended (${record.status}); the task does not run`);
       },
       afterTask: () => {
         inFlight -= 1;
@@ -224,12 +230,18 @@ function startExecution(simulation: Simulation): Execution {
     eventLogs = forObserver;
     return { abort: () => run?.abort(), result: run.result, eventLogs: forHistory };
   }, tasks);
-  const record = world.sfn.start(scenario.rollout, executionNameOf(scenario, seed));
-  const observer = new ExecutionObserver(local, scenario, traffic, world, seconds, emit, () => ({
-    error: record.error ?? null,
-    cause: record.cause ?? null,
-    canaryWeight: simulated.canaryShare(),
-  }));
+  const name = executionNameOf(scenario, seed);
+  const record = world.sfn.start(scenario.rollout, name);
+  const observer = new ExecutionObserver(
+    local,
+    scenario,
+    traffic,
+    world,
+    seconds,
+    emit,
+    () => ({ error: record.error ?? null, cause: record.cause ?? null, canaryWeight: simulated.canaryShare() }),
+    (failure) => world.sfn.fail(name, failure.Error, failure.Cause ?? ''),
+  );
   const observing = eventLogs === undefined ? Promise.resolve() : observer.consume(eventLogs);
   void record.settled.then(() => {
     finished = true;
@@ -292,6 +304,7 @@ function resultOf(simulation: Simulation, execution: Execution, collected: Colle
     steps: observer.stepResults(endMs),
     stateTransitions,
     retries: observer.retries,
+    maxStateBytes: observer.maxStateBytes,
     costUsd: Math.round(stateTransitions * USD_PER_STATE_TRANSITION * 1e6) / 1e6,
     simulatedSeconds: seconds(endMs),
     settledSeconds: seconds(clock.nowMs),
