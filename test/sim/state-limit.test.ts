@@ -5,6 +5,7 @@ import type { CaughtError } from '../../shared/failure';
 import { ExecutionObserver, type EventLog } from '../../sim/execution-observer';
 import { parseScenario, SCENARIO_DIRECTORY } from '../../sim/scenario';
 import { simulate, type SimulationEvent } from '../../sim/simulate';
+import { SfnWorld } from '../../sim/world/sfn';
 
 async function* eventsOf(...events: unknown[]): AsyncIterable<EventLog> {
   for (const event of events) yield event as EventLog;
@@ -47,5 +48,28 @@ describe('the 256 KiB state limit, as Step Functions enforces it', () => {
     const result = await simulate(parseScenario(document, 'healthy'));
     expect(result.maxStateBytes).toBeGreaterThan(JSON.stringify(document.rollout).length);
     expect(result.maxStateBytes).toBeLessThan(STATE_PAYLOAD_LIMIT_BYTES);
+  });
+
+  it('the in-memory Step Functions ends the execution FAILED with the terminal error, aborting its run, once', async () => {
+    let aborts = 0;
+    let end: () => void = () => undefined;
+    const sfn = new SfnWorld().useRunner(
+      () => ({
+        abort: () => {
+          aborts += 1;
+          end();
+        },
+        result: new Promise((_, reject) => (end = () => reject(new Error('aborted')))),
+        eventLogs: eventsOf(),
+      }),
+      {},
+    );
+    const record = sfn.start({}, 'too-big');
+    sfn.fail('too-big', 'States.DataLimitExceeded', 'the output of state X is 262145 bytes');
+    sfn.fail('too-big', 'States.DataLimitExceeded', 'again');
+    await record.settled;
+    expect(record).toMatchObject({ status: 'FAILED', error: 'States.DataLimitExceeded', cause: 'the output of state X is 262145 bytes' });
+    expect(record.history.filter((e) => e.type === 'ExecutionFailed')).toHaveLength(1);
+    expect(aborts).toBe(1);
   });
 });
