@@ -64,12 +64,12 @@ const greenFor = (share: number, canary: Colour): number => (canary === 'green' 
 const shareOf = (green: number, canary: Colour): number => (canary === 'green' ? green : 100 - green);
 
 /** The edge reads green_percentage as a decimal 0..100 without sign or leading zeros; anything else sends everyone to blue. */
-function parsePercentage(text: string | undefined): number | undefined {
+export function parsePercentage(text: string | undefined): number | undefined {
   const trimmed = text?.trim();
   return trimmed !== undefined && /^(0|[1-9][0-9]?|100)$/.test(trimmed) ? Number(trimmed) : undefined;
 }
 
-function parseLock(text: string | undefined): KvsLock | 'unreadable' | undefined {
+export function parseLock(text: string | undefined): KvsLock | 'unreadable' | undefined {
   if (text === undefined) return undefined;
   try {
     const value = JSON.parse(text) as Partial<KvsLock>;
@@ -120,7 +120,7 @@ async function readStore(target: CloudFrontKvsTarget, keys: readonly KeyName[]):
   return { etag: store.ETag, status: store.Status, values };
 }
 
-async function getKey(target: CloudFrontKvsTarget, key: KeyName): Promise<string | undefined> {
+export async function getKey(target: CloudFrontKvsTarget, key: KeyName): Promise<string | undefined> {
   try {
     const item = await awsCall('GetKey', () => aws.kvs.send(new GetKeyCommand({ KvsARN: target.kvsArn, Key: key })));
     return item.Value;

@@ -23,7 +23,7 @@ import type { RollbackOutcome, RouterKind, TrafficRouter, VerifyResult } from '.
 
 /** Weights are fractions in Lambda; compare them at the precision a request may give (two decimals of a percent). */
 const toFraction = (percent: number): number => Math.round(percent * 100) / 10_000;
-const toPercent = (fraction: number): number => Math.round(fraction * 10_000) / 100;
+export const toPercent = (fraction: number): number => Math.round(fraction * 10_000) / 100;
 
 function additionalWeights(alias: AliasConfiguration): Record<string, number> {
   return alias.RoutingConfig?.AdditionalVersionWeights ?? {};
@@ -43,7 +43,7 @@ function isNotFound(error: unknown): boolean {
   return error instanceof Error && error.name === 'ResourceNotFoundException';
 }
 
-async function getAlias(target: LambdaAliasTarget): Promise<AliasConfiguration> {
+export async function getAlias(target: LambdaAliasTarget): Promise<AliasConfiguration> {
   return awsCall('GetAlias', () =>
     aws.lambda.send(new GetAliasCommand({ FunctionName: target.functionName, Name: target.alias })),
   );
