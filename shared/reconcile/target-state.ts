@@ -9,8 +9,10 @@
 import type { CloudFrontKvsTarget, LambdaAliasTarget, Target, TargetType } from '../config/targets';
 import { KVS_KEYS } from '../config/targets';
 import { describeError } from '../outside-rollback';
-import { getKey, parseLock, parsePercentage } from '../routers/cloudfront-kvs';
-import { getAlias, toPercent } from '../routers/lambda-alias';
+import { toPercent } from '../routers/alias-decisions';
+import { getKey } from '../routers/cloudfront-kvs';
+import { describeStore, parseLock, parsePercentage, shareOf } from '../routers/kvs-decisions';
+import { getAlias } from '../routers/lambda-alias';
 import type { Baseline } from '../rollout';
 import type { TargetState } from './race-rules';
 
@@ -45,7 +47,7 @@ async function readLambdaAlias(target: LambdaAliasTarget): Promise<TargetReading
 async function readKeyValueStore(target: CloudFrontKvsTarget, executionName: string): Promise<TargetReading> {
   const raw = await getKey(target, KVS_KEYS.greenPercentage);
   const lock = parseLock(await getKey(target, KVS_KEYS.lock));
-  const name = `kvs/${target.kvsArn.slice(target.kvsArn.lastIndexOf('/') + 1)}`;
+  const name = describeStore(target);
   const green = parsePercentage(raw);
   const baseline: Baseline = { lockHolder: executionName };
   if (lock !== undefined && (lock === 'unreadable' || lock.executionName !== executionName)) {
@@ -55,7 +57,7 @@ async function readKeyValueStore(target: CloudFrontKvsTarget, executionName: str
   if (green === undefined) {
     return { state: { kind: 'not-ours', detail: `${name}: ${KVS_KEYS.greenPercentage} is ${raw === undefined ? 'missing' : JSON.stringify(raw)}, a value coalmine never writes` } };
   }
-  const share = target.stableAfterPromotion === 'green' ? green : 100 - green;
+  const share = shareOf(green, target.stableAfterPromotion);
   const detail = `${name} gives the ${target.stableAfterPromotion} canary ${share} % (${KVS_KEYS.greenPercentage} ${green})`;
   if (share > 0 && share < 100) return { state: { kind: 'split', weight: share, detail }, baseline };
   if (lock !== undefined && share === 0) {
