@@ -73,7 +73,7 @@ async function readStore(target: CloudFrontKvsTarget, keys: readonly KeyName[]):
   return { etag: store.ETag, status: store.Status, values };
 }
 
-async function getKey(target: CloudFrontKvsTarget, key: KeyName): Promise<string | undefined> {
+export async function getKey(target: CloudFrontKvsTarget, key: KeyName): Promise<string | undefined> {
   try {
     const item = await awsCall('GetKey', () => aws.kvs.send(new GetKeyCommand({ KvsARN: target.kvsArn, Key: key })));
     return item.Value;

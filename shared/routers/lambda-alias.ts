@@ -30,7 +30,7 @@ function isNotFound(error: unknown): boolean {
   return error instanceof Error && error.name === 'ResourceNotFoundException';
 }
 
-async function getAlias(target: LambdaAliasTarget): Promise<AliasConfiguration> {
+export async function getAlias(target: LambdaAliasTarget): Promise<AliasConfiguration> {
   return awsCall('GetAlias', () =>
     aws.lambda.send(new GetAliasCommand({ FunctionName: target.functionName, Name: target.alias })),
   );
