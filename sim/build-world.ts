@@ -6,7 +6,7 @@
  * the metrics of the traffic each one watches.
  */
 import type { CloudFrontKvsTarget, LambdaAliasTarget, TargetType } from '../shared/config/targets';
-import { KVS_KEYS } from '../shared/config/targets';
+import { functionNameOf, KVS_KEYS } from '../shared/config/targets';
 import { createRandom } from '../shared/judges/statistics/random';
 import { routerKindFor } from '../shared/routers/registry';
 import type { AlarmQuery, MetricStat } from './world/cloudwatch';
@@ -15,11 +15,6 @@ import { createViewers, EdgeNetwork, type ColourFlips, type EdgeState } from './
 import { checkEdgeRouting, checkRouting, type RoutingCheck } from './routing-check';
 import { aliasRouting, canaryShareOf, type RequestRouting, type RoutingSnapshot, type SyntheticTraffic, type TrafficModel, type TrafficTarget } from './traffic';
 import { statisticOf, type AlarmSpec, type Scenario } from './scenario';
-
-/** The function's name from a name or an unqualified ARN. */
-export function functionNameOf(nameOrArn: string): string {
-  return /:function:([^:]+)$/.exec(nameOrArn)?.[1] ?? nameOrArn;
-}
 
 export function trafficModelOf(scenario: Scenario): TrafficModel {
   const { traffic } = scenario.world;

@@ -10,6 +10,7 @@
  * Only the fields used are checked; the rest of each documented shape passes through.
  */
 import { z } from 'zod';
+import { functionNameOf } from '../config/targets';
 import type { Artifact } from './artifact';
 
 export const ARTIFACT_EVENT_TYPES = {
@@ -60,10 +61,11 @@ function problems(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
 }
 
-/** "checkout" from "checkout", "arn:aws:lambda:…:function:checkout" or "…:function:checkout:42". */
-function functionNameOf(nameOrArn: string | undefined): string | undefined {
+/** The bare name of a CloudTrail field that may hold a name or an ARN; a text that is neither is none. */
+function nameIn(nameOrArn: string | undefined): string | undefined {
   if (nameOrArn === undefined) return undefined;
-  return /:function:([^:]+)/.exec(nameOrArn)?.[1] ?? (nameOrArn.includes(':') ? undefined : nameOrArn);
+  const name = functionNameOf(nameOrArn);
+  return name.includes(':') ? undefined : name;
 }
 
 function parseLambdaVersion(event: unknown): ArtifactEventParse {
@@ -73,7 +75,7 @@ function parseLambdaVersion(event: unknown): ArtifactEventParse {
   const requested = requestParameters?.functionName ?? 'a function';
   if (errorCode !== undefined) return { ignored: `PublishVersion of ${requested} failed (${errorCode}: ${errorMessage ?? 'no message'})` };
   const functionName =
-    functionNameOf(responseElements?.functionName) ?? functionNameOf(responseElements?.functionArn) ?? functionNameOf(requestParameters?.functionName);
+    nameIn(responseElements?.functionName) ?? nameIn(responseElements?.functionArn) ?? nameIn(requestParameters?.functionName);
   const version = responseElements?.version;
   if (functionName === undefined || version === undefined) {
     return { ignored: `PublishVersion of ${requested}: the event carries no function name or version (responseElements missing)` };

@@ -12,6 +12,14 @@ const FunctionName = z
     'a Lambda function name ("checkout") or its ARN without a qualifier',
   );
 
+/**
+ * A Lambda function's bare name from its name, its ARN or a qualified ARN (`…:function:checkout:42`), as
+ * CloudWatch's FunctionName dimension, Slack's `function:alias` and the artifact rules name it.
+ */
+export function functionNameOf(nameOrArn: string): string {
+  return /:function:([^:]+)/.exec(nameOrArn)?.[1] ?? nameOrArn;
+}
+
 const AliasName = z
   .string()
   .regex(/^(?!^[0-9]+$)[a-zA-Z0-9_-]{1,128}$/, 'an alias name: letters, digits, - and _, not only digits (e.g. "live")');

@@ -13,6 +13,7 @@
  * Pure: events in, messages out. Every field is read defensively; a missing one is left out of the
  * message, never an error (an announcement must not be lost to a renamed field).
  */
+import { functionNameOf } from '../config/targets';
 import { LIFECYCLE_DETAIL_TYPES, LIFECYCLE_SOURCE, type LifecycleDetailType } from '../lifecycle';
 import { targetProblem } from './commands';
 import { clip, contextBlocks, formatDuration, formatNumber, formatPercent, MESSAGE_BLOCKS_LIMIT, section, sectionOf, slackDate, verdictEmoji } from './format';
@@ -356,7 +357,7 @@ function nameFromInput(input: string | undefined): string | undefined {
     const request = JSON.parse(input) as { name?: unknown; target?: { functionName?: unknown; alias?: unknown } };
     if (typeof request.name === 'string') return request.name;
     const { functionName, alias } = request.target ?? {};
-    if (typeof functionName === 'string' && typeof alias === 'string') return `${shortFunctionName(functionName)}:${alias}`;
+    if (typeof functionName === 'string' && typeof alias === 'string') return `${functionNameOf(functionName)}:${alias}`;
   } catch {
     // Not JSON: fall back to the execution's name.
   }
@@ -373,7 +374,7 @@ function targetLine(detail: Detail): string {
   const target = isRecord(detail.target) ? detail.target : undefined;
   if (target === undefined) return '';
   if (target.type === 'lambda-alias') {
-    const fn = shortFunctionName(text(target.functionName) ?? '?');
+    const fn = functionNameOf(text(target.functionName) ?? '?');
     const from = isRecord(detail.baseline) && detail.baseline.version !== undefined ? `version ${String(detail.baseline.version)} → ` : 'version ';
     return `\`${escapeMrkdwn(`${fn}:${text(target.alias) ?? '?'}`)}\` · ${escapeMrkdwn(from)}${escapeMrkdwn(String(target.version ?? '?'))}`;
   }
@@ -415,9 +416,6 @@ function bold(value: string): string {
   return `*${escapeMrkdwn(value)}*`;
 }
 
-function shortFunctionName(nameOrArn: string): string {
-  return /:function:([^:]+)$/.exec(nameOrArn)?.[1] ?? nameOrArn;
-}
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.length > 0 ? value : undefined;

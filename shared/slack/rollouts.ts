@@ -4,6 +4,7 @@
  * (shared/alarms); matching a target against them is pure.
  */
 import { stateMachineArn } from '../config/env';
+import { functionNameOf } from '../config/targets';
 import { rolloutStartOf, type RolloutStart } from '../alarms/execution-history';
 import { listRunningExecutions, readHistoryHead } from '../alarms/executions';
 import { routerKindFor } from '../routers/registry';
@@ -45,7 +46,7 @@ export function labelsOf(start: RolloutStart): RolloutLabels {
   if (start.stage === 'planned') {
     const { target } = start.rollout.request;
     const described = routerKindFor(target).describe(target);
-    const aliases = target.type === 'lambda-alias' ? [`${shortFunctionName(target.functionName)}:${target.alias}`] : [];
+    const aliases = target.type === 'lambda-alias' ? [`${functionNameOf(target.functionName)}:${target.alias}`] : [];
     return { name: start.rollout.name, target: described, aliases: aliases.filter((a) => a !== described) };
   }
   if (start.stage !== 'preflight') return { aliases: [] };
@@ -54,7 +55,7 @@ export function labelsOf(start: RolloutStart): RolloutLabels {
   const { functionName, alias, type } = request.target ?? {};
   const target =
     type === 'lambda-alias' && typeof functionName === 'string' && typeof alias === 'string'
-      ? `${shortFunctionName(functionName)}:${alias}`
+      ? `${functionNameOf(functionName)}:${alias}`
       : undefined;
   return { ...(name !== undefined ? { name } : {}), ...(target !== undefined ? { target } : {}), aliases: [] };
 }
@@ -91,6 +92,3 @@ export function resolveTarget(target: string, running: readonly RunningRollout[]
   return { kind: 'found', rollout: matches[0]! };
 }
 
-function shortFunctionName(nameOrArn: string): string {
-  return /:function:([^:]+)$/.exec(nameOrArn)?.[1] ?? nameOrArn;
-}

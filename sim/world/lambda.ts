@@ -8,6 +8,7 @@ import {
   PreconditionFailedException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-lambda';
+import { functionNameOf } from '../../shared/config/targets';
 import type { InMemoryService } from './sdk-bridge';
 
 export interface AliasRecord {
@@ -30,11 +31,6 @@ export interface AliasChange {
 
 const meta = { $metadata: {} };
 
-function functionNameOf(nameOrArn: unknown): string {
-  const text = String(nameOrArn);
-  const match = /:function:([^:]+)/.exec(text);
-  return match?.[1] ?? text;
-}
 
 export class LambdaWorld {
   private readonly functions = new Map<string, FunctionRecord>();
@@ -99,15 +95,15 @@ export class LambdaWorld {
     serviceName: 'lambda',
     commands: {
       GetFunctionConfiguration: (input) => {
-        const name = functionNameOf(input.FunctionName);
+        const name = functionNameOf(String(input.FunctionName));
         const qualifier = String(input.Qualifier ?? '$LATEST');
         const version = this.fn(name).versions.get(qualifier);
         if (version === undefined) throw this.notFound(`Function not found: ${name}:${qualifier}`);
         return { FunctionName: name, Version: qualifier, State: version.state };
       },
-      GetAlias: (input) => this.describe(functionNameOf(input.FunctionName), String(input.Name)),
+      GetAlias: (input) => this.describe(functionNameOf(String(input.FunctionName)), String(input.Name)),
       UpdateAlias: (input) => {
-        const name = functionNameOf(input.FunctionName);
+        const name = functionNameOf(String(input.FunctionName));
         const aliasName = String(input.Name);
         const record = this.alias(name, aliasName);
         if (input.RevisionId !== undefined && input.RevisionId !== record.revisionId) {

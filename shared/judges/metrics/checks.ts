@@ -13,7 +13,7 @@
  *                CloudWatch counts them per minute with the trimmed count TC(T:) (values above T) over
  *                SampleCount, which sums across minutes where a percentile does not.
  */
-import type { LambdaAliasTarget } from '../../config/targets';
+import { functionNameOf, type LambdaAliasTarget } from '../../config/targets';
 import type { CountQueryConfig, MetricCheckConfig, MetricConfig } from '../../config/metrics';
 import { latencyPercentileOf } from '../../config/metrics';
 import type { MetricCriteria } from '../statistics';
@@ -59,12 +59,6 @@ export interface CheckTarget {
   readonly target: { readonly type: string } | LambdaAliasTarget;
   /** The version the baseline serves (a Lambda alias's current version). */
   readonly baselineVersion?: string;
-}
-
-/** CloudWatch's FunctionName dimension is the bare name, also when the request gives an ARN. */
-export function functionNameOf(functionName: string): string {
-  const match = /:function:([^:]+)$/.exec(functionName);
-  return match === null ? functionName : (match[1] as string);
 }
 
 /** Lambda's dimensions for invocations through the alias: all of them, or those one version ran. */

@@ -2,7 +2,7 @@
 export { CloudWatchMetricsJudge, checkData, cloudWatchMetricsKind, REFERENCE_SECONDS, type MetricReader } from './judge';
 export { judgeLook, parseMemory, METRICS_JUDGE } from './look';
 export type { CheckData, CheckMemory, LookInput, LookOutput, MetricsMemory, PlanStepShape } from './look';
-export { resolveChecks, lambdaDimensions, functionNameOf, LAMBDA_NAMESPACE } from './checks';
+export { resolveChecks, lambdaDimensions, LAMBDA_NAMESPACE } from './checks';
 export type { ResolvedCheck, RateCheck, LatencyCheck, CountSource } from './checks';
 export { countsPerWindow, lookQueries, thresholdFrom, thresholdQueries, formatThreshold, MIN_REFERENCE_PERIODS, QUERIES_PER_CALL } from './queries';
 export type { SeriesById, Thresholds, ThresholdReading, WindowCounts } from './queries';
