@@ -45,11 +45,6 @@ const DEFAULT_BACKOFF_MS = 250;
 /** A Retry-After longer than this is not waited out here; the state machine's retry waits longer. */
 const MAX_RETRY_AFTER_MS = 5_000;
 
-/** The region of an Amazon Managed Service for Prometheus workspace URL, or undefined for another host. */
-export function apsRegionOf(baseUrl: string): string | undefined {
-  return /^https:\/\/aps-workspaces\.([a-z0-9-]+)\.amazonaws\.com\//.exec(baseUrl)?.[1];
-}
-
 async function authorization(auth: PrometheusAuth): Promise<string | undefined> {
   if (auth.kind === 'none' || auth.kind === 'sigv4') return undefined;
   const result = await awsCall('GetParameter', () => aws.ssm.send(new GetParameterCommand({ Name: auth.parameter, WithDecryption: true }))).catch((error: unknown) => {
