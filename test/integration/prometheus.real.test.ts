@@ -1,9 +1,10 @@
 /**
  * The Prometheus client against the real PromQL engine: Istio-style counters backfilled into Debian's
- * Prometheus, read per split window with `increase(...[$window])` at the window's end, and the counts
+ * Prometheus, read per split window by prometheus-reader with `increase(...[$window])` at the window's end, and the counts
  * judged by the same statistical judge as CloudWatch's.
  */
-import { queryPrometheus, type PrometheusEndpoint } from '../../shared/judges/metrics/prometheus-client';
+import type { PrometheusEndpoint } from '../../shared/judges/metrics/prometheus-client';
+import { readPairCounts } from '../../shared/judges/metrics/prometheus-reader';
 import { judgeMetric, type MetricJudgement } from '../../shared/judges/statistics';
 import { describeWithPrometheus, startPrometheus, type PrometheusServer } from './prometheus-server';
 
@@ -49,31 +50,35 @@ describeWithPrometheus('Prometheus client against a real Prometheus 2.42', () =>
     await server?.stop();
   });
 
-  async function count(query: string): Promise<number> {
-    const answer = await queryPrometheus(endpoint, query.replaceAll('$window', `${WINDOW_S}s`), END_S);
-    if (!answer.ok) throw new Error(answer.problem);
-    expect(answer.samples).toHaveLength(1);
-    return Math.round(answer.samples[0]?.value as number);
-  }
+  const windows = [
+    { weight: 25, startMs: START_S * 1000, endMs: (START_S + 600) * 1000, seconds: 600 },
+    { weight: 50, startMs: (START_S + 600) * 1000, endMs: END_S * 1000, seconds: WINDOW_S - 600 },
+  ];
+  const pair = (canary: string) => ({ canary: { failures: errorsOf(canary), requests: requestsOf(canary) }, baseline: { failures: errorsOf('blue'), requests: requestsOf('blue') } });
 
   async function judge(canary: string): Promise<MetricJudgement> {
-    const arm = async (v: string) => {
-      const failures = await count(errorsOf(v));
-      return { failures, successes: (await count(requestsOf(v))) - failures };
-    };
-    const counts = [{ canary: await arm(canary), baseline: await arm('blue') }];
-    const c = counts[0] as (typeof counts)[number];
-    const information = ((c.canary.successes + c.canary.failures) * (c.baseline.successes + c.baseline.failures)) / (c.canary.successes + c.canary.failures + c.baseline.successes + c.baseline.failures);
+    const data = await readPairCounts(endpoint, pair(canary), windows);
+    if (!('counts' in data)) throw new Error(data.unavailable);
+    const information = data.counts.reduce((s, w) => {
+      const nc = w.canary.successes + w.canary.failures;
+      const nb = w.baseline.successes + w.baseline.failures;
+      return s + (nc * nb) / (nc + nb);
+    }, 0);
     return judgeMetric({
       criteria: { name: 'istio-5xx', direction: 'increase-is-bad', allowedDegradation: 0, confidence: 0.99, power: 0.8, critical: true },
-      data: { kind: 'errors', counts },
+      data: { kind: 'errors', counts: data.counts.map((w) => ({ canary: w.canary, baseline: w.baseline })) },
       look: { plannedInformation: Math.max(information, 1), previousLooks: [], canaryWeight: 0.5 },
     });
   }
 
-  it('reads exact counts per window with increase() at the window end', async () => {
-    expect(await count(requestsOf('blue'))).toBe(WINDOW_S * 20);
-    expect(await count(errorsOf('blue'))).toBe(WINDOW_S * 20 * 0.01);
+  it('reads exact counts per split window with increase() at each window end', async () => {
+    const data = await readPairCounts(endpoint, pair('green'), windows);
+    expect(data).toEqual({
+      counts: [
+        { canary: { successes: 600 * 20 * 0.99, failures: 600 * 20 * 0.01 }, baseline: { successes: 600 * 20 * 0.99, failures: 600 * 20 * 0.01 }, periods: 10 },
+        { canary: { successes: 1200 * 20 * 0.99, failures: 1200 * 20 * 0.01 }, baseline: { successes: 1200 * 20 * 0.99, failures: 1200 * 20 * 0.01 }, periods: 20 },
+      ],
+    });
   });
 
   it('passes a healthy pair, fails a ×3 error pair, is inconclusive on a sparse pair', async () => {
@@ -84,10 +89,10 @@ describeWithPrometheus('Prometheus client against a real Prometheus 2.42', () =>
     expect(sparse.requestsNeeded).toBeGreaterThan(0);
   });
 
-  it('names a wrong query, and a query without series, as problems', async () => {
-    const wrong = await queryPrometheus(endpoint, 'sum(increase(istio_requests_total[30m]', END_S);
-    expect(wrong).toMatchObject({ ok: false, problem: expect.stringContaining('sum(increase(istio_requests_total[30m]') });
-    const none = await queryPrometheus(endpoint, 'sum(increase(no_such_metric_total[30m]))', END_S);
-    expect(none).toEqual({ ok: true, samples: [] });
+  it('makes a wrong query, and a query without series, unavailable with the query named', async () => {
+    const wrong = await readPairCounts(endpoint, { ...pair('green'), canary: { failures: 'sum(increase(istio_requests_total[$window]', requests: requestsOf('green') } }, windows);
+    expect(wrong).toEqual({ unavailable: expect.stringContaining('"sum(increase(istio_requests_total[600s]"') });
+    const none = await readPairCounts(endpoint, { ...pair('green'), baseline: { failures: errorsOf('blue'), requests: requestsOf('purple') } }, windows);
+    expect(none).toEqual({ unavailable: expect.stringMatching(/destination_version="purple"}\[600s\]\)\)" returned no series/) });
   });
 });
