@@ -3,6 +3,7 @@
  * benchmark (bench/edge-function.ts). Prints tables and writes bench/results/latest.json.
  *
  *   npx tsx bench/run.ts [--repetitions N] [--seed N] [--scenario NAME]... [--workers N] [--no-edge] [--out FILE]
+ *   npx tsx bench/run.ts --cold-start [--runs N] [--package DIR]    (bench/cold-start.ts)
  *
  * Scenarios run in worker threads (one per CPU by default); the figures do not depend on how many.
  *
@@ -17,6 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { runColdStartBench } from './cold-start';
 import { mix, powerLimit, RolloutTraffic, runRollout, START_MS, summarise, withAlarms, type RunOutcome, type ScenarioFigures } from './compare';
 import { ALPHA, COALMINE_METRICS, COMBINED, JUDGES, POLICY, SCENARIOS } from './scenarios';
 
@@ -285,7 +287,12 @@ if (!isMainThread && benchWorker !== undefined) {
   });
 } else if (isMainThread && /run\.[cm]?[jt]s$/.test(process.argv[1] ?? '')) {
   (async () => {
-    const options = parseArgs(process.argv.slice(2));
+    const argv = process.argv.slice(2);
+    if (argv[0] === '--cold-start') {
+      process.exitCode = await runColdStartBench(argv.slice(1));
+      return;
+    }
+    const options = parseArgs(argv);
     process.stderr.write(`bench: ${options.repetitions} rollouts per scenario, seed ${options.seed}\n`);
     const result = await runBenchmark(options);
     console.log(formatResult(result));
