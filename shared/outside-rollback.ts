@@ -14,16 +14,16 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { TargetSchema, type TargetType } from './config/targets';
 import { CoalmineError, RollbackFailed, TrafficConflict } from './errors';
 import { logger } from './handler';
+import { PREFLIGHT_STATE } from './executions/states';
 import {
-  PREFLIGHT_STATE,
   closedStatusOf,
   openInvocations,
   rolloutStartOf,
   type ClosedStatus,
   type OpenInvocation,
   type RolloutStart,
-} from './alarms/execution-history';
-import { readHistoryHead, readHistoryTail, stopExecution } from './alarms/executions';
+} from './executions/history';
+import { readHistoryHead, readHistoryTail, stopExecution } from './executions/sfn';
 import { routerKindFor } from './routers/registry';
 import type { RollbackOutcome, TrafficRouter } from './routers/types';
 import type { Baseline, Rollout } from './rollout';
