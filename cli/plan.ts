@@ -8,6 +8,7 @@ import { LIMITS, USD_PER_STATE_TRANSITION } from '../shared/config/limits';
 import { parseRolloutRequest, type RolloutRequest } from '../shared/config/request';
 import { planRollout, type Plan } from '../shared/plan';
 import { routerKindFor } from '../shared/routers/registry';
+import { WAIT_STATES } from '../shared/executions/states';
 import { clock, duration, usd } from './format';
 import { EXIT, UsageError, type CliIo } from './io';
 import { chooseScenario, withUsageErrors } from './simulate';
@@ -20,8 +21,6 @@ const OPTIONS = {
   json: { type: 'boolean', default: false },
 } as const;
 
-/** The Wait states of statemachines/canary.asl.yaml that a step passes through, in order. */
-export const WAIT_STATES = { settle: 'WaitForEdgeToSettle', bake: 'Bake' } as const;
 
 export interface TimelineWait {
   readonly state: (typeof WAIT_STATES)[keyof typeof WAIT_STATES];

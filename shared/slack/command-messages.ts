@@ -9,11 +9,12 @@
 import { ALARM_ROLLBACK_ERROR, MANUAL_PROMOTE_ERROR, MANUAL_ROLLBACK_ERROR } from '../stop-errors';
 import type { SlackCommand } from './commands';
 import { clip, contextBlocks, formatDuration, section, slackDate, verdictEmoji } from './format';
-import type { ManualPromoteOutcome } from './manual-promote';
-import type { ManualRollbackOutcome } from './manual-rollback';
+import type { ManualPromoteOutcome } from '../actions/promote';
+import type { ManualRollbackOutcome } from '../actions/rollback';
+import { displayNameOf, labelsOf, type RunningRollout, type TargetMatch } from '../actions/rollouts';
+import type { RolloutStatus } from '../actions/status';
+import { WAIT_STATES, isCanaryState, type CanaryState } from '../executions/states';
 import { escapeMrkdwn, rolloutActionsBlock, type SlackBlock, type SlackResponse } from './responses';
-import { displayNameOf, labelsOf, type RunningRollout, type TargetMatch } from './rollouts';
-import type { RolloutStatus } from './status';
 import { targetProblem } from './commands';
 
 /** More than this many rollouts in one status answer are summarised by count. */
@@ -22,7 +23,7 @@ export const STATUS_LIMIT = 10;
 type NoMatch = Exclude<TargetMatch, { kind: 'found' }>;
 
 /** How each state of the canary state machine reads in a sentence ("…is baking"). */
-const STATE_PHRASES: Readonly<Record<string, string>> = {
+const STATE_PHRASES: Readonly<Partial<Record<CanaryState, string>>> = {
   Preflight: 'checking the target and alarms (preflight)',
   AnnounceRolloutStarted: 'starting',
   AnyCanarySteps: 'starting',
@@ -42,6 +43,10 @@ const STATE_PHRASES: Readonly<Record<string, string>> = {
   Promote: 'promoting',
   AnnouncePromoted: 'promoted',
 };
+
+function statePhrase(state: string): string | undefined {
+  return isCanaryState(state) ? STATE_PHRASES[state] : undefined;
+}
 
 function code(text: string): string {
   // Backticks cannot be escaped inside a code span; they never occur in names coalmine accepts.
@@ -86,9 +91,9 @@ function progressLine(status: RolloutStatus, now: Date): string {
     pieces.push('No traffic on the canary yet');
   }
   if (view.state !== undefined) {
-    const phrase = STATE_PHRASES[view.state.name] ?? `in ${view.state.name}`;
+    const phrase = statePhrase(view.state.name) ?? `in ${view.state.name}`;
     let text = phrase;
-    if (view.state.name === 'Bake' && view.progress !== undefined) {
+    if (view.state.name === WAIT_STATES.bake && view.progress !== undefined) {
       const until = new Date(view.state.enteredAt.getTime() + view.progress.bakeSeconds * 1000);
       text = `baking until ${slackDate(until)}`;
     }
@@ -267,7 +272,7 @@ export function promoteOutcomeResponse(outcome: ManualPromoteOutcome, command: S
     case 'rolling-back':
       return ephemeral(
         ':no_entry:',
-        `${bold(outcome.rollout)} is already rolling back (${escapeMrkdwn(STATE_PHRASES[outcome.state] ?? outcome.state)}); ` +
+        `${bold(outcome.rollout)} is already rolling back (${escapeMrkdwn(statePhrase(outcome.state) ?? outcome.state)}); ` +
           'coalmine does not promote over a rollback. Start a new rollout once it has finished.',
       );
     case 'already-ended':

@@ -12,9 +12,10 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { TARGET_CHANGING_STATES } from '../../shared/alarms/execution-history';
+import { TARGET_CHANGING_STATES } from '../../shared/executions/states';
 import { LIFECYCLE_DETAIL_TYPES } from '../../shared/lifecycle';
-import { ALLOWED_CHANNELS_ENV, ALLOWED_USERS_ENV, MAX_WORK_AGE_MS } from '../../shared/slack/command-handler';
+import { ALLOWED_CHANNELS_ENV, ALLOWED_USERS_ENV } from '../../shared/slack/access';
+import { MAX_WORK_AGE_MS } from '../../shared/slack/handover';
 import { SLACK_CHANNEL_ENV } from '../../shared/slack/notifier';
 import { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_WEBHOOK_URL } from '../../shared/slack/secrets';
 import {
