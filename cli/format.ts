@@ -111,6 +111,8 @@ export function progressLine(event: SimulationEvent, scenario: Scenario): string
             : `the canary is at ${event.canaryWeight} %`;
       return `${at} execution stopped from outside${event.error === null ? '' : ` (${event.error})`}: ${weight}`;
     }
+    case 'task-failed':
+      return `${at} ${event.state} FAILED (${event.error}): ${event.reason}`;
     case 'promoted':
       return `${at} promoted: ${deploymentName(scenario, event.version)} takes all traffic`;
     case 'rolled-back':
@@ -207,6 +209,9 @@ export function summaryLines(result: SimulationResult, scenario: Scenario): stri
       `${result.alarmTransitions.length} alarm transitions; ${result.faultsInjected} injected AWS faults`,
     ...alarmPathLines(result, scenario),
     `  routing: ${routing}`,
+    ...(result.notReached.length === 0
+      ? []
+      : [`  NOT REACHED within the hour after the end: ${result.notReached.map((w) => `${w.description} (due at ${formatDuration(w.atSeconds)})`).join('; ')}`]),
     ...(result.edge === undefined ? [] : edgeLines(result.edge)),
   ];
 }

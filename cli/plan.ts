@@ -9,6 +9,7 @@ import { parseRolloutRequest, type RolloutRequest } from '../shared/config/reque
 import { planRollout, type Plan } from '../shared/plan';
 import { routerKindFor } from '../shared/routers/registry';
 import { formatDuration } from '../shared/duration';
+import { WAIT_STATES } from '../shared/executions/states';
 import { clock, usd } from './format';
 import { EXIT, UsageError, type CliIo } from './io';
 import { chooseScenario, withUsageErrors } from './simulate';
@@ -21,8 +22,6 @@ const OPTIONS = {
   json: { type: 'boolean', default: false },
 } as const;
 
-/** The Wait states of statemachines/canary.asl.yaml that a step passes through, in order. */
-export const WAIT_STATES = { settle: 'WaitForEdgeToSettle', bake: 'Bake' } as const;
 
 export interface TimelineWait {
   readonly state: (typeof WAIT_STATES)[keyof typeof WAIT_STATES];

@@ -57,6 +57,10 @@ export type CanaryAnalysisFailed = InstanceType<typeof CanaryAnalysisFailed>;
 export const RollbackFailed = named('RollbackFailed', class extends PermanentError {});
 export type RollbackFailed = InstanceType<typeof RollbackFailed>;
 
+/** A person's promotion stopped the execution but could not bring the target to 100 % on the new version, verified. */
+export const PromotionFailed = named('PromotionFailed', class extends PermanentError {});
+export type PromotionFailed = InstanceType<typeof PromotionFailed>;
+
 /** The deployment's own configuration (environment) is wrong. */
 export const ConfigurationError = named('ConfigurationError', class extends PermanentError {});
 export type ConfigurationError = InstanceType<typeof ConfigurationError>;
@@ -93,6 +97,7 @@ export const PERMANENT_ERROR_NAMES = [
   'TrafficConflict',
   'CanaryAnalysisFailed',
   'RollbackFailed',
+  'PromotionFailed',
   'ConfigurationError',
 ] as const;
 

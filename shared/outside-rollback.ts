@@ -1,7 +1,7 @@
 /**
  * Rolling a rollout back from outside its state machine, as the alarm rollback
- * (shared/alarms/rollback-on-alarm.ts) and the Slack commands (shared/slack/manual-rollback.ts,
- * manual-promote.ts) do. StopExecution skips the state machine's own RollBack state, so the order is
+ * (shared/alarms/rollback-on-alarm.ts) and the person-driven actions (shared/actions/rollback.ts,
+ * promote.ts) do. StopExecution skips the state machine's own RollBack state, so the order is
  * fixed: traffic to 0 % first, read back (rollBackAndVerify); then stop the execution and wait for its
  * history to show the end (stopAndWaitForEnd); then the fence (fenceLateWrites): a Lambda invocation in
  * flight at the stop keeps running, so look at the target again once it must have ended and undo what it
@@ -14,16 +14,16 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { TargetSchema, type TargetType } from './config/targets';
 import { CoalmineError, RollbackFailed, TrafficConflict } from './errors';
 import { logger } from './handler';
+import { PREFLIGHT_STATE } from './executions/states';
 import {
-  PREFLIGHT_STATE,
   closedStatusOf,
   openInvocations,
   rolloutStartOf,
   type ClosedStatus,
   type OpenInvocation,
   type RolloutStart,
-} from './alarms/execution-history';
-import { readHistoryHead, readHistoryTail, stopExecution } from './alarms/executions';
+} from './executions/history';
+import { readHistoryHead, readHistoryTail, stopExecution } from './executions/sfn';
 import { routerKindFor } from './routers/registry';
 import type { RollbackOutcome, TrafficRouter } from './routers/types';
 import type { Baseline, Rollout } from './rollout';

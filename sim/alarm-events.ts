@@ -131,13 +131,13 @@ export class AlarmEventDelivery {
     const copies = Array.from({ length: deliveries }, (_, i) => i + 1);
     if (redeliverySeconds === 0) {
       // Copies due at the same instant run concurrently, as two invocations of the function would.
-      this.outside.schedule(delaySeconds * 1000, async () => {
+      this.outside.schedule(delaySeconds * 1000, `alarm event of ${transition.name} (${deliveries} copies)`, async () => {
         await Promise.all(copies.map((copy) => this.invoke(event, transition, copy, 1)));
       });
       return;
     }
     for (const copy of copies) {
-      this.outside.schedule((delaySeconds + (copy - 1) * redeliverySeconds) * 1000, () => this.invoke(event, transition, copy, 1));
+      this.outside.schedule((delaySeconds + (copy - 1) * redeliverySeconds) * 1000, `alarm event of ${transition.name}, copy ${copy}`, () => this.invoke(event, transition, copy, 1));
     }
   }
 
@@ -152,7 +152,8 @@ export class AlarmEventDelivery {
       const retryInSeconds = ASYNC_RETRY_DELAYS_SECONDS[attempt - 1];
       const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       delivery = { ...common, outcome: 'failed', executions: [], detail, ...(retryInSeconds === undefined ? {} : { retryInSeconds }) };
-      if (retryInSeconds !== undefined) this.outside.schedule(retryInSeconds * 1000, () => this.invoke(event, transition, copy, attempt + 1));
+      if (retryInSeconds !== undefined)
+        this.outside.schedule(retryInSeconds * 1000, `Lambda's retry ${attempt + 1} of the alarm event of ${transition.name}`, () => this.invoke(event, transition, copy, attempt + 1));
     }
     this.deliveries.push(delivery);
     this.onDelivered(delivery);

@@ -4,6 +4,10 @@
  * such work computes or waits for an AWS answer (every simulated call answers at once), and must move while
  * it sleeps (a retry's backoff, a re-read 250 ms later), as it would during a Wait state. The clock it is
  * given therefore counts a sleep as idle.
+ *
+ * Every handler outside the state machine registers its work here (scenario events, alarm deliveries and
+ * their retries, and any later handler such as a reconciler): the run loop goes on after the execution ends
+ * until this is idle, up to a cap, and lists the scheduled work it did not reach (`notReached`).
  */
 
 /** The clock the outside handlers take (`now`, and `sleep` that an AbortSignal can cut short). */
@@ -12,7 +16,16 @@ export interface HandlerClock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** Work scheduled for a simulated time and not yet started. */
+export interface ScheduledWork {
+  readonly atMs: number;
+  /** What it is, for the list of work not reached, e.g. "scenario event at 4000 s: promote checkout". */
+  readonly description: string;
+}
+
 export class OutsideWork {
+  private readonly scheduled = new Set<ScheduledWork>();
+
   /** Work running and not asleep: simulated time waits for it. */
   private active = 0;
   /** Work scheduled or running: the simulation does not end before it has run. */
@@ -46,10 +59,18 @@ export class OutsideWork {
     }
   }
 
+  /** Scheduled work not started yet, earliest first. */
+  get notStarted(): ScheduledWork[] {
+    return [...this.scheduled].sort((a, b) => a.atMs - b.atMs);
+  }
+
   /** Runs `work` after `delayMs` of simulated time; the simulation waits for it from now on. */
-  schedule(delayMs: number, work: () => Promise<void>): void {
+  schedule(delayMs: number, description: string, work: () => Promise<void>): void {
     this.pending += 1;
+    const entry: ScheduledWork = { atMs: Date.now() + delayMs, description };
+    this.scheduled.add(entry);
     setTimeout(() => {
+      this.scheduled.delete(entry);
       void this.run(work).finally(() => {
         this.pending -= 1;
       });

@@ -39,8 +39,17 @@ export const SimulationReportSchema = z
       .describe('Each step the rollout reached, in order.'),
     stateTransitions: Count.describe('States entered plus retries: what Step Functions bills.'),
     retries: Count,
+    maxStateBytes: Count.describe(
+      "The largest state input or output of the execution, in UTF-8 bytes of its JSON. Beyond 262,144 (256 KiB) Step Functions fails the execution with States.DataLimitExceeded, which no Catch handles.",
+    ),
     costUsd: z.number().min(0).describe('Step Functions Standard cost of the transitions ($0.025 per 1,000).'),
     simulatedSeconds: z.number().min(0).describe('Simulated time from the start of the execution to its end.'),
+    settledSeconds: z
+      .number()
+      .describe('When the simulation stopped: once every outside handler had settled after the execution ended, at most one simulated hour after it.'),
+    notReached: z
+      .array(z.strictObject({ atSeconds: Seconds, description: z.string() }))
+      .describe('Outside work (a scenario event, an alarm delivery) still scheduled when the hour after the end ran out; empty when everything ran.'),
     wallMilliseconds: z.number().min(0).describe('Real time the simulation took.'),
     canaryRequests: Count.describe('Requests served by the new version during the rollout.'),
     canaryErrors: Count.describe('Of those, requests that failed.'),

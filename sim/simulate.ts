@@ -15,170 +15,31 @@
  * handlers list it, read its history and stop it, and a stop aborts the local run.
  */
 import { USD_PER_STATE_TRANSITION } from '../shared/config/limits';
-import { explainFailure, type CaughtError } from '../shared/failure';
-import type { JudgeResult, Verdict } from '../shared/judges/types';
-import type { NextAction, Progress } from '../shared/rollout';
-import type { AnalysisOutput } from '../shared/tasks';
-import { buildWorld, trafficModelOf, type EdgeSummary } from './build-world';
+import { explainFailure } from '../shared/failure';
+import { createRandom } from '../shared/judges/statistics/random';
+import { buildWorld, trafficModelOf } from './build-world';
 import { VirtualClock, yieldToEventLoop } from './clock';
 import { AlarmEventDelivery, type AlarmDelivery } from './alarm-events';
 import { applyEvent, describeEvent } from './events';
+import { ExecutionObserver, type EventLog } from './execution-observer';
 import { loadLocalMachine, readDefinition, runLocally, type LocalMachine } from './local-execution';
-import { OutsideWork } from './outside-work';
+import { OutsideWork, type ScheduledWork } from './outside-work';
+import type { AlarmInvocation, Outcome, SimulationEvent, SimulationOptions, SimulationResult, SlackCommandRecord } from './results';
 import { SlackWorkspace, type SlackExchange } from './slack';
 import { tee } from './tee';
-import { taskCatalogue, type TaskCatalogue } from './world/sfn';
-import { createRandom } from '../shared/judges/statistics/random';
-import { routerKindFor } from '../shared/routers/registry';
-import type { RoutingCheck } from './routing-check';
-import { deploymentName, type Scenario } from './scenario';
+import { taskCatalogue, type ExecutionRecord, type TaskCatalogue } from './world/sfn';
+import type { Scenario } from './scenario';
 import type { AwsWorld } from './world';
-import { SyntheticTraffic, type Served } from './traffic';
+import { SyntheticTraffic } from './traffic';
+
+export type * from './results';
 
 /** When every simulated rollout starts: a fixed Monday morning, so runs are reproducible. */
 export const ROLLOUT_START_MS = Date.UTC(2030, 0, 7, 9, 0, 0);
 export const DEFAULT_SEED = 1;
 const TICK_MS = 60_000;
-
-export type Outcome = 'promoted' | 'rolled_back' | 'failed';
-
-export interface AlarmSummary {
-  readonly name: string;
-  readonly state: string;
-}
-
-/** What happens during a simulation, as it happens; `at` is seconds since the rollout started. */
-export type SimulationEvent =
-  | { readonly type: 'started'; readonly at: number; readonly scenario: Scenario; readonly seed: number }
-  | {
-      readonly type: 'preflight';
-      readonly at: number;
-      readonly baselineVersion: string;
-      readonly alarms: readonly AlarmSummary[];
-      /** For a cloudfront-kvs target: the store, the lock's holder and the canary's share when the rollout took it. */
-      readonly store?: { readonly name: string; readonly lockHolder: string; readonly canaryWeight: number };
-    }
-  | { readonly type: 'shifted'; readonly at: number; readonly step: number; readonly steps: number; readonly weight: number; readonly bakeSeconds: number }
-  | {
-      readonly type: 'analyzed';
-      readonly at: number;
-      readonly step: number;
-      readonly steps: number;
-      readonly weight: number;
-      readonly bakedSeconds: number;
-      readonly extraBakes: number;
-      readonly verdict: Verdict;
-      readonly action: NextAction;
-      readonly reason: string;
-      readonly alarms: readonly AlarmSummary[];
-      readonly canary: Served;
-      readonly baseline: Served;
-      /**
-       * Seconds of the bake (from the shift plus settleSeconds to the analysis) during which traffic was still
-       * routed by another weight than the step's: an edge that had not caught up. 0 for an alias.
-       */
-      readonly staleSeconds: number;
-    }
-  | { readonly type: 'retried'; readonly at: number; readonly state: string; readonly error: string; readonly attempt: number }
-  | { readonly type: 'alarm'; readonly at: number; readonly name: string; readonly from: string; readonly to: string; readonly reason: string }
-  | { readonly type: 'scenario-event'; readonly at: number; readonly description: string }
-  /** The alarm rollback, invoked by EventBridge with an alarm's state change, has returned (or failed). */
-  | { readonly type: 'alarm-event'; readonly at: number; readonly invocation: AlarmInvocation }
-  /** A person's Slack command and Slack's answer. */
-  | { readonly type: 'slack'; readonly at: number; readonly command: SlackCommandRecord }
-  /** The execution was stopped from outside (StopExecution), with the error and cause its stopper gave. */
-  | {
-      readonly type: 'stopped';
-      readonly at: number;
-      readonly error: string | null;
-      readonly cause: string | null;
-      /** The canary's share when it stopped: 0 after an outside rollback. */
-      readonly canaryWeight: number;
-      readonly baselineVersion: string;
-      readonly canaryVersion: string;
-    }
-  | { readonly type: 'promoted'; readonly at: number; readonly version: string }
-  | { readonly type: 'rolled-back'; readonly at: number; readonly version: string; readonly cause: string }
-  | { readonly type: 'finished'; readonly at: number; readonly result: SimulationResult };
-
-export interface StepResult {
-  /** 0-based index into the plan's steps. */
-  readonly index: number;
-  readonly weight: number;
-  /** The last analysis's verdict at this step; null if the step ended before one (a fault, a rollback). */
-  readonly verdict: Verdict | null;
-  readonly action: NextAction | null;
-  /** Analyses at this step: 1 + extra bakes. */
-  readonly analyses: number;
-  readonly shiftedAtSeconds: number;
-  readonly endedAtSeconds: number;
-  readonly canaryRequests: number;
-  readonly canaryErrors: number;
-}
-
-/** One invocation of the alarm rollback by EventBridge; times in seconds since the rollout started. */
-export interface AlarmInvocation {
-  readonly alarm: string;
-  /** When the alarm changed state: the event's detail.state.timestamp. */
-  readonly changedAtSeconds: number;
-  readonly atSeconds: number;
-  readonly copy: number;
-  readonly attempt: number;
-  readonly outcome: AlarmDelivery['outcome'];
-  readonly executions: AlarmDelivery['executions'];
-  readonly detail: string;
-  readonly retryInSeconds?: number;
-}
-
-/** A Slack command typed during the simulation and what Slack answered, timed in simulated seconds. */
-export type SlackCommandRecord = Omit<SlackExchange, 'atMs'> & { readonly atSeconds: number };
-
-export interface SimulationResult {
-  readonly scenario: string;
-  readonly seed: number;
-  readonly outcome: Outcome;
-  /** Canary share of traffic at the end, in percent. */
-  readonly finalWeight: number;
-  readonly reason: string;
-  /** The execution's error name when it failed, e.g. "CanaryAnalysisFailed". */
-  readonly error: string | null;
-  readonly steps: StepResult[];
-  readonly stateTransitions: number;
-  readonly retries: number;
-  readonly costUsd: number;
-  readonly simulatedSeconds: number;
-  readonly wallMilliseconds: number;
-  readonly canaryRequests: number;
-  readonly canaryErrors: number;
-  readonly baselineRequests: number;
-  readonly baselineErrors: number;
-  readonly faultsInjected: number;
-  readonly alarmTransitions: Array<{ name: string; from: string; to: string; atSeconds: number; reason: string }>;
-  /**
-   * From the first move to ALARM of an alarm the rollout watches to the write that put the canary back at 0 %,
-   * whoever wrote it (the alarm rollback, the state machine's RollBack, a person); null when no watched
-   * alarm fired or the canary was not put back at 0 % after it.
-   */
-  readonly rollbackLatencySeconds: number | null;
-  /** The alarm push path: whether it was on, its delivery delay, and every invocation of the alarm rollback. */
-  readonly alarmEvents: { readonly enabled: boolean; readonly delaySeconds: number; readonly invocations: AlarmInvocation[] };
-  readonly slackCommands: SlackCommandRecord[];
-  readonly routing: RoutingCheck;
-  readonly plan: { readonly steps: number; readonly nominalSeconds: number; readonly worstCaseSeconds: number };
-  /** Only for a cloudfront-kvs target: viewers, colours, flips, the function's runs and the store at the end. */
-  readonly edge?: EdgeSummary;
-}
-
-export interface SimulationOptions {
-  /** Seeds traffic and retry jitter; default the scenario's seed, else 1. */
-  readonly seed?: number;
-  /** Overrides the scenario's world.alarmEvents.enabled: false leaves alarms to the analysis alone. */
-  readonly alarmEvents?: boolean;
-  readonly onEvent?: (event: SimulationEvent) => void;
-}
-
-/** The execution's event log entries (aws-local-stepfunctions does not export their type). */
-type EventLog = ReturnType<typeof runLocally>['eventLogs'] extends AsyncIterable<infer E> ? E : never;
+/** After the execution ends, outside handlers have one simulated hour to settle. */
+const RUN_ON_MS = 3600_000;
 
 let machine: { readonly local: LocalMachine; readonly tasks: TaskCatalogue } | undefined;
 let running = false;
@@ -207,13 +68,6 @@ function setEnvironment(values: Readonly<Record<string, string | undefined>>): (
   return () => apply(before);
 }
 
-function alarmSummaries(checks: readonly JudgeResult[]): AlarmSummary[] {
-  return checks.flatMap((check) => {
-    const alarms = check.evidence.alarms;
-    return Array.isArray(alarms) ? (alarms as Array<{ name: string; state: string }>).map(({ name, state }) => ({ name, state })) : [];
-  });
-}
-
 export async function simulate(scenario: Scenario, options: SimulationOptions = {}): Promise<SimulationResult> {
   if (running) throw new Error('A simulation is already running in this process: the virtual clock and the AWS clients are global.');
   running = true;
@@ -224,176 +78,261 @@ export async function simulate(scenario: Scenario, options: SimulationOptions = 
   }
 }
 
+/** The moving parts of one simulation, shared by its steps. */
+interface Simulation {
+  readonly scenario: Scenario;
+  readonly seed: number;
+  readonly emit: (event: SimulationEvent) => void;
+  readonly simulated: ReturnType<typeof buildWorld>;
+  readonly world: AwsWorld;
+  readonly clock: VirtualClock;
+  readonly traffic: SyntheticTraffic<unknown>;
+  /** Every handler outside the state machine registers its work here; the run goes on until it is idle. */
+  readonly outside: OutsideWork;
+  readonly startMs: number;
+  readonly seconds: (ms: number) => number;
+  /** Each write of the canary's share, by anyone. */
+  readonly shareWrites: Array<{ atMs: number; share: number }>;
+  /** Undone in reverse order when the simulation ends. */
+  readonly undo: Array<() => void>;
+}
+
+/** The execution as it runs: its record in the in-memory Step Functions and what is observed of it. */
+interface Execution {
+  readonly record: ExecutionRecord;
+  readonly observer: ExecutionObserver;
+  readonly observing: Promise<void>;
+  readonly finished: () => boolean;
+  /** A task handler is running: time waits for it. */
+  readonly busy: () => boolean;
+  readonly abort: () => void;
+}
+
 async function simulateOnce(scenario: Scenario, options: SimulationOptions): Promise<SimulationResult> {
   const wallStart = performance.now();
   const seed = options.seed ?? scenario.seed ?? DEFAULT_SEED;
-  const emit = options.onEvent ?? (() => undefined);
-  const { local, tasks } = localMachine();
-  const simulated = buildWorld(scenario, seed);
-  const { world } = simulated;
-  const startMs = ROLLOUT_START_MS;
-  const seconds = (ms: number): number => (ms - startMs) / 1000;
-
   const undo: Array<() => void> = [];
-  const clock = VirtualClock.install(startMs - scenario.world.warmupSeconds * 1000);
-  undo.push(() => clock.uninstall());
   try {
-    // Retry jitter in aws-local-stepfunctions draws from Math.random: seed it too, for reproducible runs.
-    const jitter = createRandom((seed ^ 0x9e3779b9) >>> 0);
-    const originalRandom = Math.random;
-    Math.random = () => jitter.uniform();
-    undo.push(() => (Math.random = originalRandom));
-
-    const traffic = new SyntheticTraffic(world, trafficModelOf(scenario), simulated.routing, createRandom(seed), {
-      startMs: clock.nowMs,
-      rolloutStartMs: startMs,
-    });
-    undo.push(simulated.connect());
-    await simulated.settled();
-    undo.push(
-      world.cloudwatch.onTransition((t) =>
-        emit({ type: 'alarm', at: seconds(t.at.getTime()), name: t.name, from: t.from, to: t.to, reason: t.reason }),
-      ),
-    );
-    clock.tick(startMs - clock.nowMs);
-    traffic.advanceTo(startMs);
-
-    undo.push(world.install());
-    undo.push(world.onBeforeCall(() => traffic.advanceTo(Date.now())));
-    // The outside handlers find the state machine by this; the grace of race rule (c) stays at its default, 0.
-    undo.push(setEnvironment({ STATE_MACHINE_ARN: world.sfn.stateMachineArn, ALARM_ROLLBACK_GRACE_SECONDS: undefined }));
-    const shareWrites: Array<{ atMs: number; share: number }> = [];
-    undo.push(simulated.onCanaryShareWritten((share) => shareWrites.push({ atMs: Date.now(), share })));
-    setInterval(() => traffic.advanceTo(Date.now()), TICK_MS);
-
-    const outside = new OutsideWork();
-    const slack = new SlackWorkspace(scenario.slack, outside.clock);
-    const slackCommands: SlackCommandRecord[] = [];
-    for (const event of scenario.events) {
-      setTimeout(() => {
-        traffic.advanceTo(Date.now());
-        emit({ type: 'scenario-event', at: event.at, description: describeEvent(event) });
-        void outside.run(async () => {
-          await applyEvent(event, { world, traffic, nowMs: Date.now(), slack });
-          for (const exchange of slack.exchanges.splice(0)) {
-            const command = slackCommandRecord(exchange, seconds);
-            slackCommands.push(command);
-            emit({ type: 'slack', at: command.atSeconds, command });
-          }
-        });
-      }, event.at * 1000);
-    }
-
-    let inFlight = 0;
-    let finished = false;
+    const simulation = await prepareWorld(scenario, seed, options.onEvent ?? (() => undefined), undo);
+    const slackCommands = scheduleScenarioEvents(simulation);
+    // The alarm path is connected before the execution starts, and asks it whether it still runs.
+    const started: { execution?: Execution } = {};
     const alarmEventsEnabled = options.alarmEvents ?? scenario.alarmEvents.enabled;
-    const invocations: AlarmInvocation[] = [];
-    if (alarmEventsEnabled) {
-      const delivery = new AlarmEventDelivery(outside, scenario.alarmEvents, () => !finished, (d) => {
-        const invocation = alarmInvocationOf(d, seconds);
-        invocations.push(invocation);
-        emit({ type: 'alarm-event', at: invocation.atSeconds, invocation });
-      });
-      undo.push(world.cloudwatch.onTransition((t) => delivery.transitioned(t)));
-    }
-    emit({ type: 'started', at: 0, scenario, seed });
-
-    const executionName = executionNameOf(scenario, seed);
-    let run: ReturnType<typeof runLocally> | undefined;
-    let eventLogs: AsyncIterable<EventLog> | undefined;
-    world.sfn.useRunner((input, name) => {
-      run = runLocally(local, input, {
-        executionName: name,
-        beforeTask: () => {
-          inFlight += 1;
-        },
-        afterTask: () => {
-          inFlight -= 1;
-        },
-      });
-      // One copy for the history the outside handlers read, one for the progress.
-      const [forHistory, forObserver] = tee(run.eventLogs, 2) as [AsyncIterable<EventLog>, AsyncIterable<EventLog>];
-      eventLogs = forObserver;
-      return { abort: () => run?.abort(), result: run.result, eventLogs: forHistory };
-    }, tasks);
-    const record = world.sfn.start(scenario.rollout, executionName);
-    const observer = new ExecutionObserver(local, scenario, traffic, world, seconds, emit, () => ({
-      error: record.error ?? null,
-      cause: record.cause ?? null,
-      canaryWeight: simulated.canaryShare(),
-    }));
-    const observing = eventLogs === undefined ? Promise.resolve() : observer.consume(eventLogs);
-    void record.settled.then(() => {
-      finished = true;
-    });
-
-    // Worst case plus room for retries; beyond it something is stuck, and the run must say so rather than spin.
-    const deadlineMs = startMs + (scenario.plan.worstCaseSeconds * 1.1 + 6 * 3600) * 1000;
-    // Done when the execution has ended and every alarm event sent while it ran has been handled.
-    const done = (): boolean => finished && outside.idle;
-    while (!done()) {
-      do await yieldToEventLoop();
-      while ((inFlight > 0 || outside.busy) && !done());
-      if (done()) break;
-      // The edge answers for a new store asynchronously; no request may need that answer before it exists.
-      await simulated.settled();
-      if (clock.nowMs > deadlineMs || !clock.advance()) {
-        run?.abort();
-        throw new Error(`The simulated execution did not finish by ${seconds(clock.nowMs)} s of simulated time; last state: ${observer.lastState}`);
-      }
-    }
-    await observing;
-    await simulated.settled();
-    traffic.advanceTo(clock.nowMs);
-    // The rollout ends with its execution, or with a later write of the canary's share (an alarm that fired while
-    // it ran rolling back a promotion): a duplicate alarm event handled afterwards does not make it longer.
-    const endMs = Math.max(record.stopDate?.getTime() ?? clock.nowMs, ...shareWrites.map((w) => w.atMs));
-
-    const canary = traffic.served(scenario.canaryVersion, startMs, endMs);
-    const baseline = traffic.served(scenario.baselineVersion, startMs, endMs);
-    const edge = simulated.edgeSummary();
-    const stateTransitions = observer.statesEntered + observer.retries;
-    const finalWeight = simulated.canaryShare();
-    const ending = endingOf(record, observer, finalWeight, invocations);
-    const result: SimulationResult = {
-      scenario: scenario.name,
-      seed,
-      ...ending,
-      finalWeight,
-      steps: observer.stepResults(endMs),
-      stateTransitions,
-      retries: observer.retries,
-      costUsd: Math.round(stateTransitions * USD_PER_STATE_TRANSITION * 1e6) / 1e6,
-      simulatedSeconds: seconds(endMs),
-      wallMilliseconds: Math.round(performance.now() - wallStart),
-      canaryRequests: canary.requests,
-      canaryErrors: canary.errors,
-      baselineRequests: baseline.requests,
-      baselineErrors: baseline.errors,
-      faultsInjected: world.calls.filter((c) => c.injected === true).length,
-      alarmTransitions: world.cloudwatch.transitions.map((t) => ({
-        name: t.name,
-        from: t.from,
-        to: t.to,
-        atSeconds: seconds(t.at.getTime()),
-        reason: t.reason,
-      })),
-      rollbackLatencySeconds: rollbackLatencyOf(scenario, world, startMs, shareWrites),
-      alarmEvents: { enabled: alarmEventsEnabled, delaySeconds: scenario.alarmEvents.delaySeconds, invocations },
-      slackCommands,
-      routing: simulated.checkRouting(traffic),
-      plan: {
-        steps: scenario.plan.steps.length,
-        nominalSeconds: scenario.plan.nominalSeconds,
-        worstCaseSeconds: scenario.plan.worstCaseSeconds,
-      },
-      ...(edge === undefined ? {} : { edge }),
-    };
-    emit({ type: 'finished', at: result.simulatedSeconds, result });
+    const invocations = alarmEventsEnabled ? deliverAlarmEvents(simulation, () => started.execution?.finished() !== true) : [];
+    simulation.emit({ type: 'started', at: 0, scenario, seed });
+    const execution = startExecution(simulation);
+    started.execution = execution;
+    const notReached = await runUntilSettled(simulation, execution);
+    const result = resultOf(simulation, execution, { alarmEventsEnabled, invocations, slackCommands, notReached, wallStart });
+    simulation.emit({ type: 'finished', at: result.simulatedSeconds, result });
     return result;
   } finally {
     for (const step of undo.reverse()) step();
   }
+}
+
+/** The world built and connected, the clock and the traffic through the warm-up, up to the rollout's start. */
+async function prepareWorld(scenario: Scenario, seed: number, emit: (event: SimulationEvent) => void, undo: Array<() => void>): Promise<Simulation> {
+  const simulated = buildWorld(scenario, seed);
+  const { world } = simulated;
+  const startMs = ROLLOUT_START_MS;
+  const seconds = (ms: number): number => (ms - startMs) / 1000;
+  const clock = VirtualClock.install(startMs - scenario.world.warmupSeconds * 1000);
+  undo.push(() => clock.uninstall());
+  // Retry jitter in aws-local-stepfunctions draws from Math.random: seed it too, for reproducible runs.
+  const jitter = createRandom((seed ^ 0x9e3779b9) >>> 0);
+  const originalRandom = Math.random;
+  Math.random = () => jitter.uniform();
+  undo.push(() => (Math.random = originalRandom));
+
+  const traffic = new SyntheticTraffic(world, trafficModelOf(scenario), simulated.routing, createRandom(seed), {
+    startMs: clock.nowMs,
+    rolloutStartMs: startMs,
+  });
+  undo.push(simulated.connect());
+  await simulated.settled();
+  undo.push(
+    world.cloudwatch.onTransition((t) =>
+      emit({ type: 'alarm', at: seconds(t.at.getTime()), name: t.name, from: t.from, to: t.to, reason: t.reason }),
+    ),
+  );
+  clock.tick(startMs - clock.nowMs);
+  traffic.advanceTo(startMs);
+
+  undo.push(world.install());
+  undo.push(world.onBeforeCall(() => traffic.advanceTo(Date.now())));
+  // The outside handlers find the state machine by this; the grace of race rule (c) stays at its default, 0.
+  undo.push(setEnvironment({ STATE_MACHINE_ARN: world.sfn.stateMachineArn, ALARM_ROLLBACK_GRACE_SECONDS: undefined }));
+  const shareWrites: Array<{ atMs: number; share: number }> = [];
+  undo.push(simulated.onCanaryShareWritten((share) => shareWrites.push({ atMs: Date.now(), share })));
+  setInterval(() => traffic.advanceTo(Date.now()), TICK_MS);
+  return { scenario, seed, emit, simulated, world, clock, traffic, outside: new OutsideWork(), startMs, seconds, shareWrites, undo };
+}
+
+/** Each scenario event as outside work at its time, whether the execution still runs then or not. */
+function scheduleScenarioEvents({ scenario, world, traffic, outside, emit, seconds }: Simulation): SlackCommandRecord[] {
+  const slack = new SlackWorkspace(scenario.slack, outside.clock);
+  const slackCommands: SlackCommandRecord[] = [];
+  for (const event of scenario.events) {
+    const description = describeEvent(event);
+    outside.schedule(event.at * 1000, `scenario event at ${event.at} s: ${description}`, async () => {
+      traffic.advanceTo(Date.now());
+      emit({ type: 'scenario-event', at: event.at, description });
+      await applyEvent(event, { world, traffic, nowMs: Date.now(), slack });
+      for (const exchange of slack.exchanges.splice(0)) {
+        const command = slackCommandRecord(exchange, seconds);
+        slackCommands.push(command);
+        emit({ type: 'slack', at: command.atSeconds, command });
+      }
+    });
+  }
+  return slackCommands;
+}
+
+/** The alarm push path: moves to ALARM while the execution runs reach the alarm rollback through EventBridge. */
+function deliverAlarmEvents({ scenario, world, outside, emit, seconds, undo }: Simulation, isRunning: () => boolean): AlarmInvocation[] {
+  const invocations: AlarmInvocation[] = [];
+  const delivery = new AlarmEventDelivery(outside, scenario.alarmEvents, isRunning, (d) => {
+    const invocation = alarmInvocationOf(d, seconds);
+    invocations.push(invocation);
+    emit({ type: 'alarm-event', at: invocation.atSeconds, invocation });
+  });
+  undo.push(world.cloudwatch.onTransition((t) => delivery.transitioned(t)));
+  return invocations;
+}
+
+/** Starts the rollout's execution in the in-memory Step Functions, run locally, observed as it goes. */
+function startExecution(simulation: Simulation): Execution {
+  const { scenario, seed, world, simulated, traffic, seconds, emit } = simulation;
+  const { local, tasks } = localMachine();
+  let inFlight = 0;
+  let finished = false;
+  let run: ReturnType<typeof runLocally> | undefined;
+  let eventLogs: AsyncIterable<EventLog> | undefined;
+  world.sfn.useRunner((input, name) => {
+    run = runLocally(local, input, {
+      executionName: name,
+      beforeTask: async () => {
+        inFlight += 1;
+        // The observer measures each state as it is entered: a state past the payload limit ends the execution
+        // before its task runs, as in Step Functions.
+        await yieldToEventLoop();
+        if (record.status === 'RUNNING') return;
+        inFlight -= 1;
+        throw new Error(`The execution has ended (${record.status}); the task does not run`);
+      },
+      afterTask: () => {
+        inFlight -= 1;
+      },
+    });
+    // One copy for the history the outside handlers read, one for the progress.
+    const [forHistory, forObserver] = tee(run.eventLogs, 2) as [AsyncIterable<EventLog>, AsyncIterable<EventLog>];
+    eventLogs = forObserver;
+    return { abort: () => run?.abort(), result: run.result, eventLogs: forHistory };
+  }, tasks);
+  const name = executionNameOf(scenario, seed);
+  const record = world.sfn.start(scenario.rollout, name);
+  const observer = new ExecutionObserver(
+    local,
+    scenario,
+    traffic,
+    world,
+    seconds,
+    emit,
+    () => ({ error: record.error ?? null, cause: record.cause ?? null, canaryWeight: simulated.canaryShare() }),
+    (failure) => world.sfn.fail(name, failure.Error, failure.Cause ?? ''),
+  );
+  const observing = eventLogs === undefined ? Promise.resolve() : observer.consume(eventLogs);
+  void record.settled.then(() => {
+    finished = true;
+  });
+  return { record, observer, observing, finished: () => finished, busy: () => inFlight > 0, abort: () => run?.abort() };
+}
+
+/**
+ * Moves time until the execution has ended and every outside handler has settled (scenario events still to
+ * come, alarm deliveries and their retries, whatever else registered work), at most RUN_ON_MS after the end.
+ * Returns the outside work not reached by then.
+ */
+async function runUntilSettled(simulation: Simulation, execution: Execution): Promise<ScheduledWork[]> {
+  const { scenario, simulated, clock, outside, startMs, seconds, traffic } = simulation;
+  // Worst case plus room for retries; beyond it something is stuck, and the run must say so rather than spin.
+  const deadlineMs = startMs + (scenario.plan.worstCaseSeconds * 1.1 + 6 * 3600) * 1000;
+  const runOnUntilMs = (): number => (execution.record.stopDate?.getTime() ?? Infinity) + RUN_ON_MS;
+  const done = (): boolean => execution.finished() && (outside.idle || clock.nowMs >= runOnUntilMs());
+  while (!done()) {
+    do await yieldToEventLoop();
+    while ((execution.busy() || outside.busy) && !done());
+    if (done()) break;
+    // The edge answers for a new store asynchronously; no request may need that answer before it exists.
+    await simulated.settled();
+    if ((!execution.finished() && clock.nowMs > deadlineMs) || !clock.advance()) {
+      execution.abort();
+      throw new Error(`The simulated execution did not finish by ${seconds(clock.nowMs)} s of simulated time; last state: ${execution.observer.lastState}`);
+    }
+  }
+  await execution.observing;
+  await simulated.settled();
+  traffic.advanceTo(clock.nowMs);
+  return outside.notStarted;
+}
+
+interface Collected {
+  readonly alarmEventsEnabled: boolean;
+  readonly invocations: AlarmInvocation[];
+  readonly slackCommands: SlackCommandRecord[];
+  readonly notReached: readonly ScheduledWork[];
+  readonly wallStart: number;
+}
+
+function resultOf(simulation: Simulation, execution: Execution, collected: Collected): SimulationResult {
+  const { scenario, seed, simulated, world, traffic, startMs, seconds, shareWrites, clock } = simulation;
+  const { record, observer } = execution;
+  // The rollout ends with its execution, or with a later write of the canary's share (an alarm that fired while
+  // it ran rolling back a promotion): a duplicate alarm event handled afterwards does not make it longer.
+  const endMs = Math.max(record.stopDate?.getTime() ?? clock.nowMs, ...shareWrites.map((w) => w.atMs));
+  const canary = traffic.served(scenario.canaryVersion, startMs, endMs);
+  const baseline = traffic.served(scenario.baselineVersion, startMs, endMs);
+  const edge = simulated.edgeSummary();
+  const stateTransitions = observer.statesEntered + observer.retries;
+  const finalWeight = simulated.canaryShare();
+  return {
+    scenario: scenario.name,
+    seed,
+    ...endingOf(record, observer, finalWeight, collected.invocations),
+    finalWeight,
+    steps: observer.stepResults(endMs),
+    stateTransitions,
+    retries: observer.retries,
+    maxStateBytes: observer.maxStateBytes,
+    costUsd: Math.round(stateTransitions * USD_PER_STATE_TRANSITION * 1e6) / 1e6,
+    simulatedSeconds: seconds(endMs),
+    settledSeconds: seconds(clock.nowMs),
+    notReached: collected.notReached.map((w) => ({ atSeconds: seconds(w.atMs), description: w.description })),
+    wallMilliseconds: Math.round(performance.now() - collected.wallStart),
+    canaryRequests: canary.requests,
+    canaryErrors: canary.errors,
+    baselineRequests: baseline.requests,
+    baselineErrors: baseline.errors,
+    faultsInjected: world.calls.filter((c) => c.injected === true).length,
+    alarmTransitions: world.cloudwatch.transitions.map((t) => ({
+      name: t.name,
+      from: t.from,
+      to: t.to,
+      atSeconds: seconds(t.at.getTime()),
+      reason: t.reason,
+    })),
+    rollbackLatencySeconds: rollbackLatencyOf(scenario, world, startMs, shareWrites),
+    alarmEvents: { enabled: collected.alarmEventsEnabled, delaySeconds: scenario.alarmEvents.delaySeconds, invocations: collected.invocations },
+    slackCommands: collected.slackCommands,
+    routing: simulated.checkRouting(traffic),
+    plan: {
+      steps: scenario.plan.steps.length,
+      nominalSeconds: scenario.plan.nominalSeconds,
+      worstCaseSeconds: scenario.plan.worstCaseSeconds,
+    },
+    ...(edge === undefined ? {} : { edge }),
+  };
 }
 
 /** How the rollout ended, from the execution's status and, for a stopped one, what the stopper said and left. */
@@ -443,203 +382,4 @@ function alarmInvocationOf(delivery: AlarmDelivery, seconds: (ms: number) => num
 function slackCommandRecord(exchange: SlackExchange, seconds: (ms: number) => number): SlackCommandRecord {
   const { atMs, ...rest } = exchange;
   return { atSeconds: seconds(atMs), ...rest };
-}
-
-interface StepRecord {
-  readonly index: number;
-  readonly weight: number;
-  readonly shiftedAtMs: number;
-  verdict: Verdict | null;
-  action: NextAction | null;
-  analyses: number;
-  lastReason: string;
-}
-
-/** Reads the execution's event log as it is written: counts transitions and turns task results into progress. */
-class ExecutionObserver {
-  statesEntered = 0;
-  retries = 0;
-  rolledBack = false;
-  failure: CaughtError | null = null;
-  lastState = '(none)';
-  private readonly steps: StepRecord[] = [];
-  private readonly lastError = new Map<string, string>();
-
-  constructor(
-    private readonly local: LocalMachine,
-    private readonly scenario: Scenario,
-    private readonly traffic: SyntheticTraffic<unknown>,
-    private readonly world: AwsWorld,
-    private readonly seconds: (ms: number) => number,
-    private readonly emit: (event: SimulationEvent) => void,
-    /** What StopExecution left: its error and cause, and the canary's share then. */
-    private readonly stopDetails: () => { error: string | null; cause: string | null; canaryWeight: number },
-  ) {}
-
-  async consume(events: AsyncIterable<EventLog>): Promise<void> {
-    for await (const event of events) this.observe(event);
-  }
-
-  promotionReason(): string {
-    const canary = deploymentName(this.scenario, this.scenario.canaryVersion);
-    const n = this.scenario.plan.steps.length;
-    if (n === 0) return `all at once: ${canary} takes all traffic without canary steps`;
-    const last = this.steps[this.steps.length - 1];
-    return `${last?.lastReason ?? 'every step passed'}; ${canary} takes all traffic`;
-  }
-
-  stepResults(endMs: number): StepResult[] {
-    const { canaryVersion } = this.scenario;
-    return this.steps.map((step, i) => {
-      const until = this.steps[i + 1]?.shiftedAtMs ?? endMs;
-      const served = this.traffic.served(canaryVersion, step.shiftedAtMs, until);
-      return {
-        index: step.index,
-        weight: step.weight,
-        verdict: step.verdict,
-        action: step.action,
-        analyses: step.analyses,
-        shiftedAtSeconds: this.seconds(step.shiftedAtMs),
-        endedAtSeconds: this.seconds(until),
-        canaryRequests: served.requests,
-        canaryErrors: served.errors,
-      };
-    });
-  }
-
-  private observe(event: EventLog): void {
-    switch (event.type) {
-      case 'StateEntered':
-        this.statesEntered += 1;
-        this.lastState = event.state.name;
-        return;
-      case 'StateFailed':
-        this.lastError.set(event.state.name, event.Error);
-        return;
-      case 'StateRetried':
-        this.retries += 1;
-        this.emit({
-          type: 'retried',
-          at: this.seconds(event.timestamp),
-          state: event.state.name,
-          error: this.lastError.get(event.state.name) ?? 'an error',
-          attempt: event.retry.attempt,
-        });
-        return;
-      case 'StateExited':
-        this.taskFinished(event.state.name, event.state.output, event.timestamp);
-        return;
-      case 'ExecutionFailed':
-        this.failure = { Error: event.Error, Cause: typeof event.Cause === 'string' ? event.Cause : JSON.stringify(event.Cause) };
-        return;
-      case 'ExecutionAborted':
-        this.emit({
-          type: 'stopped',
-          at: this.seconds(event.timestamp),
-          ...this.stopDetails(),
-          baselineVersion: this.scenario.baselineVersion,
-          canaryVersion: this.scenario.canaryVersion,
-        });
-        return;
-      default:
-        return;
-    }
-  }
-
-  /** Seconds within [fromMs, toMs) when the traffic's canary share was not `weight`. */
-  private staleSeconds(fromMs: number, toMs: number, weight: number): number {
-    let stale = 0;
-    for (const segment of this.traffic.segments) {
-      const from = Math.max(segment.fromMs, fromMs);
-      const to = Math.min(segment.toMs, toMs);
-      if (to > from && segment.canaryWeight !== weight) stale += to - from;
-    }
-    return stale / 1000;
-  }
-
-  /** Task results by the Lambda function behind the state, so renaming states does not break the simulator. */
-  private taskFinished(stateName: string, output: unknown, timestamp: number): void {
-    const state = output as Record<string, unknown> | undefined;
-    const at = this.seconds(timestamp);
-    const { canaryVersion, baselineVersion } = this.scenario;
-    const stepCount = this.scenario.plan.steps.length;
-    switch (this.local.taskFunctions[stateName]) {
-      case 'preflight': {
-        const rollout = state?.rollout as { baseline: { version?: unknown; lockHolder?: unknown; greenPercentage?: unknown } } | undefined;
-        const { target } = this.scenario;
-        const green = Number(rollout?.baseline.greenPercentage);
-        this.emit({
-          type: 'preflight',
-          at,
-          baselineVersion: String(rollout?.baseline.version ?? baselineVersion),
-          alarms: this.scenario.request.analysis.alarms.map((name) => ({ name, state: this.world.cloudwatch.alarmState(name) ?? 'MISSING' })),
-          ...(target.type === 'cloudfront-kvs'
-            ? {
-                store: {
-                  name: routerKindFor(target).describe(target),
-                  lockHolder: String(rollout?.baseline.lockHolder),
-                  canaryWeight: target.stableAfterPromotion === 'green' ? green : 100 - green,
-                },
-              }
-            : {}),
-        });
-        return;
-      }
-      case 'shiftTraffic': {
-        const progress = state?.progress as Progress;
-        this.steps.push({
-          index: progress.stepIndex,
-          weight: progress.weight,
-          shiftedAtMs: timestamp,
-          verdict: null,
-          action: null,
-          analyses: 0,
-          lastReason: '',
-        });
-        this.emit({ type: 'shifted', at, step: progress.stepIndex + 1, steps: stepCount, weight: progress.weight, bakeSeconds: progress.bakeSeconds });
-        return;
-      }
-      case 'analyzeCanary': {
-        const analysis = state?.analysis as AnalysisOutput;
-        const progress = state?.progress as Progress;
-        const step = this.steps[this.steps.length - 1];
-        if (step !== undefined) {
-          step.verdict = analysis.verdict;
-          step.action = analysis.action;
-          step.analyses += 1;
-          step.lastReason = analysis.reason;
-        }
-        const fromMs = Date.parse(progress.shiftedAt ?? '') || timestamp;
-        const toMs = Date.parse(analysis.analyzedAt);
-        this.emit({
-          type: 'analyzed',
-          at,
-          step: analysis.step.index + 1,
-          steps: stepCount,
-          weight: analysis.step.weight,
-          bakedSeconds: (toMs - fromMs) / 1000,
-          extraBakes: analysis.step.extraBakes,
-          verdict: analysis.verdict,
-          action: analysis.action,
-          reason: analysis.reason,
-          alarms: alarmSummaries(analysis.checks),
-          canary: this.traffic.served(canaryVersion, fromMs, toMs),
-          baseline: this.traffic.served(baselineVersion, fromMs, toMs),
-          staleSeconds: this.staleSeconds(fromMs + this.scenario.plan.settleSeconds * 1000, toMs, analysis.step.weight),
-        });
-        return;
-      }
-      case 'promote':
-        this.emit({ type: 'promoted', at, version: canaryVersion });
-        return;
-      case 'rollBack': {
-        this.rolledBack = true;
-        const rollback = state?.rollback as { cause?: string } | undefined;
-        this.emit({ type: 'rolled-back', at, version: baselineVersion, cause: rollback?.cause ?? '' });
-        return;
-      }
-      default:
-        return;
-    }
-  }
 }

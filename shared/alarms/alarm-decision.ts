@@ -5,7 +5,7 @@
  * after the execution ended leaves it alone.
  */
 import type { AlarmStateChange } from './alarm-event';
-import { alarmsWatchedBy, type ClosedStatus, type RolloutStart } from './execution-history';
+import { alarmsWatchedBy, type ClosedStatus, type RolloutStart } from '../executions/history';
 
 export interface ExecutionEnd {
   readonly status: ClosedStatus;

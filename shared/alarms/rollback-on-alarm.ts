@@ -14,8 +14,8 @@ import { describeError, realClock, rollBackAndVerify, routerFor, sentence, stopA
 import type { RollbackOutcome } from '../routers/types';
 import { decideOnAlarm, type AlarmDecision, type ExecutionEnd } from './alarm-decision';
 import { parseAlarmEvent, type AlarmStateChange } from './alarm-event';
-import { closedStatusOf, rolloutStartOf, type ClosedStatus, type RolloutStart } from './execution-history';
-import { listRunningExecutions, listSucceededSince, readHistoryHead, readHistoryTail } from './executions';
+import { closedStatusOf, rolloutStartOf, type ClosedStatus, type RolloutStart } from '../executions/history';
+import { listRunningExecutions, listSucceededSince, readHistoryHead, readHistoryTail } from '../executions/sfn';
 
 /**
  * The error an execution stopped by an alarm ends with. Not a state machine error name (no Retry or

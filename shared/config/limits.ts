@@ -21,3 +21,9 @@ export const LIMITS = {
 
 /** Step Functions Standard price, USD per state transition ($0.025 per 1,000). */
 export const USD_PER_STATE_TRANSITION = 0.025 / 1000;
+
+/**
+ * Step Functions' quota on a state's input or output (and a task's result): 256 KiB as UTF-8. Beyond it the
+ * execution fails with States.DataLimitExceeded, a terminal error that no Catch (not even States.ALL) handles.
+ */
+export const STATE_PAYLOAD_LIMIT_BYTES = 256 * 1024;

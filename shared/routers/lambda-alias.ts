@@ -19,21 +19,8 @@ import {
   awsCall,
 } from '../errors';
 import type { Baseline } from '../rollout';
+import { additionalWeights, assertOwnsAlias, describeRouting, toFraction, toPercent, type AliasRollout } from './alias-decisions';
 import type { RollbackOutcome, RouterKind, TrafficRouter, VerifyResult } from './types';
-
-/** Weights are fractions in Lambda; compare them at the precision a request may give (two decimals of a percent). */
-const toFraction = (percent: number): number => Math.round(percent * 100) / 10_000;
-const toPercent = (fraction: number): number => Math.round(fraction * 10_000) / 100;
-
-function additionalWeights(alias: AliasConfiguration): Record<string, number> {
-  return alias.RoutingConfig?.AdditionalVersionWeights ?? {};
-}
-
-/** "version 41 with 25 % on 40": an alias's routing in words. */
-function describeRouting(alias: AliasConfiguration): string {
-  const weighted = Object.entries(additionalWeights(alias)).map(([v, w]) => `${toPercent(w)} % on ${v}`);
-  return `version ${alias.FunctionVersion}${weighted.length > 0 ? ` with ${weighted.join(', ')}` : ''}`;
-}
 
 function describe(target: LambdaAliasTarget): string {
   return `${target.functionName}:${target.alias}`;
@@ -43,7 +30,7 @@ function isNotFound(error: unknown): boolean {
   return error instanceof Error && error.name === 'ResourceNotFoundException';
 }
 
-async function getAlias(target: LambdaAliasTarget): Promise<AliasConfiguration> {
+export async function getAlias(target: LambdaAliasTarget): Promise<AliasConfiguration> {
   return awsCall('GetAlias', () =>
     aws.lambda.send(new GetAliasCommand({ FunctionName: target.functionName, Name: target.alias })),
   );
@@ -51,12 +38,14 @@ async function getAlias(target: LambdaAliasTarget): Promise<AliasConfiguration> 
 
 export class LambdaAliasRouter implements TrafficRouter {
   private readonly baselineVersion: string;
+  private readonly rollout: AliasRollout;
 
   constructor(
     private readonly target: LambdaAliasTarget,
     baseline: Baseline,
   ) {
     this.baselineVersion = String(baseline.version);
+    this.rollout = { name: describe(target), baselineVersion: this.baselineVersion, version: target.version };
   }
 
   async getWeight(): Promise<number> {
@@ -68,7 +57,7 @@ export class LambdaAliasRouter implements TrafficRouter {
       throw new RangeError(`setWeight takes 0 <= percent < 100, got ${percent}; use promote() for 100`);
     }
     const alias = await getAlias(this.target);
-    this.assertOwned(alias, 'shift traffic');
+    assertOwnsAlias(alias, this.rollout, 'shift traffic');
     const current = this.weightOf(alias);
     if (current === percent) return;
     this.assertAt(current, from, `shift to ${percent} %`);
@@ -84,7 +73,7 @@ export class LambdaAliasRouter implements TrafficRouter {
     const alias = await getAlias(this.target);
     const weights = additionalWeights(alias);
     if (alias.FunctionVersion === this.target.version && Object.keys(weights).length === 0) return;
-    this.assertOwned(alias, 'promote');
+    assertOwnsAlias(alias, this.rollout, 'promote');
     this.assertAt(this.weightOf(alias), from, 'promote');
     await this.update(alias, this.target.version, {});
   }
@@ -103,7 +92,7 @@ export class LambdaAliasRouter implements TrafficRouter {
         detail: `${name} no longer routes to version ${this.target.version} (it was changed outside this rollout: ${describeRouting(alias)}); left as it is`,
       };
     }
-    this.assertOwned(alias, 'roll back');
+    assertOwnsAlias(alias, this.rollout, 'roll back');
     await this.update(alias, this.baselineVersion, {});
     return {
       changed: true,
@@ -114,23 +103,6 @@ export class LambdaAliasRouter implements TrafficRouter {
   private weightOf(alias: AliasConfiguration): number {
     if (alias.FunctionVersion === this.target.version) return 100;
     return toPercent(additionalWeights(alias)[this.target.version] ?? 0);
-  }
-
-  /**
-   * The alias must be in a state this rollout made: on the baseline with at most our version weighted,
-   * or fully on our version. Anything else is somebody else's change, which we must not overwrite.
-   */
-  private assertOwned(alias: AliasConfiguration, action: string): void {
-    const weighted = Object.keys(additionalWeights(alias));
-    const onBaseline = alias.FunctionVersion === this.baselineVersion;
-    const onOurs = alias.FunctionVersion === this.target.version;
-    const onlyOurWeight = weighted.every((v) => v === this.target.version);
-    if ((onBaseline && onlyOurWeight) || (onOurs && weighted.length === 0)) return;
-    throw new TrafficConflict(
-      `Cannot ${action} on ${describe(this.target)}: the alias was changed outside this rollout ` +
-        `(it points at ${describeRouting(alias)}; this rollout moves ` +
-        `${this.baselineVersion} → ${this.target.version}). Coalmine leaves it untouched; check who changed it.`,
-    );
   }
 
   /** Traffic moves only forward from where this rollout left it; see TrafficRouter.setWeight. */

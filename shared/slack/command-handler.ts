@@ -17,33 +17,33 @@
  *
  * Every answer is HTTP 200 with a Slack message, except a request that fails verification: 401, and
  * nothing else happens.
+ *
+ * This file is the pipeline; access.ts decides who may act, run-command.ts carries a command out through
+ * the person-driven actions (shared/actions), handover.ts signs and checks the hand-over, delivery.ts
+ * sends the answers.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { InvokeCommand } from '@aws-sdk/client-lambda';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { aws } from '../aws/clients';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { optionalEnv } from '../config/env';
-import { ConfigurationError, awsCall } from '../errors';
 import { logger } from '../handler';
 import { realClock, type RollbackClock } from '../outside-rollback';
-import { authorize, parseSlackAccessPolicy, type AccessPolicyParse, type SlackAccessPolicy } from './authorize';
-import {
-  accessMisconfiguredResponse,
-  promoteOutcomeResponse,
-  rollbackOutcomeResponse,
-  statusResponse,
-  stillWorkingResponse,
-  verificationUnavailableResponse,
-  STATUS_LIMIT,
-} from './command-messages';
+import { checkAccess } from './access';
+import type { SlackAccessPolicy } from './authorize';
+import { stillWorkingResponse, verificationUnavailableResponse } from './command-messages';
 import { parseSlackRequest, type SlackCommand } from './commands';
-import { promoteFromSlack } from './manual-promote';
-import { outcomeWord, rollBackFromSlack, type ManualActionInput } from './manual-rollback';
-import { postToResponseUrl } from './poster';
-import { errorResponse, helpResponse, parseErrorResponse, refusalResponse, type SlackResponse } from './responses';
-import { listRunningRollouts, resolveTarget, type TargetMatch } from './rollouts';
+import { answer, post, slackBody, type HttpResult } from './delivery';
+import {
+  DeadlineReached,
+  MAX_WORK_AGE_MS,
+  SLACK_WORK_KIND,
+  invokeSelfAsync,
+  isSlackWork,
+  signWork,
+  workSignatureValid,
+  type SlackWork,
+} from './handover';
+import { errorResponse, helpResponse, parseErrorResponse, type SlackResponse } from './responses';
+import { runCommand, type CommandResult } from './run-command';
 import { SLACK_SIGNING_SECRET, readSlackSecret } from './secrets';
-import { readStatuses } from './status';
 import { verifySlackRequest } from './verify';
 
 /**
@@ -60,28 +60,6 @@ export const BUTTON_POST_ALLOWANCE_MS = 400;
 const MIN_SYNC_BUDGET_MS = 0;
 const MAX_SYNC_BUDGET_MS = 2_800;
 
-/** A handed-over command older than this is not acted on: the person has moved on (and response_urls last 30 min). */
-export const MAX_WORK_AGE_MS = 5 * 60 * 1000;
-
-/** Marks the self-invocation payload; an API Gateway event never has this field. */
-export const SLACK_WORK_KIND = 'coalmine.slack-command';
-
-export const ALLOWED_USERS_ENV = 'SLACK_ALLOWED_USERS';
-export const ALLOWED_CHANNELS_ENV = 'SLACK_ALLOWED_CHANNELS';
-
-/** The verified command, handed from the request to an asynchronous invocation of the same function. */
-export interface SlackWork {
-  readonly kind: typeof SLACK_WORK_KIND;
-  readonly version: 1;
-  readonly command: SlackCommand;
-  /** When API Gateway received the request (ms since the epoch). */
-  readonly receivedAtMs: number;
-  /** The execution the first attempt resolved the target to, if it got that far. */
-  readonly execution?: { readonly arn: string; readonly name: string };
-  /** HMAC-SHA256 (hex) of the fields above under the signing secret. */
-  readonly signature: string;
-}
-
 export interface SlackHandlerOptions {
   readonly now?: () => number;
   /** The signing secret itself, instead of SLACK_SIGNING_SECRET(_PARAMETER) (the simulator). */
@@ -94,8 +72,6 @@ export interface SlackHandlerOptions {
   readonly invokeSelf?: (work: SlackWork) => Promise<void>;
   readonly clock?: RollbackClock;
 }
-
-type HttpResult = APIGatewayProxyStructuredResultV2;
 
 /** One entry point for the function: API Gateway requests and its own asynchronous hand-overs. */
 export async function handleSlackEvent(event: unknown, options: SlackHandlerOptions = {}): Promise<HttpResult | WorkSummary> {
@@ -268,208 +244,12 @@ export async function handleSlackWork(work: SlackWork, options: SlackHandlerOpti
   return { outcome: result.outcome, posted: await post(command, result.response) };
 }
 
-// ---- the work -------------------------------------------------------------------------------------
-
-interface CommandResult {
-  readonly response: SlackResponse;
-  /** One word for the log line: "rolled-back", "no-match:unknown", "status:3", … */
-  readonly outcome: string;
-}
-
-interface RunOptions {
-  readonly receivedAtMs: number;
-  readonly clock: RollbackClock;
-  readonly signal?: AbortSignal;
-  readonly onResolved?: (execution: { arn: string; name: string }) => void;
-  readonly execution?: { readonly arn: string; readonly name: string };
-}
-
-async function runCommand(command: SlackCommand, options: RunOptions): Promise<CommandResult> {
-  const { subcommand, origin } = command;
-  switch (subcommand.name) {
-    case 'help':
-      return { response: helpResponse(origin.slashCommand), outcome: 'help' };
-    case 'status': {
-      const running = await listRunningRollouts();
-      options.signal?.throwIfAborted();
-      let match: TargetMatch | undefined;
-      let chosen = running;
-      if (subcommand.target !== undefined) {
-        match = resolveTarget(subcommand.target, running);
-        chosen = match.kind === 'found' ? [match.rollout] : [];
-      }
-      // Progress is read for the rollouts shown; the rest are only counted.
-      const shown = await readStatuses(chosen.slice(0, STATUS_LIMIT));
-      const statuses = [...shown, ...chosen.slice(STATUS_LIMIT).map((rollout) => ({ rollout, view: {} }))];
-      return {
-        response: statusResponse(statuses, {
-          now: options.clock.now(),
-          ...(subcommand.target !== undefined ? { target: subcommand.target } : {}),
-          ...(match !== undefined ? { match } : {}),
-        }),
-        outcome: match !== undefined && match.kind !== 'found' ? `status:no-match:${match.kind}` : `status:${statuses.length}`,
-      };
-    }
-    case 'rollback':
-    case 'promote': {
-      const input: ManualActionInput = {
-        target: subcommand.target,
-        requester: {
-          userId: origin.userId,
-          ...(origin.userName !== undefined ? { userName: origin.userName } : {}),
-          ...(origin.channelId !== undefined ? { channelId: origin.channelId } : {}),
-          ...(subcommand.name === 'rollback' && subcommand.reason !== undefined ? { reason: subcommand.reason } : {}),
-        },
-        receivedAtMs: options.receivedAtMs,
-        ...(options.execution !== undefined ? { execution: options.execution } : {}),
-      };
-      const actionOptions = {
-        clock: options.clock,
-        ...(options.signal !== undefined ? { signal: options.signal } : {}),
-        ...(options.onResolved !== undefined ? { onResolved: options.onResolved } : {}),
-      };
-      if (subcommand.name === 'rollback') {
-        const outcome = await rollBackFromSlack(input, actionOptions);
-        return { response: rollbackOutcomeResponse(outcome, command), outcome: outcomeWord(outcome) };
-      }
-      const outcome = await promoteFromSlack(input, actionOptions);
-      return {
-        response: promoteOutcomeResponse(outcome, command),
-        outcome: outcome.kind === 'no-match' ? `no-match:${outcome.match.kind}` : outcome.kind,
-      };
-    }
-  }
-}
-
-// ---- access ---------------------------------------------------------------------------------------
-
-let policyMemo: { key: string; result: AccessPolicyParse } | undefined;
-
-/** The allowlists, parsed once per distinct value of the variables; a bad list is logged once. */
-function accessPolicy(): AccessPolicyParse {
-  const raw = { allowedUsers: process.env[ALLOWED_USERS_ENV], allowedChannels: process.env[ALLOWED_CHANNELS_ENV] };
-  const key = JSON.stringify(raw);
-  if (policyMemo?.key !== key) {
-    const result = parseSlackAccessPolicy(raw, { allowedUsers: ALLOWED_USERS_ENV, allowedChannels: ALLOWED_CHANNELS_ENV });
-    if (!result.ok) {
-      const error = new ConfigurationError(`The Slack allowlists are malformed: ${result.messages.join(' ')}`);
-      logger.error('Slack access lists are misconfigured; rollback and promote from Slack are refused until fixed', {
-        errorName: error.name,
-        errorMessage: error.message,
-      });
-    }
-    policyMemo = { key, result };
-  }
-  return policyMemo.result;
-}
-
-function checkAccess(
-  command: SlackCommand,
-  reference: string | undefined,
-  given: SlackAccessPolicy | undefined,
-): { response: SlackResponse; outcome: string } | undefined {
-  const { name } = command.subcommand;
-  if (name !== 'rollback' && name !== 'promote') return undefined;
-  const policy: AccessPolicyParse = given !== undefined ? { ok: true, policy: given } : accessPolicy();
-  if (!policy.ok) return { response: accessMisconfiguredResponse(name, reference), outcome: 'refused:misconfigured' };
-  const decision = authorize(command, policy.policy);
-  if (decision.allowed) return undefined;
-  return { response: refusalResponse(decision), outcome: `refused:${decision.refusals.join('+')}` };
-}
-
-// ---- delivery -------------------------------------------------------------------------------------
-
-/**
- * A slash command's answer is the HTTP response's body. A button's is not shown by Slack (interactions
- * are only acknowledged), so it goes to the response_url and the HTTP response is an empty 200.
- */
-async function answer(origin: SlackCommand['origin'] | undefined, response: SlackResponse): Promise<HttpResult> {
-  if (origin?.via !== 'button') return slackBody(response);
-  if (origin.responseUrl !== undefined) {
-    try {
-      await postToResponseUrl(origin.responseUrl, response);
-    } catch (error) {
-      logger.error('could not answer a button press on its response_url', { errorName: (error as Error).name, errorMessage: (error as Error).message });
-    }
-  } else {
-    logger.warn('a button press came without a response_url; its answer is lost', { user: origin.userId });
-  }
-  return { statusCode: 200, body: '' };
-}
-
-function slackBody(response: SlackResponse): HttpResult {
-  return { statusCode: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(response) };
-}
-
-/** Posts to the command's response_url; false (and logged) when there is none or Slack refuses. */
-async function post(command: SlackCommand, response: SlackResponse): Promise<boolean> {
-  const url = command.origin.responseUrl;
-  if (url === undefined) {
-    logger.warn('the command has no response_url; its outcome is only in the logs', { user: command.origin.userId });
-    return false;
-  }
-  try {
-    await postToResponseUrl(url, response);
-    return true;
-  } catch (error) {
-    logger.error('could not post the outcome to the response_url', { errorName: (error as Error).name, errorMessage: (error as Error).message });
-    return false;
-  }
-}
-
 function expiredResponse(command: SlackCommand, ageMs: number): SlackResponse {
   const text =
     `coalmine could not get to your \`${command.subcommand.name}\` within ${Math.round(MAX_WORK_AGE_MS / 60_000)} minutes ` +
     `(it waited ${Math.round(ageMs / 1000)} s), so it did nothing. Check \`status\` and run it again if it is still needed.`;
   return { response_type: 'ephemeral', text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: ${text}` } }] };
 }
-
-// ---- hand-over ------------------------------------------------------------------------------------
-
-/** The abort reason when Slack's deadline is reached: not a failure, the work goes on elsewhere. */
-export class DeadlineReached extends Error {
-  constructor(budgetMs: number) {
-    super(`Slack's deadline: not done within ${budgetMs} ms of the request; handed over`);
-  }
-}
-Object.defineProperty(DeadlineReached.prototype, 'name', { value: 'DeadlineReached', writable: false, enumerable: false });
-
-async function invokeSelfAsync(work: SlackWork): Promise<void> {
-  const functionName = optionalEnv('AWS_LAMBDA_FUNCTION_NAME');
-  if (functionName === undefined) {
-    throw new ConfigurationError('AWS_LAMBDA_FUNCTION_NAME is not set, so the Slack handler cannot hand work to itself (not running in Lambda?).');
-  }
-  const result = await awsCall('Invoke', () =>
-    aws.lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(work)) })),
-  );
-  // Event invocations answer 202 Accepted.
-  if (result.StatusCode !== undefined && result.StatusCode !== 202) {
-    throw new Error(`Lambda did not accept the asynchronous invocation (status ${result.StatusCode})`);
-  }
-}
-
-function workDigest(work: Omit<SlackWork, 'signature'>, secret: string): Buffer {
-  const { kind, version, command, receivedAtMs, execution } = work;
-  return createHmac('sha256', secret)
-    .update('coalmine-slack-work:v1:', 'utf8')
-    .update(JSON.stringify({ kind, version, command, receivedAtMs, execution: execution ?? null }), 'utf8')
-    .digest();
-}
-
-export function signWork(work: Omit<SlackWork, 'signature'>, secret: string): SlackWork {
-  return { ...work, signature: workDigest(work, secret).toString('hex') };
-}
-
-function workSignatureValid(work: SlackWork, secret: string): boolean {
-  if (typeof work.signature !== 'string' || !/^[0-9a-f]{64}$/.test(work.signature)) return false;
-  return timingSafeEqual(workDigest(work, secret), Buffer.from(work.signature, 'hex'));
-}
-
-function isSlackWork(event: unknown): event is SlackWork {
-  return typeof event === 'object' && event !== null && (event as { kind?: unknown }).kind === SLACK_WORK_KIND;
-}
-
-// ---- time and logs --------------------------------------------------------------------------------
 
 /** API Gateway's receipt of the request, when the event says and it is plausible; else the handler's start. */
 function receiptTime(event: APIGatewayProxyEventV2, handlerStartMs: number): number {

@@ -10,11 +10,12 @@ import { ALARM_ROLLBACK_ERROR, MANUAL_PROMOTE_ERROR, MANUAL_ROLLBACK_ERROR } fro
 import type { SlackCommand } from './commands';
 import { formatDuration } from '../duration';
 import { clip, contextBlocks, section, slackDate, verdictEmoji } from './format';
-import type { ManualPromoteOutcome } from './manual-promote';
-import type { ManualRollbackOutcome } from './manual-rollback';
+import type { ManualPromoteOutcome } from '../actions/promote';
+import type { ManualRollbackOutcome } from '../actions/rollback';
+import { displayNameOf, labelsOf, type RunningRollout, type TargetMatch } from '../actions/rollouts';
+import type { RolloutStatus } from '../actions/status';
+import { WAIT_STATES, isCanaryState, type CanaryState } from '../executions/states';
 import { escapeMrkdwn, rolloutActionsBlock, type SlackBlock, type SlackResponse } from './responses';
-import { displayNameOf, labelsOf, type RunningRollout, type TargetMatch } from './rollouts';
-import type { RolloutStatus } from './status';
 import { targetProblem } from './commands';
 
 /** More than this many rollouts in one status answer are summarised by count. */
@@ -23,7 +24,7 @@ export const STATUS_LIMIT = 10;
 type NoMatch = Exclude<TargetMatch, { kind: 'found' }>;
 
 /** How each state of the canary state machine reads in a sentence ("…is baking"). */
-const STATE_PHRASES: Readonly<Record<string, string>> = {
+const STATE_PHRASES: Readonly<Partial<Record<CanaryState, string>>> = {
   Preflight: 'checking the target and alarms (preflight)',
   AnnounceRolloutStarted: 'starting',
   AnyCanarySteps: 'starting',
@@ -43,6 +44,10 @@ const STATE_PHRASES: Readonly<Record<string, string>> = {
   Promote: 'promoting',
   AnnouncePromoted: 'promoted',
 };
+
+function statePhrase(state: string): string | undefined {
+  return isCanaryState(state) ? STATE_PHRASES[state] : undefined;
+}
 
 function code(text: string): string {
   // Backticks cannot be escaped inside a code span; they never occur in names coalmine accepts.
@@ -87,9 +92,9 @@ function progressLine(status: RolloutStatus, now: Date): string {
     pieces.push('No traffic on the canary yet');
   }
   if (view.state !== undefined) {
-    const phrase = STATE_PHRASES[view.state.name] ?? `in ${view.state.name}`;
+    const phrase = statePhrase(view.state.name) ?? `in ${view.state.name}`;
     let text = phrase;
-    if (view.state.name === 'Bake' && view.progress !== undefined) {
+    if (view.state.name === WAIT_STATES.bake && view.progress !== undefined) {
       const until = new Date(view.state.enteredAt.getTime() + view.progress.bakeSeconds * 1000);
       text = `baking until ${slackDate(until)}`;
     }
@@ -268,7 +273,7 @@ export function promoteOutcomeResponse(outcome: ManualPromoteOutcome, command: S
     case 'rolling-back':
       return ephemeral(
         ':no_entry:',
-        `${bold(outcome.rollout)} is already rolling back (${escapeMrkdwn(STATE_PHRASES[outcome.state] ?? outcome.state)}); ` +
+        `${bold(outcome.rollout)} is already rolling back (${escapeMrkdwn(statePhrase(outcome.state) ?? outcome.state)}); ` +
           'coalmine does not promote over a rollback. Start a new rollout once it has finished.',
       );
     case 'already-ended':

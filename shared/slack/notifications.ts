@@ -344,7 +344,7 @@ function stoppedMessage(event: Extract<NotificationEvent, { kind: 'execution-sto
   }
 }
 
-/** The Slack user a stop's cause names: "… from Slack by alice (U0ALICE123) …" (shared/slack/manual-rollback.ts). */
+/** The Slack user a stop's cause names: "… from Slack by alice (U0ALICE123) …" (shared/actions/rollback.ts). */
 function personFromCause(cause: string): { id: string; name?: string } | undefined {
   const match = /from Slack by (?:(\S+) \()?([UW][A-Z0-9]{6,20})\)?/.exec(cause);
   if (match === null) return undefined;

@@ -140,6 +140,14 @@ export class SfnWorld {
     return record;
   }
 
+  /** Ends a running execution as FAILED with a terminal error (States.DataLimitExceeded), as the service does: no Catch runs. */
+  fail(name: string, error: string, cause: string): void {
+    const record = this.execution(name);
+    if (record.status !== 'RUNNING') return;
+    this.close(record, 'FAILED', { executionFailedEventDetails: { error, cause } }, { error, cause });
+    this.aborts.get(name)?.();
+  }
+
   /** Resolves with the first event of an execution's history that `predicate` accepts, recorded already or later. */
   waitForEvent(name: string, predicate: (event: HistoryEvent) => boolean): Promise<HistoryEvent> {
     return new Promise((resolve) => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WAIT_STATES } from '../../cli/plan';
+import { WAIT_STATES } from '../../shared/executions/states';
 import { readDefinition } from '../../sim/local-execution';
 import { coalmine } from './support';
 

@@ -12,9 +12,10 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { TARGET_CHANGING_STATES } from '../../shared/alarms/execution-history';
+import { TARGET_CHANGING_STATES } from '../../shared/executions/states';
 import { LIFECYCLE_DETAIL_TYPES } from '../../shared/lifecycle';
-import { ALLOWED_CHANNELS_ENV, ALLOWED_USERS_ENV, MAX_WORK_AGE_MS } from '../../shared/slack/command-handler';
+import { ALLOWED_CHANNELS_ENV, ALLOWED_USERS_ENV } from '../../shared/slack/access';
+import { MAX_WORK_AGE_MS } from '../../shared/slack/handover';
 import { SLACK_CHANNEL_ENV } from '../../shared/slack/notifier';
 import { SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_WEBHOOK_URL } from '../../shared/slack/secrets';
 import {
@@ -147,6 +148,18 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
     serviceActions: ['sqs:SendMessage'],
     bundledNotCalled: ROUTER_PREFLIGHT_ONLY,
     resources: { ...ROLLOUT_CONTROL_RESOURCES, 'sqs:SendMessage': [ALARM_ROLLBACK_FAILURE_QUEUE_ARN] },
+  },
+  // The ended executions and the running ones (ListExecutions), each one's request and end (DescribeExecution);
+  // the rollback through the router; the Rollout Rolled Back event on the stack's bus. No StopExecution.
+  reconcile: {
+    module: 'functions/reconcile',
+    actions: ['states:ListExecutions', 'states:DescribeExecution', 'lambda:GetAlias', 'lambda:UpdateAlias', ...KVS_DRIVE_ACTIONS, 'events:PutEvents'],
+    bundledNotCalled: ROUTER_PREFLIGHT_ONLY,
+    resources: {
+      'states:ListExecutions': [STATE_MACHINE_ARN],
+      'states:DescribeExecution': [EXECUTIONS_ARN],
+      'events:PutEvents': [`arn:aws:events:${REGION}:${ACCOUNT}:event-bus/coalmine-${STAGE}`],
+    },
   },
   // StartExecution under the artifact's name; on ExecutionAlreadyExists, DescribeExecution of that name.
   startFromArtifact: {
@@ -322,6 +335,7 @@ describe('the functions', () => {
   it('give the trigger and Slack functions the state machine, their settings, and the SSM parameters\' names', () => {
     const expected = (scopedStack: boolean): Record<string, Record<string, string>> => ({
       alarmRollback: { STATE_MACHINE_ARN, ALARM_ROLLBACK_GRACE_SECONDS: scopedStack ? '120' : '0' },
+      reconcile: { STATE_MACHINE_ARN, EVENT_BUS_NAME: EVENT_BUS, RECONCILE_SWEEP_INTERVAL_SECONDS: '300' },
       startFromArtifact: { STATE_MACHINE_ARN, ARTIFACT_RULES_PARAMETER: scopedStack ? RULES_PARAMETER : '' },
       slackCommand: {
         STATE_MACHINE_ARN,
@@ -705,8 +719,9 @@ describe('the functions\' roles', () => {
         return names!
           .split(',')
           .map((name) => name.trim().replace(/^type\s+/, ''))
-          .filter((name) => /^[A-Z]\w*Command$/.test(name))
-          .map((name) => `${prefix}:${name.replace(/Command$/, '')}`)
+          // A command, or an SDK paginator (paginateListExecutions sends ListExecutions).
+          .filter((name) => /^[A-Z]\w*Command$/.test(name) || /^paginate[A-Z]\w*$/.test(name))
+          .map((name) => `${prefix}:${name.replace(/Command$/, '').replace(/^paginate/, '')}`)
           .map((call) => IAM_ACTION[call] ?? call);
       });
     };
@@ -734,8 +749,9 @@ interface DeliveryRule {
 }
 
 /** Every EventBridge rule CloudFormation creates, with the function it invokes (each rule has one target). */
+/** The event rules (a schedule has no pattern: scheduleOf). */
 function rulesOf(stack: TemplateReader): DeliveryRule[] {
-  return stack.resourcesOfType('AWS::Events::Rule').map(([id, { Properties: p }]) => {
+  return stack.resourcesOfType('AWS::Events::Rule').filter(([, { Properties: p }]) => p.ScheduleExpression === undefined).map(([id, { Properties: p }]) => {
     const targets = p.Targets as Array<{ Arn: { 'Fn::GetAtt'?: [string, string] } }>;
     expect({ id, targets: targets.length, state: p.State }).toEqual({ id, targets: 1, state: 'ENABLED' });
     const functionId = targets[0]!.Arn['Fn::GetAtt']?.[0] ?? '';
@@ -776,6 +792,11 @@ const LIFECYCLE_PATTERN = {
   source: ['coalmine'],
   'detail-type': ['Rollout Started', 'Rollout Step Analyzed', 'Rollout Promoted', 'Rollout Rolled Back', 'Rollout Failed'],
 };
+const ENDED_PATTERN = {
+  source: ['aws.states'],
+  'detail-type': ['Step Functions Execution Status Change'],
+  detail: { status: ['ABORTED', 'TIMED_OUT', 'FAILED'], stateMachineArn: [STATE_MACHINE_ARN] },
+};
 const STOPPED_PATTERN = {
   source: ['aws.states'],
   'detail-type': ['Step Functions Execution Status Change'],
@@ -795,6 +816,7 @@ describe('the events', () => {
   it('are these rules, by default: alarms, lifecycle and stopped executions; artifact triggers only when asked for', () => {
     expect(byFunction(defaults.stack)).toEqual({
       alarmRollback: [onDefault(ALARM_PATTERN)],
+      reconcile: [onDefault(ENDED_PATTERN)],
       slackNotify: sorted([{ bus: EVENT_BUS, pattern: LIFECYCLE_PATTERN }, onDefault(STOPPED_PATTERN)]),
     });
     expect(byFunction(edge.stack).startFromArtifact).toEqual(sorted([onDefault(LAMBDA_VERSION_PATTERN), onDefault(ECR_PUSH_PATTERN)]));
@@ -804,6 +826,14 @@ describe('the events', () => {
       (state) => ((state as { Parameters?: { Entries?: Array<{ DetailType: string }> } }).Parameters?.Entries ?? []).map((e) => e.DetailType),
     );
     expect([...new Set(announced)].sort()).toEqual([...LIFECYCLE_DETAIL_TYPES].sort());
+  });
+
+  it('include one schedule: the reconciler\'s sweep every 5 minutes, at least every Task\'s longest timeout', () => {
+    const schedules = defaults.stack.resourcesOfType('AWS::Events::Rule').filter(([, { Properties: p }]) => p.ScheduleExpression !== undefined);
+    expect(schedules.map(([, { Properties: p }]) => [p.ScheduleExpression, (p.Targets as Array<{ Arn: { 'Fn::GetAtt': [string] } }>)[0]!.Arn['Fn::GetAtt'][0]])).toEqual([
+      ['rate(5 minutes)', 'ReconcileLambdaFunction'],
+    ]);
+    expect(environmentOf(defaults.stack, 'reconcile').RECONCILE_SWEEP_INTERVAL_SECONDS).toBe(String(5 * 60));
   });
 
   it('are the S3 rule for artifactBuckets, and no Lambda or ECR rule, with artifactTriggers=false', () => {
@@ -817,7 +847,12 @@ describe('the events', () => {
         .resourcesOfType('AWS::Lambda::Permission')
         .map(([, { Properties: p }]) => stack.evaluate(p) as Record<string, string>)
         .filter((p) => p.Principal === 'events.amazonaws.com');
-      const expected = rulesOf(stack).map(({ id, key }) => ({
+      // The event rules and the schedules (reconcile's sweep).
+      const schedules = stack
+        .resourcesOfType('AWS::Events::Rule')
+        .filter(([, { Properties: p }]) => p.ScheduleExpression !== undefined)
+        .map(([id]) => ({ id, key: 'reconcile' }));
+      const expected = [...rulesOf(stack), ...schedules].map(({ id, key }) => ({
         FunctionName: lambdaArn(`coalmine-${STAGE}-${key}`),
         SourceArn: stack.evaluate({ 'Fn::GetAtt': [id, 'Arn'] }),
       }));
@@ -843,6 +878,9 @@ describe('the events', () => {
     'aws.cloudwatch/alarm-state-change-to-alarm.json': { defaults: ['alarmRollback'], scoped: ['alarmRollback'], edge: ['alarmRollback'] },
     'aws.cloudwatch/composite-alarm-to-alarm.json': { defaults: ['alarmRollback'], scoped: ['alarmRollback'], edge: ['alarmRollback'] },
     'aws.cloudwatch/alarm-state-change-to-ok.json': { defaults: [], scoped: [], edge: [] },
+    // Executions of the dev stage's state machine: no rule of this (ci) stack reacts to them.
+    'aws.states/execution-aborted-console.json': { defaults: [], scoped: [], edge: [] },
+    'aws.states/execution-timed-out.json': { defaults: [], scoped: [], edge: [] },
     'aws.ecr/image-push.json': { defaults: [], scoped: [], edge: ['startFromArtifact'] },
     'aws.ecr/image-push-untagged.json': { defaults: [], scoped: [], edge: ['startFromArtifact'] },
     'aws.ecr/image-push-failed.json': { defaults: [], scoped: [], edge: [] },
@@ -881,10 +919,11 @@ describe('the events', () => {
       'detail-type': 'Step Functions Execution Status Change',
       detail: { status, stateMachineArn, executionArn: `${EXECUTIONS_ARN.slice(0, -1)}checkout-42` },
     });
-    expect(receivers(defaults.stack, statusChange('ABORTED'))).toEqual(['slackNotify']);
-    expect(receivers(defaults.stack, statusChange('TIMED_OUT'))).toEqual(['slackNotify']);
-    // The state machine announces these itself.
-    for (const status of ['RUNNING', 'SUCCEEDED', 'FAILED']) expect(receivers(defaults.stack, statusChange(status))).toEqual([]);
+    expect(receivers(defaults.stack, statusChange('ABORTED'))).toEqual(['reconcile', 'slackNotify']);
+    expect(receivers(defaults.stack, statusChange('TIMED_OUT'))).toEqual(['reconcile', 'slackNotify']);
+    // The state machine announces a failure itself; the reconciler looks at its target all the same.
+    expect(receivers(defaults.stack, statusChange('FAILED'))).toEqual(['reconcile']);
+    for (const status of ['RUNNING', 'SUCCEEDED']) expect(receivers(defaults.stack, statusChange(status))).toEqual([]);
     expect(receivers(defaults.stack, statusChange('ABORTED', `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:payments-etl`))).toEqual([]);
   });
 });

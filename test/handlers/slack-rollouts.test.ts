@@ -9,11 +9,11 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { parse } from 'yaml';
-import type { RolloutStart } from '../../shared/alarms/execution-history';
-import { ROLLING_BACK_STATES } from '../../shared/slack/manual-promote';
-import { labelsOf, resolveTarget, type RunningRollout } from '../../shared/slack/rollouts';
+import type { RolloutStart } from '../../shared/executions/history';
+import { ROLLING_BACK_STATES } from '../../shared/executions/states';
+import { labelsOf, resolveTarget, type RunningRollout } from '../../shared/actions/rollouts';
 import { SECRET_CACHE_SECONDS, SLACK_SIGNING_SECRET, clearSlackSecretCache, readSlackSecret } from '../../shared/slack/secrets';
-import { progressOf } from '../../shared/slack/status';
+import { progressOf } from '../../shared/executions/progress';
 import { rolloutFor } from './slack-support';
 
 function planned(executionName: string, options: { name?: string; functionName?: string } = {}): RunningRollout {

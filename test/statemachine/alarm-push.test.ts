@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { handler as alarmRollback } from '../../functions/alarm-rollback';
 import { handler as startFromArtifact } from '../../functions/start-from-artifact';
-import { TRAFFIC_MOVING_STATES } from '../../shared/alarms/execution-history';
+import { TRAFFIC_MOVING_STATES } from '../../shared/executions/states';
 import { rollBackOnAlarm, type AlarmRollbackSummary } from '../../shared/alarms/rollback-on-alarm';
 import { forgetArtifactRules } from '../../shared/artifacts/rules-source';
 import { localContext, logger } from '../../shared/handler';

@@ -56,12 +56,22 @@ describe('statemachines/canary.asl.yaml', () => {
     expect(state.TimeoutSeconds).toBeLessThanOrEqual(300);
     expect(state.Retry?.length).toBeGreaterThan(0);
     for (const retrier of state.Retry ?? []) {
-      expect(retrier).toMatchObject({ JitterStrategy: 'FULL' });
+      // RollBack's retries are a floor of time (below), which jitter would shorten.
+      expect(retrier).toMatchObject({ JitterStrategy: _name === 'RollBack' ? 'NONE' : 'FULL' });
       expect(retrier.BackoffRate).toBeGreaterThanOrEqual(1);
       expect(retrier.MaxAttempts).toBeGreaterThan(0);
       expect(retrier.MaxDelaySeconds).toBeGreaterThan(0);
       expect(retrier.ErrorEquals).not.toContain('States.ALL');
     }
+  });
+
+  it('RollBack retries throttling and AWS faults for at least 15 minutes before RollbackFailed', () => {
+    const rollBack = definition.States.RollBack as State;
+    const retrier = rollBack.Retry!.find((r) => r.ErrorEquals.includes('AwsThrottled'))!;
+    expect(retrier.ErrorEquals).toEqual(expect.arrayContaining(['AwsThrottled', 'AwsUnavailable', 'Lambda.TooManyRequestsException', 'States.Timeout']));
+    let waited = 0;
+    for (let retry = 0; retry < retrier.MaxAttempts!; retry += 1) waited += Math.min(retrier.IntervalSeconds! * retrier.BackoffRate! ** retry, retrier.MaxDelaySeconds!);
+    expect(waited).toBeGreaterThanOrEqual(15 * 60);
   });
 
   it.each(lambdaTasks)('Lambda Task %s calls a known function and catches States.ALL into the safe path', (name, state) => {

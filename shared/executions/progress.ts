@@ -1,5 +1,5 @@
 /**
- * Where a running rollout is: the state it is in and the step, weight and last analysis it carries, read
+ * Where a rollout is: the state it is in and the step, weight and last analysis it carries, read
  * from the newest events of its history. The state machine keeps the whole rollout state ($.rollout,
  * $.progress, $.analysis) in every state's output, so the newest output that holds a `progress` says it all.
  */
@@ -8,7 +8,6 @@ import { aws } from '../aws/clients';
 import { awsCall } from '../errors';
 import type { Verdict } from '../judges/types';
 import type { NextAction, Progress } from '../rollout';
-import type { RunningRollout } from './rollouts';
 
 /** Enough of the newest events to span a Bake (entered, exited) and the task before it; one call. */
 const TAIL_EVENTS = 40;
@@ -28,32 +27,12 @@ export interface RolloutProgressView {
   readonly analysis?: AnalysisSummary;
 }
 
-export interface RolloutStatus {
-  readonly rollout: RunningRollout;
-  readonly view: RolloutProgressView;
-  /** Why the view is empty, when the history could not be read. */
-  readonly unreadable?: string;
-}
-
 /** The newest events of an execution's history, newest first, with their data. */
 export async function readRolloutProgress(executionArn: string): Promise<RolloutProgressView> {
   const page = await awsCall('GetExecutionHistory', () =>
     aws.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, includeExecutionData: true, maxResults: TAIL_EVENTS })),
   );
   return progressOf(page.events ?? []);
-}
-
-/** Reads every rollout's progress in parallel; one that cannot be read is shown without it. */
-export async function readStatuses(rollouts: readonly RunningRollout[]): Promise<RolloutStatus[]> {
-  return Promise.all(
-    rollouts.map(async (rollout) => {
-      try {
-        return { rollout, view: await readRolloutProgress(rollout.executionArn) };
-      } catch (error) {
-        return { rollout, view: {}, unreadable: error instanceof Error ? error.name : 'error' };
-      }
-    }),
-  );
 }
 
 /** Pure: the view from events given newest first (GetExecutionHistory with reverseOrder). */

@@ -1,12 +1,11 @@
 /**
- * The rollouts running now, as a Slack command names them: by the rollout's `name`, its target
- * (`function:alias`), or the execution's name. Reading uses the alarm rollback's history pieces
- * (shared/alarms); matching a target against them is pure.
+ * The rollouts running now, as a person names them (in Slack or on the command line): by the rollout's
+ * `name`, its target (`function:alias`), or the execution's name. Reading uses the execution readers
+ * (shared/executions); matching a target against them is pure.
  */
-import { stateMachineArn } from '../config/env';
 import { functionNameOf } from '../config/targets';
-import { rolloutStartOf, type RolloutStart } from '../alarms/execution-history';
-import { listRunningExecutions, readHistoryHead } from '../alarms/executions';
+import { rolloutStartOf, type RolloutStart } from '../executions/history';
+import { listRunningExecutions, readHistoryHead } from '../executions/sfn';
 import { routerKindFor } from '../routers/registry';
 
 export interface RunningRollout {
@@ -17,8 +16,8 @@ export interface RunningRollout {
 }
 
 /** Every RUNNING execution of the canary state machine with the rollout its history names, most recent first. */
-export async function listRunningRollouts(): Promise<RunningRollout[]> {
-  const executions = await listRunningExecutions(stateMachineArn());
+export async function listRunningRollouts(stateMachineArn: string): Promise<RunningRollout[]> {
+  const executions = await listRunningExecutions(stateMachineArn);
   return Promise.all(
     executions.map(async (execution) => {
       const executionArn = execution.executionArn ?? '';

@@ -1,5 +1,5 @@
 /**
- * A person promotes a running rollout from Slack: all traffic to the new version now, skipping the
+ * A person promotes a running rollout (from Slack or the CLI): all traffic to the new version now, skipping the
  * remaining steps and analysis. The state machine has no way to be told "skip ahead", so the execution
  * is stopped (error `ManualPromote`, a cause naming the person) and coalmine promotes the target itself,
  * with the router the Promote task uses, then reads the weight back.
@@ -12,9 +12,9 @@
  * Like the rollback, every step is safe to repeat and the work can be aborted between steps and run again.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { RollbackFailed } from '../errors';
-import { closedStatusOf, rolloutStartOf } from '../alarms/execution-history';
-import { readHistoryHead, readHistoryTail } from '../alarms/executions';
+import { PromotionFailed } from '../errors';
+import { lastEnteredState, type ClosedStatus } from '../executions/history';
+import { ROLLING_BACK_STATES } from '../executions/states';
 import type { Rollout } from '../rollout';
 import {
   VERIFY_INTERVAL_MS,
@@ -26,27 +26,10 @@ import {
   withRetries,
   type RollbackClock,
 } from '../outside-rollback';
+import { readHistoryTail } from '../executions/sfn';
 import { MANUAL_PROMOTE_ERROR } from '../stop-errors';
-import {
-  endDetails,
-  requestedBy,
-  resolveRunningRollout,
-  type AlreadyEnded,
-  type ManualActionInput,
-  type ManualActionOptions,
-} from './manual-rollback';
-import type { ClosedStatus } from '../alarms/execution-history';
-import type { TargetMatch } from './rollouts';
-
-/** States of statemachines/canary.asl.yaml on the way to a rollback: a rollout in one of them is not promoted. */
-export const ROLLING_BACK_STATES: readonly string[] = [
-  'RecordAnalysisFailure',
-  'RollBack',
-  'AnnounceRolledBack',
-  'RolledBack',
-  'AnnounceRollbackFailed',
-  'RollbackFailed',
-];
+import { requestedBy } from './requester';
+import { endDetails, readEnded, resolveRunningRollout, type AlreadyEnded, type ManualActionInput, type ManualActionOptions, type NoMatch } from './resolve';
 
 export type ManualPromoteOutcome =
   /** The execution is stopped and the target verified at 100 % on the new version. */
@@ -66,10 +49,10 @@ export type ManualPromoteOutcome =
   | AlreadyEnded
   /** `stopped`: the execution is stopped but the target could not be promoted; a person must act. */
   | { readonly kind: 'failed'; readonly rollout: string; readonly executionName: string; readonly detail: string; readonly stopped: boolean }
-  | { readonly kind: 'no-match'; readonly match: Exclude<TargetMatch, { kind: 'found' }> };
+  | { readonly kind: 'no-match'; readonly match: NoMatch };
 
 /** Promotes the running rollout `input.target` names. Never throws for what it finds; throws when aborted. */
-export async function promoteFromSlack(input: ManualActionInput, options: ManualActionOptions = {}): Promise<ManualPromoteOutcome> {
+export async function promoteRollout(input: ManualActionInput, options: ManualActionOptions = {}): Promise<ManualPromoteOutcome> {
   const clock = options.clock ?? realClock;
   const signal = options.signal;
   const resolved = await resolveRunningRollout(input, options);
@@ -139,7 +122,7 @@ async function promoteStopped(
       if (read > 1) await clock.sleep(VERIFY_INTERVAL_MS, signal);
       weight = await withRetries(clock, signal, () => router.getWeight());
     }
-    if (weight !== 100) throw new RollbackFailed(`the target sends ${weight} % to the new version after the promotion (${VERIFY_READS} reads)`);
+    if (weight !== 100) throw new PromotionFailed(`the target sends ${weight} % to the new version after the promotion (${VERIFY_READS} reads)`);
   } catch (error) {
     if (signal?.aborted) throw error;
     return {
@@ -161,22 +144,10 @@ async function examineEnded(
   input: ManualActionInput,
   execution: { arn: string; name: string },
 ): Promise<ManualPromoteOutcome> {
-  const tail = await readHistoryTail(execution.arn);
-  const last = tail.at(-1);
-  const endedAs = closedStatusOf(last) ?? 'unknown';
-  const start = rolloutStartOf(await readHistoryHead(execution.arn));
-  const name = start.stage === 'planned' ? start.rollout.name : execution.name;
+  const { tail, last, endedAs, start, name } = await readEnded(execution);
   const aborted = last?.executionAbortedEventDetails;
   if (endedAs !== 'ABORTED' || aborted?.error !== MANUAL_PROMOTE_ERROR || start.stage !== 'planned') {
     return { kind: 'already-ended', rollout: name, executionName: execution.name, endedAs, ...endDetails(last) };
   }
   return promoteStopped(clock, signal, input, { name, executionName: execution.name, rollout: start.rollout, tail, cause: aborted.cause ?? '' });
-}
-
-function lastEnteredState(events: readonly HistoryEvent[]): string | undefined {
-  for (let i = events.length - 1; i >= 0; i -= 1) {
-    const event = events[i];
-    if (event?.type?.endsWith('StateEntered')) return event.stateEnteredEventDetails?.name;
-  }
-  return undefined;
 }

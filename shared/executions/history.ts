@@ -8,23 +8,7 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { parseRolloutRequest } from '../config/request';
 import type { Rollout } from '../rollout';
-
-/** The state that plans the rollout: its output is the rollout (statemachines/canary.asl.yaml). */
-export const PREFLIGHT_STATE = 'Preflight';
-
-/**
- * The Task states whose Lambda functions write traffic weights. A write from one of them can land after
- * an outside rollback (see docs/triggers.md, "the race rules"); test/statemachine/alarm-push.test.ts
- * checks these are exactly the states bound to the shiftTraffic and promote functions.
- */
-export const TRAFFIC_MOVING_STATES: readonly string[] = ['ShiftTraffic', 'Promote'];
-
-/**
- * The Task states whose invocation, still running after a StopExecution, can change the target: the
- * traffic-moving ones, and Preflight, which takes a store's rollout lock (cloudfront-kvs) and may do so
- * after the stop. An outside rollback waits these out (shared/outside-rollback.ts).
- */
-export const TARGET_CHANGING_STATES: readonly string[] = [PREFLIGHT_STATE, ...TRAFFIC_MOVING_STATES];
+import { PREFLIGHT_STATE, TARGET_CHANGING_STATES } from './states';
 
 /** Step Functions bounds every Task at 300 s (the definition test); used when a history omits the timeout. */
 const MAX_TASK_TIMEOUT_SECONDS = 300;
@@ -168,4 +152,13 @@ const CLOSING_EVENTS: Readonly<Record<string, ClosedStatus>> = {
 /** How the execution ended, if `event` is its closing event. */
 export function closedStatusOf(event: HistoryEvent | undefined): ClosedStatus | undefined {
   return event?.type === undefined ? undefined : CLOSING_EVENTS[event.type];
+}
+
+/** The state the execution entered last, from events oldest first. */
+export function lastEnteredState(events: readonly HistoryEvent[]): string | undefined {
+  for (let i = events.length - 1; i >= 0; i -= 1) {
+    const name = stateEntered(events[i]!);
+    if (name !== undefined) return name;
+  }
+  return undefined;
 }

@@ -1,0 +1,157 @@
+/**
+ * A person rolls a running rollout back (from Slack or the CLI). The same procedure as the alarm rollback
+ * (shared/outside-rollback.ts, which both call), because StopExecution skips the state machine's own
+ * RollBack state: traffic to 0 % first, verified; then stop the execution with error `ManualRollback` and
+ * a cause naming the person; then a last look at the target for a write that was already in flight.
+ *
+ * Every step is safe to repeat, and the work can stop between any two steps (an AbortSignal) and be
+ * started again from the top: the Slack handler runs it against a deadline and, when the deadline
+ * passes, hands the rest to an asynchronous invocation of itself. A rerun that finds the execution
+ * already stopped with `ManualRollback` only finishes the last look.
+ */
+import type { RolloutStart } from '../executions/history';
+import {
+  describeError,
+  fenceLateWrites,
+  realClock,
+  rollBackAndVerify,
+  routerFor,
+  sentence,
+  stopAndFence,
+  type OutsideStop,
+  type RollbackClock,
+} from '../outside-rollback';
+import type { RollbackOutcome } from '../routers/types';
+import { MANUAL_ROLLBACK_ERROR } from '../stop-errors';
+import { endDetails, readEnded, resolveRunningRollout, type AlreadyEnded, type ManualActionInput, type ManualActionOptions, type NoMatch } from './resolve';
+import { actorOf, requestedBy } from './requester';
+
+export type ManualRollbackOutcome =
+  /** Traffic verified at 0 % and the execution stopped (by this command, or by an earlier attempt of it). */
+  | {
+      readonly kind: 'rolled-back';
+      readonly rollout: string;
+      readonly executionName: string;
+      /** The cause the execution was stopped with: who, why, what the rollback restored, how long it took. */
+      readonly cause: string;
+      readonly rollbackLatencyMs?: number;
+      /** A traffic write that landed after the stop was undone. */
+      readonly lateWriteUndone: boolean;
+    }
+  /** Preflight had not finished: nothing had moved; the execution was stopped. */
+  | { readonly kind: 'stopped-before-traffic'; readonly rollout: string; readonly executionName: string; readonly cause: string }
+  /** The execution ended before the rollback reached it; nothing was changed. */
+  | AlreadyEnded
+  /**
+   * The rollback could not be verified (the execution was left running, so that its own rollback acts),
+   * or it was verified but the execution could not be stopped. `trafficAtZero` says which.
+   */
+  | { readonly kind: 'failed'; readonly rollout: string; readonly executionName: string; readonly detail: string; readonly trafficAtZero: boolean }
+  /** The target names no running rollout. */
+  | { readonly kind: 'no-match'; readonly match: NoMatch };
+
+/** Rolls back the running rollout `input.target` names. Never throws for what it finds; throws AbortError when aborted. */
+export async function rollBackRollout(input: ManualActionInput, options: ManualActionOptions = {}): Promise<ManualRollbackOutcome> {
+  const clock = options.clock ?? realClock;
+  const signal = options.signal;
+  const resolved = await resolveRunningRollout(input, options);
+  if (resolved.kind === 'rerun-not-running') return examineEnded(clock, signal, input, resolved.execution);
+  if (resolved.kind === 'no-match') return resolved;
+  const { rollout, name, start } = resolved;
+  if (start.stage === 'unreadable') {
+    // Traffic may have moved, and stopping would skip the execution's own rollback: leave it running.
+    return {
+      kind: 'failed',
+      rollout: name,
+      executionName: rollout.executionName,
+      detail:
+        `coalmine cannot tell from the execution's history what this rollout drives (${start.reason}), so it neither rolled back ` +
+        'nor stopped it (a stop would skip its own rollback)',
+      trafficAtZero: false,
+    };
+  }
+  if (start.stage !== 'planned') {
+    const cause = `${requestedBy('Rollback', input.requester, input.reason)} Stopped before any traffic moved: Preflight had not finished.`;
+    try {
+      await stopAndFence(clock, signal, stopOf(input, rollout, start, cause));
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return { kind: 'failed', rollout: name, executionName: rollout.executionName, detail: `could not stop it: ${describeError(error)}`, trafficAtZero: true };
+    }
+    return { kind: 'stopped-before-traffic', rollout: name, executionName: rollout.executionName, cause };
+  }
+
+  let outcome: RollbackOutcome;
+  try {
+    outcome = await rollBackAndVerify(clock, signal, routerFor(start.rollout));
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    // Not stopped: its own RollBack state retries hard; stopping it would leave the traffic to nobody.
+    return {
+      kind: 'failed',
+      rollout: name,
+      executionName: rollout.executionName,
+      detail: `the rollback could not be verified, so the execution was left running for its own rollback to act: ${describeError(error)}`,
+      trafficAtZero: false,
+    };
+  }
+  const verifiedAt = clock.now();
+  const rollbackLatencyMs = Math.max(0, verifiedAt.getTime() - input.receivedAtMs);
+  const cause =
+    `${requestedBy('Rollback', input.requester, input.reason)} Rolled back: ${sentence(outcome.detail)} ` +
+    `Rollback latency: ${rollbackLatencyMs} ms from the command to a verified 0 % (${verifiedAt.toISOString()}).`;
+  signal?.throwIfAborted();
+  try {
+    const { lateWriteUndone } = await stopAndFence(clock, signal, stopOf(input, rollout, start, cause));
+    return { kind: 'rolled-back', rollout: name, executionName: rollout.executionName, cause, rollbackLatencyMs, lateWriteUndone };
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return {
+      kind: 'failed',
+      rollout: name,
+      executionName: rollout.executionName,
+      detail: `rolled back (0 % verified) but could not stop the execution or check for late writes: ${describeError(error)}`,
+      trafficAtZero: true,
+    };
+  }
+}
+
+/**
+ * A rerun found the execution no longer running. If it was stopped with ManualRollback (an earlier
+ * attempt of this command, or another person), its traffic is at 0 %: finish the last look (for one
+ * stopped in Preflight, the release of what its Preflight may have taken) and report the cause it was
+ * stopped with. Otherwise it ended on its own and nothing is done.
+ */
+async function examineEnded(
+  clock: RollbackClock,
+  signal: AbortSignal | undefined,
+  input: ManualActionInput,
+  execution: { arn: string; name: string },
+): Promise<ManualRollbackOutcome> {
+  const { tail, last, endedAs, start, name: rollout } = await readEnded(execution);
+  const aborted = last?.executionAbortedEventDetails;
+  if (endedAs !== 'ABORTED' || aborted?.error !== MANUAL_ROLLBACK_ERROR) {
+    return { kind: 'already-ended', rollout, executionName: execution.name, endedAs, ...endDetails(last) };
+  }
+  const cause = aborted.cause ?? '';
+  try {
+    const lateWriteUndone = await fenceLateWrites(clock, signal, { executionName: execution.name, start, tail, rolledBackBy: actorOf(input.requester, 'rollback') });
+    if (start.stage !== 'planned') return { kind: 'stopped-before-traffic', rollout, executionName: execution.name, cause };
+    return { kind: 'rolled-back', rollout, executionName: execution.name, cause, lateWriteUndone };
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    return {
+      kind: 'failed',
+      rollout,
+      executionName: execution.name,
+      detail: `the execution was stopped, but the last look for late traffic writes failed: ${describeError(error)}`,
+      trafficAtZero: true,
+    };
+  }
+}
+
+/** The stop of a person's rollback (shared/outside-rollback.ts). */
+function stopOf(input: ManualActionInput, rollout: { executionArn: string; executionName: string }, start: RolloutStart, cause: string): OutsideStop {
+  const { executionArn, executionName } = rollout;
+  return { executionArn, executionName, start, error: MANUAL_ROLLBACK_ERROR, cause, rolledBackBy: actorOf(input.requester, 'rollback') };
+}

@@ -1,0 +1,72 @@
+/**
+ * The state names of statemachines/canary.asl.yaml, the one place the code spells them. Code that reads
+ * an execution's history (the outside rollback, the person-driven actions, status, the CLI) matches on
+ * these; test/unit/states.test.ts checks the list is exactly the definition's states and each group below
+ * against what the definition does. No AWS import: pure code may use them.
+ */
+export const CANARY_STATES = [
+  'Preflight',
+  'AnnounceRolloutStarted',
+  'AnyCanarySteps',
+  'ShiftTraffic',
+  'VerifyTraffic',
+  'IsTrafficObservable',
+  'WaitForEdgeToSettle',
+  'Bake',
+  'AnalyzeCanary',
+  'AnnounceStepAnalyzed',
+  'DecideNextStep',
+  'AdvanceToNextStep',
+  'BakeAgain',
+  'RecordAnalysisFailure',
+  'Promote',
+  'AnnouncePromoted',
+  'RolloutPromoted',
+  'RollBack',
+  'AnnounceRolledBack',
+  'RolledBack',
+  'AnnounceRolloutRefused',
+  'RolloutRefused',
+  'AnnounceRollbackFailed',
+  'RollbackFailed',
+] as const;
+
+export type CanaryState = (typeof CANARY_STATES)[number];
+
+/** The state that plans the rollout: its output is the rollout. */
+export const PREFLIGHT_STATE: CanaryState = 'Preflight';
+
+/** The Wait states a step passes through, in order (the settle wait only for a target that cannot observe propagation). */
+export const WAIT_STATES = { settle: 'WaitForEdgeToSettle', bake: 'Bake' } as const satisfies Record<string, CanaryState>;
+
+/**
+ * The Task states whose Lambda functions write traffic weights. A write from one of them can land after
+ * an outside rollback (see docs/triggers.md, "the race rules"); the test checks these are exactly the
+ * states bound to the shiftTraffic and promote functions.
+ */
+export const TRAFFIC_MOVING_STATES: readonly string[] = ['ShiftTraffic', 'Promote'] satisfies CanaryState[];
+
+/**
+ * The Task states whose invocation, still running after a StopExecution, can change the target: the
+ * traffic-moving ones, and Preflight, which takes a store's rollout lock (cloudfront-kvs) and may do so
+ * after the stop. An outside rollback waits these out (shared/outside-rollback.ts).
+ */
+export const TARGET_CHANGING_STATES: readonly string[] = [PREFLIGHT_STATE, ...TRAFFIC_MOVING_STATES];
+
+/**
+ * The states on the way to a rollback, from which no path leads to Promote: a rollout in one of them is
+ * not promoted by a person (shared/actions/promote.ts). The test checks that no path from them reaches Promote.
+ */
+export const ROLLING_BACK_STATES: readonly string[] = [
+  'RecordAnalysisFailure',
+  'RollBack',
+  'AnnounceRolledBack',
+  'RolledBack',
+  'AnnounceRollbackFailed',
+  'RollbackFailed',
+] satisfies CanaryState[];
+
+/** True when `name` is a state of the canary state machine. */
+export function isCanaryState(name: string): name is CanaryState {
+  return (CANARY_STATES as readonly string[]).includes(name);
+}

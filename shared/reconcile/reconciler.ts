@@ -1,0 +1,174 @@
+/**
+ * The reconciler: the safety net under every way a rollout can end. For an execution that ended ABORTED,
+ * TIMED_OUT or FAILED it reads the target; if that execution left it between 0 and 100 % (or holding the
+ * store's lock), and nobody else has taken it since, it returns it to 0 % with the router's rollback
+ * (the forward-only compare-and-swap every router write uses), reads it back, and records what it did: a
+ * `Rollout Rolled Back` lifecycle event naming the reconciler, one structured log line, and through the
+ * event the Slack notification. What to do is decided by race-rules.ts; docs/reconciler.md states the rules.
+ *
+ * Two ways in: the execution's status-change event (best effort, maybe late or twice), and a sweep on a
+ * schedule that tries every recently ended execution again with backoff. Every step is safe to repeat.
+ */
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { aws } from '../aws/clients';
+import { optionalEnv } from '../config/env';
+import { TrafficConflict, awsCall } from '../errors';
+import { logger } from '../handler';
+import { LIFECYCLE_SOURCE } from '../lifecycle';
+import { describeError, realClock, rollBackAndVerify, type RollbackClock } from '../outside-rollback';
+import { routerKindFor } from '../routers/registry';
+import { decideReconcile, describeEnd, sweepTryDue, type ReconcileAction } from './race-rules';
+import { checkExecutionTarget, describeExecution, runningOnTarget, sweepEndedTargets, type EndedExecution, type TargetCheck } from './stranded';
+
+/** Who the records name as having rolled back. */
+export const RECONCILER = 'the reconciler';
+
+/** How far back the sweep looks for ended executions: a target stranded longer than this is a person's. */
+export const SWEEP_LOOKBACK_MS = 7 * 24 * 3_600_000;
+/** The longest gap between two tries of one stranded target, once the backoff has grown. */
+export const SWEEP_MAX_SPACING_MS = 3_600_000;
+
+export type ReconcileOutcome =
+  /** Nothing changed; `reason` says why (clean end, safe target, someone else's, not yet readable). */
+  | 'unchanged'
+  /** Returned to 0 %, verified. */
+  | 'rolled-back'
+  /** Not yet: someone else may still be completing (a person's promote); the sweep looks again. */
+  | 'deferred'
+  /** The rollback did not reach a verified 0 %; the sweep tries again with backoff. */
+  | 'failed';
+
+export interface ReconcileResult {
+  readonly executionName: string;
+  readonly status: string;
+  readonly error?: string;
+  readonly targetName?: string;
+  readonly outcome: ReconcileOutcome;
+  readonly reason: string;
+  /** What the rollback did, or why it failed. */
+  readonly detail?: string;
+  /** When a deferred execution is due to be looked at again. */
+  readonly retryAt?: Date;
+}
+
+export interface ReconcileOptions {
+  readonly stateMachineArn: string;
+  readonly clock?: RollbackClock;
+  /** How the try came about, for the log: "status-change event", "sweep". */
+  readonly trigger: string;
+}
+
+async function decide(check: TargetCheck, options: ReconcileOptions): Promise<ReconcileAction> {
+  const { execution, request } = check;
+  const kind = check.reading.state.kind;
+  // Only a target that needs a change is worth the list of running executions.
+  const running = request !== undefined && (kind === 'split' || kind === 'lock-held') ? await runningOnTarget(options.stateMachineArn, request, execution.name) : [];
+  return decideReconcile(
+    { status: execution.status, ...(execution.error !== undefined ? { error: execution.error } : {}), ...(execution.stopDate !== undefined ? { stoppedAt: execution.stopDate } : {}) },
+    check.reading.state,
+    { now: (options.clock ?? realClock).now(), runningOnTarget: running },
+  );
+}
+
+/** Reconciles one ended execution whose target was read into `check`. */
+export async function reconcileCheck(check: TargetCheck, options: ReconcileOptions): Promise<ReconcileResult> {
+  const clock = options.clock ?? realClock;
+  const { execution } = check;
+  const base = {
+    executionName: execution.name,
+    status: execution.status,
+    ...(execution.error !== undefined ? { error: execution.error } : {}),
+    ...(check.targetName !== undefined ? { targetName: check.targetName } : {}),
+  };
+  const decision = await decide(check, options);
+  const log = { ...base, trigger: options.trigger, decision: decision.action, reason: decision.reason };
+  if (decision.action === 'none' || decision.action === 'retry') {
+    logger.info(decision.action === 'none' ? 'reconciler: nothing to do' : 'reconciler: will look again', log);
+    return { ...base, outcome: 'unchanged', reason: decision.reason };
+  }
+  if (decision.action === 'wait') {
+    logger.info('reconciler: waiting for someone else to finish', log);
+    return { ...base, outcome: 'deferred', reason: decision.reason, retryAt: decision.until };
+  }
+  const { request, reading } = check;
+  if (request === undefined || reading.baseline === undefined) return { ...base, outcome: 'unchanged', reason: 'nothing to roll back with' };
+  const router = routerKindFor(request.target).create(request.target, reading.baseline);
+  try {
+    const outcome = await rollBackAndVerify(clock, undefined, router);
+    logger.warn('reconciler: rolled back a target an ended execution left unsafe', { ...log, changed: outcome.changed, detail: outcome.detail });
+    await announceRolledBack(execution, check, decision.reason, outcome.detail, clock);
+    return { ...base, outcome: 'rolled-back', reason: decision.reason, detail: outcome.detail };
+  } catch (error) {
+    if (error instanceof TrafficConflict) {
+      logger.info('reconciler: the target was changed outside this rollout; left as it is', { ...log, detail: error.message });
+      return { ...base, outcome: 'unchanged', reason: `the target was changed outside this rollout; left as it is: ${error.message}` };
+    }
+    logger.error('reconciler: the rollback did not reach a verified 0 %; the sweep tries again', { ...log, detail: describeError(error) });
+    return { ...base, outcome: 'failed', reason: decision.reason, detail: describeError(error) };
+  }
+}
+
+/**
+ * Reconciles an ended execution. A person's promote in flight gets its budget first: the call waits
+ * until the budget is spent (at most PERSON_PROMOTE_BUDGET_MS after the stop) and looks once more.
+ */
+export async function reconcileExecution(execution: EndedExecution, options: ReconcileOptions): Promise<ReconcileResult> {
+  const clock = options.clock ?? realClock;
+  const first = await reconcileCheck(await checkExecutionTarget(execution), options);
+  if (first.outcome !== 'deferred' || first.retryAt === undefined) return first;
+  await clock.sleep(Math.max(0, first.retryAt.getTime() - clock.now().getTime()));
+  return reconcileCheck(await checkExecutionTarget(execution), options);
+}
+
+/** Reconciles the execution behind `executionArn`, read with DescribeExecution. */
+export async function reconcileExecutionArn(executionArn: string, options: ReconcileOptions): Promise<ReconcileResult> {
+  return reconcileExecution(await describeExecution(executionArn), options);
+}
+
+/** One sweep: every ended execution whose backoff says try now. */
+export async function sweep(options: ReconcileOptions & { readonly intervalMs: number }): Promise<ReconcileResult[]> {
+  const now = (options.clock ?? realClock).now();
+  const due = (ended: { stopDate?: Date }): boolean =>
+    ended.stopDate !== undefined && sweepTryDue(now.getTime() - ended.stopDate.getTime(), options.intervalMs, SWEEP_MAX_SPACING_MS);
+  const checks = await sweepEndedTargets(options.stateMachineArn, new Date(now.getTime() - SWEEP_LOOKBACK_MS), due);
+  const results: ReconcileResult[] = [];
+  for (const check of checks) results.push(await reconcileCheck(check, options));
+  logger.info('reconciler: sweep done', {
+    tried: results.length,
+    rolledBack: results.filter((r) => r.outcome === 'rolled-back').length,
+    failed: results.filter((r) => r.outcome === 'failed').length,
+  });
+  return results;
+}
+
+/**
+ * The `Rollout Rolled Back` lifecycle event (docs/events.md) on the stack's bus, naming the reconciler;
+ * slackNotify posts it. A failed announcement is logged: the target is safe either way.
+ */
+async function announceRolledBack(execution: EndedExecution, check: TargetCheck, reason: string, detail: string, clock: RollbackClock): Promise<void> {
+  const bus = optionalEnv('EVENT_BUS_NAME');
+  if (bus === undefined || check.request === undefined) return;
+  const event = {
+    executionName: execution.name,
+    name: check.request.name ?? check.targetName,
+    target: check.request.target,
+    baseline: check.reading.baseline,
+    error: execution.error ?? execution.status,
+    cause: `${reason}. Rolled back by ${RECONCILER}: ${detail}.`,
+    endStatus: execution.status,
+    endedBecause: describeEnd({ status: execution.status, ...(execution.error !== undefined ? { error: execution.error } : {}) }),
+    rolledBackBy: RECONCILER,
+    ...(execution.startDate !== undefined ? { startedAt: execution.startDate.toISOString() } : {}),
+    rolledBackAt: clock.now().toISOString(),
+  };
+  try {
+    const out = await awsCall('PutEvents', () =>
+      aws.eventbridge.send(
+        new PutEventsCommand({ Entries: [{ EventBusName: bus, Source: LIFECYCLE_SOURCE, DetailType: 'Rollout Rolled Back', Detail: JSON.stringify(event) }] }),
+      ),
+    );
+    if ((out.FailedEntryCount ?? 0) > 0) throw new Error(out.Entries?.[0]?.ErrorMessage ?? 'the entry was not accepted');
+  } catch (error) {
+    logger.warn('reconciler: could not announce the rollback', { executionName: execution.name, detail: describeError(error) });
+  }
+}

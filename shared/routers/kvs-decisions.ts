@@ -1,0 +1,259 @@
+/**
+ * The cloudfront-kvs router's decisions, apart from I/O: given what one read of the store found, what a
+ * preflight, shift, promotion or rollback writes (a batch of puts and deletes, or nothing), or which named
+ * error refuses it. shared/routers/cloudfront-kvs.ts reads the store, calls these, and writes the batch with
+ * the ETag it read; docs/edge.md ("What a rollout writes, and when") states the rules.
+ */
+import { KVS_KEYS, type CloudFrontKvsTarget } from '../config/targets';
+import { PreflightFailed, RolloutInProgress, TrafficConflict } from '../errors';
+import type { RollbackOutcome } from './types';
+
+export type Colour = 'green' | 'blue';
+export type KeyName = (typeof KVS_KEYS)[keyof typeof KVS_KEYS];
+
+export interface KvsLock {
+  readonly executionName: string;
+  /** When the execution took the lock (ISO 8601). */
+  readonly since: string;
+}
+
+/** What one read of the store found. */
+export interface StoreView {
+  readonly status: string | undefined;
+  /** The keys read, by name; a missing key is absent. */
+  readonly values: Partial<Record<KeyName, string>>;
+}
+
+/** One UpdateKeys batch; `null` where a decision returns one means nothing to write. */
+export interface Change {
+  readonly puts: Array<{ Key: KeyName; Value: string }>;
+  readonly deletes: Array<{ Key: KeyName }>;
+}
+
+export const other = (colour: Colour): Colour => (colour === 'green' ? 'blue' : 'green');
+export const pinKey = (colour: Colour): KeyName => (colour === 'green' ? KVS_KEYS.greenCidrs : KVS_KEYS.blueCidrs);
+/** The green_percentage that gives the canary `share` percent. */
+export const greenFor = (share: number, canary: Colour): number => (canary === 'green' ? share : 100 - share);
+/** The canary's share that a green_percentage gives. */
+export const shareOf = (green: number, canary: Colour): number => (canary === 'green' ? green : 100 - green);
+
+/** The edge reads green_percentage as a decimal 0..100 without sign or leading zeros; anything else sends everyone to blue. */
+export function parsePercentage(text: string | undefined): number | undefined {
+  const trimmed = text?.trim();
+  return trimmed !== undefined && /^(0|[1-9][0-9]?|100)$/.test(trimmed) ? Number(trimmed) : undefined;
+}
+
+export function parseLock(text: string | undefined): KvsLock | 'unreadable' | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value = JSON.parse(text) as Partial<KvsLock>;
+    if (typeof value.executionName === 'string' && value.executionName !== '') {
+      return { executionName: value.executionName, since: String(value.since ?? 'an unknown time') };
+    }
+  } catch {
+    // An unreadable lock still locks: only a person can tell whose it was.
+  }
+  return 'unreadable';
+}
+
+function storeId(target: CloudFrontKvsTarget): string {
+  return target.kvsArn.slice(target.kvsArn.lastIndexOf('/') + 1);
+}
+
+/** The store's short name in messages: "kvs/<id>". */
+export function describeStore(target: CloudFrontKvsTarget): string {
+  return `kvs/${storeId(target)}`;
+}
+
+/** The manual way out of a stale lock, for refusal messages. */
+function releaseHint(target: CloudFrontKvsTarget): string {
+  return (
+    'If that execution is no longer running, put the traffic where it belongs and delete the lock by hand ' +
+    `(aws cloudfront-keyvaluestore delete-key --kvs-arn ${target.kvsArn} --key ${KVS_KEYS.lock} --if-match <ETag from describe-key-value-store>).`
+  );
+}
+
+function describeLock(lock: KvsLock | 'unreadable'): string {
+  return lock === 'unreadable' ? 'an unreadable lock' : `execution ${lock.executionName} (since ${lock.since})`;
+}
+
+const heldBy = (lock: KvsLock | 'unreadable' | undefined, execution: string): boolean =>
+  lock !== undefined && lock !== 'unreadable' && lock.executionName === execution;
+
+/** A rollout's view of its store: the target and the execution that holds (or takes) the lock. */
+export interface KvsRollout {
+  readonly target: CloudFrontKvsTarget;
+  readonly holder: string;
+}
+
+function percentagePut(rollout: KvsRollout, share: number): { Key: KeyName; Value: string } {
+  return { Key: KVS_KEYS.greenPercentage, Value: String(greenFor(share, rollout.target.stableAfterPromotion)) };
+}
+
+/** The canary's share in a green_percentage text; a missing or malformed key is somebody else's change. */
+export function canaryShare(target: CloudFrontKvsTarget, text: string | undefined, action: string): number {
+  const green = parsePercentage(text);
+  if (green !== undefined) return shareOf(green, target.stableAfterPromotion);
+  throw new TrafficConflict(
+    `Cannot ${action} on ${describeStore(target)}: ${KVS_KEYS.greenPercentage} is ` +
+      `${text === undefined ? 'missing' : `${JSON.stringify(text)}, not a whole percentage`} (the edge sends everyone to blue). ` +
+      'It was changed outside this rollout; coalmine leaves it untouched.',
+  );
+}
+
+function assertLockOurs(rollout: KvsRollout, view: StoreView, action: string): void {
+  const lock = parseLock(view.values.coalmine_lock);
+  if (heldBy(lock, rollout.holder)) return;
+  throw new TrafficConflict(
+    `Cannot ${action} on ${describeStore(rollout.target)}: this rollout (${rollout.holder}) no longer holds ${KVS_KEYS.lock}; ` +
+      `${lock === undefined ? 'someone removed it' : `it is held by ${describeLock(lock)}`}. Coalmine does not move traffic it does not own.`,
+  );
+}
+
+/** Traffic moves only forward from where this rollout left it; see TrafficRouter.setWeight. */
+function assertAt(rollout: KvsRollout, current: number, expected: number, action: string): void {
+  if (current === expected) return;
+  throw new TrafficConflict(
+    `Cannot ${action} on ${describeStore(rollout.target)}: the ${rollout.target.stableAfterPromotion} canary has ${current} %, ` +
+      `not the ${expected} % this rollout left it at. Someone else moved it (a rollback from an alarm or a person); ` +
+      'coalmine does not move it forward again.',
+  );
+}
+
+/** The keys each decision reads. */
+export const SHIFT_KEYS = [KVS_KEYS.greenPercentage, KVS_KEYS.lock] as const;
+export const PREFLIGHT_KEYS = [KVS_KEYS.greenPercentage, KVS_KEYS.lock, KVS_KEYS.blueCidrs, KVS_KEYS.greenCidrs] as const;
+export const promoteKeys = (target: CloudFrontKvsTarget): KeyName[] => [
+  KVS_KEYS.greenPercentage,
+  KVS_KEYS.lock,
+  pinKey(other(target.stableAfterPromotion)),
+];
+export const rollbackKeys = (target: CloudFrontKvsTarget): KeyName[] => [
+  KVS_KEYS.greenPercentage,
+  KVS_KEYS.lock,
+  pinKey(target.stableAfterPromotion),
+];
+
+/**
+ * Preflight: refuses a store that is not READY, locked by another execution, mid-rollout without a lock, or
+ * whose canary colour already serves everyone; otherwise takes the lock (`lockValue`) in one batch with the
+ * request's pins and any edge key that is missing. `before` is the green_percentage the rollout starts from.
+ */
+export function decidePreflight(rollout: KvsRollout, view: StoreView, lockValue: string): { change: Change | null; before: number } {
+  const { target } = rollout;
+  const name = describeStore(target);
+  const canary = target.stableAfterPromotion;
+  const idle = greenFor(0, canary);
+  if (view.status !== undefined && view.status.toUpperCase() !== 'READY') {
+    throw new PreflightFailed(`${name} is ${view.status}, not READY; wait until CloudFront has provisioned it, then start again.`);
+  }
+  const lock = parseLock(view.values.coalmine_lock);
+  const ours = heldBy(lock, rollout.holder);
+  if (lock !== undefined && !ours) {
+    throw new RolloutInProgress(`${name} is locked by ${describeLock(lock)}: another rollout drives it. ${releaseHint(target)}`);
+  }
+  const raw = view.values.green_percentage;
+  const green = parsePercentage(raw);
+  const puts: Change['puts'] = [];
+  let before = idle;
+  if (raw === undefined && canary === 'green') {
+    // The edge sends everyone to blue while the key is missing: the same as 0 %, written down.
+    puts.push({ Key: KVS_KEYS.greenPercentage, Value: String(idle) });
+  } else if (green === undefined) {
+    throw new PreflightFailed(
+      `${name}: ${KVS_KEYS.greenPercentage} is ${raw === undefined ? 'missing' : `${JSON.stringify(raw)}, not a whole percentage`}, ` +
+        `so the edge sends everyone to blue; a rollout of a ${canary} canary starts from ${KVS_KEYS.greenPercentage} ${idle}. ` +
+        'Set it to what the edge should serve now, then start again.',
+    );
+  } else if (!ours && green !== idle) {
+    if (shareOf(green, canary) === 100) {
+      throw new PreflightFailed(
+        `${name}: ${canary} already serves everyone (${KVS_KEYS.greenPercentage} ${green}), so it cannot be the canary. ` +
+          `Deploy the new version as ${other(canary)} and set "stableAfterPromotion": "${other(canary)}" in the target.`,
+      );
+    }
+    throw new RolloutInProgress(
+      `${name} is mid-rollout: ${KVS_KEYS.greenPercentage} is ${green} without a coalmine lock, so someone else is moving it. ` +
+        `A rollout of a ${canary} canary starts from ${idle}; settle the store first, then start again.`,
+    );
+  } else {
+    before = green;
+  }
+  if (!ours) puts.push({ Key: KVS_KEYS.lock, Value: lockValue });
+  // The edge sends everyone to blue while any of its keys is missing: a missing pin list becomes [].
+  for (const [key, list] of [
+    [KVS_KEYS.blueCidrs, target.blueCidrs],
+    [KVS_KEYS.greenCidrs, target.greenCidrs],
+  ] as const) {
+    const value = list === undefined ? (view.values[key] === undefined ? '[]' : undefined) : JSON.stringify(list);
+    if (value !== undefined && value !== view.values[key]) puts.push({ Key: key, Value: value });
+  }
+  return { change: puts.length > 0 ? { puts, deletes: [] } : null, before };
+}
+
+/** ShiftTraffic: the canary's share from `from` to `percent`, only while this rollout holds the lock. */
+export function decideShift(rollout: KvsRollout, view: StoreView, percent: number, from: number): Change | null {
+  const action = `shift to ${percent} %`;
+  assertLockOurs(rollout, view, action);
+  const current = canaryShare(rollout.target, view.values.green_percentage, action);
+  if (current === percent) return null;
+  assertAt(rollout, current, from, action);
+  return { puts: [percentagePut(rollout, percent)], deletes: [] };
+}
+
+/** Promote: 100 % to the canary, the old colour's pins emptied and the lock released, in one batch. Idempotent. */
+export function decidePromote(rollout: KvsRollout, view: StoreView, from: number): Change | null {
+  const canary = rollout.target.stableAfterPromotion;
+  const oldPins = pinKey(other(canary));
+  const lock = parseLock(view.values.coalmine_lock);
+  const current = parsePercentage(view.values.green_percentage);
+  // Promoted already (a retried Promote): the final batch put 100 % and removed the lock together.
+  if (lock === undefined && current !== undefined && shareOf(current, canary) === 100) return null;
+  assertLockOurs(rollout, view, 'promote');
+  const share = canaryShare(rollout.target, view.values.green_percentage, 'promote');
+  if (share !== 100) assertAt(rollout, share, from, 'promote');
+  // A pin to the old colour would keep its viewers on the old version: promotion leaves nobody behind.
+  const puts = [percentagePut(rollout, 100)];
+  if (view.values[oldPins] !== '[]') puts.push({ Key: oldPins, Value: '[]' });
+  return { puts, deletes: [{ Key: KVS_KEYS.lock }] };
+}
+
+/**
+ * RollBack: 0 % to the canary and its pins emptied, when this rollout holds the lock or nobody does and the
+ * canary still has traffic; the lock released if ours. Another execution's store is left alone. Idempotent.
+ */
+export function decideRollback(rollout: KvsRollout, view: StoreView): { change: Change | null; outcome: RollbackOutcome } {
+  const { target, holder } = rollout;
+  const name = describeStore(target);
+  const canary = target.stableAfterPromotion;
+  const canaryPins = pinKey(canary);
+  const lock = parseLock(view.values.coalmine_lock);
+  const raw = view.values.green_percentage;
+  const green = parsePercentage(raw);
+  const share = green === undefined ? undefined : shareOf(green, canary);
+  const ours = heldBy(lock, holder);
+  if (lock !== undefined && !ours) {
+    // Another rollout drives the store now: its canary is not ours to undo.
+    return {
+      change: null,
+      outcome: { changed: false, detail: `${name} is locked by ${describeLock(lock)}, not by this rollout (${holder}); left as it is` },
+    };
+  }
+  if (!ours && share === 0) {
+    return {
+      change: null,
+      outcome: { changed: false, detail: `${name} already gives the ${canary} canary 0 % (${KVS_KEYS.greenPercentage} ${raw})` },
+    };
+  }
+  // Ours, or nobody's with traffic still on the canary: rolling back is the way to safety.
+  const puts = share === 0 ? [] : [percentagePut(rollout, 0)];
+  const pinned = view.values[canaryPins];
+  if (pinned !== '[]') puts.push({ Key: canaryPins, Value: '[]' });
+  const changed = share !== 0 || (pinned !== undefined && pinned !== '[]');
+  const was = share === undefined ? `an unreadable ${KVS_KEYS.greenPercentage} ${JSON.stringify(raw ?? null)}` : `${share} %`;
+  const detail =
+    `${name} gives the ${canary} canary 0 % again (${KVS_KEYS.greenPercentage} ${greenFor(0, canary)}, was ${was}` +
+    `${pinned !== undefined && pinned !== '[]' ? `; ${canaryPins} cleared` : ''})` +
+    `${ours ? '; lock released' : `; there was no ${KVS_KEYS.lock}`}`;
+  return { change: { puts, deletes: ours ? [{ Key: KVS_KEYS.lock }] : [] }, outcome: { changed, detail } };
+}

@@ -1,0 +1,76 @@
+/**
+ * The hand-over: when a command cannot finish within Slack's deadline, the function invokes itself
+ * asynchronously with the verified command. The payload is signed with the Slack signing secret (HMAC
+ * over its fields), so that nothing else able to invoke the function can queue a command; the
+ * asynchronous run checks the signature and the age before it acts.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { aws } from '../aws/clients';
+import { optionalEnv } from '../config/env';
+import { ConfigurationError, awsCall } from '../errors';
+import type { SlackCommand } from './commands';
+
+/** A handed-over command older than this is not acted on: the person has moved on (and response_urls last 30 min). */
+export const MAX_WORK_AGE_MS = 5 * 60 * 1000;
+
+/** Marks the self-invocation payload; an API Gateway event never has this field. */
+export const SLACK_WORK_KIND = 'coalmine.slack-command';
+
+/** The verified command, handed from the request to an asynchronous invocation of the same function. */
+export interface SlackWork {
+  readonly kind: typeof SLACK_WORK_KIND;
+  readonly version: 1;
+  readonly command: SlackCommand;
+  /** When API Gateway received the request (ms since the epoch). */
+  readonly receivedAtMs: number;
+  /** The execution the first attempt resolved the target to, if it got that far. */
+  readonly execution?: { readonly arn: string; readonly name: string };
+  /** HMAC-SHA256 (hex) of the fields above under the signing secret. */
+  readonly signature: string;
+}
+
+
+/** The abort reason when Slack's deadline is reached: not a failure, the work goes on elsewhere. */
+export class DeadlineReached extends Error {
+  constructor(budgetMs: number) {
+    super(`Slack's deadline: not done within ${budgetMs} ms of the request; handed over`);
+  }
+}
+Object.defineProperty(DeadlineReached.prototype, 'name', { value: 'DeadlineReached', writable: false, enumerable: false });
+
+/** Lambda Invoke (Event) on this function. */
+export async function invokeSelfAsync(work: SlackWork): Promise<void> {
+  const functionName = optionalEnv('AWS_LAMBDA_FUNCTION_NAME');
+  if (functionName === undefined) {
+    throw new ConfigurationError('AWS_LAMBDA_FUNCTION_NAME is not set, so the Slack handler cannot hand work to itself (not running in Lambda?).');
+  }
+  const result = await awsCall('Invoke', () =>
+    aws.lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(work)) })),
+  );
+  // Event invocations answer 202 Accepted.
+  if (result.StatusCode !== undefined && result.StatusCode !== 202) {
+    throw new Error(`Lambda did not accept the asynchronous invocation (status ${result.StatusCode})`);
+  }
+}
+
+function workDigest(work: Omit<SlackWork, 'signature'>, secret: string): Buffer {
+  const { kind, version, command, receivedAtMs, execution } = work;
+  return createHmac('sha256', secret)
+    .update('coalmine-slack-work:v1:', 'utf8')
+    .update(JSON.stringify({ kind, version, command, receivedAtMs, execution: execution ?? null }), 'utf8')
+    .digest();
+}
+
+export function signWork(work: Omit<SlackWork, 'signature'>, secret: string): SlackWork {
+  return { ...work, signature: workDigest(work, secret).toString('hex') };
+}
+
+export function workSignatureValid(work: SlackWork, secret: string): boolean {
+  if (typeof work.signature !== 'string' || !/^[0-9a-f]{64}$/.test(work.signature)) return false;
+  return timingSafeEqual(workDigest(work, secret), Buffer.from(work.signature, 'hex'));
+}
+
+export function isSlackWork(event: unknown): event is SlackWork {
+  return typeof event === 'object' && event !== null && (event as { kind?: unknown }).kind === SLACK_WORK_KIND;
+}

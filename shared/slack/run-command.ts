@@ -1,0 +1,86 @@
+/**
+ * A verified, authorized Slack command, carried out: `status` reads the running rollouts, `rollback` and
+ * `promote` call the person-driven actions (shared/actions) with the Slack user as the requester, and the
+ * outcome becomes a Slack message.
+ */
+import { stateMachineArn } from '../config/env';
+import { promoteRollout } from '../actions/promote';
+import type { Requester } from '../actions/requester';
+import { outcomeWord, type ManualActionInput, type ManualActionOptions } from '../actions/resolve';
+import { rollBackRollout } from '../actions/rollback';
+import { readRunningStatus } from '../actions/status';
+import type { RollbackClock } from '../outside-rollback';
+import { promoteOutcomeResponse, rollbackOutcomeResponse, statusResponse, STATUS_LIMIT } from './command-messages';
+import type { SlackCommand, SlackOrigin } from './commands';
+import { helpResponse, type SlackResponse } from './responses';
+
+export interface CommandResult {
+  readonly response: SlackResponse;
+  /** One word for the log line: "rolled-back", "no-match:unknown", "status:3", … */
+  readonly outcome: string;
+}
+
+export interface RunOptions {
+  readonly receivedAtMs: number;
+  readonly clock: RollbackClock;
+  readonly signal?: AbortSignal;
+  readonly onResolved?: (execution: { arn: string; name: string }) => void;
+  readonly execution?: { readonly arn: string; readonly name: string };
+}
+
+/** The Slack user who sent the command, as the actions record a requester. */
+export function slackRequester(origin: SlackOrigin): Requester {
+  return {
+    kind: 'slack',
+    userId: origin.userId,
+    ...(origin.userName !== undefined ? { userName: origin.userName } : {}),
+    ...(origin.channelId !== undefined ? { channelId: origin.channelId } : {}),
+  };
+}
+
+export async function runCommand(command: SlackCommand, options: RunOptions): Promise<CommandResult> {
+  const { subcommand, origin } = command;
+  switch (subcommand.name) {
+    case 'help':
+      return { response: helpResponse(origin.slashCommand), outcome: 'help' };
+    case 'status': {
+      // Progress is read for the rollouts shown; the rest are only counted.
+      const { statuses, match } = await readRunningStatus({
+        stateMachineArn: stateMachineArn(),
+        limit: STATUS_LIMIT,
+        ...(subcommand.target !== undefined ? { target: subcommand.target } : {}),
+        ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      });
+      return {
+        response: statusResponse(statuses, {
+          now: options.clock.now(),
+          ...(subcommand.target !== undefined ? { target: subcommand.target } : {}),
+          ...(match !== undefined ? { match } : {}),
+        }),
+        outcome: match !== undefined && match.kind !== 'found' ? `status:no-match:${match.kind}` : `status:${statuses.length}`,
+      };
+    }
+    case 'rollback':
+    case 'promote': {
+      const input: ManualActionInput = {
+        stateMachineArn: stateMachineArn(),
+        target: subcommand.target,
+        requester: slackRequester(origin),
+        ...(subcommand.name === 'rollback' && subcommand.reason !== undefined ? { reason: subcommand.reason } : {}),
+        receivedAtMs: options.receivedAtMs,
+        ...(options.execution !== undefined ? { execution: options.execution } : {}),
+      };
+      const actionOptions: ManualActionOptions = {
+        clock: options.clock,
+        ...(options.signal !== undefined ? { signal: options.signal } : {}),
+        ...(options.onResolved !== undefined ? { onResolved: options.onResolved } : {}),
+      };
+      if (subcommand.name === 'rollback') {
+        const outcome = await rollBackRollout(input, actionOptions);
+        return { response: rollbackOutcomeResponse(outcome, command), outcome: outcomeWord(outcome) };
+      }
+      const outcome = await promoteRollout(input, actionOptions);
+      return { response: promoteOutcomeResponse(outcome, command), outcome: outcomeWord(outcome) };
+    }
+  }
+}
