@@ -1,53 +1,75 @@
 // coalmine: stamps `x-deployment: blue|green` on every viewer request for the mesh to route on.
 // Runtime cloudfront-js-2.0, viewer-request. See docs/edge.md. First match wins:
-//   1. viewer IP in KVS `blue_cidrs`  -> blue
-//   2. viewer IP in KVS `green_cidrs` -> green
+//   1. viewer IP in KVS `blue_cidrs`, or country in `blue_countries`   -> blue
+//   2. viewer IP in KVS `green_cidrs`, or country in `green_countries` -> green
 //   3. bucket(viewer) < KVS `green_percentage` -> green, else blue
-// The viewer is the `coalmine-viewer` cookie if present, else the IP (the /64 for IPv6). A
-// bucket never changes, so raising the percentage only adds viewers to green. Anything
-// unexpected gives blue: when the rollout state is unknown, stable is the only safe answer.
+// The viewer is the `coalmine-viewer` cookie if present (unless `viewer_cookie` is "ignore"), else
+// the normalised IP (the /64 for IPv6). A bucket never changes, so raising the percentage only
+// adds viewers to green. Anything unexpected gives blue: when the rollout state is unknown,
+// stable is the only safe answer.
 import cf from 'cloudfront';
-
-const kvs = cf.kvs();
 
 const HEADER = 'x-deployment';
 const VIEWER_COOKIE = 'coalmine-viewer';
+const COUNTRY = 'cloudfront-viewer-country';
 const BLUE = 'blue';
 const GREEN = 'green';
 
+let kvs = null;
+
 // eslint-disable-next-line @typescript-eslint/no-unused-vars -- called by the runtime
 async function handler(event) {
+  let request = event && event.request;
+  if (!request || typeof request !== 'object') request = {};
   let colour = BLUE;
   try {
+    // Inside the try: without an associated store, cf.kvs() throws, and every viewer gets blue.
+    if (!kvs) kvs = cf.kvs();
     // All keys are read before deciding, so a broken store sends everyone to blue, pinned
     // viewers too. Sequential awaits: Promise combinators cost function memory for no gain.
-    // kvs.get throws on a missing key; the checks below throw on a malformed value.
-    const blue = cidrList(await kvs.get('blue_cidrs', { format: 'json' }));
-    const green = cidrList(await kvs.get('green_cidrs', { format: 'json' }));
+    // kvs.get throws on a missing key; the checks below throw on a malformed value. The
+    // country keys and viewer_cookie came later: a store without them has no country pins.
+    const pins = {
+      blue: list(await kvs.get('blue_cidrs', { format: 'json' })),
+      green: list(await kvs.get('green_cidrs', { format: 'json' })),
+      blueCountries: await optionalList('blue_countries'),
+      greenCountries: await optionalList('green_countries'),
+    };
     const percentage = percentageOf(await kvs.get('green_percentage', { format: 'string' }));
-    colour = chooseColour(event, blue, green, percentage);
+    const useCookie = cookieMode(await kvs.exists('viewer_cookie') ? await kvs.get('viewer_cookie', { format: 'string' }) : 'use');
+    colour = chooseColour(event.viewer.ip, request, pins, percentage, useCookie);
     // eslint-disable-next-line @typescript-eslint/no-unused-vars -- the runtime documents `catch (e)`
   } catch (e) {
     colour = BLUE;
   }
-  const request = event.request;
-  if (!request.headers) request.headers = {};
+  if (!request.headers || typeof request.headers !== 'object') request.headers = {};
   // A fresh object also drops any multiValue list: a client never chooses its colour.
   delete request.headers[HEADER];
   request.headers[HEADER] = { value: colour };
   return request;
 }
 
-function chooseColour(event, blue, green, percentage) {
-  const ip = event.viewer.ip;
+function chooseColour(ip, request, pins, percentage, useCookie) {
   const addr = parseViewerIp(ip);
-  if (addr && matchesAny(blue, addr)) return BLUE;
-  if (addr && matchesAny(green, addr)) return GREEN;
-  return bucket(viewerKey(event.request, ip, addr)) < percentage ? GREEN : BLUE;
+  const country = request.headers && request.headers[COUNTRY];
+  const code = country && typeof country.value === 'string' ? country.value : '';
+  if ((addr && matchesAny(pins.blue, addr)) || pins.blueCountries.indexOf(code) >= 0) return BLUE;
+  if ((addr && matchesAny(pins.green, addr)) || pins.greenCountries.indexOf(code) >= 0) return GREEN;
+  return bucket(viewerKey(request, ip, addr, useCookie)) < percentage ? GREEN : BLUE;
 }
 
-function cidrList(value) {
-  if (!Array.isArray(value)) throw new Error('a CIDR list must be a JSON array');
+async function optionalList(key) {
+  return (await kvs.exists(key)) ? list(await kvs.get(key, { format: 'json' })) : [];
+}
+
+function cookieMode(value) {
+  const mode = String(value).trim();
+  if (mode !== 'use' && mode !== 'ignore') throw new Error('viewer_cookie is malformed');
+  return mode === 'use';
+}
+
+function list(value) {
+  if (!Array.isArray(value)) throw new Error('a pin list must be a JSON array');
   return value;
 }
 
@@ -58,11 +80,14 @@ function percentageOf(value) {
   return percentage;
 }
 
-function viewerKey(request, ip, addr) {
-  const cookie = request.cookies && request.cookies[VIEWER_COOKIE];
+function viewerKey(request, ip, addr, useCookie) {
+  const cookie = useCookie && request.cookies && request.cookies[VIEWER_COOKIE];
   if (cookie && typeof cookie.value === 'string' && cookie.value !== '') return 'c:' + cookie.value;
   // IPv6 privacy addresses rotate inside a /64: the /64 is what stays with a household.
   if (addr && addr.length === 8) return 'n:' + addr[0] + ':' + addr[1] + ':' + addr[2] + ':' + addr[3];
+  // The dotted quad rebuilt from the parsed address: 192.0.2.1, ::ffff:192.0.2.1 and
+  // ::ffff:c000:201 are one viewer with one bucket.
+  if (addr) return 'i:' + (addr[0] >> 8) + '.' + (addr[0] & 255) + '.' + (addr[1] >> 8) + '.' + (addr[1] & 255);
   return 'i:' + ip;
 }
 

@@ -1,9 +1,12 @@
 /**
- * Runs a CloudFront Function (cloudfront-js-2.0) in node as written, with no emulator on npm to lean on.
+ * Runs a CloudFront Function (cloudfront-js-2.0) in node as deployed, with no emulator on npm to lean on:
+ * by default the artefact that serverless.yml publishes (scripts/edge-artefact.cjs, edge/x-deployment.js
+ * without comments and whitespace).
  *
- * The runtime loads the file as an ES module with an import of 'cloudfront' and calls its
- * top-level `handler` by name. Here the one `import cf from 'cloudfront'` line is blanked (line
- * numbers in stack traces stay right), `cf` is injected as a global of a fresh `node:vm` context,
+ * The runtime loads the code as an ES module with an import of 'cloudfront' and calls its
+ * top-level `handler` by name. Here the one `import cf from 'cloudfront'` statement is blanked,
+ * `cf` is injected as a global of a fresh `node:vm` context (which has no store when the
+ * distribution associates none: `cf.kvs()` then throws),
  * and the rest of the file runs unchanged inside a strict function scope, which stands in for
  * module scope: top-level names stay local as in a module (as globals of a vm context every call
  * would go through the context's interceptor, tens of times slower), and the scope hands back
@@ -14,10 +17,11 @@
  * every synthetic viewer through the function as written (sim/edge.ts).
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import vm from 'node:vm';
+import { EDGE_FUNCTION, edgeArtefact } from '../scripts/edge-artefact.cjs';
 
-export const EDGE_FUNCTION_PATH = join(__dirname, '..', 'edge', 'x-deployment.js');
+/** The commented source that is reviewed; what runs is its artefact (readEdgeArtefact). */
+export const EDGE_FUNCTION_PATH = EDGE_FUNCTION;
 
 /** The documented viewer-request event: values keyed by name (header names lower-case, cookie names as sent). */
 export interface ValueMap {
@@ -89,6 +93,7 @@ const CF_MODULE = `(function (store, record) {
   return {
     kvs: function (id) {
       record(id);
+      if (store === null) throw new Error('no KeyValueStore is associated with this function');
       return {
         get: async function (key, options) { return store.lookup(key, (options && options.format) || 'string'); },
         exists: async function (key) { return store.has(key); },
@@ -100,31 +105,39 @@ const CF_MODULE = `(function (store, record) {
   };
 })`;
 
-const IMPORT_LINE = /^[ \t]*import\s+cf\s+from\s+['"]cloudfront['"]\s*;?[ \t]*$/m;
+/** The import statement, as written (its own line) or as minified (`import cf from"cloudfront";`). */
+const IMPORT_STATEMENT = /(^|;)[ \t]*import\s+cf\s+from\s*['"]cloudfront['"][ \t]*;?/m;
 
+/** The commented source of edge/x-deployment.js. */
 export function readEdgeSource(path = EDGE_FUNCTION_PATH): string {
   return readFileSync(path, 'utf8');
 }
 
+/** The code CloudFront runs: the artefact serverless.yml publishes. */
+export function readEdgeArtefact(): string {
+  return edgeArtefact();
+}
+
 /**
- * Loads a CloudFront Function in a fresh context and returns its `handler`.
+ * Loads a CloudFront Function in a fresh context and returns its `handler`: the deployed artefact unless
+ * `source` is given. `kvs: null` is a distribution with no store associated.
  * `kvsIds` records the argument of every `cf.kvs(...)` call the function makes.
  */
-export function loadEdgeFunction(options: { kvs: EdgeKvs; source?: string; filename?: string }): {
+export function loadEdgeFunction(options: { kvs: EdgeKvs | null; source?: string; filename?: string }): {
   handler: EdgeHandler;
   kvsIds: Array<string | undefined>;
 } {
-  const filename = options.filename ?? EDGE_FUNCTION_PATH;
-  const source = options.source ?? readEdgeSource(filename);
-  const imports = source.match(new RegExp(IMPORT_LINE.source, 'gm')) ?? [];
-  // Without exactly one import line the function would not get `cf` in the real runtime either.
-  if (imports.length !== 1) throw new Error(`expected one "import cf from 'cloudfront'" line, found ${imports.length}`);
+  const filename = options.filename ?? 'x-deployment.artefact.js';
+  const source = options.source ?? readEdgeArtefact();
+  const imports = source.match(new RegExp(IMPORT_STATEMENT.source, 'gm')) ?? [];
+  // Without exactly one import the function would not get `cf` in the real runtime either.
+  if (imports.length !== 1) throw new Error(`expected one "import cf from 'cloudfront'" statement, found ${imports.length}`);
   const kvsIds: Array<string | undefined> = [];
   const context = vm.createContext({}, { codeGeneration: { strings: false, wasm: false } });
-  const makeCf = vm.runInContext(CF_MODULE, context) as (store: EdgeKvs, record: (id?: string) => void) => unknown;
+  const makeCf = vm.runInContext(CF_MODULE, context) as (store: EdgeKvs | null, record: (id?: string) => void) => unknown;
   context.cf = makeCf(options.kvs, (id) => kvsIds.push(id));
-  // The wrapper's opening shares line 1 so that reported line numbers match the file.
-  const code = `(function () { 'use strict'; ${source.replace(IMPORT_LINE, '')}
+  // The wrapper's opening shares line 1 so that reported line numbers match the code.
+  const code = `(function () { 'use strict'; ${source.replace(IMPORT_STATEMENT, '$1')}
 return typeof handler === 'function' ? handler : undefined; })()`;
   const handler: unknown = vm.runInContext(code, context, { filename, timeout: 1000 });
   if (typeof handler !== 'function') throw new Error('the function defines no top-level handler');

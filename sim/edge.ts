@@ -14,7 +14,7 @@
  */
 import type { RandomSource } from '../shared/judges/statistics/random';
 import { formatAddress, parseCidr, type IpVersion } from '../shared/net/cidr';
-import { createKvs, loadEdgeFunction, readEdgeSource, stampedColour, viewerRequest } from './edge-runtime';
+import { createKvs, loadEdgeFunction, stampedColour, viewerRequest } from './edge-runtime';
 import type { RequestRouting, RoutingStretch } from './traffic';
 import type { Dimensions } from './world/metrics';
 
@@ -199,7 +199,7 @@ export class EdgeNetwork implements RequestRouting<EdgeState> {
   functionRuns = 0;
   /** One function for the whole run, as at an edge location; its store is set to each state in turn. */
   private readonly store = createKvs({}, { recordReads: false });
-  private readonly handler = loadEdgeFunction({ kvs: this.store, source: readEdgeSource() }).handler;
+  private readonly handler = loadEdgeFunction({ kvs: this.store }).handler;
   private storeItems: Readonly<Record<string, string>> = {};
   private pending: Promise<void> = Promise.resolve();
   private failure: unknown = null;

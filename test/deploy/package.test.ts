@@ -14,6 +14,7 @@ import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { TARGET_CHANGING_STATES } from '../../shared/executions/states';
 import { LIFECYCLE_DETAIL_TYPES } from '../../shared/lifecycle';
+import { readEdgeArtefact } from '../../sim/edge-runtime';
 import { ALLOWED_CHANNELS_ENV, ALLOWED_USERS_ENV } from '../../shared/slack/access';
 import { MAX_WORK_AGE_MS } from '../../shared/slack/handover';
 import { SLACK_CHANNEL_ENV } from '../../shared/slack/notifier';
@@ -1003,14 +1004,14 @@ describe('the edge (edge=true)', () => {
     }
   });
 
-  it('publishes edge/x-deployment.js as written, on cloudfront-js-2.0, with the store associated', () => {
-    const source = readFileSync(join(REPO, 'edge/x-deployment.js'), 'utf8');
+  it('publishes the artefact the edge tests run (edge/x-deployment.js without comments), on cloudfront-js-2.0, with the store associated', () => {
+    const source = readEdgeArtefact();
     for (const { stack } of [edge, scoped]) {
       const fn = stack.resource('EdgeFunction');
       expect(fn.Type).toBe('AWS::CloudFront::Function');
       expect(fn.Properties.Name).toBe(`${EDGE_NAME}-x-deployment`);
       expect(fn.Properties.AutoPublish).toBe(true);
-      // Byte for byte: not a copy in the YAML, not touched by variable resolution.
+      // Byte for byte the code test/edge runs: not a copy in the YAML, not touched by variable resolution.
       expect(fn.Properties.FunctionCode).toBe(source);
       const config = fn.Properties.FunctionConfig as { Runtime: string; KeyValueStoreAssociations: unknown };
       expect(config.Runtime).toBe('cloudfront-js-2.0');

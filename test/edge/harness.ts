@@ -9,6 +9,7 @@ export {
   createKvs,
   EDGE_FUNCTION_PATH,
   loadEdgeFunction,
+  readEdgeArtefact,
   readEdgeSource,
   stampedColour,
   viewerRequest,
