@@ -260,8 +260,10 @@ const ROLLBACK_REASONS: Readonly<Record<string, string>> = {
 function rolledBack(detail: Detail): SlackMessage {
   const name = rolloutName(detail);
   const error = text(detail.error) ?? 'unknown';
-  const why = ROLLBACK_REASONS[error] ?? `coalmine caught ${error}`;
-  const headline = `:rewind: ${bold(name)} rolled back by coalmine: ${escapeMrkdwn(why)}. All traffic on ${baselineText(detail)} again.`;
+  // The reconciler's event says who acted and how the execution ended, in fields of their own.
+  const by = text(detail.rolledBackBy) ?? 'coalmine';
+  const why = text(detail.endedBecause) ?? ROLLBACK_REASONS[error] ?? `coalmine caught ${error}`;
+  const headline = `:rewind: ${bold(name)} rolled back by ${escapeMrkdwn(by)}: ${escapeMrkdwn(why)}. All traffic on ${baselineText(detail)} again.`;
   const took = durationBetween(detail.startedAt, detail.rolledBackAt);
   const blocks: SlackBlock[] = [sectionOf([headline, targetLine(detail)])];
   const cause = text(detail.cause);

@@ -78,6 +78,12 @@ describe('notificationFor: one message per lifecycle event', () => {
       rollBackButton: false,
     },
     {
+      fixture: 'rolled-back-by-reconciler',
+      shows: [':rewind:', 'rolled back by the reconciler', 'stopped from outside (the console, the CLI or an SDK) without a rollback', 'version 42 again', '`ABORTED`'],
+      text: 'checkout rolled back: it was stopped from outside (the console, the CLI or an SDK) without a rollback',
+      rollBackButton: false,
+    },
+    {
       fixture: 'failed-preflight',
       shows: [':no_entry:', 'refused at preflight', '*AlarmAlreadyFiring*', 'No traffic moved', 'already in ALARM before any traffic moved'],
       text: 'checkout-43-20261122T1100 refused at preflight (AlarmAlreadyFiring); nothing changed.',
