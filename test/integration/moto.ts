@@ -7,9 +7,7 @@
  * with a visible warning.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
-import { delimiter, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -20,6 +18,7 @@ import {
   PublishVersionCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
+import { describeNeeding, findOnPath } from './required-programs';
 
 const PROGRAM = 'moto_server';
 const INSTALL_HINT = "install with `pip install 'moto[server]'` (moto 5.2) so that `moto_server` is on PATH";
@@ -32,19 +31,6 @@ export const MOTO_REGION = 'us-east-1';
 /** moto checks no signatures, but the SDK needs credentials to sign with. */
 export const DUMMY_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
 
-function findOnPath(program: string): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, program);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  return undefined;
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -269,24 +255,7 @@ export class MotoServer {
  * moto_server on PATH the block fails in CI and is skipped, visibly, elsewhere.
  */
 export function describeWithMoto(name: string, body: (server: () => MotoServer) => void): void {
-  if (findOnPath(PROGRAM) === undefined) {
-    const message = `${PROGRAM} not found: the integration tests "${name}" need it; ${INSTALL_HINT}`;
-    if (process.env.CI === 'true') {
-      describe(name, () => {
-        it('needs moto_server', () => {
-          throw new Error(message);
-        });
-      });
-    } else {
-      console.warn(`SKIPPED: ${message}`);
-      describe.skip(name, () => body(() => {
-        throw new Error('unreachable: skipped');
-      }));
-    }
-    return;
-  }
-
-  describe(name, () => {
+  describeNeeding(name, [PROGRAM], INSTALL_HINT, () => {
     let running: MotoServer | undefined;
     beforeAll(async () => {
       running = await MotoServer.start();

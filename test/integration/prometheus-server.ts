@@ -5,26 +5,15 @@
  * developer's run skips visibly, as with moto_server.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { describeNeeding } from './required-programs';
 
 const INSTALL_HINT = 'install with `apt-get install -y prometheus` (Debian bookworm: 2.42, with promtool)';
 const START_TIMEOUT_MS = 30_000;
 
-function onPath(program: string): boolean {
-  return (process.env.PATH ?? '').split(delimiter).some((dir) => {
-    try {
-      accessSync(join(dir, program), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
-export const prometheusInstalled = (): boolean => onPath('prometheus') && onPath('promtool');
 
 export interface PrometheusServer {
   readonly baseUrl: string;
@@ -71,19 +60,5 @@ export async function startPrometheus(openMetrics: string): Promise<PrometheusSe
 
 /** `describe` that needs Prometheus: fails under CI=true without it, skips with a message elsewhere. */
 export function describeWithPrometheus(name: string, body: () => void): void {
-  if (prometheusInstalled()) {
-    describe(name, body);
-    return;
-  }
-  const message = `prometheus/promtool not found: the tests "${name}" need them; ${INSTALL_HINT}`;
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('needs prometheus', () => {
-        throw new Error(message);
-      });
-    });
-  } else {
-    console.warn(`SKIPPED: ${message}`);
-    describe.skip(name, body);
-  }
+  describeNeeding(name, ['prometheus', 'promtool'], INSTALL_HINT, body);
 }
