@@ -1,63 +1,73 @@
 /**
- * The `coalmine` command: `simulate`, `plan`, `tour`, `help`. Each subcommand parses its own options with
- * node:util parseArgs (strict: an unknown option is an error). Exit status: 0 when the command ran,
- * whatever a simulated rollout's outcome; 2 for a wrong command line or an invalid scenario or request;
- * 1 for anything unexpected.
+ * The `coalmine` command. The subcommands are the registry in cli/commands.ts; each parses its own options
+ * with node:util parseArgs (strict: an unknown option or a stray argument is an error). Exit status: 0 when
+ * the command ran, whatever a simulated rollout's outcome; 2 for a wrong command line or an invalid scenario
+ * or request; 1 for anything unexpected.
  */
 import './environment';
+import type { Command } from './command';
+import { COMMANDS } from './commands';
 import { EXIT, processIo, UsageError, type CliIo } from './io';
-import { planCommand } from './plan';
-import { simulateCommand } from './simulate';
-import { tourCommand } from './tour';
 
-export const USAGE = `coalmine: canary rollouts on AWS, rehearsed locally.
-
-Usage:
-  coalmine simulate [--scenario NAME | --scenario-file FILE] [--seed N] [--no-alarm-events] [--json]
-      Run one rollout against a simulated AWS (virtual clock, synthetic traffic, the real state machine).
-      --scenario NAME       a built-in scenario (default: healthy); --list shows them
-      --scenario-file FILE  your own scenario (see docs/simulator.md; copy one from sim/scenarios/)
-      --seed N              seed of the traffic and the retry jitter (default 1): same seed, same run
-      --no-alarm-events     alarms reach the rollout only through its analysis: no EventBridge event
-                            to the alarm rollback (which is on by default, as deployed)
-      --json                print one JSON object (the result) as the last line instead of progress
-      --json-schema         print the JSON Schema of the --json result and exit
-  coalmine plan [--request FILE | --scenario NAME | --scenario-file FILE] [--start ISO-TIME] [--json]
-      Print the timeline a rollout request implies (steps, times, duration, state transitions, cost)
-      without running anything. Reads the request from standard input when no file is given.
-  coalmine tour
-      A healthy canary promoted, then a bad canary rolled back (what \`npm start\` runs).
-  coalmine help [COMMAND]
-
-Exit status: 0 when the command ran (whatever the simulated outcome), 2 for bad usage or invalid input,
+const EXIT_STATUS = `Exit status: 0 when the command ran (whatever the simulated outcome), 2 for bad usage or invalid input,
 1 for an unexpected failure.`;
 
-type Command = (args: string[], io: CliIo) => Promise<number>;
+const indent = (text: string): string => text.replace(/^/gm, '  ');
 
-const COMMANDS: Readonly<Record<string, Command>> = {
-  simulate: simulateCommand,
-  plan: planCommand,
-  tour: tourCommand,
-};
+/** The whole usage text: every registered command's usage, then `help` and the exit statuses. */
+export function usage(commands: readonly Command[] = COMMANDS): string {
+  return [
+    'coalmine: canary rollouts on AWS, rehearsed locally.',
+    '',
+    'Usage:',
+    ...commands.map((command) => indent(command.usage)),
+    indent('coalmine help [COMMAND]'),
+    '',
+    EXIT_STATUS,
+  ].join('\n');
+}
+
+function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((command) => command.name === name);
+}
+
+function unknownCommand(name: string, io: CliIo): number {
+  io.err(`coalmine: unknown command "${name}". Commands: ${[...COMMANDS.map((c) => c.name), 'help'].join(', ')}.`);
+  io.err('Run "coalmine help" for usage.');
+  return EXIT.usage;
+}
+
+function help(args: readonly string[], io: CliIo): number {
+  if (args.length > 1) {
+    io.err(`coalmine help: give at most one command, got ${args.length}: ${args.join(' ')}`);
+    return EXIT.usage;
+  }
+  const [name] = args;
+  if (name === undefined) {
+    io.out(usage());
+    return EXIT.ok;
+  }
+  const command = findCommand(name);
+  if (command === undefined) return unknownCommand(name, io);
+  io.out(`Usage:\n${indent(command.usage)}`);
+  return EXIT.ok;
+}
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [name, ...args] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    io.out(USAGE);
-    return name === undefined ? EXIT.usage : EXIT.ok;
-  }
-  const command = COMMANDS[name];
-  if (command === undefined) {
-    io.err(`coalmine: unknown command "${name}". Commands: ${Object.keys(COMMANDS).join(', ')}, help.`);
-    io.err('Run "coalmine help" for usage.');
+  if (name === undefined) {
+    io.out(usage());
     return EXIT.usage;
   }
+  if (name === 'help' || name === '--help' || name === '-h') return help(args, io);
+  const command = findCommand(name);
+  if (command === undefined) return unknownCommand(name, io);
   try {
-    return await command(args, io);
+    return await command.run(args, io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`coalmine ${name}: ${error.message}`);
-      io.err(`Run "coalmine help" for usage.`);
+      io.err(`Run "coalmine help ${name}" for usage.`);
       return EXIT.usage;
     }
     if (error instanceof Error && (error.name === 'ScenarioInvalid' || error.name === 'RolloutRequestInvalid')) {

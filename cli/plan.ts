@@ -11,6 +11,7 @@ import { routerKindFor } from '../shared/routers/registry';
 import { formatDuration } from '../shared/duration';
 import { WAIT_STATES } from '../shared/executions/states';
 import { clock, usd } from './format';
+import type { Command } from './command';
 import { EXIT, UsageError, type CliIo } from './io';
 import { chooseScenario, withUsageErrors } from './simulate';
 
@@ -21,7 +22,6 @@ const OPTIONS = {
   start: { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const;
-
 
 export interface TimelineWait {
   readonly state: (typeof WAIT_STATES)[keyof typeof WAIT_STATES];
@@ -198,7 +198,7 @@ function parseStart(text: string | undefined): Date | null {
   return start;
 }
 
-export async function planCommand(args: string[], io: CliIo): Promise<number> {
+async function run(args: string[], io: CliIo): Promise<number> {
   const options = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values);
   const start = parseStart(options.start);
   const request = parseRolloutRequest(await readRequest(options, io));
@@ -209,3 +209,11 @@ export async function planCommand(args: string[], io: CliIo): Promise<number> {
   else for (const line of timelineLines(timeline, request)) io.out(line);
   return EXIT.ok;
 }
+
+export const planCommand: Command = {
+  name: 'plan',
+  usage: `coalmine plan [--request FILE | --scenario NAME | --scenario-file FILE] [--start ISO-TIME] [--json]
+    Print the timeline a rollout request implies (steps, times, duration, state transitions, cost)
+    without running anything. Reads the request from standard input when no file is given.`,
+  run,
+};

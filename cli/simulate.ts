@@ -6,6 +6,7 @@ import { simulationReportJsonSchema, toReport } from '../sim/report';
 import { builtInScenario, builtInScenarioNames, loadScenarioFile, type Scenario } from '../sim/scenario';
 import { DEFAULT_SEED, simulate, type SimulationResult } from '../sim/simulate';
 import { describeScenario, progressLine, summaryLines } from './format';
+import type { Command } from './command';
 import { EXIT, UsageError, type CliIo } from './io';
 
 const OPTIONS = {
@@ -71,7 +72,7 @@ export async function runSimulation(scenario: Scenario, choices: RunChoices, io:
   return result;
 }
 
-export async function simulateCommand(args: string[], io: CliIo): Promise<number> {
+async function run(args: string[], io: CliIo): Promise<number> {
   const options = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values);
   if (options['json-schema']) {
     io.out(JSON.stringify(simulationReportJsonSchema(), null, 2));
@@ -95,3 +96,17 @@ export async function simulateCommand(args: string[], io: CliIo): Promise<number
   }
   return EXIT.ok;
 }
+
+export const simulateCommand: Command = {
+  name: 'simulate',
+  usage: `coalmine simulate [--scenario NAME | --scenario-file FILE] [--seed N] [--no-alarm-events] [--json]
+    Run one rollout against a simulated AWS (virtual clock, synthetic traffic, the real state machine).
+    --scenario NAME       a built-in scenario (default: healthy); --list shows them
+    --scenario-file FILE  your own scenario (see docs/simulator.md; copy one from sim/scenarios/)
+    --seed N              seed of the traffic and the retry jitter (default 1): same seed, same run
+    --no-alarm-events     alarms reach the rollout only through its analysis: no EventBridge event
+                          to the alarm rollback (which is on by default, as deployed)
+    --json                print one JSON object (the result) as the last line instead of progress
+    --json-schema         print the JSON Schema of the --json result and exit`,
+  run,
+};

@@ -2,12 +2,14 @@
  * `coalmine tour` (what `npm start` runs): a healthy canary promoted; a bad one rolled back by the analysis
  * alone; the same bad one as deployed, rolled back by its alarm's event; and what the push path saved.
  */
+import { parseArgs } from 'node:util';
 import { builtInScenario } from '../sim/scenario';
 import type { SimulationResult } from '../sim/simulate';
 import { formatDuration } from '../shared/duration';
 import { clock } from './format';
+import type { Command } from './command';
 import { EXIT, type CliIo } from './io';
-import { runSimulation, type RunChoices } from './simulate';
+import { runSimulation, withUsageErrors, type RunChoices } from './simulate';
 
 interface Stop {
   readonly scenario: string;
@@ -45,7 +47,8 @@ export function pushComparison(polling: SimulationResult, pushed: SimulationResu
   );
 }
 
-export async function tourCommand(_args: string[], io: CliIo): Promise<number> {
+async function run(args: string[], io: CliIo): Promise<number> {
+  withUsageErrors(() => parseArgs({ args, options: {}, strict: true, allowPositionals: false }));
   io.out('coalmine tour: the real state machine and handlers, a simulated AWS, a virtual clock, synthetic traffic.');
   const results: SimulationResult[] = [];
   for (const [i, stop] of STOPS.entries()) {
@@ -67,3 +70,10 @@ export async function tourCommand(_args: string[], io: CliIo): Promise<number> {
   io.out('Write your own world: docs/simulator.md');
   return EXIT.ok;
 }
+
+export const tourCommand: Command = {
+  name: 'tour',
+  usage: `coalmine tour
+    A healthy canary promoted, then a bad canary rolled back (what \`npm start\` runs).`,
+  run,
+};

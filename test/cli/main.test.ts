@@ -24,6 +24,27 @@ describe('coalmine', () => {
     for (const command of ['simulate', 'plan', 'tour', 'help']) expect(run.stdout.join('\n')).toContain(`coalmine ${command}`);
   });
 
+  it('help COMMAND prints that command\'s usage, from the registry', async () => {
+    const run = await coalmine(['help', 'plan']);
+    expect(run.code).toBe(0);
+    expect(run.stdout[0]).toBe('Usage:');
+    expect(run.stdout[1]).toMatch(/^ {2}coalmine plan \[--request FILE/);
+    expect(run.stdout.join('\n')).not.toContain('coalmine simulate');
+  });
+
+  it('help of an unknown command exits 2 and names the commands', async () => {
+    const run = await coalmine(['help', 'nope']);
+    expect(run.code).toBe(2);
+    expect(run.stderr[0]).toBe('coalmine: unknown command "nope". Commands: simulate, plan, tour, help.');
+  });
+
+  it('a stray argument is refused with exit 2 (tour takes none)', async () => {
+    const run = await coalmine(['tour', 'extra', '--json']);
+    expect(run.code).toBe(2);
+    expect(run.stderr[0]).toMatch(/^coalmine tour: /);
+    expect(run.stderr[1]).toBe('Run "coalmine help tour" for usage.');
+  });
+
   it('without a command prints usage and exits 2', async () => {
     expect((await coalmine([])).code).toBe(2);
   });

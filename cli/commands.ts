@@ -1,0 +1,14 @@
+/**
+ * Every `coalmine` subcommand, in the order `coalmine help` lists them. A new command is one module that
+ * exports a Command (cli/command.ts) and one entry here.
+ */
+import type { Command } from './command';
+import { planCommand } from './plan';
+import { simulateCommand } from './simulate';
+import { tourCommand } from './tour';
+
+export const COMMANDS: readonly Command[] = [
+  simulateCommand,
+  planCommand,
+  tourCommand,
+];
