@@ -12,6 +12,7 @@ import { formatDuration } from '../duration';
 import { clip, contextBlocks, section, slackDate, verdictEmoji } from './format';
 import type { ManualPromoteOutcome } from '../actions/promote';
 import type { ManualRollbackOutcome } from '../actions/rollback';
+import type { NoMatch } from '../actions/resolve';
 import { displayNameOf, labelsOf, type RunningRollout, type TargetMatch } from '../actions/rollouts';
 import type { RolloutStatus } from '../actions/status';
 import { WAIT_STATES, isCanaryState, type CanaryState } from '../executions/states';
@@ -21,7 +22,6 @@ import { targetProblem } from './commands';
 /** More than this many rollouts in one status answer are summarised by count. */
 export const STATUS_LIMIT = 10;
 
-type NoMatch = Exclude<TargetMatch, { kind: 'found' }>;
 
 /** How each state of the canary state machine reads in a sentence ("…is baking"). */
 const STATE_PHRASES: Readonly<Partial<Record<CanaryState, string>>> = {
@@ -166,6 +166,12 @@ export function noMatchResponse(match: NoMatch, target: string, action: 'rollbac
       text =
         `${code(target)} names ${match.matches.length} running rollouts: ${match.matches.map(describeRunning).join(', ')}. ` +
         'Name one by its execution.';
+      break;
+    case 'started-after-request':
+      text =
+        `${describeRunning(match.rollout)} started after this request was sent (${new Date(match.requestedAtMs).toISOString()}), ` +
+        `so coalmine did not ${action === 'rollback' ? 'roll it back' : action}. ` +
+        'A request only acts on a rollout that was running when it was sent: send the command again if you mean this one.';
       break;
   }
   return { response_type: 'ephemeral', text, blocks: [section(`:mag: ${text}`)] };

@@ -582,6 +582,59 @@ describe('promote', () => {
   });
 });
 
+describe('a replayed request never reaches a rollout started after it was signed', () => {
+  /** A captured request, signed 60 s ago (inside the 300 s window, so it verifies again). */
+  function captured(text: string): APIGatewayProxyEventV2 {
+    return signedEvent('slash-command-rollback', { body: slashBody({ text }), timestamp: Math.floor(Date.now() / 1000) - 60 });
+  }
+
+  test.each([
+    ['promote checkout', 'promote'],
+    ['rollback checkout p99 doubled', 'roll it back'],
+  ])('%s replayed against a newer execution of the same name: refused, nothing written', async (text, verb) => {
+    // The execution the request was meant for has ended; a newer one of the same name started 30 s ago.
+    fake.addRunning({ name: 'checkout-43-20261122T1030', rollout: rolloutFor({ name: 'checkout', executionName: 'checkout-43-20261122T1030' }), startDate: new Date(Date.now() - 30_000) });
+    const answer = slackAnswer(await call(captured(text)));
+    expect(writes()).toEqual([]);
+    expect(answer.response_type).toBe('ephemeral');
+    expect(shown(answer)).toContain('`checkout` (checkout:live, execution checkout-43-20261122T1030) started after this request was sent');
+    expect(shown(answer)).toContain(`so coalmine did not ${verb}`);
+    expect(commandLogs()[0]).toMatchObject({ outcome: 'no-match:started-after-request' });
+  });
+
+  test('the same captured request still acts on the execution that was running when it was signed', async () => {
+    runningCheckout();
+    const answer = slackAnswer(await call(captured('promote checkout')));
+    expect(writes()).toEqual(['StopExecution', 'UpdateAlias']);
+    expect(shown(answer)).toContain('promoted *checkout*');
+  });
+
+  test('an execution started in the same second as the signed timestamp counts as running then; one a second later does not', async () => {
+    const signedAt = Math.floor(Date.now() / 1000) - 60;
+    const event = signedEvent('slash-command-rollback', { body: slashBody({ text: 'promote checkout' }), timestamp: signedAt });
+    const execution = fake.addRunning({ name: EXECUTION, rollout: rolloutFor({ name: 'checkout', executionName: EXECUTION }), startDate: new Date(signedAt * 1000 + 1_000) });
+    expect(slackAnswer(await call(event)).text).toContain('started after this request was sent');
+    execution.startDate.setTime(signedAt * 1000 + 999);
+    expect(shown(slackAnswer(await call(event)))).toContain('promoted *checkout*');
+  });
+
+  test('the hand-over carries the signed time under its signature, and the async run refuses the newer execution too', async () => {
+    process.env.SLACK_SYNC_BUDGET_MS = '100';
+    fake.listDelayMs = 400;
+    const signedAt = Math.floor(Date.now() / 1000) - 60;
+    slackAnswer(await call(signedEvent('slash-command-rollback', { body: slashBody({ text: 'rollback checkout' }), timestamp: signedAt })));
+    const work = JSON.parse(Buffer.from(lambda.commandCalls(InvokeCommand)[0]!.args[0].input.Payload as Uint8Array).toString('utf8')) as SlackWork;
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    fake.listDelayMs = 0;
+    expect(work.signedAtMs).toBe(signedAt * 1000);
+    // Moving the bound forward breaks the signature.
+    await expect(handler({ ...work, signedAtMs: Date.now() }, context)).resolves.toEqual({ outcome: 'bad-signature', posted: false });
+    fake.addRunning({ name: 'checkout-43-20261122T1030', rollout: rolloutFor({ name: 'checkout', executionName: 'checkout-43-20261122T1030' }), startDate: new Date(Date.now() - 10_000) });
+    await expect(handler(work, context)).resolves.toEqual({ outcome: 'no-match:started-after-request', posted: true });
+    expect(writes()).toEqual(['Invoke']);
+  });
+});
+
 // ---- buttons ------------------------------------------------------------------------------------
 
 describe('the "Roll back" button (block_actions)', () => {
@@ -773,8 +826,8 @@ test('every command is logged once with user, channel, target and outcome; never
 
 test("the simulator's hook: a signed slash command at a virtual time, config given as options, no deadline", async () => {
   for (const key of ['SLACK_SIGNING_SECRET', 'SLACK_ALLOWED_USERS', 'SLACK_ALLOWED_CHANNELS']) delete process.env[key];
-  runningCheckout();
   const virtualNow = Date.parse('2026-11-22T10:07:00.000Z');
+  runningCheckout({ startDate: new Date(virtualNow - 7 * 60_000) });
   const event = signedSlashCommandEvent(
     { text: 'rollback checkout the canary looks bad', userId: ALICE, userName: 'alice', channelId: DEPLOYS, responseUrl: 'https://hooks.slack.com/commands/T0SIM/1/sim' },
     { signingSecret: 'sim-secret', nowMs: virtualNow },
