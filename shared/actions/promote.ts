@@ -28,6 +28,7 @@ import {
 } from '../outside-rollback';
 import { readHistoryTail } from '../executions/sfn';
 import { MANUAL_PROMOTE_ERROR } from '../stop-errors';
+import { readStopCause, stopCause } from '../stop-cause';
 import { requestedBy } from './requester';
 import { endDetails, readEnded, resolveRunningRollout, type AlreadyEnded, type ManualActionInput, type ManualActionOptions, type NoMatch } from './resolve';
 
@@ -80,7 +81,7 @@ export async function promoteRollout(input: ManualActionInput, options: ManualAc
     `coalmine stops this execution, then sends all traffic to the new version.`;
   let stopped: { tail: HistoryEvent[]; endedAs: ClosedStatus };
   try {
-    stopped = await stopAndWaitForEnd(clock, signal, found.executionArn, executionName, MANUAL_PROMOTE_ERROR, cause);
+    stopped = await stopAndWaitForEnd(clock, signal, found.executionArn, executionName, MANUAL_PROMOTE_ERROR, stopCause(cause, { requester: input.requester }));
   } catch (error) {
     if (signal?.aborted) throw error;
     return { kind: 'failed', rollout: name, executionName, detail: `could not stop the execution, so nothing was promoted: ${describeError(error)}`, stopped: false };
@@ -149,5 +150,5 @@ async function examineEnded(
   if (endedAs !== 'ABORTED' || aborted?.error !== MANUAL_PROMOTE_ERROR || start.stage !== 'planned') {
     return { kind: 'already-ended', rollout: name, executionName: execution.name, endedAs, ...endDetails(last) };
   }
-  return promoteStopped(clock, signal, input, { name, executionName: execution.name, rollout: start.rollout, tail, cause: aborted.cause ?? '' });
+  return promoteStopped(clock, signal, input, { name, executionName: execution.name, rollout: start.rollout, tail, cause: readStopCause(aborted.cause ?? '').sentence });
 }

@@ -7,6 +7,7 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { closedStatusOf, rolloutStartOf, type ClosedStatus, type RolloutStart } from '../executions/history';
 import { readHistoryHead, readHistoryTail } from '../executions/sfn';
 import type { RollbackClock } from '../outside-rollback';
+import { readStopCause } from '../stop-cause';
 import type { Requester } from './requester';
 import { displayNameOf, listRunningRollouts, resolveTarget, type RunningRollout, type TargetMatch } from './rollouts';
 
@@ -106,12 +107,12 @@ export async function readEnded(execution: { arn: string; name: string }): Promi
   return { tail, last, endedAs: closedStatusOf(last) ?? 'unknown', start, name };
 }
 
-/** The error and cause an execution's closing event records. */
+/** The error and cause an execution's closing event records (a stop's cause as its sentence). */
 export function endDetails(event: HistoryEvent | undefined): { error?: string; cause?: string } {
   const details = event?.executionAbortedEventDetails ?? event?.executionFailedEventDetails ?? event?.executionTimedOutEventDetails;
   return {
     ...(details?.error !== undefined ? { error: details.error } : {}),
-    ...(details?.cause !== undefined ? { cause: details.cause } : {}),
+    ...(details?.cause !== undefined ? { cause: readStopCause(details.cause).sentence } : {}),
   };
 }
 

@@ -359,7 +359,7 @@ describe('rollback', () => {
       executionArn: fake.arnOf(EXECUTION),
       error: 'ManualRollback',
       cause: expect.stringMatching(
-        /^Rollback requested from Slack by alice \(U0ALICE123\) in C0DEPLOYS1: error rate doubled after v42\. Rolled back: checkout:live sends all traffic to version 41 again \(was 10 % on 42\)\. Rollback latency: \d+ ms from the command to a verified 0 % \(.+Z\)\.$/,
+        /^Rollback requested from Slack by alice \(U0ALICE123\) in C0DEPLOYS1: error rate doubled after v42\. Rolled back: checkout:live sends all traffic to version 41 again \(was 10 % on 42\)\. Rollback latency: \d+ ms from the command to a verified 0 % \(.+Z\)\.\ncoalmine-facts: \{"requester":\{"kind":"slack","userId":"U0ALICE123","userName":"alice","channelId":"C0DEPLOYS1"\},"rollbackLatencyMs":\d+\}$/,
       ),
     });
     expect(fake.alias).toMatchObject({ FunctionVersion: '41', weights: {} });
@@ -454,7 +454,9 @@ describe('rollback', () => {
     expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
     expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, {
       error: 'ManualRollback',
-      cause: 'Rollback requested from Slack by alice (U0ALICE123) in C0DEPLOYS1 (no reason given). Stopped before any traffic moved: Preflight had not finished.',
+      cause:
+        'Rollback requested from Slack by alice (U0ALICE123) in C0DEPLOYS1 (no reason given). Stopped before any traffic moved: Preflight had not finished.\n' +
+        `coalmine-facts: {"requester":{"kind":"slack","userId":"U0ALICE123","userName":"alice","channelId":"C0DEPLOYS1"}}`,
     });
   });
 
@@ -552,7 +554,8 @@ describe('promote', () => {
       error: 'ManualPromote',
       cause:
         'Promotion requested from Slack by alice (U0ALICE123) in C0DEPLOYS1 (no reason given). Skipping the remaining steps and analysis: ' +
-        'coalmine stops this execution, then sends all traffic to the new version.',
+        'coalmine stops this execution, then sends all traffic to the new version.\n' +
+        `coalmine-facts: {"requester":{"kind":"slack","userId":"U0ALICE123","userName":"alice","channelId":"C0DEPLOYS1"}}`,
     });
     expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, { FunctionName: 'checkout', Name: 'live', FunctionVersion: '42', RoutingConfig: { AdditionalVersionWeights: {} } });
     expect(answer.response_type).toBe('in_channel');
