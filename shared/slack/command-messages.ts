@@ -286,10 +286,13 @@ export function promoteOutcomeResponse(outcome: ManualPromoteOutcome, command: S
       return ephemeral(':information_source:', endedText(outcome, 'promotion'));
     case 'failed': {
       const headline = `:rotating_light: The promotion of ${bold(outcome.rollout)} that ${asker(command)} asked for did not complete.`;
-      const then = outcome.stopped
-        ? '*A person must act:* the execution is stopped, so nothing will move this traffic on its own. ' +
-          'Run `promote` again, or `rollback`.'
-        : 'Nothing changed: the rollout carries on as before.';
+      const then = !outcome.stopped
+        ? 'Nothing changed: the rollout carries on as before.'
+        : outcome.trafficAtZero === true
+          ? 'The execution is stopped, so coalmine rolled the target back to 0 %: all traffic is on the stable version. ' +
+            'Start a new rollout to try again.'
+          : 'The execution is stopped and the rollback to 0 % failed too: the reconciler returns the target to 0 % ' +
+            'within a few minutes (docs/reconciler.md). Check `status`.';
       return {
         response_type: outcome.stopped ? 'in_channel' : 'ephemeral',
         text: `${headline} ${outcome.detail}`,

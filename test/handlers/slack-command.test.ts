@@ -563,6 +563,65 @@ describe('promote', () => {
     expect(shown(answer)).toContain('from 10 % to a verified 100 %');
   });
 
+  describe('after the stop, the target is never left split (issue 10 part 3)', () => {
+    const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } });
+    /** The command through the real handler, with a virtual clock so that the retries' waits take no time. */
+    async function promoteVirtually(): Promise<SlackResponse> {
+      let virtual = Date.now();
+      return slackAnswer(
+        await handleSlackRequest(slash('promote checkout'), {
+          clock: { now: () => new Date(virtual), sleep: async (ms) => void (virtual += ms) },
+          syncBudgetMs: Number.POSITIVE_INFINITY,
+        }),
+      );
+    }
+    /** UpdateAlias to `version` throttled `times` times (or always), then the fake's own behaviour. */
+    function throttleUpdates(version: string, times: number): { calls: string[] } {
+      const calls: string[] = [];
+      let left = times;
+      lambda.on(UpdateAliasCommand).callsFake(async (input: { FunctionVersion: string; RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> }; RevisionId?: string }) => {
+        calls.push(input.FunctionVersion);
+        if (input.FunctionVersion === version && left > 0) {
+          left -= 1;
+          throw throttled();
+        }
+        if (input.RevisionId !== `rev-${fake.alias.revision}`) throw Object.assign(new Error('stale revision'), { name: 'PreconditionFailedException' });
+        fake.alias = { FunctionVersion: input.FunctionVersion, weights: { ...(input.RoutingConfig?.AdditionalVersionWeights ?? {}) }, revision: fake.alias.revision + 1 };
+        return { FunctionVersion: input.FunctionVersion, RevisionId: `rev-${fake.alias.revision}` };
+      });
+      return { calls };
+    }
+
+    test('five UpdateAlias throttles after StopExecution: retried hard, promoted and verified at 100 %', async () => {
+      runningCheckout();
+      const { calls } = throttleUpdates('42', 5);
+      const answer = await promoteVirtually();
+      expect(calls).toEqual(['42', '42', '42', '42', '42', '42']);
+      expect(fake.alias).toMatchObject({ FunctionVersion: '42', weights: {} });
+      expect(shown(answer)).toContain('promoted *checkout*');
+    });
+
+    test('a promotion that cannot complete: coalmine rolls the target back to 0 % and says so', async () => {
+      runningCheckout();
+      const { calls } = throttleUpdates('42', Number.POSITIVE_INFINITY);
+      const answer = await promoteVirtually();
+      expect(calls.filter((v) => v === '42')).toHaveLength(20);
+      expect(calls.at(-1)).toBe('41');
+      expect(fake.alias).toMatchObject({ FunctionVersion: '41', weights: {} });
+      expect(answer.response_type).toBe('in_channel');
+      expect(shown(answer)).toContain('did not complete');
+      expect(shown(answer)).toContain('coalmine rolled the target back to 0 %: all traffic is on the stable version');
+    });
+
+    test('neither the promotion nor the rollback lands: the person is told the reconciler takes it to 0 %', async () => {
+      runningCheckout();
+      lambda.on(UpdateAliasCommand).rejects(throttled());
+      const answer = await promoteVirtually();
+      expect(fake.alias.weights).toEqual({ '42': 0.1 });
+      expect(shown(answer)).toContain('the reconciler returns the target to 0 %');
+    });
+  });
+
   test('a rollout already rolling back is not promoted, and not stopped', async () => {
     runningCheckout({ state: 'RollBack' });
     const answer = slackAnswer(await call(slash('promote checkout')));
