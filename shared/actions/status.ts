@@ -1,8 +1,12 @@
 /**
  * A person asks where the running rollouts are (Slack `status`, `coalmine list` and `status`): every running
- * rollout, or the one a target names, each with the progress its history shows.
+ * rollout, or the one a target names, each with the progress its history shows; and, asked without a
+ * target, every target an ended rollout left between 0 and 100 % that no running rollout drives.
  */
 import { readRolloutProgress, type RolloutProgressView } from '../executions/progress';
+import { SWEEP_LOOKBACK_MS } from '../reconcile/reconciler';
+import { sweepStrandedTargets, type StrandedTarget } from '../reconcile/stranded';
+import { targetKey } from '../reconcile/target-state';
 import { listRunningRollouts, resolveTarget, type RunningRollout, type TargetMatch } from './rollouts';
 
 export interface RolloutStatus {
@@ -32,12 +36,18 @@ export interface StatusQuery {
   /** Progress is read for this many rollouts; the rest are only listed. */
   readonly limit: number;
   readonly signal?: AbortSignal;
+  /** Now, for the look back over ended executions; the real time by default. */
+  readonly now?: Date;
 }
 
 export interface StatusAnswer {
   readonly statuses: readonly RolloutStatus[];
   /** How `target` resolved, when one was given. */
   readonly match?: TargetMatch;
+  /** Without a target: the targets ended rollouts left split (or holding a lock) that no running rollout drives. */
+  readonly stranded?: readonly StrandedTarget[];
+  /** Without a target, when the ended executions could not be read: why (the running rollouts are still shown). */
+  readonly strandedUnreadable?: string;
 }
 
 /** The running rollouts (or the one `target` names) with their progress. */
@@ -52,5 +62,18 @@ export async function readRunningStatus(query: StatusQuery): Promise<StatusAnswe
   }
   const shown = await readStatuses(chosen.slice(0, query.limit));
   const statuses = [...shown, ...chosen.slice(query.limit).map((rollout) => ({ rollout, view: {} }))];
-  return { statuses, ...(match !== undefined ? { match } : {}) };
+  if (match !== undefined) return { statuses, match };
+  return { statuses, ...(await readStranded(query, running)) };
+}
+
+/** The stranded targets (stranded.ts, the reconciler's finder) that no running rollout drives now. */
+async function readStranded(query: StatusQuery, running: readonly RunningRollout[]): Promise<Pick<StatusAnswer, 'stranded' | 'strandedUnreadable'>> {
+  const driven = new Set(running.flatMap((r) => (r.start.stage === 'planned' ? [targetKey(r.start.rollout.request.target)] : [])));
+  const since = new Date((query.now ?? new Date()).getTime() - SWEEP_LOOKBACK_MS);
+  try {
+    const found = await sweepStrandedTargets(query.stateMachineArn, since);
+    return { stranded: found.filter((s) => !driven.has(targetKey(s.request.target))) };
+  } catch (error) {
+    return { strandedUnreadable: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+  }
 }

@@ -15,6 +15,8 @@ import type { ManualRollbackOutcome } from '../actions/rollback';
 import type { NoMatch } from '../actions/resolve';
 import { displayNameOf, labelsOf, type RunningRollout, type TargetMatch } from '../actions/rollouts';
 import type { RolloutStatus } from '../actions/status';
+import { describeEnd } from '../reconcile/race-rules';
+import type { StrandedTarget } from '../reconcile/stranded';
 import { WAIT_STATES, isCanaryState, type CanaryState } from '../executions/states';
 import { escapeMrkdwn, rolloutActionsBlock, type SlackBlock, type SlackResponse } from './responses';
 import { targetProblem } from './commands';
@@ -120,14 +122,18 @@ function statusBlocks(status: RolloutStatus, now: Date): SlackBlock[] {
  * The answer to `status [target]`. With a target, that rollout (or why none matches); without, every
  * running rollout up to STATUS_LIMIT.
  */
-export function statusResponse(statuses: readonly RolloutStatus[], options: { target?: string; now: Date; match?: TargetMatch }): SlackResponse {
+export function statusResponse(
+  statuses: readonly RolloutStatus[],
+  options: { target?: string; now: Date; match?: TargetMatch; stranded?: readonly StrandedTarget[]; strandedUnreadable?: string },
+): SlackResponse {
   const { target, now } = options;
   if (target !== undefined && options.match !== undefined && options.match.kind !== 'found') {
     return noMatchResponse(options.match, target, 'status');
   }
+  const left = strandedLines(options.stranded ?? [], options.strandedUnreadable);
   if (statuses.length === 0) {
-    const text = 'Nothing is rolling out right now.';
-    return { response_type: 'ephemeral', text, blocks: [section(`:zzz: ${text}`)] };
+    const text = ['Nothing is rolling out right now.', ...left].join('\n');
+    return { response_type: 'ephemeral', text: clip(text, 3000), blocks: [section(`:zzz: Nothing is rolling out right now.`), ...left.map((l) => section(`:warning: ${l}`))] };
   }
   const shown = statuses.slice(0, STATUS_LIMIT);
   const headline =
@@ -141,8 +147,24 @@ export function statusResponse(statuses: readonly RolloutStatus[], options: { ta
   if (statuses.length > shown.length) {
     blocks.push(...contextBlocks(`…and ${statuses.length - shown.length} more. Ask for one by name: \`status <target>\`.`.replace('<target>', '&lt;target&gt;')));
   }
-  const text = [headline, ...shown.map((s) => `${displayNameOf(s.rollout)}: ${progressLine(s, now)}`)].join('\n');
+  blocks.push(...left.map((l) => section(`:warning: ${l}`)));
+  const text = [headline, ...shown.map((s) => `${displayNameOf(s.rollout)}: ${progressLine(s, now)}`), ...left].join('\n');
   return { response_type: 'ephemeral', text: clip(text, 3000), blocks };
+}
+
+/** One line per target an ended rollout left between 0 and 100 % (or holding a lock), with no rollout driving it. */
+function strandedLines(stranded: readonly StrandedTarget[], unreadable: string | undefined): string[] {
+  const lines = stranded.slice(0, STATUS_LIMIT).map((s) => {
+    const { execution } = s;
+    const end = describeEnd({ status: execution.status, ...(execution.error !== undefined ? { error: execution.error } : {}) });
+    return (
+      `${bold(s.targetName)} is left ${s.reading.state.kind === 'split' ? `at ${s.reading.state.weight} % on the new version` : 'holding the rollout lock'} ` +
+      `by execution ${code(execution.name)}, which ended ${execution.status}: ${escapeMrkdwn(end)}. No rollout drives it; the reconciler returns it to 0 %.`
+    );
+  });
+  if (stranded.length > STATUS_LIMIT) lines.push(`…and ${stranded.length - STATUS_LIMIT} more targets left between 0 and 100 %.`);
+  if (unreadable !== undefined) lines.push(`coalmine could not read the ended rollouts, so targets they left split are not shown (${escapeMrkdwn(unreadable)}).`);
+  return lines;
 }
 
 /** The answer when `target` names no running rollout. */

@@ -49,7 +49,7 @@ export async function runCommand(command: SlackCommand, options: RunOptions): Pr
       return { response: helpResponse(origin.slashCommand), outcome: 'help' };
     case 'status': {
       // Progress is read for the rollouts shown; the rest are only counted.
-      const { statuses, match } = await readRunningStatus({
+      const { statuses, match, stranded, strandedUnreadable } = await readRunningStatus({
         stateMachineArn: stateMachineArn(),
         limit: STATUS_LIMIT,
         ...(subcommand.target !== undefined ? { target: subcommand.target } : {}),
@@ -60,6 +60,8 @@ export async function runCommand(command: SlackCommand, options: RunOptions): Pr
           now: options.clock.now(),
           ...(subcommand.target !== undefined ? { target: subcommand.target } : {}),
           ...(match !== undefined ? { match } : {}),
+          ...(stranded !== undefined ? { stranded } : {}),
+          ...(strandedUnreadable !== undefined ? { strandedUnreadable } : {}),
         }),
         outcome: match !== undefined && match.kind !== 'found' ? `status:no-match:${match.kind}` : `status:${statuses.length}`,
       };

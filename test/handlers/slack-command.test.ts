@@ -334,6 +334,27 @@ describe('status (anyone may ask)', () => {
     expect(text).not.toContain('search');
   });
 
+  test('a target an ended rollout left split, with nothing running on it, is listed (issue 10 part 3)', async () => {
+    // A promote stopped the execution and then could not complete: the alias still sends 10 % to 42.
+    runningCheckout({ stopped: { error: 'ManualPromote', cause: 'Promotion requested from Slack by alice (U0ALICE123).' } });
+    const answer = slackAnswer(await call(slash('status')));
+    expect(shown(answer)).toContain('Nothing is rolling out right now.');
+    expect(shown(answer)).toContain(
+      `*checkout:live* is left at 10 % on the new version by execution \`${EXECUTION}\`, which ended ABORTED: ` +
+        'a person promoted it, and the promotion did not complete. No rollout drives it; the reconciler returns it to 0 %.',
+    );
+    expect(writes()).toEqual([]);
+  });
+
+  test('a split target a running rollout drives is that rollout, not stranded; a target back at 0 % is not listed', async () => {
+    runningCheckout({ stopped: { error: 'ManualPromote' } });
+    fake.addRunning({ name: 'checkout-43-20261122T1030', rollout: rolloutFor({ name: 'checkout', executionName: 'checkout-43-20261122T1030' }) });
+    expect(shown(slackAnswer(await call(slash('status'))))).not.toContain('is left at');
+    fake.executions.pop();
+    fake.alias = { FunctionVersion: '41', weights: {}, revision: fake.alias.revision + 1 };
+    expect(shown(slackAnswer(await call(slash('status'))))).not.toContain('is left at');
+  });
+
   test('status of an unknown target lists what is running', async () => {
     runningCheckout();
     const text = shown(slackAnswer(await call(slash('status payments'))));

@@ -14,6 +14,7 @@ import {
   type GetAliasCommandOutput,
 } from '@aws-sdk/client-lambda';
 import {
+  DescribeExecutionCommand,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
   SFNClient,
@@ -208,13 +209,31 @@ export class FakeAws {
     return full;
   }
 
+  statusOf(execution: FakeExecution): string {
+    return execution.endedAs ?? (execution.stopped !== undefined ? 'ABORTED' : 'RUNNING');
+  }
+
   install(): void {
-    sfn.on(ListExecutionsCommand, { stateMachineArn: STATE_MACHINE_ARN, statusFilter: 'RUNNING' }).callsFake(async () => {
-      if (this.listDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.listDelayMs));
+    sfn.on(ListExecutionsCommand).callsFake(async (input: { stateMachineArn: string; statusFilter?: string }) => {
+      if (input.stateMachineArn !== STATE_MACHINE_ARN) throw Object.assign(new Error('no such state machine'), { name: 'StateMachineDoesNotExist' });
+      if (input.statusFilter === 'RUNNING' && this.listDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.listDelayMs));
       return {
         executions: this.executions
-          .filter((e) => e.stopped === undefined && e.endedAs === undefined)
-          .map((e) => ({ executionArn: this.arnOf(e.name), stateMachineArn: STATE_MACHINE_ARN, name: e.name, status: 'RUNNING', startDate: e.startDate })),
+          .filter((e) => this.statusOf(e) === input.statusFilter)
+          .map((e) => ({ executionArn: this.arnOf(e.name), stateMachineArn: STATE_MACHINE_ARN, name: e.name, status: this.statusOf(e), startDate: e.startDate, ...(e.stopped !== undefined ? { stopDate: new Date(e.startDate.getTime() + 600_000) } : {}) })),
+      };
+    });
+    sfn.on(DescribeExecutionCommand).callsFake(async (input: { executionArn: string }) => {
+      const execution = this.executions.find((e) => this.arnOf(e.name) === input.executionArn);
+      if (execution === undefined) throw Object.assign(new Error('no such execution'), { name: 'ExecutionDoesNotExist' });
+      const request = execution.rollout?.request ?? execution.request;
+      return {
+        executionArn: input.executionArn,
+        name: execution.name,
+        status: this.statusOf(execution),
+        startDate: execution.startDate,
+        input: JSON.stringify(request),
+        ...(execution.stopped !== undefined ? { stopDate: new Date(execution.startDate.getTime() + 600_000), ...execution.stopped } : {}),
       };
     });
     sfn.on(GetExecutionHistoryCommand).callsFake(async (input: GetExecutionHistoryCommandInput) => {
