@@ -317,7 +317,7 @@ export function promoteOutcomeResponse(outcome: ManualPromoteOutcome, command: S
             'within a few minutes (docs/reconciler.md). Check `status`.';
       return {
         response_type: outcome.stopped ? 'in_channel' : 'ephemeral',
-        text: `${headline} ${outcome.detail}`,
+        text: `${headline} ${outcome.detail}. ${then}`,
         blocks: [section(headline), section(escapeMrkdwn(clip(outcome.detail, 2900))), section(then)],
       };
     }

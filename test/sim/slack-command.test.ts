@@ -116,3 +116,18 @@ describe('the slack-command event in a scenario file', () => {
     );
   });
 });
+
+describe('a Slack promote that stopped the execution never leaves the target split (issue 10 part 3)', () => {
+  it.each([
+    [5, 'promoted', 100, /promoted \*checkout\*/],
+    [20, 'rolled_back', 0, /coalmine rolled the target back to 0 %/],
+  ])('%i UpdateAlias throttles after the stop: %s, the target at %i %', async (times, outcome, finalWeight, reply) => {
+    const document = healthyWith([
+      { at: 119, kind: 'inject-fault', operation: 'UpdateAlias', error: 'TooManyRequestsException', times },
+      { at: 120, kind: 'slack-command', user: 'alice', text: 'promote checkout' },
+    ]);
+    const result = await simulate(parseScenario(document, `promote-throttled-${times}`));
+    expect(result).toMatchObject({ outcome, finalWeight, error: 'ManualPromote' });
+    expect(result.slackCommands).toEqual([expect.objectContaining({ user: 'alice', text: 'promote checkout', reply: expect.stringMatching(reply) })]);
+  });
+});
