@@ -4,8 +4,7 @@
  * target, every target an ended rollout left between 0 and 100 % that no running rollout drives.
  */
 import { readRolloutProgress, type RolloutProgressView } from '../executions/progress';
-import { SWEEP_LOOKBACK_MS } from '../reconcile/reconciler';
-import { sweepStrandedTargets, type StrandedTarget } from '../reconcile/stranded';
+import { SWEEP_LOOKBACK_MS, sweepStrandedTargets, type StrandedTarget } from '../reconcile/stranded';
 import { targetKey } from '../reconcile/target-state';
 import { listRunningRollouts, resolveTarget, type RunningRollout, type TargetMatch } from './rollouts';
 

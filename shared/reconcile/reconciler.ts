@@ -18,13 +18,11 @@ import { LIFECYCLE_SOURCE } from '../lifecycle';
 import { describeError, realClock, rollBackAndVerify, type RollbackClock } from '../outside-rollback';
 import { routerKindFor } from '../routers/registry';
 import { decideReconcile, describeEnd, sweepTryDue, type ReconcileAction } from './race-rules';
-import { checkExecutionTarget, describeExecution, runningOnTarget, sweepEndedTargets, type EndedExecution, type TargetCheck } from './stranded';
+import { SWEEP_LOOKBACK_MS, checkExecutionTarget, describeExecution, runningOnTarget, sweepEndedTargets, type EndedExecution, type TargetCheck } from './stranded';
 
 /** Who the records name as having rolled back. */
 export const RECONCILER = 'the reconciler';
 
-/** How far back the sweep looks for ended executions: a target stranded longer than this is a person's. */
-export const SWEEP_LOOKBACK_MS = 7 * 24 * 3_600_000;
 /** The longest gap between two tries of one stranded target, once the backoff has grown. */
 export const SWEEP_MAX_SPACING_MS = 3_600_000;
 

@@ -12,6 +12,9 @@ import { routerKindFor } from '../routers/registry';
 import { RECONCILED_STATUSES, type ExecutionStatus, type TargetState } from './race-rules';
 import { readTargetState, targetKey, type TargetReading } from './target-state';
 
+/** How far back the sweep looks for ended executions: a target stranded longer than this is a person's. */
+export const SWEEP_LOOKBACK_MS = 7 * 24 * 3_600_000;
+
 /** An execution as DescribeExecution (or the status-change event) tells it. */
 export interface EndedExecution {
   readonly executionArn: string;

@@ -179,6 +179,7 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
     module: 'functions/slack-command',
     actions: [
       ...Object.keys(ROLLOUT_CONTROL_RESOURCES),
+      'states:DescribeExecution',
       'lambda:GetAlias',
       'lambda:UpdateAlias',
       ...KVS_DRIVE_ACTIONS,
@@ -188,6 +189,7 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
     bundledNotCalled: ROUTER_PREFLIGHT_ONLY,
     resources: {
       ...ROLLOUT_CONTROL_RESOURCES,
+      'states:DescribeExecution': [EXECUTIONS_ARN],
       'ssm:GetParameter': [ssmParameterArn(slackParameter('signing-secret'))],
       'lambda:InvokeFunction': [`arn:aws:lambda:${REGION}:${ACCOUNT}:function:coalmine-${STAGE}-slackCommand`],
     },
