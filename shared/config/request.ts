@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { RolloutRequestInvalid } from '../errors';
 import { LIMITS } from './limits';
 import { MAX_METRIC_CHECKS, metricCheckProblems, MetricChecksSchema } from './metrics';
+import { PrometheusEndpointSchema } from './prometheus';
 import { PRESET_NAMES, PRESETS, type Shape } from './presets';
 import { TargetSchema } from './targets';
 
@@ -85,6 +86,7 @@ const AnalysisSchema = z
       .default('inconclusive')
       .describe('How an alarm in INSUFFICIENT_DATA counts (low traffic often leaves alarms without data).'),
     metrics: MetricChecksSchema,
+    prometheus: PrometheusEndpointSchema.optional(),
     maxNonCriticalFailures: z
       .int()
       .min(0)
@@ -129,6 +131,9 @@ export const RolloutRequestSchema = z
   .superRefine((request, ctx) => {
     for (const problem of metricCheckProblems(request.analysis.metrics, request.target.type)) {
       ctx.addIssue({ code: 'custom', path: ['analysis', 'metrics', problem.path], message: problem.message });
+    }
+    if (request.analysis.prometheus === undefined && request.analysis.metrics.some((check) => 'source' in check)) {
+      ctx.addIssue({ code: 'custom', path: ['analysis', 'prometheus'], message: 'Prometheus query pairs need analysis.prometheus: {"url": "http://prometheus:9090"} (and "auth" if it needs one)' });
     }
     // The KVS key green_percentage is a whole number (the edge function reads nothing else).
     if (request.target.type !== 'cloudfront-kvs') return;

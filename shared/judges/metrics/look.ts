@@ -10,11 +10,11 @@
  */
 import { combineVerdicts, judgeMetric, plannedInformation, type ErrorsEvidence, type MetricJudgement, type SequentialLook } from '../statistics';
 import type { JudgeResult, Verdict } from '../types';
-import type { ResolvedCheck } from './checks';
+import { countsSlowRequests, type ResolvedCheck } from './checks';
 import type { ThresholdReading, WindowCounts } from './queries';
 import type { SplitWindow } from './windows';
 
-export const METRICS_JUDGE = 'cloudwatch-metrics';
+export const METRICS_JUDGE = 'metrics';
 
 /** What one check keeps between looks. Looks are [information fraction, boundary z]. */
 export interface CheckMemory {
@@ -165,7 +165,7 @@ function checkEvidence(
     reason: judgement.reason,
     ...(judgement.requestsNeeded === undefined ? {} : { requestsNeeded: judgement.requestsNeeded }),
     ...(judgement.secondsNeeded === undefined ? {} : { secondsNeeded: judgement.secondsNeeded }),
-    ...(check.kind === 'latency' && thresholds !== undefined
+    ...('percentile' in check && thresholds !== undefined
       ? {
           thresholds: {
             percentile: check.percentile,
@@ -178,6 +178,6 @@ function checkEvidence(
       : {}),
     windows: counts.map((w, i) => ({ weight: windows[i]?.weight, canary: arm(w.canary), baseline: arm(w.baseline) })),
     // Latency checks count slow requests: say so, so that readers (Slack) do not call them errors.
-    evidence: check.kind === 'latency' ? { ...inner, kind: 'slow-requests' } : inner,
+    evidence: countsSlowRequests(check) ? { ...inner, kind: 'slow-requests' } : inner,
   };
 }
