@@ -1,0 +1,31 @@
+/**
+ * What an AWS failure means to the person at the terminal: a registry from the SDK's error names to one
+ * sentence on what went wrong and how to fix it. main.ts prints it instead of a stack trace.
+ */
+
+interface Explanation {
+  readonly names: readonly string[];
+  readonly explain: (error: Error) => string;
+}
+
+const EXPLANATIONS: readonly Explanation[] = [
+  {
+    names: ['CredentialsProviderError'],
+    explain: () =>
+      'no AWS credentials found. Set AWS_PROFILE (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), or run "aws sso login".',
+  },
+  {
+    names: ['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnrecognizedClientException', 'InvalidClientTokenId', 'ExpiredToken', 'ExpiredTokenException'],
+    explain: (error) => `AWS refused the call (${error.name}: ${error.message}). Check the identity's permissions and that its credentials are current.`,
+  },
+  {
+    names: ['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded'],
+    explain: (error) => `AWS throttled the call after the SDK's retries (${error.name}). Nothing more was changed; try again in a moment.`,
+  },
+];
+
+/** The explanation of an AWS failure, or undefined when it is not one the registry knows. */
+export function explainAwsError(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  return EXPLANATIONS.find((entry) => entry.names.includes(error.name))?.explain(error);
+}
