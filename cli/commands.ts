@@ -3,12 +3,16 @@
  * exports a Command (cli/command.ts) and one entry here.
  */
 import type { Command } from './command';
+import { listCommand } from './list';
 import { planCommand } from './plan';
 import { simulateCommand } from './simulate';
+import { statusCommand } from './status';
 import { tourCommand } from './tour';
 
 export const COMMANDS: readonly Command[] = [
   simulateCommand,
   planCommand,
   tourCommand,
+  listCommand,
+  statusCommand,
 ];

@@ -2,6 +2,7 @@
  * What an AWS failure means to the person at the terminal: a registry from the SDK's error names to one
  * sentence on what went wrong and how to fix it. main.ts prints it instead of a stack trace.
  */
+import { classifyAwsError } from '../../shared/errors';
 
 interface Explanation {
   readonly names: readonly string[];
@@ -19,13 +20,18 @@ const EXPLANATIONS: readonly Explanation[] = [
     explain: (error) => `AWS refused the call (${error.name}: ${error.message}). Check the identity's permissions and that its credentials are current.`,
   },
   {
-    names: ['ThrottlingException', 'Throttling', 'TooManyRequestsException', 'RequestLimitExceeded'],
-    explain: (error) => `AWS throttled the call after the SDK's retries (${error.name}). Nothing more was changed; try again in a moment.`,
+    names: ['AwsThrottled'],
+    explain: (error) => `${error.message}, after the SDK's retries. Try again in a moment.`,
+  },
+  {
+    names: ['AwsUnavailable'],
+    explain: (error) => `${error.message}. Try again in a moment; check AWS_REGION and AWS_ENDPOINT_URL if it persists.`,
   },
 ];
 
 /** The explanation of an AWS failure, or undefined when it is not one the registry knows. */
 export function explainAwsError(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined;
-  return EXPLANATIONS.find((entry) => entry.names.includes(error.name))?.explain(error);
+  const classified = classifyAwsError(error, 'AWS');
+  if (!(classified instanceof Error)) return undefined;
+  return EXPLANATIONS.find((entry) => entry.names.includes(classified.name))?.explain(classified);
 }

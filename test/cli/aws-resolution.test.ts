@@ -73,7 +73,8 @@ describe('explainAwsError', () => {
   it.each([
     ['CredentialsProviderError', /no AWS credentials found\. Set AWS_PROFILE/],
     ['AccessDeniedException', /AWS refused the call \(AccessDeniedException: .*permissions/],
-    ['ThrottlingException', /throttled .*try again/],
+    ['ThrottlingException', /AWS throttled the call \(ThrottlingException\), after the SDK's retries\. Try again/],
+    ['ServiceUnavailable', /did not answer successfully .*Try again/],
   ])('explains %s', (name, expected) => {
     expect(explainAwsError(awsError(name))).toMatch(expected);
   });
