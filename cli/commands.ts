@@ -2,6 +2,7 @@
  * Every `coalmine` subcommand, in the order `coalmine help` lists them. A new command is one module that
  * exports a Command (cli/command.ts) and one entry here.
  */
+import { promoteCommand, rollbackCommand } from './act';
 import type { Command } from './command';
 import { listCommand } from './list';
 import { planCommand } from './plan';
@@ -15,4 +16,6 @@ export const COMMANDS: readonly Command[] = [
   tourCommand,
   listCommand,
   statusCommand,
+  promoteCommand,
+  rollbackCommand,
 ];

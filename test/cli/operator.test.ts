@@ -1,4 +1,6 @@
-import { GetExecutionHistoryCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { FakeAws, progressAt, resetAws, rolloutFor, sfn, STATE_MACHINE_ARN, writes } from '../handlers/slack-support';
 import { coalmine } from './support';
@@ -82,5 +84,58 @@ describe('coalmine status', () => {
   it('refuses no ROLLOUT or two', async () => {
     expect((await coalmine(['status'])).code).toBe(2);
     expect((await coalmine(['status', 'a', 'b'])).stderr[0]).toMatch(/give one ROLLOUT/);
+  });
+});
+
+describe('coalmine rollback and promote', () => {
+  const sts = mockClient(STSClient);
+  const CALLER = 'arn:aws:sts::123456789012:assumed-role/deploy/bob';
+  beforeEach(() => {
+    sts.reset();
+    sts.on(GetCallerIdentityCommand).resolves({ Arn: CALLER, Account: '123456789012', UserId: 'AROA:bob' });
+  });
+
+  it('rolls back as the caller, with the reason in the stop cause', async () => {
+    fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }), progress: progressAt(1, 50) });
+    const run = await coalmine(['rollback', 'checkout:live', '--reason', 'p99 doubled']);
+    expect(run.stderr).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.stdout[0]).toMatch(/^Rolled back checkout:live \(execution checkout-live-42\): traffic verified at 0 %/);
+    expect(run.stdout[0]).toContain(`Rollback requested from the coalmine CLI by ${CALLER}: p99 doubled.`);
+    expect(fake.alias).toMatchObject({ FunctionVersion: '41', weights: {} });
+    expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, {
+      executionArn: fake.arnOf('checkout-live-42'),
+      error: 'ManualRollback',
+      cause: expect.stringContaining(`by ${CALLER}: p99 doubled.`),
+    });
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 1);
+  });
+
+  it('promotes only with --full, then to 100 % as the caller', async () => {
+    fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }), progress: progressAt(0, 10) });
+    const refused = await coalmine(['promote', 'checkout:live']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr[0]).toMatch(/give --full to say so/);
+    expect(writes()).toEqual([]);
+    const run = await coalmine(['promote', 'checkout:live', '--full']);
+    expect(run.stderr).toEqual([]);
+    expect(run.stdout[0]).toMatch(/^Promoted checkout:live \(execution checkout-live-42\) from 10 % to 100 %, verified/);
+    expect(fake.alias).toMatchObject({ FunctionVersion: '42', weights: {} });
+    expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, { error: 'ManualPromote', cause: expect.stringContaining(CALLER) });
+  });
+
+  it('changes nothing for an unknown rollout and exits 1', async () => {
+    fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }) });
+    const run = await coalmine(['rollback', 'cart']);
+    expect(run).toMatchObject({ code: 1, stderr: ['coalmine rollback: no running rollout is "cart". Running: checkout:live.'] });
+    expect(writes()).toEqual([]);
+  });
+
+  it('explains access denied on the caller identity, before any write', async () => {
+    fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }) });
+    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
+    const run = await coalmine(['rollback', 'checkout:live']);
+    expect(run).toMatchObject({ code: 1, stderr: [expect.stringMatching(/^coalmine rollback: AWS refused the call \(AccessDenied: not authorized\)/)] });
+    expect(writes()).toEqual([]);
   });
 });
