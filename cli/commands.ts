@@ -7,6 +7,7 @@ import type { Command } from './command';
 import { listCommand } from './list';
 import { planCommand } from './plan';
 import { simulateCommand } from './simulate';
+import { startCommand } from './start';
 import { statusCommand } from './status';
 import { tourCommand } from './tour';
 
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   simulateCommand,
   planCommand,
   tourCommand,
+  startCommand,
   listCommand,
   statusCommand,
   promoteCommand,
