@@ -163,7 +163,7 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
   return lines;
 }
 
-async function readRequest(options: { request?: string; scenario?: string; 'scenario-file'?: string }, io: CliIo): Promise<unknown> {
+export async function readRequest(options: { request?: string; scenario?: string; 'scenario-file'?: string }, io: CliIo): Promise<unknown> {
   const sources = [options.request, options.scenario, options['scenario-file']].filter((s) => s !== undefined);
   if (sources.length > 1) throw new UsageError('give one of --request, --scenario and --scenario-file');
   if (options.scenario !== undefined || options['scenario-file'] !== undefined) {
