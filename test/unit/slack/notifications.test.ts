@@ -209,7 +209,9 @@ describe('notificationFor: executions stopped from outside', () => {
       status: 'ABORTED',
       executionName: EXECUTION,
       error: 'ManualPromote',
-      cause: 'Promotion requested from Slack by alice (U0ALICE123) in C0DEPLOYS1 (no reason given). Skipping the remaining steps and analysis.',
+      cause:
+        'Promotion requested from Slack by alice (U0ALICE123) in C0DEPLOYS1 (no reason given). Skipping the remaining steps and analysis.\n' +
+        'coalmine-facts: {"requester":{"kind":"slack","userId":"U0ALICE123","userName":"alice","channelId":"C0DEPLOYS1"}}',
     };
     const message = notificationFor(event);
     expect(visibleText(message)).toContain(':rocket:');
