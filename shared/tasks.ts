@@ -44,7 +44,8 @@ export async function preflight(input: PreflightInput): Promise<RolloutState> {
     // `coalmine plan` shows gates; until the state machine waits at them, a gated request must not run ungated.
     throw new RolloutRequestInvalid('The rollout request is invalid: strategy.steps: approval gates are not executed by this deployment yet; remove "approval" to run the steps without waiting for a person');
   }
-  for (const judge of judgesFor(request.analysis)) await judge.preflight();
+  const alarmsAlreadyFiring = request.override?.alarmsAlreadyFiring === true;
+  for (const judge of judgesFor(request.analysis)) await judge.preflight({ alarmsAlreadyFiring });
   const baseline = await kind.preflight(request.target, { executionName: input.executionName });
   return {
     rollout: {

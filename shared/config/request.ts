@@ -178,6 +178,20 @@ const AnalysisSchema = z
   })
   .describe('How the canary is judged after each bake.');
 
+const OverrideSchema = z
+  .strictObject({
+    alarmsAlreadyFiring: z
+      .literal(true, { error: () => 'alarmsAlreadyFiring is true (leave "override" out to refuse a start while an alarm fires)' })
+      .describe('Start even though a listed alarm is in ALARM. Such an alarm is not evidence against the canary until it has been OK once.'),
+    reason: z
+      .string({ error: (issue) => (issue.input === undefined ? 'required: say why the rollout starts while an alarm fires' : 'reason is text') })
+      .trim()
+      .min(1, 'say why the rollout starts while an alarm fires, e.g. "hotfix for the checkout errors"')
+      .max(500, 'a reason is at most 500 characters')
+      .describe('Why: recorded in the Rollout Started event and in Slack.'),
+  })
+  .describe('The emergency lane: start a rollout (e.g. the fix) while a listed alarm already fires.');
+
 export const RolloutRequestSchema = z
   .strictObject({
     name: z
@@ -194,6 +208,8 @@ export const RolloutRequestSchema = z
       .max(LIMITS.maxSettleSeconds)
       .default(30)
       .describe('For targets whose propagation cannot be observed (CloudFront KVS): seconds to wait after a shift before baking starts.'),
+    // Null rather than absent, so that the Rollout Started event can always carry it.
+    override: OverrideSchema.nullable().default(null),
   })
   .superRefine((request, ctx) => {
     for (const problem of metricCheckProblems(request.analysis.metrics, request.target.type)) {

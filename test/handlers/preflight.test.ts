@@ -117,4 +117,16 @@ describe('preflight handler', () => {
     await expect(run(rolloutRequest())).rejects.toMatchObject({ name });
     expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
   });
+
+  it('says how to ship the fix when an alarm already fires, and starts with override.alarmsAlreadyFiring', async () => {
+    readyWorld();
+    cloudwatch.on(DescribeAlarmsCommand).resolves(fixture('cloudwatch', 'describe-alarms-errors-in-alarm'));
+
+    await expect(run(rolloutRequest())).rejects.toMatchObject({ message: expect.stringContaining('"override": {"alarmsAlreadyFiring": true, "reason": "..."}') });
+    const override = { alarmsAlreadyFiring: true, reason: 'hotfix for the checkout errors' };
+    const state = await run(rolloutRequest({ override }));
+
+    expect(state.rollout.request.override).toEqual(override);
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+  });
 });

@@ -171,6 +171,24 @@ describe('the list form: strategy.steps', () => {
   });
 });
 
+describe('override: the emergency lane', () => {
+  it('keeps the override with its reason, trimmed', () => {
+    expect(parseRolloutRequest(request({ override: { alarmsAlreadyFiring: true, reason: '  hotfix for the checkout errors ' } })).override).toEqual({
+      alarmsAlreadyFiring: true,
+      reason: 'hotfix for the checkout errors',
+    });
+  });
+
+  it.each([
+    ['no reason', { alarmsAlreadyFiring: true }, 'override.reason: required: say why the rollout starts while an alarm fires'],
+    ['a blank reason', { alarmsAlreadyFiring: true, reason: '   ' }, 'override.reason: say why the rollout starts while an alarm fires'],
+    ['alarmsAlreadyFiring false', { alarmsAlreadyFiring: false, reason: 'x' }, 'override.alarmsAlreadyFiring: alarmsAlreadyFiring is true'],
+    ['an unknown field', { alarmsAlreadyFiring: true, reason: 'x', metrics: true }, 'override: unknown field "metrics"'],
+  ])('refuses %s', (_case, override, expected) => {
+    expect(problemsWith(request({ override }))).toContain(expected);
+  });
+});
+
 describe('unknown fields are refused at every level, by name', () => {
   it.each([
     ['the request', { ...request(), dryrun: true }, '(request): unknown field "dryrun"'],
@@ -274,6 +292,7 @@ describe('analysis and defaults', () => {
         inconclusive: { maxExtraBakes: 2, then: 'rollback' },
       },
       settleSeconds: 30,
+      override: null,
     });
   });
 
