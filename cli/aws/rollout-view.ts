@@ -3,7 +3,8 @@
  * and `status`, and its text line. Pure.
  */
 import type { RolloutStatus } from '../../shared/actions/status';
-import { displayNameOf, labelsOf, type TargetMatch } from '../../shared/actions/rollouts';
+import type { NoMatch } from '../../shared/actions/resolve';
+import { displayNameOf, labelsOf } from '../../shared/actions/rollouts';
 
 export interface RolloutJson {
   readonly name: string;
@@ -55,7 +56,7 @@ export function rolloutLine(r: RolloutJson): string {
 }
 
 /** Why a ROLLOUT did not pick out one running rollout, for the error line. */
-export function unmatched(target: string, match: Exclude<TargetMatch, { kind: 'found' }>): string {
+export function unmatched(target: string, match: NoMatch): string {
   switch (match.kind) {
     case 'nothing-running':
       return `no rollout is running, so none is "${target}".`;
@@ -65,5 +66,7 @@ export function unmatched(target: string, match: Exclude<TargetMatch, { kind: 'f
       return `"${target}" names ${match.matches.length} running rollouts; give one's execution name: ${match.matches
         .map((r) => `${r.executionName} (${labelsOf(r.start).target ?? displayNameOf(r)})`)
         .join(', ')}.`;
+    case 'started-after-request':
+      return `"${target}" (${match.rollout.executionName}) started after this request was made; nothing was changed.`;
   }
 }
