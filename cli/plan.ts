@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { LIMITS, USD_PER_STATE_TRANSITION } from '../shared/config/limits';
 import { parseRolloutRequest, type RolloutRequest } from '../shared/config/request';
 import { planRollout, type Plan } from '../shared/plan';
+import { STATE_BYTE_BUDGET } from '../shared/state-size';
 import { routerKindFor } from '../shared/routers/registry';
 import { formatDuration } from '../shared/duration';
 import { WAIT_STATES } from '../shared/executions/states';
@@ -69,6 +70,8 @@ export interface Timeline {
   readonly stateTransitions: Plan['stateTransitions'];
   readonly worstCaseHistoryEvents: number;
   readonly historyEventBudget: number;
+  readonly worstCaseStateBytes: number;
+  readonly stateByteBudget: number;
   readonly costUsd: { readonly nominal: number; readonly worstCase: number };
 }
 
@@ -115,6 +118,8 @@ export function timelineOf(request: RolloutRequest, plan: Plan, start: Date | nu
     stateTransitions: plan.stateTransitions,
     worstCaseHistoryEvents: plan.worstCaseHistoryEvents,
     historyEventBudget: LIMITS.historyEventBudget,
+    worstCaseStateBytes: plan.worstCaseStateBytes,
+    stateByteBudget: STATE_BYTE_BUDGET,
     costUsd: { nominal: cost(plan.stateTransitions.nominal), worstCase: cost(plan.stateTransitions.worstCase) },
   };
 }
@@ -185,6 +190,8 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
       `${timeline.steps.some((step) => step.approval !== undefined) ? ', every approval gate waiting out its timeout' : ''})`,
     `State transitions: ${timeline.stateTransitions.nominal} nominal, ${timeline.stateTransitions.worstCase} worst case ` +
       `(history events at worst ${thousands(timeline.worstCaseHistoryEvents)} of a budget of ${thousands(timeline.historyEventBudget)})`,
+    `Execution state: at most ${thousands(timeline.worstCaseStateBytes)} bytes of a budget of ${thousands(timeline.stateByteBudget)} ` +
+      '(Step Functions fails an execution past 262,144)',
     `Cost: ${usd(timeline.costUsd.nominal)} nominal, ${usd(timeline.costUsd.worstCase)} worst case ` +
       '(Step Functions Standard, $0.025 per 1,000 transitions; Lambda and CloudWatch calls not included)',
   );

@@ -5,6 +5,7 @@
 import { RolloutRequestInvalid } from './errors';
 import { LIMITS, USD_PER_STATE_TRANSITION } from './config/limits';
 import { stepsOf, type Approval, type RolloutRequest } from './config/request';
+import { STATE_BYTE_BUDGET, worstCaseStateBytes } from './state-size';
 
 export interface PlanStep {
   /** 0-based position among the canary steps. */
@@ -30,6 +31,8 @@ export interface Plan {
   /** Worst-case Step Functions history events, retries aside; checked against LIMITS.historyEventBudget. */
   readonly worstCaseHistoryEvents: number;
   readonly nominalCostUsd: number;
+  /** The largest execution state this request can make (state-size.ts); checked against STATE_BYTE_BUDGET. */
+  readonly worstCaseStateBytes: number;
 }
 
 /**
@@ -93,7 +96,7 @@ export function planRollout(request: RolloutRequest, options: PlanOptions): Plan
   const stateTransitions = count((path) => STATES_PER_PATH[path]);
   const worstCaseHistoryEvents = EXECUTION_EVENTS + count(historyEvents).worstCase;
 
-  const plan: Plan = {
+  const planned = {
     steps,
     settleSeconds,
     maxExtraBakesPerStep: maxExtraBakes,
@@ -103,6 +106,7 @@ export function planRollout(request: RolloutRequest, options: PlanOptions): Plan
     worstCaseHistoryEvents,
     nominalCostUsd: stateTransitions.nominal * USD_PER_STATE_TRANSITION,
   };
+  const plan: Plan = { ...planned, worstCaseStateBytes: worstCaseStateBytes(request, planned, n) };
   checkPlanFits(plan);
   return plan;
 }
@@ -113,6 +117,13 @@ function checkPlanFits(plan: Plan): void {
       `The rollout could need ${plan.worstCaseHistoryEvents} Step Functions history events, over the budget of ` +
         `${LIMITS.historyEventBudget} (the service stops an execution at 25,000). Use fewer steps or fewer ` +
         `analysis.inconclusive.maxExtraBakes.`,
+    );
+  }
+  if (plan.worstCaseStateBytes > STATE_BYTE_BUDGET) {
+    throw new RolloutRequestInvalid(
+      `The rollout's execution state could reach ${plan.worstCaseStateBytes.toLocaleString('en-US')} bytes, over the budget of ` +
+        `${STATE_BYTE_BUDGET.toLocaleString('en-US')} bytes (Step Functions fails an execution at 262,144 bytes, and no rollback ` +
+        'runs then). Use fewer steps, fewer analysis.metrics checks or fewer analysis.alarms, or shorter names.',
     );
   }
   if (plan.worstCaseSeconds > LIMITS.maxExecutionSeconds) {

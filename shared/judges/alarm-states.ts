@@ -35,6 +35,25 @@ function stillFiringSinceStart(snapshot: AlarmSnapshot, firingSince: string | nu
   return snapshot.updatedAt !== null && Date.parse(snapshot.updatedAt) <= Date.parse(firingSince);
 }
 
+/**
+ * Bounds that keep the alarm judge's part of the execution state small (Step Functions caps it at 256 KiB):
+ * CloudWatch state reasons run to 1,023 characters, and a request may list 100 alarms.
+ */
+export const ALARM_REASON_CHARS = 200;
+/** Alarms named one by one in a verdict's reason; the rest are counted. */
+export const ALARMS_IN_REASON = 5;
+/** The most one alarm adds to the state, its name aside (which appears in the request, the evidence and a reason). */
+export const ALARM_STATE_BYTES = 3 * 255 + 2 * ALARM_REASON_CHARS + 200;
+
+function shortened(reason: string): string {
+  return reason.length <= ALARM_REASON_CHARS ? reason : `${reason.slice(0, ALARM_REASON_CHARS - 1)}…`;
+}
+
+function listed(items: readonly string[]): string {
+  const shown = items.slice(0, ALARMS_IN_REASON).join('; ');
+  return items.length > ALARMS_IN_REASON ? `${shown}; and ${items.length - ALARMS_IN_REASON} more` : shown;
+}
+
 function assessOne(
   name: string,
   snapshot: AlarmSnapshot | undefined,
@@ -49,7 +68,7 @@ function assessOne(
   }
   const verdict: Verdict =
     snapshot.state === 'ALARM' ? 'fail' : snapshot.state === 'OK' ? 'pass' : insufficientData;
-  return { name, state: snapshot.state, verdict, reason: snapshot.reason, updatedAt: snapshot.updatedAt };
+  return { name, state: snapshot.state, verdict, reason: shortened(snapshot.reason), updatedAt: snapshot.updatedAt };
 }
 
 /** `firingSince`: the rollout's start when its request has override.alarmsAlreadyFiring, else null. */
@@ -66,11 +85,11 @@ export function assessAlarmStates(
 
   const failing = named('fail');
   if (failing.length > 0) {
-    return { judge: ALARM_JUDGE, verdict: 'fail', reason: `alarm in ALARM: ${failing.join('; ')}`, evidence: { alarms } };
+    return { judge: ALARM_JUDGE, verdict: 'fail', reason: `alarm in ALARM: ${listed(failing)}`, evidence: { alarms } };
   }
   const undecided = named('inconclusive');
   if (undecided.length > 0) {
-    return { judge: ALARM_JUDGE, verdict: 'inconclusive', reason: `alarm without a verdict: ${undecided.join('; ')}`, evidence: { alarms } };
+    return { judge: ALARM_JUDGE, verdict: 'inconclusive', reason: `alarm without a verdict: ${listed(undecided)}`, evidence: { alarms } };
   }
   const ignored = alarms.filter((a) => a.verdict === null).map((a) => a.name);
   const counted = alarms.length - ignored.length;

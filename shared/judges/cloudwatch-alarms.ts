@@ -78,7 +78,7 @@ export class CloudWatchAlarmJudge implements Judge {
 
   async measure(context?: AnalysisContext): Promise<JudgeResult> {
     // With the override, an alarm still in the ALARM it was in at the start has not been OK since: no evidence yet.
-    const firingSince = context?.request.override?.alarmsAlreadyFiring === true ? context.startedAt : null;
+    const firingSince = context?.request?.override?.alarmsAlreadyFiring === true ? context.startedAt : null;
     return assessAlarmStates(this.alarmNames, await readAlarmStates(this.alarmNames), this.insufficientData, firingSince);
   }
 }

@@ -70,6 +70,7 @@ describe('coalmine plan', () => {
         expect.stringMatching(/^Duration: 30 min when every analysis passes at once; 1 h 30 min at worst/),
         expect.stringMatching(/^State transitions: \d+ nominal, \d+ worst case/),
         expect.stringMatching(/^Cost: \$0\.\d+ nominal, \$0\.\d+ worst case/),
+        expect.stringMatching(/^Execution state: at most [\d,]+ bytes of a budget of 196,608/),
       ]),
     );
   });
@@ -160,6 +161,15 @@ describe('coalmine plan', () => {
     [[], '{"target":', /the request on standard input is not valid JSON/],
     [['--start', 'tomorrow'], '{}', /--start must be an ISO 8601 time/],
     [[], JSON.stringify({ ...request, strategy: { preset: 'canary10-6m' } }), /The rollout request is invalid: strategy\.preset: unknown preset/],
+    [
+      [],
+      JSON.stringify({
+        ...request,
+        strategy: { weights: [...Array.from({ length: 99 }, (_, i) => i + 1), 100], bakeSeconds: 600 },
+        analysis: { alarms: Array.from({ length: 100 }, (_, i) => `a${i}-${'x'.repeat(250)}`), metrics: [{ metric: 'errors' }] },
+      }),
+      /execution state could reach [\d,]+ bytes, over the budget of 196,608 bytes/,
+    ],
   ])('plan %j with stdin %j fails with exit 2', async (args, stdin, message) => {
     const run = await coalmine(['plan', ...args], stdin);
     expect(run.code).toBe(2);

@@ -164,3 +164,17 @@ describe('combineJudgeResults', () => {
     });
   });
 });
+
+describe('assessAlarmStates: bounded for the execution state', () => {
+  it('shortens long state reasons in the evidence and names at most 5 alarms in the reason', () => {
+    const names = Array.from({ length: 8 }, (_, i) => `alarm-${i}`);
+    const long = 'r'.repeat(1023);
+    const result = assessAlarmStates(names, names.map((n) => snapshot(n, 'ALARM', long)), 'inconclusive');
+
+    const alarms = (result.evidence as { alarms: Array<{ reason: string }> }).alarms;
+    expect(alarms).toHaveLength(8);
+    expect(alarms.every((a) => a.reason === `${'r'.repeat(199)}…`)).toBe(true);
+    expect(result.reason).toMatch(/^alarm in ALARM: alarm-0 \(ALARM: r+…\); .*alarm-4 \(ALARM: r+…\); and 3 more$/);
+    expect(result.reason).not.toContain('alarm-5');
+  });
+});

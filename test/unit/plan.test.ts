@@ -252,7 +252,10 @@ describe('approval gates (strategy.steps)', () => {
   it('plans the list form without gates like the same weights and bake', () => {
     const listed = planRollout(request({ steps: [{ weight: 10, bakeSeconds: 300 }, { weight: 100 }] }), observable);
 
-    expect(listed).toEqual(planRollout(request({ preset: 'canary10-5m' }), observable));
+    const preset = planRollout(request({ preset: 'canary10-5m' }), observable);
+
+    // The state size counts the request's own JSON, which the list form spells out longer.
+    expect({ ...listed, worstCaseStateBytes: 0 }).toEqual({ ...preset, worstCaseStateBytes: 0 });
   });
 
   it('counts gate timeouts against the one-year bound', () => {
