@@ -7,6 +7,7 @@
 import './environment';
 import type { Command } from './command';
 import { COMMANDS } from './commands';
+import { explainAwsError } from './aws/errors';
 import { EXIT, processIo, UsageError, type CliIo } from './io';
 
 const EXIT_STATUS = `Exit status: 0 when the command ran (whatever the simulated outcome), 2 for bad usage or invalid input,
@@ -73,6 +74,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     if (error instanceof Error && (error.name === 'ScenarioInvalid' || error.name === 'RolloutRequestInvalid')) {
       io.err(`coalmine ${name}: ${error.message}`);
       return EXIT.usage;
+    }
+    const explained = explainAwsError(error);
+    if (explained !== undefined) {
+      io.err(`coalmine ${name}: ${explained}`);
+      return EXIT.failure;
     }
     io.err(`coalmine ${name}: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return EXIT.failure;

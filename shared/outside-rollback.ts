@@ -33,6 +33,11 @@ export const VERIFY_READS = 3;
 export const VERIFY_INTERVAL_MS = 250;
 /** Attempts of a router call that fails with a transient error (throttling, a lost compare-and-swap). */
 const CALL_ATTEMPTS = 5;
+/**
+ * Attempts of a write that must land because nothing else will make it: a person's promote after its
+ * execution is stopped (up to ~20 s of backoff, well inside the reconciler's PERSON_PROMOTE_BUDGET_MS).
+ */
+export const STOPPED_WRITE_ATTEMPTS = 20;
 /** Added to a task's timeout before looking again for its write: clocks and the invocation's own end. */
 const IN_FLIGHT_MARGIN_MS = 5_000;
 
@@ -78,13 +83,18 @@ export function routerFor(rollout: Rollout): TrafficRouter {
 }
 
 /** Retries a router call on our transient errors (throttling, AWS faults, a lost compare-and-swap). */
-export async function withRetries<T>(clock: RollbackClock, signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+export async function withRetries<T>(
+  clock: RollbackClock,
+  signal: AbortSignal | undefined,
+  call: () => Promise<T>,
+  attempts: number = CALL_ATTEMPTS,
+): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     signal?.throwIfAborted();
     try {
       return await call();
     } catch (error) {
-      if (!(error instanceof CoalmineError && error.retryable) || attempt >= CALL_ATTEMPTS) throw error;
+      if (!(error instanceof CoalmineError && error.retryable) || attempt >= attempts) throw error;
       await clock.sleep(Math.random() * Math.min(1_000, 50 * 2 ** attempt), signal);
     }
   }

@@ -4,7 +4,7 @@
  */
 import { RolloutRequestInvalid } from './errors';
 import { LIMITS, USD_PER_STATE_TRANSITION } from './config/limits';
-import { shapeOf, type RolloutRequest } from './config/request';
+import { stepsOf, type Approval, type RolloutRequest } from './config/request';
 
 export interface PlanStep {
   /** 0-based position among the canary steps. */
@@ -12,6 +12,8 @@ export interface PlanStep {
   /** Canary share in percent while this step bakes. */
   readonly weight: number;
   readonly bakeSeconds: number;
+  /** A gate after the step's analysis passes: the rollout waits for a person, at most approval.timeoutSeconds. */
+  readonly approval?: Approval;
 }
 
 export interface Plan {
@@ -20,9 +22,9 @@ export interface Plan {
   /** Wait before the first analysis of a step when the target cannot confirm propagation. */
   readonly settleSeconds: number;
   readonly maxExtraBakesPerStep: number;
-  /** Simulated duration when every analysis passes at its first look. */
+  /** Simulated duration when every analysis passes at its first look and every gate is approved at once. */
   readonly nominalSeconds: number;
-  /** Duration when every step uses all its extra bakes. */
+  /** Duration when every step uses all its extra bakes and every approval gate waits out its timeout. */
   readonly worstCaseSeconds: number;
   readonly stateTransitions: { readonly nominal: number; readonly worstCase: number };
   /** Worst-case Step Functions history events, retries aside; checked against LIMITS.historyEventBudget. */
@@ -69,17 +71,17 @@ export interface PlanOptions {
 }
 
 export function planRollout(request: RolloutRequest, options: PlanOptions): Plan {
-  const shape = shapeOf(request.strategy);
-  const steps = shape.weights
-    .filter((weight) => weight < 100)
-    .map((weight, index) => ({ index, weight, bakeSeconds: shape.bakeSeconds }));
+  const steps = stepsOf(request.strategy)
+    .filter((step) => step.weight < 100)
+    .map((step, index) => ({ index, ...step }));
   const n = steps.length;
   const settleSeconds = options.observable ? 0 : request.settleSeconds;
   const maxExtraBakes = request.analysis.inconclusive.maxExtraBakes;
 
   const bakeSeconds = steps.reduce((sum, step) => sum + step.bakeSeconds, 0);
   const nominalSeconds = bakeSeconds + n * settleSeconds;
-  const worstCaseSeconds = nominalSeconds + steps.reduce((sum, step) => sum + step.bakeSeconds * maxExtraBakes, 0);
+  const worstCaseSeconds =
+    nominalSeconds + steps.reduce((sum, step) => sum + step.bakeSeconds * maxExtraBakes + (step.approval?.timeoutSeconds ?? 0), 0);
 
   const settles = options.observable ? 0 : n;
   const count = (per: (path: keyof typeof STATES_PER_PATH) => number): { nominal: number; worstCase: number } => {
@@ -116,7 +118,7 @@ function checkPlanFits(plan: Plan): void {
   if (plan.worstCaseSeconds > LIMITS.maxExecutionSeconds) {
     throw new RolloutRequestInvalid(
       `The rollout could last ${plan.worstCaseSeconds} s, longer than a Step Functions execution may run ` +
-        `(${LIMITS.maxExecutionSeconds} s). Shorten bakeSeconds or lower analysis.inconclusive.maxExtraBakes.`,
+        `(${LIMITS.maxExecutionSeconds} s). Shorten bakeSeconds or approval timeouts, or lower analysis.inconclusive.maxExtraBakes.`,
     );
   }
 }

@@ -31,6 +31,7 @@ import { taskCatalogue, type ExecutionRecord, type TaskCatalogue } from './world
 import type { Scenario } from './scenario';
 import type { AwsWorld } from './world';
 import { SyntheticTraffic } from './traffic';
+import { readStopCause } from '../shared/stop-cause';
 
 export type * from './results';
 
@@ -352,7 +353,7 @@ function endingOf(
     case 'ABORTED': {
       // Stopped from outside: the alarm rollback or a Slack command, whose cause says who, why and how fast.
       const outcome: Outcome = finalWeight === 0 ? 'rolled_back' : finalWeight === 100 ? 'promoted' : 'failed';
-      return { outcome, reason: record.cause ?? `stopped from outside (${record.error ?? 'no error given'})`, error: record.error ?? null };
+      return { outcome, reason: record.cause !== undefined ? readStopCause(record.cause).sentence : `stopped from outside (${record.error ?? 'no error given'})`, error: record.error ?? null };
     }
     default: {
       const failure = observer.failure;

@@ -21,13 +21,16 @@ import {
   VERIFY_READS,
   describeError,
   realClock,
+  rollBackAndVerify,
   routerFor,
+  STOPPED_WRITE_ATTEMPTS,
   stopAndWaitForEnd,
   withRetries,
   type RollbackClock,
 } from '../outside-rollback';
 import { readHistoryTail } from '../executions/sfn';
 import { MANUAL_PROMOTE_ERROR } from '../stop-errors';
+import { readStopCause, stopCause } from '../stop-cause';
 import { requestedBy } from './requester';
 import { endDetails, readEnded, resolveRunningRollout, type AlreadyEnded, type ManualActionInput, type ManualActionOptions, type NoMatch } from './resolve';
 
@@ -47,8 +50,18 @@ export type ManualPromoteOutcome =
   /** The rollout was already rolling back (its analysis failed, or a task did); left to finish. */
   | { readonly kind: 'rolling-back'; readonly rollout: string; readonly executionName: string; readonly state: string }
   | AlreadyEnded
-  /** `stopped`: the execution is stopped but the target could not be promoted; a person must act. */
-  | { readonly kind: 'failed'; readonly rollout: string; readonly executionName: string; readonly detail: string; readonly stopped: boolean }
+  /**
+   * `stopped`: the execution is stopped but the target could not be promoted (after hard retries); then
+   * `trafficAtZero` says whether coalmine brought it back to 0 % itself, or left that to the reconciler.
+   */
+  | {
+      readonly kind: 'failed';
+      readonly rollout: string;
+      readonly executionName: string;
+      readonly detail: string;
+      readonly stopped: boolean;
+      readonly trafficAtZero?: boolean;
+    }
   | { readonly kind: 'no-match'; readonly match: NoMatch };
 
 /** Promotes the running rollout `input.target` names. Never throws for what it finds; throws when aborted. */
@@ -80,7 +93,7 @@ export async function promoteRollout(input: ManualActionInput, options: ManualAc
     `coalmine stops this execution, then sends all traffic to the new version.`;
   let stopped: { tail: HistoryEvent[]; endedAs: ClosedStatus };
   try {
-    stopped = await stopAndWaitForEnd(clock, signal, found.executionArn, executionName, MANUAL_PROMOTE_ERROR, cause);
+    stopped = await stopAndWaitForEnd(clock, signal, found.executionArn, executionName, MANUAL_PROMOTE_ERROR, stopCause(cause, { requester: input.requester }));
   } catch (error) {
     if (signal?.aborted) throw error;
     return { kind: 'failed', rollout: name, executionName, detail: `could not stop the execution, so nothing was promoted: ${describeError(error)}`, stopped: false };
@@ -113,24 +126,38 @@ async function promoteStopped(
   let fromWeight = 0;
   try {
     // The weight is read inside the retried call: a write that raced the promotion moves `from`.
-    await withRetries(clock, signal, async () => {
-      fromWeight = await router.getWeight();
-      await router.promote(fromWeight);
-    });
+    await withRetries(
+      clock,
+      signal,
+      async () => {
+        fromWeight = await router.getWeight();
+        await router.promote(fromWeight);
+      },
+      STOPPED_WRITE_ATTEMPTS,
+    );
     let weight = -1;
     for (let read = 1; read <= VERIFY_READS && weight !== 100; read += 1) {
       if (read > 1) await clock.sleep(VERIFY_INTERVAL_MS, signal);
-      weight = await withRetries(clock, signal, () => router.getWeight());
+      weight = await withRetries(clock, signal, () => router.getWeight(), STOPPED_WRITE_ATTEMPTS);
     }
     if (weight !== 100) throw new PromotionFailed(`the target sends ${weight} % to the new version after the promotion (${VERIFY_READS} reads)`);
   } catch (error) {
     if (signal?.aborted) throw error;
+    // Nothing else drives this target now: it must not stay split. Back to 0 %, the direction no race can undo.
+    let trafficAtZero = true;
+    try {
+      await rollBackAndVerify(clock, signal, router);
+    } catch (rollbackError) {
+      if (signal?.aborted) throw rollbackError;
+      trafficAtZero = false;
+    }
     return {
       kind: 'failed',
       rollout: name,
       executionName,
       detail: `the execution is stopped, but the promotion failed: ${describeError(error)}`,
       stopped: true,
+      trafficAtZero,
     };
   }
   const promoteLatencyMs = Math.max(0, clock.now().getTime() - input.receivedAtMs);
@@ -149,5 +176,5 @@ async function examineEnded(
   if (endedAs !== 'ABORTED' || aborted?.error !== MANUAL_PROMOTE_ERROR || start.stage !== 'planned') {
     return { kind: 'already-ended', rollout: name, executionName: execution.name, endedAs, ...endDetails(last) };
   }
-  return promoteStopped(clock, signal, input, { name, executionName: execution.name, rollout: start.rollout, tail, cause: aborted.cause ?? '' });
+  return promoteStopped(clock, signal, input, { name, executionName: execution.name, rollout: start.rollout, tail, cause: readStopCause(aborted.cause ?? '').sentence });
 }

@@ -7,6 +7,7 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { closedStatusOf, rolloutStartOf, type ClosedStatus, type RolloutStart } from '../executions/history';
 import { readHistoryHead, readHistoryTail } from '../executions/sfn';
 import type { RollbackClock } from '../outside-rollback';
+import { readStopCause } from '../stop-cause';
 import type { Requester } from './requester';
 import { displayNameOf, listRunningRollouts, resolveTarget, type RunningRollout, type TargetMatch } from './rollouts';
 
@@ -20,6 +21,11 @@ export interface ManualActionInput {
   readonly reason?: string;
   /** When coalmine received the request (ms since the epoch): the action's latency starts here. */
   readonly receivedAtMs: number;
+  /**
+   * The latest start (ms since the epoch) of an execution this action may act on: a signed request's
+   * timestamp (Slack), so that a replayed request never reaches a rollout started after it was signed.
+   */
+  readonly startedNoLaterThanMs?: number;
   /** Set when an earlier attempt of this action already picked the execution (a handed-over rerun). */
   readonly execution?: { readonly arn: string; readonly name: string };
 }
@@ -42,7 +48,20 @@ export interface AlreadyEnded {
   readonly cause?: string;
 }
 
-export type NoMatch = Exclude<TargetMatch, { kind: 'found' }>;
+/** The rollout named started after the request was made: the request cannot have meant it (a replay). */
+export interface StartedAfterRequest {
+  readonly kind: 'started-after-request';
+  readonly rollout: RunningRollout;
+  readonly requestedAtMs: number;
+}
+
+export type NoMatch = Exclude<TargetMatch, { kind: 'found' }> | StartedAfterRequest;
+
+/** Whether `rollout` started after the bound (an unknown start counts as after: nothing proves it is older). */
+export function startedAfter(rollout: RunningRollout, boundMs: number | undefined): boolean {
+  if (boundMs === undefined) return false;
+  return rollout.startedAt === undefined || rollout.startedAt.getTime() > boundMs;
+}
 
 /** What an action found for its target: a running rollout with its start, no match, or (a rerun) an execution no longer listed. */
 export type ResolvedRollout =
@@ -60,6 +79,9 @@ export async function resolveRunningRollout(input: ManualActionInput, options: M
     return input.execution !== undefined ? { kind: 'rerun-not-running', execution: input.execution } : { kind: 'no-match', match };
   }
   const rollout = match.rollout;
+  if (startedAfter(rollout, input.startedNoLaterThanMs)) {
+    return { kind: 'no-match', match: { kind: 'started-after-request', rollout, requestedAtMs: input.startedNoLaterThanMs! } };
+  }
   options.onResolved?.({ arn: rollout.executionArn, name: rollout.executionName });
   // A rollout still in Preflight when listed may have planned (and shifted) since.
   const start = rollout.start.stage === 'planned' ? rollout.start : rolloutStartOf(await readHistoryHead(rollout.executionArn));
@@ -85,12 +107,12 @@ export async function readEnded(execution: { arn: string; name: string }): Promi
   return { tail, last, endedAs: closedStatusOf(last) ?? 'unknown', start, name };
 }
 
-/** The error and cause an execution's closing event records. */
+/** The error and cause an execution's closing event records (a stop's cause as its sentence). */
 export function endDetails(event: HistoryEvent | undefined): { error?: string; cause?: string } {
   const details = event?.executionAbortedEventDetails ?? event?.executionFailedEventDetails ?? event?.executionTimedOutEventDetails;
   return {
     ...(details?.error !== undefined ? { error: details.error } : {}),
-    ...(details?.cause !== undefined ? { cause: details.cause } : {}),
+    ...(details?.cause !== undefined ? { cause: readStopCause(details.cause).sentence } : {}),
   };
 }
 

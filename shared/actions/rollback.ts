@@ -24,6 +24,7 @@ import {
 import type { RollbackOutcome } from '../routers/types';
 import { MANUAL_ROLLBACK_ERROR } from '../stop-errors';
 import { endDetails, readEnded, resolveRunningRollout, type AlreadyEnded, type ManualActionInput, type ManualActionOptions, type NoMatch } from './resolve';
+import { readStopCause, stopCause, type StopFacts } from '../stop-cause';
 import { actorOf, requestedBy } from './requester';
 
 export type ManualRollbackOutcome =
@@ -73,7 +74,7 @@ export async function rollBackRollout(input: ManualActionInput, options: ManualA
   if (start.stage !== 'planned') {
     const cause = `${requestedBy('Rollback', input.requester, input.reason)} Stopped before any traffic moved: Preflight had not finished.`;
     try {
-      await stopAndFence(clock, signal, stopOf(input, rollout, start, cause));
+      await stopAndFence(clock, signal, stopOf(input, rollout, start, cause, {}));
     } catch (error) {
       if (signal?.aborted) throw error;
       return { kind: 'failed', rollout: name, executionName: rollout.executionName, detail: `could not stop it: ${describeError(error)}`, trafficAtZero: true };
@@ -102,7 +103,7 @@ export async function rollBackRollout(input: ManualActionInput, options: ManualA
     `Rollback latency: ${rollbackLatencyMs} ms from the command to a verified 0 % (${verifiedAt.toISOString()}).`;
   signal?.throwIfAborted();
   try {
-    const { lateWriteUndone } = await stopAndFence(clock, signal, stopOf(input, rollout, start, cause));
+    const { lateWriteUndone } = await stopAndFence(clock, signal, stopOf(input, rollout, start, cause, { rollbackLatencyMs }));
     return { kind: 'rolled-back', rollout: name, executionName: rollout.executionName, cause, rollbackLatencyMs, lateWriteUndone };
   } catch (error) {
     if (signal?.aborted) throw error;
@@ -133,7 +134,7 @@ async function examineEnded(
   if (endedAs !== 'ABORTED' || aborted?.error !== MANUAL_ROLLBACK_ERROR) {
     return { kind: 'already-ended', rollout, executionName: execution.name, endedAs, ...endDetails(last) };
   }
-  const cause = aborted.cause ?? '';
+  const cause = readStopCause(aborted.cause ?? '').sentence;
   try {
     const lateWriteUndone = await fenceLateWrites(clock, signal, { executionName: execution.name, start, tail, rolledBackBy: actorOf(input.requester, 'rollback') });
     if (start.stage !== 'planned') return { kind: 'stopped-before-traffic', rollout, executionName: execution.name, cause };
@@ -151,7 +152,14 @@ async function examineEnded(
 }
 
 /** The stop of a person's rollback (shared/outside-rollback.ts). */
-function stopOf(input: ManualActionInput, rollout: { executionArn: string; executionName: string }, start: RolloutStart, cause: string): OutsideStop {
+function stopOf(
+  input: ManualActionInput,
+  rollout: { executionArn: string; executionName: string },
+  start: RolloutStart,
+  sentence: string,
+  facts: Omit<StopFacts, 'requester'>,
+): OutsideStop {
   const { executionArn, executionName } = rollout;
+  const cause = stopCause(sentence, { requester: input.requester, ...facts });
   return { executionArn, executionName, start, error: MANUAL_ROLLBACK_ERROR, cause, rolledBackBy: actorOf(input.requester, 'rollback') };
 }

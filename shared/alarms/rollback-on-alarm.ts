@@ -22,6 +22,7 @@ import { listRunningExecutions, listSucceededSince, readHistoryHead, readHistory
  * Catch can see a StopExecution), so it is defined here and not in shared/errors.ts.
  */
 import { ALARM_ROLLBACK_ERROR } from '../stop-errors';
+import { stopCause, type StopFacts } from '../stop-cause';
 
 export { ALARM_ROLLBACK_ERROR };
 
@@ -70,14 +71,19 @@ interface Candidate {
 }
 
 /** Stops the execution with the alarm's error and `cause`, then fences late writes (shared/outside-rollback.ts). */
-function stopForAlarm(clock: RollbackClock, candidate: Candidate, cause: string): Promise<{ endedAs: ClosedStatus; lateWriteUndone: boolean }> {
+function stopForAlarm(
+  clock: RollbackClock,
+  candidate: Candidate,
+  sentence: string,
+  facts: StopFacts & { alarm: string },
+): Promise<{ endedAs: ClosedStatus; lateWriteUndone: boolean }> {
   const { executionArn = '', name: executionName = '' } = candidate.execution;
   return stopAndFence(clock, undefined, {
     executionArn,
     executionName,
     start: candidate.start,
     error: ALARM_ROLLBACK_ERROR,
-    cause,
+    cause: stopCause(sentence, facts),
     rolledBackBy: 'the alarm rollback',
   });
 }
@@ -88,7 +94,7 @@ async function rollBackExecution(clock: RollbackClock, alarm: AlarmStateChange, 
   if (start.stage !== 'planned' || decision.action === 'stop') {
     const cause = `${alarmSentence(alarm)} Stopped before any traffic moved: Preflight had not finished.`;
     try {
-      const fence = await stopForAlarm(clock, candidate, cause);
+      const fence = await stopForAlarm(clock, candidate, cause, { alarm: alarm.alarmName });
       logger.info('stopped a rollout that had not moved traffic yet', { alarmName: alarm.alarmName, executionName, ...fence });
       return { executionArn, executionName, action: 'stopped-before-traffic', detail: cause, ...fence };
     } catch (error) {
@@ -133,7 +139,7 @@ async function rollBackExecution(clock: RollbackClock, alarm: AlarmStateChange, 
     return { executionArn, executionName, rollout, action: 'rolled-back', detail: cause, rollbackLatencyMs, endedAs: 'SUCCEEDED', lateWriteUndone: false };
   }
   try {
-    const fence = await stopForAlarm(clock, candidate, cause);
+    const fence = await stopForAlarm(clock, candidate, cause, { alarm: alarm.alarmName, rollbackLatencyMs });
     return { executionArn, executionName, rollout, action: 'rolled-back', detail: cause, rollbackLatencyMs, ...fence };
   } catch (error) {
     // Traffic is at 0 %; a running execution's next forward write is refused. A retry stops it.

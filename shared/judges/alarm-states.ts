@@ -1,6 +1,8 @@
 /**
  * Pure assessment of CloudWatch alarm states: ALARM fails, OK passes, INSUFFICIENT_DATA counts as the
  * request's policy says, and an alarm that no longer exists is inconclusive (never a silent pass).
+ * Under request.override.alarmsAlreadyFiring, an alarm in ALARM whose state has not changed since the
+ * rollout started is the one the override started through: it is not evidence until it has been OK once.
  */
 import type { AnalysisConfig } from '../config/request';
 import type { JudgeResult, Verdict } from './types';
@@ -18,33 +20,47 @@ export interface AlarmSnapshot {
 export interface AlarmAssessment {
   readonly name: string;
   readonly state: AlarmStateValue | 'MISSING';
-  readonly verdict: Verdict;
+  /** `null`: not evidence (in ALARM since before the start of an override rollout). */
+  readonly verdict: Verdict | null;
   readonly reason: string;
   readonly updatedAt: string | null;
 }
 
 export const ALARM_JUDGE = 'cloudwatch-alarms';
 
+/** Whether the alarm is still in the ALARM it was in when the rollout started at `firingSince`. */
+function stillFiringSinceStart(snapshot: AlarmSnapshot, firingSince: string | null): boolean {
+  if (firingSince === null || snapshot.state !== 'ALARM') return false;
+  // No timestamp: the change cannot be placed before the start, so it counts.
+  return snapshot.updatedAt !== null && Date.parse(snapshot.updatedAt) <= Date.parse(firingSince);
+}
+
 function assessOne(
   name: string,
   snapshot: AlarmSnapshot | undefined,
   insufficientData: AnalysisConfig['insufficientData'],
+  firingSince: string | null,
 ): AlarmAssessment {
   if (snapshot === undefined) {
     return { name, state: 'MISSING', verdict: 'inconclusive', reason: 'the alarm no longer exists', updatedAt: null };
+  }
+  if (stillFiringSinceStart(snapshot, firingSince)) {
+    return { name, state: snapshot.state, verdict: null, reason: `in ALARM since before the start (override): not evidence until it has been OK once; ${snapshot.reason}`, updatedAt: snapshot.updatedAt };
   }
   const verdict: Verdict =
     snapshot.state === 'ALARM' ? 'fail' : snapshot.state === 'OK' ? 'pass' : insufficientData;
   return { name, state: snapshot.state, verdict, reason: snapshot.reason, updatedAt: snapshot.updatedAt };
 }
 
+/** `firingSince`: the rollout's start when its request has override.alarmsAlreadyFiring, else null. */
 export function assessAlarmStates(
   names: readonly string[],
   snapshots: readonly AlarmSnapshot[],
   insufficientData: AnalysisConfig['insufficientData'],
+  firingSince: string | null = null,
 ): JudgeResult {
   const byName = new Map(snapshots.map((s) => [s.name, s]));
-  const alarms = names.map((name) => assessOne(name, byName.get(name), insufficientData));
+  const alarms = names.map((name) => assessOne(name, byName.get(name), insufficientData, firingSince));
   const named = (verdict: Verdict): string[] =>
     alarms.filter((a) => a.verdict === verdict).map((a) => `${a.name} (${a.state}: ${a.reason})`);
 
@@ -56,5 +72,8 @@ export function assessAlarmStates(
   if (undecided.length > 0) {
     return { judge: ALARM_JUDGE, verdict: 'inconclusive', reason: `alarm without a verdict: ${undecided.join('; ')}`, evidence: { alarms } };
   }
-  return { judge: ALARM_JUDGE, verdict: 'pass', reason: `${alarms.length} alarm(s) OK`, evidence: { alarms } };
+  const ignored = alarms.filter((a) => a.verdict === null).map((a) => a.name);
+  const counted = alarms.length - ignored.length;
+  const note = ignored.length === 0 ? '' : `; not yet evidence (in ALARM since before the override start): ${ignored.join(', ')}`;
+  return { judge: ALARM_JUDGE, verdict: 'pass', reason: `${counted} alarm(s) OK${note}`, evidence: { alarms } };
 }

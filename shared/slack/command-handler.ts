@@ -140,8 +140,10 @@ export async function handleSlackRequest(event: APIGatewayProxyEventV2, options:
   const deadlineMs = receivedAtMs + budget - (command.origin.via === 'button' ? BUTTON_POST_ALLOWANCE_MS : 0);
   const progress: { execution?: { arn: string; name: string } } = {};
   const controller = new AbortController();
+  const signedAtMs = verification.timestamp * 1000;
   const run = runCommand(command, {
     receivedAtMs,
+    signedAtMs,
     signal: controller.signal,
     clock: options.clock ?? realClock,
     onResolved: (execution) => {
@@ -175,7 +177,7 @@ export async function handleSlackRequest(event: APIGatewayProxyEventV2, options:
   // unhandled rejection, and the `.then` above already caught it.
   controller.abort(new DeadlineReached(budget));
   const work = signWork(
-    { kind: SLACK_WORK_KIND, version: 1, command, receivedAtMs, ...(progress.execution !== undefined ? { execution: progress.execution } : {}) },
+    { kind: SLACK_WORK_KIND, version: 1, command, receivedAtMs, signedAtMs, ...(progress.execution !== undefined ? { execution: progress.execution } : {}) },
     signingSecret,
   );
   try {
@@ -232,6 +234,7 @@ export async function handleSlackWork(work: SlackWork, options: SlackHandlerOpti
   try {
     result = await runCommand(command, {
       receivedAtMs: work.receivedAtMs,
+      signedAtMs: work.signedAtMs,
       clock: options.clock ?? realClock,
       ...(work.execution !== undefined ? { execution: work.execution } : {}),
     });

@@ -12,6 +12,7 @@ import { formatDuration } from '../duration';
 import { clip, contextBlocks, section, slackDate, verdictEmoji } from './format';
 import type { ManualPromoteOutcome } from '../actions/promote';
 import type { ManualRollbackOutcome } from '../actions/rollback';
+import type { NoMatch } from '../actions/resolve';
 import { displayNameOf, labelsOf, type RunningRollout, type TargetMatch } from '../actions/rollouts';
 import type { RolloutStatus } from '../actions/status';
 import { WAIT_STATES, isCanaryState, type CanaryState } from '../executions/states';
@@ -21,7 +22,6 @@ import { targetProblem } from './commands';
 /** More than this many rollouts in one status answer are summarised by count. */
 export const STATUS_LIMIT = 10;
 
-type NoMatch = Exclude<TargetMatch, { kind: 'found' }>;
 
 /** How each state of the canary state machine reads in a sentence ("…is baking"). */
 const STATE_PHRASES: Readonly<Partial<Record<CanaryState, string>>> = {
@@ -167,6 +167,12 @@ export function noMatchResponse(match: NoMatch, target: string, action: 'rollbac
         `${code(target)} names ${match.matches.length} running rollouts: ${match.matches.map(describeRunning).join(', ')}. ` +
         'Name one by its execution.';
       break;
+    case 'started-after-request':
+      text =
+        `${describeRunning(match.rollout)} started after this request was sent (${new Date(match.requestedAtMs).toISOString()}), ` +
+        `so coalmine did not ${action === 'rollback' ? 'roll it back' : action}. ` +
+        'A request only acts on a rollout that was running when it was sent: send the command again if you mean this one.';
+      break;
   }
   return { response_type: 'ephemeral', text, blocks: [section(`:mag: ${text}`)] };
 }
@@ -280,10 +286,13 @@ export function promoteOutcomeResponse(outcome: ManualPromoteOutcome, command: S
       return ephemeral(':information_source:', endedText(outcome, 'promotion'));
     case 'failed': {
       const headline = `:rotating_light: The promotion of ${bold(outcome.rollout)} that ${asker(command)} asked for did not complete.`;
-      const then = outcome.stopped
-        ? '*A person must act:* the execution is stopped, so nothing will move this traffic on its own. ' +
-          'Run `promote` again, or `rollback`.'
-        : 'Nothing changed: the rollout carries on as before.';
+      const then = !outcome.stopped
+        ? 'Nothing changed: the rollout carries on as before.'
+        : outcome.trafficAtZero === true
+          ? 'The execution is stopped, so coalmine rolled the target back to 0 %: all traffic is on the stable version. ' +
+            'Start a new rollout to try again.'
+          : 'The execution is stopped and the rollback to 0 % failed too: the reconciler returns the target to 0 % ' +
+            'within a few minutes (docs/reconciler.md). Check `status`.';
       return {
         response_type: outcome.stopped ? 'in_channel' : 'ephemeral',
         text: `${headline} ${outcome.detail}`,

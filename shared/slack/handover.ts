@@ -24,6 +24,8 @@ export interface SlackWork {
   readonly command: SlackCommand;
   /** When API Gateway received the request (ms since the epoch). */
   readonly receivedAtMs: number;
+  /** The request's signed timestamp (ms since the epoch): the newest execution start the command may act on. */
+  readonly signedAtMs: number;
   /** The execution the first attempt resolved the target to, if it got that far. */
   readonly execution?: { readonly arn: string; readonly name: string };
   /** HMAC-SHA256 (hex) of the fields above under the signing secret. */
@@ -55,10 +57,10 @@ export async function invokeSelfAsync(work: SlackWork): Promise<void> {
 }
 
 function workDigest(work: Omit<SlackWork, 'signature'>, secret: string): Buffer {
-  const { kind, version, command, receivedAtMs, execution } = work;
+  const { kind, version, command, receivedAtMs, signedAtMs, execution } = work;
   return createHmac('sha256', secret)
     .update('coalmine-slack-work:v1:', 'utf8')
-    .update(JSON.stringify({ kind, version, command, receivedAtMs, execution: execution ?? null }), 'utf8')
+    .update(JSON.stringify({ kind, version, command, receivedAtMs, signedAtMs, execution: execution ?? null }), 'utf8')
     .digest();
 }
 

@@ -19,6 +19,8 @@ import { targetProblem } from './commands';
 import { formatDuration } from '../duration';
 import { clip, contextBlocks, formatNumber, formatPercent, MESSAGE_BLOCKS_LIMIT, section, sectionOf, slackDate, verdictEmoji } from './format';
 import { ALARM_ROLLBACK_ERROR, MANUAL_PROMOTE_ERROR, MANUAL_ROLLBACK_ERROR } from '../stop-errors';
+import { readStopCause } from '../stop-cause';
+import { channelOf } from '../actions/requester';
 import type { SlackMessage } from './poster';
 import { escapeMrkdwn, rolloutActionsBlock, type SlackBlock } from './responses';
 
@@ -126,6 +128,9 @@ function started(detail: Detail): SlackMessage {
   if (nominal !== undefined) timing.push(`about ${formatDuration(nominal)} if every analysis passes`);
   if (worst !== undefined && worst !== nominal) timing.push(`at most ${formatDuration(worst)} with every extra bake`);
   if (timing.length > 0) lines.push(`*Time:* ${timing.join(', ')}`);
+  if (isRecord(detail.override)) {
+    lines.push(`:rotating_light: *Override:* started while a listed alarm fires; reason: ${escapeMrkdwn(String(detail.override.reason ?? '(none given)'))}`);
+  }
   const cost = number(plan.nominalCostUsd);
   const facts = [executionFact(detail)];
   if (cost !== undefined) facts.push(`Step Functions cost ≈ $${formatNumber(cost, 4)}`);
@@ -311,13 +316,12 @@ function stoppedMessage(event: Extract<NotificationEvent, { kind: 'execution-sto
       '*A person must act:* check the target and set it to the version it should serve.';
     return { text: `${name}: the execution timed out; check the target.`, blocks: [section(headline), ...contextBlocks(...facts)] };
   }
-  const cause = event.cause;
-  const why: SlackBlock[] = cause !== undefined && cause !== '' ? [section(`*Why:* ${escapeMrkdwn(clip(cause, 2800))}`)] : [];
-  const latency = cause !== undefined ? /(\d+) ms from the (?:alarm's state change|command) to a verified 0 %/.exec(cause)?.[1] : undefined;
-  if (latency !== undefined) facts.push(`${formatDuration(Number(latency) / 1000)} to a verified 0 %`);
+  const { sentence: cause, facts: stop } = readStopCause(event.cause ?? '');
+  const why: SlackBlock[] = cause !== '' ? [section(`*Why:* ${escapeMrkdwn(clip(cause, 2800))}`)] : [];
+  if (stop.rollbackLatencyMs !== undefined) facts.push(`${formatDuration(stop.rollbackLatencyMs / 1000)} to a verified 0 %`);
   switch (event.error) {
     case STOP_ERRORS.alarm: {
-      const alarm = cause !== undefined ? /^Alarm (\S+) went to ALARM/.exec(cause)?.[1] : undefined;
+      const alarm = stop.alarm;
       const by = alarm !== undefined ? `alarm *${escapeMrkdwn(alarm)}*` : 'an alarm';
       return {
         text: `${name} rolled back by ${alarm !== undefined ? `alarm ${alarm}` : 'an alarm'}`,
@@ -326,14 +330,17 @@ function stoppedMessage(event: Extract<NotificationEvent, { kind: 'execution-sto
     }
     case STOP_ERRORS.rollback:
     case STOP_ERRORS.promote: {
-      const person = cause !== undefined ? personFromCause(cause) : undefined;
+      const person = stop.requester;
       const promote = event.error === STOP_ERRORS.promote;
       const verb = promote ? 'promoted' : 'rolled back';
       const emoji = promote ? ':rocket:' : ':rewind:';
       const result = promote ? 'all traffic goes to the new version, skipping the remaining analysis' : 'all traffic on the stable version again';
+      const from = person !== undefined ? channelOf(person) : 'Slack or the coalmine CLI';
+      const shownAs = person === undefined ? 'a person' : person.kind === 'slack' ? `<@${person.userId}>` : `\`${escapeMrkdwn(person.arn)}\``;
+      const named = person === undefined ? '' : ` by ${person.kind === 'slack' ? (person.userName ?? person.userId) : person.arn}`;
       return {
-        text: `${name} ${verb} from Slack${person !== undefined ? ` by ${person.name ?? person.id}` : ''}`,
-        blocks: [section(`${emoji} ${bold(name)} ${verb} from Slack by ${person !== undefined ? `<@${person.id}>` : 'a person'}: ${result}.`), ...why, ...contextBlocks(...facts)],
+        text: `${name} ${verb} from ${from}${named}`,
+        blocks: [section(`${emoji} ${bold(name)} ${verb} from ${from} by ${shownAs}: ${result}.`), ...why, ...contextBlocks(...facts)],
       };
     }
     default: {
@@ -344,13 +351,6 @@ function stoppedMessage(event: Extract<NotificationEvent, { kind: 'execution-sto
       return { text: `${name}: the execution was stopped by hand; check the target.`, blocks: [section(headline), ...why, ...contextBlocks(...facts)] };
     }
   }
-}
-
-/** The Slack user a stop's cause names: "… from Slack by alice (U0ALICE123) …" (shared/actions/rollback.ts). */
-function personFromCause(cause: string): { id: string; name?: string } | undefined {
-  const match = /from Slack by (?:(\S+) \()?([UW][A-Z0-9]{6,20})\)?/.exec(cause);
-  if (match === null) return undefined;
-  return { id: match[2]!, ...(match[1] !== undefined ? { name: match[1] } : {}) };
 }
 
 /** The request's `name`, or its Lambda target as function:alias, from the raw execution input. */

@@ -14,6 +14,8 @@ import { promoteOutcomeResponse, rollbackOutcomeResponse, statusResponse, STATUS
 import type { SlackCommand, SlackOrigin } from './commands';
 import { helpResponse, type SlackResponse } from './responses';
 
+const SIGNED_TIMESTAMP_RESOLUTION_MS = 1_000;
+
 export interface CommandResult {
   readonly response: SlackResponse;
   /** One word for the log line: "rolled-back", "no-match:unknown", "status:3", … */
@@ -22,6 +24,8 @@ export interface CommandResult {
 
 export interface RunOptions {
   readonly receivedAtMs: number;
+  /** The request's signed timestamp (X-Slack-Request-Timestamp), in ms since the epoch. */
+  readonly signedAtMs: number;
   readonly clock: RollbackClock;
   readonly signal?: AbortSignal;
   readonly onResolved?: (execution: { arn: string; name: string }) => void;
@@ -68,6 +72,8 @@ export async function runCommand(command: SlackCommand, options: RunOptions): Pr
         requester: slackRequester(origin),
         ...(subcommand.name === 'rollback' && subcommand.reason !== undefined ? { reason: subcommand.reason } : {}),
         receivedAtMs: options.receivedAtMs,
+        // Slack's timestamp is whole seconds: the request was sent at some moment of that second.
+        startedNoLaterThanMs: options.signedAtMs + SIGNED_TIMESTAMP_RESOLUTION_MS - 1,
         ...(options.execution !== undefined ? { execution: options.execution } : {}),
       };
       const actionOptions: ManualActionOptions = {

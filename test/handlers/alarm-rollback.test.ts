@@ -22,6 +22,8 @@ import { openInvocations, rolloutStartOf } from '../../shared/executions/history
 import { TRAFFIC_MOVING_STATES } from '../../shared/executions/states';
 import { ALARM_ROLLBACK_ERROR, rollBackOnAlarm } from '../../shared/alarms/rollback-on-alarm';
 import { localContext, logger } from '../../shared/handler';
+import { formatDuration } from '../../shared/duration';
+import { classifyEvent, notificationFor } from '../../shared/slack/notifications';
 import type { RollbackClock as AlarmRollbackClock } from '../../shared/outside-rollback';
 import type { RolloutState } from '../../shared/rollout';
 import { fixture, lambda, resetAws, rolloutRequest, stateFor } from './support';
@@ -209,6 +211,32 @@ beforeEach(async () => {
 afterEach(() => jest.restoreAllMocks());
 
 describe('an alarm during a bake', () => {
+  it('an alarm whose name has spaces is named in full in the Slack message, from the stop cause\'s fields', async () => {
+    const NAME = 'EC2 CPU Utilization Anomaly';
+    running('checkout-42', new History().bakingAfter(watching([NAME])));
+    lambda.on(GetAliasCommand).resolvesOnce(CANARY_10()).resolves(ON_BASELINE());
+    const event = alarmEvent();
+    (event.detail as { alarmName: string }).alarmName = NAME;
+    event.resources = [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${NAME}`];
+
+    await rollBackOnAlarm(event, clockAfterAlarm(850));
+
+    const stop = sfn.commandCalls(StopExecutionCommand)[0]!.args[0].input;
+    expect(stop.cause).toMatch(/\ncoalmine-facts: \{"alarm":"EC2 CPU Utilization Anomaly","rollbackLatencyMs":850\}$/);
+    // The status-change event Step Functions puts on the bus for that stop, as the notifier receives it.
+    const statusChange = JSON.parse(readFileSync(join(__dirname, '../fixtures/lifecycle/execution-aborted-by-alarm.json'), 'utf8')) as { detail: Record<string, unknown> };
+    statusChange.detail = { ...statusChange.detail, error: stop.error, cause: stop.cause };
+    const classified = classifyEvent(statusChange);
+    if ('ignored' in classified) throw new Error(classified.ignored);
+    const message = notificationFor(classified);
+    expect(message.text).toBe('checkout rolled back by alarm EC2 CPU Utilization Anomaly');
+    const shown = JSON.stringify(message.blocks);
+    expect(shown).toContain('rolled back by alarm *EC2 CPU Utilization Anomaly*');
+    expect(shown).toContain(`${formatDuration(0.85)} to a verified 0 %`);
+    // People read the sentence; the fields line is for code.
+    expect(shown).not.toContain('coalmine-facts');
+  });
+
   it('rolls the target back to 0 %, then stops the execution naming the alarm, its reason and the latency', async () => {
     running('checkout-42', new History().bakingAfter(state));
     lambda.on(GetAliasCommand).resolvesOnce(CANARY_10()).resolves(ON_BASELINE());
@@ -225,10 +253,12 @@ describe('an alarm during a bake', () => {
       RoutingConfig: { AdditionalVersionWeights: {} },
       RevisionId: '0b7d9e2a-3c4f-4e51-8a6b-7c8d9e0f1a2b',
     });
-    const cause =
+    const sentence =
       `Alarm checkout-errors went to ALARM at 2025-03-04T10:20:07.121Z: ${ALARM_REASON} ` +
       'Rolled back: checkout:live sends all traffic to version 41 again (was 10 % on 42). ' +
       "Rollback latency: 850 ms from the alarm's state change to a verified 0 % (2025-03-04T10:20:07.971Z).";
+    // The sentence for people, the alarm and the latency as fields for the notifier.
+    const cause = `${sentence}\ncoalmine-facts: {"alarm":"checkout-errors","rollbackLatencyMs":850}`;
     expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, { executionArn: arnOf('checkout-42'), error: 'AlarmRollback', cause });
     // Traffic first, the stop second: StopExecution skips the state machine's own RollBack.
     expect(lambda.commandCalls(UpdateAliasCommand)[0]?.calledBefore(sfn.commandCalls(StopExecutionCommand)[0]!)).toBe(true);
@@ -241,7 +271,7 @@ describe('an alarm during a bake', () => {
           executionName: 'checkout-42',
           rollout: 'checkout',
           action: 'rolled-back',
-          detail: cause,
+          detail: sentence,
           rollbackLatencyMs: 850,
           endedAs: 'ABORTED',
           lateWriteUndone: false,
@@ -334,7 +364,7 @@ describe('which executions it touches', () => {
     expect(stops).toEqual(
       expect.arrayContaining([
         [arnOf('checkout-42'), expect.stringContaining('Rolled back: checkout:live')],
-        [arnOf('checkout-43'), `Alarm checkout-errors went to ALARM at 2025-03-04T10:20:07.121Z: ${ALARM_REASON} Stopped before any traffic moved: Preflight had not finished.`],
+        [arnOf('checkout-43'), `Alarm checkout-errors went to ALARM at 2025-03-04T10:20:07.121Z: ${ALARM_REASON} Stopped before any traffic moved: Preflight had not finished.\ncoalmine-facts: {"alarm":"checkout-errors"}`],
       ]),
     );
     expect(lambda).toHaveReceivedCommandTimes(UpdateAliasCommand, 1);

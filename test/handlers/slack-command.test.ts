@@ -359,7 +359,7 @@ describe('rollback', () => {
       executionArn: fake.arnOf(EXECUTION),
       error: 'ManualRollback',
       cause: expect.stringMatching(
-        /^Rollback requested from Slack by alice \(U0ALICE123\) in C0DEPLOYS1: error rate doubled after v42\. Rolled back: checkout:live sends all traffic to version 41 again \(was 10 % on 42\)\. Rollback latency: \d+ ms from the command to a verified 0 % \(.+Z\)\.$/,
+        /^Rollback requested from Slack by alice \(U0ALICE123\) in C0DEPLOYS1: error rate doubled after v42\. Rolled back: checkout:live sends all traffic to version 41 again \(was 10 % on 42\)\. Rollback latency: \d+ ms from the command to a verified 0 % \(.+Z\)\.\ncoalmine-facts: \{"requester":\{"kind":"slack","userId":"U0ALICE123","userName":"alice","channelId":"C0DEPLOYS1"\},"rollbackLatencyMs":\d+\}$/,
       ),
     });
     expect(fake.alias).toMatchObject({ FunctionVersion: '41', weights: {} });
@@ -454,7 +454,9 @@ describe('rollback', () => {
     expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
     expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, {
       error: 'ManualRollback',
-      cause: 'Rollback requested from Slack by alice (U0ALICE123) in C0DEPLOYS1 (no reason given). Stopped before any traffic moved: Preflight had not finished.',
+      cause:
+        'Rollback requested from Slack by alice (U0ALICE123) in C0DEPLOYS1 (no reason given). Stopped before any traffic moved: Preflight had not finished.\n' +
+        `coalmine-facts: {"requester":{"kind":"slack","userId":"U0ALICE123","userName":"alice","channelId":"C0DEPLOYS1"}}`,
     });
   });
 
@@ -552,12 +554,72 @@ describe('promote', () => {
       error: 'ManualPromote',
       cause:
         'Promotion requested from Slack by alice (U0ALICE123) in C0DEPLOYS1 (no reason given). Skipping the remaining steps and analysis: ' +
-        'coalmine stops this execution, then sends all traffic to the new version.',
+        'coalmine stops this execution, then sends all traffic to the new version.\n' +
+        `coalmine-facts: {"requester":{"kind":"slack","userId":"U0ALICE123","userName":"alice","channelId":"C0DEPLOYS1"}}`,
     });
     expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, { FunctionName: 'checkout', Name: 'live', FunctionVersion: '42', RoutingConfig: { AdditionalVersionWeights: {} } });
     expect(answer.response_type).toBe('in_channel');
     expect(shown(answer)).toContain(':rocket: <@U0ALICE123> promoted *checkout*: all traffic is on the new version');
     expect(shown(answer)).toContain('from 10 % to a verified 100 %');
+  });
+
+  describe('after the stop, the target is never left split (issue 10 part 3)', () => {
+    const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } });
+    /** The command through the real handler, with a virtual clock so that the retries' waits take no time. */
+    async function promoteVirtually(): Promise<SlackResponse> {
+      let virtual = Date.now();
+      return slackAnswer(
+        await handleSlackRequest(slash('promote checkout'), {
+          clock: { now: () => new Date(virtual), sleep: async (ms) => void (virtual += ms) },
+          syncBudgetMs: Number.POSITIVE_INFINITY,
+        }),
+      );
+    }
+    /** UpdateAlias to `version` throttled `times` times (or always), then the fake's own behaviour. */
+    function throttleUpdates(version: string, times: number): { calls: string[] } {
+      const calls: string[] = [];
+      let left = times;
+      lambda.on(UpdateAliasCommand).callsFake(async (input: { FunctionVersion: string; RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> }; RevisionId?: string }) => {
+        calls.push(input.FunctionVersion);
+        if (input.FunctionVersion === version && left > 0) {
+          left -= 1;
+          throw throttled();
+        }
+        if (input.RevisionId !== `rev-${fake.alias.revision}`) throw Object.assign(new Error('stale revision'), { name: 'PreconditionFailedException' });
+        fake.alias = { FunctionVersion: input.FunctionVersion, weights: { ...(input.RoutingConfig?.AdditionalVersionWeights ?? {}) }, revision: fake.alias.revision + 1 };
+        return { FunctionVersion: input.FunctionVersion, RevisionId: `rev-${fake.alias.revision}` };
+      });
+      return { calls };
+    }
+
+    test('five UpdateAlias throttles after StopExecution: retried hard, promoted and verified at 100 %', async () => {
+      runningCheckout();
+      const { calls } = throttleUpdates('42', 5);
+      const answer = await promoteVirtually();
+      expect(calls).toEqual(['42', '42', '42', '42', '42', '42']);
+      expect(fake.alias).toMatchObject({ FunctionVersion: '42', weights: {} });
+      expect(shown(answer)).toContain('promoted *checkout*');
+    });
+
+    test('a promotion that cannot complete: coalmine rolls the target back to 0 % and says so', async () => {
+      runningCheckout();
+      const { calls } = throttleUpdates('42', Number.POSITIVE_INFINITY);
+      const answer = await promoteVirtually();
+      expect(calls.filter((v) => v === '42')).toHaveLength(20);
+      expect(calls.at(-1)).toBe('41');
+      expect(fake.alias).toMatchObject({ FunctionVersion: '41', weights: {} });
+      expect(answer.response_type).toBe('in_channel');
+      expect(shown(answer)).toContain('did not complete');
+      expect(shown(answer)).toContain('coalmine rolled the target back to 0 %: all traffic is on the stable version');
+    });
+
+    test('neither the promotion nor the rollback lands: the person is told the reconciler takes it to 0 %', async () => {
+      runningCheckout();
+      lambda.on(UpdateAliasCommand).rejects(throttled());
+      const answer = await promoteVirtually();
+      expect(fake.alias.weights).toEqual({ '42': 0.1 });
+      expect(shown(answer)).toContain('the reconciler returns the target to 0 %');
+    });
   });
 
   test('a rollout already rolling back is not promoted, and not stopped', async () => {
@@ -579,6 +641,59 @@ describe('promote', () => {
     runningCheckout();
     slackAnswer(await call(slash('promote checkout', { user_id: BOB })));
     expect(awsCallCount()).toBe(0);
+  });
+});
+
+describe('a replayed request never reaches a rollout started after it was signed', () => {
+  /** A captured request, signed 60 s ago (inside the 300 s window, so it verifies again). */
+  function captured(text: string): APIGatewayProxyEventV2 {
+    return signedEvent('slash-command-rollback', { body: slashBody({ text }), timestamp: Math.floor(Date.now() / 1000) - 60 });
+  }
+
+  test.each([
+    ['promote checkout', 'promote'],
+    ['rollback checkout p99 doubled', 'roll it back'],
+  ])('%s replayed against a newer execution of the same name: refused, nothing written', async (text, verb) => {
+    // The execution the request was meant for has ended; a newer one of the same name started 30 s ago.
+    fake.addRunning({ name: 'checkout-43-20261122T1030', rollout: rolloutFor({ name: 'checkout', executionName: 'checkout-43-20261122T1030' }), startDate: new Date(Date.now() - 30_000) });
+    const answer = slackAnswer(await call(captured(text)));
+    expect(writes()).toEqual([]);
+    expect(answer.response_type).toBe('ephemeral');
+    expect(shown(answer)).toContain('`checkout` (checkout:live, execution checkout-43-20261122T1030) started after this request was sent');
+    expect(shown(answer)).toContain(`so coalmine did not ${verb}`);
+    expect(commandLogs()[0]).toMatchObject({ outcome: 'no-match:started-after-request' });
+  });
+
+  test('the same captured request still acts on the execution that was running when it was signed', async () => {
+    runningCheckout();
+    const answer = slackAnswer(await call(captured('promote checkout')));
+    expect(writes()).toEqual(['StopExecution', 'UpdateAlias']);
+    expect(shown(answer)).toContain('promoted *checkout*');
+  });
+
+  test('an execution started in the same second as the signed timestamp counts as running then; one a second later does not', async () => {
+    const signedAt = Math.floor(Date.now() / 1000) - 60;
+    const event = signedEvent('slash-command-rollback', { body: slashBody({ text: 'promote checkout' }), timestamp: signedAt });
+    const execution = fake.addRunning({ name: EXECUTION, rollout: rolloutFor({ name: 'checkout', executionName: EXECUTION }), startDate: new Date(signedAt * 1000 + 1_000) });
+    expect(slackAnswer(await call(event)).text).toContain('started after this request was sent');
+    execution.startDate.setTime(signedAt * 1000 + 999);
+    expect(shown(slackAnswer(await call(event)))).toContain('promoted *checkout*');
+  });
+
+  test('the hand-over carries the signed time under its signature, and the async run refuses the newer execution too', async () => {
+    process.env.SLACK_SYNC_BUDGET_MS = '100';
+    fake.listDelayMs = 400;
+    const signedAt = Math.floor(Date.now() / 1000) - 60;
+    slackAnswer(await call(signedEvent('slash-command-rollback', { body: slashBody({ text: 'rollback checkout' }), timestamp: signedAt })));
+    const work = JSON.parse(Buffer.from(lambda.commandCalls(InvokeCommand)[0]!.args[0].input.Payload as Uint8Array).toString('utf8')) as SlackWork;
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    fake.listDelayMs = 0;
+    expect(work.signedAtMs).toBe(signedAt * 1000);
+    // Moving the bound forward breaks the signature.
+    await expect(handler({ ...work, signedAtMs: Date.now() }, context)).resolves.toEqual({ outcome: 'bad-signature', posted: false });
+    fake.addRunning({ name: 'checkout-43-20261122T1030', rollout: rolloutFor({ name: 'checkout', executionName: 'checkout-43-20261122T1030' }), startDate: new Date(Date.now() - 10_000) });
+    await expect(handler(work, context)).resolves.toEqual({ outcome: 'no-match:started-after-request', posted: true });
+    expect(writes()).toEqual(['Invoke']);
   });
 });
 
@@ -773,8 +888,8 @@ test('every command is logged once with user, channel, target and outcome; never
 
 test("the simulator's hook: a signed slash command at a virtual time, config given as options, no deadline", async () => {
   for (const key of ['SLACK_SIGNING_SECRET', 'SLACK_ALLOWED_USERS', 'SLACK_ALLOWED_CHANNELS']) delete process.env[key];
-  runningCheckout();
   const virtualNow = Date.parse('2026-11-22T10:07:00.000Z');
+  runningCheckout({ startDate: new Date(virtualNow - 7 * 60_000) });
   const event = signedSlashCommandEvent(
     { text: 'rollback checkout the canary looks bad', userId: ALICE, userName: 'alice', channelId: DEPLOYS, responseUrl: 'https://hooks.slack.com/commands/T0SIM/1/sim' },
     { signingSecret: 'sim-secret', nowMs: virtualNow },

@@ -150,7 +150,7 @@ describe('incoming webhook (SLACK_WEBHOOK_URL_PARAMETER)', () => {
           timestamp: new Date('2026-11-22T10:06:24Z'),
           executionAbortedEventDetails: {
             error: 'AlarmRollback',
-            cause: 'Alarm checkout-errors went to ALARM at 2026-11-22T10:06:21.118Z: Threshold Crossed. Rolled back.',
+            cause: 'Alarm checkout-errors went to ALARM at 2026-11-22T10:06:21.118Z: Threshold Crossed. Rolled back.\ncoalmine-facts: {"alarm":"checkout-errors"}',
           },
         },
       ],

@@ -113,6 +113,34 @@ describe('assessAlarmStates: several alarms', () => {
   });
 });
 
+describe('assessAlarmStates: an override start (override.alarmsAlreadyFiring)', () => {
+  const started = '2025-01-01T12:00:00.000Z';
+  const at = (state: AlarmStateValue, updatedAt: string | null): AlarmSnapshot => ({ ...snapshot('checkout-errors', state), updatedAt });
+
+  it.each<[string, AlarmSnapshot, string | null, Verdict, string]>([
+    ['still in the ALARM it was in at the start: not evidence', at('ALARM', '2025-01-01T11:00:00.000Z'), started, 'pass', '0 alarm(s) OK; not yet evidence (in ALARM since before the override start): checkout-errors'],
+    ['in ALARM since exactly the start: not evidence', at('ALARM', started), started, 'pass', 'not yet evidence'],
+    ['OK once since the start, then ALARM again: fails', at('ALARM', '2025-01-01T12:05:00.000Z'), started, 'fail', 'alarm in ALARM: checkout-errors'],
+    ['OK after the fix: passes', at('OK', '2025-01-01T12:03:00.000Z'), started, 'pass', '1 alarm(s) OK'],
+    ['in ALARM without a timestamp: counts', at('ALARM', null), started, 'fail', 'alarm in ALARM'],
+    ['no override: an old ALARM fails as always', at('ALARM', '2025-01-01T11:00:00.000Z'), null, 'fail', 'alarm in ALARM'],
+  ])('%s', (_case, alarm, firingSince, verdict, reason) => {
+    const result = assessAlarmStates(['checkout-errors'], [alarm], 'inconclusive', firingSince);
+
+    expect(result.verdict).toBe(verdict);
+    expect(result.reason).toContain(reason);
+  });
+
+  it('judges every other alarm as usual', () => {
+    const other = { ...snapshot('checkout-p99-latency', 'ALARM'), updatedAt: '2025-01-01T12:01:00.000Z' };
+    const result = assessAlarmStates(['checkout-errors', 'checkout-p99-latency'], [at('ALARM', '2025-01-01T11:00:00.000Z'), other], 'inconclusive', started);
+
+    expect(result.verdict).toBe('fail');
+    expect(result.reason).toBe('alarm in ALARM: checkout-p99-latency (ALARM: checkout-p99-latency is ALARM)');
+    expect(result.evidence.alarms).toEqual([expect.objectContaining({ name: 'checkout-errors', verdict: null }), expect.objectContaining({ verdict: 'fail' })]);
+  });
+});
+
 describe('combineJudgeResults', () => {
   const result = (judge: string, verdict: Verdict): JudgeResult => ({ judge, verdict, reason: `${judge} says ${verdict}`, evidence: {} });
 

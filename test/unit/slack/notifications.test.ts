@@ -126,6 +126,17 @@ describe('notificationFor: one message per lifecycle event', () => {
     expect(visibleText(message)).toContain('all at once: straight to 100 %');
   });
 
+  test('an override start says so, with its reason, escaped', () => {
+    const detail = lifecycleFixture('rollout-started').detail as Record<string, unknown>;
+    const message = notificationFor({
+      kind: 'lifecycle',
+      detailType: 'Rollout Started',
+      detail: { ...detail, override: { alarmsAlreadyFiring: true, reason: 'hotfix for the checkout errors <!channel>' } },
+    });
+    expect(visibleText(message)).toContain(':rotating_light: *Override:* started while a listed alarm fires; reason: hotfix for the checkout errors &lt;!channel&gt;');
+    expect(visibleText(notificationFor({ kind: 'lifecycle', detailType: 'Rollout Started', detail: { ...detail, override: null } }))).not.toContain('Override');
+  });
+
   test("the metrics judge's latency checks show their slow requests, not errors", () => {
     const event = lifecycleFixture('step-analyzed-inconclusive-metrics');
     const detail = event.detail as { analysis: Record<string, unknown> };
@@ -209,7 +220,9 @@ describe('notificationFor: executions stopped from outside', () => {
       status: 'ABORTED',
       executionName: EXECUTION,
       error: 'ManualPromote',
-      cause: 'Promotion requested from Slack by alice (U0ALICE123) in C0DEPLOYS1 (no reason given). Skipping the remaining steps and analysis.',
+      cause:
+        'Promotion requested from Slack by alice (U0ALICE123) in C0DEPLOYS1 (no reason given). Skipping the remaining steps and analysis.\n' +
+        'coalmine-facts: {"requester":{"kind":"slack","userId":"U0ALICE123","userName":"alice","channelId":"C0DEPLOYS1"}}',
     };
     const message = notificationFor(event);
     expect(visibleText(message)).toContain(':rocket:');
