@@ -5,6 +5,8 @@
  * or request; 1 for anything unexpected.
  */
 import './environment';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from './command';
 import { COMMANDS } from './commands';
 import { explainAwsError } from './aws/errors';
@@ -23,9 +25,15 @@ export function usage(commands: readonly Command[] = COMMANDS): string {
     'Usage:',
     ...commands.map((command) => indent(command.usage)),
     indent('coalmine help [COMMAND]'),
+    indent('coalmine --version'),
     '',
     EXIT_STATUS,
   ].join('\n');
+}
+
+/** The version package.json gives. */
+function version(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 function findCommand(name: string): Command | undefined {
@@ -59,6 +67,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   if (name === undefined) {
     io.out(usage());
     return EXIT.usage;
+  }
+  if (name === '--version') {
+    io.out(`coalmine ${version()}`);
+    return EXIT.ok;
   }
   if (name === 'help' || name === '--help' || name === '-h') return help(args, io);
   const command = findCommand(name);

@@ -234,7 +234,7 @@ function parseStart(text: string | undefined): Date | null {
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  const options = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values);
+  const options = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false, tokens: true })).values;
   const start = parseStart(options.start);
   const request = parseRolloutRequest(await readRequest(options, io));
   const { observable } = routerKindFor(request.target);

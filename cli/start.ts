@@ -41,7 +41,7 @@ export function executionNameOf(request: RolloutRequest, name: string | undefine
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  const { values } = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }));
+  const { values } = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false, tokens: true }));
   const raw = await readRequest(values, io);
   const request = parseRolloutRequest(raw);
   planRollout(request, { observable: routerKindFor(request.target).observable });

@@ -3,7 +3,16 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { FakeAws, progressAt, resetAws, rolloutFor, sfn, STATE_MACHINE_ARN, writes } from '../handlers/slack-support';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import rolloutSchema from '../../schema/cli-rollout.schema.json';
+import listSchema from '../../schema/cli-list.schema.json';
 import { coalmine } from './support';
+
+const ajv = addFormats(new Ajv2020({ strict: true, allErrors: true }));
+ajv.addSchema(rolloutSchema);
+const validList = ajv.compile(listSchema);
+const validRollout = ajv.getSchema(rolloutSchema.$id)!;
 
 let fake: FakeAws;
 beforeEach(() => {
@@ -36,6 +45,8 @@ describe('coalmine list', () => {
     fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }) });
     const json = JSON.parse((await coalmine(['list', '--json'])).stdout.join('\n'));
     expect(json).toMatchObject({ stateMachineArn: STATE_MACHINE_ARN, rollouts: [{ executionName: 'checkout-live-42', step: 1, weight: 10, unreadable: null }] });
+    expect(validList(json) ? [] : validList.errors).toEqual([]);
+    expect(validList({ ...json, extra: 1 })).toBe(false);
   });
 
   it('shows a rollout whose history cannot be read with the reason, and exits 0', async () => {
@@ -67,7 +78,10 @@ describe('coalmine status', () => {
     expect(ambiguous.stderr).toEqual(['coalmine status: "shop" names 2 running rollouts; give one\'s execution name: a-1 (checkout:live), b-2 (basket:live).']);
     const unknown = await coalmine(['status', 'cart']);
     expect(unknown.stderr).toEqual(['coalmine status: no running rollout is "cart". Running: shop, shop.']);
-    expect((await coalmine(['status', 'b-2', '--json'])).stdout.join('')).toContain('"target": "basket:live"');
+    const json = JSON.parse((await coalmine(['status', 'b-2', '--json'])).stdout.join('\n'));
+    expect(json).toMatchObject({ target: 'basket:live', executionName: 'b-2' });
+    expect(validRollout(json) ? [] : validRollout.errors).toEqual([]);
+    expect(validRollout({ ...json, weight: 'ten' })).toBe(false);
   });
 
   it('maps missing credentials and throttling to a sentence, and asks which state machine without one', async () => {

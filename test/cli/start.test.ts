@@ -51,3 +51,14 @@ describe('coalmine start', () => {
     expect((await coalmine(['start', '--request', requestFile(REQUEST), '--state-machine', ARN, '--name', 'a b'])).code).toBe(2);
   });
 });
+
+describe('a repeated option', () => {
+  it('is refused by start and plan, before any AWS call', async () => {
+    const file = requestFile(REQUEST);
+    for (const command of ['start', 'plan']) {
+      const run = await coalmine([command, '--request', file, '--request', file]);
+      expect(run).toMatchObject({ code: 2, stderr: [`coalmine ${command}: --request is given more than once; give it once.`, `Run "coalmine help ${command}" for usage.`] });
+    }
+    expect(sfn.calls()).toHaveLength(0);
+  });
+});
