@@ -7,7 +7,7 @@ import { parseRolloutRequest } from '../../shared/config/request';
 import { MetricsJudge } from '../../shared/judges/metrics';
 import type { AnalysisContext, JudgeResult } from '../../shared/judges/types';
 import { planRollout } from '../../shared/plan';
-import { describeWithPrometheus, startPrometheus, type PrometheusServer } from './prometheus-server';
+import { cumulativeSamples, describeWithPrometheus, istioRequestCounters, startPrometheus, type PrometheusServer } from './prometheus-server';
 
 const STEP_S = 15;
 const NOW_S = Math.floor(Date.now() / 60_000) * 60 - 3600;
@@ -27,21 +27,12 @@ const TRAFFIC: Record<string, { rps: number; errorRate: number; latency: number[
 };
 
 function openMetrics(): string {
-  const lines = ['# TYPE istio_requests counter'];
-  for (const [version, { rps, errorRate }] of Object.entries(TRAFFIC)) {
-    for (const code of ['200', '503']) {
-      const perStep = STEP_S * rps * (code === '503' ? errorRate : 1 - errorRate);
-      for (let t = START_S, n = 0; t <= NOW_S; t += STEP_S, n += 1) {
-        lines.push(`istio_requests_total{destination_version="${version}",response_code="${code}"} ${Math.round(n * perStep * 1000) / 1000} ${t}`);
-      }
-    }
-  }
+  const lines = istioRequestCounters(TRAFFIC, START_S, NOW_S, STEP_S);
   lines.push('# TYPE istio_request_duration_milliseconds_bucket unknown');
   for (const [version, { rps, latency }] of Object.entries(TRAFFIC)) {
     BOUNDS.forEach((le, i) => {
-      for (let t = START_S, n = 0; t <= NOW_S; t += STEP_S, n += 1) {
-        lines.push(`istio_request_duration_milliseconds_bucket{destination_version="${version}",le="${le}"} ${Math.round(n * STEP_S * rps * (latency[i] as number) * 1000) / 1000} ${t}`);
-      }
+      const perStep = STEP_S * rps * (latency[i] as number);
+      lines.push(...cumulativeSamples(`istio_request_duration_milliseconds_bucket{destination_version="${version}",le="${le}"}`, perStep, START_S, NOW_S, STEP_S));
     });
   }
   return `${lines.join('\n')}\n# EOF\n`;
