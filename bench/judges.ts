@@ -15,7 +15,7 @@
  */
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { parseRolloutRequest, type RolloutRequest } from '../shared/config/request';
-import { CloudWatchMetricsJudge, formatThreshold, type SeriesById } from '../shared/judges/metrics';
+import { MetricsJudge, formatThreshold, type SeriesById } from '../shared/judges/metrics';
 import { mannWhitney } from '../shared/judges/statistics/ranks';
 import type { Verdict } from '../shared/judges/types';
 import { planRollout, type Plan } from '../shared/plan';
@@ -145,7 +145,7 @@ export function coalmineJudge(name: string, options: CoalmineOptions): JudgeFact
     create(view, steps) {
       const request = benchRequest(steps, options);
       const plan: Plan = planRollout(request, { observable: true });
-      const judge = new CloudWatchMetricsJudge(request.analysis, syntheticReader(view));
+      const judge = new MetricsJudge(request.analysis, syntheticReader(view));
       let memory: unknown;
       return {
         name,

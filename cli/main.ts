@@ -5,8 +5,11 @@
  * or request; 1 for anything unexpected.
  */
 import './environment';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from './command';
 import { COMMANDS } from './commands';
+import { explainAwsError } from './aws/errors';
 import { EXIT, processIo, UsageError, type CliIo } from './io';
 
 const EXIT_STATUS = `Exit status: 0 when the command ran (whatever the simulated outcome), 2 for bad usage or invalid input,
@@ -22,9 +25,15 @@ export function usage(commands: readonly Command[] = COMMANDS): string {
     'Usage:',
     ...commands.map((command) => indent(command.usage)),
     indent('coalmine help [COMMAND]'),
+    indent('coalmine --version'),
     '',
     EXIT_STATUS,
   ].join('\n');
+}
+
+/** The version package.json gives. */
+function version(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 function findCommand(name: string): Command | undefined {
@@ -59,6 +68,10 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     io.out(usage());
     return EXIT.usage;
   }
+  if (name === '--version') {
+    io.out(`coalmine ${version()}`);
+    return EXIT.ok;
+  }
   if (name === 'help' || name === '--help' || name === '-h') return help(args, io);
   const command = findCommand(name);
   if (command === undefined) return unknownCommand(name, io);
@@ -73,6 +86,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     if (error instanceof Error && (error.name === 'ScenarioInvalid' || error.name === 'RolloutRequestInvalid')) {
       io.err(`coalmine ${name}: ${error.message}`);
       return EXIT.usage;
+    }
+    const explained = explainAwsError(error);
+    if (explained !== undefined) {
+      io.err(`coalmine ${name}: ${explained}`);
+      return EXIT.failure;
     }
     io.err(`coalmine ${name}: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     return EXIT.failure;

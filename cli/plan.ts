@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { LIMITS, USD_PER_STATE_TRANSITION } from '../shared/config/limits';
 import { parseRolloutRequest, type RolloutRequest } from '../shared/config/request';
 import { planRollout, type Plan } from '../shared/plan';
+import { STATE_BYTE_BUDGET } from '../shared/state-size';
 import { routerKindFor } from '../shared/routers/registry';
 import { formatDuration } from '../shared/duration';
 import { WAIT_STATES } from '../shared/executions/states';
@@ -28,6 +29,14 @@ export interface TimelineWait {
   readonly seconds: number;
 }
 
+export interface TimelineApproval {
+  readonly timeoutSeconds: number;
+  readonly onTimeout: 'rollback' | 'proceed';
+  /** When the gate times out if nobody answers, seconds after the start, had every earlier gate been approved at once. */
+  readonly timesOutAtSeconds: number;
+  readonly timesOutAt?: string;
+}
+
 export interface TimelineStep {
   readonly index: number;
   readonly weight: number;
@@ -41,6 +50,8 @@ export interface TimelineStep {
   readonly bakeSeconds: number;
   /** The Wait states between the shift and the analysis: WaitForEdgeToSettle (unobservable targets only), then Bake. */
   readonly waits: TimelineWait[];
+  /** The approval gate after the analysis passes: the nominal plan assumes an approval at once, the worst case waits out the timeout. */
+  readonly approval?: TimelineApproval;
   readonly startsAt?: string;
   readonly endsAt?: string;
 }
@@ -59,6 +70,8 @@ export interface Timeline {
   readonly stateTransitions: Plan['stateTransitions'];
   readonly worstCaseHistoryEvents: number;
   readonly historyEventBudget: number;
+  readonly worstCaseStateBytes: number;
+  readonly stateByteBudget: number;
   readonly costUsd: { readonly nominal: number; readonly worstCase: number };
 }
 
@@ -75,6 +88,7 @@ export function timelineOf(request: RolloutRequest, plan: Plan, start: Date | nu
       ...(observable ? [] : [{ state: WAIT_STATES.settle, seconds: plan.settleSeconds }]),
       { state: WAIT_STATES.bake, seconds: step.bakeSeconds },
     ];
+    const approval = step.approval === undefined ? undefined : approvalOf(step.approval, t, at);
     return {
       index: step.index,
       weight: step.weight,
@@ -84,6 +98,7 @@ export function timelineOf(request: RolloutRequest, plan: Plan, start: Date | nu
       settleSeconds: plan.settleSeconds,
       bakeSeconds: step.bakeSeconds,
       waits,
+      ...(approval === undefined ? {} : { approval }),
       ...(startsAt === undefined ? {} : { startsAt }),
       ...(endsAt === undefined ? {} : { endsAt }),
     };
@@ -103,8 +118,16 @@ export function timelineOf(request: RolloutRequest, plan: Plan, start: Date | nu
     stateTransitions: plan.stateTransitions,
     worstCaseHistoryEvents: plan.worstCaseHistoryEvents,
     historyEventBudget: LIMITS.historyEventBudget,
+    worstCaseStateBytes: plan.worstCaseStateBytes,
+    stateByteBudget: STATE_BYTE_BUDGET,
     costUsd: { nominal: cost(plan.stateTransitions.nominal), worstCase: cost(plan.stateTransitions.worstCase) },
   };
+}
+
+function approvalOf(approval: NonNullable<Plan['steps'][number]['approval']>, analyzedSeconds: number, at: (seconds: number) => string | undefined): TimelineApproval {
+  const timesOutAtSeconds = analyzedSeconds + approval.timeoutSeconds;
+  const timesOutAt = at(timesOutAtSeconds);
+  return { ...approval, timesOutAtSeconds, ...(timesOutAt === undefined ? {} : { timesOutAt }) };
 }
 
 /** An absolute time `seconds` after the timeline's start, when it has one. */
@@ -119,7 +142,7 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
   const when = (seconds: number, iso: string | undefined): string => (iso ?? `+${clock(seconds)}`).padEnd(absolute ? 26 : 12);
   const lines = [
     `Plan: ${kind.describe(target)} (${target.type}${'version' in target ? ` → version ${target.version}` : ''}), ` +
-      `${request.strategy.preset ?? 'custom weights'}${absolute ? `, starting ${timeline.startsAt}` : ''}`,
+      `${request.strategy.preset ?? (request.strategy.steps === undefined ? 'custom weights' : 'custom steps')}${absolute ? `, starting ${timeline.startsAt}` : ''}`,
     '',
   ];
   if (timeline.steps.length === 0) {
@@ -140,6 +163,15 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
         `  ${String(step.index + 1).padStart(4)}  ${`${step.weight} %`.padStart(6)}  ` +
           `${when(step.startSeconds, step.startsAt)}${bakeFrom}${when(step.endSeconds, step.endsAt)}${waits}`,
       );
+      if (step.approval !== undefined) {
+        lines.push(
+          `        then waits for a person to approve: at most ${formatDuration(step.approval.timeoutSeconds)}, until ` +
+            `${(step.approval.timesOutAt ?? `+${clock(step.approval.timesOutAtSeconds)}`)}, then ${step.approval.onTimeout === 'rollback' ? 'rolls back' : 'proceeds'}`,
+        );
+      }
+    }
+    if (timeline.steps.some((step) => step.approval !== undefined)) {
+      lines.push('  The times above assume every gate is approved at once; the worst case below waits out every timeout.');
     }
   }
   const span = (seconds: number): string => (seconds === 0 ? 'immediate' : formatDuration(seconds));
@@ -154,16 +186,19 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
   lines.push(
     '',
     `Duration: ${span(timeline.nominalSeconds)} when every analysis passes at once; ${span(timeline.worstCaseSeconds)} at worst ` +
-      `(${timeline.maxExtraBakesPerStep} extra bakes per inconclusive step)`,
+      `(${timeline.maxExtraBakesPerStep} extra bakes per inconclusive step` +
+      `${timeline.steps.some((step) => step.approval !== undefined) ? ', every approval gate waiting out its timeout' : ''})`,
     `State transitions: ${timeline.stateTransitions.nominal} nominal, ${timeline.stateTransitions.worstCase} worst case ` +
       `(history events at worst ${thousands(timeline.worstCaseHistoryEvents)} of a budget of ${thousands(timeline.historyEventBudget)})`,
+    `Execution state: at most ${thousands(timeline.worstCaseStateBytes)} bytes of a budget of ${thousands(timeline.stateByteBudget)} ` +
+      '(Step Functions fails an execution past 262,144)',
     `Cost: ${usd(timeline.costUsd.nominal)} nominal, ${usd(timeline.costUsd.worstCase)} worst case ` +
       '(Step Functions Standard, $0.025 per 1,000 transitions; Lambda and CloudWatch calls not included)',
   );
   return lines;
 }
 
-async function readRequest(options: { request?: string; scenario?: string; 'scenario-file'?: string }, io: CliIo): Promise<unknown> {
+export async function readRequest(options: { request?: string; scenario?: string; 'scenario-file'?: string }, io: CliIo): Promise<unknown> {
   const sources = [options.request, options.scenario, options['scenario-file']].filter((s) => s !== undefined);
   if (sources.length > 1) throw new UsageError('give one of --request, --scenario and --scenario-file');
   if (options.scenario !== undefined || options['scenario-file'] !== undefined) {
@@ -199,7 +234,7 @@ function parseStart(text: string | undefined): Date | null {
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  const options = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values);
+  const options = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false, tokens: true })).values;
   const start = parseStart(options.start);
   const request = parseRolloutRequest(await readRequest(options, io));
   const { observable } = routerKindFor(request.target);

@@ -4,7 +4,8 @@
  */
 import { RolloutRequestInvalid } from './errors';
 import { LIMITS, USD_PER_STATE_TRANSITION } from './config/limits';
-import { shapeOf, type RolloutRequest } from './config/request';
+import { stepsOf, type Approval, type RolloutRequest } from './config/request';
+import { STATE_BYTE_BUDGET, worstCaseStateBytes } from './state-size';
 
 export interface PlanStep {
   /** 0-based position among the canary steps. */
@@ -12,6 +13,8 @@ export interface PlanStep {
   /** Canary share in percent while this step bakes. */
   readonly weight: number;
   readonly bakeSeconds: number;
+  /** A gate after the step's analysis passes: the rollout waits for a person, at most approval.timeoutSeconds. */
+  readonly approval?: Approval;
 }
 
 export interface Plan {
@@ -20,14 +23,16 @@ export interface Plan {
   /** Wait before the first analysis of a step when the target cannot confirm propagation. */
   readonly settleSeconds: number;
   readonly maxExtraBakesPerStep: number;
-  /** Simulated duration when every analysis passes at its first look. */
+  /** Simulated duration when every analysis passes at its first look and every gate is approved at once. */
   readonly nominalSeconds: number;
-  /** Duration when every step uses all its extra bakes. */
+  /** Duration when every step uses all its extra bakes and every approval gate waits out its timeout. */
   readonly worstCaseSeconds: number;
   readonly stateTransitions: { readonly nominal: number; readonly worstCase: number };
   /** Worst-case Step Functions history events, retries aside; checked against LIMITS.historyEventBudget. */
   readonly worstCaseHistoryEvents: number;
   readonly nominalCostUsd: number;
+  /** The largest execution state this request can make (state-size.ts); checked against STATE_BYTE_BUDGET. */
+  readonly worstCaseStateBytes: number;
 }
 
 /**
@@ -69,17 +74,17 @@ export interface PlanOptions {
 }
 
 export function planRollout(request: RolloutRequest, options: PlanOptions): Plan {
-  const shape = shapeOf(request.strategy);
-  const steps = shape.weights
-    .filter((weight) => weight < 100)
-    .map((weight, index) => ({ index, weight, bakeSeconds: shape.bakeSeconds }));
+  const steps = stepsOf(request.strategy)
+    .filter((step) => step.weight < 100)
+    .map((step, index) => ({ index, ...step }));
   const n = steps.length;
   const settleSeconds = options.observable ? 0 : request.settleSeconds;
   const maxExtraBakes = request.analysis.inconclusive.maxExtraBakes;
 
   const bakeSeconds = steps.reduce((sum, step) => sum + step.bakeSeconds, 0);
   const nominalSeconds = bakeSeconds + n * settleSeconds;
-  const worstCaseSeconds = nominalSeconds + steps.reduce((sum, step) => sum + step.bakeSeconds * maxExtraBakes, 0);
+  const worstCaseSeconds =
+    nominalSeconds + steps.reduce((sum, step) => sum + step.bakeSeconds * maxExtraBakes + (step.approval?.timeoutSeconds ?? 0), 0);
 
   const settles = options.observable ? 0 : n;
   const count = (per: (path: keyof typeof STATES_PER_PATH) => number): { nominal: number; worstCase: number } => {
@@ -91,7 +96,7 @@ export function planRollout(request: RolloutRequest, options: PlanOptions): Plan
   const stateTransitions = count((path) => STATES_PER_PATH[path]);
   const worstCaseHistoryEvents = EXECUTION_EVENTS + count(historyEvents).worstCase;
 
-  const plan: Plan = {
+  const planned = {
     steps,
     settleSeconds,
     maxExtraBakesPerStep: maxExtraBakes,
@@ -101,6 +106,7 @@ export function planRollout(request: RolloutRequest, options: PlanOptions): Plan
     worstCaseHistoryEvents,
     nominalCostUsd: stateTransitions.nominal * USD_PER_STATE_TRANSITION,
   };
+  const plan: Plan = { ...planned, worstCaseStateBytes: worstCaseStateBytes(request, planned, n) };
   checkPlanFits(plan);
   return plan;
 }
@@ -113,10 +119,17 @@ function checkPlanFits(plan: Plan): void {
         `analysis.inconclusive.maxExtraBakes.`,
     );
   }
+  if (plan.worstCaseStateBytes > STATE_BYTE_BUDGET) {
+    throw new RolloutRequestInvalid(
+      `The rollout's execution state could reach ${plan.worstCaseStateBytes.toLocaleString('en-US')} bytes, over the budget of ` +
+        `${STATE_BYTE_BUDGET.toLocaleString('en-US')} bytes (Step Functions fails an execution at 262,144 bytes, and no rollback ` +
+        'runs then). Use fewer steps, fewer analysis.metrics checks or fewer analysis.alarms, or shorter names.',
+    );
+  }
   if (plan.worstCaseSeconds > LIMITS.maxExecutionSeconds) {
     throw new RolloutRequestInvalid(
       `The rollout could last ${plan.worstCaseSeconds} s, longer than a Step Functions execution may run ` +
-        `(${LIMITS.maxExecutionSeconds} s). Shorten bakeSeconds or lower analysis.inconclusive.maxExtraBakes.`,
+        `(${LIMITS.maxExecutionSeconds} s). Shorten bakeSeconds or approval timeouts, or lower analysis.inconclusive.maxExtraBakes.`,
     );
   }
 }

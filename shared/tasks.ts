@@ -4,7 +4,7 @@
  */
 import { parseRolloutRequest } from './config/request';
 import { explainFailure, type CaughtError } from './failure';
-import { TrafficNotYetVisible } from './errors';
+import { RolloutRequestInvalid, TrafficNotYetVisible } from './errors';
 import { combineJudgeResults } from './judges/combine';
 import { judgesFor } from './judges/registry';
 import type { JudgeResult, Verdict } from './judges/types';
@@ -40,7 +40,12 @@ export async function preflight(input: PreflightInput): Promise<RolloutState> {
   const request = parseRolloutRequest(input.request);
   const kind = routerKindFor(request.target);
   const plan = planRollout(request, { observable: kind.observable });
-  for (const judge of judgesFor(request.analysis)) await judge.preflight();
+  if (plan.steps.some((step) => step.approval !== undefined)) {
+    // `coalmine plan` shows gates; until the state machine waits at them, a gated request must not run ungated.
+    throw new RolloutRequestInvalid('The rollout request is invalid: strategy.steps: approval gates are not executed by this deployment yet; remove "approval" to run the steps without waiting for a person');
+  }
+  const alarmsAlreadyFiring = request.override?.alarmsAlreadyFiring === true;
+  for (const judge of judgesFor(request.analysis)) await judge.preflight({ alarmsAlreadyFiring });
   const baseline = await kind.preflight(request.target, { executionName: input.executionName });
   return {
     rollout: {

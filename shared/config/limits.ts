@@ -6,6 +6,8 @@ export const LIMITS = {
   maxSteps: 100,
   /** Longest bake after one step: 7 days (CodeDeploy stops at 30 minutes per interval). */
   maxBakeSeconds: 7 * 24 * 3600,
+  /** An approval gate waits at most this long (the same bound as a bake). */
+  maxApprovalSeconds: 7 * 24 * 3600,
   /** Most extra bakes after an inconclusive analysis, per step. */
   maxExtraBakesPerStep: 20,
   /** Longest settle time for stores whose propagation cannot be observed (CloudFront KVS). */

@@ -5,6 +5,7 @@
  * docs/statistics.md ("The request") explains each field and how to read the evidence.
  */
 import { z } from 'zod';
+import { BucketSeries, PromQL } from './prometheus';
 
 /** Most checks per rollout: each is 2-4 GetMetricData queries, well under the 500 a call takes. */
 export const MAX_METRIC_CHECKS = 20;
@@ -139,7 +140,48 @@ const LatencyPairSchema = z
       '(CloudWatch trimmed counts TC(threshold:) over SampleCount).',
   );
 
-const QueryPairSchema = z.discriminatedUnion('kind', [ErrorsPairSchema, LatencyPairSchema], {
+const CheckName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$/, 'a name of 1-64 letters, digits, spaces, ".", "_" and "-"').describe('Shown in verdicts.');
+
+const PromErrorsArm = z.strictObject({ errors: PromQL.describe('Failed requests in the window.'), requests: PromQL.describe('All requests in the window.') });
+const PromLatencyArm = z.union([
+  z.strictObject({
+    slow: PromQL.describe('Requests slower than a fixed threshold in the window, e.g. the +Inf bucket minus the le="250" bucket.'),
+    requests: PromQL.describe('All requests in the window.'),
+  }),
+  z.strictObject({ buckets: BucketSeries }),
+]);
+
+const PrometheusPairSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      name: CheckName,
+      source: z.literal('prometheus'),
+      kind: z.literal('errors'),
+      canary: PromErrorsArm.describe("The canary's failed and total requests."),
+      baseline: PromErrorsArm.describe("The baseline's failed and total requests."),
+      ...checkOptions,
+    }),
+    z.strictObject({
+      name: CheckName,
+      source: z.literal('prometheus'),
+      kind: z.literal('latency'),
+      percentile: z.number().gt(0).lt(100).default(99).describe('With buckets: which percentile the check protects; default 99.'),
+      canary: PromLatencyArm.describe("The canary's slow and total requests, or its histogram buckets."),
+      baseline: PromLatencyArm.describe("The baseline's, in the same form as the canary's."),
+      ...checkOptions,
+    }),
+  ])
+  .refine((pair) => pair.kind === 'errors' || 'buckets' in pair.canary === 'buckets' in pair.baseline, {
+    message: 'canary and baseline give their latency the same way: both "buckets", or both "slow" and "requests"',
+    path: ['baseline'],
+  })
+  .describe(
+    'A query pair read from Prometheus (analysis.prometheus), counts per split window, judged like the CloudWatch pairs. Latency: ' +
+      'fixed-threshold slow counts, or histogram buckets: the threshold is the baseline\'s percentile (histogram_quantile) over the hour ' +
+      'before the rollout, × (1 + allowedIncrease) for the canary, and the slow counts are interpolated within the buckets as histogram_quantile does.',
+  );
+
+const CloudWatchPairSchema = z.discriminatedUnion('kind', [ErrorsPairSchema, LatencyPairSchema], {
   error: (issue) => (issue.code === 'invalid_union' ? 'a query pair has "kind": "errors" or "latency"' : undefined),
 });
 
@@ -149,7 +191,7 @@ const CHECK_SHAPES = 'a check is {"metric": "errors" | "throttles" | "latency-p9
 function unionMessage(issue: z.core.$ZodRawIssue): string | undefined {
   if (issue.code !== 'invalid_union') return undefined;
   const input = issue.input;
-  const branch = typeof input === 'object' && input !== null ? ('metric' in input ? 0 : 'kind' in input ? 1 : -1) : -1;
+  const branch = typeof input === 'object' && input !== null ? ('metric' in input ? 0 : 'source' in input ? 2 : 'kind' in input ? 1 : -1) : -1;
   const errors = (issue as { errors?: z.core.$ZodIssue[][] }).errors?.[branch];
   if (errors === undefined || errors.length === 0) return CHECK_SHAPES;
   return errors
@@ -160,7 +202,7 @@ function unionMessage(issue: z.core.$ZodRawIssue): string | undefined {
     .join('; ');
 }
 
-export const MetricCheckSchema = z.union([BuiltInCheckSchema, QueryPairSchema], { error: unionMessage });
+export const MetricCheckSchema = z.union([BuiltInCheckSchema, CloudWatchPairSchema, PrometheusPairSchema], { error: unionMessage });
 
 export const MetricChecksSchema = z
   .array(MetricCheckSchema)
@@ -181,7 +223,8 @@ export const MetricChecksSchema = z
 
 export type MetricCheckConfig = z.output<typeof MetricCheckSchema>;
 export type BuiltInCheckConfig = z.output<typeof BuiltInCheckSchema>;
-export type QueryPairConfig = z.output<typeof QueryPairSchema>;
+export type QueryPairConfig = z.output<typeof CloudWatchPairSchema>;
+export type PrometheusPairConfig = z.output<typeof PrometheusPairSchema>;
 export type CountQueryConfig = z.output<typeof CountQuerySchema>;
 export type MetricConfig = z.output<typeof MetricSchema>;
 

@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { RolloutRequestInvalid } from '../errors';
 import { LIMITS } from './limits';
 import { MAX_METRIC_CHECKS, metricCheckProblems, MetricChecksSchema } from './metrics';
-import { PRESET_NAMES, PRESETS, type Shape } from './presets';
+import { PrometheusEndpointSchema } from './prometheus';
+import { PRESET_NAMES, PRESETS } from './presets';
 import { TargetSchema } from './targets';
 
 const Percent = z
@@ -16,6 +17,71 @@ const Percent = z
   .lte(100, 'a weight is a percentage of traffic: at most 100')
   // Compare with a tolerance: in binary floating point 0.29 * 100 is 28.999999999999996, not 29.
   .refine((w) => Math.abs(w * 100 - Math.round(w * 100)) < 1e-6, 'a weight may have at most two decimals, e.g. 0.5 or 12.25');
+
+const BakeSeconds = z
+  .int('bakeSeconds must be a whole number of seconds')
+  .min(0)
+  .max(LIMITS.maxBakeSeconds, `a bake lasts at most ${LIMITS.maxBakeSeconds} seconds (7 days)`);
+
+const ApprovalSchema = z
+  .strictObject({
+    timeoutSeconds: z
+      .int({
+        error: (issue) =>
+          issue.input === undefined ? 'required: how many seconds to wait for a person (at most 7 days)' : 'timeoutSeconds must be a whole number of seconds',
+      })
+      .min(1, 'an approval waits at least 1 second')
+      .max(LIMITS.maxApprovalSeconds, `an approval waits at most ${LIMITS.maxApprovalSeconds} seconds (7 days)`)
+      .describe('How long the gate waits for a person before onTimeout applies. Required.'),
+    onTimeout: z
+      .enum(['rollback', 'proceed'], { error: () => 'onTimeout is "rollback" or "proceed"' })
+      .default('rollback')
+      .describe('What happens when nobody answers in time: roll back (the default) or move on.'),
+  })
+  .describe('Wait for a person (Slack buttons, /coalmine approve, coalmine approve) after this step passes its analysis.');
+
+const StepSchema = z
+  .strictObject({
+    weight: Percent.describe('Canary share in percent during this step; the last step is { "weight": 100 }.'),
+    bakeSeconds: BakeSeconds.optional().describe('Seconds to bake at this weight before the analysis; required below 100 %.'),
+    approval: ApprovalSchema.optional(),
+  })
+  .describe('One step of the list form.');
+
+interface Problem {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+function increasingProblems(weights: readonly number[]): Problem[] {
+  return weights.flatMap((weight, i) => {
+    const previous = weights[i - 1];
+    return previous !== undefined && weight <= previous
+      ? [{ path: [i], message: `weights must be strictly increasing: ${weight} follows ${previous}` }]
+      : [];
+  });
+}
+
+/** What is wrong with a list of steps beyond each step's own fields. */
+function stepProblems(steps: readonly z.output<typeof StepSchema>[]): Problem[] {
+  const problems = increasingProblems(steps.map((step) => step.weight)).map((p) => ({ path: [...p.path, 'weight'], message: p.message }));
+  steps.forEach((step, i) => {
+    if (step.weight < 100 && step.bakeSeconds === undefined) {
+      problems.push({ path: [i, 'bakeSeconds'], message: `a step below 100 % needs "bakeSeconds" (how long to watch ${step.weight} %)` });
+    }
+  });
+  const last = steps[steps.length - 1];
+  if (last !== undefined && last.weight !== 100) {
+    problems.push({ path: [steps.length - 1, 'weight'], message: 'the last step must be { "weight": 100 } (the canary takes all traffic at promotion)' });
+  }
+  if (last?.weight === 100 && (last.bakeSeconds !== undefined || last.approval !== undefined)) {
+    problems.push({
+      path: [steps.length - 1],
+      message: 'the last step { "weight": 100 } is the promotion: it has no bake or approval; put the approval on the step before it',
+    });
+  }
+  return problems;
+}
 
 const StrategySchema = z
   .strictObject({
@@ -29,43 +95,47 @@ const StrategySchema = z
       .max(LIMITS.maxSteps, `at most ${LIMITS.maxSteps} steps`)
       .optional()
       .describe('Canary share in percent after each step, strictly increasing, ending at 100.'),
-    bakeSeconds: z
-      .int('bakeSeconds must be a whole number of seconds')
-      .min(0)
-      .max(LIMITS.maxBakeSeconds, `a bake lasts at most ${LIMITS.maxBakeSeconds} seconds (7 days)`)
+    bakeSeconds: BakeSeconds.optional().describe('Seconds to wait after each step below 100 % before analysing the canary.'),
+    steps: z
+      .array(StepSchema)
+      .min(1, 'give at least one step; the last is { "weight": 100 }')
+      .max(LIMITS.maxSteps, `at most ${LIMITS.maxSteps} steps`)
       .optional()
-      .describe('Seconds to wait after each step below 100 % before analysing the canary.'),
+      .describe('The list form: each step with its own weight, bake and optional approval gate, ending with { "weight": 100 }.'),
   })
   .superRefine((strategy, ctx) => {
-    const hasPreset = strategy.preset !== undefined;
+    const forms = [
+      strategy.preset !== undefined && '"preset"',
+      (strategy.weights !== undefined || strategy.bakeSeconds !== undefined) && '"weights" with "bakeSeconds"',
+      strategy.steps !== undefined && '"steps"',
+    ].filter((form) => form !== false);
+    if (forms.length > 1) {
+      ctx.addIssue({ code: 'custom', message: `give one of "preset", "weights" with "bakeSeconds", or "steps", not ${forms.join(' and ')}` });
+      return;
+    }
+    if (forms.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'give "preset" (e.g. "canary10-5m"), "weights" with "bakeSeconds", or "steps"' });
+      return;
+    }
+    if (strategy.steps !== undefined) {
+      stepProblems(strategy.steps).forEach((issue) => ctx.addIssue({ code: 'custom', ...issue, path: ['steps', ...issue.path] }));
+      return;
+    }
+    if (strategy.preset !== undefined) return;
     const hasWeights = strategy.weights !== undefined;
-    if (hasPreset && (hasWeights || strategy.bakeSeconds !== undefined)) {
-      ctx.addIssue({ code: 'custom', message: 'give either "preset" or "weights" with "bakeSeconds", not both' });
-      return;
-    }
-    if (!hasPreset && !hasWeights) {
-      ctx.addIssue({ code: 'custom', message: 'give "preset" (e.g. "canary10-5m") or "weights" with "bakeSeconds"' });
-      return;
-    }
     if (hasWeights && strategy.bakeSeconds === undefined) {
       ctx.addIssue({ code: 'custom', path: ['bakeSeconds'], message: 'explicit weights need "bakeSeconds" too' });
     }
+    if (!hasWeights) {
+      ctx.addIssue({ code: 'custom', path: ['weights'], message: '"bakeSeconds" goes with "weights" (e.g. [10, 100]); give them too' });
+    }
     const weights = strategy.weights ?? [];
-    weights.forEach((weight, i) => {
-      const previous = weights[i - 1];
-      if (previous !== undefined && weight <= previous) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['weights', i],
-          message: `weights must be strictly increasing: ${weight} follows ${previous}`,
-        });
-      }
-    });
+    increasingProblems(weights).forEach((issue) => ctx.addIssue({ code: 'custom', ...issue, path: ['weights', ...issue.path] }));
     if (hasWeights && weights.length > 0 && weights[weights.length - 1] !== 100) {
       ctx.addIssue({ code: 'custom', path: ['weights'], message: 'the last weight must be 100 (the canary takes all traffic before promotion)' });
     }
   })
-  .describe('How traffic moves: a preset, or explicit weights with a bake time.');
+  .describe('How traffic moves: a preset, explicit weights with a bake time, or a list of steps.');
 
 const AlarmName = z
   .string()
@@ -85,6 +155,7 @@ const AnalysisSchema = z
       .default('inconclusive')
       .describe('How an alarm in INSUFFICIENT_DATA counts (low traffic often leaves alarms without data).'),
     metrics: MetricChecksSchema,
+    prometheus: PrometheusEndpointSchema.optional(),
     maxNonCriticalFailures: z
       .int()
       .min(0)
@@ -109,6 +180,20 @@ const AnalysisSchema = z
   })
   .describe('How the canary is judged after each bake.');
 
+const OverrideSchema = z
+  .strictObject({
+    alarmsAlreadyFiring: z
+      .literal(true, { error: () => 'alarmsAlreadyFiring is true (leave "override" out to refuse a start while an alarm fires)' })
+      .describe('Start even though a listed alarm is in ALARM. Such an alarm is not evidence against the canary until it has been OK once.'),
+    reason: z
+      .string({ error: (issue) => (issue.input === undefined ? 'required: say why the rollout starts while an alarm fires' : 'reason is text') })
+      .trim()
+      .min(1, 'say why the rollout starts while an alarm fires, e.g. "hotfix for the checkout errors"')
+      .max(500, 'a reason is at most 500 characters')
+      .describe('Why: recorded in the Rollout Started event and in Slack.'),
+  })
+  .describe('The emergency lane: start a rollout (e.g. the fix) while a listed alarm already fires.');
+
 export const RolloutRequestSchema = z
   .strictObject({
     name: z
@@ -125,18 +210,25 @@ export const RolloutRequestSchema = z
       .max(LIMITS.maxSettleSeconds)
       .default(30)
       .describe('For targets whose propagation cannot be observed (CloudFront KVS): seconds to wait after a shift before baking starts.'),
+    // Null rather than absent, so that the Rollout Started event can always carry it.
+    override: OverrideSchema.nullable().default(null),
   })
   .superRefine((request, ctx) => {
     for (const problem of metricCheckProblems(request.analysis.metrics, request.target.type)) {
       ctx.addIssue({ code: 'custom', path: ['analysis', 'metrics', problem.path], message: problem.message });
     }
+    if (request.analysis.prometheus === undefined && request.analysis.metrics.some((check) => 'source' in check)) {
+      ctx.addIssue({ code: 'custom', path: ['analysis', 'prometheus'], message: 'Prometheus query pairs need analysis.prometheus: {"url": "http://prometheus:9090"} (and "auth" if it needs one)' });
+    }
     // The KVS key green_percentage is a whole number (the edge function reads nothing else).
     if (request.target.type !== 'cloudfront-kvs') return;
-    (request.strategy.weights ?? []).forEach((weight, i) => {
+    const { weights, steps } = request.strategy;
+    const listed = weights?.map((weight, i) => ({ weight, path: ['weights', i] })) ?? steps?.map((step, i) => ({ weight: step.weight, path: ['steps', i, 'weight'] })) ?? [];
+    listed.forEach(({ weight, path }) => {
       if (Number.isInteger(weight)) return;
       ctx.addIssue({
         code: 'custom',
-        path: ['strategy', 'weights', i],
+        path: ['strategy', ...path],
         message: `a cloudfront-kvs target takes whole percentages (green_percentage is an integer): ${weight} is not one`,
       });
     });
@@ -173,8 +265,20 @@ export function parseRolloutRequest(input: unknown): RolloutRequest {
   return result.data;
 }
 
-/** The traffic shape a strategy stands for. */
-export function shapeOf(strategy: RolloutRequest['strategy']): Shape {
-  if (strategy.preset !== undefined) return PRESETS[strategy.preset];
-  return { weights: strategy.weights ?? [], bakeSeconds: strategy.bakeSeconds ?? 0 };
+export type Approval = z.output<typeof ApprovalSchema>;
+
+/** One step of a strategy in the list form every strategy stands for; a step below 100 % bakes, the last one (100 %) promotes. */
+export interface StrategyStep {
+  readonly weight: number;
+  readonly bakeSeconds: number;
+  readonly approval?: Approval;
+}
+
+/** The steps a strategy stands for: a preset's, explicit weights with one bake, or the list as given. */
+export function stepsOf(strategy: RolloutRequest['strategy']): StrategyStep[] {
+  if (strategy.steps !== undefined) {
+    return strategy.steps.map(({ weight, bakeSeconds, approval }) => ({ weight, bakeSeconds: bakeSeconds ?? 0, ...(approval === undefined ? {} : { approval }) }));
+  }
+  const { weights, bakeSeconds } = strategy.preset !== undefined ? PRESETS[strategy.preset] : { weights: strategy.weights ?? [], bakeSeconds: strategy.bakeSeconds ?? 0 };
+  return weights.map((weight) => ({ weight, bakeSeconds }));
 }

@@ -92,10 +92,11 @@ export function readHistoryHead(executionArn: string, maxPages = 5): Promise<His
 
 /**
  * The last events of an execution, oldest first, reaching back to the last state entered: enough to see
- * how it ended and whether a Task's invocation is still open.
+ * how it ended and whether a Task's invocation is still open. `includeExecutionData`: with each task's
+ * parameters (where an approval gate's task token is: read it only to answer the gate).
  */
-export async function readHistoryTail(executionArn: string, maxPages = 10): Promise<HistoryEvent[]> {
-  const newestFirst = await readHistory({ executionArn, reverseOrder: true, includeExecutionData: false }, 100, maxPages, (events) =>
+export async function readHistoryTail(executionArn: string, maxPages = 10, includeExecutionData = false): Promise<HistoryEvent[]> {
+  const newestFirst = await readHistory({ executionArn, reverseOrder: true, includeExecutionData }, 100, maxPages, (events) =>
     events.some((e) => e.type?.endsWith('StateEntered')),
   );
   return newestFirst.reverse();

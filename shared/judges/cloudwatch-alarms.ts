@@ -7,7 +7,7 @@ import { aws } from '../aws/clients';
 import { AlarmAlreadyFiring, PreflightFailed, awsCall } from '../errors';
 import type { AnalysisConfig } from '../config/request';
 import { assessAlarmStates, type AlarmSnapshot, type AlarmStateValue } from './alarm-states';
-import type { Judge, JudgeKind, JudgeResult } from './types';
+import type { AnalysisContext, Judge, JudgeKind, JudgePreflightOptions, JudgeResult } from './types';
 
 /** DescribeAlarms takes at most 100 names per call. */
 const NAMES_PER_CALL = 100;
@@ -56,7 +56,7 @@ export class CloudWatchAlarmJudge implements Judge {
     private readonly insufficientData: AnalysisConfig['insufficientData'],
   ) {}
 
-  async preflight(): Promise<void> {
+  async preflight(options: JudgePreflightOptions = { alarmsAlreadyFiring: false }): Promise<void> {
     const snapshots = await readAlarmStates(this.alarmNames);
     const found = new Set(snapshots.map((s) => s.name));
     const missing = this.alarmNames.filter((name) => !found.has(name));
@@ -67,16 +67,19 @@ export class CloudWatchAlarmJudge implements Judge {
       );
     }
     const firing = snapshots.filter((s) => s.state === 'ALARM');
-    if (firing.length > 0) {
+    if (firing.length > 0 && !options.alarmsAlreadyFiring) {
       throw new AlarmAlreadyFiring(
         `Refusing to start: alarm(s) already in ALARM before any traffic moved: ` +
-          `${firing.map((a) => `${a.name} (${a.reason})`).join('; ')}. Fix the cause or wait for OK, then start again.`,
+          `${firing.map((a) => `${a.name} (${a.reason})`).join('; ')}. Fix the cause or wait for OK, then start again; to ship the fix itself, add ` +
+          '"override": {"alarmsAlreadyFiring": true, "reason": "..."} to the request.',
       );
     }
   }
 
-  async measure(): Promise<JudgeResult> {
-    return assessAlarmStates(this.alarmNames, await readAlarmStates(this.alarmNames), this.insufficientData);
+  async measure(context?: AnalysisContext): Promise<JudgeResult> {
+    // With the override, an alarm still in the ALARM it was in at the start has not been OK since: no evidence yet.
+    const firingSince = context?.request?.override?.alarmsAlreadyFiring === true ? context.startedAt : null;
+    return assessAlarmStates(this.alarmNames, await readAlarmStates(this.alarmNames), this.insufficientData, firingSince);
   }
 }
 

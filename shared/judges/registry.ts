@@ -3,12 +3,12 @@
  */
 import type { AnalysisConfig } from '../config/request';
 import { cloudWatchAlarmsKind } from './cloudwatch-alarms';
-import { cloudWatchMetricsKind } from './metrics/judge';
+import { metricsKind } from './metrics/judge';
 import type { Judge, JudgeKind } from './types';
 
 export const JUDGE_KINDS: Readonly<Record<string, JudgeKind>> = {
   'cloudwatch-alarms': cloudWatchAlarmsKind,
-  'cloudwatch-metrics': cloudWatchMetricsKind,
+  metrics: metricsKind,
 };
 
 export function judgesFor(analysis: AnalysisConfig): Judge[] {

@@ -37,10 +37,15 @@ export interface AnalysisContext {
   readonly memory: unknown;
 }
 
+export interface JudgePreflightOptions {
+  /** request.override.alarmsAlreadyFiring: an alarm in ALARM does not refuse the start. */
+  readonly alarmsAlreadyFiring: boolean;
+}
+
 export interface Judge {
   readonly name: string;
-  /** Refuses a rollout that must not start (a missing alarm, an alarm already firing). */
-  preflight(): Promise<void>;
+  /** Refuses a rollout that must not start (a missing alarm, an alarm already firing unless overridden). */
+  preflight(options?: JudgePreflightOptions): Promise<void>;
   measure(context: AnalysisContext): Promise<JudgeResult>;
 }
 

@@ -128,6 +128,9 @@ function started(detail: Detail): SlackMessage {
   if (nominal !== undefined) timing.push(`about ${formatDuration(nominal)} if every analysis passes`);
   if (worst !== undefined && worst !== nominal) timing.push(`at most ${formatDuration(worst)} with every extra bake`);
   if (timing.length > 0) lines.push(`*Time:* ${timing.join(', ')}`);
+  if (isRecord(detail.override)) {
+    lines.push(`:rotating_light: *Override:* started while a listed alarm fires; reason: ${escapeMrkdwn(String(detail.override.reason ?? '(none given)'))}`);
+  }
   const cost = number(plan.nominalCostUsd);
   const facts = [executionFact(detail)];
   if (cost !== undefined) facts.push(`Step Functions cost ≈ $${formatNumber(cost, 4)}`);

@@ -35,7 +35,7 @@ describe('coalmine', () => {
   it('help of an unknown command exits 2 and names the commands', async () => {
     const run = await coalmine(['help', 'nope']);
     expect(run.code).toBe(2);
-    expect(run.stderr[0]).toBe('coalmine: unknown command "nope". Commands: simulate, plan, tour, help.');
+    expect(run.stderr[0]).toBe('coalmine: unknown command "nope". Commands: simulate, plan, tour, start, list, status, promote, rollback, help.');
   });
 
   it('a stray argument is refused with exit 2 (tour takes none)', async () => {
@@ -52,7 +52,7 @@ describe('coalmine', () => {
   it('an unknown command exits 2 and names the commands', async () => {
     const run = await coalmine(['simulte']);
     expect(run.code).toBe(2);
-    expect(run.stderr[0]).toBe('coalmine: unknown command "simulte". Commands: simulate, plan, tour, help.');
+    expect(run.stderr[0]).toBe('coalmine: unknown command "simulte". Commands: simulate, plan, tour, start, list, status, promote, rollback, help.');
   });
 });
 
@@ -70,8 +70,28 @@ describe('coalmine plan', () => {
         expect.stringMatching(/^Duration: 30 min when every analysis passes at once; 1 h 30 min at worst/),
         expect.stringMatching(/^State transitions: \d+ nominal, \d+ worst case/),
         expect.stringMatching(/^Cost: \$0\.\d+ nominal, \$0\.\d+ worst case/),
+        expect.stringMatching(/^Execution state: at most [\d,]+ bytes of a budget of 196,608/),
       ]),
     );
+  });
+
+  it('marks each approval gate with its timeout, what happens then, and the worst case', async () => {
+    const gated = { ...request, strategy: { steps: [{ weight: 5, bakeSeconds: 600 }, { weight: 25, bakeSeconds: 600, approval: { timeoutSeconds: 3600, onTimeout: 'proceed' } }, { weight: 100 }] } };
+    const run = await coalmine(['plan', '--request', requestFile(gated)]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toEqual(
+      expect.arrayContaining([
+        'Plan: checkout:live (lambda-alias → version 42), custom steps',
+        '     2    25 %  +00:10:00   +00:20:00   10 min',
+        '        then waits for a person to approve: at most 1 h, until +01:20:00, then proceeds',
+        '  The times above assume every gate is approved at once; the worst case below waits out every timeout.',
+        expect.stringMatching(/^Duration: 20 min when every analysis passes at once; 2 h at worst \(2 extra bakes per inconclusive step, every approval gate waiting out its timeout\)$/),
+      ]),
+    );
+    const timeline = JSON.parse((await coalmine(['plan', '--request', requestFile(gated), '--json', '--start', '2030-01-07T09:00:00Z'])).stdout.join('\n'));
+    expect(timeline.steps[0].approval).toBeUndefined();
+    expect(timeline.steps[1].approval).toEqual({ timeoutSeconds: 3600, onTimeout: 'proceed', timesOutAtSeconds: 4800, timesOutAt: '2030-01-07T10:20:00.000Z' });
+    expect(timeline.worstCaseSeconds).toBe(1200 * 3 + 3600);
   });
 
   it('an alias target has no settle wait: each step only bakes', async () => {
@@ -141,6 +161,15 @@ describe('coalmine plan', () => {
     [[], '{"target":', /the request on standard input is not valid JSON/],
     [['--start', 'tomorrow'], '{}', /--start must be an ISO 8601 time/],
     [[], JSON.stringify({ ...request, strategy: { preset: 'canary10-6m' } }), /The rollout request is invalid: strategy\.preset: unknown preset/],
+    [
+      [],
+      JSON.stringify({
+        ...request,
+        strategy: { weights: [...Array.from({ length: 99 }, (_, i) => i + 1), 100], bakeSeconds: 600 },
+        analysis: { alarms: Array.from({ length: 100 }, (_, i) => `a${i}-${'x'.repeat(250)}`), metrics: [{ metric: 'errors' }] },
+      }),
+      /execution state could reach [\d,]+ bytes, over the budget of 196,608 bytes/,
+    ],
   ])('plan %j with stdin %j fails with exit 2', async (args, stdin, message) => {
     const run = await coalmine(['plan', ...args], stdin);
     expect(run.code).toBe(2);

@@ -44,6 +44,10 @@ const CHECKOUT_KVS_ID = '327284aa-bcd5-499f-a3ff-26b9a9d31b58';
 /** The bucket of the S3 event fixtures (test/fixtures/eventbridge/aws.s3), and another. */
 const ARTIFACT_BUCKETS = ['coalmine-releases', 'web-artifacts'];
 const RULES_PARAMETER = `/coalmine/${STAGE}/artifact-rules`;
+const PROMETHEUS_TOKEN_PARAMETER = `/coalmine/${STAGE}/prometheus-token`;
+const AMP_WORKSPACE = 'ws-0123abcd-4567-89ef-0123-456789abcdef';
+const ANALYZE_SUBNETS = ['subnet-0a1b2c3d', 'subnet-0e4f5a6b'];
+const ANALYZE_SECURITY_GROUPS = ['sg-0c7d8e9f'];
 const SCOPED_PARAMS = [
   'targetFunctionPattern=checkout*',
   'alarmNamePattern=checkout-*',
@@ -56,6 +60,10 @@ const SCOPED_PARAMS = [
   'slackAllowedUsers=U0ALICE123,U0BOB45678',
   'slackAllowedChannels=C0DEPLOYS1',
   'slackNotifyChannel=C0DEPLOYS1',
+  `analyzeSubnetIds=${ANALYZE_SUBNETS.join(',')}`,
+  `analyzeSecurityGroupIds=${ANALYZE_SECURITY_GROUPS.join(',')}`,
+  `ampWorkspaceId=${AMP_WORKSPACE}`,
+  `prometheusTokenParameter=${PROMETHEUS_TOKEN_PARAMETER}`,
 ];
 const EDGE_PARAMS = ['edge=true', 'artifactTriggers=true'];
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
@@ -84,6 +92,8 @@ interface FunctionSpec {
   readonly grantedOnlyWith?: Readonly<Record<string, string>>;
   /** Granted for the Lambda service's use of the role, not for a call of the code. */
   readonly serviceActions?: readonly string[];
+  /** Calls made over HTTP signed with SigV4, not with an SDK command the bundle scan below finds. */
+  readonly signedCalls?: readonly string[];
   /** Calls whose code is in the bundle (a shared module) but which this handler never makes: not granted. */
   readonly bundledNotCalled?: readonly string[];
   /**
@@ -92,6 +102,9 @@ interface FunctionSpec {
    */
   readonly resources?: Readonly<Record<string, readonly string[]>>;
 }
+
+/** What Lambda does with the role of a function in a VPC: its network interfaces. */
+const VPC_ACTIONS = ['ec2:AssignPrivateIpAddresses', 'ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:UnassignPrivateIpAddresses'];
 
 /** The lambda-alias router module's preflight, which only the Preflight task runs. */
 const ROUTER_PREFLIGHT_ONLY = ['lambda:GetFunctionConfiguration'];
@@ -110,8 +123,8 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
     module: 'functions/preflight',
     actions: ['cloudwatch:DescribeAlarms', 'lambda:GetAlias', 'lambda:GetFunctionConfiguration', ...KVS_DRIVE_ACTIONS],
     // The alias router's writes: its preflight only reads the alias. The metrics judge reads nothing
-    // before traffic moves (its preflight is empty).
-    bundledNotCalled: ['lambda:UpdateAlias', 'cloudwatch:GetMetricData'],
+    // before traffic moves (its preflight is empty): neither CloudWatch nor the Prometheus credentials.
+    bundledNotCalled: ['lambda:UpdateAlias', 'cloudwatch:GetMetricData', 'ssm:GetParameter'],
   },
   shiftTraffic: {
     module: 'functions/shift-traffic',
@@ -124,11 +137,24 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
     actions: ['lambda:GetAlias', 'cloudfront-keyvaluestore:GetKey'],
     bundledNotCalled: [...ROUTER_PREFLIGHT_ONLY, 'lambda:UpdateAlias', 'cloudfront-keyvaluestore:DescribeKeyValueStore', 'cloudfront-keyvaluestore:UpdateKeys'],
   },
-  // The judges only: the alarms, and the metrics judge's GetMetricData, which has no resource type.
+  // The judges only: the alarms, and the metrics judge's GetMetricData, which has no resource type; for
+  // Prometheus pairs the token parameter, an AMP workspace, and in a VPC the network interfaces.
   analyzeCanary: {
     module: 'functions/analyze-canary',
-    actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData'],
-    resources: { 'cloudwatch:GetMetricData': ['*'] },
+    actions: ['cloudwatch:DescribeAlarms', 'cloudwatch:GetMetricData', 'ssm:GetParameter'],
+    signedCalls: ['aps:QueryMetrics'],
+    serviceActions: VPC_ACTIONS,
+    grantedOnlyWith: {
+      'ssm:GetParameter': 'prometheusTokenParameter',
+      'aps:QueryMetrics': 'ampWorkspaceId',
+      ...Object.fromEntries(VPC_ACTIONS.map((action) => [action, 'analyzeSubnetIds'])),
+    },
+    resources: {
+      'cloudwatch:GetMetricData': ['*'],
+      'ssm:GetParameter': [ssmParameterArn(PROMETHEUS_TOKEN_PARAMETER)],
+      'aps:QueryMetrics': [`arn:aws:aps:${REGION}:${ACCOUNT}:workspace/${AMP_WORKSPACE}`],
+      ...Object.fromEntries(VPC_ACTIONS.map((action) => [action, ['*']])),
+    },
   },
   promote: {
     module: 'functions/promote',
@@ -249,9 +275,8 @@ const given = (packaged: Packaged, param: string): boolean => packaged.params.so
 
 /** What a function's role grants in a stack: the calls (less those whose parameter is not given) and the service's. */
 function grantedActions(key: string, packaged: Packaged): string[] {
-  const { actions, grantedOnlyWith = {}, serviceActions = [] } = FUNCTIONS[key]!;
-  const calls = actions.filter((action) => grantedOnlyWith[action] === undefined || given(packaged, grantedOnlyWith[action]));
-  return [...calls, ...serviceActions];
+  const { actions, grantedOnlyWith = {}, serviceActions = [], signedCalls = [] } = FUNCTIONS[key]!;
+  return [...actions, ...signedCalls, ...serviceActions].filter((action) => grantedOnlyWith[action] === undefined || given(packaged, grantedOnlyWith[action]));
 }
 
 function roleOf(stack: TemplateReader, key: string): string {
@@ -296,6 +321,17 @@ describe('the functions', () => {
     }
   });
 
+  it('put analyzeCanary in the VPC of analyzeSubnetIds and analyzeSecurityGroupIds only when given, and no other function', () => {
+    expect(scoped.stack.evaluate(scoped.stack.resource('AnalyzeCanaryLambdaFunction').Properties.VpcConfig)).toEqual({
+      SubnetIds: ANALYZE_SUBNETS,
+      SecurityGroupIds: ANALYZE_SECURITY_GROUPS,
+    });
+    for (const { stack } of [defaults, edge]) expect(stack.evaluate(stack.resource('AnalyzeCanaryLambdaFunction').Properties)).not.toHaveProperty('VpcConfig');
+    for (const key of FUNCTION_KEYS.filter((k) => k !== 'analyzeCanary')) {
+      expect({ key, vpc: (scoped.stack.evaluate(scoped.stack.resource(logicalId(key, 'LambdaFunction')).Properties) as Record<string, unknown>).VpcConfig }).toEqual({ key, vpc: undefined });
+    }
+  });
+
   it('time out before the Task that calls them does', () => {
     for (const [state, { key, timeoutSeconds }] of Object.entries(lambdaTasks(readAsl()))) {
       const timeout = defaults.stack.resource(logicalId(key, 'LambdaFunction')).Properties.Timeout as number;
@@ -324,10 +360,13 @@ describe('the functions', () => {
           expect({ key, name, secretLooking: SECRET_VALUE.test(String(value)) }).toEqual({ key, name, secretLooking: false });
           if (SECRET_NAME.test(name)) expect({ key, name, isParameterName: /_PARAMETER$/.test(name) }).toEqual({ key, name, isParameterName: true });
         }
-        // Every parameter named in the environment is readable, and nothing else.
+        // Every parameter named in the environment is readable, and nothing else; but analyzeCanary's
+        // Prometheus credentials, which the rollout request names (analysis.prometheus.auth.parameter).
+        const requestNamed = key === 'analyzeCanary' && given(packaged, 'prometheusTokenParameter') ? [PROMETHEUS_TOKEN_PARAMETER] : [];
         const parameters = Object.entries(variables)
           .filter(([name, value]) => name.endsWith('_PARAMETER') && value !== '')
-          .map(([, value]) => String(value));
+          .map(([, value]) => String(value))
+          .concat(requestNamed);
         for (const name of parameters) expect(name).toMatch(/^\/coalmine\/ci\//);
         const readable = resourcesFor(packaged.stack.statements(roleOf(packaged.stack, key)), 'ssm:GetParameter');
         expect({ key, readable: readable.sort() }).toEqual({ key, readable: parameters.map(ssmParameterArn).sort() });
@@ -1089,11 +1128,27 @@ describe('cfn-lint', () => {
    * parameter, already substituted at packaging, with a constant. Constant by design: EveryAlarm picks
    * Resource "*" for DescribeAlarms (composite alarms), EdgeEnabled creates the edge resources, EveryKvs
    * narrows the KVS permissions to the stack's own store when the edge is on, ArtifactTriggersEnabled and
-   * ArtifactBucketsGiven create the artifact rules, ArtifactRulesInSsm the permission to read the rules.
+   * ArtifactBucketsGiven create the artifact rules, ArtifactRulesInSsm the permission to read the rules,
+   * AnalyzeInVpc, AmpWorkspaceGiven and PrometheusTokenGiven analyzeCanary's VPC and Prometheus permissions.
    */
-  const PARAMETER_CONDITIONS = ['EveryAlarm', 'EdgeEnabled', 'EveryKvs', 'ArtifactTriggersEnabled', 'ArtifactBucketsGiven', 'ArtifactRulesInSsm'];
+  const PARAMETER_CONDITIONS = [
+    'EveryAlarm',
+    'EdgeEnabled',
+    'EveryKvs',
+    'ArtifactTriggersEnabled',
+    'ArtifactBucketsGiven',
+    'ArtifactRulesInSsm',
+    'AnalyzeInVpc',
+    'AmpWorkspaceGiven',
+    'PrometheusTokenGiven',
+  ];
+  /**
+   * Also accepted: W1033 on analyzeCanary's VpcConfig, whose Fn::Split of the empty default parameters lint
+   * resolves in the branch that AnalyzeInVpc does not take.
+   */
   const accepted = (f: LintFinding): boolean =>
-    f.Rule.Id === 'W8003' && f.Location.Path[0] === 'Conditions' && PARAMETER_CONDITIONS.includes(String(f.Location.Path[1]));
+    (f.Rule.Id === 'W8003' && f.Location.Path[0] === 'Conditions' && PARAMETER_CONDITIONS.includes(String(f.Location.Path[1]))) ||
+    (f.Rule.Id === 'W1033' && f.Location.Path.slice(0, 4).join('.') === 'Resources.AnalyzeCanaryLambdaFunction.Properties.VpcConfig');
 
   lintIt(
     'finds nothing wrong with the packaged templates',

@@ -85,6 +85,11 @@ describe('preflight handler', () => {
       rolloutRequest({ strategy: { weights: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], bakeSeconds: 7 * 24 * 3600 }, analysis: { inconclusive: { maxExtraBakes: 5 } } }),
       'longer than a Step Functions execution may run',
     ],
+    [
+      'approval gates, which this deployment does not wait at yet',
+      rolloutRequest({ strategy: { steps: [{ weight: 10, bakeSeconds: 60, approval: { timeoutSeconds: 600 } }, { weight: 100 }] } }),
+      'strategy.steps: approval gates are not executed by this deployment yet',
+    ],
   ])('refuses %s as RolloutRequestInvalid without a single AWS call', async (_case, request, message) => {
     readyWorld();
 
@@ -110,6 +115,18 @@ describe('preflight handler', () => {
     arrange();
 
     await expect(run(rolloutRequest())).rejects.toMatchObject({ name });
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+  });
+
+  it('says how to ship the fix when an alarm already fires, and starts with override.alarmsAlreadyFiring', async () => {
+    readyWorld();
+    cloudwatch.on(DescribeAlarmsCommand).resolves(fixture('cloudwatch', 'describe-alarms-errors-in-alarm'));
+
+    await expect(run(rolloutRequest())).rejects.toMatchObject({ message: expect.stringContaining('"override": {"alarmsAlreadyFiring": true, "reason": "..."}') });
+    const override = { alarmsAlreadyFiring: true, reason: 'hotfix for the checkout errors' };
+    const state = await run(rolloutRequest({ override }));
+
+    expect(state.rollout.request.override).toEqual(override);
     expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
   });
 });

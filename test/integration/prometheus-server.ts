@@ -14,6 +14,27 @@ import { describeNeeding } from './required-programs';
 const INSTALL_HINT = 'install with `apt-get install -y prometheus` (Debian bookworm: 2.42, with promtool)';
 const START_TIMEOUT_MS = 30_000;
 
+/** Per destination_version label: requests and the 5xx share per second. */
+export type IstioTraffic = Record<string, { readonly rps: number; readonly errorRate: number }>;
+
+/** A cumulative sample every `stepS` from `startS` to `endS`, rounded to 3 decimals: the `n`-th is n × perStep. */
+export function cumulativeSamples(series: string, perStep: number, startS: number, endS: number, stepS: number): string[] {
+  const lines: string[] = [];
+  for (let t = startS, n = 0; t <= endS; t += stepS, n += 1) lines.push(`${series} ${Math.round(n * perStep * 1000) / 1000} ${t}`);
+  return lines;
+}
+
+/** OpenMetrics lines of Istio's istio_requests_total by destination_version and response_code (200, 503). */
+export function istioRequestCounters(traffic: IstioTraffic, startS: number, endS: number, stepS: number): string[] {
+  const lines = ['# TYPE istio_requests counter'];
+  for (const [version, { rps, errorRate }] of Object.entries(traffic)) {
+    for (const code of ['200', '503']) {
+      const perStep = stepS * rps * (code === '503' ? errorRate : 1 - errorRate);
+      lines.push(...cumulativeSamples(`istio_requests_total{destination_version="${version}",response_code="${code}"}`, perStep, startS, endS, stepS));
+    }
+  }
+  return lines;
+}
 
 export interface PrometheusServer {
   readonly baseUrl: string;

@@ -6,7 +6,7 @@
 import type { PrometheusEndpoint } from '../../shared/judges/metrics/prometheus-client';
 import { readPairCounts } from '../../shared/judges/metrics/prometheus-reader';
 import { judgeMetric, type MetricJudgement } from '../../shared/judges/statistics';
-import { describeWithPrometheus, startPrometheus, type PrometheusServer } from './prometheus-server';
+import { describeWithPrometheus, istioRequestCounters, startPrometheus, type IstioTraffic, type PrometheusServer } from './prometheus-server';
 
 const STEP_S = 15;
 // Whole minutes, two hours back: older than the head block, inside the retention.
@@ -14,8 +14,7 @@ const START_S = Math.floor(Date.now() / 60_000) * 60 - 7200;
 const WINDOW_S = 1800;
 const END_S = START_S + WINDOW_S;
 
-/** Per deployment label: requests and 5xx per second. */
-const TRAFFIC: Record<string, { rps: number; errorRate: number }> = {
+const TRAFFIC: IstioTraffic = {
   blue: { rps: 20, errorRate: 0.01 },
   green: { rps: 20, errorRate: 0.01 },
   'green-bad': { rps: 20, errorRate: 0.03 },
@@ -24,15 +23,7 @@ const TRAFFIC: Record<string, { rps: number; errorRate: number }> = {
 
 /** Cumulative counters every 15 s: istio_requests_total by destination_version and response_code. */
 function openMetrics(): string {
-  const lines = ['# TYPE istio_requests counter'];
-  for (const [version, { rps, errorRate }] of Object.entries(TRAFFIC)) {
-    for (const code of ['200', '503']) {
-      const perStep = STEP_S * rps * (code === '503' ? errorRate : 1 - errorRate);
-      for (let t = START_S, n = 0; t <= END_S; t += STEP_S, n += 1) {
-        lines.push(`istio_requests_total{destination_version="${version}",response_code="${code}"} ${Math.round(n * perStep * 1000) / 1000} ${t}`);
-      }
-    }
-  }
+  const lines = istioRequestCounters(TRAFFIC, START_S, END_S, STEP_S);
   return `${lines.join('\n')}\n# EOF\n`;
 }
 

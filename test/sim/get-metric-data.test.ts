@@ -1,5 +1,5 @@
 import { parseRolloutRequest } from '../../shared/config/request';
-import { CloudWatchMetricsJudge, readMetricData } from '../../shared/judges/metrics';
+import { MetricsJudge, readMetricData } from '../../shared/judges/metrics';
 import { planRollout } from '../../shared/plan';
 import { AwsWorld } from '../../sim/world';
 import { getMetricData } from '../../sim/world/get-metric-data';
@@ -95,7 +95,7 @@ describe('simulated GetMetricData', () => {
         strategy: { weights: [10, 100], bakeSeconds: 600 },
         analysis: { metrics: [{ metric: 'errors' }] },
       });
-      const result = await new CloudWatchMetricsJudge(request.analysis).measure({
+      const result = await new MetricsJudge(request.analysis).measure({
         request,
         baseline: { version: '41' },
         plan: planRollout(request, { observable: true }),

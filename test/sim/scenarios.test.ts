@@ -14,6 +14,7 @@ const REQUIRED = [
   'edge-canary',
   'edge-bad-canary',
   'slack-rollback',
+  'hotfix',
 ];
 
 const results = new Map<string, SimulationResult>();
@@ -56,6 +57,7 @@ describe('built-in scenarios', () => {
     ['edge-bad-canary', 'rolled_back', 0, 'AlarmRollback', [5, 25, 0]],
     ['stats-canary', 'rolled_back', 0, 'CanaryAnalysisFailed', [10, 0]],
     ['slack-rollback', 'rolled_back', 0, 'ManualRollback', [10, 25, 0]],
+    ['hotfix', 'promoted', 100, null, [10, 25, 50, 100]],
   ] as const)('%s ends %s at %d %% (%s)', async (name, outcome, finalWeight, error, weightsSet) => {
     const result = await run(name);
     expect(result).toMatchObject({ outcome, finalWeight, error });
@@ -165,6 +167,14 @@ describe('built-in scenarios', () => {
     expect(result.canaryRequests).toBe(0);
     expect(result.simulatedSeconds).toBe(0);
     expect(result.reason).toMatch(/already in ALARM before any traffic moved: checkout-service-errors/);
+  });
+});
+
+describe('hotfix: an override start while the alarm fires', () => {
+  it('starts although the service alarm fires, passes every step (the pre-firing alarm is not evidence), and no alarm event rolls it back', async () => {
+    const result = await run('hotfix');
+    expect(result.steps.map((s) => s.verdict)).toEqual(['pass', 'pass', 'pass']);
+    expect(result.alarmEvents.invocations).toEqual([]);
   });
 });
 

@@ -315,6 +315,27 @@ describe('lifecycle events on EventBridge', () => {
     expect(step.analysis.checks[0]?.evidence.alarms).toHaveLength(2);
   });
 
+  it('an override start records its reason in Rollout Started; the pre-firing alarm is not evidence until OK, then ALARM again rolls back', async () => {
+    world.cloudwatch.setAlarmState('checkout-errors', 'ALARM', 'Threshold Crossed');
+    const override = { alarmsAlreadyFiring: true, reason: 'hotfix for the checkout errors' };
+    let analyses = 0;
+    const outcome = await execute(request({ weights: [10, 25, 50, 100], bakeSeconds: 60 }, { override }), {
+      beforeTask: (state) => {
+        if (state !== 'AnalyzeCanary') return;
+        analyses += 1;
+        // Step 1 still sees the old ALARM; the fix clears it by step 2; it fires again at step 3.
+        if (analyses === 2) world.cloudwatch.setAlarmState('checkout-errors', 'OK', 'fixed');
+        if (analyses === 3) world.cloudwatch.setAlarmState('checkout-errors', 'ALARM', 'Threshold Crossed again');
+      },
+    });
+
+    expect(world.eventbridge.ofType('Rollout Started')[0]?.detail).toMatchObject({ override });
+    const verdicts = world.eventbridge.ofType('Rollout Step Analyzed').map((e) => (e.detail as { analysis: { verdict: string } }).analysis.verdict);
+    expect(verdicts).toEqual(['pass', 'pass', 'fail']);
+    expect(outcome).toMatchObject({ status: 'FAILED', error: 'CanaryAnalysisFailed' });
+    expect(outcome.cause).toContain('Threshold Crossed again');
+  });
+
   it('a rolled-back rollout says why and that traffic went back', async () => {
     await execute(request(), {
       beforeTask: (state) => {

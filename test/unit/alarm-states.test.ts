@@ -113,6 +113,34 @@ describe('assessAlarmStates: several alarms', () => {
   });
 });
 
+describe('assessAlarmStates: an override start (override.alarmsAlreadyFiring)', () => {
+  const started = '2025-01-01T12:00:00.000Z';
+  const at = (state: AlarmStateValue, updatedAt: string | null): AlarmSnapshot => ({ ...snapshot('checkout-errors', state), updatedAt });
+
+  it.each<[string, AlarmSnapshot, string | null, Verdict, string]>([
+    ['still in the ALARM it was in at the start: not evidence', at('ALARM', '2025-01-01T11:00:00.000Z'), started, 'pass', '0 alarm(s) OK; not yet evidence (in ALARM since before the override start): checkout-errors'],
+    ['in ALARM since exactly the start: not evidence', at('ALARM', started), started, 'pass', 'not yet evidence'],
+    ['OK once since the start, then ALARM again: fails', at('ALARM', '2025-01-01T12:05:00.000Z'), started, 'fail', 'alarm in ALARM: checkout-errors'],
+    ['OK after the fix: passes', at('OK', '2025-01-01T12:03:00.000Z'), started, 'pass', '1 alarm(s) OK'],
+    ['in ALARM without a timestamp: counts', at('ALARM', null), started, 'fail', 'alarm in ALARM'],
+    ['no override: an old ALARM fails as always', at('ALARM', '2025-01-01T11:00:00.000Z'), null, 'fail', 'alarm in ALARM'],
+  ])('%s', (_case, alarm, firingSince, verdict, reason) => {
+    const result = assessAlarmStates(['checkout-errors'], [alarm], 'inconclusive', firingSince);
+
+    expect(result.verdict).toBe(verdict);
+    expect(result.reason).toContain(reason);
+  });
+
+  it('judges every other alarm as usual', () => {
+    const other = { ...snapshot('checkout-p99-latency', 'ALARM'), updatedAt: '2025-01-01T12:01:00.000Z' };
+    const result = assessAlarmStates(['checkout-errors', 'checkout-p99-latency'], [at('ALARM', '2025-01-01T11:00:00.000Z'), other], 'inconclusive', started);
+
+    expect(result.verdict).toBe('fail');
+    expect(result.reason).toBe('alarm in ALARM: checkout-p99-latency (ALARM: checkout-p99-latency is ALARM)');
+    expect(result.evidence.alarms).toEqual([expect.objectContaining({ name: 'checkout-errors', verdict: null }), expect.objectContaining({ verdict: 'fail' })]);
+  });
+});
+
 describe('combineJudgeResults', () => {
   const result = (judge: string, verdict: Verdict): JudgeResult => ({ judge, verdict, reason: `${judge} says ${verdict}`, evidence: {} });
 
@@ -134,5 +162,19 @@ describe('combineJudgeResults', () => {
       verdict: 'pass',
       reason: 'no checks are configured (analysis.alarms and analysis.metrics are empty): the step passed on time alone',
     });
+  });
+});
+
+describe('assessAlarmStates: bounded for the execution state', () => {
+  it('shortens long state reasons in the evidence and names at most 5 alarms in the reason', () => {
+    const names = Array.from({ length: 8 }, (_, i) => `alarm-${i}`);
+    const long = 'r'.repeat(1023);
+    const result = assessAlarmStates(names, names.map((n) => snapshot(n, 'ALARM', long)), 'inconclusive');
+
+    const alarms = (result.evidence as { alarms: Array<{ reason: string }> }).alarms;
+    expect(alarms).toHaveLength(8);
+    expect(alarms.every((a) => a.reason === `${'r'.repeat(199)}…`)).toBe(true);
+    expect(result.reason).toMatch(/^alarm in ALARM: alarm-0 \(ALARM: r+…\); .*alarm-4 \(ALARM: r+…\); and 3 more$/);
+    expect(result.reason).not.toContain('alarm-5');
   });
 });

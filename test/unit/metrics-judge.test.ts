@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { parseRolloutRequest, type RolloutRequestInput } from '../../shared/config/request';
 import { AwsThrottled, AwsUnavailable } from '../../shared/errors';
-import { CloudWatchMetricsJudge } from '../../shared/judges/metrics';
+import { MetricsJudge } from '../../shared/judges/metrics';
 import { judgesFor } from '../../shared/judges/registry';
 import type { AnalysisContext, JudgeResult } from '../../shared/judges/types';
 import { planRollout } from '../../shared/plan';
@@ -30,7 +30,7 @@ interface ContextOptions {
   readonly request?: ReturnType<typeof parseRolloutRequest>;
 }
 
-function contextFor(options: ContextOptions): { judge: CloudWatchMetricsJudge; context: AnalysisContext } {
+function contextFor(options: ContextOptions): { judge: MetricsJudge; context: AnalysisContext } {
   const request = options.request ?? requestWith(options.metrics ?? [{ metric: 'errors' }]);
   const last = options.shifts.at(-1);
   const context: AnalysisContext = {
@@ -49,7 +49,7 @@ function contextFor(options: ContextOptions): { judge: CloudWatchMetricsJudge; c
     window: { start: new Date(last?.at ?? START), end: new Date(options.nowMs) },
     memory: options.memory,
   };
-  return { judge: new CloudWatchMetricsJudge(request.analysis), context };
+  return { judge: new MetricsJudge(request.analysis), context };
 }
 
 const dims = (version?: string) => [
@@ -222,7 +222,7 @@ describe('verdicts', () => {
 
     const result = await judge.measure(context);
 
-    expect(result).toMatchObject({ judge: 'cloudwatch-metrics', verdict: 'fail' });
+    expect(result).toMatchObject({ judge: 'metrics', verdict: 'fail' });
     expect(result.reason).toMatch(/critical metric failed: errors: canary 2\.00% \(120\/6,000\) vs baseline 0\.50% \(270\/54,000\)/);
     const [errors] = result.evidence.metrics as Array<Record<string, unknown>>;
     expect(errors).toMatchObject({
@@ -403,7 +403,7 @@ describe('query pairs for other targets', () => {
 describe('registry', () => {
   it('runs the metrics judge when the request has metrics, beside the alarm judge when it has alarms', () => {
     const both = requestWith([{ metric: 'errors' }], {});
-    expect(judgesFor({ ...both.analysis, alarms: ['checkout-errors'] }).map((j) => j.name)).toEqual(['cloudwatch-alarms', 'cloudwatch-metrics']);
+    expect(judgesFor({ ...both.analysis, alarms: ['checkout-errors'] }).map((j) => j.name)).toEqual(['cloudwatch-alarms', 'metrics']);
     expect(judgesFor({ ...both.analysis, metrics: [] }).map((j) => j.name)).toEqual([]);
   });
 });

@@ -219,7 +219,7 @@ describe('the one-year bound', () => {
 
     expect(plan).toThrow(RolloutRequestInvalid);
     expect(plan).toThrow(`The rollout could last ${9 * sevenDays * 6} s, longer than a Step Functions execution may run (31536000 s)`);
-    expect(plan).toThrow('Shorten bakeSeconds or lower analysis.inconclusive.maxExtraBakes');
+    expect(plan).toThrow('Shorten bakeSeconds or approval timeouts, or lower analysis.inconclusive.maxExtraBakes');
   });
 
   it('accepts one that fits: 9 steps × 7 days × (1 + 4 extra bakes) = 315 days', () => {
@@ -227,5 +227,41 @@ describe('the one-year bound', () => {
 
     expect(plan.worstCaseSeconds).toBe(9 * sevenDays * 5);
     expect(plan.nominalSeconds).toBe(9 * sevenDays);
+  });
+});
+
+describe('approval gates (strategy.steps)', () => {
+  const steps = [
+    { weight: 5, bakeSeconds: 300 },
+    { weight: 25, bakeSeconds: 600, approval: { timeoutSeconds: 3600 } },
+    { weight: 100 },
+  ];
+
+  it('keeps each step its own bake and gate; a gate adds nothing nominal and its whole timeout to the worst case', () => {
+    const plan = planRollout(request({ steps }), observable);
+
+    expect(plan.steps).toEqual([
+      { index: 0, weight: 5, bakeSeconds: 300 },
+      { index: 1, weight: 25, bakeSeconds: 600, approval: { timeoutSeconds: 3600, onTimeout: 'rollback' } },
+    ]);
+    expect(plan.nominalSeconds).toBe(900);
+    // 2 extra bakes per step, then the gate waits out its hour.
+    expect(plan.worstCaseSeconds).toBe(900 * 3 + 3600);
+  });
+
+  it('plans the list form without gates like the same weights and bake', () => {
+    const listed = planRollout(request({ steps: [{ weight: 10, bakeSeconds: 300 }, { weight: 100 }] }), observable);
+
+    const preset = planRollout(request({ preset: 'canary10-5m' }), observable);
+
+    // The state size counts the request's own JSON, which the list form spells out longer.
+    expect({ ...listed, worstCaseStateBytes: 0 }).toEqual({ ...preset, worstCaseStateBytes: 0 });
+  });
+
+  it('counts gate timeouts against the one-year bound', () => {
+    const week = 7 * 24 * 3600;
+    const gated = Array.from({ length: 53 }, (_, i) => ({ weight: i + 1, bakeSeconds: 0, approval: { timeoutSeconds: week } }));
+
+    expect(() => planRollout(request({ steps: [...gated, { weight: 100 }] }), observable)).toThrow(`The rollout could last ${53 * week} s`);
   });
 });

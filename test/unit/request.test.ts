@@ -1,5 +1,5 @@
 import { RolloutRequestInvalid } from '../../shared/errors';
-import { parseRolloutRequest, shapeOf, type RolloutRequestInput } from '../../shared/config/request';
+import { parseRolloutRequest, stepsOf, type RolloutRequestInput } from '../../shared/config/request';
 
 const target = { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '42' } as const;
 
@@ -35,7 +35,7 @@ describe('presets are shaped like CodeDeploy', () => {
     const parsed = parseRolloutRequest(request({ strategy: { preset } }));
 
     expect(parsed.strategy).toEqual({ preset });
-    expect(shapeOf(parsed.strategy)).toEqual({ weights, bakeSeconds });
+    expect(stepsOf(parsed.strategy)).toEqual(weights.map((weight) => ({ weight, bakeSeconds })));
   });
 
   it('names the presets when one is unknown', () => {
@@ -59,7 +59,7 @@ describe('explicit weights', () => {
     [[1.1, 2.3, 4.35, 100]],
     [Array.from({ length: 100 }, (_, i) => i + 1)],
   ])('accepts %j', (weights) => {
-    expect(shapeOf(parseRolloutRequest(strategy(weights)).strategy)).toEqual({ weights, bakeSeconds: 600 });
+    expect(stepsOf(parseRolloutRequest(strategy(weights)).strategy)).toEqual(weights.map((weight) => ({ weight, bakeSeconds: 600 })));
   });
 
   it.each([
@@ -92,12 +92,16 @@ describe('explicit weights', () => {
 
   it('refuses a preset together with weights', () => {
     expect(problemsWith(request({ strategy: { preset: 'canary10-5m', weights: [100], bakeSeconds: 60 } }))).toContain(
-      'strategy: give either "preset" or "weights" with "bakeSeconds", not both',
+      'strategy: give one of "preset", "weights" with "bakeSeconds", or "steps", not "preset" and "weights" with "bakeSeconds"',
     );
   });
 
   it('refuses a strategy with neither preset nor weights', () => {
-    expect(problemsWith(request({ strategy: {} }))).toContain('strategy: give "preset" (e.g. "canary10-5m") or "weights"');
+    expect(problemsWith(request({ strategy: {} }))).toContain('strategy: give "preset" (e.g. "canary10-5m"), "weights" with "bakeSeconds", or "steps"');
+  });
+
+  it('refuses bakeSeconds without weights', () => {
+    expect(problemsWith(request({ strategy: { bakeSeconds: 60 } }))).toContain('strategy.weights: "bakeSeconds" goes with "weights"');
   });
 
   it.each([
@@ -105,7 +109,7 @@ describe('explicit weights', () => {
     [24 * 3600, 'a day'],
     [7 * 24 * 3600, 'seven days'],
   ])('accepts a bake of %i s (%s)', (bakeSeconds) => {
-    expect(shapeOf(parseRolloutRequest(strategy([10, 100], bakeSeconds)).strategy).bakeSeconds).toBe(bakeSeconds);
+    expect(stepsOf(parseRolloutRequest(strategy([10, 100], bakeSeconds)).strategy)[0]?.bakeSeconds).toBe(bakeSeconds);
   });
 
   it.each([
@@ -114,6 +118,74 @@ describe('explicit weights', () => {
     [1.5, 'strategy.bakeSeconds: bakeSeconds must be a whole number of seconds'],
   ])('refuses a bake of %s s', (bakeSeconds, expected) => {
     expect(problemsWith(strategy([10, 100], bakeSeconds))).toContain(expected);
+  });
+});
+
+describe('the list form: strategy.steps', () => {
+  const gate = { timeoutSeconds: 3600, onTimeout: 'rollback' } as const;
+  const steps = (list: unknown) => request({ strategy: { steps: list } });
+
+  it('gives each step its own bake and an optional approval, onTimeout defaulting to rollback', () => {
+    const parsed = parseRolloutRequest(steps([{ weight: 5, bakeSeconds: 300 }, { weight: 25, bakeSeconds: 600, approval: { timeoutSeconds: 3600 } }, { weight: 100 }]));
+
+    expect(stepsOf(parsed.strategy)).toEqual([
+      { weight: 5, bakeSeconds: 300 },
+      { weight: 25, bakeSeconds: 600, approval: gate },
+      { weight: 100, bakeSeconds: 0 },
+    ]);
+  });
+
+  it('keeps onTimeout proceed', () => {
+    const parsed = parseRolloutRequest(steps([{ weight: 10, bakeSeconds: 60, approval: { timeoutSeconds: 60, onTimeout: 'proceed' } }, { weight: 100 }]));
+
+    expect(stepsOf(parsed.strategy)[0]?.approval).toEqual({ timeoutSeconds: 60, onTimeout: 'proceed' });
+  });
+
+  it.each([
+    ['no timeoutSeconds', [{ weight: 10, bakeSeconds: 60, approval: {} }, { weight: 100 }], 'strategy.steps.0.approval.timeoutSeconds: required: how many seconds to wait for a person'],
+    ['a timeout over 7 days', [{ weight: 10, bakeSeconds: 60, approval: { timeoutSeconds: 604801 } }, { weight: 100 }], 'strategy.steps.0.approval.timeoutSeconds: an approval waits at most 604800 seconds (7 days)'],
+    ['a zero timeout', [{ weight: 10, bakeSeconds: 60, approval: { timeoutSeconds: 0 } }, { weight: 100 }], 'strategy.steps.0.approval.timeoutSeconds: an approval waits at least 1 second'],
+    ['an unknown onTimeout', [{ weight: 10, bakeSeconds: 60, approval: { ...gate, onTimeout: 'wait' } }, { weight: 100 }], 'strategy.steps.0.approval.onTimeout: onTimeout is "rollback" or "proceed"'],
+    ['an unknown approval field', [{ weight: 10, bakeSeconds: 60, approval: { ...gate, approvers: ['ann'] } }, { weight: 100 }], 'strategy.steps.0.approval: unknown field "approvers"'],
+    ['a step without its bake', [{ weight: 10 }, { weight: 100 }], 'strategy.steps.0.bakeSeconds: a step below 100 % needs "bakeSeconds"'],
+    ['not ending at 100', [{ weight: 10, bakeSeconds: 60 }], 'strategy.steps.0.weight: the last step must be { "weight": 100 }'],
+    ['decreasing', [{ weight: 50, bakeSeconds: 60 }, { weight: 20, bakeSeconds: 60 }, { weight: 100 }], 'strategy.steps.1.weight: weights must be strictly increasing: 20 follows 50'],
+    ['an approval on the last step', [{ weight: 10, bakeSeconds: 60 }, { weight: 100, approval: gate }], 'strategy.steps.1: the last step { "weight": 100 } is the promotion'],
+    ['a bake on the last step', [{ weight: 10, bakeSeconds: 60 }, { weight: 100, bakeSeconds: 60 }], 'strategy.steps.1: the last step { "weight": 100 } is the promotion'],
+    ['no steps', [], 'strategy.steps: give at least one step'],
+  ])('refuses %s', (_case, list, expected) => {
+    expect(problemsWith(steps(list))).toContain(expected);
+  });
+
+  it('refuses steps together with a preset', () => {
+    expect(problemsWith(request({ strategy: { preset: 'canary10-5m', steps: [{ weight: 100 }] } }))).toContain(
+      'strategy: give one of "preset", "weights" with "bakeSeconds", or "steps", not "preset" and "steps"',
+    );
+  });
+
+  it('takes whole percentages only on a cloudfront-kvs target', () => {
+    const kvs = { type: 'cloudfront-kvs', kvsArn: 'arn:aws:cloudfront::123456789012:key-value-store/0123abcd-0123-4567-89ab-0123456789ab' };
+    expect(problemsWith(request({ target: kvs, strategy: { steps: [{ weight: 2.5, bakeSeconds: 60 }, { weight: 100 }] } }))).toContain(
+      'strategy.steps.0.weight: a cloudfront-kvs target takes whole percentages',
+    );
+  });
+});
+
+describe('override: the emergency lane', () => {
+  it('keeps the override with its reason, trimmed', () => {
+    expect(parseRolloutRequest(request({ override: { alarmsAlreadyFiring: true, reason: '  hotfix for the checkout errors ' } })).override).toEqual({
+      alarmsAlreadyFiring: true,
+      reason: 'hotfix for the checkout errors',
+    });
+  });
+
+  it.each([
+    ['no reason', { alarmsAlreadyFiring: true }, 'override.reason: required: say why the rollout starts while an alarm fires'],
+    ['a blank reason', { alarmsAlreadyFiring: true, reason: '   ' }, 'override.reason: say why the rollout starts while an alarm fires'],
+    ['alarmsAlreadyFiring false', { alarmsAlreadyFiring: false, reason: 'x' }, 'override.alarmsAlreadyFiring: alarmsAlreadyFiring is true'],
+    ['an unknown field', { alarmsAlreadyFiring: true, reason: 'x', metrics: true }, 'override: unknown field "metrics"'],
+  ])('refuses %s', (_case, override, expected) => {
+    expect(problemsWith(request({ override }))).toContain(expected);
   });
 });
 
@@ -220,6 +292,7 @@ describe('analysis and defaults', () => {
         inconclusive: { maxExtraBakes: 2, then: 'rollback' },
       },
       settleSeconds: 30,
+      override: null,
     });
   });
 

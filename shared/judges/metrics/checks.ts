@@ -14,7 +14,7 @@
  *                SampleCount, which sums across minutes where a percentile does not.
  */
 import { functionNameOf, type LambdaAliasTarget } from '../../config/targets';
-import type { CountQueryConfig, MetricCheckConfig, MetricConfig } from '../../config/metrics';
+import type { CountQueryConfig, MetricCheckConfig, MetricConfig, PrometheusPairConfig } from '../../config/metrics';
 import { latencyPercentileOf } from '../../config/metrics';
 import type { MetricCriteria } from '../statistics';
 
@@ -53,7 +53,61 @@ export interface LatencyCheck extends CheckBase {
   readonly reference: MetricConfig;
 }
 
-export type ResolvedCheck = RateCheck | LatencyCheck;
+/** A Prometheus pair of count queries: failed (or, for latency, slow) and all requests per arm, in PromQL. */
+export interface PromCountCheck extends CheckBase {
+  readonly kind: 'prom-counts';
+  readonly counts: 'errors' | 'slow';
+  readonly canary: { readonly failures: string; readonly requests: string };
+  readonly baseline: { readonly failures: string; readonly requests: string };
+}
+
+/** A Prometheus latency pair of histograms: the threshold from the baseline's buckets, the slow share per arm. */
+export interface PromHistogramCheck extends CheckBase {
+  readonly kind: 'prom-histogram';
+  readonly percentile: number;
+  readonly allowedIncrease: number;
+  /** `_bucket` series with label matchers. */
+  readonly canary: string;
+  readonly baseline: string;
+}
+
+export type CloudWatchCheck = RateCheck | LatencyCheck;
+export type PrometheusCheck = PromCountCheck | PromHistogramCheck;
+export type ResolvedCheck = CloudWatchCheck | PrometheusCheck;
+
+/** Whether a check's failures are requests over a latency threshold (its evidence says slow-requests). */
+export function countsSlowRequests(check: ResolvedCheck): boolean {
+  return check.kind === 'latency' || check.kind === 'prom-histogram' || (check.kind === 'prom-counts' && check.counts === 'slow');
+}
+
+function prometheusCheck(check: PrometheusPairConfig): PrometheusCheck {
+  if (check.kind === 'errors') {
+    const arm = (a: { errors: string; requests: string }) => ({ failures: a.errors, requests: a.requests });
+    return { kind: 'prom-counts', counts: 'errors', name: check.name, criteria: criteriaOf(check.name, check, check.allowedIncrease), canary: arm(check.canary), baseline: arm(check.baseline) };
+  }
+  const { canary, baseline } = check;
+  if ('buckets' in canary && 'buckets' in baseline) {
+    return {
+      kind: 'prom-histogram',
+      name: check.name,
+      percentile: check.percentile,
+      allowedIncrease: check.allowedIncrease,
+      // As for CloudWatch latency pairs: the allowed increase is in the thresholds.
+      criteria: criteriaOf(check.name, check, 0),
+      canary: canary.buckets,
+      baseline: baseline.buckets,
+    };
+  }
+  if ('buckets' in canary || 'buckets' in baseline) throw new RangeError(`${check.name}: canary and baseline give their latency the same way`);
+  return {
+    kind: 'prom-counts',
+    counts: 'slow',
+    name: check.name,
+    criteria: criteriaOf(check.name, check, check.allowedIncrease),
+    canary: { failures: canary.slow, requests: canary.requests },
+    baseline: { failures: baseline.slow, requests: baseline.requests },
+  };
+}
 
 export interface CheckTarget {
   readonly target: { readonly type: string } | LambdaAliasTarget;
@@ -134,6 +188,7 @@ export function resolveChecks(checks: readonly MetricCheckConfig[], where: Check
         reference: lambdaMetric(alias, 'Duration', null),
       };
     }
+    if ('source' in check) return prometheusCheck(check);
     if (check.kind === 'errors') {
       return {
         kind: 'rate',

@@ -1,16 +1,18 @@
 /**
- * The metrics judge (`cloudwatch-metrics`): at each look, reads the canary's and the baseline's counts with
- * GetMetricData, one window per traffic split since the first shift, and leaves the verdict to judgeLook.
+ * The metrics judge (`metrics`): at each look, reads the canary's and the baseline's counts, one window per
+ * traffic split since the first shift, from each check's metric source, and leaves the verdict to judgeLook.
  *
- * A look is one GetMetricData call (more pages when CloudWatch paginates). A latency check's first look
- * makes one more, before it: the threshold (the baseline's percentile before the rollout) must be known to
- * ask CloudWatch for the counts above it; it is then kept in memory.
+ * Metric sources (METRIC_SOURCES): CloudWatch, one GetMetricData call per look (a latency check's first look
+ * makes one more, before it: the threshold, the baseline's percentile before the rollout, must be known to
+ * ask for the counts above it; it is then kept in memory); Prometheus, instant queries per split window
+ * (prometheus-source.ts).
  */
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AnalysisConfig } from '../../config/request';
 import type { Judge, JudgeKind, JudgeResult, AnalysisContext } from '../types';
-import { resolveChecks, type LatencyCheck, type ResolvedCheck } from './checks';
-import { judgeLook, parseMemory, METRICS_JUDGE, type CheckData } from './look';
+import { resolveChecks, type CloudWatchCheck, type LatencyCheck, type PrometheusCheck, type ResolvedCheck } from './checks';
+import { judgeLook, parseMemory, METRICS_JUDGE, type CheckData, type MetricsMemory } from './look';
+import { readPrometheusChecks } from './prometheus-source';
 import { countsPerWindow, lookQueries, thresholdFrom, thresholdQueries, type Thresholds, type ThresholdReading } from './queries';
 import { readMetricData } from './reader';
 import type { SeriesById } from './queries';
@@ -30,7 +32,81 @@ function roundTo(ms: number, periodSeconds: number): number {
 /** Reads per-period values for queries over [startMs, endMs): GetMetricData, or the benchmark's synthetic store. */
 export type MetricReader = (queries: readonly MetricDataQuery[], startMs: number, endMs: number) => Promise<SeriesById>;
 
-export class CloudWatchMetricsJudge implements Judge {
+/** What every source gets at a look. */
+export interface LookContext {
+  readonly analysis: AnalysisConfig;
+  readonly windows: readonly SplitWindow[];
+  readonly periodSeconds: number;
+  readonly rolloutStartMs: number;
+  readonly nowMs: number;
+  readonly memory: MetricsMemory;
+  readonly readCloudWatch: MetricReader;
+}
+
+/** A metric source: which resolved checks it reads, and their data at a look. */
+interface MetricSource<C extends ResolvedCheck> {
+  readonly owns: (check: ResolvedCheck) => check is C;
+  readonly read: (checks: readonly C[], look: LookContext) => Promise<ReadonlyMap<string, CheckData>>;
+}
+
+const cloudWatchSource: MetricSource<CloudWatchCheck> = {
+  owns: (check): check is CloudWatchCheck => check.kind === 'rate' || check.kind === 'latency',
+  read: readCloudWatchChecks,
+};
+
+const prometheusSource: MetricSource<PrometheusCheck> = {
+  owns: (check): check is PrometheusCheck => check.kind === 'prom-counts' || check.kind === 'prom-histogram',
+  read: async (checks, look) => {
+    // The request schema requires analysis.prometheus with any Prometheus pair.
+    if (look.analysis.prometheus === undefined) throw new RangeError('Prometheus query pairs need analysis.prometheus');
+    return readPrometheusChecks(look.analysis.prometheus, checks, { ...look, referenceSeconds: REFERENCE_SECONDS });
+  },
+};
+
+/** Every metric source, by the name the docs use. */
+export const METRIC_SOURCES = { cloudwatch: cloudWatchSource, prometheus: prometheusSource } as const;
+
+async function readCloudWatchChecks(checks: readonly CloudWatchCheck[], look: LookContext): Promise<ReadonlyMap<string, CheckData>> {
+  const { periodSeconds, rolloutStartMs, nowMs, windows, memory } = look;
+  const readings = new Map<string, ThresholdReading>();
+  const unknown: LatencyCheck[] = [];
+  for (const check of checks) {
+    if (check.kind !== 'latency') continue;
+    const known = memory.checks[check.name]?.threshold;
+    if (known !== undefined) readings.set(check.name, known);
+    else unknown.push(check);
+  }
+  if (unknown.length > 0) {
+    const { queries, ids } = thresholdQueries(unknown, periodSeconds);
+    const series = await look.readCloudWatch(queries, floorTo(rolloutStartMs - REFERENCE_SECONDS * 1000, periodSeconds), roundTo(nowMs, periodSeconds));
+    for (const check of unknown) {
+      const reading = thresholdFrom(series.get(ids.get(check.name) as string), rolloutStartMs, nowMs);
+      if (reading !== undefined) readings.set(check.name, reading);
+    }
+  }
+  const thresholds = new Map<string, Thresholds>();
+  for (const check of checks) {
+    const reading = readings.get(check.name);
+    if (check.kind === 'latency' && reading !== undefined) {
+      thresholds.set(check.name, { baseline: reading.value, canary: reading.value * (1 + check.allowedIncrease) });
+    }
+  }
+
+  const { queries, ids } = lookQueries(checks, thresholds, periodSeconds);
+  const first = windows[0];
+  const last = windows.at(-1);
+  const series = first === undefined || last === undefined ? new Map() : await look.readCloudWatch(queries, first.startMs, last.endMs);
+  const data = new Map<string, CheckData>();
+  for (const check of checks) data.set(check.name, checkData(check, ids.get(check.name), series, windows, thresholds, readings));
+  return data;
+}
+
+async function readWith<C extends ResolvedCheck>(source: MetricSource<C>, checks: readonly ResolvedCheck[], look: LookContext): Promise<ReadonlyMap<string, CheckData>> {
+  const mine = checks.filter(source.owns);
+  return mine.length === 0 ? new Map() : source.read(mine, look);
+}
+
+export class MetricsJudge implements Judge {
   readonly name = METRICS_JUDGE;
 
   constructor(
@@ -49,37 +125,12 @@ export class CloudWatchMetricsJudge implements Judge {
     const periodSeconds = periodFor(rolloutStartMs - REFERENCE_SECONDS * 1000, nowMs);
     const windows = splitWindows(context.progress.shifts, nowMs, periodSeconds);
     const memory = parseMemory(context.memory);
+    const look: LookContext = { analysis: this.analysis, windows, periodSeconds, rolloutStartMs, nowMs, memory, readCloudWatch: this.read };
 
-    const readings = new Map<string, ThresholdReading>();
-    const unknown: LatencyCheck[] = [];
-    for (const check of checks) {
-      if (check.kind !== 'latency') continue;
-      const known = memory.checks[check.name]?.threshold;
-      if (known !== undefined) readings.set(check.name, known);
-      else unknown.push(check);
-    }
-    if (unknown.length > 0) {
-      const { queries, ids } = thresholdQueries(unknown, periodSeconds);
-      const series = await this.read(queries, floorTo(rolloutStartMs - REFERENCE_SECONDS * 1000, periodSeconds), roundTo(nowMs, periodSeconds));
-      for (const check of unknown) {
-        const reading = thresholdFrom(series.get(ids.get(check.name) as string), rolloutStartMs, nowMs);
-        if (reading !== undefined) readings.set(check.name, reading);
-      }
-    }
-    const thresholds = new Map<string, Thresholds>();
-    for (const check of checks) {
-      const reading = readings.get(check.name);
-      if (check.kind === 'latency' && reading !== undefined) {
-        thresholds.set(check.name, { baseline: reading.value, canary: reading.value * (1 + check.allowedIncrease) });
-      }
-    }
-
-    const { queries, ids } = lookQueries(checks, thresholds, periodSeconds);
-    const first = windows[0];
-    const last = windows.at(-1);
-    const series = first === undefined || last === undefined ? new Map() : await this.read(queries, first.startMs, last.endMs);
     const data = new Map<string, CheckData>();
-    for (const check of checks) data.set(check.name, checkData(check, ids.get(check.name), series, windows, thresholds, readings));
+    for (const source of Object.values(METRIC_SOURCES)) {
+      for (const [name, checkData] of await readWith<ResolvedCheck>(source as MetricSource<ResolvedCheck>, checks, look)) data.set(name, checkData);
+    }
 
     const { result } = judgeLook({
       checks,
@@ -96,7 +147,7 @@ export class CloudWatchMetricsJudge implements Judge {
 
 /** A check's counts per window from what was read, or why it cannot be judged. */
 export function checkData(
-  check: ResolvedCheck,
+  check: CloudWatchCheck,
   ids: Parameters<typeof countsPerWindow>[0] | undefined,
   series: Parameters<typeof countsPerWindow>[1],
   windows: readonly SplitWindow[],
@@ -118,7 +169,7 @@ export function checkData(
   return { counts, thresholds: { ...threshold, reading: readings.get(check.name) as ThresholdReading } };
 }
 
-export const cloudWatchMetricsKind: JudgeKind = {
+export const metricsKind: JudgeKind = {
   appliesTo: (analysis) => analysis.metrics.length > 0,
-  create: (analysis) => new CloudWatchMetricsJudge(analysis),
+  create: (analysis) => new MetricsJudge(analysis),
 };

@@ -10,13 +10,14 @@
  */
 import { combineVerdicts, judgeMetric, plannedInformation, type ErrorsEvidence, type MetricJudgement, type SequentialLook } from '../statistics';
 import type { JudgeResult, Verdict } from '../types';
-import type { ResolvedCheck } from './checks';
+import { countsSlowRequests, type ResolvedCheck } from './checks';
 import type { ThresholdReading, WindowCounts } from './queries';
 import type { SplitWindow } from './windows';
+import { boundedWindows, EVIDENCE_WINDOWS, recentLooks } from './bounded';
 
-export const METRICS_JUDGE = 'cloudwatch-metrics';
+export const METRICS_JUDGE = 'metrics';
 
-/** What one check keeps between looks. Looks are [information fraction, boundary z]. */
+/** What one check keeps between looks. Looks are [information fraction, boundary z], the most recent only (bounded.ts). */
 export interface CheckMemory {
   readonly planned?: number;
   readonly looks: ReadonlyArray<readonly [number, number]>;
@@ -116,7 +117,7 @@ export function judgeLook(input: LookInput): LookOutput {
     judgements.push(final);
     nextMemory[check.name] = {
       ...(planned === undefined ? {} : { planned }),
-      looks: planned === undefined ? remembered.looks : [...remembered.looks, [judgement.look.informationFraction, judgement.look.boundaryZ]],
+      looks: planned === undefined ? remembered.looks : recentLooks(remembered.looks, [judgement.look.informationFraction, judgement.look.boundaryZ] as const),
       ...(thresholds !== undefined ? { threshold: thresholds.reading } : remembered.threshold !== undefined ? { threshold: remembered.threshold } : {}),
     };
     details.push(checkEvidence(check, final, counts, input.windows, thresholds));
@@ -131,13 +132,25 @@ export function judgeLook(input: LookInput): LookOutput {
       verdict,
       reason: combined.reason,
       evidence: {
-        windows: input.windows.map((w) => ({ weight: w.weight, from: new Date(w.startMs).toISOString(), to: new Date(w.endMs).toISOString() })),
+        ...splitEvidence(input.windows),
         metrics: details,
         ...(combined.requestsNeeded === undefined ? {} : { requestsNeeded: combined.requestsNeeded }),
         ...(combined.secondsNeeded === undefined ? {} : { secondsNeeded: combined.secondsNeeded }),
       },
       memory: { checks: nextMemory },
     },
+  };
+}
+
+/** The most recent split windows with their times; older ones as a count and the time they started. */
+function splitEvidence(windows: readonly SplitWindow[]): Record<string, unknown> {
+  const recent = windows.slice(-EVIDENCE_WINDOWS);
+  const first = windows[0];
+  return {
+    windows: recent.map((w) => ({ weight: w.weight, from: new Date(w.startMs).toISOString(), to: new Date(w.endMs).toISOString() })),
+    ...(first !== undefined && windows.length > recent.length
+      ? { earlierWindows: { windows: windows.length - recent.length, from: new Date(first.startMs).toISOString() } }
+      : {}),
   };
 }
 
@@ -165,7 +178,7 @@ function checkEvidence(
     reason: judgement.reason,
     ...(judgement.requestsNeeded === undefined ? {} : { requestsNeeded: judgement.requestsNeeded }),
     ...(judgement.secondsNeeded === undefined ? {} : { secondsNeeded: judgement.secondsNeeded }),
-    ...(check.kind === 'latency' && thresholds !== undefined
+    ...('percentile' in check && thresholds !== undefined
       ? {
           thresholds: {
             percentile: check.percentile,
@@ -176,8 +189,8 @@ function checkEvidence(
           },
         }
       : {}),
-    windows: counts.map((w, i) => ({ weight: windows[i]?.weight, canary: arm(w.canary), baseline: arm(w.baseline) })),
+    ...boundedWindows(counts.map((w, i) => ({ weight: windows[i]?.weight, canary: arm(w.canary), baseline: arm(w.baseline) }))),
     // Latency checks count slow requests: say so, so that readers (Slack) do not call them errors.
-    evidence: check.kind === 'latency' ? { ...inner, kind: 'slow-requests' } : inner,
+    evidence: countsSlowRequests(check) ? { ...inner, kind: 'slow-requests' } : inner,
   };
 }

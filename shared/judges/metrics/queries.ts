@@ -9,7 +9,7 @@
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { MetricConfig } from '../../config/metrics';
 import type { TwoArmCounts } from '../statistics';
-import type { ArmSources, CountSource, LatencyCheck, ResolvedCheck } from './checks';
+import type { ArmSources, CloudWatchCheck, CountSource, LatencyCheck } from './checks';
 import { windowIndexOf, type SplitWindow } from './windows';
 
 /** GetMetricData takes at most 500 queries per call. */
@@ -96,7 +96,7 @@ function latencySources(check: LatencyCheck, metric: MetricConfig, threshold: nu
  * The queries of one look. Latency checks need their threshold first (see thresholdQueries); a latency
  * check without one is left out and judged inconclusive.
  */
-export function lookQueries(checks: readonly ResolvedCheck[], thresholds: ReadonlyMap<string, Thresholds>, periodSeconds: number): LookQueries {
+export function lookQueries(checks: readonly CloudWatchCheck[], thresholds: ReadonlyMap<string, Thresholds>, periodSeconds: number): LookQueries {
   const collector = new QueryCollector(periodSeconds);
   const ids = new Map<string, { canary: ArmIds; baseline: ArmIds }>();
   for (const check of checks) {

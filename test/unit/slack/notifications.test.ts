@@ -126,11 +126,22 @@ describe('notificationFor: one message per lifecycle event', () => {
     expect(visibleText(message)).toContain('all at once: straight to 100 %');
   });
 
+  test('an override start says so, with its reason, escaped', () => {
+    const detail = lifecycleFixture('rollout-started').detail as Record<string, unknown>;
+    const message = notificationFor({
+      kind: 'lifecycle',
+      detailType: 'Rollout Started',
+      detail: { ...detail, override: { alarmsAlreadyFiring: true, reason: 'hotfix for the checkout errors <!channel>' } },
+    });
+    expect(visibleText(message)).toContain(':rotating_light: *Override:* started while a listed alarm fires; reason: hotfix for the checkout errors &lt;!channel&gt;');
+    expect(visibleText(notificationFor({ kind: 'lifecycle', detailType: 'Rollout Started', detail: { ...detail, override: null } }))).not.toContain('Override');
+  });
+
   test("the metrics judge's latency checks show their slow requests, not errors", () => {
     const event = lifecycleFixture('step-analyzed-inconclusive-metrics');
     const detail = event.detail as { analysis: Record<string, unknown> };
     const slow = { kind: 'slow-requests', canary: { requests: 6000, failures: 150, rate: 0.025 }, baseline: { requests: 54000, failures: 540, rate: 0.01 }, ratio: 2.5, pValue: 1e-12 };
-    const checks = [{ judge: 'cloudwatch-metrics', verdict: 'fail', reason: 'latency-p99 failed', evidence: { metrics: [{ metric: 'latency-p99', verdict: 'fail', evidence: slow }] } }];
+    const checks = [{ judge: 'metrics', verdict: 'fail', reason: 'latency-p99 failed', evidence: { metrics: [{ metric: 'latency-p99', verdict: 'fail', evidence: slow }] } }];
     const message = notificationFor({ kind: 'lifecycle', detailType: 'Rollout Step Analyzed', detail: { ...detail, analysis: { ...detail.analysis, checks } } });
     expect(visibleText(message)).toContain('latency-p99 :x:: slow requests: canary 150/6,000 (2.5 %) vs baseline 540/54,000 (1 %), ratio 2.5×, p = < 0.0001');
   });

@@ -1,0 +1,58 @@
+/**
+ * `coalmine rollback ROLLOUT` and `coalmine promote ROLLOUT --full`: the person-driven actions Slack runs
+ * (shared/actions), with the same safety and race rules, acting for the caller's IAM identity.
+ */
+import { parseArgs } from 'node:util';
+import { promoteRollout } from '../shared/actions/promote';
+import type { ManualActionInput } from '../shared/actions/resolve';
+import { rollBackRollout } from '../shared/actions/rollback';
+import type { Command } from './command';
+import { callerRequester } from './aws/identity';
+import { STATE_MACHINE_USAGE, stateMachineOf } from './aws/options';
+import { tellPromote, tellRollback, type Told } from './aws/outcomes';
+import { UsageError, type CliIo } from './io';
+import { withUsageErrors } from './simulate';
+
+const TARGET_OPTIONS = { 'state-machine': { type: 'string' }, stage: { type: 'string' } } as const;
+
+async function act(
+  command: string,
+  args: string[],
+  io: CliIo,
+  extra: { reason?: { type: 'string' }; full?: { type: 'boolean' } },
+  perform: (input: ManualActionInput) => Promise<Told>,
+): Promise<number> {
+  const { values, positionals } = withUsageErrors(() =>
+    parseArgs({ args, options: { ...TARGET_OPTIONS, ...extra }, strict: true, allowPositionals: true }),
+  );
+  if (positionals.length !== 1) throw new UsageError(`give one ROLLOUT (a rollout name, function:alias or execution name), got ${positionals.length}.`);
+  const [target] = positionals as [string];
+  const typed = values as { 'state-machine'?: string; stage?: string; reason?: string; full?: boolean };
+  if (command === 'promote' && typed.full !== true) {
+    throw new UsageError('promote moves all traffic to the new version at once, skipping the remaining analyses; give --full to say so.');
+  }
+  const receivedAtMs = Date.now();
+  const stateMachineArn = await stateMachineOf(typed);
+  const requester = await callerRequester();
+  const told = await perform({ stateMachineArn, target, requester, receivedAtMs, ...(typed.reason !== undefined && { reason: typed.reason }) });
+  (told.code === 0 ? io.out : io.err)(told.code === 0 ? told.line : `coalmine ${command}: ${told.line}`);
+  return told.code;
+}
+
+export const rollbackCommand: Command = {
+  name: 'rollback',
+  usage: `coalmine rollback ROLLOUT [--reason TEXT] [--state-machine ARN | --stage STAGE]
+  Traffic to 0 % on the new version, verified, then the execution stopped with your IAM identity and reason.
+    --reason TEXT        why, recorded in the stop cause
+${STATE_MACHINE_USAGE}`,
+  run: (args, io) => act('rollback', args, io, { reason: { type: 'string' } }, async (input) => tellRollback(await rollBackRollout(input), input.target)),
+};
+
+export const promoteCommand: Command = {
+  name: 'promote',
+  usage: `coalmine promote ROLLOUT --full [--state-machine ARN | --stage STAGE]
+  All traffic to the new version now, verified, then the execution stopped with your IAM identity.
+    --full               required: the remaining steps and their analyses are skipped
+${STATE_MACHINE_USAGE}`,
+  run: (args, io) => act('promote', args, io, { full: { type: 'boolean' } }, async (input) => tellPromote(await promoteRollout(input), input.target)),
+};

@@ -1,0 +1,72 @@
+/**
+ * A rollout as the operator commands show it: one JSON shape (schema/cli-rollout.schema.json) for `list`
+ * and `status`, and its text line. Pure.
+ */
+import type { RolloutStatus } from '../../shared/actions/status';
+import type { NoMatch } from '../../shared/actions/resolve';
+import { displayNameOf, labelsOf } from '../../shared/actions/rollouts';
+
+export interface RolloutJson {
+  readonly name: string;
+  readonly target: string | null;
+  readonly executionName: string;
+  readonly executionArn: string;
+  readonly startedAt: string | null;
+  readonly ageSeconds: number | null;
+  readonly state: string | null;
+  readonly step: number | null;
+  readonly stepCount: number | null;
+  readonly weight: number | null;
+  readonly verdict: string | null;
+  readonly nextAction: string | null;
+  readonly reason: string | null;
+  /** Why the progress could not be read; null when it was. */
+  readonly unreadable: string | null;
+}
+
+export function rolloutJson({ rollout, view, unreadable }: RolloutStatus, now: Date): RolloutJson {
+  return {
+    name: displayNameOf(rollout),
+    target: labelsOf(rollout.start).target ?? null,
+    executionName: rollout.executionName,
+    executionArn: rollout.executionArn,
+    startedAt: rollout.startedAt?.toISOString() ?? null,
+    ageSeconds: rollout.startedAt !== undefined ? Math.max(0, Math.round((now.getTime() - rollout.startedAt.getTime()) / 1000)) : null,
+    state: view.state?.name ?? null,
+    step: view.progress !== undefined ? view.progress.stepIndex + 1 : null,
+    stepCount: view.stepCount ?? null,
+    weight: view.progress?.weight ?? null,
+    verdict: view.analysis?.verdict ?? null,
+    nextAction: view.analysis?.action ?? null,
+    reason: view.analysis?.reason ?? null,
+    unreadable: unreadable ?? null,
+  };
+}
+
+const age = (seconds: number | null): string =>
+  seconds === null ? '?' : seconds < 120 ? `${seconds}s` : seconds < 7200 ? `${Math.round(seconds / 60)}m` : `${Math.round(seconds / 3600)}h`;
+
+/** "checkout  checkout:live  step 2/4  10 %  pass → shift  Bake  12m  (execution checkout-live-v42)". */
+export function rolloutLine(r: RolloutJson): string {
+  const step = r.step !== null ? `step ${r.step}/${r.stepCount ?? '?'}` : 'step ?';
+  const weight = r.weight !== null ? `${r.weight} %` : '? %';
+  const verdict = r.verdict !== null ? `${r.verdict} → ${r.nextAction ?? '?'}` : 'no verdict yet';
+  const progress = r.unreadable !== null ? `history unreadable (${r.unreadable})` : `${step}  ${weight}  ${verdict}  ${r.state ?? '?'}`;
+  return `${r.name}  ${r.target ?? '?'}  ${progress}  ${age(r.ageSeconds)}  (execution ${r.executionName})`;
+}
+
+/** Why a ROLLOUT did not pick out one running rollout, for the error line. */
+export function unmatched(target: string, match: NoMatch): string {
+  switch (match.kind) {
+    case 'nothing-running':
+      return `no rollout is running, so none is "${target}".`;
+    case 'unknown':
+      return `no running rollout is "${target}". Running: ${match.running.map(displayNameOf).join(', ')}.`;
+    case 'ambiguous':
+      return `"${target}" names ${match.matches.length} running rollouts; give one's execution name: ${match.matches
+        .map((r) => `${r.executionName} (${labelsOf(r.start).target ?? displayNameOf(r)})`)
+        .join(', ')}.`;
+    case 'started-after-request':
+      return `"${target}" (${match.rollout.executionName}) started after this request was made; nothing was changed.`;
+  }
+}

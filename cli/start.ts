@@ -1,0 +1,73 @@
+/**
+ * `coalmine start --request FILE`: validates the request with Preflight's schema and planner (exit 2, before
+ * any AWS call), names the execution by the artifact triggers' rule (shared/artifacts) so that a repeated
+ * start cannot run twice, and calls StartExecution and nothing else: the live checks are Preflight's.
+ */
+import { parseArgs } from 'node:util';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { executionNameFor } from '../shared/artifacts/artifact';
+import { aws } from '../shared/aws/clients';
+import { parseRolloutRequest, type RolloutRequest } from '../shared/config/request';
+import { functionNameOf } from '../shared/config/targets';
+import { awsCall } from '../shared/errors';
+import { planRollout } from '../shared/plan';
+import { routerKindFor } from '../shared/routers/registry';
+import type { Command } from './command';
+import { STATE_MACHINE_USAGE, stateMachineOf } from './aws/options';
+import { EXIT, UsageError, type CliIo } from './io';
+import { readRequest } from './plan';
+import { withUsageErrors } from './simulate';
+
+const OPTIONS = {
+  request: { type: 'string' },
+  name: { type: 'string' },
+  'state-machine': { type: 'string' },
+  stage: { type: 'string' },
+} as const;
+
+const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
+/** The execution name: --name, else the artifact triggers' name for the version the request rolls out. */
+export function executionNameOf(request: RolloutRequest, name: string | undefined): string {
+  if (name !== undefined) {
+    if (!EXECUTION_NAME.test(name)) throw new UsageError(`--name "${name}": an execution name is 1-80 letters, digits, - and _.`);
+    return name;
+  }
+  const { target } = request;
+  if (target.type !== 'lambda-alias') {
+    throw new UsageError(`a ${target.type} target names no version to derive the execution name from; give --name NAME (unique per rollout).`);
+  }
+  return executionNameFor({ kind: 'lambda-version', functionName: functionNameOf(target.functionName), version: target.version });
+}
+
+async function run(args: string[], io: CliIo): Promise<number> {
+  const { values } = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false, tokens: true }));
+  const raw = await readRequest(values, io);
+  const request = parseRolloutRequest(raw);
+  planRollout(request, { observable: routerKindFor(request.target).observable });
+  const name = executionNameOf(request, values.name);
+  const stateMachineArn = await stateMachineOf(values);
+  try {
+    const { executionArn } = await awsCall('StartExecution', () =>
+      aws.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(raw) })),
+    );
+    io.out(`Started ${routerKindFor(request.target).describe(request.target)} as execution ${name} (${executionArn ?? '?'}).`);
+    io.out(`Follow it: coalmine status ${name}   Roll back: coalmine rollback ${name} --reason TEXT`);
+    return EXIT.ok;
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'ExecutionAlreadyExists')) throw error;
+    io.err(`coalmine start: execution ${name} already exists with another input: this version was already rolled out. Give --name NAME to roll it out again.`);
+    return EXIT.failure;
+  }
+}
+
+export const startCommand: Command = {
+  name: 'start',
+  usage: `coalmine start --request FILE [--name NAME] [--state-machine ARN | --stage STAGE]
+  Validate a rollout request locally (exit 2 when invalid, before any AWS call) and start it. The execution is
+  named like the artifact triggers name it (lambda-FUNCTION-VERSION), so a repeated start does not run twice.
+    --request FILE       the rollout request (JSON); standard input when absent or -
+    --name NAME          the execution name (required for a cloudfront-kvs target)
+${STATE_MACHINE_USAGE}`,
+  run,
+};

@@ -1,0 +1,33 @@
+/**
+ * The largest execution state a request can make, computed at plan time so that a request that could pass
+ * Step Functions' 256 KiB limit (States.DataLimitExceeded, which no Catch handles) is refused before it starts.
+ *
+ * The state is {rollout, progress, verification, analysis, ...}: the rollout (request and plan) is measured
+ * as JSON; progress grows by one shift per step; the analysis is bounded per check by the judges' own bounds
+ * (metrics: bounded.ts; alarms: alarm-states.ts). test/unit/state-size.test.ts checks the estimate against
+ * the state the real AnalyzeCanary task makes for the largest request.
+ */
+import { ALARM_STATE_BYTES } from './judges/alarm-states';
+import { METRIC_CHECK_STATE_BYTES, METRIC_CHECK_NAME_COPIES } from './judges/metrics/bounded';
+import type { RolloutRequest } from './config/request';
+
+/** The refusal threshold: 64 KiB below the service's 256 KiB, for what the bounds above do not model exactly. */
+export const STATE_BYTE_BUDGET = 192 * 1024;
+
+/** {"weight":100,"at":"2030-01-07T09:00:00.000Z"}, and a comma. */
+const SHIFT_BYTES = 47;
+/** Everything but the rollout, the shifts and the checks: field names, ISO times, step numbers, a failure. */
+const FIXED_BYTES = 4 * 1024;
+/** Execution name (80 characters at most), start time, baseline description. */
+const ROLLOUT_EXTRA_BYTES = 600;
+
+const utf8 = (value: unknown): number => Buffer.byteLength(JSON.stringify(value), 'utf8');
+
+export function worstCaseStateBytes(request: RolloutRequest, plan: unknown, steps: number): number {
+  const checks = request.analysis.metrics.reduce(
+    (sum, check) => sum + METRIC_CHECK_STATE_BYTES + METRIC_CHECK_NAME_COPIES * utf8('name' in check ? check.name : check.metric),
+    0,
+  );
+  const alarms = request.analysis.alarms.reduce((sum, name) => sum + ALARM_STATE_BYTES + utf8(name), 0);
+  return utf8(request) + utf8(plan) + ROLLOUT_EXTRA_BYTES + steps * SHIFT_BYTES + checks + alarms + FIXED_BYTES;
+}

@@ -1,0 +1,155 @@
+import { GetExecutionHistoryCommand, ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { FakeAws, progressAt, resetAws, rolloutFor, sfn, STATE_MACHINE_ARN, writes } from '../handlers/slack-support';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import rolloutSchema from '../../schema/cli-rollout.schema.json';
+import listSchema from '../../schema/cli-list.schema.json';
+import { coalmine } from './support';
+
+const ajv = addFormats(new Ajv2020({ strict: true, allErrors: true }));
+ajv.addSchema(rolloutSchema);
+const validList = ajv.compile(listSchema);
+const validRollout = ajv.getSchema(rolloutSchema.$id)!;
+
+let fake: FakeAws;
+beforeEach(() => {
+  resetAws();
+  fake = new FakeAws();
+  fake.install();
+  process.env.COALMINE_STATE_MACHINE_ARN = STATE_MACHINE_ARN;
+});
+afterAll(() => {
+  delete process.env.COALMINE_STATE_MACHINE_ARN;
+});
+
+describe('coalmine list', () => {
+  it('lists each running rollout with its step, weight and verdict, reading only', async () => {
+    fake.addRunning({
+      name: 'checkout-live-42',
+      rollout: rolloutFor({ executionName: 'checkout-live-42' }),
+      progress: progressAt(1, 50),
+      analysis: { verdict: 'pass', action: 'shift', reason: 'error rate within bounds', analyzedAt: new Date().toISOString() },
+    });
+    const run = await coalmine(['list']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toEqual([expect.stringMatching(/^checkout:live {2}checkout:live {2}step 2\/2 {2}50 % {2}pass → shift {2}Bake {2}7m {2}\(execution checkout-live-42\)$/)]);
+    expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, { stateMachineArn: STATE_MACHINE_ARN, statusFilter: 'RUNNING', maxResults: 100 });
+    expect(writes()).toEqual([]);
+  });
+
+  it('says so when nothing runs, and prints JSON with --json', async () => {
+    expect((await coalmine(['list'])).stdout).toEqual(['No rollout is running.']);
+    fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }) });
+    const json = JSON.parse((await coalmine(['list', '--json'])).stdout.join('\n'));
+    expect(json).toMatchObject({ stateMachineArn: STATE_MACHINE_ARN, rollouts: [{ executionName: 'checkout-live-42', step: 1, weight: 10, unreadable: null }] });
+    expect(validList(json) ? [] : validList.errors).toEqual([]);
+    expect(validList({ ...json, extra: 1 })).toBe(false);
+  });
+
+  it('shows a rollout whose history cannot be read with the reason, and exits 0', async () => {
+    fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }) });
+    sfn.on(GetExecutionHistoryCommand, { reverseOrder: true }).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const run = await coalmine(['list']);
+    expect(run.code).toBe(0);
+    expect(run.stdout[0]).toMatch(/history unreadable \(AccessDeniedException\)/);
+  });
+});
+
+describe('coalmine status', () => {
+  it('describes one rollout named by function:alias', async () => {
+    fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }) });
+    const run = await coalmine(['status', 'checkout:live']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toEqual([
+      expect.stringMatching(/^checkout:live \(checkout:live\), execution checkout-live-42, started \d{4}-/),
+      '  state: Bake; step 1 of 2 at 10 % canary',
+      '  last analysis: none yet',
+    ]);
+  });
+
+  it('lists the candidates of an ambiguous name, and names the running ones for an unknown one', async () => {
+    fake.addRunning({ name: 'a-1', rollout: rolloutFor({ name: 'shop', executionName: 'a-1' }) });
+    fake.addRunning({ name: 'b-2', rollout: rolloutFor({ name: 'shop', functionName: 'basket', executionName: 'b-2' }) });
+    const ambiguous = await coalmine(['status', 'shop']);
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toEqual(['coalmine status: "shop" names 2 running rollouts; give one\'s execution name: a-1 (checkout:live), b-2 (basket:live).']);
+    const unknown = await coalmine(['status', 'cart']);
+    expect(unknown.stderr).toEqual(['coalmine status: no running rollout is "cart". Running: shop, shop.']);
+    const json = JSON.parse((await coalmine(['status', 'b-2', '--json'])).stdout.join('\n'));
+    expect(json).toMatchObject({ target: 'basket:live', executionName: 'b-2' });
+    expect(validRollout(json) ? [] : validRollout.errors).toEqual([]);
+    expect(validRollout({ ...json, weight: 'ten' })).toBe(false);
+  });
+
+  it('maps missing credentials and throttling to a sentence, and asks which state machine without one', async () => {
+    sfn.on(ListExecutionsCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    expect(await coalmine(['status', 'checkout'])).toMatchObject({ code: 1, stderr: [expect.stringMatching(/^coalmine status: no AWS credentials found\. Set AWS_PROFILE/)] });
+    sfn.on(ListExecutionsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    expect((await coalmine(['list'])).stderr).toEqual(['coalmine list: ListExecutions: AWS throttled the call (ThrottlingException), after the SDK\'s retries. Try again in a moment.']);
+    delete process.env.COALMINE_STATE_MACHINE_ARN;
+    const none = await coalmine(['list']);
+    expect(none.code).toBe(2);
+    expect(none.stderr[0]).toMatch(/Give --state-machine ARN, set COALMINE_STATE_MACHINE_ARN, or give --stage STAGE/);
+  });
+
+  it('refuses no ROLLOUT or two', async () => {
+    expect((await coalmine(['status'])).code).toBe(2);
+    expect((await coalmine(['status', 'a', 'b'])).stderr[0]).toMatch(/give one ROLLOUT/);
+  });
+});
+
+describe('coalmine rollback and promote', () => {
+  const sts = mockClient(STSClient);
+  const CALLER = 'arn:aws:sts::123456789012:assumed-role/deploy/bob';
+  beforeEach(() => {
+    sts.reset();
+    sts.on(GetCallerIdentityCommand).resolves({ Arn: CALLER, Account: '123456789012', UserId: 'AROA:bob' });
+  });
+
+  it('rolls back as the caller, with the reason in the stop cause', async () => {
+    fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }), progress: progressAt(1, 50) });
+    const run = await coalmine(['rollback', 'checkout:live', '--reason', 'p99 doubled']);
+    expect(run.stderr).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.stdout[0]).toMatch(/^Rolled back checkout:live \(execution checkout-live-42\): traffic verified at 0 %/);
+    expect(run.stdout[0]).toContain(`Rollback requested from the coalmine CLI by ${CALLER}: p99 doubled.`);
+    expect(fake.alias).toMatchObject({ FunctionVersion: '41', weights: {} });
+    expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, {
+      executionArn: fake.arnOf('checkout-live-42'),
+      error: 'ManualRollback',
+      cause: expect.stringContaining(`by ${CALLER}: p99 doubled.`),
+    });
+    expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 1);
+  });
+
+  it('promotes only with --full, then to 100 % as the caller', async () => {
+    fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }), progress: progressAt(0, 10) });
+    const refused = await coalmine(['promote', 'checkout:live']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr[0]).toMatch(/give --full to say so/);
+    expect(writes()).toEqual([]);
+    const run = await coalmine(['promote', 'checkout:live', '--full']);
+    expect(run.stderr).toEqual([]);
+    expect(run.stdout[0]).toMatch(/^Promoted checkout:live \(execution checkout-live-42\) from 10 % to 100 %, verified/);
+    expect(fake.alias).toMatchObject({ FunctionVersion: '42', weights: {} });
+    expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, { error: 'ManualPromote', cause: expect.stringContaining(CALLER) });
+  });
+
+  it('changes nothing for an unknown rollout and exits 1', async () => {
+    fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }) });
+    const run = await coalmine(['rollback', 'cart']);
+    expect(run).toMatchObject({ code: 1, stderr: ['coalmine rollback: no running rollout is "cart". Running: checkout:live.'] });
+    expect(writes()).toEqual([]);
+  });
+
+  it('explains access denied on the caller identity, before any write', async () => {
+    fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }) });
+    sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
+    const run = await coalmine(['rollback', 'checkout:live']);
+    expect(run).toMatchObject({ code: 1, stderr: [expect.stringMatching(/^coalmine rollback: AWS refused the call \(AccessDenied: not authorized\)/)] });
+    expect(writes()).toEqual([]);
+  });
+});
