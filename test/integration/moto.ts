@@ -7,7 +7,6 @@
  * with a visible warning.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { crc32 } from 'node:zlib';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -18,7 +17,7 @@ import {
   PublishVersionCommand,
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
-import { describeNeeding, findOnPath } from './required-programs';
+import { describeNeeding, findOnPath, freePort } from './required-programs';
 
 const PROGRAM = 'moto_server';
 const INSTALL_HINT = "install with `pip install 'moto[server]'` (moto 5.2) so that `moto_server` is on PATH";
@@ -31,21 +30,6 @@ export const MOTO_REGION = 'us-east-1';
 /** moto checks no signatures, but the SDK needs credentials to sign with. */
 export const DUMMY_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
 
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => {
-        if (address === null || typeof address === 'string') reject(new Error('no TCP port assigned'));
-        else resolve(address.port);
-      });
-    });
-  });
-}
 
 /** Every client coalmine's handlers use, pointed at moto: pass it to `useAwsClients`. */
 export interface MotoClients {

@@ -4,6 +4,7 @@
  * skipped with a visible message.
  */
 import { accessSync, constants } from 'node:fs';
+import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 
 /** The first executable `program` on PATH, or undefined. */
@@ -19,6 +20,22 @@ export function findOnPath(program: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** A TCP port on 127.0.0.1 that nothing listened on a moment ago: the kernel's pick, not a guess. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => {
+        if (address === null || typeof address === 'string') reject(new Error('no TCP port assigned'));
+        else resolve(address.port);
+      });
+    });
+  });
 }
 
 /**
