@@ -1,10 +1,12 @@
 /**
  * `coalmine simulate`: one rollout against the simulated world, with progress as it goes or one JSON result.
  */
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { simulationReportJsonSchema, toReport } from '../sim/report';
 import { builtInScenario, builtInScenarioNames, loadScenarioFile, type Scenario } from '../sim/scenario';
-import { DEFAULT_SEED, simulate, type SimulationResult } from '../sim/simulate';
+import { buildReport } from '../shared/report';
+import { DEFAULT_SEED, simulate, type SimulationOptions, type SimulationResult } from '../sim/simulate';
 import { describeScenario, progressLine, summaryLines } from './format';
 import type { Command } from './command';
 import { EXIT, UsageError, type CliIo } from './io';
@@ -17,6 +19,7 @@ const OPTIONS = {
   'no-alarm-events': { type: 'boolean', default: false },
   'json-schema': { type: 'boolean', default: false },
   list: { type: 'boolean', default: false },
+  report: { type: 'string' },
 } as const;
 
 /** Runs node:util parseArgs; its own errors (unknown option, missing value) become usage errors. */
@@ -67,6 +70,18 @@ export interface RunChoices {
   readonly seed?: number;
   /** false: --no-alarm-events; undefined: as the scenario says. */
   readonly alarmEvents?: boolean;
+  /** --report FILE: the rollout's report, read from the simulated world once it has settled. */
+  readonly afterRun?: SimulationOptions['afterRun'];
+}
+
+/** Writes the report of the simulated execution to `file`, and says where (on stderr with --json). */
+function reportTo(file: string, say: (line: string) => void): NonNullable<SimulationOptions['afterRun']> {
+  return async ({ executionArn, executionName }) => {
+    const started = performance.now();
+    const html = await buildReport(executionArn, executionName);
+    writeFileSync(file, html);
+    say(`report: ${file} (${Math.round(Buffer.byteLength(html) / 1024)} KiB, built in ${Math.round(performance.now() - started)} ms)`);
+  };
 }
 
 export async function runSimulation(scenario: Scenario, choices: RunChoices, io: CliIo): Promise<SimulationResult> {
@@ -76,6 +91,7 @@ export async function runSimulation(scenario: Scenario, choices: RunChoices, io:
   const result = await simulate(scenario, {
     seed: effectiveSeed,
     ...(choices.alarmEvents === undefined ? {} : { alarmEvents: choices.alarmEvents }),
+    ...(choices.afterRun === undefined ? {} : { afterRun: choices.afterRun }),
     onEvent: (event) => {
       const line = progressLine(event, scenario);
       if (line !== null) io.out(line);
@@ -100,6 +116,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const choices: RunChoices = {
     ...(seed === undefined ? {} : { seed }),
     ...(options['no-alarm-events'] ? { alarmEvents: false } : {}),
+    ...(options.report === undefined ? {} : { afterRun: reportTo(options.report, (line) => (options.json ? io.err(line) : io.out(line))) }),
   };
   if (options.json) {
     const result = await simulate(scenario, choices);
@@ -112,7 +129,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
 
 export const simulateCommand: Command = {
   name: 'simulate',
-  usage: `coalmine simulate [--scenario NAME | --scenario-file FILE] [--seed N] [--no-alarm-events] [--json]
+  usage: `coalmine simulate [--scenario NAME | --scenario-file FILE] [--seed N] [--no-alarm-events] [--json] [--report FILE]
     Run one rollout against a simulated AWS (virtual clock, synthetic traffic, the real state machine).
     --scenario NAME       a built-in scenario (default: healthy); --list shows them
     --scenario-file FILE  your own scenario (see docs/simulator.md; copy one from sim/scenarios/)
@@ -120,6 +137,7 @@ export const simulateCommand: Command = {
     --no-alarm-events     alarms reach the rollout only through its analysis: no EventBridge event
                           to the alarm rollback (which is on by default, as deployed)
     --json                print one JSON object (the result) as the last line instead of progress
-    --json-schema         print the JSON Schema of the --json result and exit`,
+    --json-schema         print the JSON Schema of the --json result and exit
+    --report FILE         write the rollout's report (one HTML page with charts) to FILE`,
   run,
 };

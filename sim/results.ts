@@ -154,4 +154,9 @@ export interface SimulationOptions {
   /** Overrides the scenario's world.alarmEvents.enabled: false leaves alarms to the analysis alone. */
   readonly alarmEvents?: boolean;
   readonly onEvent?: (event: SimulationEvent) => void;
+  /**
+   * Runs once the simulation has settled, while the AWS clients still reach the simulated world on its
+   * clock: what reads the execution as an operator would (the report) runs here.
+   */
+  readonly afterRun?: (execution: { readonly executionArn: string; readonly executionName: string }) => Promise<void>;
 }

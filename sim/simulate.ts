@@ -125,6 +125,7 @@ async function simulateOnce(scenario: Scenario, options: SimulationOptions): Pro
     started.execution = execution;
     const notReached = await runUntilSettled(simulation, execution);
     const result = resultOf(simulation, execution, { alarmEventsEnabled, invocations, slackCommands, notReached, wallStart });
+    await options.afterRun?.({ executionArn: execution.record.executionArn, executionName: execution.record.name });
     simulation.emit({ type: 'finished', at: result.simulatedSeconds, result });
     return result;
   } finally {

@@ -106,6 +106,27 @@ export class CloudWatchWorld {
     this.heldUntil.set(name, untilMs);
   }
 
+  /**
+   * DescribeAlarmHistory's state updates, as CloudWatch words them: HistoryData is JSON with the old and
+   * new state. One page (the simulated history is short); other item types are never recorded.
+   */
+  private alarmHistory(input: Record<string, unknown>): Array<Record<string, unknown>> {
+    if (input.HistoryItemType !== undefined && input.HistoryItemType !== 'StateUpdate') return [];
+    const from = input.StartDate === undefined ? -Infinity : new Date(input.StartDate as Date).getTime();
+    const to = input.EndDate === undefined ? Infinity : new Date(input.EndDate as Date).getTime();
+    const items = this.transitions
+      .filter((t) => (input.AlarmName === undefined || t.name === input.AlarmName) && t.at.getTime() >= from && t.at.getTime() <= to)
+      .map((t) => ({
+        AlarmName: t.name,
+        AlarmType: 'MetricAlarm',
+        Timestamp: t.at,
+        HistoryItemType: 'StateUpdate',
+        HistorySummary: `Alarm updated from ${t.from} to ${t.to}`,
+        HistoryData: JSON.stringify({ version: '1.0', oldState: { stateValue: t.from }, newState: { stateValue: t.to, stateReason: t.reason } }),
+      }));
+    return input.ScanBy === 'TimestampAscending' ? items : items.reverse();
+  }
+
   alarmState(name: string): AlarmState | undefined {
     return this.alarms.get(name)?.state;
   }
@@ -249,6 +270,7 @@ export class CloudWatchWorld {
         return {};
       },
       GetMetricData: (input) => getMetricData(this.metrics, input),
+      DescribeAlarmHistory: (input) => ({ AlarmHistoryItems: this.alarmHistory(input) }),
     },
   };
 }

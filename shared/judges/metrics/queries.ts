@@ -56,7 +56,7 @@ function metricStat(metric: MetricConfig, stat: string, periodSeconds: number): 
 }
 
 /** Collects queries, one per distinct metric and statistic (errors and throttles share Invocations). */
-class QueryCollector {
+export class QueryCollector {
   readonly queries: MetricDataQuery[] = [];
   private readonly byKey = new Map<string, string>();
 

@@ -1,0 +1,159 @@
+/**
+ * What a rollout's execution history says happened, as a report draws it: the weight over time, every
+ * analysis with its checks' evidence, and how the execution ended. Pure: history events in (oldest first,
+ * with execution data), a timeline out; times are epoch milliseconds.
+ *
+ * The state machine carries the whole rollout state in every state's output, so each AnalyzeCanary exit
+ * holds that look's verdict and evidence, and the newest output holding `progress.shifts` holds every
+ * weight the rollout set. What happened after the last state (a stop from outside) is read from the
+ * closing event and the stop cause.
+ */
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import type { JudgeResult, Verdict } from '../judges/types';
+import type { NextAction, Rollout, Shift } from '../rollout';
+import { readStopCause } from '../stop-cause';
+import { closedStatusOf, rolloutStartOf, type ClosedStatus } from '../executions/history';
+
+export interface WeightPoint {
+  readonly atMs: number;
+  readonly weight: number;
+  /** Who set it: a shift of the plan, the promotion, or a rollback (the state machine's or from outside). */
+  readonly by: 'shift' | 'promote' | 'rollback';
+}
+
+export interface AnalysisMark {
+  readonly atMs: number;
+  /** 1-based step and its weight at the look. */
+  readonly step: number;
+  readonly weight: number;
+  readonly verdict: Verdict;
+  readonly action: NextAction;
+  readonly reason: string;
+  readonly checks: ReadonlyArray<Omit<JudgeResult, 'memory'>>;
+}
+
+export interface TimelineEnd {
+  readonly status: ClosedStatus | 'RUNNING';
+  readonly atMs: number;
+  readonly outcome: 'promoted' | 'rolled back' | 'failed' | 'running';
+  readonly error: string | null;
+  /** The cause's sentence for people (a stop cause's fields are left out). */
+  readonly cause: string | null;
+}
+
+export interface Timeline {
+  readonly executionName: string;
+  readonly rollout: Rollout | null;
+  /** Why the rollout could not be read from the history, when it could not. */
+  readonly unreadable: string | null;
+  readonly startedAtMs: number;
+  readonly weights: readonly WeightPoint[];
+  readonly analyses: readonly AnalysisMark[];
+  readonly end: TimelineEnd;
+  /** States entered: what Step Functions bills as state transitions, near enough. */
+  readonly stateTransitions: number;
+}
+
+const ANALYZE_STATE = 'AnalyzeCanary';
+/** Stop errors whose writer left the canary at 100 % (a person's promote); every other stop restores 0 %. */
+const PROMOTING_STOPS = new Set(['ManualPromote']);
+/** Stop errors whose writer put the canary back at 0 % before stopping. */
+const ROLLING_BACK_STOPS = new Set(['ManualRollback', 'AlarmRollback']);
+
+function parsed(output: string | undefined): Record<string, unknown> | undefined {
+  if (output === undefined) return undefined;
+  try {
+    const value = JSON.parse(output) as unknown;
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const timeOf = (event: HistoryEvent): number => (event.timestamp === undefined ? 0 : new Date(event.timestamp).getTime());
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function analysisOf(output: Record<string, unknown>, atMs: number): AnalysisMark | undefined {
+  const analysis = output.analysis;
+  if (!isRecord(analysis) || typeof analysis.verdict !== 'string' || !isRecord(analysis.step)) return undefined;
+  const step = analysis.step as { index?: unknown; weight?: unknown };
+  if (typeof step.index !== 'number' || typeof step.weight !== 'number') return undefined;
+  const analyzedAt = typeof analysis.analyzedAt === 'string' ? Date.parse(analysis.analyzedAt) : Number.NaN;
+  return {
+    atMs: Number.isFinite(analyzedAt) ? analyzedAt : atMs,
+    step: step.index + 1,
+    weight: step.weight,
+    verdict: analysis.verdict as Verdict,
+    action: analysis.action as NextAction,
+    reason: typeof analysis.reason === 'string' ? analysis.reason : '',
+    checks: Array.isArray(analysis.checks) ? (analysis.checks as Array<Omit<JudgeResult, 'memory'>>) : [],
+  };
+}
+
+function shiftsOf(output: Record<string, unknown>): readonly Shift[] | undefined {
+  const progress = output.progress;
+  return isRecord(progress) && Array.isArray(progress.shifts) ? (progress.shifts as Shift[]) : undefined;
+}
+
+function endOf(events: readonly HistoryEvent[], lastOutput: Record<string, unknown> | undefined): TimelineEnd {
+  const closing = [...events].reverse().find((e) => closedStatusOf(e) !== undefined);
+  const status = closedStatusOf(closing);
+  if (closing === undefined || status === undefined) {
+    return { status: 'RUNNING', atMs: events.length > 0 ? timeOf(events[events.length - 1]!) : 0, outcome: 'running', error: null, cause: null };
+  }
+  const details = closing.executionFailedEventDetails ?? closing.executionAbortedEventDetails ?? closing.executionTimedOutEventDetails;
+  const error = details?.error ?? null;
+  const cause = details?.cause === undefined ? null : readStopCause(details.cause).sentence;
+  const rolledBackInside = lastOutput !== undefined && isRecord(lastOutput.rollback);
+  const outcome: TimelineEnd['outcome'] =
+    status === 'SUCCEEDED' || (error !== null && PROMOTING_STOPS.has(error))
+      ? 'promoted'
+      : rolledBackInside || (error !== null && ROLLING_BACK_STOPS.has(error))
+        ? 'rolled back'
+        : 'failed';
+  return { status, atMs: timeOf(closing), outcome, error, cause };
+}
+
+/** The timeline of one execution from its whole history, oldest first, read with includeExecutionData. */
+export function timelineOf(executionName: string, events: readonly HistoryEvent[]): Timeline {
+  const start = rolloutStartOf(events);
+  const analyses: AnalysisMark[] = [];
+  let shifts: readonly Shift[] = [];
+  let lastOutput: Record<string, unknown> | undefined;
+  let promotedAtMs: number | undefined;
+  let stateTransitions = 0;
+  for (const event of events) {
+    if (event.type?.endsWith('StateEntered')) stateTransitions += 1;
+    if (!event.type?.endsWith('StateExited')) continue;
+    const details = event.stateExitedEventDetails;
+    const output = parsed(details?.output);
+    if (output === undefined) continue;
+    lastOutput = output;
+    shifts = shiftsOf(output) ?? shifts;
+    if (details?.name === ANALYZE_STATE) {
+      const mark = analysisOf(output, timeOf(event));
+      if (mark !== undefined) analyses.push(mark);
+    }
+    if (isRecord(output.promotion) && typeof output.promotion.promotedAt === 'string') promotedAtMs = Date.parse(output.promotion.promotedAt);
+  }
+  const end = endOf(events, lastOutput);
+  const weights: WeightPoint[] = shifts.map((s) => ({ atMs: Date.parse(s.at), weight: s.weight, by: 'shift' }));
+  if (promotedAtMs !== undefined) weights.push({ atMs: promotedAtMs, weight: 100, by: 'promote' });
+  else if (end.outcome === 'promoted' && end.status !== 'SUCCEEDED') weights.push({ atMs: end.atMs, weight: 100, by: 'promote' });
+  else if (end.outcome === 'rolled back') {
+    const rollback = lastOutput?.rollback;
+    const at = isRecord(rollback) && typeof rollback.rolledBackAt === 'string' ? Date.parse(rollback.rolledBackAt) : end.atMs;
+    weights.push({ atMs: at, weight: 0, by: 'rollback' });
+  }
+  const started = events.find((e) => e.type === 'ExecutionStarted');
+  return {
+    executionName,
+    rollout: start.stage === 'planned' ? start.rollout : null,
+    unreadable: start.stage === 'planned' ? null : start.stage === 'unreadable' ? start.reason : `the rollout was not planned (${start.stage})`,
+    startedAtMs: started === undefined ? 0 : timeOf(started),
+    weights,
+    analyses,
+    end,
+    stateTransitions,
+  };
+}
