@@ -6,6 +6,7 @@ import { promoteCommand, rollbackCommand } from './act';
 import type { Command } from './command';
 import { listCommand } from './list';
 import { planCommand } from './plan';
+import { reportCommand } from './report';
 import { simulateCommand } from './simulate';
 import { startCommand } from './start';
 import { statusCommand } from './status';
@@ -20,4 +21,5 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   promoteCommand,
   rollbackCommand,
+  reportCommand,
 ];

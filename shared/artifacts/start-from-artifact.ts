@@ -10,6 +10,7 @@ import { aws } from '../aws/clients';
 import { stateMachineArn } from '../config/env';
 import { parseRolloutRequest } from '../config/request';
 import { ConfigurationError, awsCall } from '../errors';
+import { executionArnFor } from '../executions/arn';
 import { logger } from '../handler';
 import { describeArtifact, executionNameFor, type Artifact } from './artifact';
 import { parseArtifactEvent } from './events';
@@ -30,11 +31,6 @@ export interface ArtifactStart {
   readonly rule?: string;
   readonly executionName?: string;
   readonly executionArn?: string;
-}
-
-/** arn:…:stateMachine:NAME → arn:…:execution:NAME:EXECUTION (the documented execution ARN form). */
-function executionArnFor(machineArn: string, executionName: string): string {
-  return `${machineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
 }
 
 function parseJson(text: string | undefined): unknown {

@@ -67,7 +67,7 @@ export async function readReportData(executionArn: string, executionName: string
   const toMs = (timeline.end.status === 'RUNNING' ? nowMs : timeline.end.atMs) + TRAIL_MS;
   if (timeline.rollout === null) return { timeline, charts: [], notCharted: [], alarms: [], fromMs, toMs };
   const { charts, queries, notCharted } = chartQueries(timeline.rollout);
-  const series = await readMetricData(queries, fromMs, Math.min(toMs, nowMs));
+  const series = await readMetricData(queries, fromMs, toMs);
   const alarms = await alarmChanges(timeline.rollout.request.analysis.alarms, fromMs, toMs);
   const rolloutWindow = { fromMs: timeline.startedAtMs, toMs: toMs - TRAIL_MS };
   return { timeline, charts: chartsFrom(charts, series, rolloutWindow), notCharted, alarms, fromMs, toMs };

@@ -1,0 +1,57 @@
+/**
+ * `coalmine report EXECUTION --out FILE`: the report of one rollout on AWS (running or ended), read from
+ * its execution history, GetMetricData and DescribeAlarmHistory, as one self-contained HTML page.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { executionArnFor } from '../shared/executions/arn';
+import { buildReport } from '../shared/report';
+import type { Command } from './command';
+import { STATE_MACHINE_USAGE, stateMachineOf } from './aws/options';
+import { EXIT, UsageError, type CliIo } from './io';
+import { withUsageErrors } from './simulate';
+
+const OPTIONS = { 'state-machine': { type: 'string' }, stage: { type: 'string' }, out: { type: 'string' } } as const;
+const EXECUTION_ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:execution:[\w-]{1,80}:[\w-]{1,80}$/;
+/** Step Functions execution names: 1 to 80 letters, digits, "-" and "_". */
+const EXECUTION_NAME = /^[\w-]{1,80}$/;
+
+async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true }));
+  if (positionals.length !== 1) throw new UsageError(`give one EXECUTION (its name, as \`coalmine list --all\` shows, or its ARN), got ${positionals.length}.`);
+  const [execution] = positionals as [string];
+  if (values.out === undefined || values.out === '') throw new UsageError('give --out FILE: where to write the report (an .html file).');
+  const isArn = execution.startsWith('arn:');
+  if (isArn ? !EXECUTION_ARN.test(execution) : !EXECUTION_NAME.test(execution)) {
+    throw new UsageError(`"${execution}" is neither an execution name (1 to 80 letters, digits, "-" and "_") nor an execution ARN (arn:aws:states:REGION:ACCOUNT:execution:MACHINE:NAME).`);
+  }
+  const executionArn = isArn ? execution : executionArnFor(await stateMachineOf(values), execution);
+  const executionName = executionArn.slice(executionArn.lastIndexOf(':') + 1);
+  const started = performance.now();
+  let html: string;
+  try {
+    html = await buildReport(executionArn, executionName);
+  } catch (error) {
+    if ((error as Error).name !== 'ExecutionDoesNotExist') throw error;
+    io.err(`coalmine report: no execution ${executionArn}. \`coalmine list --all\` shows the recent ones.`);
+    return EXIT.failure;
+  }
+  try {
+    writeFileSync(values.out, html);
+  } catch (error) {
+    throw new UsageError(`cannot write ${values.out}: ${(error as Error).message}`);
+  }
+  io.out(`report: ${values.out} (${Math.round(Buffer.byteLength(html) / 1024)} KiB, built in ${Math.round(performance.now() - started)} ms)`);
+  return EXIT.ok;
+}
+
+export const reportCommand: Command = {
+  name: 'report',
+  usage: `coalmine report EXECUTION --out FILE [--state-machine ARN | --stage STAGE]
+  One rollout (running or ended) as a self-contained HTML page: the weight over time with every look,
+  canary against baseline per minute, alarm changes, the plan and the verdicts with their evidence.
+  EXECUTION is an execution name (coalmine list --all shows them) or an execution ARN.
+    --out FILE           where to write the page
+${STATE_MACHINE_USAGE}`,
+  run,
+};
