@@ -11,6 +11,8 @@ import type { JudgeResult, Verdict } from './judges/types';
 import { planRollout } from './plan';
 import { routerKindFor } from './routers/registry';
 import type { TrafficRouter, VerifyResult } from './routers/types';
+import { analysisRecords, labelOf, promotedRecords, rolledBackRecords } from './telemetry/records';
+import { publishMetrics } from './telemetry/sink';
 import {
   decideNextAction,
   type JudgeMemory,
@@ -124,7 +126,7 @@ export async function analyzeCanary(state: RolloutState): Promise<AnalysisOutput
   }
   const combined = combineJudgeResults(checks);
   const decision = decideNextAction(combined.verdict, progress, rollout);
-  return {
+  const output: AnalysisOutput = {
     verdict: combined.verdict,
     action: decision.action,
     reason: `step ${progress.stepIndex + 1} at ${progress.weight} %: ${decision.reason}: ${combined.reason}`,
@@ -133,11 +135,14 @@ export async function analyzeCanary(state: RolloutState): Promise<AnalysisOutput
     analyzedAt: end.toISOString(),
     memory,
   };
+  publishMetrics(analysisRecords(rollout, output));
+  return output;
 }
 
 /** Sends all traffic to the new version. */
 export async function promote(state: Pick<RolloutState, 'rollout'>): Promise<{ promotedAt: string; weight: 100 }> {
   await routerFor(state.rollout).promote(weightBefore(state.rollout, state.rollout.plan.steps.length));
+  publishMetrics(promotedRecords(state.rollout));
   return { promotedAt: new Date().toISOString(), weight: 100 };
 }
 
@@ -158,6 +163,7 @@ export interface RollbackOutput {
 /** Sends all traffic back to the baseline and words the execution's failure. Safe to run twice. */
 export async function rollBack(input: RollbackInput): Promise<RollbackOutput> {
   const outcome = await routerFor(input.rollout).rollback();
+  publishMetrics(rolledBackRecords(labelOf(input.rollout), { error: input.failure.Error }));
   return {
     error: input.failure.Error,
     // Most error messages end in a full stop already; do not double it.

@@ -26,6 +26,8 @@ import { MANUAL_ROLLBACK_ERROR } from '../stop-errors';
 import { endDetails, readEnded, resolveRunningRollout, type AlreadyEnded, type ManualActionInput, type ManualActionOptions, type NoMatch } from './resolve';
 import { readStopCause, stopCause, type StopFacts } from '../stop-cause';
 import { actorOf, requestedBy } from './requester';
+import { labelOf, rolledBackRecords } from '../telemetry/records';
+import { publishMetrics } from '../telemetry/sink';
 
 export type ManualRollbackOutcome =
   /** Traffic verified at 0 % and the execution stopped (by this command, or by an earlier attempt of it). */
@@ -98,6 +100,7 @@ export async function rollBackRollout(input: ManualActionInput, options: ManualA
   }
   const verifiedAt = clock.now();
   const rollbackLatencyMs = Math.max(0, verifiedAt.getTime() - input.receivedAtMs);
+  publishMetrics(rolledBackRecords(labelOf(start.rollout), { error: MANUAL_ROLLBACK_ERROR, latencyMs: rollbackLatencyMs }));
   const cause =
     `${requestedBy('Rollback', input.requester, input.reason)} Rolled back: ${sentence(outcome.detail)} ` +
     `Rollback latency: ${rollbackLatencyMs} ms from the command to a verified 0 % (${verifiedAt.toISOString()}).`;

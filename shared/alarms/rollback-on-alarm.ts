@@ -23,6 +23,8 @@ import { listRunningExecutions, listSucceededSince, readHistoryHead, readHistory
  */
 import { ALARM_ROLLBACK_ERROR } from '../stop-errors';
 import { stopCause, type StopFacts } from '../stop-cause';
+import { labelOf, rolledBackRecords } from '../telemetry/records';
+import { publishMetrics } from '../telemetry/sink';
 
 export { ALARM_ROLLBACK_ERROR };
 
@@ -124,6 +126,7 @@ async function rollBackExecution(clock: RollbackClock, alarm: AlarmStateChange, 
   const cause =
     `${alarmSentence(alarm)} Rolled back: ${sentence(outcome.detail)} ` +
     `Rollback latency: ${rollbackLatencyMs} ms from the alarm's state change to a verified 0 % (${verifiedAt.toISOString()}).`;
+  publishMetrics(rolledBackRecords(labelOf(start.rollout), { error: ALARM_ROLLBACK_ERROR, latencyMs: rollbackLatencyMs }));
   logger.info('rolled back on alarm', {
     alarmName: alarm.alarmName,
     executionName,

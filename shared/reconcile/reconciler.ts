@@ -19,6 +19,8 @@ import { describeError, realClock, rollBackAndVerify, type RollbackClock } from 
 import { routerKindFor } from '../routers/registry';
 import { decideReconcile, describeEnd, sweepTryDue, type ReconcileAction } from './race-rules';
 import { SWEEP_LOOKBACK_MS, checkExecutionTarget, describeExecution, runningOnTarget, sweepEndedTargets, type EndedExecution, type TargetCheck } from './stranded';
+import { rolledBackRecords } from '../telemetry/records';
+import { publishMetrics } from '../telemetry/sink';
 
 /** Who the records name as having rolled back. */
 export const RECONCILER = 'the reconciler';
@@ -94,6 +96,8 @@ export async function reconcileCheck(check: TargetCheck, options: ReconcileOptio
   try {
     const outcome = await rollBackAndVerify(clock, undefined, router);
     logger.warn('reconciler: rolled back a target an ended execution left unsafe', { ...log, changed: outcome.changed, detail: outcome.detail });
+    const label = { name: check.targetName ?? execution.name, targetType: request.target.type };
+    publishMetrics(rolledBackRecords(label, { error: execution.error ?? execution.status, byReconciler: true }));
     await announceRolledBack(execution, check, decision.reason, outcome.detail, clock);
     return { ...base, outcome: 'rolled-back', reason: decision.reason, detail: outcome.detail };
   } catch (error) {
