@@ -64,6 +64,7 @@ const SCOPED_PARAMS = [
   `analyzeSecurityGroupIds=${ANALYZE_SECURITY_GROUPS.join(',')}`,
   `ampWorkspaceId=${AMP_WORKSPACE}`,
   `prometheusTokenParameter=${PROMETHEUS_TOKEN_PARAMETER}`,
+  'dashboard=false',
 ];
 const EDGE_PARAMS = ['edge=true', 'artifactTriggers=true'];
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
@@ -341,7 +342,7 @@ describe('the functions', () => {
 
   it('log through Powertools, to log groups that expire', () => {
     for (const key of FUNCTION_KEYS) {
-      expect(environmentOf(defaults.stack, key)).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'coalmine', POWERTOOLS_LOG_LEVEL: 'INFO' });
+      expect(environmentOf(defaults.stack, key)).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'coalmine-ci', POWERTOOLS_LOG_LEVEL: 'INFO' });
       const logGroup = defaults.stack.resource(logicalId(key, 'LogGroup')).Properties;
       expect(logGroup.LogGroupName).toBe(`/aws/lambda/coalmine-${STAGE}-${key}`);
       expect(logGroup.RetentionInDays).toEqual(expect.any(Number));
@@ -1115,6 +1116,25 @@ describe('the packages', () => {
   });
 });
 
+describe('the dashboard', () => {
+  it('is deployed by default, named for the stage, its queries on this stage\'s service and its region substituted', () => {
+    const dashboard = defaults.stack.resource('CoalmineDashboard');
+    expect(dashboard.Type).toBe('AWS::CloudWatch::Dashboard');
+    expect(dashboard.Properties.DashboardName).toBe(`coalmine-${STAGE}`);
+    const body = (dashboard.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
+    const parsed = JSON.parse(body) as { widgets: Array<{ properties: { region: string; metrics: Array<Array<{ expression: string }>> } }> };
+    expect(parsed.widgets.length).toBeGreaterThan(5);
+    for (const widget of parsed.widgets) {
+      expect(widget.properties.region).toBe('${AWS::Region}');
+      for (const [query] of widget.properties.metrics) expect(query!.expression).toContain(`WHERE service = 'coalmine-${STAGE}'`);
+    }
+  });
+
+  it('is left out with dashboard=false', () => {
+    expect(scoped.stack.resourcesOfType('AWS::CloudWatch::Dashboard')).toEqual([]);
+  });
+});
+
 describe('cfn-lint', () => {
   const cfnLint = onPath('cfn-lint');
   const required = process.env.CI === 'true';
@@ -1129,7 +1149,8 @@ describe('cfn-lint', () => {
    * Resource "*" for DescribeAlarms (composite alarms), EdgeEnabled creates the edge resources, EveryKvs
    * narrows the KVS permissions to the stack's own store when the edge is on, ArtifactTriggersEnabled and
    * ArtifactBucketsGiven create the artifact rules, ArtifactRulesInSsm the permission to read the rules,
-   * AnalyzeInVpc, AmpWorkspaceGiven and PrometheusTokenGiven analyzeCanary's VPC and Prometheus permissions.
+   * AnalyzeInVpc, AmpWorkspaceGiven and PrometheusTokenGiven analyzeCanary's VPC and Prometheus permissions,
+   * DashboardEnabled the metrics dashboard.
    */
   const PARAMETER_CONDITIONS = [
     'EveryAlarm',
@@ -1141,6 +1162,7 @@ describe('cfn-lint', () => {
     'AnalyzeInVpc',
     'AmpWorkspaceGiven',
     'PrometheusTokenGiven',
+    'DashboardEnabled',
   ];
   /**
    * Also accepted: W1033 on analyzeCanary's VpcConfig, whose Fn::Split of the empty default parameters lint
