@@ -35,6 +35,16 @@ function covered(cidrs: readonly Cidr[], bits: number): bigint {
   return total;
 }
 
+/** A pin list value as the edge reads it: a JSON array, or null when it is not one (the edge then sends everyone blue). */
+export function readPinList(text: string): readonly unknown[] | null {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The share of each family's addresses that `list` (a pin list as stored: any JSON values) covers. */
 export function addressShareOf(list: readonly unknown[]): AddressShare {
   const cidrs = list.map(readEdgeCidr).filter((cidr): cidr is Cidr => cidr !== null);

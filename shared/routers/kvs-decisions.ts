@@ -6,7 +6,7 @@
  */
 import { KVS_KEYS, VIEWER_COOKIE_MODES, type CloudFrontKvsTarget } from '../config/targets';
 import { PreflightFailed, RolloutInProgress, TrafficConflict } from '../errors';
-import { addressShareOf, describeAddressShare, greenPinsTooLarge } from '../net/pin-share';
+import { addressShareOf, describeAddressShare, greenPinsTooLarge, readPinList } from '../net/pin-share';
 import type { RollbackOutcome } from './types';
 
 export type Colour = 'green' | 'blue';
@@ -148,16 +148,6 @@ export const rollbackKeys = (target: CloudFrontKvsTarget): KeyName[] => [
   countryKey(target.stableAfterPromotion),
 ];
 
-/** The pin lists a store holds, by key, as the edge reads them: a JSON array, or null when it sends everyone blue. */
-function storedList(text: string): unknown[] | null {
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? value : null;
-  } catch {
-    return null;
-  }
-}
-
 /** The pins the edge applies once Preflight's batch lands: what the request gives, else what the store keeps. */
 interface PinsAfterPreflight {
   readonly blueCidrs: readonly unknown[];
@@ -184,7 +174,7 @@ function pinsAfterPreflight(target: CloudFrontKvsTarget, view: StoreView): PinsA
     const given = target[field[key]];
     const text = view.values[key];
     if (given !== undefined || text === undefined) return given ?? [];
-    const stored = storedList(text);
+    const stored = readPinList(text);
     if (stored !== null) return stored;
     throw new PreflightFailed(
       `${name}: ${key} is ${JSON.stringify(text)}, which is not a JSON array, so the edge sends every viewer blue. ` +
