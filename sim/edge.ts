@@ -14,6 +14,7 @@
  */
 import type { RandomSource } from '../shared/judges/statistics/random';
 import { ADDRESS_BITS, cidrContains, formatAddress, parseCidr, readEdgeCidr, type IpVersion } from '../shared/net/cidr';
+import { readCountryList } from '../shared/net/countries';
 import { readPinList } from '../shared/net/pin-share';
 import { createKvs, loadEdgeFunction, stampedColour, viewerRequest } from './edge-runtime';
 import type { RequestRouting, RoutingStretch } from './traffic';
@@ -141,8 +142,8 @@ function edgeKeysOf(items: Readonly<Record<string, string>>): ({ green: number }
   const green = greenPercentageOf(items.green_percentage);
   const blueCidrs = pinList(items.blue_cidrs);
   const greenCidrs = pinList(items.green_cidrs);
-  const blueCountries = items.blue_countries === undefined ? [] : pinList(items.blue_countries);
-  const greenCountries = items.green_countries === undefined ? [] : pinList(items.green_countries);
+  const blueCountries = items.blue_countries === undefined ? [] : readCountryList(items.blue_countries);
+  const greenCountries = items.green_countries === undefined ? [] : readCountryList(items.green_countries);
   const cookie = items.viewer_cookie?.trim();
   if (cookie !== undefined && cookie !== 'use' && cookie !== 'ignore') return null;
   if (green === null || blueCidrs === null || greenCidrs === null || blueCountries === null || greenCountries === null) return null;

@@ -6,6 +6,7 @@
  */
 import { KVS_KEYS, VIEWER_COOKIE_MODES, type CloudFrontKvsTarget } from '../config/targets';
 import { PreflightFailed, RolloutInProgress, TrafficConflict } from '../errors';
+import { readCountryList } from '../net/countries';
 import { addressShareOf, describeAddressShare, greenPinsTooLarge, readPinList } from '../net/pin-share';
 import type { RollbackOutcome } from './types';
 
@@ -174,12 +175,12 @@ function pinsAfterPreflight(target: CloudFrontKvsTarget, view: StoreView): PinsA
     const given = target[field[key]];
     const text = view.values[key];
     if (given !== undefined || text === undefined) return given ?? [];
-    const stored = readPinList(text);
+    const cidrs = key.endsWith('cidrs');
+    const stored = cidrs ? readPinList(text) : readCountryList(text);
     if (stored !== null) return stored;
     throw new PreflightFailed(
-      `${name}: ${key} is ${JSON.stringify(text)}, which is not a JSON array, so the edge sends every viewer blue. ` +
-        `Put a JSON array there (${key.endsWith('cidrs') ? '["192.0.2.0/24"]' : '["NZ"]'}, or [] for none), or give target.${field[key]} ` +
-        'for Preflight to write, then start again.',
+      `${name}: ${key} is ${JSON.stringify(text)}, which is not a JSON array${cidrs ? '' : ' of plain strings'}, so the edge sends every viewer blue. ` +
+        `Put one there (${cidrs ? '["192.0.2.0/24"]' : '["NZ"]'}, or [] for none), or give target.${field[key]} for Preflight to write, then start again.`,
     );
   };
   const cookie = view.values.viewer_cookie;
