@@ -72,7 +72,8 @@ export function progressLine(event: SimulationEvent, scenario: Scenario): string
       const where =
         event.store === undefined
           ? `alias on version ${event.baselineVersion}`
-          : `${event.store.name} locked by ${event.store.lockHolder}, the ${scenario.canaryVersion} canary at ${event.store.canaryWeight} %`;
+          : `${event.store.name} locked by ${event.store.lockHolder}, the ${scenario.canaryVersion} canary at ${event.store.canaryWeight} %; ` +
+            `green pins ${event.store.pins.green}; blue pins ${event.store.pins.blue}`;
       return `${at} preflight passed: ${where}; ${alarms(event.alarms)}`;
     }
     case 'shifted': {

@@ -157,11 +157,11 @@ interface PinsAfterPreflight {
   readonly greenCountries: readonly unknown[];
 }
 
-/** What each colour's pins cover, for the execution state: "IPv4 0.0015 %, IPv6 0 %; countries NZ". */
+/** What each colour's pins cover, for the execution state: "IPv4 0.0015 %, IPv6 0 % of the address space and countries NZ". */
 export function describePins(cidrs: readonly unknown[], countries: readonly unknown[]): string {
   const codes = countries.map(String);
-  const named = codes.length <= 5 ? codes.join(', ') : `${codes.slice(0, 5).join(', ')} and ${codes.length - 5} more`;
-  return `${describeAddressShare(addressShareOf(cidrs))}; ${codes.length === 0 ? 'no countries' : `countries ${named}`}`;
+  const named = codes.length <= 5 ? codes.join(' ') : `${codes.slice(0, 5).join(' ')} and ${codes.length - 5} more`;
+  return `${describeAddressShare(addressShareOf(cidrs))} of the address space and ${codes.length === 0 ? 'no countries' : `countries ${named}`}`;
 }
 
 /**

@@ -100,7 +100,7 @@ const lockIn = (input: UpdateKeysCommandInput | undefined) =>
   JSON.parse(String(input?.Puts?.find((p) => p.Key === 'coalmine_lock')?.Value)) as { executionName: string; since: string };
 
 /** What the baseline says of a store without pins. */
-const NO_PINS = { bluePins: 'IPv4 0 %, IPv6 0 %; no countries', greenPins: 'IPv4 0 %, IPv6 0 %; no countries' };
+const NO_PINS = { bluePins: 'IPv4 0 %, IPv6 0 % of the address space and no countries', greenPins: 'IPv4 0 %, IPv6 0 % of the address space and no countries' };
 
 describe('preflight', () => {
   const preflight = (target: CloudFrontKvsTarget = green) => cloudFrontKvsKind.preflight(target, { executionName: EXECUTION, allowLargeGreenPins: false });
@@ -183,7 +183,7 @@ describe('preflight', () => {
     expect(kvs).toHaveReceivedCommandTimes(UpdateKeysCommand, 0);
 
     const baseline = await cloudFrontKvsKind.preflight(green, { executionName: EXECUTION, allowLargeGreenPins: true });
-    expect(baseline).toMatchObject({ greenPins: 'IPv4 100 %, IPv6 100 %; no countries' });
+    expect(baseline).toMatchObject({ greenPins: 'IPv4 100 %, IPv6 100 % of the address space and no countries' });
   });
 
   it('refuses a lock it cannot read: only a person can tell whose it was', async () => {

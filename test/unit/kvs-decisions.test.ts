@@ -109,14 +109,14 @@ describe('decidePreflight: pins the edge cannot read, countries, viewer_cookie a
         ['green_countries', '["NZ"]'],
       ),
     );
-    expect(decision.pins).toEqual({ blue: 'IPv4 0 %, IPv6 0 %; countries DE, AT', green: 'IPv4 0 %, IPv6 0 %; countries NZ' });
+    expect(decision.pins).toEqual({ blue: 'IPv4 0 %, IPv6 0 % of the address space and countries DE AT', green: 'IPv4 0 %, IPv6 0 % of the address space and countries NZ' });
   });
 
   it('describes the pins the store keeps when the request gives none', () => {
     const values = { ...IDLE, green_cidrs: '["192.0.2.0/24","2001:db8:42::/48"]', blue_countries: '["DE","AT","CH","LI","LU","BE","NL"]' };
     expect(decidePreflight(rollout(), view(values), NEW_LOCK).pins).toEqual({
-      blue: 'IPv4 0 %, IPv6 0 %; countries DE, AT, CH, LI, LU and 2 more',
-      green: 'IPv4 6e-6 %, IPv6 3.6e-13 %; no countries',
+      blue: 'IPv4 0 %, IPv6 0 % of the address space and countries DE AT CH LI LU and 2 more',
+      green: 'IPv4 6e-6 %, IPv6 3.6e-13 % of the address space and no countries',
     });
   });
 
@@ -134,11 +134,11 @@ describe('decidePreflight: pins the edge cannot read, countries, viewer_cookie a
     const who = { ...rollout('green', { greenCidrs: ['0.0.0.0/0', '::/0'] }), allowLargeGreenPins: true };
     const decision = decidePreflight(who, view(IDLE), NEW_LOCK);
     expect(decision.change?.puts).toEqual(puts(['coalmine_lock', NEW_LOCK], ['green_cidrs', '["0.0.0.0/0","::/0"]']));
-    expect(decision.pins.green).toBe('IPv4 100 %, IPv6 100 %; no countries');
+    expect(decision.pins.green).toBe('IPv4 100 %, IPv6 100 % of the address space and no countries');
   });
 
   it('does not bound blue pins: sending viewers to the stable colour is always safe', () => {
-    expect(decidePreflight(rollout('green', { blueCidrs: ['0.0.0.0/0'] }), view(IDLE), NEW_LOCK).pins.blue).toBe('IPv4 100 %, IPv6 0 %; no countries');
+    expect(decidePreflight(rollout('green', { blueCidrs: ['0.0.0.0/0'] }), view(IDLE), NEW_LOCK).pins.blue).toBe('IPv4 100 %, IPv6 0 % of the address space and no countries');
   });
 });
 
