@@ -38,7 +38,11 @@ export interface BenchOptions {
 
 export interface EdgeFigures {
   readonly rows: Array<{ case: string; nsPerRequest: number; ratioToEmpty: number }>;
+  /** The deployed artefact (scripts/edge-artefact.cjs), which CloudFront's 10 KB limit applies to. */
   readonly sizeBytes: number;
+  /** edge/x-deployment.js with its comments. */
+  readonly sourceBytes: number;
+  readonly largestStore: { readonly cidrsPerList: number; readonly countriesPerList: number };
 }
 
 export interface BenchResult {
@@ -240,7 +244,9 @@ export function formatResult(result: BenchResult): string {
   );
   if (result.edge !== null) {
     parts.push(
-      `Edge function (bench/edge-function.ts), CPU per request in node; edge/x-deployment.js is ${result.edge.sizeBytes} bytes (limit 10,240)\n` +
+      `Edge function (bench/edge-function.ts), CPU per request in node; edge/x-deployment.js is ${result.edge.sizeBytes} bytes as deployed ` +
+        `(limit 10,240; ${result.edge.sourceBytes} with comments); the largest store holds ${result.edge.largestStore.cidrsPerList} CIDRs and ` +
+        `${result.edge.largestStore.countriesPerList} country codes per list\n` +
         table(['case', 'ns/request', '× empty'], result.edge.rows.map((r) => [r.case, String(r.nsPerRequest), String(r.ratioToEmpty)])),
     );
   }

@@ -6,6 +6,7 @@ import { deploymentName, type Scenario } from '../sim/scenario';
 import type { AlarmInvocation, SimulationEvent, SimulationResult, AlarmSummary, SlackCommandRecord } from '../sim/simulate';
 import { formatDuration } from '../shared/duration';
 import { routerKindFor } from '../shared/routers/registry';
+import { describeAddressShare } from '../shared/net/pin-share';
 
 const count = (n: number): string => n.toLocaleString('en-US');
 
@@ -71,7 +72,8 @@ export function progressLine(event: SimulationEvent, scenario: Scenario): string
       const where =
         event.store === undefined
           ? `alias on version ${event.baselineVersion}`
-          : `${event.store.name} locked by ${event.store.lockHolder}, the ${scenario.canaryVersion} canary at ${event.store.canaryWeight} %`;
+          : `${event.store.name} locked by ${event.store.lockHolder}, the ${scenario.canaryVersion} canary at ${event.store.canaryWeight} %; ` +
+            `green pins ${event.store.pins.green}; blue pins ${event.store.pins.blue}`;
       return `${at} preflight passed: ${where}; ${alarms(event.alarms)}`;
     }
     case 'shifted': {
@@ -176,8 +178,12 @@ function edgeLines(edge: EdgeSummary): string[] {
     .map(([key, value]) => `${key} ${value}`)
     .join(', ');
   const lock = edge.finalStore.coalmine_lock === undefined ? 'lock released' : `LOCK STILL HELD: ${edge.finalStore.coalmine_lock}`;
+  const pinned = (colour: 'blue' | 'green'): string =>
+    `${colour} CIDRs cover ${describeAddressShare(edge.pinShare[colour])} of the address space, ` +
+    `${count(edge.pinnedViewers[colour])} viewers pinned ${colour} by CIDR or country (${percent(edge.pinnedViewers[colour], edge.viewers)})`;
   return [
-    `  edge: ${count(edge.viewers)} viewers (${edge.pinnedViewers.green} pinned green, ${edge.pinnedViewers.blue} pinned blue), ` +
+    `  pins after Preflight, whatever the weight: ${pinned('green')}; ${pinned('blue')}`,
+    `  edge: ${count(edge.viewers)} viewers, ` +
       `propagation ${formatDuration(edge.propagationSeconds)}; ${count(edge.viewersServed.green)} viewers served green; ` +
       `${count(edge.flips.greenToBlue)} went green → blue, ${count(edge.flips.blueToGreen)} blue → green; ` +
       `once the edge has the final store: ${count(edge.finalColours.green)} green, ${count(edge.finalColours.blue)} blue`,
@@ -194,10 +200,11 @@ export function summaryLines(result: SimulationResult, scenario: Scenario): stri
         : result.steps.length === 0
           ? `FAILED (${result.error}): refused before any traffic moved, canary at ${result.finalWeight} %`
           : `FAILED (${result.error}): canary at ${result.finalWeight} %`;
+  const pinnedAny = result.edge !== undefined && result.edge.pinnedViewers.blue + result.edge.pinnedViewers.green > 0;
   const pins = result.edge === undefined ? '' : ', and every pinned viewer got its pinned colour';
   const routing =
     result.routing.problems.length === 0
-      ? `weights set ${result.routing.weightsSet.map((w) => `${w} %`).join(' → ') || 'none'}; every request was routed by a weight the rollout set${pins}`
+      ? `weights set ${result.routing.weightsSet.map((w) => `${w} %`).join(' → ') || 'none'}; every ${pinnedAny ? 'unpinned ' : ''}request was routed by a weight the rollout set${pins}`
       : `PROBLEMS: ${result.routing.problems.join('; ')}`;
   return [
     '',

@@ -9,6 +9,8 @@ import { parseRolloutRequest, type RolloutRequest } from '../shared/config/reque
 import { planRollout, type Plan } from '../shared/plan';
 import { STATE_BYTE_BUDGET } from '../shared/state-size';
 import { routerKindFor } from '../shared/routers/registry';
+import { KVS_KEYS } from '../shared/config/targets';
+import { addressShareOf, describeAddressShare, describeLimits, overPinShareLimits, type AddressShare } from '../shared/net/pin-share';
 import { formatDuration } from '../shared/duration';
 import { WAIT_STATES } from '../shared/executions/states';
 import { clock, usd } from './format';
@@ -56,8 +58,17 @@ export interface TimelineStep {
   readonly endsAt?: string;
 }
 
+/** One colour's pins as the request gives them; null where the request leaves the store's key as it is. */
+export interface TimelinePins {
+  /** The share of each address family the CIDRs cover (0 to 1). */
+  readonly cidrs: AddressShare | null;
+  readonly countries: readonly string[] | null;
+}
+
 export interface Timeline {
   readonly target: RolloutRequest['target'];
+  /** cloudfront-kvs only: the pins Preflight writes, which apply whatever the step's weight. */
+  readonly pins?: { readonly blue: TimelinePins; readonly green: TimelinePins };
   /** Whether the target can read back what it wrote (a Lambda alias); a KVS edge cannot, so steps wait to settle. */
   readonly observable: boolean;
   readonly startsAt: string | null;
@@ -105,8 +116,16 @@ export function timelineOf(request: RolloutRequest, plan: Plan, start: Date | nu
   });
   const promotesAt = at(t);
   const cost = (transitions: number): number => Math.round(transitions * USD_PER_STATE_TRANSITION * 1e6) / 1e6;
+  const { target } = request;
+  const pinsOf = (cidrs: readonly string[] | undefined, countries: readonly string[] | undefined): TimelinePins => ({
+    cidrs: cidrs === undefined ? null : addressShareOf(cidrs),
+    countries: countries ?? null,
+  });
   return {
-    target: request.target,
+    target,
+    ...(target.type === 'cloudfront-kvs'
+      ? { pins: { blue: pinsOf(target.blueCidrs, target.blueCountries), green: pinsOf(target.greenCidrs, target.greenCountries) } }
+      : {}),
     observable,
     startsAt: start?.toISOString() ?? null,
     steps,
@@ -183,6 +202,7 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
       `  state machine waits settleSeconds (${request.settleSeconds} s) in ${WAIT_STATES.settle} before the ${WAIT_STATES.bake} starts.`,
     );
   }
+  lines.push(...pinLines(timeline, request));
   lines.push(
     '',
     `Duration: ${span(timeline.nominalSeconds)} when every analysis passes at once; ${span(timeline.worstCaseSeconds)} at worst ` +
@@ -196,6 +216,25 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
       '(Step Functions Standard, $0.025 per 1,000 transitions; Lambda and CloudWatch calls not included)',
   );
   return lines;
+}
+
+/** What the pins send to each colour from Preflight on, whatever the step's weight (cloudfront-kvs only). */
+function pinLines(timeline: Timeline, request: RolloutRequest): string[] {
+  if (timeline.pins === undefined) return [];
+  const colour = (name: 'blue' | 'green', pins: TimelinePins): string => {
+    const cidrs = pins.cidrs === null ? `${KVS_KEYS[`${name}Cidrs`]} as the store has it` : describeAddressShare(pins.cidrs);
+    const countries = pins.countries === null ? `${KVS_KEYS[`${name}Countries`]} as the store has it` : pins.countries.length === 0 ? 'no countries' : `countries ${pins.countries.join(', ')}`;
+    const over =
+      name === 'green' && pins.cidrs !== null && overPinShareLimits(pins.cidrs) ? ` (above the bound, allowed by the override: ${request.override?.reason ?? ''})` : '';
+    return `  ${name}: ${cidrs}${over}; ${countries}`;
+  };
+  return [
+    '',
+    "Pins (written in Preflight, before any traffic moves; they apply whatever the step's weight), share of the address space:",
+    colour('green', timeline.pins.green),
+    colour('blue', timeline.pins.blue),
+    `  Green pins may cover at most ${describeLimits()} without override.allowLargeGreenPins; Preflight checks the store's lists too.`,
+  ];
 }
 
 export async function readRequest(options: { request?: string; scenario?: string; 'scenario-file'?: string }, io: CliIo): Promise<unknown> {

@@ -48,7 +48,10 @@ export async function preflight(input: PreflightInput): Promise<RolloutState> {
   }
   const alarmsAlreadyFiring = request.override?.alarmsAlreadyFiring === true;
   for (const judge of judgesFor(request.analysis)) await judge.preflight({ alarmsAlreadyFiring });
-  const baseline = await kind.preflight(request.target, { executionName: input.executionName });
+  const baseline = await kind.preflight(request.target, {
+    executionName: input.executionName,
+    allowLargeGreenPins: request.override?.allowLargeGreenPins === true,
+  });
   return {
     rollout: {
       name: request.name ?? kind.describe(request.target),

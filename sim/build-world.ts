@@ -11,6 +11,7 @@ import { createRandom } from '../shared/judges/statistics/random';
 import { routerKindFor } from '../shared/routers/registry';
 import type { AlarmQuery, MetricStat } from './world/cloudwatch';
 import { AwsWorld } from './world';
+import { addressShareOf, type AddressShare } from '../shared/net/pin-share';
 import { createViewers, EdgeNetwork, type ColourFlips, type EdgeState } from './edge';
 import { checkEdgeRouting, checkRouting, type RoutingCheck } from './routing-check';
 import { aliasRouting, canaryShareOf, type RequestRouting, type RoutingSnapshot, type SyntheticTraffic, type TrafficModel, type TrafficTarget } from './traffic';
@@ -34,8 +35,10 @@ export interface EdgeSummary {
   readonly propagationSeconds: number;
   /** The viewer population. */
   readonly viewers: number;
-  /** Viewers inside the target's blueCidrs / greenCidrs (a viewer in both is blue). */
+  /** Viewers that the pins after Preflight send to a colour, by CIDR or country (a viewer pinned to both is blue). */
   readonly pinnedViewers: { readonly blue: number; readonly green: number };
+  /** The share of the IPv4 and IPv6 address space each colour's CIDR pins cover after Preflight (0 to 1). */
+  readonly pinShare: { readonly blue: AddressShare; readonly green: AddressShare };
   /** Viewers served each colour at least once, warm-up included. */
   readonly viewersServed: { readonly blue: number; readonly green: number };
   /** Viewers whose requests were served one colour and later the other, until the execution ended. */
@@ -188,17 +191,22 @@ function edgeTarget(scenario: Scenario, target: CloudFrontKvsTarget, seed: numbe
         pinProblems: served.flatMap((state) => edge.pinProblems(state)),
       });
     },
-    edgeSummary: () => ({
+    edgeSummary: () => {
+      // The store as Preflight's batch left it (the state before the rollout when Preflight wrote nothing).
+      const pins = edge.pinsOf((edge.states[1] ?? edge.states[0]) as EdgeState);
+      return {
       propagationSeconds: spec.propagationSeconds,
       viewers: edge.viewers.length,
-      pinnedViewers: edge.pinned(target.blueCidrs ?? [], target.greenCidrs ?? []),
+      pinnedViewers: edge.pinned(pins),
+      pinShare: { blue: addressShareOf(pins.blueCidrs), green: addressShareOf(pins.greenCidrs) },
       viewersServed: { blue: edge.viewersServed('blue'), green: edge.viewersServed('green') },
       flips: edge.flips(),
       finalColours: edge.colourCounts(edge.states[edge.states.length - 1] as EdgeState),
       storeStates: edge.states.length,
       functionRuns: edge.functionRuns,
       finalStore: world.kvs.items(target.kvsArn),
-    }),
+      };
+    },
   };
 }
 

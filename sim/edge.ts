@@ -13,7 +13,9 @@
  * state becomes visible only after the propagation delay.
  */
 import type { RandomSource } from '../shared/judges/statistics/random';
-import { formatAddress, parseCidr, type IpVersion } from '../shared/net/cidr';
+import { ADDRESS_BITS, cidrContains, formatAddress, parseCidr, readEdgeCidr, type IpVersion } from '../shared/net/cidr';
+import { readCountryList } from '../shared/net/countries';
+import { readPinList } from '../shared/net/pin-share';
 import { createKvs, loadEdgeFunction, stampedColour, viewerRequest } from './edge-runtime';
 import type { RequestRouting, RoutingStretch } from './traffic';
 import type { Dimensions } from './world/metrics';
@@ -24,6 +26,8 @@ export type Colour = typeof GREEN | typeof BLUE;
 
 /** The cookie the function prefers to the IP as who the viewer is (docs/edge.md). */
 export const VIEWER_COOKIE = 'coalmine-viewer';
+/** The header CloudFront adds with the viewer's country, which the function matches country pins against. */
+export const VIEWER_COUNTRY_HEADER = 'cloudfront-viewer-country';
 
 /** Where the simulated mesh publishes its request metrics: by service, and by the colour that served. */
 export const EDGE_NAMESPACE = 'Coalmine/Mesh';
@@ -33,6 +37,8 @@ export interface ViewerNetwork {
   readonly name: string;
   readonly cidr: string;
   readonly viewers: number;
+  /** The country CloudFront reports for its viewers (ISO 3166-1 alpha-2); none when absent. */
+  readonly country?: string | undefined;
 }
 
 export interface EdgeSpec {
@@ -46,6 +52,8 @@ export interface EdgeSpec {
   readonly ipv6Percent: number;
   /** Viewers inside named networks (an office, a partner), in addition to those anywhere. */
   readonly networks: readonly ViewerNetwork[];
+  /** Share of the viewers anywhere in each country, in percent; the rest carry no country header. */
+  readonly countries: Readonly<Record<string, number>>;
 }
 
 export interface Viewer {
@@ -55,6 +63,8 @@ export interface Viewer {
   readonly cookie: string | undefined;
   /** The network of the scenario the viewer sits in, if any. */
   readonly network: string | undefined;
+  /** The cloudfront-viewer-country of its requests; undefined: CloudFront sends none. */
+  readonly country: string | undefined;
 }
 
 /** The store as the edge holds it from `visibleFromMs` on, and the colour the function gave each viewer. */
@@ -87,47 +97,21 @@ function randomBits(random: RandomSource, bits: number): bigint {
   return value;
 }
 
-const WIDTH: Record<IpVersion, number> = { 4: 32, 6: 128 };
-
-/**
- * A CIDR as the function reads it: trimmed, host bits below the prefix ignored, IPv4-mapped IPv6 prefixes
- * of /96 or longer naming IPv4 viewers. Null for what the function skips.
- */
-function networkOf(entry: unknown): { version: IpVersion; network: bigint; prefix: number } | null {
-  if (typeof entry !== 'string') return null;
-  const [addressText = '', prefixText, extra] = entry.trim().split('/');
-  const host = extra === undefined ? parseCidr(addressText) : { ok: false as const };
-  if (!host.ok) return null;
-  let { version } = host.cidr;
-  let width = WIDTH[version];
-  let prefix = prefixText === undefined ? width : /^(0|[1-9][0-9]*)$/.test(prefixText) ? Number(prefixText) : -1;
-  if (prefix < 0 || prefix > width) return null;
-  let network = host.cidr.network >> BigInt(width - prefix);
-  if (version === 6 && prefix >= 96 && host.cidr.network >> 32n === 0xffffn) {
-    version = 4;
-    width = 32;
-    prefix -= 96;
-    network = (host.cidr.network & 0xffffffffn) >> BigInt(width - prefix);
-  }
-  return { version, network, prefix };
-}
-
 function contains(list: readonly unknown[], viewer: Viewer): boolean {
   return list.some((entry) => {
-    const cidr = networkOf(entry);
-    return cidr !== null && cidr.version === viewer.version && viewer.address >> BigInt(WIDTH[cidr.version] - cidr.prefix) === cidr.network;
+    const cidr = readEdgeCidr(entry);
+    return cidr !== null && cidrContains(cidr, viewer.version, viewer.address);
   });
 }
 
-/** A CIDR list key as the function reads it: a JSON array, or null when the function would fail safe. */
-function pinList(text: string | undefined): unknown[] | null {
-  if (text === undefined) return null;
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? value : null;
-  } catch {
-    return null;
-  }
+/** Whether a viewer is pinned by a colour's CIDRs or countries. */
+function pinnedBy(cidrs: readonly unknown[], countries: readonly unknown[], viewer: Viewer): boolean {
+  return contains(cidrs, viewer) || (viewer.country !== undefined && countries.includes(viewer.country));
+}
+
+/** A pin list key as the function reads it: a JSON array, or null when the function would fail safe. */
+function pinList(text: string | undefined): readonly unknown[] | null {
+  return text === undefined ? null : readPinList(text);
 }
 
 /** green_percentage as the function reads it (a canonical 0–100 after trimming), or null when it fails safe. */
@@ -136,12 +120,34 @@ export function greenPercentageOf(text: string | undefined): number | null {
   return /^(?:100|[1-9]?[0-9])$/.test(trimmed) ? Number(trimmed) : null;
 }
 
-/** What the store tells the edge: the three keys read, or null when any is missing or malformed (everyone blue). */
-function edgeKeysOf(items: Readonly<Record<string, string>>): { green: number; blueCidrs: unknown[]; greenCidrs: unknown[] } | null {
+/** The colour a viewer's pins give it: a blue pin wins, then a green one; null when no pin applies. */
+function pinnedColour(pins: EdgePins, viewer: Viewer): Colour | null {
+  if (pinnedBy(pins.blueCidrs, pins.blueCountries, viewer)) return BLUE;
+  return pinnedBy(pins.greenCidrs, pins.greenCountries, viewer) ? GREEN : null;
+}
+
+/** The pins of both colours, as the function reads them. */
+export interface EdgePins {
+  readonly blueCidrs: readonly unknown[];
+  readonly greenCidrs: readonly unknown[];
+  readonly blueCountries: readonly unknown[];
+  readonly greenCountries: readonly unknown[];
+}
+
+/**
+ * What the store tells the edge: green_percentage and the pins, or null when the function fails safe (a
+ * required key missing, any key malformed: everyone blue). The country keys and viewer_cookie may be absent.
+ */
+function edgeKeysOf(items: Readonly<Record<string, string>>): ({ green: number } & EdgePins) | null {
   const green = greenPercentageOf(items.green_percentage);
   const blueCidrs = pinList(items.blue_cidrs);
   const greenCidrs = pinList(items.green_cidrs);
-  return green === null || blueCidrs === null || greenCidrs === null ? null : { green, blueCidrs, greenCidrs };
+  const blueCountries = items.blue_countries === undefined ? [] : readCountryList(items.blue_countries);
+  const greenCountries = items.green_countries === undefined ? [] : readCountryList(items.green_countries);
+  const cookie = items.viewer_cookie?.trim();
+  if (cookie !== undefined && cookie !== 'use' && cookie !== 'ignore') return null;
+  if (green === null || blueCidrs === null || greenCidrs === null || blueCountries === null || greenCountries === null) return null;
+  return { green, blueCidrs, greenCidrs, blueCountries, greenCountries };
 }
 
 /** The population: viewers anywhere (public unicast IPv4, or IPv6 in 2000::/3), then each network's. */
@@ -150,12 +156,13 @@ export function createViewers(spec: EdgeSpec, random: RandomSource): Viewer[] {
     random.uniform() * 100 < spec.cookiePercent
       ? Array.from({ length: 4 }, () => bits32(random).toString(16).padStart(8, '0')).join('')
       : undefined;
-  const viewer = (version: IpVersion, address: bigint, network?: string): Viewer => ({
+  const viewer = (version: IpVersion, address: bigint, network?: ViewerNetwork): Viewer => ({
     ip: formatAddress(version, address),
     version,
     address,
     cookie: cookie(),
-    network,
+    network: network?.name,
+    country: network?.country,
   });
   const viewers: Viewer[] = [];
   for (let i = 0; i < spec.viewers; i += 1) {
@@ -167,10 +174,18 @@ export function createViewers(spec: EdgeSpec, random: RandomSource): Viewer[] {
     const parsed = parseCidr(network.cidr);
     if (!parsed.ok) throw new Error(`world.edge.networks: ${network.cidr}: ${parsed.reason}`);
     const { version, network: base, prefix } = parsed.cidr;
-    const hostBits = WIDTH[version] - prefix;
-    for (let i = 0; i < network.viewers; i += 1) viewers.push(viewer(version, base | randomBits(random, hostBits), network.name));
+    const hostBits = ADDRESS_BITS[version] - prefix;
+    for (let i = 0; i < network.viewers; i += 1) viewers.push(viewer(version, base | randomBits(random, hostBits), network));
   }
-  return viewers;
+  // Drawn last, and only when asked for, so that a scenario without countries keeps the viewers it had.
+  const countries = Object.entries(spec.countries);
+  if (countries.length === 0) return viewers;
+  return viewers.map((v, i) => {
+    if (i >= spec.viewers) return v;
+    let draw = random.uniform() * 100;
+    const found = countries.find(([, percent]) => (draw -= percent) < 0);
+    return found === undefined ? v : { ...v, country: found[0] };
+  });
 }
 
 export interface EdgeOptions {
@@ -317,24 +332,30 @@ export class EdgeNetwork implements RequestRouting<EdgeState> {
     const percentage = `green_percentage ${JSON.stringify(state.items.green_percentage ?? null)}`;
     this.options.viewers.forEach((viewer, i) => {
       if (problems.length >= limit) return;
-      const expected: Colour | null =
-        keys === null ? BLUE : contains(keys.blueCidrs, viewer) ? BLUE : contains(keys.greenCidrs, viewer) ? GREEN : null;
+      const expected = keys === null ? BLUE : pinnedColour(keys, viewer);
       if (expected === null) return;
       const got = state.colours[i] === COLOUR_CODE.green ? GREEN : BLUE;
       if (got === expected) return;
-      const why = keys === null ? 'the store is incomplete or malformed, so everyone is blue' : `the viewer is in ${expected}_cidrs`;
-      problems.push(`the edge sent viewer ${viewer.ip}${viewer.network === undefined ? '' : ` (${viewer.network})`} to ${got} under ${percentage}, but ${why}`);
+      const why = keys === null ? 'the store is incomplete or malformed, so everyone is blue' : `the viewer is pinned by ${expected}_cidrs or ${expected}_countries`;
+      const where = [viewer.network, viewer.country].filter((w) => w !== undefined).join(', ');
+      problems.push(`the edge sent viewer ${viewer.ip}${where === '' ? '' : ` (${where})`} to ${got} under ${percentage}, but ${why}`);
     });
     return problems;
   }
 
-  /** Viewers inside the target's pin lists (blue wins), as the function would read them. */
-  pinned(blueCidrs: readonly string[], greenCidrs: readonly string[]): { blue: number; green: number } {
+  /** The pins the function applies under `state`: none when it cannot read the store (everyone blue). */
+  pinsOf(state: EdgeState): EdgePins {
+    return edgeKeysOf(state.items) ?? { blueCidrs: [], greenCidrs: [], blueCountries: [], greenCountries: [] };
+  }
+
+  /** Viewers that pins send to a colour (blue wins), as the function would read them. */
+  pinned(pins: EdgePins): { blue: number; green: number } {
     let blue = 0;
     let green = 0;
     for (const viewer of this.options.viewers) {
-      if (contains(blueCidrs, viewer)) blue += 1;
-      else if (contains(greenCidrs, viewer)) green += 1;
+      const colour = pinnedColour(pins, viewer);
+      if (colour === BLUE) blue += 1;
+      else if (colour === GREEN) green += 1;
     }
     return { blue, green };
   }
@@ -367,7 +388,11 @@ export class EdgeNetwork implements RequestRouting<EdgeState> {
     const { handler } = this;
     const colours = new Uint8Array(this.options.viewers.length);
     for (const [i, viewer] of this.options.viewers.entries()) {
-      const event = viewerRequest({ ip: viewer.ip, ...(viewer.cookie === undefined ? {} : { cookies: { [VIEWER_COOKIE]: viewer.cookie } }) });
+      const event = viewerRequest({
+        ip: viewer.ip,
+        ...(viewer.cookie === undefined ? {} : { cookies: { [VIEWER_COOKIE]: viewer.cookie } }),
+        ...(viewer.country === undefined ? {} : { headers: { [VIEWER_COUNTRY_HEADER]: viewer.country } }),
+      });
       colours[i] = (await stampedColour(handler, event)) === GREEN ? COLOUR_CODE.green : COLOUR_CODE.blue;
     }
     this.functionRuns += colours.length;

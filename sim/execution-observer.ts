@@ -182,7 +182,9 @@ export class ExecutionObserver {
     const stepCount = this.scenario.plan.steps.length;
     switch (this.local.taskFunctions[stateName]) {
       case 'preflight': {
-        const rollout = state?.rollout as { baseline: { version?: unknown; lockHolder?: unknown; greenPercentage?: unknown } } | undefined;
+        const rollout = state?.rollout as
+          | { baseline: { version?: unknown; lockHolder?: unknown; greenPercentage?: unknown; bluePins?: unknown; greenPins?: unknown } }
+          | undefined;
         const { target } = this.scenario;
         const green = Number(rollout?.baseline.greenPercentage);
         this.emit({
@@ -196,6 +198,7 @@ export class ExecutionObserver {
                   name: routerKindFor(target).describe(target),
                   lockHolder: String(rollout?.baseline.lockHolder),
                   canaryWeight: target.stableAfterPromotion === 'green' ? green : 100 - green,
+                  pins: { blue: String(rollout?.baseline.bluePins), green: String(rollout?.baseline.greenPins) },
                 },
               }
             : {}),

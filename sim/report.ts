@@ -11,6 +11,11 @@ const Verdict = z.enum(['pass', 'fail', 'inconclusive']);
 const Action = z.enum(['advance', 'bake-again', 'promote', 'rollback']);
 const AlarmState = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 
+const AddressShareSchema = z.strictObject({
+  ipv4: z.number().min(0).max(1).describe('Share of the IPv4 address space, 0 to 1.'),
+  ipv6: z.number().min(0).max(1).describe('Share of the IPv6 address space, 0 to 1.'),
+});
+
 export const SimulationReportSchema = z
   .strictObject({
     scenario: z.string().describe('Built-in scenario name, or the scenario file name without .json.'),
@@ -118,7 +123,12 @@ export const SimulationReportSchema = z
       .strictObject({
         propagationSeconds: z.number().min(0).describe('Seconds from a store write until the edge serves it.'),
         viewers: Count.describe('The viewer population every request comes from.'),
-        pinnedViewers: z.strictObject({ blue: Count, green: Count }).describe("Viewers inside the target's blueCidrs / greenCidrs."),
+        pinnedViewers: z
+          .strictObject({ blue: Count, green: Count })
+          .describe('Viewers that the pins after Preflight send to a colour, by CIDR or by country (a viewer pinned to both is blue).'),
+        pinShare: z
+          .strictObject({ blue: AddressShareSchema, green: AddressShareSchema })
+          .describe("The share of the IPv4 and IPv6 address space each colour's CIDR pins cover after Preflight."),
         viewersServed: z.strictObject({ blue: Count, green: Count }).describe('Viewers served each colour at least once.'),
         flips: z
           .strictObject({ greenToBlue: Count, blueToGreen: Count })

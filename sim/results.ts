@@ -26,8 +26,16 @@ export type SimulationEvent =
       readonly at: number;
       readonly baselineVersion: string;
       readonly alarms: readonly AlarmSummary[];
-      /** For a cloudfront-kvs target: the store, the lock's holder and the canary's share when the rollout took it. */
-      readonly store?: { readonly name: string; readonly lockHolder: string; readonly canaryWeight: number };
+      /**
+       * For a cloudfront-kvs target: the store, the lock's holder and the canary's share when the rollout took it,
+       * and what Preflight reported each colour's pins to cover (baseline.bluePins, baseline.greenPins).
+       */
+      readonly store?: {
+        readonly name: string;
+        readonly lockHolder: string;
+        readonly canaryWeight: number;
+        readonly pins: { readonly blue: string; readonly green: string };
+      };
     }
   | { readonly type: 'shifted'; readonly at: number; readonly step: number; readonly steps: number; readonly weight: number; readonly bakeSeconds: number }
   | {

@@ -11,6 +11,7 @@ import { RolloutRequestInvalid } from '../shared/errors';
 import { describeIssues, RolloutRequestSchema, type RolloutRequest } from '../shared/config/request';
 import type { LambdaAliasTarget, Target } from '../shared/config/targets';
 import { parseCidr } from '../shared/net/cidr';
+import { countryCodeProblem } from '../shared/net/countries';
 import { planRollout, type Plan } from '../shared/plan';
 import { routerKindFor } from '../shared/routers/registry';
 import { checkEvent, checkFaultOperation, FaultSchema, ScenarioEventSchema, SlackName, type ScenarioEvent } from './events';
@@ -117,6 +118,11 @@ const AlarmSchema = z
     }
   });
 
+const CountryCode = z.string({ error: 'an ISO 3166-1 alpha-2 country code, e.g. "NZ"' }).superRefine((code, ctx) => {
+  const problem = countryCodeProblem(code);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 const NetworkSchema = z.strictObject({
   name: z.string({ error: 'required: a name for the network, e.g. "office"' }).min(1, 'cannot be empty').max(64, 'at most 64 characters'),
   cidr: z.string({ error: 'required: the network, e.g. "203.0.113.0/28"' }).superRefine((cidr, ctx) => {
@@ -124,6 +130,7 @@ const NetworkSchema = z.strictObject({
     if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `"${cidr}" is not a valid CIDR: ${parsed.reason}` });
   }),
   viewers: z.int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'at most 10,000'),
+  country: CountryCode.optional().describe("The cloudfront-viewer-country of the network's viewers; none when absent."),
 });
 
 const EdgeSchema = z.strictObject({
@@ -146,6 +153,13 @@ const EdgeSchema = z.strictObject({
     .max(20, 'at most 20 networks')
     .default([])
     .describe('Viewers inside named networks (an office, a partner), in addition to the viewers anywhere.'),
+  countries: z
+    .record(CountryCode, ErrorPercent)
+    .refine((shares) => Object.values(shares).reduce((sum, p) => sum + p, 0) <= 100, 'the shares add up to more than 100 %')
+    .default({})
+    .describe(
+      'Share of the viewers anywhere in each country (cloudfront-viewer-country), in percent, e.g. {"NZ": 5, "DE": 20}; the rest carry no country header.',
+    ),
   store: z
     .record(z.string(), z.string({ error: 'a KeyValueStore value is text' }))
     .optional()

@@ -9,6 +9,7 @@ import { LIMITS } from './limits';
 import { MAX_METRIC_CHECKS, metricCheckProblems, MetricChecksSchema } from './metrics';
 import { PrometheusEndpointSchema } from './prometheus';
 import { PRESET_NAMES, PRESETS } from './presets';
+import { addressShareOf, greenPinsTooLarge } from '../net/pin-share';
 import { TargetSchema } from './targets';
 
 const Percent = z
@@ -183,16 +184,24 @@ const AnalysisSchema = z
 const OverrideSchema = z
   .strictObject({
     alarmsAlreadyFiring: z
-      .literal(true, { error: () => 'alarmsAlreadyFiring is true (leave "override" out to refuse a start while an alarm fires)' })
+      .literal(true, { error: () => 'alarmsAlreadyFiring is true (leave it out to refuse a start while an alarm fires)' })
+      .optional()
       .describe('Start even though a listed alarm is in ALARM. Such an alarm is not evidence against the canary until it has been OK once.'),
+    allowLargeGreenPins: z
+      .literal(true, { error: () => 'allowLargeGreenPins is true (leave it out to refuse green pins above the bound)' })
+      .optional()
+      .describe('cloudfront-kvs: accept green pins (target.greenCidrs, or the store\'s green_cidrs) that cover more of the address space than the bound (docs/edge.md).'),
     reason: z
-      .string({ error: (issue) => (issue.input === undefined ? 'required: say why the rollout starts while an alarm fires' : 'reason is text') })
+      .string({ error: (issue) => (issue.input === undefined ? 'required: say why the rollout needs the override' : 'reason is text') })
       .trim()
-      .min(1, 'say why the rollout starts while an alarm fires, e.g. "hotfix for the checkout errors"')
+      .min(1, 'say why the rollout needs the override, e.g. "hotfix for the checkout errors"')
       .max(500, 'a reason is at most 500 characters')
       .describe('Why: recorded in the Rollout Started event and in Slack.'),
   })
-  .describe('The emergency lane: start a rollout (e.g. the fix) while a listed alarm already fires.');
+  .refine((override) => override.alarmsAlreadyFiring === true || override.allowLargeGreenPins === true, {
+    message: 'an override says what it allows: "alarmsAlreadyFiring": true, "allowLargeGreenPins": true, or both',
+  })
+  .describe('The emergency lane, with a reason: start while a listed alarm already fires (e.g. the fix), or with green pins above the bound.');
 
 export const RolloutRequestSchema = z
   .strictObject({
@@ -220,8 +229,17 @@ export const RolloutRequestSchema = z
     if (request.analysis.prometheus === undefined && request.analysis.metrics.some((check) => 'source' in check)) {
       ctx.addIssue({ code: 'custom', path: ['analysis', 'prometheus'], message: 'Prometheus query pairs need analysis.prometheus: {"url": "http://prometheus:9090"} (and "auth" if it needs one)' });
     }
+    if (request.target.type !== 'cloudfront-kvs') {
+      if (request.override?.allowLargeGreenPins === true) {
+        ctx.addIssue({ code: 'custom', path: ['override', 'allowLargeGreenPins'], message: 'only a cloudfront-kvs target has green pins' });
+      }
+      return;
+    }
+    const largePins = request.target.greenCidrs === undefined ? undefined : greenPinsTooLarge(addressShareOf(request.target.greenCidrs), 'the green pins');
+    if (largePins !== undefined && request.override?.allowLargeGreenPins !== true) {
+      ctx.addIssue({ code: 'custom', path: ['target', 'greenCidrs'], message: largePins });
+    }
     // The KVS key green_percentage is a whole number (the edge function reads nothing else).
-    if (request.target.type !== 'cloudfront-kvs') return;
     const { weights, steps } = request.strategy;
     const listed = weights?.map((weight, i) => ({ weight, path: ['weights', i] })) ?? steps?.map((step, i) => ({ weight: step.weight, path: ['steps', i, 'weight'] })) ?? [];
     listed.forEach(({ weight, path }) => {

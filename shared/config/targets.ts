@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { parseCidr } from '../net/cidr';
+import { countryCodeProblem } from '../net/countries';
 
 const FunctionName = z
   .string()
@@ -43,15 +44,22 @@ export const LambdaAliasTargetSchema = z
   .describe('Weighted Lambda alias: the alias keeps its current version and sends a share to the new one.');
 
 /**
- * The keys of a CloudFront KeyValueStore that coalmine reads and writes. The first three are the contract
- * with the edge function (edge/x-deployment.js); the lock is coalmine's own (docs/edge.md).
+ * The keys of a CloudFront KeyValueStore that coalmine reads and writes. All but the lock are the contract
+ * with the edge function (edge/x-deployment.js): the first three must exist, the country pins and
+ * viewer_cookie may be absent. The lock is coalmine's own (docs/edge.md).
  */
 export const KVS_KEYS = {
   greenPercentage: 'green_percentage',
   blueCidrs: 'blue_cidrs',
   greenCidrs: 'green_cidrs',
+  blueCountries: 'blue_countries',
+  greenCountries: 'green_countries',
+  viewerCookie: 'viewer_cookie',
   lock: 'coalmine_lock',
 } as const;
+
+/** The values of viewer_cookie: whether the coalmine-viewer cookie names the viewer (docs/edge.md). */
+export const VIEWER_COOKIE_MODES = ['use', 'ignore'] as const;
 
 /** CloudFront KeyValueStore limits (CloudFront developer guide, "key value store" quotas). */
 export const KVS_LIMITS = {
@@ -70,23 +78,30 @@ const KvsArn = z
 
 const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 
-function cidrList(key: string) {
+/** A pin list: every entry checked by `problem`, the whole list's JSON within one KVS value. */
+function pinList(key: string, what: string, problem: (entry: string) => string | undefined, fix: string) {
   return z.array(z.string()).superRefine((list, ctx) => {
     list.forEach((entry, i) => {
-      const parsed = parseCidr(entry);
-      if (!parsed.ok) ctx.addIssue({ code: 'custom', path: [i], message: `"${entry}" is not a valid CIDR: ${parsed.reason}` });
+      const message = problem(entry);
+      if (message !== undefined) ctx.addIssue({ code: 'custom', path: [i], message });
     });
     const bytes = utf8Bytes(JSON.stringify(list));
     if (bytes > KVS_LIMITS.valueBytes) {
       ctx.addIssue({
         code: 'custom',
-        message:
-          `${list.length} CIDRs make ${bytes} bytes of JSON in the KVS key ${key}, over the ${KVS_LIMITS.valueBytes}-byte ` +
-          'limit of a KeyValueStore value; pin fewer viewers or use wider prefixes',
+        message: `${list.length} ${what} make ${bytes} bytes of JSON in the KVS key ${key}, over the ${KVS_LIMITS.valueBytes}-byte limit of a KeyValueStore value; ${fix}`,
       });
     }
   });
 }
+
+function cidrProblem(entry: string): string | undefined {
+  const parsed = parseCidr(entry);
+  return parsed.ok ? undefined : `"${entry}" is not a valid CIDR: ${parsed.reason}`;
+}
+
+const cidrList = (key: string) => pinList(key, 'CIDRs', cidrProblem, 'pin fewer viewers or use wider prefixes');
+const countryList = (key: string) => pinList(key, 'country codes', countryCodeProblem, 'pin fewer countries');
 
 export const CloudFrontKvsTargetSchema = z
   .strictObject({
@@ -103,6 +118,26 @@ export const CloudFrontKvsTargetSchema = z
       .describe(
         `Viewer networks always sent to green (KVS key ${KVS_KEYS.greenCidrs}), e.g. testers. Blue pins win over green ones. ` +
           'Written before any traffic moves; when omitted the key is left as it is.',
+      ),
+    blueCountries: countryList(KVS_KEYS.blueCountries)
+      .optional()
+      .describe(
+        `Viewer countries always sent to blue (KVS key ${KVS_KEYS.blueCountries}): ISO 3166-1 alpha-2 codes such as "DE", matched against ` +
+          'the cloudfront-viewer-country header. Blue pins win over green ones. Written before any traffic moves; when omitted the key is left as it is.',
+      ),
+    greenCountries: countryList(KVS_KEYS.greenCountries)
+      .optional()
+      .describe(
+        `Viewer countries always sent to green (KVS key ${KVS_KEYS.greenCountries}), whatever the step's weight: every viewer there sees the canary. ` +
+          'Written before any traffic moves; when omitted the key is left as it is.',
+      ),
+    viewerCookie: z
+      .enum(VIEWER_COOKIE_MODES, { error: () => 'viewerCookie is "use" or "ignore"' })
+      .optional()
+      .describe(
+        `Whether the coalmine-viewer cookie names the viewer (KVS key ${KVS_KEYS.viewerCookie}). "use": sticky across networks, but a client ` +
+          'can forge the cookie to choose green while 0 < green_percentage < 100. "ignore": viewers are bucketed by address only. ' +
+          'Written before any traffic moves; when omitted the key is left as it is (absent means "use").',
       ),
     stableAfterPromotion: z
       .enum(['green', 'blue'], { error: () => 'stableAfterPromotion is "green" or "blue"' })

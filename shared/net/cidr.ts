@@ -129,3 +129,38 @@ export function parseCidr(text: string): CidrResult {
 export function isCidr(text: string): boolean {
   return parseCidr(text).ok;
 }
+
+/**
+ * A pin-list entry as edge/x-deployment.js reads it, which is more lenient than parseCidr: trimmed, host
+ * bits below the prefix ignored, and IPv4-mapped IPv6 prefixes of /96 or longer naming IPv4 viewers (the
+ * mapped bits become an IPv4 network). Null for an entry the edge skips. What a store holds is read with
+ * this (Preflight's pin share, the simulator); what a request gives is checked with parseCidr.
+ */
+export function readEdgeCidr(entry: unknown): Cidr | null {
+  if (typeof entry !== 'string') return null;
+  const [addressText = '', prefixText, extra] = entry.trim().split('/');
+  const host = extra === undefined ? parseCidr(addressText) : undefined;
+  if (host === undefined || !host.ok) return null;
+  let { version } = host.cidr;
+  let width = WIDTH[version];
+  let prefix = prefixText === undefined ? width : /^(0|[1-9][0-9]*)$/.test(prefixText) ? Number(prefixText) : -1;
+  if (prefix < 0 || prefix > width) return null;
+  let address = host.cidr.network;
+  if (version === 6 && prefix >= 96 && address >> 32n === 0xffffn) {
+    version = 4;
+    width = 32;
+    prefix -= 96;
+    address &= 0xffffffffn;
+  }
+  const hostBits = BigInt(width - prefix);
+  return { version, network: (address >> hostBits) << hostBits, prefix };
+}
+
+/** Whether `address` (of `version`) is inside `cidr`. */
+export function cidrContains(cidr: Cidr, version: IpVersion, address: bigint): boolean {
+  const hostBits = BigInt(WIDTH[version] - cidr.prefix);
+  return cidr.version === version && address >> hostBits === cidr.network >> hostBits;
+}
+
+/** Bits in an address of each version. */
+export const ADDRESS_BITS: Readonly<Record<IpVersion, number>> = WIDTH;

@@ -41,6 +41,7 @@ import {
   type KeyName,
   type KvsLock,
   type KvsRollout,
+  type PreflightDecision,
   type StoreView,
 } from './kvs-decisions';
 import type { PreflightContext, RollbackOutcome, RouterKind, TrafficRouter, VerifyResult } from './types';
@@ -165,13 +166,12 @@ export class CloudFrontKvsRouter implements TrafficRouter {
 }
 
 async function preflight(target: CloudFrontKvsTarget, context: PreflightContext): Promise<Baseline> {
-  const rollout: KvsRollout = { target, holder: context.executionName };
+  const rollout: KvsRollout = { target, holder: context.executionName, allowLargeGreenPins: context.allowLargeGreenPins };
   const lockValue = JSON.stringify({ executionName: context.executionName, since: new Date().toISOString() } satisfies KvsLock);
-  let before = 0;
+  let decided: PreflightDecision | undefined;
   await compareAndSwap(target, 'start a rollout', PREFLIGHT_KEYS, (snapshot) => {
-    const decision = decidePreflight(rollout, snapshot, lockValue);
-    before = decision.before;
-    return decision.change;
+    decided = decidePreflight(rollout, snapshot, lockValue);
+    return decided.change;
   }).catch((error: unknown) => {
     if (!isNamed(error, 'ResourceNotFoundException')) throw error;
     throw new PreflightFailed(
@@ -180,7 +180,9 @@ async function preflight(target: CloudFrontKvsTarget, context: PreflightContext)
       { cause: error },
     );
   });
-  return { greenPercentage: before, lockHolder: context.executionName };
+  if (decided === undefined) throw new Error('compareAndSwap returned without a decision');
+  // The pins' share of the address space travels with the rollout: the execution's state shows it.
+  return { greenPercentage: decided.before, lockHolder: context.executionName, bluePins: decided.pins.blue, greenPins: decided.pins.green };
 }
 
 export const cloudFrontKvsKind: RouterKind<CloudFrontKvsTarget> = {

@@ -4,8 +4,10 @@
  * error refuses it. shared/routers/cloudfront-kvs.ts reads the store, calls these, and writes the batch with
  * the ETag it read; docs/edge.md ("What a rollout writes, and when") states the rules.
  */
-import { KVS_KEYS, type CloudFrontKvsTarget } from '../config/targets';
+import { KVS_KEYS, VIEWER_COOKIE_MODES, type CloudFrontKvsTarget } from '../config/targets';
 import { PreflightFailed, RolloutInProgress, TrafficConflict } from '../errors';
+import { readCountryList } from '../net/countries';
+import { addressShareOf, describeAddressShare, greenPinsTooLarge, readPinList } from '../net/pin-share';
 import type { RollbackOutcome } from './types';
 
 export type Colour = 'green' | 'blue';
@@ -32,6 +34,7 @@ export interface Change {
 
 export const other = (colour: Colour): Colour => (colour === 'green' ? 'blue' : 'green');
 export const pinKey = (colour: Colour): KeyName => (colour === 'green' ? KVS_KEYS.greenCidrs : KVS_KEYS.blueCidrs);
+export const countryKey = (colour: Colour): KeyName => (colour === 'green' ? KVS_KEYS.greenCountries : KVS_KEYS.blueCountries);
 /** The green_percentage that gives the canary `share` percent. */
 export const greenFor = (share: number, canary: Colour): number => (canary === 'green' ? share : 100 - share);
 /** The canary's share that a green_percentage gives. */
@@ -84,6 +87,8 @@ const heldBy = (lock: KvsLock | 'unreadable' | undefined, execution: string): bo
 export interface KvsRollout {
   readonly target: CloudFrontKvsTarget;
   readonly holder: string;
+  /** The request's override.allowLargeGreenPins: green pins above the bound do not refuse the start. */
+  readonly allowLargeGreenPins?: boolean;
 }
 
 function percentagePut(rollout: KvsRollout, share: number): { Key: KeyName; Value: string } {
@@ -122,24 +127,87 @@ function assertAt(rollout: KvsRollout, current: number, expected: number, action
 
 /** The keys each decision reads. */
 export const SHIFT_KEYS = [KVS_KEYS.greenPercentage, KVS_KEYS.lock] as const;
-export const PREFLIGHT_KEYS = [KVS_KEYS.greenPercentage, KVS_KEYS.lock, KVS_KEYS.blueCidrs, KVS_KEYS.greenCidrs] as const;
+export const PREFLIGHT_KEYS = [
+  KVS_KEYS.greenPercentage,
+  KVS_KEYS.lock,
+  KVS_KEYS.blueCidrs,
+  KVS_KEYS.greenCidrs,
+  KVS_KEYS.blueCountries,
+  KVS_KEYS.greenCountries,
+  KVS_KEYS.viewerCookie,
+] as const;
 export const promoteKeys = (target: CloudFrontKvsTarget): KeyName[] => [
   KVS_KEYS.greenPercentage,
   KVS_KEYS.lock,
   pinKey(other(target.stableAfterPromotion)),
+  countryKey(other(target.stableAfterPromotion)),
 ];
 export const rollbackKeys = (target: CloudFrontKvsTarget): KeyName[] => [
   KVS_KEYS.greenPercentage,
   KVS_KEYS.lock,
   pinKey(target.stableAfterPromotion),
+  countryKey(target.stableAfterPromotion),
 ];
 
+/** The pins the edge applies once Preflight's batch lands: what the request gives, else what the store keeps. */
+interface PinsAfterPreflight {
+  readonly blueCidrs: readonly unknown[];
+  readonly greenCidrs: readonly unknown[];
+  readonly blueCountries: readonly unknown[];
+  readonly greenCountries: readonly unknown[];
+}
+
+/** What each colour's pins cover, for the execution state: "IPv4 0.0015 %, IPv6 0 % of the address space and countries NZ". */
+export function describePins(cidrs: readonly unknown[], countries: readonly unknown[]): string {
+  const codes = countries.map(String);
+  const named = codes.length <= 5 ? codes.join(' ') : `${codes.slice(0, 5).join(' ')} and ${codes.length - 5} more`;
+  return `${describeAddressShare(addressShareOf(cidrs))} of the address space and ${codes.length === 0 ? 'no countries' : `countries ${named}`}`;
+}
+
 /**
- * Preflight: refuses a store that is not READY, locked by another execution, mid-rollout without a lock, or
- * whose canary colour already serves everyone; otherwise takes the lock (`lockValue`) in one batch with the
- * request's pins and any edge key that is missing. `before` is the green_percentage the rollout starts from.
+ * The pins after Preflight, refusing a store value the edge cannot read that the request leaves in place
+ * (the edge would send everyone blue, and the rollout would judge a canary that gets no traffic).
  */
-export function decidePreflight(rollout: KvsRollout, view: StoreView, lockValue: string): { change: Change | null; before: number } {
+function pinsAfterPreflight(target: CloudFrontKvsTarget, view: StoreView): PinsAfterPreflight {
+  const name = describeStore(target);
+  const field = { blue_cidrs: 'blueCidrs', green_cidrs: 'greenCidrs', blue_countries: 'blueCountries', green_countries: 'greenCountries' } as const;
+  const list = (key: keyof typeof field): readonly unknown[] => {
+    const given = target[field[key]];
+    const text = view.values[key];
+    if (given !== undefined || text === undefined) return given ?? [];
+    const cidrs = key.endsWith('cidrs');
+    const stored = cidrs ? readPinList(text) : readCountryList(text);
+    if (stored !== null) return stored;
+    throw new PreflightFailed(
+      `${name}: ${key} is ${JSON.stringify(text)}, which is not a JSON array${cidrs ? '' : ' of plain strings'}, so the edge sends every viewer blue. ` +
+        `Put one there (${cidrs ? '["192.0.2.0/24"]' : '["NZ"]'}, or [] for none), or give target.${field[key]} for Preflight to write, then start again.`,
+    );
+  };
+  const cookie = view.values.viewer_cookie;
+  if (target.viewerCookie === undefined && cookie !== undefined && !(VIEWER_COOKIE_MODES as readonly string[]).includes(cookie.trim())) {
+    throw new PreflightFailed(
+      `${name}: ${KVS_KEYS.viewerCookie} is ${JSON.stringify(cookie)}, not "use" or "ignore", so the edge sends every viewer blue. ` +
+        'Set it to one of them, delete it, or give target.viewerCookie for Preflight to write, then start again.',
+    );
+  }
+  return { blueCidrs: list('blue_cidrs'), greenCidrs: list('green_cidrs'), blueCountries: list('blue_countries'), greenCountries: list('green_countries') };
+}
+
+export interface PreflightDecision {
+  readonly change: Change | null;
+  /** The green_percentage the rollout starts from. */
+  readonly before: number;
+  /** What each colour's pins cover once the batch lands (describePins). */
+  readonly pins: { readonly blue: string; readonly green: string };
+}
+
+/**
+ * Preflight: refuses a store that is not READY, locked by another execution, mid-rollout without a lock,
+ * whose canary colour already serves everyone, that keeps a pin list or viewer_cookie the edge cannot read,
+ * or whose green pins are above the bound without the override; otherwise takes the lock (`lockValue`) in
+ * one batch with the request's pins and any edge key that is missing.
+ */
+export function decidePreflight(rollout: KvsRollout, view: StoreView, lockValue: string): PreflightDecision {
   const { target } = rollout;
   const name = describeStore(target);
   const canary = target.stableAfterPromotion;
@@ -179,16 +247,39 @@ export function decidePreflight(rollout: KvsRollout, view: StoreView, lockValue:
   } else {
     before = green;
   }
+  const pins = pinsAfterPreflight(target, view);
+  const tooLarge = greenPinsTooLarge(
+    addressShareOf(pins.greenCidrs),
+    target.greenCidrs === undefined ? `${name}: the green pins in ${KVS_KEYS.greenCidrs} (the request gives no greenCidrs, so they stay)` : `${name}: the green pins`,
+  );
+  if (tooLarge !== undefined && rollout.allowLargeGreenPins !== true) throw new PreflightFailed(tooLarge);
   if (!ours) puts.push({ Key: KVS_KEYS.lock, Value: lockValue });
-  // The edge sends everyone to blue while any of its keys is missing: a missing pin list becomes [].
-  for (const [key, list] of [
-    [KVS_KEYS.blueCidrs, target.blueCidrs],
-    [KVS_KEYS.greenCidrs, target.greenCidrs],
+  // The edge sends everyone to blue while any of its required keys is missing: a missing CIDR list becomes
+  // []. The optional keys are written only when the request gives them.
+  for (const [key, value, required] of [
+    [KVS_KEYS.blueCidrs, target.blueCidrs, true],
+    [KVS_KEYS.greenCidrs, target.greenCidrs, true],
+    [KVS_KEYS.blueCountries, target.blueCountries, false],
+    [KVS_KEYS.greenCountries, target.greenCountries, false],
+    [KVS_KEYS.viewerCookie, target.viewerCookie, false],
   ] as const) {
-    const value = list === undefined ? (view.values[key] === undefined ? '[]' : undefined) : JSON.stringify(list);
-    if (value !== undefined && value !== view.values[key]) puts.push({ Key: key, Value: value });
+    const text = value === undefined ? (required && view.values[key] === undefined ? '[]' : undefined) : typeof value === 'string' ? value : JSON.stringify(value);
+    if (text !== undefined && text !== view.values[key]) puts.push({ Key: key, Value: text });
   }
-  return { change: puts.length > 0 ? { puts, deletes: [] } : null, before };
+  return {
+    change: puts.length > 0 ? { puts, deletes: [] } : null,
+    before,
+    pins: { blue: describePins(pins.blueCidrs, pins.blueCountries), green: describePins(pins.greenCidrs, pins.greenCountries) },
+  };
+}
+
+/** The puts that empty `keys` where they hold pins: a missing optional key stays missing. */
+function emptied(view: StoreView, cidrKey: KeyName, countriesKey: KeyName): Change['puts'] {
+  const puts: Change['puts'] = [];
+  if (view.values[cidrKey] !== '[]') puts.push({ Key: cidrKey, Value: '[]' });
+  const countries = view.values[countriesKey];
+  if (countries !== undefined && countries !== '[]') puts.push({ Key: countriesKey, Value: '[]' });
+  return puts;
 }
 
 /** ShiftTraffic: the canary's share from `from` to `percent`, only while this rollout holds the lock. */
@@ -204,7 +295,6 @@ export function decideShift(rollout: KvsRollout, view: StoreView, percent: numbe
 /** Promote: 100 % to the canary, the old colour's pins emptied and the lock released, in one batch. Idempotent. */
 export function decidePromote(rollout: KvsRollout, view: StoreView, from: number): Change | null {
   const canary = rollout.target.stableAfterPromotion;
-  const oldPins = pinKey(other(canary));
   const lock = parseLock(view.values.coalmine_lock);
   const current = parsePercentage(view.values.green_percentage);
   // Promoted already (a retried Promote): the final batch put 100 % and removed the lock together.
@@ -213,8 +303,7 @@ export function decidePromote(rollout: KvsRollout, view: StoreView, from: number
   const share = canaryShare(rollout.target, view.values.green_percentage, 'promote');
   if (share !== 100) assertAt(rollout, share, from, 'promote');
   // A pin to the old colour would keep its viewers on the old version: promotion leaves nobody behind.
-  const puts = [percentagePut(rollout, 100)];
-  if (view.values[oldPins] !== '[]') puts.push({ Key: oldPins, Value: '[]' });
+  const puts = [percentagePut(rollout, 100), ...emptied(view, pinKey(other(canary)), countryKey(other(canary)))];
   return { puts, deletes: [{ Key: KVS_KEYS.lock }] };
 }
 
@@ -246,14 +335,14 @@ export function decideRollback(rollout: KvsRollout, view: StoreView): { change: 
     };
   }
   // Ours, or nobody's with traffic still on the canary: rolling back is the way to safety.
-  const puts = share === 0 ? [] : [percentagePut(rollout, 0)];
-  const pinned = view.values[canaryPins];
-  if (pinned !== '[]') puts.push({ Key: canaryPins, Value: '[]' });
-  const changed = share !== 0 || (pinned !== undefined && pinned !== '[]');
+  const pinPuts = emptied(view, canaryPins, countryKey(canary));
+  const puts = [...(share === 0 ? [] : [percentagePut(rollout, 0)]), ...pinPuts];
+  const cleared = pinPuts.filter((put) => view.values[put.Key] !== undefined).map((put) => put.Key);
+  const changed = share !== 0 || cleared.length > 0;
   const was = share === undefined ? `an unreadable ${KVS_KEYS.greenPercentage} ${JSON.stringify(raw ?? null)}` : `${share} %`;
   const detail =
     `${name} gives the ${canary} canary 0 % again (${KVS_KEYS.greenPercentage} ${greenFor(0, canary)}, was ${was}` +
-    `${pinned !== undefined && pinned !== '[]' ? `; ${canaryPins} cleared` : ''})` +
+    `${cleared.length > 0 ? `; ${cleared.join(' and ')} cleared` : ''})` +
     `${ours ? '; lock released' : `; there was no ${KVS_KEYS.lock}`}`;
   return { change: { puts, deletes: ours ? [{ Key: KVS_KEYS.lock }] : [] }, outcome: { changed, detail } };
 }

@@ -35,6 +35,8 @@ export interface TrafficRouter {
 /** What preflight knows about the execution that asks: stores with a rollout lock record it as the holder. */
 export interface PreflightContext {
   readonly executionName: string;
+  /** The request's override.allowLargeGreenPins (cloudfront-kvs: green pins above the bound are accepted). */
+  readonly allowLargeGreenPins: boolean;
 }
 
 export interface RouterKind<T extends Target> {

@@ -129,7 +129,11 @@ function started(detail: Detail): SlackMessage {
   if (worst !== undefined && worst !== nominal) timing.push(`at most ${formatDuration(worst)} with every extra bake`);
   if (timing.length > 0) lines.push(`*Time:* ${timing.join(', ')}`);
   if (isRecord(detail.override)) {
-    lines.push(`:rotating_light: *Override:* started while a listed alarm fires; reason: ${escapeMrkdwn(String(detail.override.reason ?? '(none given)'))}`);
+    const allowed = [
+      ...(detail.override.alarmsAlreadyFiring === true ? ['started while a listed alarm fires'] : []),
+      ...(detail.override.allowLargeGreenPins === true ? ['green pins above the bound'] : []),
+    ];
+    lines.push(`:rotating_light: *Override:* ${allowed.join(', ') || 'given'}; reason: ${escapeMrkdwn(String(detail.override.reason ?? '(none given)'))}`);
   }
   const cost = number(plan.nominalCostUsd);
   const facts = [executionFact(detail)];

@@ -150,6 +150,36 @@ describe('coalmine plan', () => {
     });
   });
 
+  it("shows the share of the address space each colour's pins cover, and the bound", async () => {
+    const run = await coalmine(['plan', '--scenario', 'edge-canary']);
+    expect(run.stdout).toEqual(
+      expect.arrayContaining([
+        "Pins (written in Preflight, before any traffic moves; they apply whatever the step's weight), share of the address space:",
+        '  green: IPv4 3.7e-7 %, IPv6 0 %; green_countries as the store has it',
+        '  blue: IPv4 6e-6 %, IPv6 0 %; blue_countries as the store has it',
+        "  Green pins may cover at most IPv4 0.0015 % (a /16), IPv6 2.3e-8 % (a /32) without override.allowLargeGreenPins; Preflight checks the store's lists too.",
+      ]),
+    );
+    const timeline = JSON.parse((await coalmine(['plan', '--scenario', 'edge-canary', '--json'])).stdout.join('\n'));
+    expect(timeline.pins).toEqual({ blue: { cidrs: { ipv4: 2 ** -24, ipv6: 0 }, countries: null }, green: { cidrs: { ipv4: 2 ** -28, ipv6: 0 }, countries: null } });
+  });
+
+  it('refuses green pins for everyone without the override (exit 2), and shows them with it', async () => {
+    const edge = (override: object | null) =>
+      JSON.stringify({
+        target: { type: 'cloudfront-kvs', kvsArn: 'arn:aws:cloudfront::123456789012:key-value-store/327284aa', greenCidrs: ['0.0.0.0/0', '::/0'], greenCountries: ['NZ'] },
+        strategy: { weights: [5, 100], bakeSeconds: 60 },
+        analysis: {},
+        override,
+      });
+    const refused = await coalmine(['plan'], edge(null));
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.join('\n')).toContain('target.greenCidrs: the green pins cover IPv4 100 %, IPv6 100 % of the address space, over the bound');
+    const allowed = await coalmine(['plan'], edge({ allowLargeGreenPins: true, reason: 'open beta' }));
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain('  green: IPv4 100 %, IPv6 100 % (above the bound, allowed by the override: open beta); countries NZ');
+  });
+
   it('names Wait states that the state machine has', () => {
     const states = readDefinition().States;
     for (const name of Object.values(WAIT_STATES)) expect(states[name]?.Type).toBe('Wait');

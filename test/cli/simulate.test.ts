@@ -113,13 +113,20 @@ describe('coalmine simulate', () => {
     expect(run.code).toBe(0);
     const text = run.stdout.join('\n');
     expect(text).toMatch(/kvs\/327284aa-bcd5-499f-a3ff-26b9a9d31b58 at the edge, blue → green \(the green canary\)/);
-    expect(text).toMatch(/\[00:00:00\] preflight passed: kvs\/327284aa-bcd5-499f-a3ff-26b9a9d31b58 locked by simulation-edge-canary-1, the green canary at 0 %/);
+    expect(text).toContain(
+      '[00:00:00] preflight passed: kvs/327284aa-bcd5-499f-a3ff-26b9a9d31b58 locked by simulation-edge-canary-1, the green canary at 0 %; ' +
+        'green pins IPv4 3.7e-7 %, IPv6 0 % of the address space and no countries; blue pins IPv4 6e-6 %, IPv6 0 % of the address space and no countries;',
+    );
     expect(text).toMatch(/\[00:00:00\] step 1\/3: shift to 5 %, settle 1 min, bake 10 min/);
     expect(text).toMatch(/\[00:11:00\] step 1\/3 at 5 %: settled 1 min, baked 10 min … verdict pass \(storefront-5xx OK, storefront-p99-latency OK; [\d,]+ canary requests/);
     expect(text).toMatch(/\[00:33:00\] promoted: green takes all traffic/);
     expect(text).toMatch(/Result: PROMOTED: green at 100 % after 33 min simulated/);
-    expect(text).toMatch(/routing: weights set 5 % → 25 % → 50 % → 100 %; every request was routed by a weight the rollout set, and every pinned viewer got its pinned colour/);
-    expect(text).toMatch(/edge: 2,030 viewers \(10 pinned green, 20 pinned blue\), propagation 5 s; [\d,]+ viewers served green; 0 went green → blue/);
+    expect(text).toMatch(/routing: weights set 5 % → 25 % → 50 % → 100 %; every unpinned request was routed by a weight the rollout set, and every pinned viewer got its pinned colour/);
+    expect(text).toContain(
+      'pins after Preflight, whatever the weight: green CIDRs cover IPv4 3.7e-7 %, IPv6 0 % of the address space, 10 viewers pinned green by CIDR or country (0.49 %); ' +
+        'blue CIDRs cover IPv4 6e-6 %, IPv6 0 % of the address space, 20 viewers pinned blue by CIDR or country (0.99 %)',
+    );
+    expect(text).toMatch(/edge: 2,030 viewers, propagation 5 s; [\d,]+ viewers served green; 0 went green → blue/);
     expect(text).toMatch(/store at the end: green_percentage 100, blue_cidrs \[\], green_cidrs \["203\.0\.113\.0\/28"\]; lock released/);
   });
 

@@ -10,6 +10,7 @@ import {
   viewerRequest,
   ViewerRequestEvent,
 } from './harness';
+import { COUNTRY_LIST, readCountryList } from '../../shared/net/countries';
 
 type Colour = 'blue' | 'green';
 
@@ -221,7 +222,8 @@ describe('country pins (cloudfront-viewer-country)', () => {
     ['blue country beats a green CIDR', { blueCountries: ['DE'], greenCidrs: [office] }, 100, inOffice, 'DE', 'blue'],
     ['blue CIDR beats a green country', { blueCidrs: [office], greenCountries: ['DE'] }, 100, inOffice, 'DE', 'blue'],
     ['green country beats the percentage and a viewer cookie', { greenCountries: ['DE'] }, 0, elsewhere, 'DE', 'green'],
-    ['a malformed entry is skipped, the others apply', { greenCountries: [42, 'DE'] as unknown as string[] }, 0, elsewhere, 'DE', 'green'],
+    ['an unknown code is skipped, the others apply', { greenCountries: ['XX', 'DE'] }, 0, elsewhere, 'DE', 'green'],
+    ['a header that is not a code matches nothing', { greenCountries: ['NZ', 'DE'] }, 0, elsewhere, 'NZ","DE', 'blue'],
   ])('%s', async (_label, pins, greenPercentage, ip, country, expected) => {
     const values: Record<string, string> = {
       green_percentage: String(greenPercentage),
@@ -233,6 +235,48 @@ describe('country pins (cloudfront-viewer-country)', () => {
     const headers: Record<string, string> = country === undefined ? {} : { 'CloudFront-Viewer-Country': country };
     const event = viewerRequest({ ip, headers, cookies: { 'coalmine-viewer': 'abc' } });
     expect(await stampedColour(handlerFor(createKvs(values)), event)).toBe(expected);
+  });
+});
+
+describe('country lists are read as text, as shared/net/countries.ts reads them', () => {
+  const good = { green_percentage: '0', blue_cidrs: '[]', green_cidrs: '[]' };
+
+  it('checks them with the same expression as Preflight and the simulator', () => {
+    const inArtefact = /COUNTRY_LIST=(\/.*?\/);/.exec(readEdgeArtefact())?.[1];
+    expect(inArtefact).toBe(String(COUNTRY_LIST));
+  });
+
+  it.each([
+    '[]',
+    ' [ ] ',
+    '["NZ"]',
+    '["AU", "NZ"]',
+    '[\n  "AU",\n  "NZ"\n]\n',
+    '["XX","NZ"]',
+    '["NZA", "ANZ", "NZ"]',
+    '["NZA", "ANZ"]',
+    '["N Z"]',
+    '',
+    'NZ',
+    '"NZ"',
+    '["NZ",]',
+    '["NZ" "AU"]',
+    '["NZ", 42]',
+    '[["NZ"]]',
+    '["N\\u005a"]',
+    '{"NZ": true}',
+    '["NZ"] x',
+    '\u00a0["NZ"]',
+  ])('%j: the edge fails safe exactly when readCountryList refuses it, and pins NZ exactly when the list holds it', async (text) => {
+    const handler = handlerFor(createKvs({ ...good, green_countries: text }));
+    const colour = await stampedColour(handler, viewerRequest({ ip: '203.0.113.20', headers: { 'cloudfront-viewer-country': 'NZ' } }));
+    const list = readCountryList(text);
+    expect(colour).toBe(list !== null && list.includes('NZ') ? 'green' : 'blue');
+    if (list === null) {
+      // Malformed: everyone is blue, a viewer the percentage would send green too.
+      const all = handlerFor(createKvs({ ...good, green_percentage: '100', green_countries: text }));
+      expect(await stampedColour(all, viewerRequest({ ip: '203.0.113.20' }))).toBe('blue');
+    }
   });
 });
 

@@ -201,6 +201,50 @@ describe('the scenario file for a cloudfront-kvs target', () => {
   });
 });
 
+describe('edge-countries: country pins, and blue pins winning over green ones', () => {
+  let result: SimulationResult;
+  beforeAll(async () => {
+    ({ result } = await run(JSON.parse(readFileSync(join(SCENARIO_DIRECTORY, 'edge-countries.json'), 'utf8')), 'edge-countries'));
+  });
+
+  it('promotes with every pinned viewer on its pinned colour in every store state the edge served', () => {
+    expect(result).toMatchObject({ outcome: 'promoted', finalWeight: 100 });
+    expect(result.routing).toMatchObject({ weightsSet: [5, 25, 50, 100], problems: [] });
+  });
+
+  it('counts the viewers pinned by country with those pinned by CIDR, and says what the CIDRs cover', () => {
+    // About 5 % of 2,000 viewers in NZ are green; about 20 % in DE, the office (DE) and the partner network are blue.
+    expect(result.edge?.pinnedViewers.green).toBeGreaterThan(70);
+    expect(result.edge?.pinnedViewers.green).toBeLessThan(130);
+    expect(result.edge?.pinnedViewers.blue).toBeGreaterThan(340);
+    expect(result.edge?.pinnedViewers.blue).toBeLessThan(470);
+    expect(result.edge?.pinShare).toEqual({ blue: { ipv4: 2 ** -24, ipv6: 0 }, green: { ipv4: 2 ** -28, ipv6: 0 } });
+  });
+
+  it('clears the blue country pins at promotion and keeps the green ones', () => {
+    expect(result.edge?.finalStore).toMatchObject({ blue_countries: '[]', green_countries: '["NZ"]', blue_cidrs: '[]' });
+  });
+});
+
+describe('green pins for everyone (the override)', () => {
+  it('are refused without the override, before the simulation starts', () => {
+    const problems = scenarioProblems(edgeCanary(), (document) => {
+      document.rollout.target.greenCidrs = ['0.0.0.0/0', '::/0'];
+    });
+    expect(problems).toEqual([expect.stringContaining('target.greenCidrs: the green pins cover IPv4 100 %, IPv6 100 % of the address space')]);
+  });
+
+  it('with it, send every viewer to green from Preflight on, and the summary says so', async () => {
+    const document = edgeCanary();
+    document.rollout.target.greenCidrs = ['0.0.0.0/0', '::/0'];
+    document.rollout.target.blueCidrs = [];
+    document.rollout.override = { allowLargeGreenPins: true, reason: 'open beta' };
+    const { result } = await run(document, 'everyone-green');
+    expect(result.edge?.pinShare.green).toEqual({ ipv4: 1, ipv6: 1 });
+    expect(result.edge?.pinnedViewers).toEqual({ green: 2030, blue: 0 });
+  });
+});
+
 describe('EdgeNetwork', () => {
   const spec: EdgeSpec = {
     propagationSeconds: 5,
@@ -208,6 +252,7 @@ describe('EdgeNetwork', () => {
     cookiePercent: 50,
     ipv6Percent: 30,
     networks: [{ name: 'office', cidr: OFFICE, viewers: 5 }],
+    countries: {},
   };
   const items = (green: number) => ({ green_percentage: String(green), blue_cidrs: JSON.stringify([PARTNER]), green_cidrs: JSON.stringify([OFFICE]) });
   const viewers = createViewers(spec, createRandom(11));
@@ -261,6 +306,30 @@ describe('EdgeNetwork', () => {
     expect(edge.states).toHaveLength(1);
   });
 
+  it('gives viewers with countries the colour the function stamps: a blue pin (CIDR or country) beats a green one', async () => {
+    const withCountries = createViewers(
+      { ...spec, countries: { NZ: 30, DE: 30 }, networks: [{ name: 'office', cidr: OFFICE, viewers: 5, country: 'DE' }, { name: 'partner', cidr: PARTNER, viewers: 5, country: 'NZ' }] },
+      createRandom(12),
+    );
+    const store = { ...items(0), blue_countries: '["DE"]', green_countries: '["NZ"]' };
+    const edge = new EdgeNetwork({ kvsArn: STORE, canary: 'green', service: 'storefront', propagationSeconds: 5, viewers: withCountries }, store);
+    await edge.settled();
+    const state = edge.stateAt(0);
+    expect(edge.pinProblems(state)).toEqual([]);
+    const colourOf = (i: number) => (state.colours[i] === COLOUR_CODE.green ? 'green' : 'blue');
+    const byKind = (pick: (v: (typeof withCountries)[number]) => boolean) => [...new Set(withCountries.flatMap((v, i) => (pick(v) ? [colourOf(i)] : [])))];
+    expect(byKind((v) => v.network === undefined && v.country === 'NZ')).toEqual(['green']);
+    expect(byKind((v) => v.network === undefined && v.country === 'DE')).toEqual(['blue']);
+    expect(byKind((v) => v.network === undefined && v.country === undefined)).toEqual(['blue']);
+    // The office is in green_cidrs but in DE; the partner is in NZ but in blue_cidrs: blue either way.
+    expect(byKind((v) => v.network === 'office')).toEqual(['blue']);
+    expect(byKind((v) => v.network === 'partner')).toEqual(['blue']);
+    expect(edge.pinned(edge.pinsOf(state))).toEqual({
+      green: withCountries.filter((v) => v.network === undefined && v.country === 'NZ').length,
+      blue: withCountries.filter((v) => v.network !== undefined || v.country === 'DE').length,
+    });
+  });
+
   it('reports a pinned viewer served the other colour', async () => {
     const edge = network();
     await edge.settled();
@@ -269,7 +338,7 @@ describe('EdgeNetwork', () => {
     const office = viewers.findIndex((v) => v.network === 'office');
     state.colours[office] = COLOUR_CODE.blue; // what a broken function would do
     expect(edge.pinProblems(state)).toEqual([
-      expect.stringMatching(new RegExp(`^the edge sent viewer ${viewers[office]?.ip.replace(/\./g, '\\.')} \\(office\\) to blue under green_percentage "0", but the viewer is in green_cidrs$`)),
+      expect.stringMatching(new RegExp(`^the edge sent viewer ${viewers[office]?.ip.replace(/\./g, '\\.')} \\(office\\) to blue under green_percentage "0", but the viewer is pinned by green_cidrs or green_countries$`)),
     ]);
   });
 });

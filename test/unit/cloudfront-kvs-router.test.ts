@@ -99,13 +99,16 @@ const updates = () => kvs.commandCalls(UpdateKeysCommand).map((call) => call.arg
 const lockIn = (input: UpdateKeysCommandInput | undefined) =>
   JSON.parse(String(input?.Puts?.find((p) => p.Key === 'coalmine_lock')?.Value)) as { executionName: string; since: string };
 
+/** What the baseline says of a store without pins. */
+const NO_PINS = { bluePins: 'IPv4 0 %, IPv6 0 % of the address space and no countries', greenPins: 'IPv4 0 %, IPv6 0 % of the address space and no countries' };
+
 describe('preflight', () => {
-  const preflight = (target: CloudFrontKvsTarget = green) => cloudFrontKvsKind.preflight(target, { executionName: EXECUTION });
+  const preflight = (target: CloudFrontKvsTarget = green) => cloudFrontKvsKind.preflight(target, { executionName: EXECUTION, allowLargeGreenPins: false });
 
   it('takes the lock in one UpdateKeys guarded by the ETag it read, and records 0 % as the baseline', async () => {
     const baseline = await preflight();
 
-    expect(baseline).toEqual({ greenPercentage: 0, lockHolder: EXECUTION });
+    expect(baseline).toEqual({ greenPercentage: 0, lockHolder: EXECUTION, ...NO_PINS });
     expect(kvs).toHaveReceivedCommandWith(DescribeKeyValueStoreCommand, { KvsARN: ARN });
     expect(updates()).toEqual([{ KvsARN: ARN, IfMatch: 'ETAG1', Puts: [{ Key: 'coalmine_lock', Value: expect.any(String) }] }]);
     const lock = lockIn(updates()[0]);
@@ -142,7 +145,7 @@ describe('preflight', () => {
   it('creates the keys the edge needs in a new store (a missing key sends every viewer to blue)', async () => {
     storeHas({});
 
-    await expect(preflight()).resolves.toEqual({ greenPercentage: 0, lockHolder: EXECUTION });
+    await expect(preflight()).resolves.toEqual({ greenPercentage: 0, lockHolder: EXECUTION, ...NO_PINS });
 
     expect(updates()[0]?.Puts).toEqual([
       { Key: 'green_percentage', Value: '0' },
@@ -163,6 +166,26 @@ describe('preflight', () => {
     expect(kvs).toHaveReceivedCommandTimes(UpdateKeysCommand, 0);
   });
 
+  it('refuses a store whose blue_cidrs the edge cannot parse, naming the key, and writes nothing', async () => {
+    storeHas({ green_percentage: '0', blue_cidrs: 'not json', green_cidrs: '[]' });
+
+    const refusal = preflight();
+
+    await expect(refusal).rejects.toBeInstanceOf(PreflightFailed);
+    await expect(refusal).rejects.toThrow('blue_cidrs is "not json", which is not a JSON array, so the edge sends every viewer blue');
+    expect(kvs).toHaveReceivedCommandTimes(UpdateKeysCommand, 0);
+  });
+
+  it('refuses green pins above the bound kept in the store, and takes them with allowLargeGreenPins', async () => {
+    storeHas({ green_percentage: '0', blue_cidrs: '[]', green_cidrs: '["0.0.0.0/0","::/0"]' });
+
+    await expect(preflight()).rejects.toThrow('the green pins in green_cidrs (the request gives no greenCidrs, so they stay) cover IPv4 100 %, IPv6 100 %');
+    expect(kvs).toHaveReceivedCommandTimes(UpdateKeysCommand, 0);
+
+    const baseline = await cloudFrontKvsKind.preflight(green, { executionName: EXECUTION, allowLargeGreenPins: true });
+    expect(baseline).toMatchObject({ greenPins: 'IPv4 100 %, IPv6 100 % of the address space and no countries' });
+  });
+
   it('refuses a lock it cannot read: only a person can tell whose it was', async () => {
     storeHas({ green_percentage: '0', blue_cidrs: '[]', green_cidrs: '[]', coalmine_lock: 'taken' });
 
@@ -173,7 +196,7 @@ describe('preflight', () => {
   it('goes on with its own lock when the Preflight task is retried, without writing again', async () => {
     storeHas({ green_percentage: '0', blue_cidrs: '[]', green_cidrs: '[]', coalmine_lock: OUR_LOCK });
 
-    await expect(preflight()).resolves.toEqual({ greenPercentage: 0, lockHolder: EXECUTION });
+    await expect(preflight()).resolves.toEqual({ greenPercentage: 0, lockHolder: EXECUTION, ...NO_PINS });
     expect(kvs).toHaveReceivedCommandTimes(UpdateKeysCommand, 0);
   });
 
@@ -193,7 +216,7 @@ describe('preflight', () => {
 
   it('starts a blue canary from green serving everyone (100), and refuses it from 0 or a missing key', async () => {
     storeHas({ green_percentage: '100', blue_cidrs: '[]', green_cidrs: '[]' });
-    await expect(preflight(blue)).resolves.toEqual({ greenPercentage: 100, lockHolder: EXECUTION });
+    await expect(preflight(blue)).resolves.toEqual({ greenPercentage: 100, lockHolder: EXECUTION, ...NO_PINS });
 
     kvs.resetHistory();
     storeHas({ green_percentage: '0', blue_cidrs: '[]', green_cidrs: '[]' });
@@ -529,7 +552,7 @@ describe('AWS errors', () => {
   it('maps a server fault of DescribeKeyValueStore in preflight', async () => {
     kvs.on(DescribeKeyValueStoreCommand).rejects(new InternalServerException({ message: 'boom', $metadata }));
 
-    await expect(cloudFrontKvsKind.preflight(green, { executionName: EXECUTION })).rejects.toBeInstanceOf(AwsUnavailable);
+    await expect(cloudFrontKvsKind.preflight(green, { executionName: EXECUTION, allowLargeGreenPins: false })).rejects.toBeInstanceOf(AwsUnavailable);
   });
 });
 
@@ -585,6 +608,44 @@ describe('the cloudfront-kvs target in a request', () => {
     expect(problemsWith(request({ greenCidrs: cidrs(60) }))).toMatch(
       /target\.greenCidrs: 60 CIDRs make \d+ bytes of JSON in the KVS key green_cidrs, over the 1024-byte limit/,
     );
+  });
+
+  it('takes country pins as ISO 3166-1 alpha-2 codes, and names every bad one with its position', () => {
+    expect(parseRolloutRequest(request({ blueCountries: ['DE'], greenCountries: ['NZ', 'AU'] })).target).toMatchObject({ blueCountries: ['DE'], greenCountries: ['NZ', 'AU'] });
+    const message = problemsWith(request({ blueCountries: ['de', 'XX'], greenCountries: ['UK'] }));
+    expect(message).toContain('target.blueCountries.0: "de" must be written "DE": CloudFront sends the code in upper case');
+    expect(message).toContain('target.blueCountries.1: "XX" is not an ISO 3166-1 alpha-2 country code');
+    expect(message).toContain('target.greenCountries.0: "UK" is not an ISO 3166-1 alpha-2 country code (two letters such as "DE" or "NZ"); the United Kingdom is "GB"');
+  });
+
+  it('refuses a country list whose JSON would not fit a 1 KB KVS value', () => {
+    const codes = (n: number) => Array.from({ length: n }, () => 'NZ');
+    expect(problemsWith(request({ greenCountries: codes(204) }))).toBe('');
+    expect(problemsWith(request({ greenCountries: codes(205) }))).toMatch(/target\.greenCountries: 205 country codes make 1026 bytes of JSON in the KVS key green_countries/);
+  });
+
+  it('takes viewerCookie "use" or "ignore" only', () => {
+    expect(parseRolloutRequest(request({ viewerCookie: 'ignore' })).target).toMatchObject({ viewerCookie: 'ignore' });
+    expect(problemsWith(request({ viewerCookie: 'off' }))).toContain('target.viewerCookie: viewerCookie is "use" or "ignore"');
+  });
+
+  it('refuses green pins above the bound unless the override allows them with a reason', () => {
+    const everyone = request({ greenCidrs: ['0.0.0.0/0', '::/0'] });
+    expect(problemsWith(everyone)).toContain(
+      'target.greenCidrs: the green pins cover IPv4 100 %, IPv6 100 % of the address space, over the bound for green pins of IPv4 0.0015 % (a /16)',
+    );
+    expect(problemsWith({ ...everyone, override: { allowLargeGreenPins: true } })).toContain('override.reason: required: say why the rollout needs the override');
+    const allowed = parseRolloutRequest({ ...everyone, override: { allowLargeGreenPins: true, reason: 'open beta for every viewer' } });
+    expect(allowed.override).toEqual({ allowLargeGreenPins: true, reason: 'open beta for every viewer' });
+    // Blue pins are never bounded: the stable colour is always safe.
+    expect(problemsWith(request({ blueCidrs: ['0.0.0.0/0'] }))).toBe('');
+  });
+
+  it('refuses an override that allows nothing, and allowLargeGreenPins on a target without pins', () => {
+    expect(problemsWith({ ...request({}), override: { reason: 'x' } })).toContain('override: an override says what it allows');
+    expect(
+      problemsWith({ ...request({}), target: { type: 'lambda-alias', functionName: 'f', alias: 'live', version: '2' }, override: { allowLargeGreenPins: true, reason: 'x' } }),
+    ).toContain('override.allowLargeGreenPins: only a cloudfront-kvs target has green pins');
   });
 
   it('takes whole-percentage weights only, and says why', () => {

@@ -48,7 +48,7 @@ describe('decidePreflight', () => {
     ['a retried Preflight after a shift it never made: starts from the store', rollout(), { green_percentage: '5', coalmine_lock: OURS, blue_cidrs: '[]', green_cidrs: '[]' }, null, 5],
     ['a blue canary starts from 100', rollout('blue'), { green_percentage: '100', blue_cidrs: '[]', green_cidrs: '[]' }, { puts: puts(['coalmine_lock', NEW_LOCK]), deletes: [] }, 100],
   ])('%s', (_, who, values, change, before) => {
-    expect(decidePreflight(who, view(values), NEW_LOCK)).toEqual({ change, before });
+    expect(decidePreflight(who, view(values), NEW_LOCK)).toMatchObject({ change, before });
   });
 
   it.each<[string, KvsRollout, StoreView, typeof PreflightFailed | typeof RolloutInProgress, string]>([
@@ -64,6 +64,81 @@ describe('decidePreflight', () => {
     const decide = () => decidePreflight(who, store, NEW_LOCK);
     expect(decide).toThrow(error);
     expect(decide).toThrow(message);
+  });
+});
+
+describe('decidePreflight: pins the edge cannot read, countries, viewer_cookie and the green pin bound', () => {
+  const IDLE = { green_percentage: '0', blue_cidrs: '[]', green_cidrs: '[]' };
+
+  it.each<[string, StoreView['values']]>([
+    ['blue_cidrs', { ...IDLE, blue_cidrs: 'not json' }],
+    ['green_cidrs', { ...IDLE, green_cidrs: '{"cidr":"192.0.2.0/24"}' }],
+    ['blue_countries', { ...IDLE, blue_countries: '"DE"' }],
+    ['green_countries', { ...IDLE, green_countries: 'NZ' }],
+    ['green_countries', { ...IDLE, green_countries: '["NZ", 42]' }],
+  ])('refuses a store whose %s the edge cannot parse, naming the key, and writes nothing', (key, values) => {
+    const decide = () => decidePreflight(rollout(), view(values), NEW_LOCK);
+    expect(decide).toThrow(PreflightFailed);
+    expect(decide).toThrow(`${key} is ${JSON.stringify(values[key as keyof typeof values])}, which is not a JSON array`);
+    expect(decide).toThrow('so the edge sends every viewer blue');
+  });
+
+  it('refuses a viewer_cookie the edge cannot read', () => {
+    const decide = () => decidePreflight(rollout(), view({ ...IDLE, viewer_cookie: 'off' }), NEW_LOCK);
+    expect(decide).toThrow(PreflightFailed);
+    expect(decide).toThrow('viewer_cookie is "off", not "use" or "ignore"');
+  });
+
+  it('replaces an unreadable value the request gives anew, instead of refusing', () => {
+    const who = rollout('green', { blueCidrs: ['192.0.2.0/24'], greenCountries: ['NZ'], viewerCookie: 'ignore' });
+    const decision = decidePreflight(who, view({ ...IDLE, blue_cidrs: 'not json', green_countries: '[', viewer_cookie: 'x' }), NEW_LOCK);
+    expect(decision.change?.puts).toEqual(
+      puts(['coalmine_lock', NEW_LOCK], ['blue_cidrs', '["192.0.2.0/24"]'], ['green_countries', '["NZ"]'], ['viewer_cookie', 'ignore']),
+    );
+  });
+
+  it('writes the country pins and viewer_cookie the request gives; leaves absent optional keys absent', () => {
+    const decision = decidePreflight(rollout('green', { blueCountries: ['DE', 'AT'], greenCountries: ['NZ'] }), view({}), NEW_LOCK);
+    expect(decision.change?.puts).toEqual(
+      puts(
+        ['green_percentage', '0'],
+        ['coalmine_lock', NEW_LOCK],
+        ['blue_cidrs', '[]'],
+        ['green_cidrs', '[]'],
+        ['blue_countries', '["DE","AT"]'],
+        ['green_countries', '["NZ"]'],
+      ),
+    );
+    expect(decision.pins).toEqual({ blue: 'IPv4 0 %, IPv6 0 % of the address space and countries DE AT', green: 'IPv4 0 %, IPv6 0 % of the address space and countries NZ' });
+  });
+
+  it('describes the pins the store keeps when the request gives none', () => {
+    const values = { ...IDLE, green_cidrs: '["192.0.2.0/24","2001:db8:42::/48"]', blue_countries: '["DE","AT","CH","LI","LU","BE","NL"]' };
+    expect(decidePreflight(rollout(), view(values), NEW_LOCK).pins).toEqual({
+      blue: 'IPv4 0 %, IPv6 0 % of the address space and countries DE AT CH LI LU and 2 more',
+      green: 'IPv4 6e-6 %, IPv6 3.6e-13 % of the address space and no countries',
+    });
+  });
+
+  it.each<[string, KvsRollout, StoreView['values'], string]>([
+    ['in the request', rollout('green', { greenCidrs: ['0.0.0.0/0', '::/0'] }), IDLE, 'kvs/327284aa-bcd5-499f-a3ff-26b9a9d31b58: the green pins cover IPv4 100 %, IPv6 100 %'],
+    ['kept in the store', rollout(), { ...IDLE, green_cidrs: '["0.0.0.0/1"]' }, 'the green pins in green_cidrs (the request gives no greenCidrs, so they stay) cover IPv4 50 %, IPv6 0 %'],
+  ])('refuses green pins above the bound %s', (_, who, values, message) => {
+    const decide = () => decidePreflight(who, view(values), NEW_LOCK);
+    expect(decide).toThrow(PreflightFailed);
+    expect(decide).toThrow(message);
+    expect(decide).toThrow('"override": {"allowLargeGreenPins": true, "reason": "..."}');
+  });
+
+  it('takes green pins above the bound with allowLargeGreenPins, and says what they cover', () => {
+    const who = { ...rollout('green', { greenCidrs: ['0.0.0.0/0', '::/0'] }), allowLargeGreenPins: true };
+    const decision = decidePreflight(who, view(IDLE), NEW_LOCK);
+    expect(decision.change?.puts).toEqual(puts(['coalmine_lock', NEW_LOCK], ['green_cidrs', '["0.0.0.0/0","::/0"]']));
+    expect(decision.pins.green).toBe('IPv4 100 %, IPv6 100 % of the address space and no countries');
+  });
+
+  it('does not bound blue pins: sending viewers to the stable colour is always safe', () => {
+    expect(decidePreflight(rollout('green', { blueCidrs: ['0.0.0.0/0'] }), view(IDLE), NEW_LOCK).pins.blue).toBe('IPv4 100 %, IPv6 0 % of the address space and no countries');
   });
 });
 
@@ -102,6 +177,10 @@ describe('decidePromote', () => {
       deletes: LOCK_DELETE,
     }],
     ['promotes straight from 0 (no canary step)', 'green', { green_percentage: '0', coalmine_lock: OURS, blue_cidrs: '[]' }, 0, { puts: puts(['green_percentage', '100']), deletes: LOCK_DELETE }],
+    ['empties the blue country pins too', 'green', { green_percentage: '50', coalmine_lock: OURS, blue_cidrs: '[]', blue_countries: '["DE"]', green_countries: '["NZ"]' }, 50, {
+      puts: puts(['green_percentage', '100'], ['blue_countries', '[]']),
+      deletes: LOCK_DELETE,
+    }],
     ['is idempotent: 100 % and no lock writes nothing', 'green', { green_percentage: '100', blue_cidrs: '[]' }, 50, null],
     ['finishes a half-done promotion that holds 100 % and our lock', 'green', { green_percentage: '100', coalmine_lock: OURS, blue_cidrs: '[]' }, 50, { puts: puts(['green_percentage', '100']), deletes: LOCK_DELETE }],
   ])('%s', (_, canary, values, from, change) => {
@@ -125,6 +204,10 @@ describe('decideRollback', () => {
       puts: puts(['green_percentage', '0'], ['green_cidrs', '[]']),
       deletes: LOCK_DELETE,
     }, true, 'was 25 %; green_cidrs cleared); lock released'],
+    ['ours: empties the canary’s country pins too, leaving the other colour’s', 'green', { green_percentage: '25', coalmine_lock: OURS, green_cidrs: '[]', green_countries: '["NZ"]', blue_countries: '["DE"]' }, {
+      puts: puts(['green_percentage', '0'], ['green_countries', '[]']),
+      deletes: LOCK_DELETE,
+    }, true, 'was 25 %; green_countries cleared); lock released'],
     ['ours at 0 %: only releases the lock', 'green', { green_percentage: '0', coalmine_lock: OURS, green_cidrs: '[]' }, { puts: [], deletes: LOCK_DELETE }, false, 'lock released'],
     ['a blue canary goes back to 100 with the blue pins emptied', 'blue', { green_percentage: '75', coalmine_lock: OURS, blue_cidrs: '["192.0.2.0/24"]' }, {
       puts: puts(['green_percentage', '100'], ['blue_cidrs', '[]']),

@@ -180,8 +180,8 @@ describe('override: the emergency lane', () => {
   });
 
   it.each([
-    ['no reason', { alarmsAlreadyFiring: true }, 'override.reason: required: say why the rollout starts while an alarm fires'],
-    ['a blank reason', { alarmsAlreadyFiring: true, reason: '   ' }, 'override.reason: say why the rollout starts while an alarm fires'],
+    ['no reason', { alarmsAlreadyFiring: true }, 'override.reason: required: say why the rollout needs the override'],
+    ['a blank reason', { alarmsAlreadyFiring: true, reason: '   ' }, 'override.reason: say why the rollout needs the override'],
     ['alarmsAlreadyFiring false', { alarmsAlreadyFiring: false, reason: 'x' }, 'override.alarmsAlreadyFiring: alarmsAlreadyFiring is true'],
     ['an unknown field', { alarmsAlreadyFiring: true, reason: 'x', metrics: true }, 'override: unknown field "metrics"'],
   ])('refuses %s', (_case, override, expected) => {

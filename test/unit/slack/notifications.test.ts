@@ -135,6 +135,12 @@ describe('notificationFor: one message per lifecycle event', () => {
     });
     expect(visibleText(message)).toContain(':rotating_light: *Override:* started while a listed alarm fires; reason: hotfix for the checkout errors &lt;!channel&gt;');
     expect(visibleText(notificationFor({ kind: 'lifecycle', detailType: 'Rollout Started', detail: { ...detail, override: null } }))).not.toContain('Override');
+    const pins = notificationFor({
+      kind: 'lifecycle',
+      detailType: 'Rollout Started',
+      detail: { ...detail, override: { alarmsAlreadyFiring: true, allowLargeGreenPins: true, reason: 'open beta' } },
+    });
+    expect(visibleText(pins)).toContain(':rotating_light: *Override:* started while a listed alarm fires, green pins above the bound; reason: open beta');
   });
 
   test("the metrics judge's latency checks show their slow requests, not errors", () => {
