@@ -10,6 +10,7 @@ import { simulateCommand } from './simulate';
 import { startCommand } from './start';
 import { statusCommand } from './status';
 import { tourCommand } from './tour';
+import { watchCommand } from './watch';
 
 export const COMMANDS: readonly Command[] = [
   simulateCommand,
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   startCommand,
   listCommand,
   statusCommand,
+  watchCommand,
   promoteCommand,
   rollbackCommand,
 ];

@@ -8,7 +8,18 @@ export interface CliIo {
   err(line: string): void;
   /** Reads all of standard input; null when it is a terminal (nothing piped in). */
   readStdin(): Promise<string | null>;
+  /** Present when standard output is a terminal: a view that redraws in place writes through it. */
+  readonly terminal?: Terminal;
 }
+
+export interface Terminal {
+  /** The terminal's width now (it can change while a view runs). */
+  readonly columns: number;
+  /** Writes text as is: escape sequences, no newline added. */
+  write(text: string): void;
+}
+
+const DEFAULT_COLUMNS = 80;
 
 export function processIo(): CliIo {
   return {
@@ -20,6 +31,9 @@ export function processIo(): CliIo {
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString('utf8');
     },
+    ...(process.stdout.isTTY
+      ? { terminal: { get columns() { return process.stdout.columns ?? DEFAULT_COLUMNS; }, write: (text: string) => void process.stdout.write(text) } }
+      : {}),
   };
 }
 

@@ -14,6 +14,7 @@ import { logger } from '../handler';
 import { describeArtifact, executionNameFor, type Artifact } from './artifact';
 import { parseArtifactEvent } from './events';
 import { loadArtifactRules } from './rules-source';
+import { executionArnFor } from '../executions/sfn';
 import { matchArtifact, renderRollout } from './rules';
 
 export interface ArtifactStart {
@@ -30,11 +31,6 @@ export interface ArtifactStart {
   readonly rule?: string;
   readonly executionName?: string;
   readonly executionArn?: string;
-}
-
-/** arn:…:stateMachine:NAME → arn:…:execution:NAME:EXECUTION (the documented execution ARN form). */
-function executionArnFor(machineArn: string, executionName: string): string {
-  return `${machineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
 }
 
 function parseJson(text: string | undefined): unknown {

@@ -5,6 +5,7 @@
  * means is decided in history.ts.
  */
 import {
+  DescribeExecutionCommand,
   paginateGetExecutionHistory,
   paginateListExecutions,
   StopExecutionCommand,
@@ -16,6 +17,7 @@ import {
 import { aws } from '../aws/clients';
 import { awsCall } from '../errors';
 import { reachesPastPreflight } from './history';
+import type { ExecutionSummary } from './story';
 
 /** Step Functions limits on StopExecution (API reference): error ≤ 256 characters, cause ≤ 32,768. */
 const MAX_STOP_ERROR = 256;
@@ -28,6 +30,14 @@ const MAX_STOP_CAUSE = 32_768;
 function ownInput<C extends { input: object }>(command: C): C {
   command.input = { ...command.input };
   return command;
+}
+
+/** Step Functions execution names: 1 – 80 letters, digits, - and _ (what coalmine accepts of the API's rule). */
+export const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
+/** arn:…:stateMachine:NAME → arn:…:execution:NAME:EXECUTION (the documented execution ARN form). */
+export function executionArnFor(machineArn: string, executionName: string): string {
+  return `${machineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
 }
 
 /** Every RUNNING execution of the state machine, most recent first (ListExecutions is eventually consistent). */
@@ -108,4 +118,22 @@ export async function stopExecution(executionArn: string, error: string, cause: 
   await awsCall('StopExecution', () =>
     aws.sfn.send(new StopExecutionCommand({ executionArn, error: error.slice(0, MAX_STOP_ERROR), cause: shortCause })),
   );
+}
+
+/** The whole history of an execution, oldest first, with its data; at most `maxPages` pages of 1,000 (Step Functions keeps ≤ 25,000 events). */
+export function readWholeHistory(executionArn: string, maxPages = 25): Promise<HistoryEvent[]> {
+  return readHistory({ executionArn, reverseOrder: false, includeExecutionData: true }, 1000, maxPages, () => false);
+}
+
+/** DescribeExecution: whether the execution runs, and how it ended (its error and cause). */
+export async function describeExecution(executionArn: string): Promise<ExecutionSummary & { readonly name?: string; readonly startDate?: Date }> {
+  const described = await awsCall('DescribeExecution', () => aws.sfn.send(new DescribeExecutionCommand({ executionArn })));
+  return {
+    status: described.status ?? 'RUNNING',
+    ...(described.name !== undefined ? { name: described.name } : {}),
+    ...(described.startDate !== undefined ? { startDate: described.startDate } : {}),
+    ...(described.stopDate !== undefined ? { stopDate: described.stopDate } : {}),
+    ...(described.error !== undefined ? { error: described.error } : {}),
+    ...(described.cause !== undefined ? { cause: described.cause } : {}),
+  };
 }

@@ -1,4 +1,4 @@
-import { GetExecutionHistoryCommand, ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -7,12 +7,13 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import rolloutSchema from '../../schema/cli-rollout.schema.json';
 import listSchema from '../../schema/cli-list.schema.json';
+import statusSchema from '../../schema/cli-status.schema.json';
 import { coalmine } from './support';
 
 const ajv = addFormats(new Ajv2020({ strict: true, allErrors: true }));
 ajv.addSchema(rolloutSchema);
 const validList = ajv.compile(listSchema);
-const validRollout = ajv.getSchema(rolloutSchema.$id)!;
+const validStatus = ajv.compile(statusSchema);
 
 let fake: FakeAws;
 beforeEach(() => {
@@ -59,15 +60,20 @@ describe('coalmine list', () => {
 });
 
 describe('coalmine status', () => {
-  it('describes one rollout named by function:alias', async () => {
+  it('describes one rollout named by function:alias: plan, now, the weight the target reads, next', async () => {
     fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }) });
     const run = await coalmine(['status', 'checkout:live']);
     expect(run.code).toBe(0);
     expect(run.stdout).toEqual([
-      expect.stringMatching(/^checkout:live \(checkout:live\), execution checkout-live-42, started \d{4}-/),
-      '  state: Bake; step 1 of 2 at 10 % canary',
-      '  last analysis: none yet',
+      expect.stringMatching(/^checkout:live \(checkout:live\), execution checkout-live-42, started \d{4}-\S+Z, RUNNING$/),
+      '  plan: 10 % for 5 min → 50 % for 5 min → 100 % (nominal 10 min)',
+      '  analyses: none yet',
+      expect.stringMatching(/^ {2}now: Bake since \S+Z, step 1 of 2 at 10 % canary; the target reads 10 % now$/),
+      expect.stringMatching(/^ {2}next: analysis of step 1 at 10 % due now \(\d\d:\d\d:\d\dZ\)$/),
     ]);
+    expect(sfn).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: fake.arnOf('checkout-live-42') });
+    expect(sfn).toHaveReceivedCommandWith(GetExecutionHistoryCommand, { executionArn: fake.arnOf('checkout-live-42'), reverseOrder: false, includeExecutionData: true, maxResults: 1000 });
+    expect(writes()).toEqual([]);
   });
 
   it('lists the candidates of an ambiguous name, and names the running ones for an unknown one', async () => {
@@ -80,8 +86,8 @@ describe('coalmine status', () => {
     expect(unknown.stderr).toEqual(['coalmine status: no running rollout is "cart". Running: shop, shop.']);
     const json = JSON.parse((await coalmine(['status', 'b-2', '--json'])).stdout.join('\n'));
     expect(json).toMatchObject({ target: 'basket:live', executionName: 'b-2' });
-    expect(validRollout(json) ? [] : validRollout.errors).toEqual([]);
-    expect(validRollout({ ...json, weight: 'ten' })).toBe(false);
+    expect(validStatus(json) ? [] : validStatus.errors).toEqual([]);
+    expect(validStatus({ ...json, now: { ...json.now, weight: 'ten' } })).toBe(false);
   });
 
   it('maps missing credentials and throttling to a sentence, and asks which state machine without one', async () => {
