@@ -21,6 +21,13 @@ export interface Terminal {
 
 const DEFAULT_COLUMNS = 80;
 
+/** The width to draw in: the terminal's, else $COLUMNS (a pseudo-terminal nobody sized reports 0), else 80. */
+export function terminalColumns(reported: number | undefined, env: string | undefined): number {
+  if (reported !== undefined && reported > 0) return reported;
+  const fromEnv = Number(env);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_COLUMNS;
+}
+
 export function processIo(): CliIo {
   return {
     out: (line) => void process.stdout.write(`${line}\n`),
@@ -32,7 +39,7 @@ export function processIo(): CliIo {
       return Buffer.concat(chunks).toString('utf8');
     },
     ...(process.stdout.isTTY
-      ? { terminal: { get columns() { return process.stdout.columns ?? DEFAULT_COLUMNS; }, write: (text: string) => void process.stdout.write(text) } }
+      ? { terminal: { get columns() { return terminalColumns(process.stdout.columns, process.env.COLUMNS); }, write: (text: string) => void process.stdout.write(text) } }
       : {}),
   };
 }

@@ -4,16 +4,19 @@
  * Functions executions. moto does not run our Preflight, so its histories hold no planned rollout: what
  * the commands see is a rollout before Preflight finished. (rollback and promote are proven with
  * aws-sdk-client-mock in test/cli/operator.test.ts: moto's GetExecutionHistory does not record the stop
- * they verify.)
+ * they verify.) `watch` and `start --watch` run as processes, under a pseudo-terminal (util-linux
+ * `script`) and on a pipe, until a StopExecution ends the execution they follow.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { coalmine } from '../cli/support';
 import { DUMMY_CREDENTIALS, MOTO_ACCOUNT, MOTO_REGION, describeWithMoto } from './moto';
 
 const REQUEST = { name: 'checkout', target: { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '2' }, strategy: { preset: 'canary10-5m' }, analysis: { alarms: ['checkout-errors'] } };
+const BIN = join(__dirname, '../../bin/coalmine.cjs');
 const ENV = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'COALMINE_STATE_MACHINE_ARN'] as const;
 
 describeWithMoto('the coalmine operator commands against moto_server', (server) => {
@@ -63,5 +66,59 @@ describeWithMoto('the coalmine operator commands against moto_server', (server) 
     expect(status).toMatchObject({ code: 0, stderr: [] });
     expect(status.stdout[0]).toMatch(/execution lambda-checkout-2, started/);
 
+  });
+
+  /** The command as a process: its output so far, a promise of its exit, and a wait for some output. */
+  function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv) {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let errors = '';
+    const waiters: Array<{ test: (o: string) => boolean; resolve: () => void }> = [];
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      for (const waiter of waiters.filter((w) => w.test(output))) waiter.resolve();
+    });
+    child.stderr.on('data', (chunk: Buffer) => void (errors += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    return {
+      output: () => output,
+      errors: () => errors,
+      exited,
+      waitFor: (test: (o: string) => boolean) => new Promise<void>((resolve) => (test(output) ? resolve() : waiters.push({ test, resolve }))),
+    };
+  }
+
+  const startRunning = async (name: string) =>
+    sfn.send(new StartExecutionCommand({ stateMachineArn: process.env.COALMINE_STATE_MACHINE_ARN!, name, input: JSON.stringify(REQUEST) }));
+
+  it('watch under a pseudo-terminal redraws in place, and exits 5 when the execution is stopped from outside', async () => {
+    const { executionArn } = await startRunning('watch-tty');
+    const node = `"${process.execPath}" "${BIN}" watch watch-tty --interval 0.2`;
+    const watching = run('script', ['--quiet', '--return', '--command', node, '/dev/null'], { COLUMNS: '100', TERM: 'xterm' });
+    // Two frames: the first, and a redraw over it (the cursor moved up over its five lines, cleared below).
+    await watching.waitFor((o) => o.includes('\x1b[5F\x1b[J'));
+    await sfn.send(new StopExecutionCommand({ executionArn: executionArn!, error: 'ConsoleStop', cause: 'stopped by hand' }));
+    expect(await watching.exited).toBe(5);
+    const frames = watching.output().split('\x1b[5F\x1b[J');
+    expect(frames.length).toBeGreaterThanOrEqual(3);
+    expect(frames[0]).toMatch(/^watch-tty \(target not yet planned\), execution watch-tty\r\n\[/);
+    expect(frames.at(-1)).toContain('ended: stopped from outside');
+    expect(watching.errors()).toBe('');
+  });
+
+  it('start --watch on a pipe prints one line per change and exits with the outcome', async () => {
+    const watching = run(process.execPath, [BIN, 'start', '--request', file, '--name', 'watch-pipe', '--watch', '--interval', '0.2'], {});
+    await watching.waitFor((o) => o.split('\n').length >= 3);
+    const executionArn = `${process.env.COALMINE_STATE_MACHINE_ARN!.replace(':stateMachine:', ':execution:')}:watch-pipe`;
+    await sfn.send(new StopExecutionCommand({ executionArn }));
+    expect(await watching.exited).toBe(5);
+    const lines = watching.output().trimEnd().split('\n');
+    expect(lines).toEqual([
+      `Started checkout:live as execution watch-pipe (${executionArn}).`,
+      expect.stringMatching(/^\d\d:\d\d:\d\dZ watch-pipe: A State; last verdict: none yet$/),
+      expect.stringMatching(/^\d\d:\d\d:\d\dZ watch-pipe: A State; last verdict: none yet; ended: stopped from outside/),
+    ]);
+    expect(lines.join('\n')).not.toContain('\x1b[');
+    expect(watching.errors()).toBe('');
   });
 });
