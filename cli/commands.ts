@@ -4,6 +4,7 @@
  */
 import { promoteCommand, rollbackCommand } from './act';
 import type { Command } from './command';
+import { historyCommand } from './history';
 import { listCommand } from './list';
 import { planCommand } from './plan';
 import { simulateCommand } from './simulate';
@@ -22,4 +23,5 @@ export const COMMANDS: readonly Command[] = [
   watchCommand,
   promoteCommand,
   rollbackCommand,
+  historyCommand,
 ];

@@ -5,7 +5,7 @@
  * a CI pipeline can gate on it. The frames and lines are pure (story-view.ts); this module only polls.
  */
 import { parseArgs } from 'node:util';
-import { findExecution, readRolloutStory, readTargetNow, type StoryAnswer, type TargetReading } from '../shared/actions/status';
+import { findExecution, readRolloutStory, readTargetNow, type StoryAnswer, type WeightReading } from '../shared/actions/status';
 import type { RolloutStart } from '../shared/executions/history';
 import type { RolloutStory } from '../shared/executions/story';
 import type { Command } from './command';
@@ -35,7 +35,7 @@ export interface WatchTarget {
 /** The I/O the watch loop uses; the command passes the real ones, tests their own. */
 export interface WatchPorts {
   readonly read: (executionArn: string) => Promise<StoryAnswer>;
-  readonly readTarget: (start: RolloutStart) => Promise<TargetReading | undefined>;
+  readonly readTarget: (start: RolloutStart) => Promise<WeightReading | undefined>;
   readonly sleep: (ms: number) => Promise<void>;
   readonly now: () => Date;
 }

@@ -3,7 +3,7 @@
  * status text and its JSON (schema/cli-status.schema.json), the watch's terminal frame and its one line per
  * change on a pipe, and the exit status of each way a rollout ends. Pure: `now` and the width are given.
  */
-import type { StoryAnswer, TargetReading } from '../../shared/actions/status';
+import type { StoryAnswer, WeightReading } from '../../shared/actions/status';
 import { formatDuration } from '../../shared/duration';
 import type { Look, Next, Outcome, RolloutStory } from '../../shared/executions/story';
 import { routerKindFor } from '../../shared/routers/registry';
@@ -19,7 +19,7 @@ export const OUTCOME_EXIT: Readonly<Record<Outcome, number>> = {
   'promotion-requested': 5,
 };
 
-const OUTCOME_WORDS: Readonly<Record<Outcome, string>> = {
+export const OUTCOME_WORDS: Readonly<Record<Outcome, string>> = {
   promoted: 'promoted: all traffic on the new version',
   'rolled-back': 'rolled back: all traffic on the baseline',
   refused: 'refused by Preflight: no traffic moved',
@@ -78,7 +78,7 @@ function unreadableOf(answer: StoryAnswer): string | null {
 
 const stepsOf = (story: RolloutStory): readonly PlanStep[] | undefined => (story.start.stage === 'planned' ? story.start.rollout.plan.steps : undefined);
 
-export function statusJson(answer: StoryAnswer, identity: { executionArn: string; executionName: string }, reading: TargetReading | undefined, now: Date): StatusJson {
+export function statusJson(answer: StoryAnswer, identity: { executionArn: string; executionName: string }, reading: WeightReading | undefined, now: Date): StatusJson {
   const { story, execution } = answer;
   const named = labels(story);
   const plan = story.start.stage === 'planned' ? story.start.rollout.plan : undefined;

@@ -4,11 +4,11 @@
  * target, every target an ended rollout left between 0 and 100 % that no running rollout drives.
  */
 import { readRolloutProgress, type RolloutProgressView } from '../executions/progress';
-import { describeExecution, EXECUTION_NAME, executionArnFor, readWholeHistory } from '../executions/sfn';
-import { storyOf, type ExecutionSummary, type RolloutStory } from '../executions/story';
+import { EXECUTION_NAME, executionArnFor, readWholeHistory } from '../executions/sfn';
+import { storyOf, type RolloutStory } from '../executions/story';
 import type { RolloutStart } from '../executions/history';
 import { routerFor } from '../outside-rollback';
-import { SWEEP_LOOKBACK_MS, sweepStrandedTargets, type StrandedTarget } from '../reconcile/stranded';
+import { describeExecution, SWEEP_LOOKBACK_MS, sweepStrandedTargets, type EndedExecution, type StrandedTarget } from '../reconcile/stranded';
 import { targetKey } from '../reconcile/target-state';
 import { listRunningRollouts, resolveTarget, type RunningRollout, type TargetMatch } from './rollouts';
 
@@ -99,7 +99,7 @@ export async function findExecution(stateMachineArn: string, target: string): Pr
   if (executionArn === undefined) return { kind: 'no-match', match };
   try {
     const described = await describeExecution(executionArn);
-    return { kind: 'found', executionArn, executionName: described.name ?? executionArn.slice(ownPrefix.length) };
+    return { kind: 'found', executionArn, executionName: described.name };
   } catch (error) {
     if (error instanceof Error && error.name === 'ExecutionDoesNotExist') return { kind: 'no-match', match };
     throw error;
@@ -107,7 +107,7 @@ export async function findExecution(stateMachineArn: string, target: string): Pr
 }
 
 export interface StoryAnswer {
-  readonly execution: ExecutionSummary & { readonly name?: string; readonly startDate?: Date };
+  readonly execution: EndedExecution;
   readonly story: RolloutStory;
   /** Why the history could not be read (the story then says only what DescribeExecution does). */
   readonly unreadable?: string;
@@ -124,10 +124,10 @@ export async function readRolloutStory(executionArn: string): Promise<StoryAnswe
 }
 
 /** What the target reads now: its canary share, or why it could not be read. */
-export type TargetReading = { readonly weight: number } | { readonly unreadable: string };
+export type WeightReading = { readonly weight: number } | { readonly unreadable: string };
 
 /** Reads the weight on the target a planned rollout drives (a read only); undefined before Preflight planned it. */
-export async function readTargetNow(start: RolloutStart): Promise<TargetReading | undefined> {
+export async function readTargetNow(start: RolloutStart): Promise<WeightReading | undefined> {
   if (start.stage !== 'planned') return undefined;
   try {
     return { weight: await routerFor(start.rollout).getWeight() };

@@ -5,7 +5,6 @@
  * means is decided in history.ts.
  */
 import {
-  DescribeExecutionCommand,
   paginateGetExecutionHistory,
   paginateListExecutions,
   StopExecutionCommand,
@@ -17,7 +16,6 @@ import {
 import { aws } from '../aws/clients';
 import { awsCall } from '../errors';
 import { reachesPastPreflight } from './history';
-import type { ExecutionSummary } from './story';
 
 /** Step Functions limits on StopExecution (API reference): error ≤ 256 characters, cause ≤ 32,768. */
 const MAX_STOP_ERROR = 256;
@@ -125,15 +123,20 @@ export function readWholeHistory(executionArn: string, maxPages = 25): Promise<H
   return readHistory({ executionArn, reverseOrder: false, includeExecutionData: true }, 1000, maxPages, () => false);
 }
 
-/** DescribeExecution: whether the execution runs, and how it ended (its error and cause). */
-export async function describeExecution(executionArn: string): Promise<ExecutionSummary & { readonly name?: string; readonly startDate?: Date }> {
-  const described = await awsCall('DescribeExecution', () => aws.sfn.send(new DescribeExecutionCommand({ executionArn })));
-  return {
-    status: described.status ?? 'RUNNING',
-    ...(described.name !== undefined ? { name: described.name } : {}),
-    ...(described.startDate !== undefined ? { startDate: described.startDate } : {}),
-    ...(described.stopDate !== undefined ? { stopDate: described.stopDate } : {}),
-    ...(described.error !== undefined ? { error: described.error } : {}),
-    ...(described.cause !== undefined ? { cause: described.cause } : {}),
-  };
+
+/**
+ * The executions of the state machine that ended, started at or after `since`, newest first, at most
+ * `limit`. ListExecutions lists every status newest start first, so the pages stop at the first older one.
+ */
+export async function listEndedSince(stateMachineArn: string, since: Date, limit: number): Promise<ExecutionListItem[]> {
+  return awsCall('ListExecutions', async () => {
+    const ended: ExecutionListItem[] = [];
+    for await (const page of paginateListExecutions({ client: aws.sfn, pageSize: 100, withCommand: ownInput }, { stateMachineArn })) {
+      const items = page.executions ?? [];
+      const recent = items.filter((e) => (e.startDate?.getTime() ?? 0) >= since.getTime());
+      ended.push(...recent.filter((e) => e.status !== 'RUNNING' && e.status !== 'PENDING_REDRIVE'));
+      if (ended.length >= limit || recent.length < items.length) break;
+    }
+    return ended.slice(0, limit);
+  });
 }

@@ -8,12 +8,16 @@ import addFormats from 'ajv-formats';
 import rolloutSchema from '../../schema/cli-rollout.schema.json';
 import listSchema from '../../schema/cli-list.schema.json';
 import statusSchema from '../../schema/cli-status.schema.json';
+import endedSchema from '../../schema/cli-ended.schema.json';
+import historySchema from '../../schema/cli-history.schema.json';
 import { coalmine } from './support';
 
 const ajv = addFormats(new Ajv2020({ strict: true, allErrors: true }));
 ajv.addSchema(rolloutSchema);
+ajv.addSchema(endedSchema);
 const validList = ajv.compile(listSchema);
 const validStatus = ajv.compile(statusSchema);
+const validHistory = ajv.compile(historySchema);
 
 let fake: FakeAws;
 beforeEach(() => {
@@ -56,6 +60,52 @@ describe('coalmine list', () => {
     const run = await coalmine(['list']);
     expect(run.code).toBe(0);
     expect(run.stdout[0]).toMatch(/history unreadable \(AccessDeniedException\)/);
+  });
+});
+
+describe('coalmine list: what ended rollouts left, and with --all how they ended', () => {
+  it('names a target an ended rollout left split that no running rollout drives', async () => {
+    fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }), stopped: { error: 'ManualPromote', cause: 'Promotion requested by bob.' } });
+    const run = await coalmine(['list']);
+    expect(run.stdout).toEqual([
+      'No rollout is running.',
+      'checkout:live is left at 10 % on the new version by execution checkout-live-42, which ended ABORTED: a person promoted it, and the promotion did not complete. No rollout drives it; the reconciler returns it to 0 %.',
+    ]);
+    const json = JSON.parse((await coalmine(['list', '--json'])).stdout.join('\n'));
+    expect(json.stranded).toEqual([expect.objectContaining({ target: 'checkout:live', state: 'split', weight: 10, executionName: 'checkout-live-42', status: 'ABORTED' })]);
+    expect(validList(json) ? [] : validList.errors).toEqual([]);
+    expect(writes()).toEqual([]);
+  });
+
+  it('--all adds the rollouts that ended in the last day, each with its outcome and why', async () => {
+    fake.addRunning({ name: 'checkout-live-41', rollout: rolloutFor({ executionName: 'checkout-live-41', version: '41' }), state: 'RolledBack', endedAs: 'FAILED' });
+    fake.alias = { FunctionVersion: '41', weights: {}, revision: 9 };
+    fake.addRunning({ name: 'basket-live-7', rollout: rolloutFor({ name: 'basket', functionName: 'basket', executionName: 'basket-live-7' }), stopped: { error: 'ManualRollback', cause: 'Rollback requested from the coalmine CLI by bob: p99 doubled.' } });
+    const run = await coalmine(['list', '--all']);
+    expect(run.stdout).toEqual([
+      'No rollout is running.',
+      'Ended in the last 24 h:',
+      expect.stringMatching(/^ {2}checkout:live {2}checkout:live {2}rolled back: all traffic on the baseline \(CanaryAnalysisFailed: the analysis failed\) {2}ended \S+ {2}\(execution checkout-live-41\)$/),
+      expect.stringMatching(/^ {2}basket {2}basket:live {2}rolled back: all traffic on the baseline \(ManualRollback: Rollback requested from the coalmine CLI by bob: p99 doubled\.\) {2}ended \S+ {2}\(execution basket-live-7\)$/),
+    ]);
+    expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, { stateMachineArn: STATE_MACHINE_ARN, maxResults: 100 });
+    const json = JSON.parse((await coalmine(['list', '--all', '--json'])).stdout.join('\n'));
+    expect(json.ended.map((e: { outcome: string }) => e.outcome)).toEqual(['rolled-back', 'rolled-back']);
+    expect(validList(json) ? [] : validList.errors).toEqual([]);
+  });
+});
+
+describe('coalmine history', () => {
+  it("lists a target's past rollouts with their outcome and why, and says so when there are none", async () => {
+    fake.addRunning({ name: 'checkout-live-41', rollout: rolloutFor({ executionName: 'checkout-live-41', version: '41' }), endedAs: 'SUCCEEDED', state: 'RolloutPromoted' });
+    fake.addRunning({ name: 'basket-live-7', rollout: rolloutFor({ name: 'basket', functionName: 'basket', executionName: 'basket-live-7' }), stopped: { error: 'AlarmRollback', cause: 'Alarm basket errors went to ALARM.' } });
+    const run = await coalmine(['history', 'basket:live']);
+    expect(run.stdout).toEqual([expect.stringMatching(/^basket {2}basket:live {2}rolled back: all traffic on the baseline \(AlarmRollback: Alarm basket errors went to ALARM\.\) {2}ended /)]);
+    const json = JSON.parse((await coalmine(['history', '--json'])).stdout.join('\n'));
+    expect(json.rollouts.map((r: { executionName: string; outcome: string }) => [r.executionName, r.outcome])).toEqual([['checkout-live-41', 'promoted'], ['basket-live-7', 'rolled-back']]);
+    expect(validHistory(json) ? [] : validHistory.errors).toEqual([]);
+    expect((await coalmine(['history', 'cart'])).stdout).toEqual(['No rollout of cart ended in the last 90 days.']);
+    expect((await coalmine(['history', 'a', 'b'])).code).toBe(2);
   });
 });
 
