@@ -6,7 +6,7 @@ import type { Command } from './command';
 import { OPERATOR_OPTIONS, OPERATOR_USAGE, stateMachineOf } from './aws/options';
 import { endedJson, endedLine } from './aws/rollout-view';
 import { EXIT, UsageError, type CliIo } from './io';
-import { withUsageErrors } from './simulate';
+import { withUsageErrors } from './args';
 
 /** Step Functions keeps a closed execution for 90 days. */
 const HISTORY_WINDOW_MS = 90 * 24 * 3_600_000;

@@ -1,6 +1,9 @@
 /**
- * What a command talks to: output streams and standard input, injectable so tests run the CLI in process.
+ * What a command talks to: output streams, standard input and the clock it waits by, injectable so tests
+ * and the simulator run the CLI in process.
  */
+import type { RollbackClock } from '../shared/outside-rollback';
+
 export interface CliIo {
   /** Writes one line (without its newline) to standard output. */
   out(line: string): void;
@@ -10,6 +13,8 @@ export interface CliIo {
   readStdin(): Promise<string | null>;
   /** Present when standard output is a terminal: a view that redraws in place writes through it. */
   readonly terminal?: Terminal;
+  /** The time commands read and wait by (the watch's polls, an action's re-reads); the real one when absent. */
+  readonly clock?: RollbackClock;
 }
 
 export interface Terminal {

@@ -10,7 +10,7 @@ import type { Command } from './command';
 import { OPERATOR_OPTIONS, OPERATOR_USAGE, stateMachineOf } from './aws/options';
 import { endedJson, endedLine, rolloutJson, rolloutLine, strandedJson, strandedLine } from './aws/rollout-view';
 import { EXIT, type CliIo } from './io';
-import { withUsageErrors } from './simulate';
+import { withUsageErrors } from './args';
 
 /** Progress is read for this many rollouts; the rest are listed by name. */
 const PROGRESS_LIMIT = 50;

@@ -2,7 +2,6 @@
  * `coalmine plan`: the timeline a rollout request implies, computed by the engine's own planner, without
  * touching AWS.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LIMITS, USD_PER_STATE_TRANSITION } from '../shared/config/limits';
 import { parseRolloutRequest, type RolloutRequest } from '../shared/config/request';
@@ -14,7 +13,9 @@ import { WAIT_STATES } from '../shared/executions/states';
 import { clock, usd } from './format';
 import type { Command } from './command';
 import { EXIT, UsageError, type CliIo } from './io';
-import { chooseScenario, withUsageErrors } from './simulate';
+import { withUsageErrors } from './args';
+import { readRequestFile } from './request-file';
+import { chooseScenario } from './simulate';
 
 const OPTIONS = {
   request: { type: 'string' },
@@ -204,26 +205,7 @@ export async function readRequest(options: { request?: string; scenario?: string
   if (options.scenario !== undefined || options['scenario-file'] !== undefined) {
     return chooseScenario(options.scenario, options['scenario-file']).rollout;
   }
-  let text: string | null;
-  let source: string;
-  if (options.request === undefined || options.request === '-') {
-    text = await io.readStdin();
-    source = 'standard input';
-    if (text === null || text.trim() === '') throw new UsageError('give --request FILE, or pipe a rollout request (JSON) on standard input');
-  } else {
-    source = options.request;
-    try {
-      text = readFileSync(options.request, 'utf8');
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-      throw new UsageError(`--request ${options.request}: cannot read the file: ${reason}`);
-    }
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`the request on ${source} is not valid JSON: ${(error as Error).message}`);
-  }
+  return readRequestFile(options.request, io);
 }
 
 function parseStart(text: string | undefined): Date | null {

@@ -16,8 +16,8 @@ import { routerKindFor } from '../shared/routers/registry';
 import type { Command } from './command';
 import { STATE_MACHINE_USAGE, stateMachineOf } from './aws/options';
 import { EXIT, UsageError, type CliIo } from './io';
-import { readRequest } from './plan';
-import { withUsageErrors } from './simulate';
+import { readRequestFile } from './request-file';
+import { withUsageErrors } from './args';
 import { exitUsage, followRollout, intervalMsOf, WATCH_OPTIONS, WATCH_USAGE } from './watch';
 
 const OPTIONS = {
@@ -46,7 +46,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false, tokens: true }));
   if (values.interval !== undefined && values.watch !== true) throw new UsageError('--interval is for --watch; give both, or neither.');
   const intervalMs = intervalMsOf(values.interval);
-  const raw = await readRequest(values, io);
+  const raw = await readRequestFile(values.request, io);
   const request = parseRolloutRequest(raw);
   planRollout(request, { observable: routerKindFor(request.target).observable });
   const name = executionNameOf(request, values.name);

@@ -11,7 +11,7 @@ import { OPERATOR_OPTIONS, OPERATOR_USAGE, stateMachineOf } from './aws/options'
 import { unmatched } from './aws/rollout-view';
 import { statusJson, statusLines } from './aws/story-view';
 import { EXIT, UsageError, type CliIo } from './io';
-import { withUsageErrors } from './simulate';
+import { withUsageErrors } from './args';
 
 async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = withUsageErrors(() => parseArgs({ args, options: OPERATOR_OPTIONS, strict: true, allowPositionals: true, tokens: true }));

@@ -7,13 +7,14 @@
 import { parseArgs } from 'node:util';
 import { findExecution, readRolloutStory, readTargetNow, type StoryAnswer, type WeightReading } from '../shared/actions/status';
 import type { RolloutStart } from '../shared/executions/history';
+import { realClock } from '../shared/outside-rollback';
 import type { RolloutStory } from '../shared/executions/story';
 import type { Command } from './command';
 import { STATE_MACHINE_USAGE, stateMachineOf } from './aws/options';
 import { OUTCOME_EXIT, statusJson, watchFrame, watchLine } from './aws/story-view';
 import { unmatched } from './aws/rollout-view';
 import { EXIT, UsageError, type CliIo, type Terminal } from './io';
-import { withUsageErrors } from './simulate';
+import { withUsageErrors } from './args';
 
 const DEFAULT_INTERVAL_SECONDS = 10;
 const MAX_INTERVAL_SECONDS = 300;
@@ -40,12 +41,11 @@ export interface WatchPorts {
   readonly now: () => Date;
 }
 
-export const REAL_PORTS: WatchPorts = {
-  read: readRolloutStory,
-  readTarget: readTargetNow,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  now: () => new Date(),
-};
+/** The real readers, on the command's clock (the simulator's virtual one, or the real one). */
+export function portsFor(io: CliIo): WatchPorts {
+  const clock = io.clock ?? realClock;
+  return { read: readRolloutStory, readTarget: readTargetNow, sleep: (ms) => clock.sleep(ms), now: () => clock.now() };
+}
 
 export interface WatchOptions {
   readonly intervalMs: number;
@@ -77,7 +77,7 @@ async function settlePromotion(story: RolloutStory, ports: WatchPorts, graceEnds
 }
 
 /** Follows the execution until it ends; resolves to the exit status of how it ended. */
-export async function followRollout(target: WatchTarget, io: CliIo, options: WatchOptions, ports: WatchPorts = REAL_PORTS): Promise<number> {
+export async function followRollout(target: WatchTarget, io: CliIo, options: WatchOptions, ports: WatchPorts = portsFor(io)): Promise<number> {
   const frames = io.terminal !== undefined && !options.json ? new FrameWriter(io.terminal) : undefined;
   let answer = await ports.read(target.executionArn);
   let lastReadMs = ports.now().getTime();
