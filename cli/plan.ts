@@ -208,11 +208,28 @@ export async function readRequest(options: { request?: string; scenario?: string
   return readRequestFile(options.request, io);
 }
 
+/** ISO 8601 with a date, a time and an offset (or Z): a local time without one would mean a different instant on every machine. */
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
+
 function parseStart(text: string | undefined): Date | null {
   if (text === undefined) return null;
+  const fields = ISO_INSTANT.exec(text);
   const start = new Date(text);
-  if (Number.isNaN(start.getTime())) throw new UsageError(`--start must be an ISO 8601 time such as 2030-01-07T09:00:00Z, got "${text}"`);
+  // The Date must not have rolled an impossible field over (2030-02-30 is no day): the fields are as written.
+  if (fields === null || Number.isNaN(start.getTime()) || !sameFields(text, start, fields)) throw new UsageError(`--start must be an ISO 8601 time with an offset or Z, such as 2030-01-07T09:00:00Z or 2030-01-07T10:00:00+01:00, got "${text}"`);
   return start;
+}
+
+/** Whether the date and time fields of `text` are a real calendar date and clock time (read in its own offset). */
+function sameFields(text: string, start: Date, fields: RegExpExecArray): boolean {
+  const [, year, month, day, hour, minute, second = '00'] = fields.map(Number) as number[];
+  const offset = /([+-])(\d{2}):(\d{2})$/.exec(text);
+  const offsetMs = offset === null ? 0 : (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000;
+  const local = new Date(start.getTime() + offsetMs);
+  return (
+    local.getUTCFullYear() === year && local.getUTCMonth() + 1 === month && local.getUTCDate() === day &&
+    local.getUTCHours() === hour && local.getUTCMinutes() === minute && local.getUTCSeconds() === Number(second)
+  );
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
