@@ -1,19 +1,28 @@
 /**
  * The operator commands against moto_server over HTTP, with the default credential chain and
  * AWS_ENDPOINT_URL as an operator's shell would set them: start, list, status and rollback on Step
- * Functions executions. moto does not run our Preflight, so its histories hold no planned rollout: what
- * the commands see is a rollout before Preflight finished. (rollback and promote are proven with
- * aws-sdk-client-mock in test/cli/operator.test.ts: moto's GetExecutionHistory does not record the stop
- * they verify.) `watch` and `start --watch` run as processes, under a pseudo-terminal (util-linux
- * `script`) and on a pipe, until a StopExecution ends the execution they follow.
+ * Functions executions. moto does not run our Preflight, so these histories (moto's canned one) hold no
+ * planned rollout: what the commands see is a rollout before Preflight finished. A second server runs its
+ * state machine for real (`execute_state_machine`, which fails a second running execution, hence its own
+ * server) to seed what Preflight and ShiftTraffic leave: a Task that passes the planned rollout through (an
+ * EventBridge PutEvents, which moto runs), the Pass and Wait states after it, and the alias weighted by
+ * UpdateAlias as ShiftTraffic weights it. (rollback and
+ * promote are proven with aws-sdk-client-mock in test/cli/operator.test.ts: moto ignores reverseOrder in
+ * GetExecutionHistory, which they read the end of the history with.) `watch` and `start --watch` run as
+ * processes, under a pseudo-terminal (util-linux `script`) and on a pipe, until a StopExecution ends the
+ * execution they follow.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateStateMachineCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { coalmine } from '../cli/support';
-import { DUMMY_CREDENTIALS, MOTO_ACCOUNT, MOTO_REGION, describeWithMoto } from './moto';
+import { UpdateAliasCommand } from '@aws-sdk/client-lambda';
+import { useAwsClients } from '../../shared/aws/clients';
+import { parseRolloutRequest } from '../../shared/config/request';
+import { planRollout } from '../../shared/plan';
+import { DUMMY_CREDENTIALS, MOTO_ACCOUNT, MOTO_REGION, createAliasedFunction, describeWithMoto } from './moto';
 
 const REQUEST = { name: 'checkout', target: { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '2' }, strategy: { preset: 'canary10-5m' }, analysis: { alarms: ['checkout-errors'] } };
 const BIN = join(__dirname, '../../bin/coalmine.cjs');
@@ -120,5 +129,70 @@ describeWithMoto('the coalmine operator commands against moto_server', (server) 
     ]);
     expect(lines.join('\n')).not.toContain('\x1b[');
     expect(watching.errors()).toBe('');
+  });
+});
+
+describeWithMoto('coalmine status against a history moto records for real', (server) => {
+  const saved = Object.fromEntries(ENV.map((key) => [key, process.env[key]]));
+  let sfn: SFNClient;
+  let restoreClients = () => undefined as void;
+
+  beforeAll(async () => {
+    await server().reset();
+    await server().configure({ stepfunctions: { execute_state_machine: true } });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: server().endpoint,
+      AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
+      AWS_REGION: MOTO_REGION,
+    });
+    sfn = new SFNClient(server().clientConfig);
+    // The commands' clients were made for the first server of this file: these reach this one.
+    restoreClients = useAwsClients({ sfn, lambda: server().clients.lambda });
+  });
+
+  afterAll(() => {
+    restoreClients();
+    for (const key of ENV) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  });
+
+  it('status tells a planned rollout from its real history, with the weight the Lambda alias reads now', async () => {
+    await createAliasedFunction(server(), { functionName: 'checkout', versions: 2, alias: 'live', aliasVersion: '1' });
+    // What ShiftTraffic writes at step 1 of canary10-5m.
+    await server().clients.lambda.send(new UpdateAliasCommand({ FunctionName: 'checkout', Name: 'live', FunctionVersion: '1', RoutingConfig: { AdditionalVersionWeights: { 2: 0.1 } } }));
+    const request = parseRolloutRequest(REQUEST);
+    const rollout = { name: 'checkout', request, plan: planRollout(request, { observable: true }), baseline: { version: '1' }, executionName: 'seeded-1', startedAt: new Date().toISOString() };
+    const shifted = { stepIndex: 0, extraBakes: 0, weight: 10, bakeSeconds: 300, shiftedAt: rollout.startedAt, shifts: [{ weight: 10, at: rollout.startedAt }] };
+    const seeded = await sfn.send(
+      new CreateStateMachineCommand({
+        name: 'coalmine-moto-seeded',
+        roleArn: `arn:aws:iam::${MOTO_ACCOUNT}:role/sfn`,
+        definition: JSON.stringify({
+          StartAt: 'Preflight',
+          States: {
+            Preflight: { Type: 'Task', Resource: 'arn:aws:states:::events:putEvents', Parameters: { Entries: [{ Source: 'coalmine.seed', DetailType: 'Seeded', Detail: {} }] }, ResultPath: null, Next: 'ShiftTraffic' },
+            ShiftTraffic: { Type: 'Pass', Result: shifted, ResultPath: '$.progress', Next: 'Bake' },
+            Bake: { Type: 'Wait', SecondsPath: '$.progress.bakeSeconds', End: true },
+          },
+        }),
+      }),
+    );
+    await sfn.send(new StartExecutionCommand({ stateMachineArn: seeded.stateMachineArn!, name: 'seeded-1', input: JSON.stringify({ rollout, progress: { ...shifted, weight: 0, shiftedAt: null, shifts: [] } }) }));
+    // moto runs the execution on its own thread: wait until it reached the Bake.
+    const executionArn = `${seeded.stateMachineArn!.replace(':stateMachine:', ':execution:')}:seeded-1`;
+    const reachedBake = async () => ((await sfn.send(new GetExecutionHistoryCommand({ executionArn }))).events ?? []).some((e) => e.type === 'WaitStateEntered');
+    while (!(await reachedBake())) await new Promise((resolve) => setTimeout(resolve, 50));
+    const run = await coalmine(['status', 'checkout:live', '--state-machine', seeded.stateMachineArn!]);
+    expect(run).toMatchObject({ code: 0, stderr: [] });
+    expect(run.stdout).toEqual([
+      expect.stringMatching(/^checkout \(checkout:live\), execution seeded-1, started \S+Z, RUNNING$/),
+      '  plan: 10 % for 5 min → 100 % (nominal 5 min)',
+      '  analyses: none yet',
+      expect.stringMatching(/^ {2}now: Bake since \S+Z, step 1 of 1 at 10 % canary; the target reads 10 % now$/),
+      expect.stringMatching(/^ {2}next: analysis of step 1 at 10 % in (5 min|4 min \d+ s) \(\d\d:\d\d:\d\dZ\)$/),
+    ]);
   });
 });
