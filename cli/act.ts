@@ -4,14 +4,14 @@
  */
 import { parseArgs } from 'node:util';
 import { promoteRollout } from '../shared/actions/promote';
-import type { ManualActionInput } from '../shared/actions/resolve';
+import type { ManualActionInput, ManualActionOptions } from '../shared/actions/resolve';
 import { rollBackRollout } from '../shared/actions/rollback';
 import type { Command } from './command';
 import { callerRequester } from './aws/identity';
 import { STATE_MACHINE_USAGE, stateMachineOf } from './aws/options';
 import { tellPromote, tellRollback, type Told } from './aws/outcomes';
 import { UsageError, type CliIo } from './io';
-import { withUsageErrors } from './simulate';
+import { withUsageErrors } from './args';
 
 const TARGET_OPTIONS = { 'state-machine': { type: 'string' }, stage: { type: 'string' } } as const;
 
@@ -20,7 +20,7 @@ async function act(
   args: string[],
   io: CliIo,
   extra: { reason?: { type: 'string' }; full?: { type: 'boolean' } },
-  perform: (input: ManualActionInput) => Promise<Told>,
+  perform: (input: ManualActionInput, options: ManualActionOptions) => Promise<Told>,
 ): Promise<number> {
   const { values, positionals } = withUsageErrors(() =>
     parseArgs({ args, options: { ...TARGET_OPTIONS, ...extra }, strict: true, allowPositionals: true }),
@@ -31,10 +31,13 @@ async function act(
   if (command === 'promote' && typed.full !== true) {
     throw new UsageError('promote moves all traffic to the new version at once, skipping the remaining analyses; give --full to say so.');
   }
-  const receivedAtMs = Date.now();
+  const receivedAtMs = (io.clock?.now() ?? new Date()).getTime();
   const stateMachineArn = await stateMachineOf(typed);
   const requester = await callerRequester();
-  const told = await perform({ stateMachineArn, target, requester, receivedAtMs, ...(typed.reason !== undefined && { reason: typed.reason }) });
+  const told = await perform(
+    { stateMachineArn, target, requester, receivedAtMs, ...(typed.reason !== undefined && { reason: typed.reason }) },
+    io.clock !== undefined ? { clock: io.clock } : {},
+  );
   (told.code === 0 ? io.out : io.err)(told.code === 0 ? told.line : `coalmine ${command}: ${told.line}`);
   return told.code;
 }
@@ -45,7 +48,7 @@ export const rollbackCommand: Command = {
   Traffic to 0 % on the new version, verified, then the execution stopped with your IAM identity and reason.
     --reason TEXT        why, recorded in the stop cause
 ${STATE_MACHINE_USAGE}`,
-  run: (args, io) => act('rollback', args, io, { reason: { type: 'string' } }, async (input) => tellRollback(await rollBackRollout(input), input.target)),
+  run: (args, io) => act('rollback', args, io, { reason: { type: 'string' } }, async (input, options) => tellRollback(await rollBackRollout(input, options), input.target)),
 };
 
 export const promoteCommand: Command = {
@@ -54,5 +57,5 @@ export const promoteCommand: Command = {
   All traffic to the new version now, verified, then the execution stopped with your IAM identity.
     --full               required: the remaining steps and their analyses are skipped
 ${STATE_MACHINE_USAGE}`,
-  run: (args, io) => act('promote', args, io, { full: { type: 'boolean' } }, async (input) => tellPromote(await promoteRollout(input), input.target)),
+  run: (args, io) => act('promote', args, io, { full: { type: 'boolean' } }, async (input, options) => tellPromote(await promoteRollout(input, options), input.target)),
 };

@@ -1,25 +1,12 @@
 /**
- * Every `coalmine` subcommand, in the order `coalmine help` lists them. A new command is one module that
- * exports a Command (cli/command.ts) and one entry here.
+ * Every `coalmine` subcommand, in the order `coalmine help` lists them: the local ones, then those that act
+ * on AWS (cli/operator-commands.ts). A new command is one module that exports a Command (cli/command.ts) and
+ * one entry here or there.
  */
-import { promoteCommand, rollbackCommand } from './act';
 import type { Command } from './command';
-import { listCommand } from './list';
+import { OPERATOR_COMMANDS } from './operator-commands';
 import { planCommand } from './plan';
-import { reportCommand } from './report';
 import { simulateCommand } from './simulate';
-import { startCommand } from './start';
-import { statusCommand } from './status';
 import { tourCommand } from './tour';
 
-export const COMMANDS: readonly Command[] = [
-  simulateCommand,
-  planCommand,
-  tourCommand,
-  startCommand,
-  listCommand,
-  statusCommand,
-  promoteCommand,
-  rollbackCommand,
-  reportCommand,
-];
+export const COMMANDS: readonly Command[] = [simulateCommand, planCommand, tourCommand, ...OPERATOR_COMMANDS];

@@ -2,6 +2,7 @@
  * Human-readable progress and summaries for the simulator and the planner.
  */
 import type { EdgeSummary } from '../sim/build-world';
+import { commandLine } from '../sim/cli';
 import { deploymentName, type Scenario } from '../sim/scenario';
 import type { AlarmInvocation, SimulationEvent, SimulationResult, AlarmSummary, SlackCommandRecord } from '../sim/simulate';
 import { formatDuration } from '../shared/duration';
@@ -104,6 +105,10 @@ export function progressLine(event: SimulationEvent, scenario: Scenario): string
       return `${at} ${alarmInvocationLine(event.invocation)}`;
     case 'slack':
       return `${at} ${slackLine(event.command)}`;
+    case 'cli-output':
+      return `${at} $ coalmine ${event.args[0] ?? ''}${event.stream === 'err' ? ' (stderr)' : ''} │ ${event.line}`;
+    case 'cli':
+      return `${at} $ ${commandLine(event.command.args)} exited ${event.command.exitCode}`;
     case 'stopped': {
       const weight =
         event.canaryWeight === 0

@@ -1,6 +1,9 @@
 /**
- * What a command talks to: output streams and standard input, injectable so tests run the CLI in process.
+ * What a command talks to: output streams, standard input and the clock it waits by, injectable so tests
+ * and the simulator run the CLI in process.
  */
+import type { RollbackClock } from '../shared/outside-rollback';
+
 export interface CliIo {
   /** Writes one line (without its newline) to standard output. */
   out(line: string): void;
@@ -8,6 +11,26 @@ export interface CliIo {
   err(line: string): void;
   /** Reads all of standard input; null when it is a terminal (nothing piped in). */
   readStdin(): Promise<string | null>;
+  /** Present when standard output is a terminal: a view that redraws in place writes through it. */
+  readonly terminal?: Terminal;
+  /** The time commands read and wait by (the watch's polls, an action's re-reads); the real one when absent. */
+  readonly clock?: RollbackClock;
+}
+
+export interface Terminal {
+  /** The terminal's width now (it can change while a view runs). */
+  readonly columns: number;
+  /** Writes text as is: escape sequences, no newline added. */
+  write(text: string): void;
+}
+
+const DEFAULT_COLUMNS = 80;
+
+/** The width to draw in: the terminal's, else $COLUMNS (a pseudo-terminal nobody sized reports 0), else 80. */
+export function terminalColumns(reported: number | undefined, env: string | undefined): number {
+  if (reported !== undefined && reported > 0) return reported;
+  const fromEnv = Number(env);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_COLUMNS;
 }
 
 export function processIo(): CliIo {
@@ -20,6 +43,9 @@ export function processIo(): CliIo {
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
       return Buffer.concat(chunks).toString('utf8');
     },
+    ...(process.stdout.isTTY
+      ? { terminal: { get columns() { return terminalColumns(process.stdout.columns, process.env.COLUMNS); }, write: (text: string) => void process.stdout.write(text) } }
+      : {}),
   };
 }
 

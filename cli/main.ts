@@ -9,8 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from './command';
 import { COMMANDS } from './commands';
-import { explainAwsError } from './aws/errors';
-import { EXIT, processIo, UsageError, type CliIo } from './io';
+import { EXIT, processIo, type CliIo } from './io';
+import { runCommand } from './run-command';
 
 const EXIT_STATUS = `Exit status: 0 when the command ran (whatever the simulated outcome), 2 for bad usage or invalid input,
 1 for an unexpected failure.`;
@@ -75,24 +75,5 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   if (name === 'help' || name === '--help' || name === '-h') return help(args, io);
   const command = findCommand(name);
   if (command === undefined) return unknownCommand(name, io);
-  try {
-    return await command.run(args, io);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.err(`coalmine ${name}: ${error.message}`);
-      io.err(`Run "coalmine help ${name}" for usage.`);
-      return EXIT.usage;
-    }
-    if (error instanceof Error && (error.name === 'ScenarioInvalid' || error.name === 'RolloutRequestInvalid')) {
-      io.err(`coalmine ${name}: ${error.message}`);
-      return EXIT.usage;
-    }
-    const explained = explainAwsError(error);
-    if (explained !== undefined) {
-      io.err(`coalmine ${name}: ${explained}`);
-      return EXIT.failure;
-    }
-    io.err(`coalmine ${name}: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return EXIT.failure;
-  }
+  return runCommand(command, args, io);
 }

@@ -2,7 +2,6 @@
  * `coalmine plan`: the timeline a rollout request implies, computed by the engine's own planner, without
  * touching AWS.
  */
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LIMITS, USD_PER_STATE_TRANSITION } from '../shared/config/limits';
 import { parseRolloutRequest, type RolloutRequest } from '../shared/config/request';
@@ -16,7 +15,9 @@ import { WAIT_STATES } from '../shared/executions/states';
 import { clock, usd } from './format';
 import type { Command } from './command';
 import { EXIT, UsageError, type CliIo } from './io';
-import { chooseScenario, withUsageErrors } from './simulate';
+import { withUsageErrors } from './args';
+import { readRequestFile } from './request-file';
+import { chooseScenario } from './simulate';
 
 const OPTIONS = {
   request: { type: 'string' },
@@ -243,33 +244,31 @@ export async function readRequest(options: { request?: string; scenario?: string
   if (options.scenario !== undefined || options['scenario-file'] !== undefined) {
     return chooseScenario(options.scenario, options['scenario-file']).rollout;
   }
-  let text: string | null;
-  let source: string;
-  if (options.request === undefined || options.request === '-') {
-    text = await io.readStdin();
-    source = 'standard input';
-    if (text === null || text.trim() === '') throw new UsageError('give --request FILE, or pipe a rollout request (JSON) on standard input');
-  } else {
-    source = options.request;
-    try {
-      text = readFileSync(options.request, 'utf8');
-    } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-      throw new UsageError(`--request ${options.request}: cannot read the file: ${reason}`);
-    }
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`the request on ${source} is not valid JSON: ${(error as Error).message}`);
-  }
+  return readRequestFile(options.request, io);
 }
+
+/** ISO 8601 with a date, a time and an offset (or Z): a local time without one would mean a different instant on every machine. */
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 function parseStart(text: string | undefined): Date | null {
   if (text === undefined) return null;
+  const fields = ISO_INSTANT.exec(text);
   const start = new Date(text);
-  if (Number.isNaN(start.getTime())) throw new UsageError(`--start must be an ISO 8601 time such as 2030-01-07T09:00:00Z, got "${text}"`);
+  // The Date must not have rolled an impossible field over (2030-02-30 is no day): the fields are as written.
+  if (fields === null || Number.isNaN(start.getTime()) || !sameFields(text, start, fields)) throw new UsageError(`--start must be an ISO 8601 time with an offset or Z, such as 2030-01-07T09:00:00Z or 2030-01-07T10:00:00+01:00, got "${text}"`);
   return start;
+}
+
+/** Whether the date and time fields of `text` are a real calendar date and clock time (read in its own offset). */
+function sameFields(text: string, start: Date, fields: RegExpExecArray): boolean {
+  const [, year, month, day, hour, minute, second = '00'] = fields.map(Number) as number[];
+  const offset = /([+-])(\d{2}):(\d{2})$/.exec(text);
+  const offsetMs = offset === null ? 0 : (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000;
+  const local = new Date(start.getTime() + offsetMs);
+  return (
+    local.getUTCFullYear() === year && local.getUTCMonth() + 1 === month && local.getUTCDate() === day &&
+    local.getUTCHours() === hour && local.getUTCMinutes() === minute && local.getUTCSeconds() === Number(second)
+  );
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {

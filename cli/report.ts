@@ -4,17 +4,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { executionArnFor } from '../shared/executions/arn';
+import { EXECUTION_NAME, executionArnFor } from '../shared/executions/arn';
 import { buildReport } from '../shared/report';
 import type { Command } from './command';
 import { STATE_MACHINE_USAGE, stateMachineOf } from './aws/options';
 import { EXIT, UsageError, type CliIo } from './io';
-import { withUsageErrors } from './simulate';
+import { withUsageErrors } from './args';
 
 const OPTIONS = { 'state-machine': { type: 'string' }, stage: { type: 'string' }, out: { type: 'string' } } as const;
 const EXECUTION_ARN = /^arn:aws[\w-]*:states:[\w-]+:\d{12}:execution:[\w-]{1,80}:[\w-]{1,80}$/;
-/** Step Functions execution names: 1 to 80 letters, digits, "-" and "_". */
-const EXECUTION_NAME = /^[\w-]{1,80}$/;
 
 async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true }));

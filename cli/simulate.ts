@@ -9,6 +9,7 @@ import { buildReport } from '../shared/report';
 import { DEFAULT_SEED, simulate, type SimulationOptions, type SimulationResult } from '../sim/simulate';
 import { describeScenario, progressLine, summaryLines } from './format';
 import type { Command } from './command';
+import { withUsageErrors } from './args';
 import { EXIT, UsageError, type CliIo } from './io';
 
 const OPTIONS = {
@@ -21,29 +22,6 @@ const OPTIONS = {
   list: { type: 'boolean', default: false },
   report: { type: 'string' },
 } as const;
-
-/** Runs node:util parseArgs; its own errors (unknown option, missing value) become usage errors. */
-export function withUsageErrors<T>(parse: () => T): T {
-  let parsed: T;
-  try {
-    parsed = parse();
-  } catch (error) {
-    // Not `instanceof Error`: parseArgs throws Node's own TypeError, from another realm under Jest.
-    throw new UsageError((error as { message?: string }).message ?? String(error));
-  }
-  refuseRepeats((parsed as { tokens?: ReadonlyArray<{ kind: string; name?: string }> }).tokens ?? []);
-  return parsed;
-}
-
-/** An option given twice (parsed with `tokens: true`) is refused: parseArgs would silently keep the last. */
-function refuseRepeats(tokens: ReadonlyArray<{ kind: string; name?: string }>): void {
-  const seen = new Set<string>();
-  for (const token of tokens) {
-    if (token.kind !== 'option' || token.name === undefined) continue;
-    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given more than once; give it once.`);
-    seen.add(token.name);
-  }
-}
 
 export function parseSeed(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;

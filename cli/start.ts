@@ -10,22 +10,24 @@ import { aws } from '../shared/aws/clients';
 import { parseRolloutRequest, type RolloutRequest } from '../shared/config/request';
 import { functionNameOf } from '../shared/config/targets';
 import { awsCall } from '../shared/errors';
+import { EXECUTION_NAME } from '../shared/executions/arn';
 import { planRollout } from '../shared/plan';
 import { routerKindFor } from '../shared/routers/registry';
 import type { Command } from './command';
 import { STATE_MACHINE_USAGE, stateMachineOf } from './aws/options';
 import { EXIT, UsageError, type CliIo } from './io';
-import { readRequest } from './plan';
-import { withUsageErrors } from './simulate';
+import { readRequestFile } from './request-file';
+import { withUsageErrors } from './args';
+import { exitUsage, followRollout, intervalMsOf, WATCH_OPTIONS, WATCH_USAGE } from './watch';
 
 const OPTIONS = {
   request: { type: 'string' },
   name: { type: 'string' },
   'state-machine': { type: 'string' },
   stage: { type: 'string' },
+  watch: { type: 'boolean' },
+  ...WATCH_OPTIONS,
 } as const;
-
-const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
 /** The execution name: --name, else the artifact triggers' name for the version the request rolls out. */
 export function executionNameOf(request: RolloutRequest, name: string | undefined): string {
@@ -42,32 +44,39 @@ export function executionNameOf(request: RolloutRequest, name: string | undefine
 
 async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false, tokens: true }));
-  const raw = await readRequest(values, io);
+  if (values.interval !== undefined && values.watch !== true) throw new UsageError('--interval is for --watch; give both, or neither.');
+  const intervalMs = intervalMsOf(values.interval);
+  const raw = await readRequestFile(values.request, io);
   const request = parseRolloutRequest(raw);
   planRollout(request, { observable: routerKindFor(request.target).observable });
   const name = executionNameOf(request, values.name);
   const stateMachineArn = await stateMachineOf(values);
+  let executionArn: string | undefined;
   try {
-    const { executionArn } = await awsCall('StartExecution', () =>
+    ({ executionArn } = await awsCall('StartExecution', () =>
       aws.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(raw) })),
-    );
-    io.out(`Started ${routerKindFor(request.target).describe(request.target)} as execution ${name} (${executionArn ?? '?'}).`);
-    io.out(`Follow it: coalmine status ${name}   Roll back: coalmine rollback ${name} --reason TEXT`);
-    return EXIT.ok;
+    ));
   } catch (error) {
     if (!(error instanceof Error && error.name === 'ExecutionAlreadyExists')) throw error;
     io.err(`coalmine start: execution ${name} already exists with another input: this version was already rolled out. Give --name NAME to roll it out again.`);
     return EXIT.failure;
   }
+  io.out(`Started ${routerKindFor(request.target).describe(request.target)} as execution ${name} (${executionArn ?? '?'}).`);
+  if (values.watch === true && executionArn !== undefined) return followRollout({ executionArn, executionName: name }, io, { intervalMs, json: false });
+  io.out(`Follow it: coalmine watch ${name}   Roll back: coalmine rollback ${name} --reason TEXT`);
+  return EXIT.ok;
 }
 
 export const startCommand: Command = {
   name: 'start',
-  usage: `coalmine start --request FILE [--name NAME] [--state-machine ARN | --stage STAGE]
+  usage: `coalmine start --request FILE [--name NAME] [--watch [--interval SECONDS]] [--state-machine ARN | --stage STAGE]
   Validate a rollout request locally (exit 2 when invalid, before any AWS call) and start it. The execution is
   named like the artifact triggers name it (lambda-FUNCTION-VERSION), so a repeated start does not run twice.
     --request FILE       the rollout request (JSON); standard input when absent or -
     --name NAME          the execution name (required for a cloudfront-kvs target)
-${STATE_MACHINE_USAGE}`,
+    --watch              then follow it as coalmine watch does, and exit as it does
+${WATCH_USAGE}
+${STATE_MACHINE_USAGE}
+${exitUsage('With --watch, exit status')}`,
   run,
 };

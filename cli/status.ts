@@ -1,44 +1,42 @@
 /**
- * `coalmine status ROLLOUT`: one running rollout, named as Slack names it (rollout name, function:alias,
- * execution name). A history it cannot read is shown with the reason, not as a failure.
+ * `coalmine status ROLLOUT`: one rollout's whole story: the plan, each analysis with its verdict and
+ * evidence, where it is and what the target reads now, what happens next and when, and how it ended.
+ * ROLLOUT is named as Slack names it (rollout name, function:alias, execution name or ARN), or is an ended
+ * execution's name or ARN. A history or target it cannot read is shown with the reason, not as a failure.
  */
 import { parseArgs } from 'node:util';
-import { readRunningStatus } from '../shared/actions/status';
+import { findExecution, readRolloutStory, readTargetNow } from '../shared/actions/status';
 import type { Command } from './command';
 import { OPERATOR_OPTIONS, OPERATOR_USAGE, stateMachineOf } from './aws/options';
-import { rolloutJson, unmatched, type RolloutJson } from './aws/rollout-view';
+import { unmatched } from './aws/rollout-view';
+import { statusJson, statusLines } from './aws/story-view';
 import { EXIT, UsageError, type CliIo } from './io';
-import { withUsageErrors } from './simulate';
-
-function describe(r: RolloutJson): string[] {
-  const lines = [`${r.name} (${r.target ?? 'target not yet planned'}), execution ${r.executionName}, started ${r.startedAt ?? '?'}`];
-  if (r.unreadable !== null) return [...lines, `  progress: history unreadable (${r.unreadable})`];
-  lines.push(`  state: ${r.state ?? '?'}; step ${r.step ?? '?'} of ${r.stepCount ?? '?'} at ${r.weight ?? '?'} % canary`);
-  lines.push(r.verdict !== null ? `  last analysis: ${r.verdict}, next ${r.nextAction ?? '?'}: ${r.reason ?? ''}` : '  last analysis: none yet');
-  return lines;
-}
+import { withUsageErrors } from './args';
 
 async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = withUsageErrors(() => parseArgs({ args, options: OPERATOR_OPTIONS, strict: true, allowPositionals: true }));
-  if (positionals.length !== 1) throw new UsageError(`give one ROLLOUT (a rollout name, function:alias or execution name), got ${positionals.length}.`);
+  const { values, positionals } = withUsageErrors(() => parseArgs({ args, options: OPERATOR_OPTIONS, strict: true, allowPositionals: true, tokens: true }));
+  if (positionals.length !== 1) throw new UsageError(`give one ROLLOUT (a rollout name, function:alias, execution name or ARN), got ${positionals.length}.`);
   const [target] = positionals as [string];
   const stateMachineArn = await stateMachineOf(values);
-  const { statuses, match } = await readRunningStatus({ stateMachineArn, target, limit: 1 });
-  if (match !== undefined && match.kind !== 'found') {
-    io.err(`coalmine status: ${unmatched(target, match)}`);
+  const found = await findExecution(stateMachineArn, target);
+  if (found.kind !== 'found') {
+    io.err(`coalmine status: ${unmatched(target, found.match)}`);
     return EXIT.failure;
   }
-  const rollout = rolloutJson(statuses[0]!, new Date());
-  if (values.json === true) io.out(JSON.stringify(rollout, null, 2));
-  else for (const line of describe(rollout)) io.out(line);
+  const answer = await readRolloutStory(found.executionArn);
+  const status = statusJson(answer, found, await readTargetNow(answer.story.start), new Date());
+  if (values.json === true) io.out(JSON.stringify(status, null, 2));
+  else for (const line of statusLines(status)) io.out(line);
   return EXIT.ok;
 }
 
 export const statusCommand: Command = {
   name: 'status',
   usage: `coalmine status ROLLOUT [--state-machine ARN | --stage STAGE] [--json]
-  One running rollout: its state, step, weight and last verdict. ROLLOUT is the rollout's name,
-  function:alias, or an execution name; an ambiguous name lists the candidates.
+  One rollout's story: the plan, each analysis with its verdict and evidence, where it is and the weight the
+  target reads now, what happens next and when (the requests an inconclusive check still needs), and how it
+  ended. ROLLOUT is the rollout's name, function:alias, an execution name or ARN (ended ones too); an
+  ambiguous name lists the candidates.
 ${OPERATOR_USAGE}`,
   run,
 };

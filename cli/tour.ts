@@ -9,7 +9,8 @@ import { formatDuration } from '../shared/duration';
 import { clock } from './format';
 import type { Command } from './command';
 import { EXIT, type CliIo } from './io';
-import { runSimulation, withUsageErrors, type RunChoices } from './simulate';
+import { withUsageErrors } from './args';
+import { runSimulation, type RunChoices } from './simulate';
 
 interface Stop {
   readonly scenario: string;

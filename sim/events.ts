@@ -5,6 +5,7 @@
  * handler, which calls AWS): the simulation waits for it, and simulated time moves only while it sleeps.
  */
 import { z } from 'zod';
+import { commandLine, SIMULATED_COMMANDS, type SimulatedTerminal } from './cli';
 import type { SlackWorkspace } from './slack';
 import type { SyntheticTraffic } from './traffic';
 import type { AwsWorld } from './world';
@@ -15,6 +16,8 @@ export interface EventContext {
   readonly nowMs: number;
   /** Slack as the deployed stack hears it: commands go to the real handler. */
   readonly slack: SlackWorkspace;
+  /** A terminal: `coalmine` commands run against the simulated AWS. */
+  readonly terminal: SimulatedTerminal;
 }
 
 /** What an event may refer to, for checks across the scenario. */
@@ -131,11 +134,33 @@ const slackCommand = defineEventKind({
   },
 });
 
+const cliCommand = defineEventKind({
+  schema: z.strictObject({
+    kind: z.literal('cli'),
+    at: At,
+    args: z
+      .array(z.string().min(1, 'an argument cannot be empty').max(1000, 'at most 1,000 characters'), {
+        error: 'required: the words after coalmine, e.g. ["rollback", "checkout", "--reason", "p99 doubled"]',
+      })
+      .min(1, 'give a command, e.g. ["rollback", "checkout", "--reason", "p99 doubled"]')
+      .max(20, 'at most 20 words')
+      .refine((args) => SIMULATED_COMMANDS.includes(args[0]!), {
+        error: `the command must act on AWS: one of ${SIMULATED_COMMANDS.join(', ')}`,
+      })
+      .describe('The words after `coalmine`, run as the simulated operator against the simulated AWS.'),
+  }),
+  describe: (event) => commandLine(event.args),
+  apply: async (event, { terminal }) => {
+    await terminal.run(event.args);
+  },
+});
+
 export const EVENT_KINDS = {
   'set-alarm-state': setAlarmState,
   'inject-fault': injectFault,
   'set-traffic': setTraffic,
   'slack-command': slackCommand,
+  cli: cliCommand,
 } as const satisfies Record<string, EventKind>;
 
 export type EventKindName = keyof typeof EVENT_KINDS;

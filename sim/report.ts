@@ -107,6 +107,18 @@ export const SimulationReportSchema = z
         }),
       )
       .describe("Slack commands from the scenario's events and what Slack answered."),
+    cliCommands: z
+      .array(
+        z.strictObject({
+          atSeconds: Seconds,
+          args: z.array(z.string()).describe('The words after coalmine.'),
+          exitCode: z.int().describe("The command's exit status (watch: 0 promoted, 3 rolled back, 4 refused, 5 failed)."),
+          output: z
+            .array(z.strictObject({ atSeconds: Seconds, stream: z.enum(['out', 'err']), line: z.string() }))
+            .describe('Every line it printed, when it printed it.'),
+        }),
+      )
+      .describe("coalmine commands from the scenario's cli events, run against the simulated AWS."),
     routing: z
       .strictObject({
         weightsSet: z.array(z.number().min(0).max(100)).describe('Canary share of each alias (or green_percentage) write, in order.'),

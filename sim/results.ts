@@ -65,6 +65,10 @@ export type SimulationEvent =
   | { readonly type: 'alarm-event'; readonly at: number; readonly invocation: AlarmInvocation }
   /** A person's Slack command and Slack's answer. */
   | { readonly type: 'slack'; readonly at: number; readonly command: SlackCommandRecord }
+  /** A line a `coalmine` command at the simulated terminal printed, as it printed it. */
+  | { readonly type: 'cli-output'; readonly at: number; readonly args: readonly string[]; readonly stream: 'out' | 'err'; readonly line: string }
+  /** A `coalmine` command at the simulated terminal ended. */
+  | { readonly type: 'cli'; readonly at: number; readonly command: CliCommandRecord }
   /** The execution was stopped from outside (StopExecution), with the error and cause its stopper gave. */
   | {
       readonly type: 'stopped';
@@ -114,6 +118,14 @@ export interface AlarmInvocation {
 /** A Slack command typed during the simulation and what Slack answered, timed in simulated seconds. */
 export type SlackCommandRecord = Omit<SlackExchange, 'atMs'> & { readonly atSeconds: number };
 
+/** A `coalmine` command a scenario ran at the simulated terminal: what it printed, when, and its exit status. */
+export interface CliCommandRecord {
+  readonly atSeconds: number;
+  readonly args: string[];
+  readonly exitCode: number;
+  readonly output: Array<{ readonly atSeconds: number; readonly stream: 'out' | 'err'; readonly line: string }>;
+}
+
 export interface SimulationResult {
   readonly scenario: string;
   readonly seed: number;
@@ -150,6 +162,7 @@ export interface SimulationResult {
   /** The alarm push path: whether it was on, its delivery delay, and every invocation of the alarm rollback. */
   readonly alarmEvents: { readonly enabled: boolean; readonly delaySeconds: number; readonly invocations: AlarmInvocation[] };
   readonly slackCommands: SlackCommandRecord[];
+  readonly cliCommands: CliCommandRecord[];
   readonly routing: RoutingCheck;
   readonly plan: { readonly steps: number; readonly nominalSeconds: number; readonly worstCaseSeconds: number };
   /** Only for a cloudfront-kvs target: viewers, colours, flips, the function's runs and the store at the end. */

@@ -24,7 +24,9 @@ import { applyEvent, describeEvent } from './events';
 import { ExecutionObserver, type EventLog } from './execution-observer';
 import { loadLocalMachine, readDefinition, runLocally, type LocalMachine } from './local-execution';
 import { OutsideWork, type ScheduledWork } from './outside-work';
-import type { AlarmInvocation, Outcome, SimulationEvent, SimulationOptions, SimulationResult, SlackCommandRecord } from './results';
+import type { AlarmInvocation, CliCommandRecord, Outcome, SimulationEvent, SimulationOptions, SimulationResult, SlackCommandRecord } from './results';
+import { SimulatedTerminal, type CliExchange } from './cli';
+import { STATE_MACHINE_ENV } from '../cli/aws/state-machine';
 import { SlackWorkspace, type SlackExchange } from './slack';
 import { tee } from './tee';
 import { taskCatalogue, type ExecutionRecord, type TaskCatalogue } from './world/sfn';
@@ -115,7 +117,7 @@ async function simulateOnce(scenario: Scenario, options: SimulationOptions): Pro
   const undo: Array<() => void> = [];
   try {
     const simulation = await prepareWorld(scenario, seed, options.onEvent ?? (() => undefined), undo);
-    const slackCommands = scheduleScenarioEvents(simulation);
+    const { slackCommands, cliCommands } = scheduleScenarioEvents(simulation);
     // The alarm path is connected before the execution starts, and asks it whether it still runs.
     const started: { execution?: Execution } = {};
     const alarmEventsEnabled = options.alarmEvents ?? scenario.alarmEvents.enabled;
@@ -124,7 +126,7 @@ async function simulateOnce(scenario: Scenario, options: SimulationOptions): Pro
     const execution = startExecution(simulation);
     started.execution = execution;
     const notReached = await runUntilSettled(simulation, execution);
-    const result = resultOf(simulation, execution, { alarmEventsEnabled, invocations, slackCommands, notReached, wallStart });
+    const result = resultOf(simulation, execution, { alarmEventsEnabled, invocations, slackCommands, cliCommands, notReached, wallStart });
     await options.afterRun?.({ executionArn: execution.record.executionArn, executionName: execution.record.name });
     simulation.emit({ type: 'finished', at: result.simulatedSeconds, result });
     return result;
@@ -164,7 +166,8 @@ async function prepareWorld(scenario: Scenario, seed: number, emit: (event: Simu
   undo.push(world.install());
   undo.push(world.onBeforeCall(() => traffic.advanceTo(Date.now())));
   // The outside handlers find the state machine by this; the grace of race rule (c) stays at its default, 0.
-  undo.push(setEnvironment({ STATE_MACHINE_ARN: world.sfn.stateMachineArn, ALARM_ROLLBACK_GRACE_SECONDS: undefined }));
+  // The handlers' and the CLI's (a scenario's cli events) way to the state machine.
+  undo.push(setEnvironment({ STATE_MACHINE_ARN: world.sfn.stateMachineArn, [STATE_MACHINE_ENV]: world.sfn.stateMachineArn, ALARM_ROLLBACK_GRACE_SECONDS: undefined }));
   const shareWrites: Array<{ atMs: number; share: number }> = [];
   undo.push(simulated.onCanaryShareWritten((share) => shareWrites.push({ atMs: Date.now(), share })));
   setInterval(() => traffic.advanceTo(Date.now()), TICK_MS);
@@ -172,23 +175,32 @@ async function prepareWorld(scenario: Scenario, seed: number, emit: (event: Simu
 }
 
 /** Each scenario event as outside work at its time, whether the execution still runs then or not. */
-function scheduleScenarioEvents({ scenario, world, traffic, outside, emit, seconds }: Simulation): SlackCommandRecord[] {
+function scheduleScenarioEvents({ scenario, world, traffic, outside, emit, seconds }: Simulation): { slackCommands: SlackCommandRecord[]; cliCommands: CliCommandRecord[] } {
   const slack = new SlackWorkspace(scenario.slack, outside.clock);
+  const terminal = new SimulatedTerminal(outside.clock, (args, printed) =>
+    emit({ type: 'cli-output', at: seconds(printed.atMs), args, stream: printed.stream, line: printed.line }),
+  );
   const slackCommands: SlackCommandRecord[] = [];
+  const cliCommands: CliCommandRecord[] = [];
   for (const event of scenario.events) {
     const description = describeEvent(event);
     outside.schedule(event.at * 1000, `scenario event at ${event.at} s: ${description}`, async () => {
       traffic.advanceTo(Date.now());
       emit({ type: 'scenario-event', at: event.at, description });
-      await applyEvent(event, { world, traffic, nowMs: Date.now(), slack });
+      await applyEvent(event, { world, traffic, nowMs: Date.now(), slack, terminal });
       for (const exchange of slack.exchanges.splice(0)) {
         const command = slackCommandRecord(exchange, seconds);
         slackCommands.push(command);
         emit({ type: 'slack', at: command.atSeconds, command });
       }
+      for (const exchange of terminal.exchanges.splice(0)) {
+        const command = cliCommandRecord(exchange, seconds);
+        cliCommands.push(command);
+        emit({ type: 'cli', at: seconds(Date.now()), command });
+      }
     });
   }
-  return slackCommands;
+  return { slackCommands, cliCommands };
 }
 
 /** The alarm push path: moves to ALARM while the execution runs reach the alarm rollback through EventBridge. */
@@ -283,6 +295,7 @@ interface Collected {
   readonly alarmEventsEnabled: boolean;
   readonly invocations: AlarmInvocation[];
   readonly slackCommands: SlackCommandRecord[];
+  readonly cliCommands: CliCommandRecord[];
   readonly notReached: readonly ScheduledWork[];
   readonly wallStart: number;
 }
@@ -327,6 +340,7 @@ function resultOf(simulation: Simulation, execution: Execution, collected: Colle
     rollbackLatencySeconds: rollbackLatencyOf(scenario, world, startMs, shareWrites),
     alarmEvents: { enabled: collected.alarmEventsEnabled, delaySeconds: scenario.alarmEvents.delaySeconds, invocations: collected.invocations },
     slackCommands: collected.slackCommands,
+    cliCommands: collected.cliCommands,
     routing: simulated.checkRouting(traffic),
     plan: {
       steps: scenario.plan.steps.length,
@@ -379,6 +393,15 @@ function rollbackLatencyOf(scenario: Scenario, world: AwsWorld, startMs: number,
 function alarmInvocationOf(delivery: AlarmDelivery, seconds: (ms: number) => number): AlarmInvocation {
   const { changedAtMs, atMs, ...rest } = delivery;
   return { ...rest, changedAtSeconds: seconds(changedAtMs), atSeconds: seconds(atMs) };
+}
+
+function cliCommandRecord(exchange: CliExchange, seconds: (ms: number) => number): CliCommandRecord {
+  return {
+    atSeconds: seconds(exchange.atMs),
+    args: [...exchange.args],
+    exitCode: exchange.exitCode,
+    output: exchange.output.map((o) => ({ atSeconds: seconds(o.atMs), stream: o.stream, line: o.line })),
+  };
 }
 
 function slackCommandRecord(exchange: SlackExchange, seconds: (ms: number) => number): SlackCommandRecord {

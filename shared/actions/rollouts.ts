@@ -75,12 +75,12 @@ export type TargetMatch =
   | { readonly kind: 'ambiguous'; readonly matches: readonly RunningRollout[] };
 
 /**
- * Finds the running rollout `target` names. An execution name wins (it is unique); otherwise the rollout's
+ * Finds the running rollout `target` names. An execution name or ARN wins (it is unique); otherwise the rollout's
  * name or target must pick out exactly one. Names are compared exactly: Lambda names are case-sensitive.
  */
 export function resolveTarget(target: string, running: readonly RunningRollout[]): TargetMatch {
   if (running.length === 0) return { kind: 'nothing-running' };
-  const byExecution = running.find((r) => r.executionName === target);
+  const byExecution = running.find((r) => r.executionName === target || r.executionArn === target);
   if (byExecution !== undefined) return { kind: 'found', rollout: byExecution };
   const matches = running.filter((r) => {
     const labels = labelsOf(r.start);

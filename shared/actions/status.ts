@@ -4,7 +4,12 @@
  * target, every target an ended rollout left between 0 and 100 % that no running rollout drives.
  */
 import { readRolloutProgress, type RolloutProgressView } from '../executions/progress';
-import { SWEEP_LOOKBACK_MS, sweepStrandedTargets, type StrandedTarget } from '../reconcile/stranded';
+import { EXECUTION_NAME, executionArnFor } from '../executions/arn';
+import { readWholeHistory } from '../executions/sfn';
+import { storyOf, type RolloutStory } from '../executions/story';
+import type { RolloutStart } from '../executions/history';
+import { routerFor } from '../outside-rollback';
+import { describeExecution, SWEEP_LOOKBACK_MS, sweepStrandedTargets, type EndedExecution, type StrandedTarget } from '../reconcile/stranded';
 import { targetKey } from '../reconcile/target-state';
 import { listRunningRollouts, resolveTarget, type RunningRollout, type TargetMatch } from './rollouts';
 
@@ -74,5 +79,60 @@ async function readStranded(query: StatusQuery, running: readonly RunningRollout
     return { stranded: found.filter((s) => !driven.has(targetKey(s.request.target))) };
   } catch (error) {
     return { strandedUnreadable: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+  }
+}
+
+/** The execution a ROLLOUT names: running or, named by execution name or ARN, ended. */
+export type FoundExecution =
+  | { readonly kind: 'found'; readonly executionArn: string; readonly executionName: string; readonly rollout?: RunningRollout }
+  | { readonly kind: 'no-match'; readonly match: Exclude<TargetMatch, { kind: 'found' }> };
+
+/**
+ * Finds the execution `target` names: a running rollout by name, function:alias, execution name or ARN
+ * (shared/actions/rollouts.ts), else an ended execution of this state machine by its name or ARN.
+ */
+export async function findExecution(stateMachineArn: string, target: string): Promise<FoundExecution> {
+  const running = await listRunningRollouts(stateMachineArn);
+  const match = resolveTarget(target, running);
+  if (match.kind === 'found') return { kind: 'found', executionArn: match.rollout.executionArn, executionName: match.rollout.executionName, rollout: match.rollout };
+  const ownPrefix = executionArnFor(stateMachineArn, '');
+  const executionArn = target.startsWith(ownPrefix) ? target : EXECUTION_NAME.test(target) ? executionArnFor(stateMachineArn, target) : undefined;
+  if (executionArn === undefined) return { kind: 'no-match', match };
+  try {
+    const described = await describeExecution(executionArn);
+    return { kind: 'found', executionArn, executionName: described.name };
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ExecutionDoesNotExist') return { kind: 'no-match', match };
+    throw error;
+  }
+}
+
+export interface StoryAnswer {
+  readonly execution: EndedExecution;
+  readonly story: RolloutStory;
+  /** Why the history could not be read (the story then says only what DescribeExecution does). */
+  readonly unreadable?: string;
+}
+
+/** A rollout's story: DescribeExecution says whether it runs, its whole history says the rest. */
+export async function readRolloutStory(executionArn: string): Promise<StoryAnswer> {
+  const execution = await describeExecution(executionArn);
+  try {
+    return { execution, story: storyOf(await readWholeHistory(executionArn), execution) };
+  } catch (error) {
+    return { execution, story: storyOf([], execution), unreadable: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+  }
+}
+
+/** What the target reads now: its canary share, or why it could not be read. */
+export type WeightReading = { readonly weight: number } | { readonly unreadable: string };
+
+/** Reads the weight on the target a planned rollout drives (a read only); undefined before Preflight planned it. */
+export async function readTargetNow(start: RolloutStart): Promise<WeightReading | undefined> {
+  if (start.stage !== 'planned') return undefined;
+  try {
+    return { weight: await routerFor(start.rollout).getWeight() };
+  } catch (error) {
+    return { unreadable: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
   }
 }

@@ -21,7 +21,7 @@ const Percent = z
 
 const BakeSeconds = z
   .int('bakeSeconds must be a whole number of seconds')
-  .min(0)
+  .min(0, 'bakeSeconds cannot be negative: give 0 (no bake) or more seconds')
   .max(LIMITS.maxBakeSeconds, `a bake lasts at most ${LIMITS.maxBakeSeconds} seconds (7 days)`);
 
 const ApprovalSchema = z

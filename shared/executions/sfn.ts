@@ -102,19 +102,33 @@ export async function readHistoryTail(executionArn: string, maxPages = 10, inclu
   return newestFirst.reverse();
 }
 
-/** Step Functions keeps at most 25,000 events of a Standard execution's history. */
-const MAX_HISTORY_EVENTS = 25_000;
-const HISTORY_PAGE = 1_000;
-
-/** An execution's whole history, oldest first, with each state's input and output (the report reads it all). */
-export function readWholeHistory(executionArn: string): Promise<HistoryEvent[]> {
-  return readHistory({ executionArn, reverseOrder: false, includeExecutionData: true }, HISTORY_PAGE, MAX_HISTORY_EVENTS / HISTORY_PAGE, () => false);
-}
-
 /** Stops an execution with `error` and `cause`, cut to the lengths Step Functions accepts. */
 export async function stopExecution(executionArn: string, error: string, cause: string): Promise<void> {
   const shortCause = cause.length > MAX_STOP_CAUSE ? `${cause.slice(0, MAX_STOP_CAUSE - 1)}…` : cause;
   await awsCall('StopExecution', () =>
     aws.sfn.send(new StopExecutionCommand({ executionArn, error: error.slice(0, MAX_STOP_ERROR), cause: shortCause })),
   );
+}
+
+/** The whole history of an execution, oldest first, with its data; at most `maxPages` pages of 1,000 (Step Functions keeps ≤ 25,000 events). */
+export function readWholeHistory(executionArn: string, maxPages = 25): Promise<HistoryEvent[]> {
+  return readHistory({ executionArn, reverseOrder: false, includeExecutionData: true }, 1000, maxPages, () => false);
+}
+
+
+/**
+ * The executions of the state machine that ended, started at or after `since`, newest first, at most
+ * `limit`. ListExecutions lists every status newest start first, so the pages stop at the first older one.
+ */
+export async function listEndedSince(stateMachineArn: string, since: Date, limit: number): Promise<ExecutionListItem[]> {
+  return awsCall('ListExecutions', async () => {
+    const ended: ExecutionListItem[] = [];
+    for await (const page of paginateListExecutions({ client: aws.sfn, pageSize: 100, withCommand: ownInput }, { stateMachineArn })) {
+      const items = page.executions ?? [];
+      const recent = items.filter((e) => (e.startDate?.getTime() ?? 0) >= since.getTime());
+      ended.push(...recent.filter((e) => e.status !== 'RUNNING' && e.status !== 'PENDING_REDRIVE'));
+      if (ended.length >= limit || recent.length < items.length) break;
+    }
+    return ended.slice(0, limit);
+  });
 }

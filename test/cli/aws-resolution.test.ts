@@ -62,7 +62,7 @@ describe('resolveStateMachine', () => {
 describe('callerRequester', () => {
   it('is the IAM identity sts:GetCallerIdentity returns', async () => {
     sts.on(GetCallerIdentityCommand).resolves({ Arn: 'arn:aws:sts::123456789012:assumed-role/deploy/bob', Account: '123456789012', UserId: 'AROA:bob' });
-    await expect(callerRequester(new STSClient({ region: 'eu-west-1' }))).resolves.toEqual({
+    await expect(callerRequester()).resolves.toEqual({
       kind: 'iam', arn: 'arn:aws:sts::123456789012:assumed-role/deploy/bob', account: '123456789012', userId: 'AROA:bob',
     });
     expect(sts).toHaveReceivedCommandWith(GetCallerIdentityCommand, {});

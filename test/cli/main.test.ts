@@ -35,7 +35,7 @@ describe('coalmine', () => {
   it('help of an unknown command exits 2 and names the commands', async () => {
     const run = await coalmine(['help', 'nope']);
     expect(run.code).toBe(2);
-    expect(run.stderr[0]).toBe('coalmine: unknown command "nope". Commands: simulate, plan, tour, start, list, status, promote, rollback, report, help.');
+    expect(run.stderr[0]).toBe('coalmine: unknown command "nope". Commands: simulate, plan, tour, start, list, status, watch, promote, rollback, history, report, help.');
   });
 
   it('a stray argument is refused with exit 2 (tour takes none)', async () => {
@@ -52,7 +52,7 @@ describe('coalmine', () => {
   it('an unknown command exits 2 and names the commands', async () => {
     const run = await coalmine(['simulte']);
     expect(run.code).toBe(2);
-    expect(run.stderr[0]).toBe('coalmine: unknown command "simulte". Commands: simulate, plan, tour, start, list, status, promote, rollback, report, help.');
+    expect(run.stderr[0]).toBe('coalmine: unknown command "simulte". Commands: simulate, plan, tour, start, list, status, watch, promote, rollback, history, report, help.');
   });
 });
 
@@ -98,6 +98,12 @@ describe('coalmine plan', () => {
     const timeline = JSON.parse((await coalmine(['plan', '--request', requestFile(request), '--json'])).stdout.join('\n'));
     expect(timeline.observable).toBe(true);
     expect(timeline.steps[0].waits).toEqual([{ state: 'Bake', seconds: 600 }]);
+  });
+
+  it.each(['1', 'March 7', '2030-01-07T09:00:00', '2030-02-30T09:00:00Z', '99999-01-01T00:00:00Z'])('refuses --start %s: strict ISO 8601 with an offset or Z', async (start) => {
+    const run = await coalmine(['plan', '--request', requestFile(request), '--start', start]);
+    expect(run.code).toBe(2);
+    expect(run.stderr[0]).toBe(`coalmine plan: --start must be an ISO 8601 time with an offset or Z, such as 2030-01-07T09:00:00Z or 2030-01-07T10:00:00+01:00, got "${start}"`);
   });
 
   it('--json gives the same timeline to machines, with absolute times from --start', async () => {

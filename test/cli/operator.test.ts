@@ -1,4 +1,4 @@
-import { GetExecutionHistoryCommand, ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -7,12 +7,17 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import rolloutSchema from '../../schema/cli-rollout.schema.json';
 import listSchema from '../../schema/cli-list.schema.json';
+import statusSchema from '../../schema/cli-status.schema.json';
+import endedSchema from '../../schema/cli-ended.schema.json';
+import historySchema from '../../schema/cli-history.schema.json';
 import { coalmine } from './support';
 
 const ajv = addFormats(new Ajv2020({ strict: true, allErrors: true }));
 ajv.addSchema(rolloutSchema);
+ajv.addSchema(endedSchema);
 const validList = ajv.compile(listSchema);
-const validRollout = ajv.getSchema(rolloutSchema.$id)!;
+const validStatus = ajv.compile(statusSchema);
+const validHistory = ajv.compile(historySchema);
 
 let fake: FakeAws;
 beforeEach(() => {
@@ -58,16 +63,67 @@ describe('coalmine list', () => {
   });
 });
 
+describe('coalmine list: what ended rollouts left, and with --all how they ended', () => {
+  it('names a target an ended rollout left split that no running rollout drives', async () => {
+    fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }), stopped: { error: 'ManualPromote', cause: 'Promotion requested by bob.' } });
+    const run = await coalmine(['list']);
+    expect(run.stdout).toEqual([
+      'No rollout is running.',
+      'checkout:live is left at 10 % on the new version by execution checkout-live-42, which ended ABORTED: a person promoted it, and the promotion did not complete. No rollout drives it; the reconciler returns it to 0 %.',
+    ]);
+    const json = JSON.parse((await coalmine(['list', '--json'])).stdout.join('\n'));
+    expect(json.stranded).toEqual([expect.objectContaining({ target: 'checkout:live', state: 'split', weight: 10, executionName: 'checkout-live-42', status: 'ABORTED' })]);
+    expect(validList(json) ? [] : validList.errors).toEqual([]);
+    expect(writes()).toEqual([]);
+  });
+
+  it('--all adds the rollouts that ended in the last day, each with its outcome and why', async () => {
+    fake.addRunning({ name: 'checkout-live-41', rollout: rolloutFor({ executionName: 'checkout-live-41', version: '41' }), state: 'RolledBack', endedAs: 'FAILED' });
+    fake.alias = { FunctionVersion: '41', weights: {}, revision: 9 };
+    fake.addRunning({ name: 'basket-live-7', rollout: rolloutFor({ name: 'basket', functionName: 'basket', executionName: 'basket-live-7' }), stopped: { error: 'ManualRollback', cause: 'Rollback requested from the coalmine CLI by bob: p99 doubled.' } });
+    const run = await coalmine(['list', '--all']);
+    expect(run.stdout).toEqual([
+      'No rollout is running.',
+      'Ended in the last 24 h:',
+      expect.stringMatching(/^ {2}checkout:live {2}checkout:live {2}rolled back: all traffic on the baseline \(CanaryAnalysisFailed: the analysis failed\) {2}ended \S+ {2}\(execution checkout-live-41\)$/),
+      expect.stringMatching(/^ {2}basket {2}basket:live {2}rolled back: all traffic on the baseline \(ManualRollback: Rollback requested from the coalmine CLI by bob: p99 doubled\.\) {2}ended \S+ {2}\(execution basket-live-7\)$/),
+    ]);
+    expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, { stateMachineArn: STATE_MACHINE_ARN, maxResults: 100 });
+    const json = JSON.parse((await coalmine(['list', '--all', '--json'])).stdout.join('\n'));
+    expect(json.ended.map((e: { outcome: string }) => e.outcome)).toEqual(['rolled-back', 'rolled-back']);
+    expect(validList(json) ? [] : validList.errors).toEqual([]);
+  });
+});
+
+describe('coalmine history', () => {
+  it("lists a target's past rollouts with their outcome and why, and says so when there are none", async () => {
+    fake.addRunning({ name: 'checkout-live-41', rollout: rolloutFor({ executionName: 'checkout-live-41', version: '41' }), endedAs: 'SUCCEEDED', state: 'RolloutPromoted' });
+    fake.addRunning({ name: 'basket-live-7', rollout: rolloutFor({ name: 'basket', functionName: 'basket', executionName: 'basket-live-7' }), stopped: { error: 'AlarmRollback', cause: 'Alarm basket errors went to ALARM.' } });
+    const run = await coalmine(['history', 'basket:live']);
+    expect(run.stdout).toEqual([expect.stringMatching(/^basket {2}basket:live {2}rolled back: all traffic on the baseline \(AlarmRollback: Alarm basket errors went to ALARM\.\) {2}ended /)]);
+    const json = JSON.parse((await coalmine(['history', '--json'])).stdout.join('\n'));
+    expect(json.rollouts.map((r: { executionName: string; outcome: string }) => [r.executionName, r.outcome])).toEqual([['checkout-live-41', 'promoted'], ['basket-live-7', 'rolled-back']]);
+    expect(validHistory(json) ? [] : validHistory.errors).toEqual([]);
+    expect((await coalmine(['history', 'cart'])).stdout).toEqual(['No rollout of cart ended in the last 90 days.']);
+    expect((await coalmine(['history', 'a', 'b'])).code).toBe(2);
+  });
+});
+
 describe('coalmine status', () => {
-  it('describes one rollout named by function:alias', async () => {
+  it('describes one rollout named by function:alias: plan, now, the weight the target reads, next', async () => {
     fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }) });
     const run = await coalmine(['status', 'checkout:live']);
     expect(run.code).toBe(0);
     expect(run.stdout).toEqual([
-      expect.stringMatching(/^checkout:live \(checkout:live\), execution checkout-live-42, started \d{4}-/),
-      '  state: Bake; step 1 of 2 at 10 % canary',
-      '  last analysis: none yet',
+      expect.stringMatching(/^checkout:live \(checkout:live\), execution checkout-live-42, started \d{4}-\S+Z, RUNNING$/),
+      '  plan: 10 % for 5 min → 50 % for 5 min → 100 % (nominal 10 min)',
+      '  analyses: none yet',
+      expect.stringMatching(/^ {2}now: Bake since \S+Z, step 1 of 2 at 10 % canary; the target reads 10 % now$/),
+      expect.stringMatching(/^ {2}next: analysis of step 1 at 10 % due now \(\d\d:\d\d:\d\dZ\)$/),
     ]);
+    expect(sfn).toHaveReceivedCommandWith(DescribeExecutionCommand, { executionArn: fake.arnOf('checkout-live-42') });
+    expect(sfn).toHaveReceivedCommandWith(GetExecutionHistoryCommand, { executionArn: fake.arnOf('checkout-live-42'), reverseOrder: false, includeExecutionData: true, maxResults: 1000 });
+    expect(writes()).toEqual([]);
   });
 
   it('lists the candidates of an ambiguous name, and names the running ones for an unknown one', async () => {
@@ -80,8 +136,8 @@ describe('coalmine status', () => {
     expect(unknown.stderr).toEqual(['coalmine status: no running rollout is "cart". Running: shop, shop.']);
     const json = JSON.parse((await coalmine(['status', 'b-2', '--json'])).stdout.join('\n'));
     expect(json).toMatchObject({ target: 'basket:live', executionName: 'b-2' });
-    expect(validRollout(json) ? [] : validRollout.errors).toEqual([]);
-    expect(validRollout({ ...json, weight: 'ten' })).toBe(false);
+    expect(validStatus(json) ? [] : validStatus.errors).toEqual([]);
+    expect(validStatus({ ...json, now: { ...json.now, weight: 'ten' } })).toBe(false);
   });
 
   it('maps missing credentials and throttling to a sentence, and asks which state machine without one', async () => {

@@ -219,7 +219,7 @@ export class FakeAws {
       if (input.statusFilter === 'RUNNING' && this.listDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.listDelayMs));
       return {
         executions: this.executions
-          .filter((e) => this.statusOf(e) === input.statusFilter)
+          .filter((e) => input.statusFilter === undefined || this.statusOf(e) === input.statusFilter)
           .map((e) => ({ executionArn: this.arnOf(e.name), stateMachineArn: STATE_MACHINE_ARN, name: e.name, status: this.statusOf(e), startDate: e.startDate, ...(e.stopped !== undefined ? { stopDate: new Date(e.startDate.getTime() + 600_000) } : {}) })),
       };
     });
@@ -234,6 +234,9 @@ export class FakeAws {
         startDate: execution.startDate,
         input: JSON.stringify(request),
         ...(execution.stopped !== undefined ? { stopDate: new Date(execution.startDate.getTime() + 600_000), ...execution.stopped } : {}),
+        // As the history's closing event records it.
+        ...(execution.endedAs !== undefined ? { stopDate: new Date(execution.startDate.getTime() + 600_000) } : {}),
+        ...(execution.endedAs === 'FAILED' ? { error: 'CanaryAnalysisFailed', cause: 'the analysis failed' } : {}),
       };
     });
     sfn.on(GetExecutionHistoryCommand).callsFake(async (input: GetExecutionHistoryCommandInput) => {

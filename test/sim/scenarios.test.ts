@@ -14,6 +14,7 @@ const REQUIRED = [
   'edge-canary',
   'edge-bad-canary',
   'slack-rollback',
+  'cli-rollback',
   'hotfix',
 ];
 
@@ -57,6 +58,7 @@ describe('built-in scenarios', () => {
     ['edge-bad-canary', 'rolled_back', 0, 'AlarmRollback', [5, 25, 0]],
     ['stats-canary', 'rolled_back', 0, 'CanaryAnalysisFailed', [10, 0]],
     ['slack-rollback', 'rolled_back', 0, 'ManualRollback', [10, 25, 0]],
+    ['cli-rollback', 'rolled_back', 0, 'ManualRollback', [10, 25, 0]],
     ['hotfix', 'promoted', 100, null, [10, 25, 50, 100]],
   ] as const)('%s ends %s at %d %% (%s)', async (name, outcome, finalWeight, error, weightsSet) => {
     const result = await run(name);

@@ -84,6 +84,13 @@ describe('explicit weights', () => {
     expect(message).toContain('strategy.bakeSeconds: explicit weights need "bakeSeconds" too');
   });
 
+  it.each([
+    [-5, 'strategy.bakeSeconds: bakeSeconds cannot be negative: give 0 (no bake) or more seconds'],
+    [1.5, 'strategy.bakeSeconds: bakeSeconds must be a whole number of seconds'],
+  ])('says what is wrong with bakeSeconds %p', (bakeSeconds, problem) => {
+    expect(problemsWith(request({ strategy: { weights: [10, 100], bakeSeconds } }))).toContain(problem);
+  });
+
   it('needs bakeSeconds with weights', () => {
     expect(problemsWith(request({ strategy: { weights: [10, 100] } }))).toContain(
       'strategy.bakeSeconds: explicit weights need "bakeSeconds" too',

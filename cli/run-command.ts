@@ -1,0 +1,31 @@
+/**
+ * Runs one command and turns what it throws into the exit status and a sentence: a usage error (2, with the
+ * hint to its help), an invalid request or scenario (2), an AWS failure the registry explains (1), anything
+ * else (1, with its stack). `coalmine` and the simulator's terminal both run commands through it.
+ */
+import type { Command } from './command';
+import { explainAwsError } from './aws/errors';
+import { EXIT, UsageError, type CliIo } from './io';
+
+export async function runCommand(command: Command, args: string[], io: CliIo): Promise<number> {
+  try {
+    return await command.run(args, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`coalmine ${command.name}: ${error.message}`);
+      io.err(`Run "coalmine help ${command.name}" for usage.`);
+      return EXIT.usage;
+    }
+    if (error instanceof Error && (error.name === 'ScenarioInvalid' || error.name === 'RolloutRequestInvalid')) {
+      io.err(`coalmine ${command.name}: ${error.message}`);
+      return EXIT.usage;
+    }
+    const explained = explainAwsError(error);
+    if (explained !== undefined) {
+      io.err(`coalmine ${command.name}: ${explained}`);
+      return EXIT.failure;
+    }
+    io.err(`coalmine ${command.name}: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return EXIT.failure;
+  }
+}
