@@ -221,20 +221,21 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
 
 /** What the pins send to each colour from Preflight on, whatever the step's weight (cloudfront-kvs only). */
 function pinLines(timeline: Timeline, request: RolloutRequest): string[] {
-  if (timeline.pins === undefined) return [];
+  const { target } = request;
+  if (timeline.pins === undefined || target.type !== 'cloudfront-kvs') return [];
+  const canary = target.stableAfterPromotion;
   const colour = (name: 'blue' | 'green', pins: TimelinePins): string => {
     const cidrs = pins.cidrs === null ? `${KVS_KEYS[`${name}Cidrs`]} as the store has it` : describeAddressShare(pins.cidrs);
     const countries = pins.countries === null ? `${KVS_KEYS[`${name}Countries`]} as the store has it` : pins.countries.length === 0 ? 'no countries' : `countries ${pins.countries.join(', ')}`;
-    const over =
-      name === 'green' && pins.cidrs !== null && overPinShareLimits(pins.cidrs) ? ` (above the bound, allowed by the override: ${request.override?.reason ?? ''})` : '';
-    return `  ${name}: ${cidrs}${over}; ${countries}`;
+    const over = name === canary && pins.cidrs !== null && overPinShareLimits(pins.cidrs) ? ` (above the bound, allowed by the override: ${request.override?.reason ?? ''})` : '';
+    return `  ${name}${name === canary ? ' (the canary)' : ''}: ${cidrs}${over}; ${countries}`;
   };
   return [
     '',
     "Pins (written in Preflight, before any traffic moves; they apply whatever the step's weight), share of the address space:",
     colour('green', timeline.pins.green),
     colour('blue', timeline.pins.blue),
-    `  Green pins may cover at most ${describeLimits()} without override.allowLargeGreenPins; Preflight checks the store's lists too.`,
+    `  The canary's pins may cover at most ${describeLimits()} without override.allowLargeGreenPins; Preflight checks the store's lists too.`,
   ];
 }
 

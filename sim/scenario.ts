@@ -350,6 +350,9 @@ export function parseScenario(input: unknown, name: string, source = name): Scen
   if (target.type === 'lambda-alias' && given.edge !== undefined) {
     problems.push('world.edge: only for a cloudfront-kvs target; a lambda-alias target is invoked without CloudFront in front');
   }
+  if (target.type === 'lambda-alias' && rollout.request.analysis.prometheus !== undefined) {
+    problems.push('rollout.analysis.prometheus: the simulator serves Istio series from the mesh of a cloudfront-kvs target only; judge a lambda-alias target by alarms or CloudWatch metrics');
+  }
   if (target.type === 'cloudfront-kvs' && given.lambda !== undefined) {
     problems.push('world.lambda: only for a lambda-alias target; a cloudfront-kvs target serves colours (blue, green), not versions');
   }

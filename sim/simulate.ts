@@ -18,6 +18,7 @@ import { USD_PER_STATE_TRANSITION } from '../shared/config/limits';
 import { explainFailure } from '../shared/failure';
 import { createRandom } from '../shared/judges/statistics/random';
 import { buildWorld, trafficModelOf } from './build-world';
+import { SimulatedPrometheus } from './world/prometheus';
 import { VirtualClock, yieldToEventLoop } from './clock';
 import { AlarmEventDelivery, type AlarmDelivery } from './alarm-events';
 import { applyEvent, describeEvent } from './events';
@@ -165,6 +166,19 @@ async function prepareWorld(scenario: Scenario, seed: number, emit: (event: Simu
 
   undo.push(world.install());
   undo.push(world.onBeforeCall(() => traffic.advanceTo(Date.now())));
+  const { prometheus } = scenario.request.analysis;
+  if (prometheus !== undefined) {
+    // Only a mesh reports Istio series; parseScenario refuses analysis.prometheus for other targets.
+    const { routing } = simulated;
+    const mesh = new SimulatedPrometheus({
+      metrics: world.cloudwatch.metrics,
+      namespace: routing.namespace,
+      service: String(routing.dimensions(null).Service),
+      versions: [routing.baselineVersion, routing.canaryVersion],
+      beforeQuery: () => traffic.advanceTo(Date.now()),
+    });
+    undo.push(mesh.install(prometheus.url));
+  }
   // The outside handlers find the state machine by this; the grace of race rule (c) stays at its default, 0.
   // The handlers' and the CLI's (a scenario's cli events) way to the state machine.
   undo.push(setEnvironment({ STATE_MACHINE_ARN: world.sfn.stateMachineArn, [STATE_MACHINE_ENV]: world.sfn.stateMachineArn, ALARM_ROLLBACK_GRACE_SECONDS: undefined }));

@@ -9,7 +9,7 @@ import { LIMITS } from './limits';
 import { MAX_METRIC_CHECKS, metricCheckProblems, MetricChecksSchema } from './metrics';
 import { PrometheusEndpointSchema } from './prometheus';
 import { PRESET_NAMES, PRESETS } from './presets';
-import { addressShareOf, greenPinsTooLarge } from '../net/pin-share';
+import { addressShareOf, canaryPinsTooLarge } from '../net/pin-share';
 import { TargetSchema } from './targets';
 
 const Percent = z
@@ -190,7 +190,7 @@ const OverrideSchema = z
     allowLargeGreenPins: z
       .literal(true, { error: () => 'allowLargeGreenPins is true (leave it out to refuse green pins above the bound)' })
       .optional()
-      .describe('cloudfront-kvs: accept green pins (target.greenCidrs, or the store\'s green_cidrs) that cover more of the address space than the bound (docs/edge.md).'),
+      .describe('cloudfront-kvs: accept pins to the canary\'s colour (target.greenCidrs or the store\'s green_cidrs; blue ones for a blue canary) that cover more of the address space than the bound (docs/edge.md).'),
     reason: z
       .string({ error: (issue) => (issue.input === undefined ? 'required: say why the rollout needs the override' : 'reason is text') })
       .trim()
@@ -235,9 +235,13 @@ export const RolloutRequestSchema = z
       }
       return;
     }
-    const largePins = request.target.greenCidrs === undefined ? undefined : greenPinsTooLarge(addressShareOf(request.target.greenCidrs), 'the green pins');
+    // Pins to the canary's colour send their viewers to the new version whatever the step's weight.
+    const canary = request.target.stableAfterPromotion;
+    const field = canary === 'green' ? 'greenCidrs' : 'blueCidrs';
+    const pins = request.target[field];
+    const largePins = pins === undefined ? undefined : canaryPinsTooLarge(addressShareOf(pins), `the ${canary} pins (the canary's colour)`);
     if (largePins !== undefined && request.override?.allowLargeGreenPins !== true) {
-      ctx.addIssue({ code: 'custom', path: ['target', 'greenCidrs'], message: largePins });
+      ctx.addIssue({ code: 'custom', path: ['target', field], message: largePins });
     }
     // The KVS key green_percentage is a whole number (the edge function reads nothing else).
     const { weights, steps } = request.strategy;

@@ -2,7 +2,8 @@
  * How much of the internet a pin list sends to one colour: the share of the IPv4 and of the IPv6 address
  * space its CIDRs cover, as the edge function reads them (overlapping entries counted once, entries the edge
  * skips not at all). A step called "5 %" means 5 % only while the pins are a sliver of the viewers; the plan,
- * Preflight and the simulator show these shares, and green pins above PIN_SHARE_LIMITS need an override
+ * Preflight and the simulator show these shares, and pins to the canary's colour (green, unless
+ * stableAfterPromotion is blue) above PIN_SHARE_LIMITS need an override
  * (docs/edge.md, "How much may be pinned"). Pure: no I/O.
  */
 import { ADDRESS_BITS, readEdgeCidr, type Cidr, type IpVersion } from './cidr';
@@ -14,10 +15,10 @@ export interface AddressShare {
 }
 
 /**
- * The most of each family that green pins may cover without an override: an IPv4 /16 (65,536 addresses,
+ * The most of each family that the canary's pins may cover without an override: an IPv4 /16 (65,536 addresses,
  * 1/65,536 of IPv4) and an IPv6 /32 (the smallest block a registry gives an ISP; a site gets a /48). Pins
  * are for people and offices. Even a range a hundred times denser in viewers than the average IPv4 address
- * sends at most 0.15 % of viewers to green at a /16, below the smallest step a rollout can take (1 %).
+ * sends at most 0.15 % of viewers to the canary at a /16, below the smallest step a rollout can take (1 %).
  */
 export const PIN_SHARE_LIMITS: AddressShare = { ipv4: 2 ** -16, ipv6: 2 ** -32 };
 
@@ -83,14 +84,14 @@ export function describeLimits(): string {
 }
 
 /**
- * Why green pins that cover `share` need an override; `pins` names them ("the green pins", or the store key
- * they come from). Undefined when they are within PIN_SHARE_LIMITS.
+ * Why pins to the canary's colour that cover `share` need an override; `pins` names them ("the green pins",
+ * or the store key they come from). Undefined when they are within PIN_SHARE_LIMITS.
  */
-export function greenPinsTooLarge(share: AddressShare, pins: string): string | undefined {
+export function canaryPinsTooLarge(share: AddressShare, pins: string): string | undefined {
   if (!overPinShareLimits(share)) return undefined;
   return (
-    `${pins} cover ${describeAddressShare(share)} of the address space, over the bound for green pins of ${describeLimits()}: ` +
+    `${pins} cover ${describeAddressShare(share)} of the address space, over the bound for pins to the canary of ${describeLimits()}: ` +
     'every viewer there would see the canary from Preflight on, whatever the step\'s weight. Pin people and offices, not networks; ' +
-    'if that many viewers are meant to get green, add "override": {"allowLargeGreenPins": true, "reason": "..."} to the request'
+    'if that many viewers are meant to get the canary, add "override": {"allowLargeGreenPins": true, "reason": "..."} to the request'
   );
 }

@@ -7,7 +7,7 @@
 import { KVS_KEYS, VIEWER_COOKIE_MODES, type CloudFrontKvsTarget } from '../config/targets';
 import { PreflightFailed, RolloutInProgress, TrafficConflict } from '../errors';
 import { readCountryList } from '../net/countries';
-import { addressShareOf, describeAddressShare, greenPinsTooLarge, readPinList } from '../net/pin-share';
+import { addressShareOf, canaryPinsTooLarge, describeAddressShare, readPinList } from '../net/pin-share';
 import type { RollbackOutcome } from './types';
 
 export type Colour = 'green' | 'blue';
@@ -87,7 +87,7 @@ const heldBy = (lock: KvsLock | 'unreadable' | undefined, execution: string): bo
 export interface KvsRollout {
   readonly target: CloudFrontKvsTarget;
   readonly holder: string;
-  /** The request's override.allowLargeGreenPins: green pins above the bound do not refuse the start. */
+  /** The request's override.allowLargeGreenPins: pins to the canary's colour above the bound do not refuse the start. */
   readonly allowLargeGreenPins?: boolean;
 }
 
@@ -204,7 +204,7 @@ export interface PreflightDecision {
 /**
  * Preflight: refuses a store that is not READY, locked by another execution, mid-rollout without a lock,
  * whose canary colour already serves everyone, that keeps a pin list or viewer_cookie the edge cannot read,
- * or whose green pins are above the bound without the override; otherwise takes the lock (`lockValue`) in
+ * or whose pins to the canary's colour are above the bound without the override; otherwise takes the lock (`lockValue`) in
  * one batch with the request's pins and any edge key that is missing.
  */
 export function decidePreflight(rollout: KvsRollout, view: StoreView, lockValue: string): PreflightDecision {
@@ -248,9 +248,12 @@ export function decidePreflight(rollout: KvsRollout, view: StoreView, lockValue:
     before = green;
   }
   const pins = pinsAfterPreflight(target, view);
-  const tooLarge = greenPinsTooLarge(
-    addressShareOf(pins.greenCidrs),
-    target.greenCidrs === undefined ? `${name}: the green pins in ${KVS_KEYS.greenCidrs} (the request gives no greenCidrs, so they stay)` : `${name}: the green pins`,
+  const field = canary === 'green' ? 'greenCidrs' : 'blueCidrs';
+  const tooLarge = canaryPinsTooLarge(
+    addressShareOf(pins[field]),
+    target[field] === undefined
+      ? `${name}: the ${canary} pins (the canary's colour) in ${pinKey(canary)} (the request gives no ${field}, so they stay)`
+      : `${name}: the ${canary} pins (the canary's colour)`,
   );
   if (tooLarge !== undefined && rollout.allowLargeGreenPins !== true) throw new PreflightFailed(tooLarge);
   if (!ours) puts.push({ Key: KVS_KEYS.lock, Value: lockValue });

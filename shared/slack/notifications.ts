@@ -114,6 +114,11 @@ function started(detail: Detail): SlackMessage {
   const plan = isRecord(detail.plan) ? detail.plan : {};
   const steps = Array.isArray(plan.steps) ? plan.steps.filter(isRecord) : [];
   const lines = [headline, targetLine(detail)];
+  const baseline = isRecord(detail.baseline) ? detail.baseline : {};
+  if (typeof baseline.greenPins === 'string' && typeof baseline.bluePins === 'string') {
+    // Pins hold from Preflight on, whatever the step's weight: say how much of the internet they cover.
+    lines.push(`*Pins, whatever the weight:* green ${escapeMrkdwn(baseline.greenPins)}; blue ${escapeMrkdwn(baseline.bluePins)}`);
+  }
   if (steps.length === 0) {
     lines.push('*Plan:* all at once: straight to 100 %, no canary step.');
   } else {

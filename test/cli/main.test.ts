@@ -161,9 +161,9 @@ describe('coalmine plan', () => {
     expect(run.stdout).toEqual(
       expect.arrayContaining([
         "Pins (written in Preflight, before any traffic moves; they apply whatever the step's weight), share of the address space:",
-        '  green: IPv4 3.7e-7 %, IPv6 0 %; green_countries as the store has it',
+        '  green (the canary): IPv4 3.7e-7 %, IPv6 0 %; green_countries as the store has it',
         '  blue: IPv4 6e-6 %, IPv6 0 %; blue_countries as the store has it',
-        "  Green pins may cover at most IPv4 0.0015 % (a /16), IPv6 2.3e-8 % (a /32) without override.allowLargeGreenPins; Preflight checks the store's lists too.",
+        "  The canary's pins may cover at most IPv4 0.0015 % (a /16), IPv6 2.3e-8 % (a /32) without override.allowLargeGreenPins; Preflight checks the store's lists too.",
       ]),
     );
     const timeline = JSON.parse((await coalmine(['plan', '--scenario', 'edge-canary', '--json'])).stdout.join('\n'));
@@ -180,10 +180,10 @@ describe('coalmine plan', () => {
       });
     const refused = await coalmine(['plan'], edge(null));
     expect(refused.code).toBe(2);
-    expect(refused.stderr.join('\n')).toContain('target.greenCidrs: the green pins cover IPv4 100 %, IPv6 100 % of the address space, over the bound');
+    expect(refused.stderr.join('\n')).toContain('target.greenCidrs: the green pins (the canary\'s colour) cover IPv4 100 %, IPv6 100 % of the address space, over the bound');
     const allowed = await coalmine(['plan'], edge({ allowLargeGreenPins: true, reason: 'open beta' }));
     expect(allowed.code).toBe(0);
-    expect(allowed.stdout).toContain('  green: IPv4 100 %, IPv6 100 % (above the bound, allowed by the override: open beta); countries NZ');
+    expect(allowed.stdout).toContain('  green (the canary): IPv4 100 %, IPv6 100 % (above the bound, allowed by the override: open beta); countries NZ');
   });
 
   it('names Wait states that the state machine has', () => {

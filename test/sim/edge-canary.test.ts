@@ -231,7 +231,7 @@ describe('green pins for everyone (the override)', () => {
     const problems = scenarioProblems(edgeCanary(), (document) => {
       document.rollout.target.greenCidrs = ['0.0.0.0/0', '::/0'];
     });
-    expect(problems).toEqual([expect.stringContaining('target.greenCidrs: the green pins cover IPv4 100 %, IPv6 100 % of the address space')]);
+    expect(problems).toEqual([expect.stringContaining('target.greenCidrs: the green pins (the canary\'s colour) cover IPv4 100 %, IPv6 100 % of the address space')]);
   });
 
   it('with it, send every viewer to green from Preflight on, and the summary says so', async () => {

@@ -56,6 +56,8 @@ describe('built-in scenarios', () => {
     ['linear10-10m', 'promoted', 100, null, [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]],
     ['edge-canary', 'promoted', 100, null, [5, 25, 50, 100]],
     ['edge-bad-canary', 'rolled_back', 0, 'AlarmRollback', [5, 25, 0]],
+    ['edge-bad-canary-prometheus', 'rolled_back', 0, 'CanaryAnalysisFailed', [5, 25, 0]],
+    ['edge-countries', 'promoted', 100, null, [5, 25, 50, 100]],
     ['stats-canary', 'rolled_back', 0, 'CanaryAnalysisFailed', [10, 0]],
     ['slack-rollback', 'rolled_back', 0, 'ManualRollback', [10, 25, 0]],
     ['cli-rollback', 'rolled_back', 0, 'ManualRollback', [10, 25, 0]],

@@ -233,6 +233,29 @@ describe('the rollout lock', () => {
     expect(items().coalmine_lock).toBeUndefined();
   });
 
+  it.each<[string, Record<string, string>, object, string]>([
+    ['a blue_cidrs the edge cannot parse', { blue_cidrs: 'not json' }, {}, 'blue_cidrs is "not json", which is not a JSON array'],
+    ['green pins for everyone kept in the store', { green_cidrs: '["0.0.0.0/0","::/0"]' }, {}, 'cover IPv4 100 %, IPv6 100 % of the address space'],
+  ])('refuses %s in Preflight (PreflightFailed): no lock, no write, no traffic', async (_, store, target, cause) => {
+    world.kvs.overwrite(ARN, store);
+
+    const outcome = await execute(request(undefined, target));
+
+    expect(outcome.error).toBe('PreflightFailed');
+    expect((JSON.parse(String(outcome.cause)) as { errorMessage: string }).errorMessage).toContain(cause);
+    expect(count(outcome, 'ShiftTraffic')).toBe(0);
+    expect(world.kvs.writes).toEqual([]);
+  });
+
+  it('with allowLargeGreenPins, green pins for everyone go ahead', async () => {
+    world.kvs.overwrite(ARN, { green_cidrs: '["0.0.0.0/0","::/0"]' });
+
+    const outcome = await execute(request({ preset: 'canary10-5m' }, {}, { override: { allowLargeGreenPins: true, reason: 'open beta' } }));
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(percentages()).toEqual(['10', '100']);
+  });
+
   it('a refused start (an alarm already firing) takes no lock', async () => {
     world.cloudwatch.setAlarmState('storefront-5xx', 'ALARM', 'Threshold Crossed');
 

@@ -179,7 +179,7 @@ describe('preflight', () => {
   it('refuses green pins above the bound kept in the store, and takes them with allowLargeGreenPins', async () => {
     storeHas({ green_percentage: '0', blue_cidrs: '[]', green_cidrs: '["0.0.0.0/0","::/0"]' });
 
-    await expect(preflight()).rejects.toThrow('the green pins in green_cidrs (the request gives no greenCidrs, so they stay) cover IPv4 100 %, IPv6 100 %');
+    await expect(preflight()).rejects.toThrow('the green pins (the canary\'s colour) in green_cidrs (the request gives no greenCidrs, so they stay) cover IPv4 100 %, IPv6 100 %');
     expect(kvs).toHaveReceivedCommandTimes(UpdateKeysCommand, 0);
 
     const baseline = await cloudFrontKvsKind.preflight(green, { executionName: EXECUTION, allowLargeGreenPins: true });
@@ -632,13 +632,17 @@ describe('the cloudfront-kvs target in a request', () => {
   it('refuses green pins above the bound unless the override allows them with a reason', () => {
     const everyone = request({ greenCidrs: ['0.0.0.0/0', '::/0'] });
     expect(problemsWith(everyone)).toContain(
-      'target.greenCidrs: the green pins cover IPv4 100 %, IPv6 100 % of the address space, over the bound for green pins of IPv4 0.0015 % (a /16)',
+      'target.greenCidrs: the green pins (the canary\'s colour) cover IPv4 100 %, IPv6 100 % of the address space, over the bound for pins to the canary of IPv4 0.0015 % (a /16)',
     );
     expect(problemsWith({ ...everyone, override: { allowLargeGreenPins: true } })).toContain('override.reason: required: say why the rollout needs the override');
     const allowed = parseRolloutRequest({ ...everyone, override: { allowLargeGreenPins: true, reason: 'open beta for every viewer' } });
     expect(allowed.override).toEqual({ allowLargeGreenPins: true, reason: 'open beta for every viewer' });
-    // Blue pins are never bounded: the stable colour is always safe.
+    // Pins to the stable colour are never bounded; for a blue canary those are the green ones.
     expect(problemsWith(request({ blueCidrs: ['0.0.0.0/0'] }))).toBe('');
+    expect(problemsWith(request({ greenCidrs: ['0.0.0.0/0'], stableAfterPromotion: 'blue' }))).toBe('');
+    expect(problemsWith(request({ blueCidrs: ['0.0.0.0/0'], stableAfterPromotion: 'blue' }))).toContain(
+      "target.blueCidrs: the blue pins (the canary's colour) cover IPv4 100 %, IPv6 0 % of the address space",
+    );
   });
 
   it('refuses an override that allows nothing, and allowLargeGreenPins on a target without pins', () => {

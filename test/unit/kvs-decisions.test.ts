@@ -121,13 +121,20 @@ describe('decidePreflight: pins the edge cannot read, countries, viewer_cookie a
   });
 
   it.each<[string, KvsRollout, StoreView['values'], string]>([
-    ['in the request', rollout('green', { greenCidrs: ['0.0.0.0/0', '::/0'] }), IDLE, 'kvs/327284aa-bcd5-499f-a3ff-26b9a9d31b58: the green pins cover IPv4 100 %, IPv6 100 %'],
-    ['kept in the store', rollout(), { ...IDLE, green_cidrs: '["0.0.0.0/1"]' }, 'the green pins in green_cidrs (the request gives no greenCidrs, so they stay) cover IPv4 50 %, IPv6 0 %'],
+    ['in the request', rollout('green', { greenCidrs: ['0.0.0.0/0', '::/0'] }), IDLE, 'kvs/327284aa-bcd5-499f-a3ff-26b9a9d31b58: the green pins (the canary\'s colour) cover IPv4 100 %, IPv6 100 %'],
+    ['kept in the store', rollout(), { ...IDLE, green_cidrs: '["0.0.0.0/1"]' }, 'the green pins (the canary\'s colour) in green_cidrs (the request gives no greenCidrs, so they stay) cover IPv4 50 %, IPv6 0 %'],
   ])('refuses green pins above the bound %s', (_, who, values, message) => {
     const decide = () => decidePreflight(who, view(values), NEW_LOCK);
     expect(decide).toThrow(PreflightFailed);
     expect(decide).toThrow(message);
     expect(decide).toThrow('"override": {"allowLargeGreenPins": true, "reason": "..."}');
+  });
+
+  it('bounds the canary’s colour: blue pins for a blue canary, and not the green ones that keep viewers on the old version', () => {
+    const blueIdle = { green_percentage: '100', blue_cidrs: '[]', green_cidrs: '[]' };
+    const decide = () => decidePreflight(rollout('blue'), view({ ...blueIdle, blue_cidrs: '["0.0.0.0/0"]' }), NEW_LOCK);
+    expect(decide).toThrow("the blue pins (the canary's colour) in blue_cidrs (the request gives no blueCidrs, so they stay) cover IPv4 100 %");
+    expect(decidePreflight(rollout('blue', { greenCidrs: ['0.0.0.0/0'] }), view(blueIdle), NEW_LOCK).pins.green).toBe('IPv4 100 %, IPv6 0 % of the address space and no countries');
   });
 
   it('takes green pins above the bound with allowLargeGreenPins, and says what they cover', () => {

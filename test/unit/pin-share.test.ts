@@ -3,7 +3,7 @@
  * how it is written for people, and the bound above which green pins need an override.
  */
 import { readEdgeCidr, formatCidr } from '../../shared/net/cidr';
-import { addressShareOf, describeLimits, formatSharePercent, greenPinsTooLarge, PIN_SHARE_LIMITS } from '../../shared/net/pin-share';
+import { addressShareOf, describeLimits, formatSharePercent, canaryPinsTooLarge, PIN_SHARE_LIMITS } from '../../shared/net/pin-share';
 
 describe('addressShareOf', () => {
   it.each<[string, unknown[], number, number]>([
@@ -71,15 +71,15 @@ describe('the bound on green pins', () => {
     ['an IPv6 /31', ['2001:db8::/31'], true],
     ['everyone', ['0.0.0.0/0', '::/0'], true],
   ])('%s: refused %p', (_, list, refused) => {
-    const problem = greenPinsTooLarge(addressShareOf(list), 'the green pins');
+    const problem = canaryPinsTooLarge(addressShareOf(list), 'the green pins');
     expect(problem !== undefined).toBe(refused);
   });
 
   it('says what the pins cover, the bound, and the override', () => {
-    expect(greenPinsTooLarge(addressShareOf(['0.0.0.0/0', '::/0']), 'the green pins')).toBe(
-      'the green pins cover IPv4 100 %, IPv6 100 % of the address space, over the bound for green pins of IPv4 0.0015 % (a /16), ' +
+    expect(canaryPinsTooLarge(addressShareOf(['0.0.0.0/0', '::/0']), 'the green pins')).toBe(
+      'the green pins cover IPv4 100 %, IPv6 100 % of the address space, over the bound for pins to the canary of IPv4 0.0015 % (a /16), ' +
         "IPv6 2.3e-8 % (a /32): every viewer there would see the canary from Preflight on, whatever the step's weight. " +
-        'Pin people and offices, not networks; if that many viewers are meant to get green, add ' +
+        'Pin people and offices, not networks; if that many viewers are meant to get the canary, add ' +
         '"override": {"allowLargeGreenPins": true, "reason": "..."} to the request',
     );
   });

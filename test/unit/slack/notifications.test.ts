@@ -126,6 +126,16 @@ describe('notificationFor: one message per lifecycle event', () => {
     expect(visibleText(message)).toContain('all at once: straight to 100 %');
   });
 
+  test("an edge rollout's start says what each colour's pins cover", () => {
+    const detail = lifecycleFixture('rollout-started').detail as Record<string, unknown>;
+    const pins = { bluePins: 'IPv4 6e-6 %, IPv6 0 % of the address space and no countries', greenPins: 'IPv4 100 %, IPv6 0 % of the address space and countries NZ' };
+    const message = notificationFor({ kind: 'lifecycle', detailType: 'Rollout Started', detail: { ...detail, baseline: { greenPercentage: 0, lockHolder: 'x', ...pins } } });
+    expect(visibleText(message)).toContain(
+      '*Pins, whatever the weight:* green IPv4 100 %, IPv6 0 % of the address space and countries NZ; blue IPv4 6e-6 %, IPv6 0 % of the address space and no countries',
+    );
+    expect(visibleText(notificationFor({ kind: 'lifecycle', detailType: 'Rollout Started', detail }))).not.toContain('Pins');
+  });
+
   test('an override start says so, with its reason, escaped', () => {
     const detail = lifecycleFixture('rollout-started').detail as Record<string, unknown>;
     const message = notificationFor({
