@@ -135,3 +135,6 @@ export async function readTargetNow(start: RolloutStart): Promise<WeightReading 
     return { unreadable: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
   }
 }
+
+/** The canary's share a reading gives; undefined when there was none or it failed. */
+export const weightOf = (reading: WeightReading | undefined): number | undefined => (reading !== undefined && 'weight' in reading ? reading.weight : undefined);

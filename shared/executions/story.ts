@@ -176,6 +176,19 @@ export function endingOf(execution: ExecutionSummary, lastState: string | undefi
 }
 
 /**
+ * A person's promote stops the execution first and moves the target after: it has promoted once the target
+ * reads 100 % (`canaryWeightNow`, the router's reading; undefined when not read).
+ */
+export function settleEnding(ending: Ending, canaryWeightNow: number | undefined): Ending {
+  return ending.outcome === 'promotion-requested' && canaryWeightNow === 100 ? { ...ending, outcome: 'promoted' } : ending;
+}
+
+/** The story with its ending settled by what the target reads now (settleEnding). */
+export function settleStory(story: RolloutStory, canaryWeightNow: number | undefined): RolloutStory {
+  return story.ended === undefined ? story : { ...story, ended: settleEnding(story.ended, canaryWeightNow) };
+}
+
+/**
  * The story of an execution from its history (oldest first, with execution data) and its description.
  * A history that says nothing readable gives an empty story, not an error.
  */

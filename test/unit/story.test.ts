@@ -2,7 +2,7 @@
  * A rollout's story from its history (shared/executions/story.ts) and how status and watch draw it
  * (cli/aws/story-view.ts): pure, over histories built as Step Functions records them.
  */
-import { endingOf, storyOf, type ExecutionSummary, type Outcome } from '../../shared/executions/story';
+import { endingOf, settleEnding, storyOf, type ExecutionSummary, type Outcome } from '../../shared/executions/story';
 import { progressBar, timelineFraction, watchFrame, watchLine } from '../../cli/aws/story-view';
 import { rolloutFor } from '../handlers/slack-support';
 import { RolloutHistory } from '../cli/rollout-history';
@@ -75,6 +75,20 @@ describe('endingOf: how the rollout ended, from the status, the state it ended i
   it('keeps the sentence of a coalmine stop cause, without its facts line', () => {
     const ending = endingOf({ status: 'ABORTED', error: 'ManualRollback', cause: 'Rollback requested by bob.\ncoalmine-facts: {"rollbackLatencyMs":5}' }, 'Bake');
     expect(ending).toEqual({ status: 'ABORTED', outcome: 'rolled-back', error: 'ManualRollback', cause: 'Rollback requested by bob.' });
+  });
+});
+
+describe("settleEnding: a person's promote has promoted once the target reads 100 %", () => {
+  const requested = endingOf({ status: 'ABORTED', error: 'ManualPromote' }, 'Bake')!;
+  it.each([
+    [100, 'promoted'],
+    [10, 'promotion-requested'],
+    [undefined, 'promotion-requested'],
+  ] as const)('the target at %p → %s', (weight, outcome) => {
+    expect(settleEnding(requested, weight).outcome).toBe(outcome);
+  });
+  it('leaves every other ending alone', () => {
+    expect(settleEnding(endingOf({ status: 'ABORTED', error: 'ManualRollback' }, 'Bake')!, 100).outcome).toBe('rolled-back');
   });
 });
 
