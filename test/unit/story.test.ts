@@ -3,7 +3,7 @@
  * (cli/aws/story-view.ts): pure, over histories built as Step Functions records them.
  */
 import { endingOf, settleEnding, storyOf, type ExecutionSummary, type Outcome } from '../../shared/executions/story';
-import { progressBar, timelineFraction, watchFrame, watchLine } from '../../cli/aws/story-view';
+import { progressBar, statusJson, statusLines, timelineFraction, watchFrame, watchLine } from '../../cli/aws/story-view';
 import { rolloutFor } from '../handlers/slack-support';
 import { RolloutHistory } from '../cli/rollout-history';
 
@@ -122,5 +122,22 @@ describe('the watch view', () => {
     expect(watchLine(rolledBack, 'checkout-live-42')).toBe(
       'checkout:live: step 1 of 2 at 10 % canary, Bake; last verdict: none yet; ended: rolled back: all traffic on the baseline (ManualRollback)',
     );
+  });
+});
+
+describe('the status text', () => {
+  it('lists each look with its checks, an inconclusive one with the requests it still needs, then now and next', () => {
+    const history = new RolloutHistory(rollout, T0).shift(0, 10).analyse(311, PASS).shift(1, 320).analyse(621, INCONCLUSIVE).bakeAgain(624);
+    const answer = { execution: { executionArn: 'arn', name: 'checkout-live-42', status: 'RUNNING' as const, startDate: T0 }, story: storyOf(history.snapshot(), RUNNING) };
+    const json = statusJson(answer, { executionArn: 'arn', executionName: 'checkout-live-42' }, { weight: 50 }, at(700));
+    expect(statusLines(json)).toEqual([
+      'checkout:live (checkout:live), execution checkout-live-42, started 2026-11-22T10:00:00.000Z, RUNNING',
+      '  plan: 10 % for 5 min → 50 % for 5 min → 100 % (nominal 10 min)',
+      `  step 1 at 10 %: pass → advance (${at(313).toISOString()}): ${PASS.reason}`,
+      `  step 2 at 50 %: inconclusive → bake-again (${at(623).toISOString()})`,
+      '      metrics: inconclusive: errors: not enough data; 1,200 more canary requests needed (about 4 min at the current rate)',
+      `  now: Bake since ${at(624).toISOString()}, step 2 of 2 at 50 % canary; the target reads 50 % now`,
+      '  next: analysis of step 2 at 50 % in 3 min 44 s (10:15:24Z)',
+    ]);
   });
 });
