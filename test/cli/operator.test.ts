@@ -147,6 +147,7 @@ describe('coalmine status', () => {
     expect(ambiguous.stderr).toEqual(['coalmine status: "shop" names 2 running rollouts; give one\'s execution name: a-1 (checkout:live), b-2 (basket:live).']);
     const unknown = await coalmine(['status', 'cart']);
     expect(unknown.stderr).toEqual(['coalmine status: no running rollout is "cart". Running: shop, shop.']);
+    expect((await coalmine(['status', fake.arnOf('a-1')])).stdout[0]).toMatch(/^shop \(checkout:live\), execution a-1, /);
     const json = JSON.parse((await coalmine(['status', 'b-2', '--json'])).stdout.join('\n'));
     expect(json).toMatchObject({ target: 'basket:live', executionName: 'b-2' });
     expect(validStatus(json) ? [] : validStatus.errors).toEqual([]);
