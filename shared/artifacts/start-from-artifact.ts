@@ -14,7 +14,7 @@ import { logger } from '../handler';
 import { describeArtifact, executionNameFor, type Artifact } from './artifact';
 import { parseArtifactEvent } from './events';
 import { loadArtifactRules } from './rules-source';
-import { executionArnFor } from '../executions/sfn';
+import { executionArnFor } from '../executions/names';
 import { matchArtifact, renderRollout } from './rules';
 
 export interface ArtifactStart {

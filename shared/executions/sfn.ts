@@ -30,14 +30,6 @@ function ownInput<C extends { input: object }>(command: C): C {
   return command;
 }
 
-/** Step Functions execution names: 1 – 80 letters, digits, - and _ (what coalmine accepts of the API's rule). */
-export const EXECUTION_NAME = /^[A-Za-z0-9_-]{1,80}$/;
-
-/** arn:…:stateMachine:NAME → arn:…:execution:NAME:EXECUTION (the documented execution ARN form). */
-export function executionArnFor(machineArn: string, executionName: string): string {
-  return `${machineArn.replace(':stateMachine:', ':execution:')}:${executionName}`;
-}
-
 /** Every RUNNING execution of the state machine, most recent first (ListExecutions is eventually consistent). */
 export async function listRunningExecutions(stateMachineArn: string): Promise<ExecutionListItem[]> {
   return awsCall('ListExecutions', async () => {
