@@ -4,7 +4,8 @@
  * target, every target an ended rollout left between 0 and 100 % that no running rollout drives.
  */
 import { readRolloutProgress, type RolloutProgressView } from '../executions/progress';
-import { EXECUTION_NAME, executionArnFor } from '../executions/names';
+import { executionArnFor } from '../executions/arn';
+import { EXECUTION_NAME } from '../executions/names';
 import { readWholeHistory } from '../executions/sfn';
 import { storyOf, type RolloutStory } from '../executions/story';
 import type { RolloutStart } from '../executions/history';

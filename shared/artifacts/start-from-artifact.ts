@@ -10,11 +10,11 @@ import { aws } from '../aws/clients';
 import { stateMachineArn } from '../config/env';
 import { parseRolloutRequest } from '../config/request';
 import { ConfigurationError, awsCall } from '../errors';
+import { executionArnFor } from '../executions/arn';
 import { logger } from '../handler';
 import { describeArtifact, executionNameFor, type Artifact } from './artifact';
 import { parseArtifactEvent } from './events';
 import { loadArtifactRules } from './rules-source';
-import { executionArnFor } from '../executions/names';
 import { matchArtifact, renderRollout } from './rules';
 
 export interface ArtifactStart {
