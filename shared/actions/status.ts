@@ -85,7 +85,7 @@ async function readStranded(query: StatusQuery, running: readonly RunningRollout
 
 /** The execution a ROLLOUT names: running or, named by execution name or ARN, ended. */
 export type FoundExecution =
-  | { readonly kind: 'found'; readonly executionArn: string; readonly executionName: string; readonly rollout?: RunningRollout }
+  | { readonly kind: 'found'; readonly executionArn: string; readonly executionName: string }
   | { readonly kind: 'no-match'; readonly match: Exclude<TargetMatch, { kind: 'found' }> };
 
 /**
@@ -95,7 +95,7 @@ export type FoundExecution =
 export async function findExecution(stateMachineArn: string, target: string): Promise<FoundExecution> {
   const running = await listRunningRollouts(stateMachineArn);
   const match = resolveTarget(target, running);
-  if (match.kind === 'found') return { kind: 'found', executionArn: match.rollout.executionArn, executionName: match.rollout.executionName, rollout: match.rollout };
+  if (match.kind === 'found') return { kind: 'found', executionArn: match.rollout.executionArn, executionName: match.rollout.executionName };
   const ownPrefix = executionArnFor(stateMachineArn, '');
   const executionArn = target.startsWith(ownPrefix) ? target : EXECUTION_NAME.test(target) ? executionArnFor(stateMachineArn, target) : undefined;
   if (executionArn === undefined) return { kind: 'no-match', match };

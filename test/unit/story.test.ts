@@ -25,8 +25,14 @@ describe('storyOf', () => {
     expect(story.looks).toEqual([]);
     expect(story.state).toEqual({ name: 'Bake', enteredAt: at(11) });
     expect(story.progress).toMatchObject({ stepIndex: 0, weight: 10 });
-    expect(story.next).toEqual({ kind: 'analysis', at: at(311), stepIndex: 0, weight: 10, afterSettle: false });
+    expect(story.next).toEqual({ kind: 'analysis', at: at(311), stepIndex: 0, weight: 10 });
     expect(story.ended).toBeUndefined();
+  });
+
+  it('while the edge settles: the analysis after the settle and the bake', () => {
+    const edge = { ...rollout, plan: { ...rollout.plan, settleSeconds: 30 } };
+    const settling = storyOf(new RolloutHistory(edge, T0).shift(0, 10).enter('WaitStateEntered', 'WaitForEdgeToSettle', 20).snapshot(), RUNNING);
+    expect(settling.next).toEqual({ kind: 'analysis', at: at(20 + 30 + 300), stepIndex: 0, weight: 10 });
   });
 
   it('after a pass that advances: the look, and the next shift', () => {
@@ -40,7 +46,7 @@ describe('storyOf', () => {
     const story = storyOf(history.snapshot(), RUNNING);
     expect(story.looks[1]!.checks).toEqual([{ judge: 'metrics', verdict: 'inconclusive', reason: 'errors: not enough data', requestsNeeded: 1200, secondsNeeded: 240 }]);
     expect(story.progress).toMatchObject({ stepIndex: 1, extraBakes: 1 });
-    expect(story.next).toEqual({ kind: 'analysis', at: at(924), stepIndex: 1, weight: 50, afterSettle: false });
+    expect(story.next).toEqual({ kind: 'analysis', at: at(924), stepIndex: 1, weight: 50 });
   });
 
   it('DescribeExecution decides whether it ended, not a history that lags (or a canned one)', () => {
