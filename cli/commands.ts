@@ -6,7 +6,9 @@
 import type { Command } from './command';
 import { OPERATOR_COMMANDS } from './operator-commands';
 import { planCommand } from './plan';
+import { reportCommand } from './report';
 import { simulateCommand } from './simulate';
 import { tourCommand } from './tour';
 
-export const COMMANDS: readonly Command[] = [simulateCommand, planCommand, tourCommand, ...OPERATOR_COMMANDS];
+// report writes a file: not among the operator commands a simulated scenario's `cli` event may run.
+export const COMMANDS: readonly Command[] = [simulateCommand, planCommand, tourCommand, ...OPERATOR_COMMANDS, reportCommand];

@@ -6,9 +6,8 @@ import { promoteCommand, rollbackCommand } from './act';
 import type { Command } from './command';
 import { historyCommand } from './history';
 import { listCommand } from './list';
-import { reportCommand } from './report';
 import { startCommand } from './start';
 import { statusCommand } from './status';
 import { watchCommand } from './watch';
 
-export const OPERATOR_COMMANDS: readonly Command[] = [startCommand, listCommand, statusCommand, watchCommand, promoteCommand, rollbackCommand, historyCommand, reportCommand];
+export const OPERATOR_COMMANDS: readonly Command[] = [startCommand, listCommand, statusCommand, watchCommand, promoteCommand, rollbackCommand, historyCommand];

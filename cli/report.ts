@@ -4,7 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { EXECUTION_NAME, executionArnFor } from '../shared/executions/arn';
+import { executionArnFor } from '../shared/executions/arn';
+import { EXECUTION_NAME } from '../shared/executions/names';
 import { buildReport } from '../shared/report';
 import type { Command } from './command';
 import { STATE_MACHINE_USAGE, stateMachineOf } from './aws/options';

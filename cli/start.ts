@@ -10,7 +10,7 @@ import { aws } from '../shared/aws/clients';
 import { parseRolloutRequest, type RolloutRequest } from '../shared/config/request';
 import { functionNameOf } from '../shared/config/targets';
 import { awsCall } from '../shared/errors';
-import { EXECUTION_NAME } from '../shared/executions/arn';
+import { EXECUTION_NAME } from '../shared/executions/names';
 import { planRollout } from '../shared/plan';
 import { routerKindFor } from '../shared/routers/registry';
 import type { Command } from './command';

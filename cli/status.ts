@@ -5,7 +5,8 @@
  * execution's name or ARN. A history or target it cannot read is shown with the reason, not as a failure.
  */
 import { parseArgs } from 'node:util';
-import { findExecution, readRolloutStory, readTargetNow } from '../shared/actions/status';
+import { findExecution, readRolloutStory, readTargetNow, weightOf } from '../shared/actions/status';
+import { settleStory } from '../shared/executions/story';
 import type { Command } from './command';
 import { OPERATOR_OPTIONS, OPERATOR_USAGE, stateMachineOf } from './aws/options';
 import { unmatched } from './aws/rollout-view';
@@ -24,7 +25,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
     return EXIT.failure;
   }
   const answer = await readRolloutStory(found.executionArn);
-  const status = statusJson(answer, found, await readTargetNow(answer.story.start), new Date());
+  const reading = await readTargetNow(answer.story.start);
+  const status = statusJson({ ...answer, story: settleStory(answer.story, weightOf(reading)) }, found, reading, new Date());
   if (values.json === true) io.out(JSON.stringify(status, null, 2));
   else for (const line of statusLines(status)) io.out(line);
   return EXIT.ok;

@@ -5,10 +5,10 @@
  * a CI pipeline can gate on it. The frames and lines are pure (story-view.ts); this module only polls.
  */
 import { parseArgs } from 'node:util';
-import { findExecution, readRolloutStory, readTargetNow, type StoryAnswer, type WeightReading } from '../shared/actions/status';
+import { findExecution, readRolloutStory, readTargetNow, weightOf, type StoryAnswer, type WeightReading } from '../shared/actions/status';
 import type { RolloutStart } from '../shared/executions/history';
 import { realClock } from '../shared/outside-rollback';
-import type { RolloutStory } from '../shared/executions/story';
+import { settleStory, type RolloutStory } from '../shared/executions/story';
 import type { Command } from './command';
 import { STATE_MACHINE_USAGE, stateMachineOf } from './aws/options';
 import { OUTCOME_EXIT, statusJson, watchFrame, watchLine } from './aws/story-view';
@@ -66,14 +66,13 @@ class FrameWriter {
 }
 
 /**
- * The story with a person's promote settled: the target at 100 % makes it promoted; still short of it
- * after the grace, it stays `promotion-requested` (not promoted, exit non-zero). `pending` while waiting.
+ * The story with a person's promote settled by the target (settleStory); `pending` while it has not read
+ * 100 % and the grace has not run out (after it, the rollout stays `promotion-requested`: exit non-zero).
  */
 async function settlePromotion(story: RolloutStory, ports: WatchPorts, graceEndsMs: number): Promise<{ story: RolloutStory; pending: boolean }> {
   if (story.ended?.outcome !== 'promotion-requested') return { story, pending: false };
-  const reading = await ports.readTarget(story.start);
-  if (reading !== undefined && 'weight' in reading && reading.weight === 100) return { story: { ...story, ended: { ...story.ended, outcome: 'promoted' } }, pending: false };
-  return { story, pending: ports.now().getTime() < graceEndsMs };
+  const settled = settleStory(story, weightOf(await ports.readTarget(story.start)));
+  return { story: settled, pending: settled.ended?.outcome === 'promotion-requested' && ports.now().getTime() < graceEndsMs };
 }
 
 /** Follows the execution until it ends; resolves to the exit status of how it ended. */

@@ -165,7 +165,9 @@ export function statusLines(s: StatusJson): string[] {
   if (s.plan !== null) lines.push(`  plan: ${planLine(s.plan.steps)} (nominal ${formatDuration(s.plan.nominalSeconds)})`);
   for (const look of s.looks) {
     const extra = look.extraBakes > 0 ? `, extra bake ${look.extraBakes}` : '';
-    lines.push(`  step ${look.step} at ${look.weight} %${extra}: ${look.verdict} → ${look.action}${look.analyzedAt !== null ? ` (${look.analyzedAt})` : ''}: ${look.reason}`);
+    // The checks' own lines say why; the look's reason says it again for a history without them.
+    const why = look.checks.length > 0 ? '' : `: ${look.reason}`;
+    lines.push(`  step ${look.step} at ${look.weight} %${extra}: ${look.verdict} → ${look.action}${look.analyzedAt !== null ? ` (${look.analyzedAt})` : ''}${why}`);
     lines.push(...look.checks.map(checkLine));
   }
   if (s.plan !== null && s.looks.length === 0) lines.push('  analyses: none yet');

@@ -5,8 +5,9 @@
  */
 import { lastEnteredState, rolloutStartOf, type RolloutStart } from '../executions/history';
 import { listEndedSince, readHistoryHead, readHistoryTail } from '../executions/sfn';
-import { endingOf, type Ending } from '../executions/story';
+import { endingOf, settleEnding, type Ending } from '../executions/story';
 import { describeExecution } from '../reconcile/stranded';
+import { readTargetNow, weightOf } from './status';
 
 export interface EndedRollout {
   readonly executionArn: string;
@@ -25,9 +26,12 @@ export async function listEndedRollouts(stateMachineArn: string, since: Date, li
       const [described, head] = await Promise.all([describeExecution(executionArn), readHistoryHead(executionArn)]);
       // Only a failure needs the state it ended in (rolled back, refused, or a failed rollback).
       const lastState = described.status === 'FAILED' ? lastEnteredState(await readHistoryTail(executionArn)) : undefined;
-      const ending = endingOf(described, lastState);
-      if (ending === undefined) return undefined;
-      return { executionArn, executionName: described.name, ...(item.startDate !== undefined ? { startedAt: item.startDate } : {}), start: rolloutStartOf(head), ending };
+      const ended = endingOf(described, lastState);
+      if (ended === undefined) return undefined;
+      const start = rolloutStartOf(head);
+      // A person's promote: whether it reached 100 % is on the target, not in the execution.
+      const ending = ended.outcome === 'promotion-requested' ? settleEnding(ended, weightOf(await readTargetNow(start))) : ended;
+      return { executionArn, executionName: described.name, ...(item.startDate !== undefined ? { startedAt: item.startDate } : {}), start, ending };
     }),
   );
   return read.filter((r): r is EndedRollout => r !== undefined);

@@ -4,7 +4,8 @@
  * target, every target an ended rollout left between 0 and 100 % that no running rollout drives.
  */
 import { readRolloutProgress, type RolloutProgressView } from '../executions/progress';
-import { EXECUTION_NAME, executionArnFor } from '../executions/arn';
+import { executionArnFor } from '../executions/arn';
+import { EXECUTION_NAME } from '../executions/names';
 import { readWholeHistory } from '../executions/sfn';
 import { storyOf, type RolloutStory } from '../executions/story';
 import type { RolloutStart } from '../executions/history';
@@ -84,7 +85,7 @@ async function readStranded(query: StatusQuery, running: readonly RunningRollout
 
 /** The execution a ROLLOUT names: running or, named by execution name or ARN, ended. */
 export type FoundExecution =
-  | { readonly kind: 'found'; readonly executionArn: string; readonly executionName: string; readonly rollout?: RunningRollout }
+  | { readonly kind: 'found'; readonly executionArn: string; readonly executionName: string }
   | { readonly kind: 'no-match'; readonly match: Exclude<TargetMatch, { kind: 'found' }> };
 
 /**
@@ -94,7 +95,7 @@ export type FoundExecution =
 export async function findExecution(stateMachineArn: string, target: string): Promise<FoundExecution> {
   const running = await listRunningRollouts(stateMachineArn);
   const match = resolveTarget(target, running);
-  if (match.kind === 'found') return { kind: 'found', executionArn: match.rollout.executionArn, executionName: match.rollout.executionName, rollout: match.rollout };
+  if (match.kind === 'found') return { kind: 'found', executionArn: match.rollout.executionArn, executionName: match.rollout.executionName };
   const ownPrefix = executionArnFor(stateMachineArn, '');
   const executionArn = target.startsWith(ownPrefix) ? target : EXECUTION_NAME.test(target) ? executionArnFor(stateMachineArn, target) : undefined;
   if (executionArn === undefined) return { kind: 'no-match', match };
@@ -136,3 +137,6 @@ export async function readTargetNow(start: RolloutStart): Promise<WeightReading 
     return { unreadable: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
   }
 }
+
+/** The canary's share a reading gives; undefined when there was none or it failed. */
+export const weightOf = (reading: WeightReading | undefined): number | undefined => (reading !== undefined && 'weight' in reading ? reading.weight : undefined);

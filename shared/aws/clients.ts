@@ -12,7 +12,6 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { STSClient } from '@aws-sdk/client-sts';
 
 export interface AwsClients {
   readonly lambda: LambdaClient;
@@ -21,8 +20,6 @@ export interface AwsClients {
   readonly sfn: SFNClient;
   readonly ssm: SSMClient;
   readonly kvs: CloudFrontKeyValueStoreClient;
-  /** Who the caller is (the CLI's person, sts:GetCallerIdentity). */
-  readonly sts: STSClient;
 }
 
 type ClientFactories = { [K in keyof AwsClients]: () => AwsClients[K] };
@@ -34,7 +31,6 @@ const factories: ClientFactories = {
   sfn: () => new SFNClient({}),
   ssm: () => new SSMClient({}),
   kvs: () => new CloudFrontKeyValueStoreClient({}),
-  sts: () => new STSClient({}),
 };
 
 let made: Partial<AwsClients> = {};

@@ -102,6 +102,15 @@ export async function readHistoryTail(executionArn: string, maxPages = 10, inclu
   return newestFirst.reverse();
 }
 
+/** Step Functions keeps at most 25,000 events of a Standard execution's history. */
+const MAX_HISTORY_EVENTS = 25_000;
+const HISTORY_PAGE = 1_000;
+
+/** An execution's whole history, oldest first, with each state's input and output (the report reads it all). */
+export function readWholeHistory(executionArn: string): Promise<HistoryEvent[]> {
+  return readHistory({ executionArn, reverseOrder: false, includeExecutionData: true }, HISTORY_PAGE, MAX_HISTORY_EVENTS / HISTORY_PAGE, () => false);
+}
+
 /** Stops an execution with `error` and `cause`, cut to the lengths Step Functions accepts. */
 export async function stopExecution(executionArn: string, error: string, cause: string): Promise<void> {
   const shortCause = cause.length > MAX_STOP_CAUSE ? `${cause.slice(0, MAX_STOP_CAUSE - 1)}…` : cause;
@@ -109,12 +118,6 @@ export async function stopExecution(executionArn: string, error: string, cause: 
     aws.sfn.send(new StopExecutionCommand({ executionArn, error: error.slice(0, MAX_STOP_ERROR), cause: shortCause })),
   );
 }
-
-/** The whole history of an execution, oldest first, with its data; at most `maxPages` pages of 1,000 (Step Functions keeps ≤ 25,000 events). */
-export function readWholeHistory(executionArn: string, maxPages = 25): Promise<HistoryEvent[]> {
-  return readHistory({ executionArn, reverseOrder: false, includeExecutionData: true }, 1000, maxPages, () => false);
-}
-
 
 /**
  * The executions of the state machine that ended, started at or after `since`, newest first, at most

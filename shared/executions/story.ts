@@ -46,8 +46,8 @@ export interface Look {
 }
 
 export type Next =
-  /** A Wait (bake or edge settle) ends at `at`, then the step is analysed. */
-  | { readonly kind: 'analysis'; readonly at: Date; readonly stepIndex: number; readonly weight: number; readonly afterSettle: boolean }
+  /** A Wait (the bake, or the edge's settle and then the bake) ends at `at`, then the step is analysed. */
+  | { readonly kind: 'analysis'; readonly at: Date; readonly stepIndex: number; readonly weight: number }
   /** The next step's shift, to `weight`, follows at once. */
   | { readonly kind: 'shift'; readonly stepIndex: number; readonly weight: number }
   /** A task is working (shift, verify, analyse, promote, roll back, announce). */
@@ -145,9 +145,9 @@ function nextOf(state: { name: string; enteredAt: Date } | undefined, progress: 
   const plan = start.stage === 'planned' ? start.rollout.plan : undefined;
   if (progress !== undefined && plan !== undefined) {
     const atMs = (seconds: number) => new Date(state.enteredAt.getTime() + seconds * 1000);
-    if (state.name === WAIT_STATES.bake) return { kind: 'analysis', at: atMs(progress.bakeSeconds), stepIndex: progress.stepIndex, weight: progress.weight, afterSettle: false };
+    if (state.name === WAIT_STATES.bake) return { kind: 'analysis', at: atMs(progress.bakeSeconds), stepIndex: progress.stepIndex, weight: progress.weight };
     if (state.name === WAIT_STATES.settle) {
-      return { kind: 'analysis', at: atMs(plan.settleSeconds + progress.bakeSeconds), stepIndex: progress.stepIndex, weight: progress.weight, afterSettle: true };
+      return { kind: 'analysis', at: atMs(plan.settleSeconds + progress.bakeSeconds), stepIndex: progress.stepIndex, weight: progress.weight };
     }
     const following = plan.steps[progress.stepIndex + 1];
     if (last?.action === 'advance' && last.stepIndex === progress.stepIndex && following !== undefined && BEFORE_NEXT_SHIFT.includes(state.name)) {
@@ -173,6 +173,19 @@ export function endingOf(execution: ExecutionSummary, lastState: string | undefi
     ...(execution.error !== undefined && execution.error !== '' ? { error: execution.error } : {}),
     ...(execution.cause !== undefined && execution.cause !== '' ? { cause: readStopCause(execution.cause).sentence } : {}),
   };
+}
+
+/**
+ * A person's promote stops the execution first and moves the target after: it has promoted once the target
+ * reads 100 % (`canaryWeightNow`, the router's reading; undefined when not read).
+ */
+export function settleEnding(ending: Ending, canaryWeightNow: number | undefined): Ending {
+  return ending.outcome === 'promotion-requested' && canaryWeightNow === 100 ? { ...ending, outcome: 'promoted' } : ending;
+}
+
+/** The story with its ending settled by what the target reads now (settleEnding). */
+export function settleStory(story: RolloutStory, canaryWeightNow: number | undefined): RolloutStory {
+  return story.ended === undefined ? story : { ...story, ended: settleEnding(story.ended, canaryWeightNow) };
 }
 
 /**

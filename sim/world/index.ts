@@ -8,6 +8,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient, ServiceException, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { STSClient } from '@aws-sdk/client-sts';
+import { useStsClient } from '../../cli/aws/identity';
 import { useAwsClients } from '../../shared/aws/clients';
 import { CloudWatchWorld } from './cloudwatch';
 import { EventBridgeWorld } from './eventbridge';
@@ -103,7 +104,12 @@ export class AwsWorld {
     connect(sfn, this.sfn.service, { faults, calls: this.calls, beforeCall });
     const sts = new STSClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } });
     connect(sts, this.sts.service, { faults, calls: this.calls, beforeCall });
-    return useAwsClients({ lambda, cloudwatch, eventbridge, kvs, sfn, sts });
+    const undoHandlers = useAwsClients({ lambda, cloudwatch, eventbridge, kvs, sfn });
+    const undoCli = useStsClient(sts);
+    return () => {
+      undoCli();
+      undoHandlers();
+    };
   }
 
   /** Calls of one operation that reached the service (faults included). */

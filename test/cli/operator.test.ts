@@ -109,6 +109,19 @@ describe('coalmine history', () => {
   });
 });
 
+describe("a person's promote, in history and status", () => {
+  it('counts as promoted once the target reads 100 %, and says the promotion has not reached it before', async () => {
+    fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }), stopped: { error: 'ManualPromote', cause: 'Promotion requested by bob.' } });
+    expect((await coalmine(['history', 'checkout:live'])).stdout[0]).toMatch(/^checkout:live {2}checkout:live {2}stopped for a promotion that has not reached 100 % \(ManualPromote: Promotion requested by bob\.\)/);
+    fake.alias = { FunctionVersion: '42', weights: {}, revision: fake.alias.revision + 1 };
+    expect((await coalmine(['history', 'checkout:live'])).stdout[0]).toMatch(/^checkout:live {2}checkout:live {2}promoted: all traffic on the new version \(ManualPromote/);
+    const status = await coalmine(['status', 'checkout-live-42']);
+    expect(status.stdout.at(-1)).toMatch(/^ {2}ended: promoted: all traffic on the new version \(ABORTED at \S+\)\. ManualPromote: Promotion requested by bob\.$/);
+    expect(status.stdout).toContainEqual(expect.stringMatching(/; the target reads 100 % now$/));
+    expect(writes()).toEqual([]);
+  });
+});
+
 describe('coalmine status', () => {
   it('describes one rollout named by function:alias: plan, now, the weight the target reads, next', async () => {
     fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }) });
@@ -134,6 +147,7 @@ describe('coalmine status', () => {
     expect(ambiguous.stderr).toEqual(['coalmine status: "shop" names 2 running rollouts; give one\'s execution name: a-1 (checkout:live), b-2 (basket:live).']);
     const unknown = await coalmine(['status', 'cart']);
     expect(unknown.stderr).toEqual(['coalmine status: no running rollout is "cart". Running: shop, shop.']);
+    expect((await coalmine(['status', fake.arnOf('a-1')])).stdout[0]).toMatch(/^shop \(checkout:live\), execution a-1, /);
     const json = JSON.parse((await coalmine(['status', 'b-2', '--json'])).stdout.join('\n'));
     expect(json).toMatchObject({ target: 'basket:live', executionName: 'b-2' });
     expect(validStatus(json) ? [] : validStatus.errors).toEqual([]);

@@ -23,6 +23,7 @@ import { useAwsClients } from '../../shared/aws/clients';
 import { parseRolloutRequest } from '../../shared/config/request';
 import { planRollout } from '../../shared/plan';
 import { DUMMY_CREDENTIALS, MOTO_ACCOUNT, MOTO_REGION, createAliasedFunction, describeWithMoto } from './moto';
+import { describeNeeding } from './required-programs';
 
 const REQUEST = { name: 'checkout', target: { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '2' }, strategy: { preset: 'canary10-5m' }, analysis: { alarms: ['checkout-errors'] } };
 const BIN = join(__dirname, '../../bin/coalmine.cjs');
@@ -100,19 +101,22 @@ describeWithMoto('the coalmine operator commands against moto_server', (server) 
   const startRunning = async (name: string) =>
     sfn.send(new StartExecutionCommand({ stateMachineArn: process.env.COALMINE_STATE_MACHINE_ARN!, name, input: JSON.stringify(REQUEST) }));
 
-  it('watch under a pseudo-terminal redraws in place, and exits 5 when the execution is stopped from outside', async () => {
-    const { executionArn } = await startRunning('watch-tty');
-    const node = `"${process.execPath}" "${BIN}" watch watch-tty --interval 0.2`;
-    const watching = run('script', ['--quiet', '--return', '--command', node, '/dev/null'], { COLUMNS: '100', TERM: 'xterm' });
-    // Two frames: the first, and a redraw over it (the cursor moved up over its five lines, cleared below).
-    await watching.waitFor((o) => o.includes('\x1b[5F\x1b[J'));
-    await sfn.send(new StopExecutionCommand({ executionArn: executionArn!, error: 'ConsoleStop', cause: 'stopped by hand' }));
-    expect(await watching.exited).toBe(5);
-    const frames = watching.output().split('\x1b[5F\x1b[J');
-    expect(frames.length).toBeGreaterThanOrEqual(3);
-    expect(frames[0]).toMatch(/^watch-tty \(target not yet planned\), execution watch-tty\r\n\[/);
-    expect(frames.at(-1)).toContain('ended: stopped from outside');
-    expect(watching.errors()).toBe('');
+  // util-linux `script` (Debian's bsdutils, an essential package) gives the watch a pseudo-terminal.
+  describeNeeding('under a pseudo-terminal', ['script'], 'install util-linux (Debian: bsdutils) for `script`', () => {
+    it('watch under a pseudo-terminal redraws in place, and exits 5 when the execution is stopped from outside', async () => {
+      const { executionArn } = await startRunning('watch-tty');
+      const node = `"${process.execPath}" "${BIN}" watch watch-tty --interval 0.2`;
+      const watching = run('script', ['--quiet', '--return', '--command', node, '/dev/null'], { COLUMNS: '100', TERM: 'xterm' });
+      // Two frames: the first, and a redraw over it (the cursor moved up over its five lines, cleared below).
+      await watching.waitFor((o) => o.includes('\x1b[5F\x1b[J'));
+      await sfn.send(new StopExecutionCommand({ executionArn: executionArn!, error: 'ConsoleStop', cause: 'stopped by hand' }));
+      expect(await watching.exited).toBe(5);
+      const frames = watching.output().split('\x1b[5F\x1b[J');
+      expect(frames.length).toBeGreaterThanOrEqual(3);
+      expect(frames[0]).toMatch(/^watch-tty \(target not yet planned\), execution watch-tty\r\n\[/);
+      expect(frames.at(-1)).toContain('ended: stopped from outside');
+      expect(watching.errors()).toBe('');
+    });
   });
 
   it('start --watch on a pipe prints one line per change and exits with the outcome', async () => {

@@ -2,8 +2,8 @@
  * A rollout's story from its history (shared/executions/story.ts) and how status and watch draw it
  * (cli/aws/story-view.ts): pure, over histories built as Step Functions records them.
  */
-import { endingOf, storyOf, type ExecutionSummary, type Outcome } from '../../shared/executions/story';
-import { progressBar, timelineFraction, watchFrame, watchLine } from '../../cli/aws/story-view';
+import { endingOf, settleEnding, storyOf, type ExecutionSummary, type Outcome } from '../../shared/executions/story';
+import { progressBar, statusJson, statusLines, timelineFraction, watchFrame, watchLine } from '../../cli/aws/story-view';
 import { rolloutFor } from '../handlers/slack-support';
 import { RolloutHistory } from '../cli/rollout-history';
 
@@ -25,8 +25,14 @@ describe('storyOf', () => {
     expect(story.looks).toEqual([]);
     expect(story.state).toEqual({ name: 'Bake', enteredAt: at(11) });
     expect(story.progress).toMatchObject({ stepIndex: 0, weight: 10 });
-    expect(story.next).toEqual({ kind: 'analysis', at: at(311), stepIndex: 0, weight: 10, afterSettle: false });
+    expect(story.next).toEqual({ kind: 'analysis', at: at(311), stepIndex: 0, weight: 10 });
     expect(story.ended).toBeUndefined();
+  });
+
+  it('while the edge settles: the analysis after the settle and the bake', () => {
+    const edge = { ...rollout, plan: { ...rollout.plan, settleSeconds: 30 } };
+    const settling = storyOf(new RolloutHistory(edge, T0).shift(0, 10).enter('WaitStateEntered', 'WaitForEdgeToSettle', 20).snapshot(), RUNNING);
+    expect(settling.next).toEqual({ kind: 'analysis', at: at(20 + 30 + 300), stepIndex: 0, weight: 10 });
   });
 
   it('after a pass that advances: the look, and the next shift', () => {
@@ -40,7 +46,7 @@ describe('storyOf', () => {
     const story = storyOf(history.snapshot(), RUNNING);
     expect(story.looks[1]!.checks).toEqual([{ judge: 'metrics', verdict: 'inconclusive', reason: 'errors: not enough data', requestsNeeded: 1200, secondsNeeded: 240 }]);
     expect(story.progress).toMatchObject({ stepIndex: 1, extraBakes: 1 });
-    expect(story.next).toEqual({ kind: 'analysis', at: at(924), stepIndex: 1, weight: 50, afterSettle: false });
+    expect(story.next).toEqual({ kind: 'analysis', at: at(924), stepIndex: 1, weight: 50 });
   });
 
   it('DescribeExecution decides whether it ended, not a history that lags (or a canned one)', () => {
@@ -78,6 +84,20 @@ describe('endingOf: how the rollout ended, from the status, the state it ended i
   });
 });
 
+describe("settleEnding: a person's promote has promoted once the target reads 100 %", () => {
+  const requested = endingOf({ status: 'ABORTED', error: 'ManualPromote' }, 'Bake')!;
+  it.each([
+    [100, 'promoted'],
+    [10, 'promotion-requested'],
+    [undefined, 'promotion-requested'],
+  ] as const)('the target at %p → %s', (weight, outcome) => {
+    expect(settleEnding(requested, weight).outcome).toBe(outcome);
+  });
+  it('leaves every other ending alone', () => {
+    expect(settleEnding(endingOf({ status: 'ABORTED', error: 'ManualRollback' }, 'Bake')!, 100).outcome).toBe('rolled-back');
+  });
+});
+
 describe('the watch view', () => {
   const baking = storyOf(new RolloutHistory(rollout, T0).shift(0, 10).snapshot(), RUNNING);
 
@@ -108,5 +128,22 @@ describe('the watch view', () => {
     expect(watchLine(rolledBack, 'checkout-live-42')).toBe(
       'checkout:live: step 1 of 2 at 10 % canary, Bake; last verdict: none yet; ended: rolled back: all traffic on the baseline (ManualRollback)',
     );
+  });
+});
+
+describe('the status text', () => {
+  it('lists each look with its checks, an inconclusive one with the requests it still needs, then now and next', () => {
+    const history = new RolloutHistory(rollout, T0).shift(0, 10).analyse(311, PASS).shift(1, 320).analyse(621, INCONCLUSIVE).bakeAgain(624);
+    const answer = { execution: { executionArn: 'arn', name: 'checkout-live-42', status: 'RUNNING' as const, startDate: T0 }, story: storyOf(history.snapshot(), RUNNING) };
+    const json = statusJson(answer, { executionArn: 'arn', executionName: 'checkout-live-42' }, { weight: 50 }, at(700));
+    expect(statusLines(json)).toEqual([
+      'checkout:live (checkout:live), execution checkout-live-42, started 2026-11-22T10:00:00.000Z, RUNNING',
+      '  plan: 10 % for 5 min → 50 % for 5 min → 100 % (nominal 10 min)',
+      `  step 1 at 10 %: pass → advance (${at(313).toISOString()}): ${PASS.reason}`,
+      `  step 2 at 50 %: inconclusive → bake-again (${at(623).toISOString()})`,
+      '      metrics: inconclusive: errors: not enough data; 1,200 more canary requests needed (about 4 min at the current rate)',
+      `  now: Bake since ${at(624).toISOString()}, step 2 of 2 at 50 % canary; the target reads 50 % now`,
+      '  next: analysis of step 2 at 50 % in 3 min 44 s (10:15:24Z)',
+    ]);
   });
 });
