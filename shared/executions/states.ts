@@ -16,6 +16,12 @@ export const CANARY_STATES = [
   'AnalyzeCanary',
   'AnnounceStepAnalyzed',
   'DecideNextStep',
+  'AwaitApproval',
+  'OnApprovalTimeout',
+  'ProceedWithoutApproval',
+  'RecordApprovalTimeout',
+  'AnnounceGatePassed',
+  'AfterApproval',
   'AdvanceToNextStep',
   'BakeAgain',
   'RecordAnalysisFailure',
@@ -59,6 +65,7 @@ export const TARGET_CHANGING_STATES: readonly string[] = [PREFLIGHT_STATE, ...TR
  */
 export const ROLLING_BACK_STATES: readonly string[] = [
   'RecordAnalysisFailure',
+  'RecordApprovalTimeout',
   'RollBack',
   'AnnounceRolledBack',
   'RolledBack',

@@ -1,0 +1,4 @@
+import { lambdaHandler } from '../shared/handler';
+import { announceGate } from '../shared/gates/announce';
+
+export const handler = lambdaHandler(announceGate);
