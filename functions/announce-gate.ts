@@ -1,4 +1,5 @@
 import { lambdaHandler } from '../shared/handler';
 import { announceGate } from '../shared/gates/announce';
 
-export const handler = lambdaHandler(announceGate);
+// Its event holds the gate's task token: never logged, even with POWERTOOLS_LOGGER_LOG_EVENT on.
+export const handler = lambdaHandler(announceGate, { logEvent: false });

@@ -182,7 +182,7 @@ export function noMatchResponse(match: NoMatch, target: string, action: 'rollbac
       text =
         action === 'status'
           ? `Nothing is rolling out right now, so there is no status for ${code(target)}.`
-          : `Nothing is rolling out right now, so there is nothing to ${action === 'rollback' ? 'roll back' : 'promote'}. ` +
+          : `Nothing is rolling out right now, so there is nothing to ${action === 'rollback' ? 'roll back' : action}. ` +
             `A finished rollout is changed by starting a new one.`;
       break;
     case 'unknown':

@@ -13,7 +13,7 @@ import { isBuiltin } from 'node:module';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { TARGET_CHANGING_STATES } from '../../shared/executions/states';
-import { LIFECYCLE_DETAIL_TYPES } from '../../shared/lifecycle';
+import { AWAITING_APPROVAL, LIFECYCLE_DETAIL_TYPES } from '../../shared/lifecycle';
 import { readEdgeArtefact } from '../../sim/edge-runtime';
 import { ALLOWED_CHANNELS_ENV, ALLOWED_USERS_ENV } from '../../shared/slack/access';
 import { MAX_WORK_AGE_MS } from '../../shared/slack/handover';
@@ -888,12 +888,12 @@ describe('the events', () => {
       slackNotify: sorted([{ bus: EVENT_BUS, pattern: LIFECYCLE_PATTERN }, onDefault(STOPPED_PATTERN)]),
     });
     expect(byFunction(edge.stack).startFromArtifact).toEqual(sorted([onDefault(LAMBDA_VERSION_PATTERN), onDefault(ECR_PUSH_PATTERN)]));
-    // The lifecycle rule names every event the state machine announces (shared/lifecycle.ts, the ASL).
+    // The lifecycle rule names every event the state machine announces (shared/lifecycle.ts, the ASL), and announceGate's.
     expect([...LIFECYCLE_PATTERN['detail-type']].sort()).toEqual([...LIFECYCLE_DETAIL_TYPES].sort());
     const announced = Object.values(readAsl().States).flatMap(
       (state) => ((state as { Parameters?: { Entries?: Array<{ DetailType: string }> } }).Parameters?.Entries ?? []).map((e) => e.DetailType),
     );
-    expect([...new Set(announced)].sort()).toEqual([...LIFECYCLE_DETAIL_TYPES].sort());
+    expect([...new Set([...announced, AWAITING_APPROVAL])].sort()).toEqual([...LIFECYCLE_DETAIL_TYPES].sort());
   });
 
   it('include one schedule: the reconciler\'s sweep every 5 minutes, at least every Task\'s longest timeout', () => {

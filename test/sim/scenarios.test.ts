@@ -15,6 +15,7 @@ const REQUIRED = [
   'edge-bad-canary',
   'slack-rollback',
   'hotfix',
+  'approval',
 ];
 
 const results = new Map<string, SimulationResult>();
@@ -58,6 +59,7 @@ describe('built-in scenarios', () => {
     ['stats-canary', 'rolled_back', 0, 'CanaryAnalysisFailed', [10, 0]],
     ['slack-rollback', 'rolled_back', 0, 'ManualRollback', [10, 25, 0]],
     ['hotfix', 'promoted', 100, null, [10, 25, 50, 100]],
+    ['approval', 'promoted', 100, null, [10, 100]],
   ] as const)('%s ends %s at %d %% (%s)', async (name, outcome, finalWeight, error, weightsSet) => {
     const result = await run(name);
     expect(result).toMatchObject({ outcome, finalWeight, error });

@@ -11,7 +11,9 @@ import { handler as alarmRollback } from '../../functions/alarm-rollback';
 import { answerGate, type GateDecision, type GateOutcome } from '../../shared/actions/approve';
 import type { Requester } from '../../shared/actions/requester';
 import { parseRolloutRequest } from '../../shared/config/request';
-import { localContext } from '../../shared/handler';
+import { localContext, logger } from '../../shared/handler';
+import { classifyEvent, notificationFor } from '../../shared/slack/notifications';
+import { approveOutcomeResponse } from '../../shared/slack/command-messages';
 import { planRollout } from '../../shared/plan';
 import { readDefinition, runLocally } from '../../sim/local-execution';
 import type { AwsWorld } from '../../sim/world';
@@ -176,6 +178,54 @@ describe('an approval gate', () => {
     expect(await outcome).toMatchObject({ kind: 'not-waiting', rollout: 'checkout', state: 'AnalyzeCanary' });
     await answer('approve');
     await execution.settled;
+  });
+});
+
+describe('the task token is a credential', () => {
+  it('appears in no log line, event, Slack message, answer or output of a gated run: only where Step Functions records it', async () => {
+    // Every log call of every handler, whatever the level: what the log lines would hold.
+    const written: string[] = [];
+    const spies = (['debug', 'info', 'warn', 'error'] as const).map((level) =>
+      jest.spyOn(logger, level).mockImplementation((...args: unknown[]) => {
+        written.push(JSON.stringify(args));
+      }),
+    );
+    // As POWERTOOLS_LOGGER_LOG_EVENT=true does when the logger is made: every handler logs the event it gets.
+    Object.assign(logger, { logEvent: true });
+    try {
+      // A gated run rolled back at its gate (the failure's path), then one approved.
+      const second = start(request(GATED, { name: 'checkout' }), 'checkout-42-first');
+      await atGate(second);
+      const [{ token: secondToken } = { token: '' }] = world.sfn.tokens.waiting();
+      const rejected = await answer('reject', 'not today');
+      await second.settled;
+      const execution = start(request(GATED, { name: 'checkout' }));
+      await atGate(execution);
+      const [{ token } = { token: '' }] = world.sfn.tokens.waiting();
+      const approved = await answer('approve');
+      await execution.settled;
+
+      expect(token).toMatch(/^local-task-token-/);
+      const slack = world.eventbridge.events.map((e) => notificationFor(classifyEvent({ source: e.source, 'detail-type': e.detailType, detail: e.detail }) as never));
+      const command = { subcommand: { name: 'approve', target: 'checkout', decision: 'approve' }, origin: { via: 'button', userId: 'U0ALICE123' } } as const;
+      const seen = JSON.stringify({
+        written,
+        events: world.eventbridge.events,
+        slack,
+        answers: [approved, rejected].map((outcome) => [outcome, approveOutcomeResponse(outcome, command)]),
+        outputs: [execution.output, second.error, second.cause],
+        // The whole history but the gate's own TaskScheduled, which is where the service keeps the token.
+        history: [...execution.history, ...second.history].filter((e) => e.type !== 'TaskScheduled' || e.taskScheduledEventDetails?.resource !== 'invoke.waitForTaskToken'),
+      });
+      expect(written.length).toBeGreaterThan(0);
+      expect(slack.length).toBeGreaterThan(0);
+      // Compared as booleans: a failure must not print the token either.
+      for (const secret of [token, secondToken, 'local-task-token-']) expect({ secret: secret.slice(0, 17), seen: seen.includes(secret) }).toEqual({ secret: secret.slice(0, 17), seen: false });
+      expect(JSON.stringify(execution.history).includes(token)).toBe(true);
+    } finally {
+      Object.assign(logger, { logEvent: false });
+      for (const spy of spies) spy.mockRestore();
+    }
   });
 });
 
