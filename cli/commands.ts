@@ -2,7 +2,7 @@
  * Every `coalmine` subcommand, in the order `coalmine help` lists them. A new command is one module that
  * exports a Command (cli/command.ts) and one entry here.
  */
-import { promoteCommand, rollbackCommand } from './act';
+import { approveCommand, promoteCommand, rollbackCommand } from './act';
 import type { Command } from './command';
 import { listCommand } from './list';
 import { planCommand } from './plan';
@@ -19,5 +19,6 @@ export const COMMANDS: readonly Command[] = [
   listCommand,
   statusCommand,
   promoteCommand,
+  approveCommand,
   rollbackCommand,
 ];

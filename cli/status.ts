@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { readRunningStatus } from '../shared/actions/status';
+import { GATE_STATE } from '../shared/executions/states';
 import type { Command } from './command';
 import { OPERATOR_OPTIONS, OPERATOR_USAGE, stateMachineOf } from './aws/options';
 import { rolloutJson, unmatched, type RolloutJson } from './aws/rollout-view';
@@ -15,6 +16,7 @@ function describe(r: RolloutJson): string[] {
   if (r.unreadable !== null) return [...lines, `  progress: history unreadable (${r.unreadable})`];
   lines.push(`  state: ${r.state ?? '?'}; step ${r.step ?? '?'} of ${r.stepCount ?? '?'} at ${r.weight ?? '?'} % canary`);
   lines.push(r.verdict !== null ? `  last analysis: ${r.verdict}, next ${r.nextAction ?? '?'}: ${r.reason ?? ''}` : '  last analysis: none yet');
+  if (r.state === GATE_STATE) lines.push(`  waiting for a person: coalmine approve ${r.executionName}, or coalmine approve ${r.executionName} --roll-back`);
   return lines;
 }
 

@@ -35,7 +35,7 @@ describe('coalmine', () => {
   it('help of an unknown command exits 2 and names the commands', async () => {
     const run = await coalmine(['help', 'nope']);
     expect(run.code).toBe(2);
-    expect(run.stderr[0]).toBe('coalmine: unknown command "nope". Commands: simulate, plan, tour, start, list, status, promote, rollback, help.');
+    expect(run.stderr[0]).toBe('coalmine: unknown command "nope". Commands: simulate, plan, tour, start, list, status, promote, approve, rollback, help.');
   });
 
   it('a stray argument is refused with exit 2 (tour takes none)', async () => {
@@ -52,7 +52,7 @@ describe('coalmine', () => {
   it('an unknown command exits 2 and names the commands', async () => {
     const run = await coalmine(['simulte']);
     expect(run.code).toBe(2);
-    expect(run.stderr[0]).toBe('coalmine: unknown command "simulte". Commands: simulate, plan, tour, start, list, status, promote, rollback, help.');
+    expect(run.stderr[0]).toBe('coalmine: unknown command "simulte". Commands: simulate, plan, tour, start, list, status, promote, approve, rollback, help.');
   });
 });
 
