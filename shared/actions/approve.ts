@@ -51,14 +51,23 @@ export type GateOutcome =
   | { readonly kind: 'failed'; readonly rollout: string; readonly executionName: string; readonly detail: string }
   | { readonly kind: 'no-match'; readonly match: NoMatch };
 
+/**
+ * What a gate's answer may add to the execution state, bounded (shared/state-size.ts counts GATE_STATE_BYTES):
+ * the approver as written, and a rejection's reason, each clipped.
+ */
+export const MAX_APPROVER_LENGTH = 300;
+export const MAX_GATE_REASON_LENGTH = 500;
+
+const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
 /** The error names Step Functions answers a token with once its Task no longer waits. */
 const GATE_CLOSED_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
 /** The SendTaskFailure cause: who rolled back, where from, at which gate. */
 export function rejectionCause(requester: Requester, gate: PendingGate, reason?: string): string {
   const at = gate.step !== undefined ? ` at the ${gate.gate?.kind === 'hold' ? 'hold' : 'approval gate'} of step ${gate.step.index + 1} (${gate.step.weight} %)` : ' at the approval gate';
-  const why = reason !== undefined && reason.trim() !== '' ? `: ${reason.trim()}` : '';
-  return sentence(`Rolled back${at} from ${channelOf(requester)} by ${describeRequester(requester)}${why}`);
+  const why = reason !== undefined && reason.trim() !== '' ? `: ${clip(reason.trim(), MAX_GATE_REASON_LENGTH)}` : '';
+  return sentence(`Rolled back${at} from ${channelOf(requester)} by ${clip(describeRequester(requester), MAX_APPROVER_LENGTH)}${why}`);
 }
 
 /** Answers the gate the running rollout `input.target` names waits at. Never throws for what it finds. */
@@ -79,7 +88,7 @@ export async function answerGate(input: ManualActionInput, decision: GateDecisio
     const state = lastEnteredState(tail);
     return { kind: 'not-waiting', rollout: name, executionName, ...(state !== undefined ? { state } : {}) };
   }
-  const by = describeRequester(input.requester);
+  const by = clip(describeRequester(input.requester), MAX_APPROVER_LENGTH);
   try {
     if (decision === 'approve') {
       const approval: Approval = { decision: 'approved', by, via: channelOf(input.requester), at: clock.now().toISOString() };
