@@ -109,6 +109,8 @@ export function progressLine(event: SimulationEvent, scenario: Scenario): string
       return `${at} ${alarmInvocationLine(event.invocation)}`;
     case 'slack':
       return `${at} ${slackLine(event.command)}`;
+    case 'cli':
+      return `${at} terminal (${event.as}, exit ${event.code}): ${[...event.stdout, ...event.stderr].join(' ')}`;
     case 'stopped': {
       const weight =
         event.canaryWeight === 0

@@ -5,6 +5,7 @@
  * handler, which calls AWS): the simulation waits for it, and simulated time moves only while it sleeps.
  */
 import { z } from 'zod';
+import type { OperatorTerminal } from './cli';
 import type { SlackWorkspace } from './slack';
 import type { SyntheticTraffic } from './traffic';
 import type { AwsWorld } from './world';
@@ -15,6 +16,8 @@ export interface EventContext {
   readonly nowMs: number;
   /** Slack as the deployed stack hears it: commands go to the real handler. */
   readonly slack: SlackWorkspace;
+  /** An operator's terminal: `coalmine …` runs the real CLI. */
+  readonly terminal: OperatorTerminal;
 }
 
 /** What an event may refer to, for checks across the scenario. */
@@ -131,11 +134,28 @@ const slackCommand = defineEventKind({
   },
 });
 
+const cliCommand = defineEventKind({
+  schema: z.strictObject({
+    kind: z.literal('cli'),
+    at: At,
+    args: z
+      .array(z.string().max(500, 'at most 500 characters'), { error: 'required: the arguments after coalmine, e.g. ["approve", "checkout"]' })
+      .min(1, 'give at least the command, e.g. ["approve", "checkout"]')
+      .max(20, 'at most 20 arguments'),
+    as: SlackName.default('operator').describe('The IAM role session the operator runs as; default "operator".'),
+  }),
+  describe: (event) => `${event.as} runs coalmine ${event.args.join(' ')}`,
+  apply: async (event, { terminal }) => {
+    await terminal.run(event.args, event.as);
+  },
+});
+
 export const EVENT_KINDS = {
   'set-alarm-state': setAlarmState,
   'inject-fault': injectFault,
   'set-traffic': setTraffic,
   'slack-command': slackCommand,
+  cli: cliCommand,
 } as const satisfies Record<string, EventKind>;
 
 export type EventKindName = keyof typeof EVENT_KINDS;

@@ -54,6 +54,8 @@ export type SimulationEvent =
   | { readonly type: 'gate-waiting'; readonly at: number; readonly step: number; readonly weight: number; readonly gate: Gate }
   /** The gate closed: a person approved it (`by`), a person rolled back (SendTaskFailure), or nobody answered in time. */
   | { readonly type: 'gate-closed'; readonly at: number; readonly decision: 'approved' | 'rejected' | 'timed-out'; readonly by: string | null; readonly detail: string }
+  /** An operator ran `coalmine …` at the terminal: what it printed, and its exit status. */
+  | { readonly type: 'cli'; readonly at: number; readonly as: string; readonly args: readonly string[]; readonly code: number; readonly stdout: readonly string[]; readonly stderr: readonly string[] }
   | { readonly type: 'retried'; readonly at: number; readonly state: string; readonly error: string; readonly attempt: number }
   | { readonly type: 'alarm'; readonly at: number; readonly name: string; readonly from: string; readonly to: string; readonly reason: string }
   | { readonly type: 'scenario-event'; readonly at: number; readonly description: string }

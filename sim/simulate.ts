@@ -26,6 +26,7 @@ import { loadLocalMachine, readDefinition, runLocally, type LocalMachine } from 
 import { OutsideWork, type ScheduledWork } from './outside-work';
 import type { AlarmInvocation, Outcome, SimulationEvent, SimulationOptions, SimulationResult, SlackCommandRecord } from './results';
 import { SlackWorkspace, type SlackExchange } from './slack';
+import { OperatorTerminal } from './cli';
 import { tee } from './tee';
 import { taskCatalogue, type ExecutionRecord, type TaskCatalogue } from './world/sfn';
 import type { Scenario } from './scenario';
@@ -164,7 +165,15 @@ async function prepareWorld(scenario: Scenario, seed: number, emit: (event: Simu
   undo.push(world.onBeforeCall(() => traffic.advanceTo(Date.now())));
   // The outside handlers find the state machine by this; the grace of race rule (c) stays at its default, 0.
   // announceGate puts its event on the bus the definition names ('coalmine' in local runs).
-  undo.push(setEnvironment({ STATE_MACHINE_ARN: world.sfn.stateMachineArn, EVENT_BUS_NAME: 'coalmine', ALARM_ROLLBACK_GRACE_SECONDS: undefined }));
+  // The CLI finds it by COALMINE_STATE_MACHINE_ARN, as an operator's shell would.
+  undo.push(
+    setEnvironment({
+      STATE_MACHINE_ARN: world.sfn.stateMachineArn,
+      COALMINE_STATE_MACHINE_ARN: world.sfn.stateMachineArn,
+      EVENT_BUS_NAME: 'coalmine',
+      ALARM_ROLLBACK_GRACE_SECONDS: undefined,
+    }),
+  );
   const shareWrites: Array<{ atMs: number; share: number }> = [];
   undo.push(simulated.onCanaryShareWritten((share) => shareWrites.push({ atMs: Date.now(), share })));
   setInterval(() => traffic.advanceTo(Date.now()), TICK_MS);
@@ -174,18 +183,20 @@ async function prepareWorld(scenario: Scenario, seed: number, emit: (event: Simu
 /** Each scenario event as outside work at its time, whether the execution still runs then or not. */
 function scheduleScenarioEvents({ scenario, world, traffic, outside, emit, seconds }: Simulation): SlackCommandRecord[] {
   const slack = new SlackWorkspace(scenario.slack, outside.clock);
+  const terminal = new OperatorTerminal(world);
   const slackCommands: SlackCommandRecord[] = [];
   for (const event of scenario.events) {
     const description = describeEvent(event);
     outside.schedule(event.at * 1000, `scenario event at ${event.at} s: ${description}`, async () => {
       traffic.advanceTo(Date.now());
       emit({ type: 'scenario-event', at: event.at, description });
-      await applyEvent(event, { world, traffic, nowMs: Date.now(), slack });
+      await applyEvent(event, { world, traffic, nowMs: Date.now(), slack, terminal });
       for (const exchange of slack.exchanges.splice(0)) {
         const command = slackCommandRecord(exchange, seconds);
         slackCommands.push(command);
         emit({ type: 'slack', at: command.atSeconds, command });
       }
+      for (const { atMs, ...ran } of terminal.exchanges.splice(0)) emit({ type: 'cli', at: seconds(atMs), ...ran });
     });
   }
   return slackCommands;

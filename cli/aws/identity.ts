@@ -5,7 +5,18 @@
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Requester } from '../../shared/actions/requester';
 
-export async function callerRequester(sts: STSClient = new STSClient({})): Promise<Requester> {
+let installed: STSClient | undefined;
+
+/** Installs the STS client the CLI asks (the simulator's); returns the undo. */
+export function useStsClient(client: STSClient): () => void {
+  const previous = installed;
+  installed = client;
+  return () => {
+    installed = previous;
+  };
+}
+
+export async function callerRequester(sts: STSClient = installed ?? new STSClient({})): Promise<Requester> {
   const { Arn, Account, UserId } = await sts.send(new GetCallerIdentityCommand({}));
   if (Arn === undefined) throw new Error('sts:GetCallerIdentity answered without an Arn');
   return { kind: 'iam', arn: Arn, ...(Account !== undefined && { account: Account }), ...(UserId !== undefined && { userId: UserId }) };

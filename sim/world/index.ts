@@ -14,6 +14,9 @@ import { KvsWorld } from './kvs';
 import { LambdaWorld } from './lambda';
 import { connect, type CallRecord } from './sdk-bridge';
 import { SfnWorld } from './sfn';
+import { StsWorld } from './sts';
+import { STSClient } from '@aws-sdk/client-sts';
+import { useStsClient } from '../../cli/aws/identity';
 
 export interface Fault {
   /** The API operation, e.g. "UpdateAlias". */
@@ -45,6 +48,8 @@ export class AwsWorld {
   readonly eventbridge: EventBridgeWorld;
   readonly kvs: KvsWorld;
   readonly sfn: SfnWorld;
+  /** Who the operator at the terminal is (the CLI's sts:GetCallerIdentity). */
+  readonly sts = new StsWorld();
   readonly calls: CallRecord[] = [];
   private readonly pendingFaults: Array<Fault & { remaining: number }> = [];
   private readonly beforeCallListeners: Array<(service: string, operation: string) => void> = [];
@@ -73,7 +78,7 @@ export class AwsWorld {
   /** The API operations the world implements, by service: what a fault may name. */
   operations(): Record<string, string[]> {
     return Object.fromEntries(
-      [this.lambda.service, this.cloudwatch.service, this.eventbridge.service, this.kvs.service, this.sfn.service].map((s) => [s.serviceName, Object.keys(s.commands)]),
+      [this.lambda.service, this.cloudwatch.service, this.eventbridge.service, this.kvs.service, this.sfn.service, this.sts.service].map((s) => [s.serviceName, Object.keys(s.commands)]),
     );
   }
 
@@ -98,7 +103,14 @@ export class AwsWorld {
     connect(kvs, this.kvs.service, { faults, calls: this.calls, beforeCall });
     const sfn = new SFNClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } });
     connect(sfn, this.sfn.service, { faults, calls: this.calls, beforeCall });
-    return useAwsClients({ lambda, cloudwatch, eventbridge, kvs, sfn });
+    const sts = new STSClient({ region: 'us-east-1', credentials: { accessKeyId: 'sim', secretAccessKey: 'sim' } });
+    connect(sts, this.sts.service, { faults, calls: this.calls, beforeCall });
+    const undoSts = useStsClient(sts);
+    const undoClients = useAwsClients({ lambda, cloudwatch, eventbridge, kvs, sfn });
+    return () => {
+      undoClients();
+      undoSts();
+    };
   }
 
   /** Calls of one operation that reached the service (faults included). */

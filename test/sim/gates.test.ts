@@ -48,6 +48,33 @@ describe('approval: a person approves at 7:00 and the rollout promotes', () => {
   });
 });
 
+describe('the cli event: an operator approves from the terminal', () => {
+  it('runs the real coalmine approve as bob\'s role session; the gate records him and the rollout promotes', async () => {
+    const document = approvalWith((d) => {
+      d.events = [
+        { at: 360, kind: 'cli', as: 'bob', args: ['status', 'checkout'] },
+        { at: 420, kind: 'cli', as: 'bob', args: ['approve', 'checkout'] },
+      ];
+    });
+    const progress: SimulationEvent[] = [];
+    const result = await simulate(parseScenario(document, 'cli-approve'), { onEvent: (e) => progress.push(e) });
+
+    const bob = 'arn:aws:sts::000000000000:assumed-role/coalmine-operator/bob';
+    const ran = progress.flatMap((e) => (e.type === 'cli' ? [e] : []));
+    expect(ran.map((e) => [e.at, e.args.join(' '), e.code])).toEqual([
+      [360, 'status checkout', 0],
+      [420, 'approve checkout', 0],
+    ]);
+    expect(ran[0]?.stdout).toContain('  waiting for a person: coalmine approve simulation-cli-approve-1, or coalmine approve simulation-cli-approve-1 --roll-back');
+    expect(ran[1]?.stdout).toEqual([`Approved checkout (execution simulation-cli-approve-1) at step 1 (10 %) as ${bob}: the rollout moves on.`]);
+    expect(gateLines(progress)).toEqual([
+      [300, 'waiting', 'approval'],
+      [420, 'approved', bob],
+    ]);
+    expect(result).toMatchObject({ outcome: 'promoted', finalWeight: 100, simulatedSeconds: 420 });
+  });
+});
+
 describe('a gate nobody answers', () => {
   it.each([
     ['rollback', 'rolled_back', 0, 'ApprovalTimedOut', [10, 0]],
