@@ -94,6 +94,14 @@ describe('coalmine plan', () => {
     expect(timeline.worstCaseSeconds).toBe(1200 * 3 + 3600);
   });
 
+  it('counts a hold on an inconclusive analysis in the worst case, at every step', async () => {
+    const held = { ...request, analysis: { ...request.analysis, inconclusive: { maxExtraBakes: 1, then: 'hold', holdSeconds: 1800 } } };
+    const run = await coalmine(['plan', '--request', requestFile(held)]);
+    expect(run.code).toBe(0);
+    // 3 steps of 10 min, each baked twice and then held 30 min.
+    expect(run.stdout).toContainEqual('Duration: 30 min when every analysis passes at once; 2 h 30 min at worst (1 extra bakes per inconclusive step, then holding 30 min for a person)');
+  });
+
   it('an alias target has no settle wait: each step only bakes', async () => {
     const timeline = JSON.parse((await coalmine(['plan', '--request', requestFile(request), '--json'])).stdout.join('\n'));
     expect(timeline.observable).toBe(true);
