@@ -93,6 +93,13 @@ export function progressLine(event: SimulationEvent, scenario: Scenario): string
         `baseline ${percent(event.baseline.errors, event.baseline.requests)}${stale}) → ${event.action}`
       );
     }
+    case 'gate-waiting': {
+      const what = event.gate.kind === 'hold' ? 'holds for a person (the judges cannot decide)' : 'waits for a person to approve';
+      const then = event.gate.onTimeout === 'proceed' ? 'proceeds' : 'rolls back';
+      return `${at} step ${event.step} at ${event.weight} % ${what}: at most ${formatDuration(event.gate.timeoutSeconds)}, then ${then}`;
+    }
+    case 'gate-closed':
+      return `${at} gate ${event.decision.replace('-', ' ')}${event.by === null ? '' : ` by ${event.by}`}: ${event.detail}`;
     case 'retried':
       return `${at} ${event.state} failed with ${event.error}; the state machine retries (attempt ${event.attempt})`;
     case 'alarm':

@@ -208,7 +208,8 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
     '',
     `Duration: ${span(timeline.nominalSeconds)} when every analysis passes at once; ${span(timeline.worstCaseSeconds)} at worst ` +
       `(${timeline.maxExtraBakesPerStep} extra bakes per inconclusive step` +
-      `${timeline.steps.some((step) => step.approval !== undefined) ? ', every approval gate waiting out its timeout' : ''})`,
+      `${timeline.steps.some((step) => step.approval !== undefined) ? ', every approval gate waiting out its timeout' : ''}` +
+      `${request.analysis.inconclusive.then === 'hold' ? `, then holding ${formatDuration(request.analysis.inconclusive.holdSeconds ?? 0)} for a person` : ''})`,
     `State transitions: ${timeline.stateTransitions.nominal} nominal, ${timeline.stateTransitions.worstCase} worst case ` +
       `(history events at worst ${thousands(timeline.worstCaseHistoryEvents)} of a budget of ${thousands(timeline.historyEventBudget)})`,
     `Execution state: at most ${thousands(timeline.worstCaseStateBytes)} bytes of a budget of ${thousands(timeline.stateByteBudget)} ` +

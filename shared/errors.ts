@@ -61,6 +61,14 @@ export type RollbackFailed = InstanceType<typeof RollbackFailed>;
 export const PromotionFailed = named('PromotionFailed', class extends PermanentError {});
 export type PromotionFailed = InstanceType<typeof PromotionFailed>;
 
+/** A person rolled the rollout back at an approval gate (SendTaskFailure with this name). */
+export const ApprovalRejected = named('ApprovalRejected', class extends PermanentError {});
+export type ApprovalRejected = InstanceType<typeof ApprovalRejected>;
+
+/** Nobody answered an approval gate (or a hold) in time, and its onTimeout is rollback. */
+export const ApprovalTimedOut = named('ApprovalTimedOut', class extends PermanentError {});
+export type ApprovalTimedOut = InstanceType<typeof ApprovalTimedOut>;
+
 /** The deployment's own configuration (environment) is wrong. */
 export const ConfigurationError = named('ConfigurationError', class extends PermanentError {});
 export type ConfigurationError = InstanceType<typeof ConfigurationError>;
@@ -98,6 +106,8 @@ export const PERMANENT_ERROR_NAMES = [
   'CanaryAnalysisFailed',
   'RollbackFailed',
   'PromotionFailed',
+  'ApprovalRejected',
+  'ApprovalTimedOut',
   'ConfigurationError',
 ] as const;
 

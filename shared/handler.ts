@@ -13,13 +13,21 @@ export const logger = new Logger(process.env.POWERTOOLS_SERVICE_NAME ? {} : { se
 
 export type LambdaHandler<I, O> = (event: I, context: Context) => Promise<O>;
 
-export function lambdaHandler<I, O>(body: (input: I) => Promise<O>): LambdaHandler<I, O> {
+export interface HandlerOptions {
+  /**
+   * false: never log the invocation's event, whatever POWERTOOLS_LOGGER_LOG_EVENT says (an operator may turn
+   * it on to debug). For a function whose event holds a credential: announceGate's holds a gate's task token.
+   */
+  readonly logEvent?: false;
+}
+
+export function lambdaHandler<I, O>(body: (input: I) => Promise<O>, options: HandlerOptions = {}): LambdaHandler<I, O> {
   const logFailure = (request: middy.Request): void => {
     const error = request.error;
     logger.error('failed', { errorName: error?.name, errorMessage: error?.message });
   };
   return middy<I, O>(async (event: I) => body(event))
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(injectLambdaContext(logger, { resetKeys: true, ...options }))
     .use({ onError: logFailure }) as unknown as LambdaHandler<I, O>;
 }
 

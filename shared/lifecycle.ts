@@ -8,9 +8,14 @@ export const LIFECYCLE_SOURCE = 'coalmine';
 export const LIFECYCLE_DETAIL_TYPES = [
   'Rollout Started',
   'Rollout Step Analyzed',
+  'Rollout Awaiting Approval',
+  'Rollout Gate Passed',
   'Rollout Promoted',
   'Rollout Rolled Back',
   'Rollout Failed',
 ] as const;
 
 export type LifecycleDetailType = (typeof LIFECYCLE_DETAIL_TYPES)[number];
+
+/** The one lifecycle event a Lambda puts rather than the ASL: announceGate, which drops the gate's task token on the way. */
+export const AWAITING_APPROVAL: LifecycleDetailType = 'Rollout Awaiting Approval';

@@ -25,7 +25,7 @@ export interface Plan {
   readonly maxExtraBakesPerStep: number;
   /** Simulated duration when every analysis passes at its first look and every gate is approved at once. */
   readonly nominalSeconds: number;
-  /** Duration when every step uses all its extra bakes and every approval gate waits out its timeout. */
+  /** Duration when every step uses all its extra bakes and every gate (approval, or hold) waits out its timeout. */
   readonly worstCaseSeconds: number;
   readonly stateTransitions: { readonly nominal: number; readonly worstCase: number };
   /** Worst-case Step Functions history events, retries aside; checked against LIMITS.historyEventBudget. */
@@ -54,6 +54,10 @@ export const STATES_PER_PATH = {
   promote: 3,
   /** RecordAnalysisFailure, RollBack, AnnounceRolledBack, RolledBack. */
   rollback: 4,
+  /** AwaitApproval, AnnounceGatePassed, AfterApproval: a gate a person approves. */
+  gate: 3,
+  /** AwaitApproval, OnApprovalTimeout, ProceedWithoutApproval, AnnounceGatePassed, AfterApproval: a gate that times out and proceeds. */
+  gateTimeout: 5,
 } as const;
 
 /** History events per state kind in Step Functions: a Task logs entered, scheduled, started, succeeded, exited. */
@@ -61,7 +65,7 @@ const EVENTS_PER_TASK = 5;
 const EVENTS_PER_OTHER_STATE = 2;
 const EXECUTION_EVENTS = 2;
 /** Tasks among the states of each path above. */
-const TASKS_PER_PATH = { start: 2, step: 4, settle: 0, advance: 0, extraBake: 2, promote: 2, rollback: 2 } as const;
+const TASKS_PER_PATH = { start: 2, step: 4, settle: 0, advance: 0, extraBake: 2, promote: 2, rollback: 2, gate: 2, gateTimeout: 2 } as const;
 
 function historyEvents(path: keyof typeof STATES_PER_PATH): number {
   const tasks = TASKS_PER_PATH[path];
@@ -79,19 +83,22 @@ export function planRollout(request: RolloutRequest, options: PlanOptions): Plan
     .map((step, index) => ({ index, ...step }));
   const n = steps.length;
   const settleSeconds = options.observable ? 0 : request.settleSeconds;
-  const maxExtraBakes = request.analysis.inconclusive.maxExtraBakes;
+  const { maxExtraBakes, then, holdSeconds } = request.analysis.inconclusive;
+  // A step's worst case waits at one gate: its approval after a pass, or the hold after the extra bakes.
+  const gateSeconds = (step: PlanStep): number => Math.max(step.approval?.timeoutSeconds ?? 0, then === 'hold' ? (holdSeconds ?? 0) : 0);
+  const gates = steps.filter((step) => step.approval !== undefined).length;
+  const worstCaseGates = then === 'hold' ? n : gates;
 
   const bakeSeconds = steps.reduce((sum, step) => sum + step.bakeSeconds, 0);
   const nominalSeconds = bakeSeconds + n * settleSeconds;
-  const worstCaseSeconds =
-    nominalSeconds + steps.reduce((sum, step) => sum + step.bakeSeconds * maxExtraBakes + (step.approval?.timeoutSeconds ?? 0), 0);
+  const worstCaseSeconds = nominalSeconds + steps.reduce((sum, step) => sum + step.bakeSeconds * maxExtraBakes + gateSeconds(step), 0);
 
   const settles = options.observable ? 0 : n;
   const count = (per: (path: keyof typeof STATES_PER_PATH) => number): { nominal: number; worstCase: number } => {
     const shared = per('start') + n * per('step') + settles * per('settle') + Math.max(0, n - 1) * per('advance');
-    const extra = n * maxExtraBakes * per('extraBake');
+    const extra = n * maxExtraBakes * per('extraBake') + worstCaseGates * per('gateTimeout');
     // The worst case ends with a rollback, which costs more than a promotion.
-    return { nominal: shared + per('promote'), worstCase: shared + extra + Math.max(per('promote'), per('rollback')) };
+    return { nominal: shared + gates * per('gate') + per('promote'), worstCase: shared + extra + Math.max(per('promote'), per('rollback')) };
   };
   const stateTransitions = count((path) => STATES_PER_PATH[path]);
   const worstCaseHistoryEvents = EXECUTION_EVENTS + count(historyEvents).worstCase;

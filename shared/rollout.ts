@@ -51,22 +51,45 @@ export interface RolloutState {
 }
 
 /** What the state machine's DecideNextStep choice branches on. */
-export type NextAction = 'advance' | 'bake-again' | 'promote' | 'rollback';
+export type NextAction = 'advance' | 'bake-again' | 'promote' | 'rollback' | 'await-approval';
+
+/**
+ * A wait for a person (the AwaitApproval state): after a passing analysis of a step with `approval`, or,
+ * with `analysis.inconclusive.then: "hold"`, when the extra bakes are spent and the judges still cannot
+ * decide. The ASL reads every field: the Task's timeout, what a timeout does, and where an approval leads.
+ */
+export interface Gate {
+  readonly kind: 'approval' | 'hold';
+  readonly timeoutSeconds: number;
+  readonly onTimeout: 'rollback' | 'proceed';
+  /** Where an approval leads: the next step, or the promotion after the last canary step. */
+  readonly then: 'advance' | 'promote';
+}
 
 export interface Decision {
   readonly action: NextAction;
   readonly reason: string;
+  /** With `await-approval` only. */
+  readonly gate?: Gate;
 }
 
-/** The step after an analysis: a pure table of verdict × position × policy. */
+/** The step after an analysis: a pure table of verdict × position × policy (× the step's approval gate). */
 export function decideNextAction(verdict: Verdict, progress: Progress, rollout: Pick<Rollout, 'request' | 'plan'>): Decision {
   const isLastStep = progress.stepIndex >= rollout.plan.steps.length - 1;
-  const onward: NextAction = isLastStep ? 'promote' : 'advance';
+  const onward = isLastStep ? 'promote' : 'advance';
   const policy = rollout.request.analysis.inconclusive;
+  const approval = rollout.plan.steps[progress.stepIndex]?.approval;
   switch (verdict) {
     case 'fail':
       return { action: 'rollback', reason: 'the analysis failed' };
     case 'pass':
+      if (approval !== undefined) {
+        return {
+          action: 'await-approval',
+          reason: `the analysis passed; waiting for a person to approve (at most ${approval.timeoutSeconds} s, then ${approval.onTimeout === 'proceed' ? 'proceed' : 'roll back'})`,
+          gate: { kind: 'approval', timeoutSeconds: approval.timeoutSeconds, onTimeout: approval.onTimeout, then: onward },
+        };
+      }
       return { action: onward, reason: 'the analysis passed' };
     case 'inconclusive':
       if (progress.extraBakes < policy.maxExtraBakes) {
@@ -75,8 +98,19 @@ export function decideNextAction(verdict: Verdict, progress: Progress, rollout: 
           reason: `the analysis was inconclusive; extra bake ${progress.extraBakes + 1} of ${policy.maxExtraBakes}`,
         };
       }
-      return policy.then === 'proceed'
-        ? { action: onward, reason: `still inconclusive after ${policy.maxExtraBakes} extra bakes; the policy says proceed` }
-        : { action: 'rollback', reason: `still inconclusive after ${policy.maxExtraBakes} extra bakes; the policy says roll back` };
+      switch (policy.then) {
+        case 'proceed':
+          return { action: onward, reason: `still inconclusive after ${policy.maxExtraBakes} extra bakes; the policy says proceed` };
+        case 'hold': {
+          const holdSeconds = policy.holdSeconds ?? 0;
+          return {
+            action: 'await-approval',
+            reason: `still inconclusive after ${policy.maxExtraBakes} extra bakes; holding for a person to decide (at most ${holdSeconds} s, then roll back)`,
+            gate: { kind: 'hold', timeoutSeconds: holdSeconds, onTimeout: 'rollback', then: onward },
+          };
+        }
+        case 'rollback':
+          return { action: 'rollback', reason: `still inconclusive after ${policy.maxExtraBakes} extra bakes; the policy says roll back` };
+      }
   }
 }

@@ -20,6 +20,11 @@ const SHIFT_BYTES = 47;
 const FIXED_BYTES = 4 * 1024;
 /** Execution name (80 characters at most), start time, baseline description. */
 const ROLLOUT_EXTRA_BYTES = 600;
+/**
+ * A gate's answer ($.approval: the approver, clipped to 300 characters) and a rejection's cause (clipped
+ * reason and approver, in $.failure and again in $.rollback), with the gate's own fields (shared/actions/approve.ts).
+ */
+export const GATE_STATE_BYTES = 2 * 1024;
 
 const utf8 = (value: unknown): number => Buffer.byteLength(JSON.stringify(value), 'utf8');
 
@@ -29,5 +34,6 @@ export function worstCaseStateBytes(request: RolloutRequest, plan: unknown, step
     0,
   );
   const alarms = request.analysis.alarms.reduce((sum, name) => sum + ALARM_STATE_BYTES + utf8(name), 0);
-  return utf8(request) + utf8(plan) + ROLLOUT_EXTRA_BYTES + steps * SHIFT_BYTES + checks + alarms + FIXED_BYTES;
+  const gated = request.analysis.inconclusive.then === 'hold' || (request.strategy.steps ?? []).some((step) => step.approval !== undefined);
+  return utf8(request) + utf8(plan) + ROLLOUT_EXTRA_BYTES + steps * SHIFT_BYTES + checks + alarms + FIXED_BYTES + (gated ? GATE_STATE_BYTES : 0);
 }

@@ -4,7 +4,7 @@
  */
 import { parseRolloutRequest } from './config/request';
 import { explainFailure, type CaughtError } from './failure';
-import { RolloutRequestInvalid, TrafficNotYetVisible } from './errors';
+import { TrafficNotYetVisible } from './errors';
 import { combineJudgeResults } from './judges/combine';
 import { judgesFor } from './judges/registry';
 import type { JudgeResult, Verdict } from './judges/types';
@@ -15,6 +15,7 @@ import { analysisRecords, labelOf, promotedRecords, rolledBackRecords } from './
 import { publishMetrics } from './telemetry/sink';
 import {
   decideNextAction,
+  type Gate,
   type JudgeMemory,
   type NextAction,
   type Progress,
@@ -42,10 +43,6 @@ export async function preflight(input: PreflightInput): Promise<RolloutState> {
   const request = parseRolloutRequest(input.request);
   const kind = routerKindFor(request.target);
   const plan = planRollout(request, { observable: kind.observable });
-  if (plan.steps.some((step) => step.approval !== undefined)) {
-    // `coalmine plan` shows gates; until the state machine waits at them, a gated request must not run ungated.
-    throw new RolloutRequestInvalid('The rollout request is invalid: strategy.steps: approval gates are not executed by this deployment yet; remove "approval" to run the steps without waiting for a person');
-  }
   const alarmsAlreadyFiring = request.override?.alarmsAlreadyFiring === true;
   for (const judge of judgesFor(request.analysis)) await judge.preflight({ alarmsAlreadyFiring });
   const baseline = await kind.preflight(request.target, {
@@ -97,6 +94,8 @@ export async function verifyTraffic(state: RolloutState): Promise<{ status: Excl
 export interface AnalysisOutput {
   readonly verdict: Verdict;
   readonly action: NextAction;
+  /** The wait for a person, when the action is `await-approval`. */
+  readonly gate?: Gate;
   /** Why: the judges' reasons and the decision's. */
   readonly reason: string;
   readonly checks: JudgeResult[];
@@ -132,6 +131,7 @@ export async function analyzeCanary(state: RolloutState): Promise<AnalysisOutput
   const output: AnalysisOutput = {
     verdict: combined.verdict,
     action: decision.action,
+    ...(decision.gate === undefined ? {} : { gate: decision.gate }),
     reason: `step ${progress.stepIndex + 1} at ${progress.weight} %: ${decision.reason}: ${combined.reason}`,
     checks,
     step: { index: progress.stepIndex, weight: progress.weight, extraBakes: progress.extraBakes },

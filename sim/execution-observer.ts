@@ -105,6 +105,7 @@ export class ExecutionObserver {
       case 'StateEntered':
         this.statesEntered += 1;
         this.lastState = event.state.name;
+        if (this.local.gateFunctions[event.state.name] !== undefined) this.gateEntered(event.state.input, event.timestamp);
         return;
       case 'StateFailed':
         this.lastError.set(event.state.name, { Error: event.Error, Cause: causeText(event.Cause) });
@@ -124,6 +125,7 @@ export class ExecutionObserver {
         return;
       case 'StateExited':
         if (this.caught.delete(event.state.name)) this.taskFailed(event.state.name, event.timestamp);
+        else if (this.local.gateFunctions[event.state.name] !== undefined) this.gatePassed(event.state.output, event.timestamp);
         else this.taskFinished(event.state.name, event.state.output, event.timestamp);
         return;
       case 'ExecutionFailed':
@@ -168,10 +170,27 @@ export class ExecutionObserver {
 
   /** A task whose Catch took its error: it did nothing it reports (no shift, no verdict, no promotion). */
   private taskFailed(stateName: string, timestamp: number): void {
+    const failure = this.lastError.get(stateName) ?? { Error: 'States.TaskFailed', Cause: '' };
+    if (this.local.gateFunctions[stateName] !== undefined) {
+      const timedOut = failure.Error === 'States.Timeout';
+      const detail = timedOut ? 'nobody answered in time; the gate’s onTimeout decides' : explainFailure(failure);
+      this.emit({ type: 'gate-closed', at: this.seconds(timestamp), decision: timedOut ? 'timed-out' : 'rejected', by: null, detail });
+      return;
+    }
     // A failed announcement never stops the rollout, and is not one of the tasks the progress reports.
     if (this.local.taskFunctions[stateName] === undefined) return;
-    const failure = this.lastError.get(stateName) ?? { Error: 'States.TaskFailed', Cause: '' };
     this.emit({ type: 'task-failed', at: this.seconds(timestamp), state: stateName, error: failure.Error, reason: explainFailure(failure) });
+  }
+
+  private gateEntered(input: unknown, timestamp: number): void {
+    const { analysis } = input as { analysis: AnalysisOutput };
+    if (analysis.gate === undefined) return;
+    this.emit({ type: 'gate-waiting', at: this.seconds(timestamp), step: analysis.step.index + 1, weight: analysis.step.weight, gate: analysis.gate });
+  }
+
+  private gatePassed(output: unknown, timestamp: number): void {
+    const { approval } = output as { approval?: { by?: string } };
+    this.emit({ type: 'gate-closed', at: this.seconds(timestamp), decision: 'approved', by: approval?.by ?? null, detail: 'the rollout moves on' });
   }
 
   /** Task results by the Lambda function behind the state, so renaming states does not break the simulator. */

@@ -17,6 +17,8 @@ import { handler as verifyTraffic } from '../functions/verify-traffic';
 import { handler as analyzeCanary } from '../functions/analyze-canary';
 import { handler as promote } from '../functions/promote';
 import { handler as rollBack } from '../functions/roll-back';
+import { handler as announceGate } from '../functions/announce-gate';
+import { WAIT_FOR_TASK_TOKEN, type TaskTokens } from './world/task-tokens';
 
 export const DEFINITION_PATH = join(__dirname, '..', 'statemachines', 'canary.asl.yaml');
 
@@ -28,7 +30,9 @@ export const TASK_FUNCTIONS: Readonly<Record<string, LambdaHandler<never, unknow
   analyzeCanary,
   promote,
   rollBack,
+  announceGate,
 };
+
 
 /**
  * Step Functions service integrations the definition uses, run the way the service runs them: the
@@ -86,10 +90,31 @@ class LambdaTaskError extends Error {
   }
 }
 
+/**
+ * `path` into a state's input, as the same value's path into the input its Parameters make: the Parameters
+ * entry `"key.$": P` whose P the path starts with. Throws when no entry passes the value on.
+ */
+export function pathThroughParameters(parameters: unknown, path: string, at = '$'): string {
+  if (typeof parameters !== 'object' || parameters === null) throw new Error(`No Parameters entry passes ${path} on`);
+  for (const [key, value] of Object.entries(parameters as Record<string, unknown>)) {
+    if (key.endsWith('.$') && typeof value === 'string' && (path === value || path.startsWith(`${value}.`))) return `${at}.${key.slice(0, -2)}${path.slice(value.length)}`;
+    if (typeof value === 'object' && value !== null) {
+      try {
+        return pathThroughParameters(value, path, `${at}.${key}`);
+      } catch {
+        // Not under this key.
+      }
+    }
+  }
+  throw new Error(`No Parameters entry passes ${path} on`);
+}
+
 export interface LocalMachine {
   readonly machine: StateMachine;
   /** Task state name → serverless.yml function key. */
   readonly taskFunctions: Readonly<Record<string, string>>;
+  /** `.waitForTaskToken` Task state name → the serverless.yml key of the function its Parameters invoke. */
+  readonly gateFunctions: Readonly<Record<string, string>>;
   /** Task state name → service integration ARN. */
   readonly serviceTasks: Readonly<Record<string, string>>;
   readonly waitStates: readonly string[];
@@ -107,9 +132,16 @@ export interface LoadOptions {
 export function loadLocalMachine(options: LoadOptions = {}): LocalMachine {
   const definition = readLocalDefinition();
   const taskFunctions: Record<string, string> = {};
+  const gateFunctions: Record<string, string> = {};
   const serviceTasks: Record<string, string> = {};
   for (const [name, state] of Object.entries(definition.States)) {
     if (state.Type !== 'Task') continue;
+    if (state.Resource === WAIT_FOR_TASK_TOKEN) {
+      gateFunctions[name] = functionKeyOf({ Type: 'Task', Resource: (state.Parameters as { FunctionName?: unknown } | undefined)?.FunctionName });
+      // The emulator reads TimeoutSecondsPath from the input its Parameters made; Step Functions from the state's input.
+      if (typeof state.TimeoutSecondsPath === 'string') state.TimeoutSecondsPath = pathThroughParameters(state.Parameters, state.TimeoutSecondsPath);
+      continue;
+    }
     if (typeof state.Resource === 'string') {
       if (SERVICE_INTEGRATIONS[state.Resource] === undefined) throw new Error(`No local service integration for ${state.Resource}`);
       serviceTasks[name] = state.Resource;
@@ -127,6 +159,7 @@ export function loadLocalMachine(options: LoadOptions = {}): LocalMachine {
       options.validate === false ? { validationOptions: { noValidate: true } } : undefined,
     ),
     taskFunctions,
+    gateFunctions,
     serviceTasks,
     waitStates: states.filter(([, s]) => s.Type === 'Wait').map(([n]) => n),
     retryStates: states.filter(([, s]) => Array.isArray(s.Retry)).map(([n]) => n),
@@ -142,22 +175,53 @@ export interface LocalRunOptions {
   readonly beforeTask?: (stateName: string, input: unknown) => void | Promise<void>;
   /** Called when a task's handler has returned or thrown, after its beforeTask (the simulator's clock waits for it). */
   readonly afterTask?: (stateName: string) => void;
+  /**
+   * The tokens of `.waitForTaskToken` Tasks (the in-memory Step Functions'): each such Task gets a new one as
+   * `$$.Task.Token`, invokes its function, and waits until the token is answered. Needed by a run that reaches a gate.
+   */
+  readonly taskTokens?: TaskTokens;
+}
+
+/** A Lambda handler run in process, its failure reaching Step Functions as a Lambda error does. */
+async function invokeLocally(key: string, input: never): Promise<unknown> {
+  const handler = TASK_FUNCTIONS[key];
+  if (handler === undefined) throw new Error(`No handler for function ${key}`);
+  try {
+    return await handler(input, localContext(key));
+  } catch (error) {
+    throw new LambdaTaskError(error);
+  }
 }
 
 export function runLocally(local: LocalMachine, input: unknown, options: LocalRunOptions = {}) {
   const handlers: Record<string, (input: never) => Promise<unknown>> = {};
   for (const [stateName, key] of Object.entries(local.taskFunctions)) {
-    const handler = TASK_FUNCTIONS[key];
-    if (handler === undefined) throw new Error(`No handler for function ${key} (state ${stateName})`);
+    if (TASK_FUNCTIONS[key] === undefined) throw new Error(`No handler for function ${key} (state ${stateName})`);
     handlers[stateName] = async (taskInput: never) => {
       await options.beforeTask?.(stateName, taskInput);
       try {
-        return await handler(taskInput, localContext(key));
-      } catch (error) {
-        throw new LambdaTaskError(error);
+        return await invokeLocally(key, taskInput);
       } finally {
         options.afterTask?.(stateName);
       }
+    };
+  }
+  const executionName = options.executionName ?? 'local-execution';
+  for (const [stateName, key] of Object.entries(local.gateFunctions)) {
+    handlers[stateName] = async (parameters: never) => {
+      const tokens = options.taskTokens;
+      if (tokens === undefined) throw new Error(`The run reached the gate ${stateName} without task tokens to wait on (LocalRunOptions.taskTokens)`);
+      const { Payload } = parameters as { Payload: { taskToken: string } };
+      await options.beforeTask?.(stateName, parameters);
+      let answered: Promise<unknown>;
+      try {
+        answered = tokens.wait(Payload.taskToken, executionName, parameters);
+        await invokeLocally(key, Payload as never);
+      } finally {
+        // The function has returned: the wait for a person is not work in progress, and time moves on.
+        options.afterTask?.(stateName);
+      }
+      return answered;
     };
   }
   for (const [stateName, resource] of Object.entries(local.serviceTasks)) {
@@ -183,8 +247,14 @@ export function runLocally(local: LocalMachine, input: unknown, options: LocalRu
   return local.machine.run(input as never, {
     overrides,
     context: {
+      // A getter: every Task that reads $$.Task.Token gets a token of its own, as in the service.
+      Task: {
+        get Token(): string | undefined {
+          return options.taskTokens?.mint();
+        },
+      },
       Execution: {
-        Name: options.executionName ?? 'local-execution',
+        Name: executionName,
         StartTime: new Date().toISOString(),
         Input: input as never,
       },

@@ -3,7 +3,7 @@
  * shape, sim/report.ts). Types only, shared by the run loop, the observer of the execution and the CLI.
  */
 import type { Verdict } from '../shared/judges/types';
-import type { NextAction } from '../shared/rollout';
+import type { Gate, NextAction } from '../shared/rollout';
 import type { AlarmDelivery } from './alarm-events';
 import type { EdgeSummary } from './build-world';
 import type { RoutingCheck } from './routing-check';
@@ -58,6 +58,10 @@ export type SimulationEvent =
        */
       readonly staleSeconds: number;
     }
+  /** The rollout waits at a gate (an approval, or a hold on an inconclusive analysis) until a person answers or the timeout. */
+  | { readonly type: 'gate-waiting'; readonly at: number; readonly step: number; readonly weight: number; readonly gate: Gate }
+  /** The gate closed: a person approved it (`by`), a person rolled back (SendTaskFailure), or nobody answered in time. */
+  | { readonly type: 'gate-closed'; readonly at: number; readonly decision: 'approved' | 'rejected' | 'timed-out'; readonly by: string | null; readonly detail: string }
   | { readonly type: 'retried'; readonly at: number; readonly state: string; readonly error: string; readonly attempt: number }
   | { readonly type: 'alarm'; readonly at: number; readonly name: string; readonly from: string; readonly to: string; readonly reason: string }
   | { readonly type: 'scenario-event'; readonly at: number; readonly description: string }

@@ -180,8 +180,16 @@ async function prepareWorld(scenario: Scenario, seed: number, emit: (event: Simu
     undo.push(mesh.install(prometheus.url));
   }
   // The outside handlers find the state machine by this; the grace of race rule (c) stays at its default, 0.
-  // The handlers' and the CLI's (a scenario's cli events) way to the state machine.
-  undo.push(setEnvironment({ STATE_MACHINE_ARN: world.sfn.stateMachineArn, [STATE_MACHINE_ENV]: world.sfn.stateMachineArn, ALARM_ROLLBACK_GRACE_SECONDS: undefined }));
+  // The handlers' and the CLI's (a scenario's cli events) way to the state machine; announceGate puts its
+  // event on the bus the definition names ('coalmine' in local runs).
+  undo.push(
+    setEnvironment({
+      STATE_MACHINE_ARN: world.sfn.stateMachineArn,
+      [STATE_MACHINE_ENV]: world.sfn.stateMachineArn,
+      EVENT_BUS_NAME: 'coalmine',
+      ALARM_ROLLBACK_GRACE_SECONDS: undefined,
+    }),
+  );
   const shareWrites: Array<{ atMs: number; share: number }> = [];
   undo.push(simulated.onCanaryShareWritten((share) => shareWrites.push({ atMs: Date.now(), share })));
   setInterval(() => traffic.advanceTo(Date.now()), TICK_MS);
@@ -240,6 +248,7 @@ function startExecution(simulation: Simulation): Execution {
   world.sfn.useRunner((input, name) => {
     run = runLocally(local, input, {
       executionName: name,
+      taskTokens: world.sfn.tokens,
       beforeTask: async () => {
         inFlight += 1;
         // The observer measures each state as it is entered: a state past the payload limit ends the execution

@@ -2,6 +2,7 @@
  * What a person-driven action's outcome means on the terminal: one line and an exit status per outcome
  * kind (0: done; 1: not done, see the line). Pure.
  */
+import type { GateOutcome } from '../../shared/actions/approve';
 import type { ManualPromoteOutcome } from '../../shared/actions/promote';
 import type { AlreadyEnded } from '../../shared/actions/resolve';
 import type { ManualRollbackOutcome } from '../../shared/actions/rollback';
@@ -49,9 +50,25 @@ const PROMOTE: Teller<ManualPromoteOutcome> = {
   'no-match': (o, target) => ({ line: unmatched(target, o.match), code: EXIT.failure }),
 };
 
+const at = (o: { step?: { index: number; weight: number } }): string => (o.step === undefined ? '' : ` at step ${o.step.index + 1} (${o.step.weight} %)`);
+
+const APPROVE: Teller<GateOutcome> = {
+  approved: (o) => ({ line: `Approved ${o.rollout} (execution ${o.executionName})${at(o)} as ${o.by}: the rollout moves on.`, code: EXIT.ok }),
+  rejected: (o) => ({ line: `Rolled ${o.rollout} (execution ${o.executionName}) back${at(o)} as ${o.by}: the state machine sends all traffic back to the stable version.`, code: EXIT.ok }),
+  'not-waiting': (o) => ({
+    line: `Nothing to approve: ${o.rollout} (execution ${o.executionName}) is not waiting at a gate${o.state !== undefined ? ` (it is in ${o.state})` : ''}. Nothing was changed.`,
+    code: EXIT.failure,
+  }),
+  'gate-closed': (o) => ({ line: `Nothing to approve: the gate of ${o.rollout} (execution ${o.executionName}) closed before the answer reached it (${o.detail}). Nothing was changed.`, code: EXIT.failure }),
+  'already-ended': ended,
+  failed: (o) => ({ line: `The answer to the gate of ${o.rollout} (execution ${o.executionName}) did not go through: ${o.detail}. Nothing was changed.`, code: EXIT.failure }),
+  'no-match': (o, target) => ({ line: unmatched(target, o.match), code: EXIT.failure }),
+};
+
 function tell<O extends { kind: string }>(teller: Teller<O>, outcome: O, target: string): Told {
   return (teller[outcome.kind as O['kind']] as (o: O, t: string) => Told)(outcome, target);
 }
 
 export const tellRollback = (outcome: ManualRollbackOutcome, target: string): Told => tell(ROLLBACK, outcome, target);
 export const tellPromote = (outcome: ManualPromoteOutcome, target: string): Told => tell(PROMOTE, outcome, target);
+export const tellApprove = (outcome: GateOutcome, target: string): Told => tell(APPROVE, outcome, target);

@@ -5,6 +5,7 @@
  */
 import type { StoryAnswer, WeightReading } from '../../shared/actions/status';
 import { formatDuration } from '../../shared/duration';
+import { GATE_STATE } from '../../shared/executions/states';
 import type { Look, Next, Outcome, RolloutStory } from '../../shared/executions/story';
 import { routerKindFor } from '../../shared/routers/registry';
 import type { PlanStep } from '../../shared/plan';
@@ -175,7 +176,9 @@ export function statusLines(s: StatusJson): string[] {
     s.now.targetWeight !== null ? `; the target reads ${s.now.targetWeight} % now` : s.now.targetUnreadable !== null ? `; the target could not be read (${s.now.targetUnreadable})` : '';
   const where = s.now.step !== null ? `, step ${s.now.step} of ${s.plan?.steps.length ?? '?'} at ${s.now.weight ?? '?'} % canary` : '';
   lines.push(`  now: ${s.now.state ?? '?'}${s.now.enteredAt !== null ? ` since ${s.now.enteredAt}` : ''}${where}${target}`);
-  if (s.next !== null) lines.push(`  next: ${nextText(s.next)}`);
+  if (s.ended === null && s.now.state === GATE_STATE) {
+    lines.push(`  waiting for a person: coalmine approve ${s.executionName}, or coalmine approve ${s.executionName} --roll-back`);
+  } else if (s.next !== null) lines.push(`  next: ${nextText(s.next)}`);
   if (s.ended !== null) lines.push(`  ended: ${endedText(s.ended)}`);
   return lines;
 }

@@ -172,9 +172,23 @@ const AnalysisSchema = z
           .default(2)
           .describe('How many more bakes a step gets when its analysis is inconclusive.'),
         then: z
-          .enum(['rollback', 'proceed'])
+          .enum(['rollback', 'proceed', 'hold'], { error: () => 'then is "rollback", "proceed" or "hold"' })
           .default('rollback')
-          .describe('What happens when a step is still inconclusive after its extra bakes.'),
+          .describe('What happens when a step is still inconclusive after its extra bakes: roll back, proceed, or hold for a person (at most holdSeconds).'),
+        holdSeconds: z
+          .int('holdSeconds must be a whole number of seconds')
+          .min(1, 'a hold waits at least 1 second')
+          .max(LIMITS.maxApprovalSeconds, `a hold waits at most ${LIMITS.maxApprovalSeconds} seconds (7 days)`)
+          .optional()
+          .describe('With then "hold": how long the rollout waits for a person to approve or roll back before it rolls back. Required with "hold".'),
+      })
+      .superRefine((policy, ctx) => {
+        if (policy.then === 'hold' && policy.holdSeconds === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['holdSeconds'], message: 'required with then "hold": how many seconds to wait for a person (at most 7 days)' });
+        }
+        if (policy.then !== 'hold' && policy.holdSeconds !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['holdSeconds'], message: `holdSeconds goes with then "hold"; then is "${policy.then}"` });
+        }
       })
       .prefault({})
       .describe('Policy for an analysis that cannot decide.'),

@@ -16,6 +16,12 @@ export const CANARY_STATES = [
   'AnalyzeCanary',
   'AnnounceStepAnalyzed',
   'DecideNextStep',
+  'AwaitApproval',
+  'OnApprovalTimeout',
+  'ProceedWithoutApproval',
+  'RecordApprovalTimeout',
+  'AnnounceGatePassed',
+  'AfterApproval',
   'AdvanceToNextStep',
   'BakeAgain',
   'RecordAnalysisFailure',
@@ -35,6 +41,9 @@ export type CanaryState = (typeof CANARY_STATES)[number];
 
 /** The state that plans the rollout: its output is the rollout. */
 export const PREFLIGHT_STATE: CanaryState = 'Preflight';
+
+/** The gate: a `.waitForTaskToken` Task that waits for a person to approve or roll back (docs/approvals.md). */
+export const GATE_STATE: CanaryState = 'AwaitApproval';
 
 /** The Wait states a step passes through, in order (the settle wait only for a target that cannot observe propagation). */
 export const WAIT_STATES = { settle: 'WaitForEdgeToSettle', bake: 'Bake' } as const satisfies Record<string, CanaryState>;
@@ -59,6 +68,7 @@ export const TARGET_CHANGING_STATES: readonly string[] = [PREFLIGHT_STATE, ...TR
  */
 export const ROLLING_BACK_STATES: readonly string[] = [
   'RecordAnalysisFailure',
+  'RecordApprovalTimeout',
   'RollBack',
   'AnnounceRolledBack',
   'RolledBack',

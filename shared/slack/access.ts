@@ -1,12 +1,12 @@
 /**
  * Who may act from Slack: the allowlists (SLACK_ALLOWED_USERS, SLACK_ALLOWED_CHANNELS) applied to a
- * verified command. `help` and `status` are open to anyone in the workspace; `rollback` and `promote`
- * are refused unless the lists allow the person and the channel, and refused to everyone while the lists
+ * verified command. `help` and `status` are open to anyone in the workspace; `rollback`, `promote` and
+ * `approve` are refused unless the lists allow the person and the channel, and refused to everyone while the lists
  * are malformed.
  */
 import { ConfigurationError } from '../errors';
 import { logger } from '../handler';
-import { authorize, parseSlackAccessPolicy, type AccessPolicyParse, type SlackAccessPolicy } from './authorize';
+import { authorize, isPrivileged, parseSlackAccessPolicy, type AccessPolicyParse, type SlackAccessPolicy } from './authorize';
 import { accessMisconfiguredResponse } from './command-messages';
 import type { SlackCommand } from './commands';
 import { refusalResponse, type SlackResponse } from './responses';
@@ -41,7 +41,7 @@ export function checkAccess(
   given: SlackAccessPolicy | undefined,
 ): { response: SlackResponse; outcome: string } | undefined {
   const { name } = command.subcommand;
-  if (name !== 'rollback' && name !== 'promote') return undefined;
+  if (!isPrivileged(name)) return undefined;
   const policy: AccessPolicyParse = given !== undefined ? { ok: true, policy: given } : accessPolicy();
   if (!policy.ok) return { response: accessMisconfiguredResponse(name, reference), outcome: 'refused:misconfigured' };
   const decision = authorize(command, policy.policy);

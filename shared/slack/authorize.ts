@@ -1,6 +1,7 @@
 /**
  * Who may do what from Slack. `status` and `help` change nothing and are open to anyone in the
- * workspace; `rollback` and `promote` move traffic and need both an allowed user and an allowed channel.
+ * workspace; `rollback`, `promote` and `approve` (which moves a rollout on, or rolls it back at its gate)
+ * move traffic and need both an allowed user and an allowed channel.
  * An empty allowlist means nobody, never everybody: forgetting to configure it must fail closed.
  */
 import type { SlackCommand, SubcommandName } from './commands';
@@ -11,7 +12,7 @@ export interface SlackAccessPolicy {
 }
 
 /** Subcommands that move traffic. Everything else is read-only. */
-export const PRIVILEGED_SUBCOMMANDS: readonly SubcommandName[] = ['rollback', 'promote'];
+export const PRIVILEGED_SUBCOMMANDS: readonly SubcommandName[] = ['rollback', 'promote', 'approve'];
 
 export function isPrivileged(name: SubcommandName): boolean {
   return PRIVILEGED_SUBCOMMANDS.includes(name);

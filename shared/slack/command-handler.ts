@@ -7,6 +7,7 @@
  *   status [target]      reads the running executions
  *   rollback <target>    the alarm path's verified rollback, then StopExecution `ManualRollback`
  *   promote <target>     StopExecution `ManualPromote`, then the router's verified promotion
+ *   approve <target>     SendTaskSuccess (or, the gate's Roll back button, SendTaskFailure) with the gate's task token
  *
  * Slack waits 3 s for the answer. The work runs against a deadline measured from API Gateway's receipt
  * of the request (SYNC_BUDGET_MS); if it is not done by then, it is aborted between two steps, the

@@ -10,6 +10,7 @@ import { ALARM_ROLLBACK_ERROR, MANUAL_PROMOTE_ERROR, MANUAL_ROLLBACK_ERROR } fro
 import type { SlackCommand } from './commands';
 import { formatDuration } from '../duration';
 import { clip, contextBlocks, section, slackDate, verdictEmoji } from './format';
+import type { GateOutcome } from '../actions/approve';
 import type { ManualPromoteOutcome } from '../actions/promote';
 import type { ManualRollbackOutcome } from '../actions/rollback';
 import type { NoMatch } from '../actions/resolve';
@@ -40,6 +41,12 @@ const STATE_PHRASES: Readonly<Partial<Record<CanaryState, string>>> = {
   DecideNextStep: 'deciding the next step',
   AdvanceToNextStep: 'moving to the next step',
   BakeAgain: 'baking again (the last analysis was inconclusive)',
+  AwaitApproval: 'waiting for a person at its approval gate',
+  OnApprovalTimeout: 'deciding after its gate timed out',
+  ProceedWithoutApproval: 'moving on after its gate timed out',
+  RecordApprovalTimeout: 'rolling back (nobody approved in time)',
+  AnnounceGatePassed: 'moving on after its gate',
+  AfterApproval: 'moving on after its gate',
   RecordAnalysisFailure: 'rolling back (the analysis failed)',
   RollBack: 'rolling back',
   AnnounceRolledBack: 'rolled back',
@@ -168,14 +175,14 @@ function strandedLines(stranded: readonly StrandedTarget[], unreadable: string |
 }
 
 /** The answer when `target` names no running rollout. */
-export function noMatchResponse(match: NoMatch, target: string, action: 'rollback' | 'promote' | 'status'): SlackResponse {
+export function noMatchResponse(match: NoMatch, target: string, action: 'rollback' | 'promote' | 'approve' | 'status'): SlackResponse {
   let text: string;
   switch (match.kind) {
     case 'nothing-running':
       text =
         action === 'status'
           ? `Nothing is rolling out right now, so there is no status for ${code(target)}.`
-          : `Nothing is rolling out right now, so there is nothing to ${action === 'rollback' ? 'roll back' : 'promote'}. ` +
+          : `Nothing is rolling out right now, so there is nothing to ${action === 'rollback' ? 'roll back' : action}. ` +
             `A finished rollout is changed by starting a new one.`;
       break;
     case 'unknown':
@@ -324,14 +331,52 @@ export function promoteOutcomeResponse(outcome: ManualPromoteOutcome, command: S
   }
 }
 
+/** What a person sees after answering a gate: the channel sees an answer that moved the rollout, the person why nothing did. */
+export function approveOutcomeResponse(outcome: GateOutcome, command: SlackCommand): SlackResponse {
+  const target = command.subcommand.name === 'approve' ? command.subcommand.target : '';
+  const ephemeral = (emoji: string, text: string): SlackResponse => ({ response_type: 'ephemeral', text, blocks: [section(`${emoji} ${text}`)] });
+  switch (outcome.kind) {
+    case 'no-match':
+      return noMatchResponse(outcome.match, target, 'approve');
+    case 'approved':
+    case 'rejected': {
+      const at = outcome.step !== undefined ? ` at step ${outcome.step.index + 1} (${outcome.step.weight} %)` : '';
+      const headline =
+        outcome.kind === 'approved'
+          ? `:white_check_mark: ${asker(command)} approved ${bold(outcome.rollout)}${at}: the rollout moves on.`
+          : `:rewind: ${asker(command)} rolled ${bold(outcome.rollout)} back${at}: all traffic goes back to the stable version.`;
+      return {
+        response_type: 'in_channel',
+        text: headline,
+        blocks: [section(headline), ...contextBlocks(`Execution ${code(outcome.executionName)}`, `answered in ${formatDuration(outcome.latencyMs / 1000)}`)],
+      };
+    }
+    case 'not-waiting':
+      return ephemeral(
+        ':information_source:',
+        `Nothing to approve: ${bold(outcome.rollout)} is not waiting at a gate` +
+          `${outcome.state !== undefined ? ` (it is ${escapeMrkdwn(statePhrase(outcome.state) ?? outcome.state)})` : ''}. The next gate announces itself here.`,
+      );
+    case 'gate-closed':
+      return ephemeral(
+        ':information_source:',
+        `Nothing to approve: the gate of ${bold(outcome.rollout)} closed before your answer reached it (it timed out, or an alarm rolled the rollout back). Check \`status\`.`,
+      );
+    case 'already-ended':
+      return ephemeral(':information_source:', `Nothing to approve: ${endedText(outcome, 'approval')}`);
+    case 'failed':
+      return ephemeral(':x:', `The answer to the gate of ${bold(outcome.rollout)} did not go through: ${escapeMrkdwn(clip(outcome.detail, 2000))}. Nothing changed; try again.`);
+  }
+}
+
 /**
  * The immediate answer when the work did not finish within Slack's deadline and goes on in the
  * background; the outcome is posted to the response_url when it is done.
  */
 export function stillWorkingResponse(command: SlackCommand): SlackResponse {
   const { subcommand } = command;
-  if (subcommand.name === 'rollback' || subcommand.name === 'promote') {
-    const verb = subcommand.name === 'rollback' ? 'Rolling back' : 'Promoting';
+  if (subcommand.name === 'rollback' || subcommand.name === 'promote' || subcommand.name === 'approve') {
+    const verb = subcommand.name === 'rollback' ? 'Rolling back' : subcommand.name === 'promote' ? 'Promoting' : 'Answering the gate of';
     const headline = `:hourglass_flowing_sand: ${verb} ${code(subcommand.target)} for ${asker(command)}…`;
     const blocks = [section(headline)];
     if (subcommand.name === 'rollback' && subcommand.reason !== undefined) blocks.push(section(`*Reason:* ${escapeMrkdwn(subcommand.reason)}`));

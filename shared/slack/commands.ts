@@ -4,17 +4,20 @@
  *
  *   /coalmine rollback <target> [reason…]
  *   /coalmine promote <target>
+ *   /coalmine approve <target>       (and the gate's Approve and Roll back buttons)
  *   /coalmine status [target]
  *   /coalmine help
  */
 import { z } from 'zod';
 
-export const SUBCOMMAND_NAMES = ['rollback', 'promote', 'status', 'help'] as const;
+export const SUBCOMMAND_NAMES = ['rollback', 'promote', 'approve', 'status', 'help'] as const;
 export type SubcommandName = (typeof SUBCOMMAND_NAMES)[number];
 
 export type Subcommand =
   | { name: 'rollback'; target: string; reason?: string }
   | { name: 'promote'; target: string }
+  /** Answers the gate the rollout waits at: approve, or (the gate's Roll back button) reject. */
+  | { name: 'approve'; target: string; decision: 'approve' | 'reject' }
   | { name: 'status'; target?: string }
   | { name: 'help' };
 
@@ -67,6 +70,10 @@ export const ACTION_IDS = {
   rollback: 'coalmine.rollback',
   promote: 'coalmine.promote',
   status: 'coalmine.status',
+  /** At a gate: approve (SendTaskSuccess). */
+  approve: 'coalmine.approve',
+  /** At a gate: roll back (SendTaskFailure). */
+  reject: 'coalmine.reject',
 } as const;
 
 /** Longest target: a rollout name, `function:alias` or an execution name all fit. */
@@ -87,6 +94,8 @@ export function usageLine(name: SubcommandName, slashCommand = DEFAULT_SLASH_COM
       return `${slashCommand} rollback <target> [reason…]`;
     case 'promote':
       return `${slashCommand} promote <target>`;
+    case 'approve':
+      return `${slashCommand} approve <target>`;
     case 'status':
       return `${slashCommand} status [target]`;
     case 'help':
@@ -145,6 +154,17 @@ export function parseCommandText(
         );
       }
       return { ok: true, subcommand: { name: 'promote', target } };
+    }
+
+    case 'approve': {
+      const [target, ...extra] = rest;
+      if (target === undefined) return fail('missing-target', 'approve needs to know which rollout to approve.', usage('approve'));
+      const problem = targetProblem(target);
+      if (problem !== undefined) return fail('invalid-target', problem, usage('approve'));
+      if (extra.length > 0) {
+        return fail('unexpected-argument', `approve takes only a target; "${clip(extra.join(' '))}" was left over.`, usage('approve'));
+      }
+      return { ok: true, subcommand: { name: 'approve', target, decision: 'approve' } };
     }
 
     case 'rollback': {
@@ -249,10 +269,13 @@ const BlockActionsSchema = z.object({
     .min(1),
 });
 
-const ActionIdToSubcommand: Readonly<Record<string, 'rollback' | 'promote' | 'status'>> = {
-  [ACTION_IDS.rollback]: 'rollback',
-  [ACTION_IDS.promote]: 'promote',
-  [ACTION_IDS.status]: 'status',
+/** Each button's subcommand, given the target its value names. */
+const BUTTONS: Readonly<Record<string, { readonly name: 'rollback' | 'promote' | 'approve' | 'status'; readonly subcommand: (target: string) => Subcommand }>> = {
+  [ACTION_IDS.rollback]: { name: 'rollback', subcommand: (target) => ({ name: 'rollback', target }) },
+  [ACTION_IDS.promote]: { name: 'promote', subcommand: (target) => ({ name: 'promote', target }) },
+  [ACTION_IDS.status]: { name: 'status', subcommand: (target) => ({ name: 'status', target }) },
+  [ACTION_IDS.approve]: { name: 'approve', subcommand: (target) => ({ name: 'approve', target, decision: 'approve' }) },
+  [ACTION_IDS.reject]: { name: 'approve', subcommand: (target) => ({ name: 'approve', target, decision: 'reject' }) },
 };
 
 /**
@@ -299,8 +322,8 @@ export function parseInteraction(body: string): SlackCommandParse {
 
   // Slack sends one action per press; the first is the one pressed.
   const [action] = payload.actions;
-  const name = action === undefined ? undefined : ActionIdToSubcommand[action.action_id];
-  if (action === undefined || name === undefined) {
+  const button = action === undefined ? undefined : BUTTONS[action.action_id];
+  if (action === undefined || button === undefined) {
     return {
       ok: false,
       error: {
@@ -312,6 +335,7 @@ export function parseInteraction(body: string): SlackCommandParse {
     };
   }
 
+  const name = button.name;
   const target = (action.value ?? '').trim();
   if (target.length === 0) {
     if (name === 'status') return { ok: true, command: { subcommand: { name: 'status' }, origin } };
@@ -321,7 +345,7 @@ export function parseInteraction(body: string): SlackCommandParse {
   if (problem !== undefined) {
     return { ok: false, error: { code: 'invalid-target', message: problem, usage: usageLine(name) }, origin };
   }
-  return { ok: true, command: { subcommand: { name, target }, origin } };
+  return { ok: true, command: { subcommand: button.subcommand(target), origin } };
 }
 
 /** One endpoint for both: a body with a `payload` field is an interaction, anything else a slash command. */

@@ -22,7 +22,7 @@ import { ALARM_ROLLBACK_ERROR, MANUAL_PROMOTE_ERROR, MANUAL_ROLLBACK_ERROR } fro
 import { readStopCause } from '../stop-cause';
 import { channelOf } from '../actions/requester';
 import type { SlackMessage } from './poster';
-import { escapeMrkdwn, rolloutActionsBlock, type SlackBlock } from './responses';
+import { escapeMrkdwn, gateActionsBlock, rolloutActionsBlock, type SlackBlock } from './responses';
 
 export const EXECUTION_STATUS_SOURCE = 'aws.states';
 export const EXECUTION_STATUS_DETAIL_TYPE = 'Step Functions Execution Status Change';
@@ -99,6 +99,10 @@ function lifecycleMessage(detailType: LifecycleDetailType, detail: Detail): Slac
       return started(detail);
     case 'Rollout Step Analyzed':
       return analyzed(detail);
+    case 'Rollout Awaiting Approval':
+      return awaitingApproval(detail);
+    case 'Rollout Gate Passed':
+      return gatePassed(detail);
     case 'Rollout Promoted':
       return promoted(detail);
     case 'Rollout Rolled Back':
@@ -154,6 +158,7 @@ const ACTION_PHRASES: Readonly<Record<string, string>> = {
   'bake-again': 'baking again',
   promote: 'promoting',
   rollback: 'rolling back',
+  'await-approval': 'waiting for a person',
 };
 
 function analyzed(detail: Detail): SlackMessage {
@@ -181,6 +186,55 @@ function analyzed(detail: Detail): SlackMessage {
   if (action === 'advance' || action === 'bake-again') blocks.push(...actions(detail));
   const plainWeight = weight !== undefined ? ` at ${formatNumber(weight)} %` : '';
   return { text: `${name} ${position}${plainWeight}: ${verdict}, ${ACTION_PHRASES[action] ?? action}`, blocks };
+}
+
+/** "step 2 of 3 at *25 %*", from a gate event's step and stepCount. */
+function stepPosition(detail: Detail, markup: boolean): string {
+  const step = isRecord(detail.step) ? detail.step : {};
+  const index = number(step.index);
+  const weight = number(step.weight);
+  const stepCount = number(detail.stepCount);
+  const position = index !== undefined ? `step ${index + 1}${stepCount !== undefined ? ` of ${stepCount}` : ''}` : 'a step';
+  const percent = weight !== undefined ? `${formatNumber(weight)} %` : undefined;
+  return percent === undefined ? position : `${position} at ${markup ? `*${percent}*` : percent}`;
+}
+
+/** The gate's wait: what passed (or what the judges still need, on hold), until when, and the Approve / Roll back buttons. */
+function awaitingApproval(detail: Detail): SlackMessage {
+  const name = rolloutName(detail);
+  const gate = isRecord(detail.gate) ? detail.gate : {};
+  const hold = gate.kind === 'hold';
+  const onward = gate.then === 'promote' ? 'promotes' : 'moves to the next step';
+  const timeout = number(gate.timeoutSeconds);
+  const timesOut = text(detail.timesOutAt);
+  const onTimeout = gate.onTimeout === 'proceed' ? `${onward} without an approval` : 'rolls back';
+  const headline = hold
+    ? `:raised_hand: ${bold(name)} ${stepPosition(detail, true)} is *on hold*: the judges cannot decide yet. Approve to go on, or roll back.`
+    : `:raised_hand: ${bold(name)} ${stepPosition(detail, true)} passed its analysis and *waits for your approval*.`;
+  const lines = [headline, targetLine(detail), `*Approve:* the rollout ${onward}. *Roll back:* all traffic back on the stable version.`];
+  if (timeout !== undefined) lines.push(`*Nobody answers:* after ${formatDuration(timeout)}${timesOut !== undefined ? ` (${slackDate(timesOut)})` : ''} the rollout ${onTimeout}.`);
+  const blocks: SlackBlock[] = [sectionOf(lines)];
+  const reason = text(detail.reason);
+  if (reason !== undefined) blocks.push(section(`*${hold ? 'Evidence' : 'Analysis'}:* ${escapeMrkdwn(clip(reason, 1500))}`));
+  blocks.push(...contextBlocks(executionFact(detail), `or \`/coalmine approve ${escapeMrkdwn(name)}\`, \`coalmine approve ${escapeMrkdwn(name)}\``));
+  const key = actionKey(detail);
+  if (key !== undefined) blocks.push(gateActionsBlock(key));
+  return { text: `${name} ${stepPosition(detail, false)}: ${hold ? 'on hold, waiting for a person' : 'waiting for approval'}`, blocks };
+}
+
+/** Who approved the gate, or that it timed out and the rollout went on. */
+function gatePassed(detail: Detail): SlackMessage {
+  const name = rolloutName(detail);
+  const approval = isRecord(detail.approval) ? detail.approval : {};
+  const gate = isRecord(detail.gate) ? detail.gate : {};
+  const onward = gate.then === 'promote' ? 'promoting' : 'moving to the next step';
+  const by = text(approval.by);
+  const headline =
+    approval.decision === 'approved'
+      ? `:white_check_mark: ${bold(name)} ${stepPosition(detail, true)} approved${by !== undefined ? ` by ${escapeMrkdwn(by)}` : ''}: ${onward}.`
+      : `:hourglass: ${bold(name)} ${stepPosition(detail, true)}: nobody approved in time; the gate says proceed, so ${onward}.`;
+  const plain = approval.decision === 'approved' ? `approved${by !== undefined ? ` by ${by}` : ''}` : 'not approved in time, proceeding';
+  return { text: `${name} ${stepPosition(detail, false)}: ${plain}`, blocks: [section(headline), ...contextBlocks(executionFact(detail))] };
 }
 
 /** One judge's verdict and the numbers it rests on. */
@@ -267,6 +321,8 @@ const ROLLBACK_REASONS: Readonly<Record<string, string>> = {
   AwsUnavailable: 'AWS kept failing the calls',
   TrafficWriteConflict: 'the traffic store kept changing under the writes',
   TrafficNotYetVisible: 'the new weight never became visible',
+  ApprovalRejected: 'a person rolled it back at the approval gate',
+  ApprovalTimedOut: 'nobody approved in time',
   'States.Timeout': 'a task timed out',
   'States.TaskFailed': 'a task failed',
 };
@@ -412,9 +468,14 @@ function executionFact(detail: Detail): string {
   return execution !== undefined ? `Execution \`${escapeMrkdwn(execution)}\`` : '';
 }
 
-/** The Roll back / Promote / Status buttons, keyed by the execution (unique), else the rollout's name. */
+/** What buttons name a rollout by: the execution (unique), else the rollout's name. */
+function actionKey(detail: Detail): string | undefined {
+  return [text(detail.executionName), text(detail.name)].find((k) => k !== undefined && targetProblem(k) === undefined);
+}
+
+/** The Roll back / Promote / Status buttons. */
 function actions(detail: Detail): SlackBlock[] {
-  const key = [text(detail.executionName), text(detail.name)].find((k) => k !== undefined && targetProblem(k) === undefined);
+  const key = actionKey(detail);
   return key !== undefined ? [rolloutActionsBlock(key)] : [];
 }
 

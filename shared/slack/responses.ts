@@ -64,6 +64,7 @@ export function helpResponse(slashCommand?: string): SlackResponse {
     [
       '• `rollback <target> [reason…]` sends all traffic back to the stable version now.',
       '• `promote <target>` sends all traffic to the new version now.',
+      '• `approve <target>` lets a rollout waiting at its approval gate move on.',
       '• `status [target]` shows rollouts in progress.',
       'A target is a rollout name, `function:alias`, or an execution name.',
     ].join('\n'),
@@ -75,7 +76,7 @@ export function helpResponse(slashCommand?: string): SlackResponse {
       section(intro),
       section(`\`\`\`${usage}\`\`\``),
       section(details),
-      context('Anyone can ask for status and help. Rollback and promote need an allowed user in an allowed channel.'),
+      context('Anyone can ask for status and help. Rollback, promote and approve need an allowed user in an allowed channel.'),
     ],
   };
 }
@@ -142,6 +143,14 @@ export function acknowledgementResponse(command: SlackCommand, options: { note?:
       };
       break;
     }
+    case 'approve': {
+      const headline =
+        subcommand.decision === 'approve'
+          ? `:white_check_mark: ${asker} approved \`${subcommand.target}\` at its gate.`
+          : `:rewind: ${asker} asked coalmine to roll \`${subcommand.target}\` back at its gate: all traffic goes back to the stable version.`;
+      response = { response_type: 'in_channel', text: headline, blocks: [section(headline), context(`Follow it with \`${statusCommand(command, subcommand.target)}\`.`)] };
+      break;
+    }
     case 'status': {
       const text =
         subcommand.target === undefined
@@ -197,6 +206,35 @@ export function rolloutActionsBlock(target: string): SlackBlock {
         },
       },
       { type: 'button', text: plain('Status'), action_id: ACTION_IDS.status, value: target },
+    ],
+  };
+}
+
+/**
+ * The gate's buttons: Approve (SendTaskSuccess) and Roll back (SendTaskFailure), keyed by the rollout. The
+ * value names the rollout, never the task token: the handler reads the token from the execution's history.
+ */
+export function gateActionsBlock(target: string): SlackBlock {
+  const problem = targetProblem(target);
+  if (problem !== undefined) throw new RangeError(`gateActionsBlock: ${problem}`);
+  return {
+    type: 'actions',
+    elements: [
+      { type: 'button', text: plain('Approve'), action_id: ACTION_IDS.approve, value: target, style: 'primary' },
+      {
+        type: 'button',
+        text: plain('Roll back'),
+        action_id: ACTION_IDS.reject,
+        value: target,
+        style: 'danger',
+        confirm: {
+          title: plain('Roll back?'),
+          text: plain(clipPlain(`The gate rolls ${target} back: all traffic goes back to the stable version.`, 300)),
+          confirm: plain('Roll back'),
+          deny: plain('Cancel'),
+          style: 'danger',
+        },
+      },
     ],
   };
 }

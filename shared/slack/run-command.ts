@@ -1,16 +1,17 @@
 /**
- * A verified, authorized Slack command, carried out: `status` reads the running rollouts, `rollback` and
- * `promote` call the person-driven actions (shared/actions) with the Slack user as the requester, and the
+ * A verified, authorized Slack command, carried out: `status` reads the running rollouts, `rollback`,
+ * `promote` and `approve` call the person-driven actions (shared/actions) with the Slack user as the requester, and the
  * outcome becomes a Slack message.
  */
 import { stateMachineArn } from '../config/env';
+import { answerGate } from '../actions/approve';
 import { promoteRollout } from '../actions/promote';
 import type { Requester } from '../actions/requester';
 import { outcomeWord, type ManualActionInput, type ManualActionOptions } from '../actions/resolve';
 import { rollBackRollout } from '../actions/rollback';
 import { readRunningStatus } from '../actions/status';
 import type { RollbackClock } from '../outside-rollback';
-import { promoteOutcomeResponse, rollbackOutcomeResponse, statusResponse, STATUS_LIMIT } from './command-messages';
+import { approveOutcomeResponse, promoteOutcomeResponse, rollbackOutcomeResponse, statusResponse, STATUS_LIMIT } from './command-messages';
 import type { SlackCommand, SlackOrigin } from './commands';
 import { helpResponse, type SlackResponse } from './responses';
 
@@ -67,7 +68,8 @@ export async function runCommand(command: SlackCommand, options: RunOptions): Pr
       };
     }
     case 'rollback':
-    case 'promote': {
+    case 'promote':
+    case 'approve': {
       const input: ManualActionInput = {
         stateMachineArn: stateMachineArn(),
         target: subcommand.target,
@@ -86,6 +88,10 @@ export async function runCommand(command: SlackCommand, options: RunOptions): Pr
       if (subcommand.name === 'rollback') {
         const outcome = await rollBackRollout(input, actionOptions);
         return { response: rollbackOutcomeResponse(outcome, command), outcome: outcomeWord(outcome) };
+      }
+      if (subcommand.name === 'approve') {
+        const outcome = await answerGate(input, subcommand.decision, actionOptions);
+        return { response: approveOutcomeResponse(outcome, command), outcome: outcomeWord(outcome) };
       }
       const outcome = await promoteRollout(input, actionOptions);
       return { response: promoteOutcomeResponse(outcome, command), outcome: outcomeWord(outcome) };

@@ -15,6 +15,7 @@ import {
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import type { InMemoryService } from './sdk-bridge';
+import { TaskTokens, WAIT_FOR_TASK_TOKEN, type OpenedToken } from './task-tokens';
 
 /** One event of a local run (aws-local-stepfunctions' eventLogs), as far as the history needs it. */
 export interface LocalRunEvent {
@@ -75,8 +76,27 @@ export class SfnWorld {
   private readonly waiters: Array<() => void> = [];
   /** Aborts the local run of a running execution, by name. */
   private readonly aborts = new Map<string, () => void>();
+  /** The tokens of the gates (`.waitForTaskToken` Tasks) executions wait at; SendTask* answer them. */
+  readonly tokens = new TaskTokens();
+  /** Executions whose gate state is entered in their history, and gates opened before their state was recorded as entered. */
+  private readonly atGate = new Set<string>();
+  private readonly openedEarly = new Map<string, OpenedToken>();
 
-  constructor(private readonly now: () => Date = () => new Date()) {}
+  constructor(private readonly now: () => Date = () => new Date()) {
+    this.tokens.onOpened((opened) => {
+      if (this.atGate.has(opened.executionName)) this.recordGateScheduled(opened);
+      else this.openedEarly.set(opened.executionName, opened);
+    });
+  }
+
+  /** A gate's TaskScheduled, as the service records it: the Parameters it invoked with, the task token among them. */
+  private recordGateScheduled(opened: OpenedToken): void {
+    const execution = this.executions.get(opened.executionName);
+    if (execution === undefined || execution.status !== 'RUNNING') return;
+    const [resourceType, resource] = ['lambda', WAIT_FOR_TASK_TOKEN.split(':lambda:')[1]];
+    this.record(execution, 'TaskScheduled', { taskScheduledEventDetails: { resourceType, resource, region: 'us-east-1', parameters: JSON.stringify(opened.parameters) } });
+    this.record(execution, 'TaskStarted', { taskStartedEventDetails: { resourceType, resource } });
+  }
 
   /** Runs every execution started from now on with `run`; `tasks` says how their Task states show in histories. */
   useRunner(run: LocalRunner, tasks: TaskCatalogue): this {
@@ -177,6 +197,8 @@ export class SfnWorld {
       status as 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT'
     ];
     Object.assign(execution, { status, stopDate: this.now(), ...fields });
+    this.tokens.closeExecution(execution.name);
+    this.atGate.delete(execution.name);
     this.record(execution, type, details);
   }
 
@@ -204,16 +226,19 @@ export class SfnWorld {
       if (state === undefined) continue;
       const isTask = state.type === 'Task';
       const lambda = tasks[state.name]?.lambda ?? false;
+      const gate = tasks[state.name]?.resource === WAIT_FOR_TASK_TOKEN;
       switch (event.type) {
         case 'StateEntered':
           this.record(execution, `${state.type}StateEntered` as HistoryEvent['type'], { stateEnteredEventDetails: { name: state.name, input: json(state.input) } });
-          if (isTask) {
-            invoke(state.name, state.input);
-            open.add(state.name);
-          }
+          if (gate) this.enterGate(execution.name);
+          else if (isTask) invoke(state.name, state.input);
+          if (isTask) open.add(state.name);
           break;
         case 'StateFailed':
-          if (isTask && open.delete(state.name)) {
+          if (gate) this.leaveGate(execution.name);
+          if (gate && open.delete(state.name) && event.Error === 'States.Timeout') {
+            this.record(execution, 'TaskTimedOut', { taskTimedOutEventDetails: { resourceType: 'lambda', resource: 'invoke.waitForTaskToken', error: event.Error } });
+          } else if (isTask && open.delete(state.name)) {
             const failure = { error: event.Error, cause: typeof event.Cause === 'string' ? event.Cause : json(event.Cause) };
             if (lambda) this.record(execution, 'LambdaFunctionFailed', { lambdaFunctionFailedEventDetails: failure });
             else this.record(execution, 'TaskFailed', { taskFailedEventDetails: { resourceType: 'states', resource: tasks[state.name]?.resource ?? 'unknown', ...failure } });
@@ -226,6 +251,7 @@ export class SfnWorld {
           }
           break;
         case 'StateExited':
+          if (gate) this.leaveGate(execution.name);
           if (isTask && open.delete(state.name)) {
             if (lambda) this.record(execution, 'LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: { output: json(state.output) } });
             else this.record(execution, 'TaskSucceeded', { taskSucceededEventDetails: { resourceType: 'states', resource: tasks[state.name]?.resource ?? 'unknown', output: json(state.output) } });
@@ -236,6 +262,19 @@ export class SfnWorld {
           break;
       }
     }
+  }
+
+  private enterGate(executionName: string): void {
+    this.atGate.add(executionName);
+    const early = this.openedEarly.get(executionName);
+    this.openedEarly.delete(executionName);
+    if (early !== undefined) this.recordGateScheduled(early);
+  }
+
+  /** The gate's Task ended (answered, timed out, failed): its token answers nothing any more. */
+  private leaveGate(executionName: string): void {
+    this.atGate.delete(executionName);
+    this.tokens.closeExecution(executionName);
   }
 
   private list(status: string | undefined): ExecutionRecord[] {
@@ -300,6 +339,18 @@ export class SfnWorld {
         const ordered = input.reverseOrder === true ? [...e.history].reverse() : [...e.history];
         const { items, nextToken } = this.page(ordered, input, 100);
         return { events: items.map((event) => structuredClone(event)), ...(nextToken !== undefined ? { nextToken } : {}) };
+      },
+      SendTaskSuccess: (input) => {
+        this.tokens.succeed(String(input.taskToken), String(input.output));
+        return {};
+      },
+      SendTaskFailure: (input) => {
+        this.tokens.fail(String(input.taskToken), String(input.error ?? ''), String(input.cause ?? ''));
+        return {};
+      },
+      SendTaskHeartbeat: (input) => {
+        this.tokens.heartbeat(String(input.taskToken));
+        return {};
       },
       StopExecution: (input) => {
         const e = this.byArn(input.executionArn);

@@ -35,7 +35,7 @@ describe('coalmine', () => {
   it('help of an unknown command exits 2 and names the commands', async () => {
     const run = await coalmine(['help', 'nope']);
     expect(run.code).toBe(2);
-    expect(run.stderr[0]).toBe('coalmine: unknown command "nope". Commands: simulate, plan, tour, start, list, status, watch, promote, rollback, history, report, help.');
+    expect(run.stderr[0]).toBe('coalmine: unknown command "nope". Commands: simulate, plan, tour, start, list, status, watch, promote, approve, rollback, history, report, help.');
   });
 
   it('a stray argument is refused with exit 2 (tour takes none)', async () => {
@@ -52,7 +52,7 @@ describe('coalmine', () => {
   it('an unknown command exits 2 and names the commands', async () => {
     const run = await coalmine(['simulte']);
     expect(run.code).toBe(2);
-    expect(run.stderr[0]).toBe('coalmine: unknown command "simulte". Commands: simulate, plan, tour, start, list, status, watch, promote, rollback, history, report, help.');
+    expect(run.stderr[0]).toBe('coalmine: unknown command "simulte". Commands: simulate, plan, tour, start, list, status, watch, promote, approve, rollback, history, report, help.');
   });
 });
 
@@ -92,6 +92,14 @@ describe('coalmine plan', () => {
     expect(timeline.steps[0].approval).toBeUndefined();
     expect(timeline.steps[1].approval).toEqual({ timeoutSeconds: 3600, onTimeout: 'proceed', timesOutAtSeconds: 4800, timesOutAt: '2030-01-07T10:20:00.000Z' });
     expect(timeline.worstCaseSeconds).toBe(1200 * 3 + 3600);
+  });
+
+  it('counts a hold on an inconclusive analysis in the worst case, at every step', async () => {
+    const held = { ...request, analysis: { ...request.analysis, inconclusive: { maxExtraBakes: 1, then: 'hold', holdSeconds: 1800 } } };
+    const run = await coalmine(['plan', '--request', requestFile(held)]);
+    expect(run.code).toBe(0);
+    // 3 steps of 10 min, each baked twice and then held 30 min.
+    expect(run.stdout).toContainEqual('Duration: 30 min when every analysis passes at once; 2 h 30 min at worst (1 extra bakes per inconclusive step, then holding 30 min for a person)');
   });
 
   it('an alias target has no settle wait: each step only bakes', async () => {

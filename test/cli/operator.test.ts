@@ -1,4 +1,4 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, ListExecutionsCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -206,6 +206,76 @@ describe('coalmine rollback and promote', () => {
     expect(run.stdout[0]).toMatch(/^Promoted checkout:live \(execution checkout-live-42\) from 10 % to 100 %, verified/);
     expect(fake.alias).toMatchObject({ FunctionVersion: '42', weights: {} });
     expect(sfn).toHaveReceivedCommandWith(StopExecutionCommand, { error: 'ManualPromote', cause: expect.stringContaining(CALLER) });
+  });
+
+  describe('approve', () => {
+    const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAfake-gate-token';
+    const atGate = (extra: object = {}) =>
+      fake.addRunning({
+        name: 'checkout-live-42',
+        rollout: rolloutFor({ executionName: 'checkout-live-42' }),
+        progress: progressAt(0, 10),
+        state: 'AwaitApproval',
+        gate: { token: TOKEN, step: { index: 0, weight: 10, extraBakes: 0 }, gate: { kind: 'approval', timeoutSeconds: 3600, onTimeout: 'rollback', then: 'promote' } },
+        ...extra,
+      });
+
+    it('answers the gate as the caller (SendTaskSuccess), printing who and never the token', async () => {
+      atGate();
+      const run = await coalmine(['approve', 'checkout:live']);
+
+      expect(run).toMatchObject({ code: 0, stderr: [], stdout: [`Approved checkout:live (execution checkout-live-42) at step 1 (10 %) as ${CALLER}: the rollout moves on.`] });
+      const sent = sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input;
+      expect(sent.taskToken).toBe(TOKEN);
+      expect(JSON.parse(sent.output ?? '')).toEqual({ decision: 'approved', by: CALLER, via: 'the coalmine CLI', at: expect.any(String) });
+      expect(writes()).toEqual(['SendTaskSuccess']);
+      expect(JSON.stringify(run)).not.toContain(TOKEN);
+    });
+
+    it('rolls back at the gate with --roll-back (SendTaskFailure), with the reason', async () => {
+      atGate();
+      const run = await coalmine(['approve', 'checkout:live', '--roll-back', '--reason', 'p99 doubled']);
+
+      expect(run).toMatchObject({ code: 0, stdout: [`Rolled checkout:live (execution checkout-live-42) back at step 1 (10 %) as ${CALLER}: the state machine sends all traffic back to the stable version.`] });
+      expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, {
+        taskToken: TOKEN,
+        error: 'ApprovalRejected',
+        cause: `Rolled back at the approval gate of step 1 (10 %) from the coalmine CLI by ${CALLER}: p99 doubled.`,
+      });
+      expect(writes()).toEqual(['SendTaskFailure']);
+    });
+
+    it('finds nothing to approve on a rollout that bakes, or a gate that closed, and exits 1 changing nothing', async () => {
+      fake.addRunning({ name: 'checkout-live-42', rollout: rolloutFor({ executionName: 'checkout-live-42' }) });
+      const baking = await coalmine(['approve', 'checkout:live']);
+      expect(baking).toMatchObject({ code: 1, stderr: ['coalmine approve: Nothing to approve: checkout:live (execution checkout-live-42) is not waiting at a gate (it is in Bake). Nothing was changed.'] });
+      expect(writes()).toEqual([]);
+
+      resetAws();
+      fake = new FakeAws();
+      fake.install();
+      atGate({ gateClosed: true });
+      const late = await coalmine(['approve', 'checkout:live']);
+      expect(late).toMatchObject({ code: 1, stderr: [expect.stringMatching(/^coalmine approve: Nothing to approve: the gate of checkout:live .* closed before the answer reached it \(Step Functions answered TaskTimedOut\)/)] });
+    });
+
+    it('status shows the gate and the command that answers it as the next action', async () => {
+      atGate();
+      const run = await coalmine(['status', 'checkout:live']);
+
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('  waiting for a person: coalmine approve checkout-live-42, or coalmine approve checkout-live-42 --roll-back');
+      expect(JSON.stringify(run)).not.toContain(TOKEN);
+    });
+
+    it('refuses --reason without --roll-back before any AWS call (exit 2)', async () => {
+      atGate();
+      const run = await coalmine(['approve', 'checkout:live', '--reason', 'looks good']);
+
+      expect(run).toMatchObject({ code: 2, stderr: [expect.stringMatching(/--reason goes with --roll-back/), 'Run "coalmine help approve" for usage.'] });
+      expect(sts).toHaveReceivedCommandTimes(GetCallerIdentityCommand, 0);
+      expect(sfn).toHaveReceivedCommandTimes(ListExecutionsCommand, 0);
+    });
   });
 
   it('changes nothing for an unknown rollout and exits 1', async () => {

@@ -13,7 +13,7 @@ import { isBuiltin } from 'node:module';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { TARGET_CHANGING_STATES } from '../../shared/executions/states';
-import { LIFECYCLE_DETAIL_TYPES } from '../../shared/lifecycle';
+import { AWAITING_APPROVAL, LIFECYCLE_DETAIL_TYPES } from '../../shared/lifecycle';
 import { readEdgeArtefact } from '../../sim/edge-runtime';
 import { ALLOWED_CHANNELS_ENV, ALLOWED_USERS_ENV } from '../../shared/slack/access';
 import { MAX_WORK_AGE_MS } from '../../shared/slack/handover';
@@ -167,6 +167,12 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
     actions: ['lambda:GetAlias', 'lambda:UpdateAlias', ...KVS_DRIVE_ACTIONS],
     bundledNotCalled: ROUTER_PREFLIGHT_ONLY,
   },
+  // The gate's announcement, on the stack's bus; the task token it is invoked with goes nowhere.
+  announceGate: {
+    module: 'functions/announce-gate',
+    actions: ['events:PutEvents'],
+    resources: { 'events:PutEvents': [`arn:aws:events:${REGION}:${ACCOUNT}:event-bus/coalmine-${STAGE}`] },
+  },
   // Lists running and recently succeeded executions, reads their histories' heads and tails, rolls back
   // through the router (rollback, getWeight), stops. No CloudWatch call: the event says which alarm fired.
   alarmRollback: {
@@ -201,12 +207,15 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
     },
   },
   // The signing secret; status lists and reads executions; rollback and promote go through the router and
-  // stop the execution; a slow command is handed to an asynchronous invocation of itself.
+  // stop the execution; approve answers the gate (SendTaskSuccess/Failure on this state machine only); a slow
+  // command is handed to an asynchronous invocation of itself.
   slackCommand: {
     module: 'functions/slack-command',
     actions: [
       ...Object.keys(ROLLOUT_CONTROL_RESOURCES),
       'states:DescribeExecution',
+      'states:SendTaskSuccess',
+      'states:SendTaskFailure',
       'lambda:GetAlias',
       'lambda:UpdateAlias',
       ...KVS_DRIVE_ACTIONS,
@@ -217,6 +226,8 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
     resources: {
       ...ROLLOUT_CONTROL_RESOURCES,
       'states:DescribeExecution': [EXECUTIONS_ARN],
+      'states:SendTaskSuccess': [STATE_MACHINE_ARN],
+      'states:SendTaskFailure': [STATE_MACHINE_ARN],
       'ssm:GetParameter': [ssmParameterArn(slackParameter('signing-secret'))],
       'lambda:InvokeFunction': [`arn:aws:lambda:${REGION}:${ACCOUNT}:function:coalmine-${STAGE}-slackCommand`],
     },
@@ -233,7 +244,7 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
 };
 const FUNCTION_KEYS = Object.keys(FUNCTIONS);
 /** The state machine's Task functions; the others react to events (docs/triggers.md, docs/slack.md). */
-const TASK_KEYS = ['preflight', 'shiftTraffic', 'verifyTraffic', 'analyzeCanary', 'promote', 'rollBack'];
+const TASK_KEYS = ['preflight', 'shiftTraffic', 'verifyTraffic', 'analyzeCanary', 'promote', 'rollBack', 'announceGate'];
 
 /** The framework's logical ID of a function's resources: preflight → PreflightLambdaFunction, PreflightLogGroup. */
 const logicalId = (key: string, suffix: string): string => `${key[0]!.toUpperCase()}${key.slice(1)}${suffix}`;
@@ -307,7 +318,7 @@ beforeAll(async () => {
 afterAll(removeTempDirs);
 
 describe('the functions', () => {
-  it('are the six task functions, the two triggers and the two Slack functions, on nodejs22.x and arm64, with their bundled handlers', () => {
+  it('are the seven task functions, the two triggers and the two Slack functions, on nodejs22.x and arm64, with their bundled handlers', () => {
     const functions = defaults.stack.resourcesOfType('AWS::Lambda::Function');
     expect(functions.map(([id]) => id).sort()).toEqual(FUNCTION_KEYS.map((key) => logicalId(key, 'LambdaFunction')).sort());
     for (const key of FUNCTION_KEYS) {
@@ -463,6 +474,7 @@ interface AslState {
   Resource?: unknown;
   TimeoutSeconds?: number;
   QueryLanguage?: string;
+  Parameters?: unknown;
 }
 interface AslDefinition {
   StartAt: string;
@@ -471,6 +483,7 @@ interface AslDefinition {
 
 const EVENT_BUS = `coalmine-${STAGE}`;
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
+const WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
 
 /** The ASL file, with the serverless variables it uses replaced by their values for this stage. */
 function readAsl(): AslDefinition {
@@ -484,11 +497,17 @@ function readAsl(): AslDefinition {
   return parseYaml(resolved) as AslDefinition;
 }
 
-/** Lambda Task state → the serverless.yml function key its Resource names with Fn::GetAtt, and its timeout. */
+/** The Fn::GetAtt a Lambda Task names its function with: its Resource, or a gate's Parameters.FunctionName. */
+function functionGetAtt(state: AslState): [string, string] | undefined {
+  const named = state.Resource === WAIT_FOR_TASK_TOKEN ? (state.Parameters as { FunctionName?: unknown } | undefined)?.FunctionName : state.Resource;
+  return (named as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+}
+
+/** Lambda Task state → the serverless.yml function key it names with Fn::GetAtt, and its timeout. */
 function lambdaTasks(asl: AslDefinition): Record<string, { key: string; timeoutSeconds: number }> {
   const tasks: Record<string, { key: string; timeoutSeconds: number }> = {};
   for (const [name, state] of Object.entries(asl.States)) {
-    const getAtt = (state.Resource as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt'];
+    const getAtt = functionGetAtt(state);
     if (state.Type !== 'Task' || getAtt === undefined) continue;
     expect(getAtt[1]).toBe('Arn');
     tasks[name] = { key: getAtt[0], timeoutSeconds: state.TimeoutSeconds ?? Infinity };
@@ -517,8 +536,9 @@ describe('the state machine', () => {
     const deployedTasks = Object.fromEntries(
       Object.entries(deployed.States)
         .filter(([, state]) => state.Type === 'Task' && state.Resource !== PUT_EVENTS)
-        .map(([state, { Resource }]) => {
-          const variable = /^\$\{(.+)\}$/.exec(String(Resource))?.[1] ?? '';
+        .map(([state, { Resource, Parameters }]) => {
+          const named = Resource === WAIT_FOR_TASK_TOKEN ? (Parameters as { FunctionName: unknown }).FunctionName : Resource;
+          const variable = /^\$\{(.+)\}$/.exec(String(named))?.[1] ?? '';
           return [state, (variables[variable] as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]];
         }),
     );
@@ -531,6 +551,11 @@ describe('the state machine', () => {
       States: Object.fromEntries(
         Object.entries(definition.States).map(([name, { Resource, QueryLanguage, ...state }]) => {
           expect(QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+          // A gate's function was compared above too.
+          if (Resource === WAIT_FOR_TASK_TOKEN) {
+            const { FunctionName: _function, ...parameters } = state.Parameters as Record<string, unknown>;
+            return [name, { ...state, Resource, Parameters: parameters } as AslState];
+          }
           // Lambda Resources were compared above; service integrations stay as written.
           return [name, (typeof Resource === 'string' && !Resource.startsWith('${') ? { ...state, Resource } : state) as AslState];
         }),
@@ -539,11 +564,11 @@ describe('the state machine', () => {
     expect(comparable(deployed)).toEqual(comparable(asl));
   });
 
-  it('logs every state, with its data, to its own log group, and tells the stack output its ARN', () => {
+  it('logs every state without its data (a gate\'s task token would be in it) to its own log group, and tells the stack output its ARN', () => {
     const { Properties: p } = stateMachine();
     expect(p.LoggingConfiguration).toEqual({
       Level: 'ALL',
-      IncludeExecutionData: true,
+      IncludeExecutionData: false,
       Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': ['CanaryStateMachineLogGroup', 'Arn'] } } }],
     });
     const logGroup = defaults.stack.resource('CanaryStateMachineLogGroup').Properties;
@@ -554,7 +579,7 @@ describe('the state machine', () => {
     });
   });
 
-  it('may invoke only the six task functions, announce on the stack\'s event bus, and deliver its logs', () => {
+  it('may invoke only the seven task functions, announce on the stack\'s event bus, and deliver its logs', () => {
     const roleId = ((stateMachine().Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'])[0];
     const role = defaults.stack.resource(roleId);
     expect(defaults.stack.evaluate(role.Properties.AssumeRolePolicyDocument)).toMatchObject({
@@ -711,7 +736,8 @@ describe('the functions\' roles', () => {
     for (const key of FUNCTION_KEYS) {
       const statements = defaults.stack.statements(roleOf(defaults.stack, key));
       for (const action of FUNCTIONS[key]!.actions.filter((a) => a.startsWith('states:'))) {
-        const ours = action === 'states:ListExecutions' || action === 'states:StartExecution' ? STATE_MACHINE_ARN : execution(`coalmine-${STAGE}-canary`);
+        const onStateMachine = ['states:ListExecutions', 'states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure'];
+        const ours = onStateMachine.includes(action) ? STATE_MACHINE_ARN : execution(`coalmine-${STAGE}-canary`);
         const theirs =
           ours === STATE_MACHINE_ARN
             ? [stateMachine('payments-etl'), stateMachine(`coalmine-${STAGE}-canaryX`), stateMachine('coalmine-prod-canary')]
@@ -833,7 +859,7 @@ const ECR_PUSH_PATTERN = { source: ['aws.ecr'], 'detail-type': ['ECR Image Actio
 const S3_OBJECT_PATTERN = { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { bucket: { name: ARTIFACT_BUCKETS } } };
 const LIFECYCLE_PATTERN = {
   source: ['coalmine'],
-  'detail-type': ['Rollout Started', 'Rollout Step Analyzed', 'Rollout Promoted', 'Rollout Rolled Back', 'Rollout Failed'],
+  'detail-type': ['Rollout Started', 'Rollout Step Analyzed', 'Rollout Awaiting Approval', 'Rollout Gate Passed', 'Rollout Promoted', 'Rollout Rolled Back', 'Rollout Failed'],
 };
 const ENDED_PATTERN = {
   source: ['aws.states'],
@@ -863,12 +889,12 @@ describe('the events', () => {
       slackNotify: sorted([{ bus: EVENT_BUS, pattern: LIFECYCLE_PATTERN }, onDefault(STOPPED_PATTERN)]),
     });
     expect(byFunction(edge.stack).startFromArtifact).toEqual(sorted([onDefault(LAMBDA_VERSION_PATTERN), onDefault(ECR_PUSH_PATTERN)]));
-    // The lifecycle rule names every event the state machine announces (shared/lifecycle.ts, the ASL).
+    // The lifecycle rule names every event the state machine announces (shared/lifecycle.ts, the ASL), and announceGate's.
     expect([...LIFECYCLE_PATTERN['detail-type']].sort()).toEqual([...LIFECYCLE_DETAIL_TYPES].sort());
     const announced = Object.values(readAsl().States).flatMap(
       (state) => ((state as { Parameters?: { Entries?: Array<{ DetailType: string }> } }).Parameters?.Entries ?? []).map((e) => e.DetailType),
     );
-    expect([...new Set(announced)].sort()).toEqual([...LIFECYCLE_DETAIL_TYPES].sort());
+    expect([...new Set([...announced, AWAITING_APPROVAL])].sort()).toEqual([...LIFECYCLE_DETAIL_TYPES].sort());
   });
 
   it('include one schedule: the reconciler\'s sweep every 5 minutes, at least every Task\'s longest timeout', () => {

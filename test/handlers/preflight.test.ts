@@ -86,9 +86,9 @@ describe('preflight handler', () => {
       'longer than a Step Functions execution may run',
     ],
     [
-      'approval gates, which this deployment does not wait at yet',
-      rolloutRequest({ strategy: { steps: [{ weight: 10, bakeSeconds: 60, approval: { timeoutSeconds: 600 } }, { weight: 100 }] } }),
-      'strategy.steps: approval gates are not executed by this deployment yet',
+      'a hold without holdSeconds',
+      rolloutRequest({ analysis: { inconclusive: { then: 'hold' } } }),
+      'analysis.inconclusive.holdSeconds: required with then "hold"',
     ],
   ])('refuses %s as RolloutRequestInvalid without a single AWS call', async (_case, request, message) => {
     readyWorld();

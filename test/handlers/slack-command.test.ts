@@ -6,7 +6,7 @@
  * Slack's 3 s would be missed.
  */
 import { GetAliasCommand, InvokeCommand, UpdateAliasCommand } from '@aws-sdk/client-lambda';
-import { GetExecutionHistoryCommand, ListExecutionsCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetExecutionHistoryCommand, ListExecutionsCommand, SendTaskFailureCommand, SendTaskSuccessCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { handler } from '../../functions/slack-command';
@@ -750,6 +750,73 @@ describe('the "Roll back" button (block_actions)', () => {
     expect(result.statusCode).toBe(401);
     expect(posts).toEqual([]);
     expect(awsCallCount()).toBe(0);
+  });
+});
+
+describe('the gate\'s buttons and /coalmine approve', () => {
+  const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAfake-gate-token';
+  const GATE = { token: TOKEN, step: { index: 1, weight: 50, extraBakes: 0 }, gate: { kind: 'approval' as const, timeoutSeconds: 3600, onTimeout: 'rollback' as const, then: 'promote' as const } };
+  const press = (actionId: string, user = ALICE) =>
+    signedEvent('button-rollback', {
+      body: buttonBody((p) => {
+        (p.actions as Array<{ action_id: string; value: string }>)[0]! = { ...(p.actions as Array<{ action_id: string; value: string }>)[0]!, action_id: actionId, value: EXECUTION };
+        (p.user as { id: string }).id = user;
+      }),
+    });
+
+  test('Approve answers the gate with SendTaskSuccess: who approved, from where, never the token in a message or log', async () => {
+    runningCheckout({ state: 'AwaitApproval', progress: progressAt(1, 50), gate: GATE });
+    const result = await call(press('coalmine.approve'));
+
+    expect(result).toEqual({ statusCode: 200, body: '' });
+    expect(sfn).toHaveReceivedCommandTimes(SendTaskSuccessCommand, 1);
+    const sent = sfn.commandCalls(SendTaskSuccessCommand)[0]!.args[0].input;
+    expect(sent.taskToken).toBe(TOKEN);
+    expect(JSON.parse(sent.output ?? '')).toEqual({ decision: 'approved', by: 'alice (U0ALICE123) in C0DEPLOYS1', via: 'Slack', at: expect.any(String) });
+    expect(sfn).toHaveReceivedCommandWith(GetExecutionHistoryCommand, { executionArn: fake.arnOf(EXECUTION), reverseOrder: true, includeExecutionData: true });
+    expect(writes()).toEqual(['SendTaskSuccess']);
+    const body = JSON.parse(posts[0]!.body) as SlackResponse;
+    expect(body).toMatchObject({ response_type: 'in_channel' });
+    expect(body.text).toBe(':white_check_mark: <@U0ALICE123> approved *checkout* at step 2 (50 %): the rollout moves on.');
+    expect(commandLogs()[0]).toMatchObject({ via: 'button', target: EXECUTION, outcome: 'approved' });
+    expect(JSON.stringify([logged, posts])).not.toContain(TOKEN);
+  });
+
+  test('Roll back at the gate answers with SendTaskFailure ApprovalRejected, naming the person', async () => {
+    runningCheckout({ state: 'AwaitApproval', progress: progressAt(1, 50), gate: GATE });
+    await call(press('coalmine.reject'));
+
+    expect(sfn).toHaveReceivedCommandWith(SendTaskFailureCommand, {
+      taskToken: TOKEN,
+      error: 'ApprovalRejected',
+      cause: 'Rolled back at the approval gate of step 2 (50 %) from Slack by alice (U0ALICE123) in C0DEPLOYS1.',
+    });
+    expect(writes()).toEqual(['SendTaskFailure']);
+    expect((JSON.parse(posts[0]!.body) as SlackResponse).text).toBe(':rewind: <@U0ALICE123> rolled *checkout* back at step 2 (50 %): all traffic goes back to the stable version.');
+  });
+
+  test('/coalmine approve on a rollout that bakes has nothing to approve, and changes nothing', async () => {
+    runningCheckout();
+    const answer = slackAnswer(await call(slash(`approve ${EXECUTION}`)));
+
+    expect(answer.response_type).toBe('ephemeral');
+    expect(shown(answer)).toContain('Nothing to approve: *checkout* is not waiting at a gate (it is baking).');
+    expect(writes()).toEqual([]);
+  });
+
+  test('a late Approve, after the gate closed (it timed out, or an alarm stopped the execution), finds nothing to approve', async () => {
+    runningCheckout({ state: 'AwaitApproval', progress: progressAt(1, 50), gate: GATE, gateClosed: true });
+    await call(press('coalmine.approve'));
+
+    expect((JSON.parse(posts[0]!.body) as SlackResponse).text).toMatch(/^Nothing to approve: the gate of \*checkout\* closed before your answer reached it/);
+  });
+
+  test('pressed by someone not on the list: refused, no AWS call', async () => {
+    runningCheckout({ state: 'AwaitApproval', progress: progressAt(1, 50), gate: GATE });
+    await call(press('coalmine.approve', BOB));
+
+    expect(awsCallCount()).toBe(0);
+    expect((JSON.parse(posts[0]!.body) as SlackResponse).text).toContain('not on the list of people who may run `approve`');
   });
 });
 

@@ -16,6 +16,8 @@ import {
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
   ListExecutionsCommand,
   SFNClient,
   StopExecutionCommand,
@@ -57,6 +59,8 @@ export function resetAws(): void {
 export function writes(): string[] {
   const names = [
     ...sfn.commandCalls(StopExecutionCommand).map(() => 'StopExecution'),
+    ...sfn.commandCalls(SendTaskSuccessCommand).map(() => 'SendTaskSuccess'),
+    ...sfn.commandCalls(SendTaskFailureCommand).map(() => 'SendTaskFailure'),
     ...lambda.commandCalls(UpdateAliasCommand).map(() => 'UpdateAlias'),
     ...lambda.commandCalls(InvokeCommand).map(() => 'Invoke'),
     ...kvs.commandCalls(UpdateKeysCommand).map(() => 'UpdateKeys'),
@@ -170,6 +174,10 @@ export interface FakeExecution {
   truncatedPreflight?: boolean;
   /** Ended on its own (e.g. SUCCEEDED just before a command reached it). */
   endedAs?: 'SUCCEEDED' | 'FAILED';
+  /** Waiting at its approval gate (state AwaitApproval): the task token its TaskScheduled records, and what the gate waits on. */
+  gate?: { token: string; step: { index: number; weight: number; extraBakes: number }; gate: { kind: 'approval' | 'hold'; timeoutSeconds: number; onTimeout: 'rollback' | 'proceed'; then: 'advance' | 'promote' } };
+  /** Step Functions' answer to SendTaskSuccess/Failure: the gate closed meanwhile (TaskTimedOut). */
+  gateClosed?: boolean;
 }
 
 export interface FakeAlias {
@@ -254,6 +262,14 @@ export class FakeAws {
       }
       return { stopDate: new Date() };
     });
+    const answer = async (input: { taskToken?: string }) => {
+      const execution = this.executions.find((e) => e.gate?.token === input.taskToken);
+      if (execution === undefined) throw Object.assign(new Error('Invalid Token'), { name: 'InvalidToken' });
+      if (execution.gateClosed === true) throw Object.assign(new Error('Task Timed Out: Provided task does not exist anymore'), { name: 'TaskTimedOut' });
+      return {};
+    };
+    sfn.on(SendTaskSuccessCommand).callsFake(answer);
+    sfn.on(SendTaskFailureCommand).callsFake(answer);
     lambda.on(GetAliasCommand, { FunctionName: 'checkout', Name: 'live' }).callsFake(async (): Promise<Partial<GetAliasCommandOutput>> => {
       this.getAliasCalls += 1;
       this.beforeGetAlias(this.alias, this.getAliasCalls);
@@ -316,6 +332,13 @@ export class FakeAws {
         events.push(
           event({ type: 'TaskStateEntered', timestamp: execution.openInvocation.scheduledAt, stateEnteredEventDetails: { name: execution.openInvocation.state } }),
           event({ type: 'LambdaFunctionScheduled', timestamp: execution.openInvocation.scheduledAt, lambdaFunctionScheduledEventDetails: { resource: 'arn:aws:lambda:us-east-1:123456789012:function:coalmine-dev-shiftTraffic', timeoutInSeconds: execution.openInvocation.timeoutSeconds } }),
+        );
+      } else if (execution.gate !== undefined) {
+        const parameters = { FunctionName: 'arn:aws:lambda:us-east-1:123456789012:function:coalmine-dev-announceGate', Payload: { taskToken: execution.gate.token, executionName: execution.name, step: execution.gate.step, gate: execution.gate.gate } };
+        events.push(
+          event({ type: 'TaskStateEntered', timestamp: at(62_000), stateEnteredEventDetails: { name: 'AwaitApproval' } }),
+          event({ type: 'TaskScheduled', timestamp: at(62_001), taskScheduledEventDetails: { resourceType: 'lambda', resource: 'invoke.waitForTaskToken', region: 'us-east-1', parameters: data(JSON.stringify(parameters)) } }),
+          event({ type: 'TaskStarted', timestamp: at(62_002), taskStartedEventDetails: { resourceType: 'lambda', resource: 'invoke.waitForTaskToken' } }),
         );
       } else {
         const type = execution.state === 'Bake' ? 'WaitStateEntered' : execution.state.startsWith('Announce') ? 'TaskStateEntered' : execution.state === 'RecordAnalysisFailure' ? 'PassStateEntered' : 'TaskStateEntered';

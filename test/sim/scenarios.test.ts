@@ -16,6 +16,7 @@ const REQUIRED = [
   'slack-rollback',
   'cli-rollback',
   'hotfix',
+  'approval',
 ];
 
 const results = new Map<string, SimulationResult>();
@@ -62,6 +63,7 @@ describe('built-in scenarios', () => {
     ['slack-rollback', 'rolled_back', 0, 'ManualRollback', [10, 25, 0]],
     ['cli-rollback', 'rolled_back', 0, 'ManualRollback', [10, 25, 0]],
     ['hotfix', 'promoted', 100, null, [10, 25, 50, 100]],
+    ['approval', 'promoted', 100, null, [10, 100]],
   ] as const)('%s ends %s at %d %% (%s)', async (name, outcome, finalWeight, error, weightsSet) => {
     const result = await run(name);
     expect(result).toMatchObject({ outcome, finalWeight, error });

@@ -14,7 +14,9 @@ async function* eventsOf(...events: unknown[]): AsyncIterable<EventLog> {
 /** An observer with nothing but the execution's event log: sizes are all this test looks at. */
 function observer(failed: CaughtError[], emitted: SimulationEvent[]) {
   const unused = {} as never;
-  return new ExecutionObserver(unused, unused, unused, unused, (ms) => ms / 1000, (e) => emitted.push(e), unused, (f) => failed.push(f));
+  // A machine without Tasks: no state of the log is a task or a gate.
+  const machine = { taskFunctions: {}, gateFunctions: {} } as never;
+  return new ExecutionObserver(machine, unused, unused, unused, (ms) => ms / 1000, (e) => emitted.push(e), unused, (f) => failed.push(f));
 }
 
 const stateOf = (bytes: number) => ({ rollout: { padding: 'x'.repeat(bytes - '{"rollout":{"padding":""}}'.length) } });

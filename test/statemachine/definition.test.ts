@@ -5,7 +5,7 @@
  */
 import aslValidator from 'asl-validator';
 import { PERMANENT_ERROR_NAMES, TRANSIENT_ERROR_NAMES } from '../../shared/errors';
-import { LIFECYCLE_DETAIL_TYPES } from '../../shared/lifecycle';
+import { AWAITING_APPROVAL, LIFECYCLE_DETAIL_TYPES } from '../../shared/lifecycle';
 import { readDefinition, TASK_FUNCTIONS, functionKeyOf } from '../../sim/local-execution';
 
 type Retrier = { ErrorEquals: string[]; IntervalSeconds?: number; MaxAttempts?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string };
@@ -27,7 +27,9 @@ const definition = readDefinition() as unknown as { StartAt: string; States: Rec
 const states = Object.entries(definition.States);
 const tasks = states.filter(([, state]) => state.Type === 'Task');
 const PUT_EVENTS = 'arn:aws:states:::events:putEvents';
-const lambdaTasks = tasks.filter(([, state]) => state.Resource !== PUT_EVENTS);
+const WAIT_FOR_TASK_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+const gates = tasks.filter(([, state]) => state.Resource === WAIT_FOR_TASK_TOKEN);
+const lambdaTasks = tasks.filter(([, state]) => state.Resource !== PUT_EVENTS && state.Resource !== WAIT_FOR_TASK_TOKEN);
 const announcements = tasks.filter(([, state]) => state.Resource === PUT_EVENTS);
 
 /** Error name prefixes that AWS itself raises (not thrown by our code). */
@@ -52,8 +54,11 @@ describe('statemachines/canary.asl.yaml', () => {
   });
 
   it.each(tasks)('Task %s has a timeout and a retry with backoff and jitter', (_name, state) => {
-    expect(state.TimeoutSeconds).toBeGreaterThan(0);
-    expect(state.TimeoutSeconds).toBeLessThanOrEqual(300);
+    // A gate waits for a person: its timeout is the request's (at most 7 days, the schema's bound), below.
+    if (state.Resource !== WAIT_FOR_TASK_TOKEN) {
+      expect(state.TimeoutSeconds).toBeGreaterThan(0);
+      expect(state.TimeoutSeconds).toBeLessThanOrEqual(300);
+    }
     expect(state.Retry?.length).toBeGreaterThan(0);
     for (const retrier of state.Retry ?? []) {
       // RollBack's retries are a floor of time (below), which jitter would shorten.
@@ -82,6 +87,22 @@ describe('statemachines/canary.asl.yaml', () => {
     expect(catchAll?.Next).toBe(expectedNext[name] ?? 'RollBack');
   });
 
+  it.each(gates)('gate %s times out as the request says, announces through a known function, never retries its own timeout, and rolls back on anything else', (_name, state) => {
+    expect(state).toMatchObject({ TimeoutSecondsPath: '$.analysis.gate.timeoutSeconds', ResultPath: '$.approval' });
+    expect(state.TimeoutSeconds).toBeUndefined();
+    const parameters = state.Parameters as { FunctionName: unknown; Payload: Record<string, unknown> };
+    expect(Object.keys(TASK_FUNCTIONS)).toContain(functionKeyOf({ Resource: parameters.FunctionName } as never));
+    // Step Functions requires the token in the Parameters; it goes to the announcing function and nowhere else.
+    expect(parameters.Payload['taskToken.$']).toBe('$$.Task.Token');
+    const everywhere = JSON.stringify(definition.States).split('$$.Task.Token').length - 1;
+    expect(everywhere).toBe(1);
+    for (const retrier of state.Retry ?? []) expect(retrier.ErrorEquals).not.toContain('States.Timeout');
+    expect(state.Catch?.map((c) => [c.ErrorEquals, c.Next])).toEqual([
+      [['States.Timeout'], 'OnApprovalTimeout'],
+      [['States.ALL'], 'RollBack'],
+    ]);
+  });
+
   it.each(announcements)('announcement %s never changes the rollout’s path or state, even when it fails', (_name, state) => {
     const catchAll = state.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
     expect(catchAll).toEqual({ ErrorEquals: ['States.ALL'], ResultPath: null, Next: state.Next });
@@ -92,9 +113,9 @@ describe('statemachines/canary.asl.yaml', () => {
     expect(LIFECYCLE_DETAIL_TYPES).toContain(entries[0]?.DetailType);
   });
 
-  it('announces every lifecycle event the docs list', () => {
+  it('announces every lifecycle event the docs list (the gate’s wait through its function, which drops the token)', () => {
     const announced = announcements.map(([, s]) => (s.Parameters as { Entries: Array<{ DetailType: string }> }).Entries[0]?.DetailType);
-    expect(new Set(announced)).toEqual(new Set(LIFECYCLE_DETAIL_TYPES));
+    expect(new Set([...announced, AWAITING_APPROVAL])).toEqual(new Set(LIFECYCLE_DETAIL_TYPES));
   });
 
   it('matches only error names the code exports, and retries only transient ones', () => {

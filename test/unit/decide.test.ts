@@ -71,3 +71,46 @@ describe('decideNextAction', () => {
     expect(decideNextAction('pass', { ...progress('first', 0), weight: 10 }, single).action).toBe('promote');
   });
 });
+
+describe('decideNextAction at gates', () => {
+  const gated = (inconclusive: object = {}) => {
+    const request = parseRolloutRequest({
+      target: { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '42' },
+      strategy: {
+        steps: [
+          { weight: 10, bakeSeconds: 300, approval: { timeoutSeconds: 600, onTimeout: 'proceed' } },
+          { weight: 50, bakeSeconds: 300 },
+          { weight: 90, bakeSeconds: 300, approval: { timeoutSeconds: 3600 } },
+          { weight: 100 },
+        ],
+      },
+      analysis: { alarms: ['checkout-errors'], inconclusive },
+    });
+    return { request, plan: planRollout(request, { observable: true }) };
+  };
+
+  it.each<[keyof typeof STEP, Verdict, number, object, object | undefined]>([
+    // A pass on a step with an approval waits for a person, leading on as the step's position says.
+    ['first', 'pass', 0, {}, { kind: 'approval', timeoutSeconds: 600, onTimeout: 'proceed', then: 'advance' }],
+    ['last', 'pass', 1, {}, { kind: 'approval', timeoutSeconds: 3600, onTimeout: 'rollback', then: 'promote' }],
+    // A step without one moves on at once; a failure never waits.
+    ['middle', 'pass', 0, {}, undefined],
+    ['first', 'fail', 0, {}, undefined],
+    // A hold: the extra bakes spent, the judges still undecided, a person decides within holdSeconds.
+    ['middle', 'inconclusive', 2, { then: 'hold', holdSeconds: 1800 }, { kind: 'hold', timeoutSeconds: 1800, onTimeout: 'rollback', then: 'advance' }],
+    ['last', 'inconclusive', 2, { then: 'hold', holdSeconds: 1800 }, { kind: 'hold', timeoutSeconds: 1800, onTimeout: 'rollback', then: 'promote' }],
+    ['last', 'inconclusive', 1, { then: 'hold', holdSeconds: 1800 }, undefined],
+  ])('on the %s step, %s after %i extra bakes (%j) → gate %j', (position, verdict, extraBakes, inconclusive, gate) => {
+    const decision = decideNextAction(verdict, progress(position, extraBakes), gated(inconclusive));
+
+    expect(decision.gate).toEqual(gate);
+    if (gate !== undefined) expect(decision.action).toBe('await-approval');
+    else expect(decision.action).not.toBe('await-approval');
+  });
+
+  it('says what the hold waits for and what its timeout does', () => {
+    expect(decideNextAction('inconclusive', progress('first', 2), gated({ then: 'hold', holdSeconds: 1800 })).reason).toBe(
+      'still inconclusive after 2 extra bakes; holding for a person to decide (at most 1800 s, then roll back)',
+    );
+  });
+});

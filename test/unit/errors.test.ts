@@ -8,6 +8,8 @@ import {
 import * as errors from '../../shared/errors';
 import {
   AlarmAlreadyFiring,
+  ApprovalRejected,
+  ApprovalTimedOut,
   AwsThrottled,
   AwsUnavailable,
   CanaryAnalysisFailed,
@@ -38,6 +40,8 @@ const CLASSES: Array<[string, ErrorClass, boolean]> = [
   ['CanaryAnalysisFailed', CanaryAnalysisFailed, false],
   ['RollbackFailed', RollbackFailed, false],
   ['PromotionFailed', PromotionFailed, false],
+  ['ApprovalRejected', ApprovalRejected, false],
+  ['ApprovalTimedOut', ApprovalTimedOut, false],
   ['ConfigurationError', ConfigurationError, false],
   ['AwsThrottled', AwsThrottled, true],
   ['AwsUnavailable', AwsUnavailable, true],

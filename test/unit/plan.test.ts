@@ -258,6 +258,25 @@ describe('approval gates (strategy.steps)', () => {
     expect({ ...listed, worstCaseStateBytes: 0 }).toEqual({ ...preset, worstCaseStateBytes: 0 });
   });
 
+  it('counts a gate’s states: 3 when approved (nominal), 5 when it times out and proceeds (worst case)', () => {
+    const gated = planRollout(request({ steps }), observable);
+    const ungated = planRollout(request({ steps: steps.map(({ weight, bakeSeconds }) => ({ weight, ...(bakeSeconds === undefined ? {} : { bakeSeconds }) })) }), observable);
+
+    expect(gated.stateTransitions.nominal - ungated.stateTransitions.nominal).toBe(3);
+    expect(gated.stateTransitions.worstCase - ungated.stateTransitions.worstCase).toBe(5);
+    // AwaitApproval and AnnounceGatePassed log 5 history events each, the choices 2 each.
+    expect(gated.worstCaseHistoryEvents - ungated.worstCaseHistoryEvents).toBe(5 + 5 + 2 + 2 + 2);
+  });
+
+  it('a hold may wait at every step in the worst case, holdSeconds each, and costs nothing nominal', () => {
+    const held = planRollout(request({ weights: [10, 50, 100], bakeSeconds: 300 }, { inconclusive: { maxExtraBakes: 2, then: 'hold', holdSeconds: 1800 } }), observable);
+    const rolledBack = planRollout(request({ weights: [10, 50, 100], bakeSeconds: 300 }, { inconclusive: { maxExtraBakes: 2 } }), observable);
+
+    expect(held.worstCaseSeconds - rolledBack.worstCaseSeconds).toBe(2 * 1800);
+    expect(held.stateTransitions.worstCase - rolledBack.stateTransitions.worstCase).toBe(2 * 5);
+    expect(held.stateTransitions.nominal).toBe(rolledBack.stateTransitions.nominal);
+  });
+
   it('counts gate timeouts against the one-year bound', () => {
     const week = 7 * 24 * 3600;
     const gated = Array.from({ length: 53 }, (_, i) => ({ weight: i + 1, bakeSeconds: 0, approval: { timeoutSeconds: week } }));

@@ -28,8 +28,8 @@ const status: Subcommand = { name: 'status', target: 'checkout:live' };
 const help: Subcommand = { name: 'help' };
 
 describe('authorize', () => {
-  it('treats exactly rollback and promote as privileged', () => {
-    expect([...PRIVILEGED_SUBCOMMANDS].sort()).toEqual(['promote', 'rollback']);
+  it('treats exactly rollback, promote and approve as privileged: approve moves a rollout on, or back', () => {
+    expect([...PRIVILEGED_SUBCOMMANDS].sort()).toEqual(['approve', 'promote', 'rollback']);
   });
 
   const table: Array<[string, Subcommand, string, string | undefined, SlackAccessPolicy, AuthorizationRefusal[]]> = [

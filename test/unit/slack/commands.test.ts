@@ -61,6 +61,8 @@ describe('parseCommandText', () => {
     ['status checkout:live', { name: 'status', target: 'checkout:live' }],
     ['Status   checkout', { name: 'status', target: 'checkout' }],
     ['promote checkout:live', { name: 'promote', target: 'checkout:live' }],
+    ['approve checkout', { name: 'approve', target: 'checkout', decision: 'approve' }],
+    ['Approve checkout-42', { name: 'approve', target: 'checkout-42', decision: 'approve' }],
     ['rollback checkout:live', { name: 'rollback', target: 'checkout:live' }],
     ['ROLLBACK checkout:live', { name: 'rollback', target: 'checkout:live' }],
     ['RollBack Checkout-API:Live', { name: 'rollback', target: 'Checkout-API:Live' }],
@@ -83,6 +85,8 @@ describe('parseCommandText', () => {
     ['rollback', 'missing-target', /rollback needs to know what to roll back/],
     ['  ROLLBACK   ', 'missing-target', /rollback needs/],
     ['promote', 'missing-target', /promote needs to know what to promote/],
+    ['approve', 'missing-target', /approve needs to know which rollout to approve/],
+    ['approve checkout looks fine', 'unexpected-argument', /"looks fine" was left over/],
     ['rollback checkout;rm -rf /', 'invalid-target', /contains ";"/],
     ['rollback <https://example.com|example.com>', 'invalid-target', /contains "<"/],
     ['rollback check$out', 'invalid-target', /contains "\$"/],
@@ -117,7 +121,7 @@ describe('parseCommandText', () => {
   it('answers an unknown subcommand with the whole usage, under the name the workspace uses', () => {
     const result = parseCommandText('deploy x', '/canary');
     expect(!result.ok && result.error.usage).toBe(
-      ['/canary rollback <target> [reason…]', '/canary promote <target>', '/canary status [target]', '/canary help'].join('\n'),
+      ['/canary rollback <target> [reason…]', '/canary promote <target>', '/canary approve <target>', '/canary status [target]', '/canary help'].join('\n'),
     );
   });
 
@@ -240,6 +244,9 @@ describe('parseInteraction', () => {
     [ACTION_IDS.status, 'checkout:live', { name: 'status', target: 'checkout:live' }],
     [ACTION_IDS.status, '', { name: 'status' }],
     [ACTION_IDS.rollback, '  checkout:live  ', { name: 'rollback', target: 'checkout:live' }],
+    // The gate's buttons: the value names the rollout, never the task token.
+    [ACTION_IDS.approve, 'checkout-42', { name: 'approve', target: 'checkout-42', decision: 'approve' }],
+    [ACTION_IDS.reject, 'checkout-42', { name: 'approve', target: 'checkout-42', decision: 'reject' }],
   ])('%s with value %j → %j', (actionId, value, subcommand) => {
     const result = parseInteraction(interactionBody(withAction({ action_id: actionId, value })));
     expect(result.ok && result.command.subcommand).toEqual(subcommand);
@@ -266,6 +273,7 @@ describe('parseInteraction', () => {
     ['an unknown button', withAction({ action_id: 'someone.else' }), 'unsupported-interaction'],
     ['a rollback button without a value', withAction({ value: undefined }), 'missing-target'],
     ['a promote button with an empty value', withAction({ action_id: ACTION_IDS.promote, value: '' }), 'missing-target'],
+    ['an approve button with an empty value', withAction({ action_id: ACTION_IDS.approve, value: '' }), 'missing-target'],
     ['a target with bad characters', withAction({ value: 'checkout; drop' }), 'invalid-target'],
     ['another payload type', { ...rollbackButton, type: 'view_submission' }, 'unsupported-interaction'],
     ['a shortcut', { type: 'shortcut', callback_id: 'x', user: { id: 'U0ALICE123' } }, 'unsupported-interaction'],

@@ -81,7 +81,7 @@ describe('helpResponse', () => {
   });
 
   it('says who may do what', () => {
-    expect(allText(helpResponse())).toMatch(/Rollback and promote need an allowed user in an allowed channel/);
+    expect(allText(helpResponse())).toMatch(/Rollback, promote and approve need an allowed user in an allowed channel/);
   });
 });
 

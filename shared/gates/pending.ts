@@ -6,6 +6,7 @@
  * SendTaskSuccess/SendTaskFailure and nowhere else. Pure: no AWS.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import type { Gate } from '../rollout';
 
 /** The resource Step Functions records for a Lambda Task with `.waitForTaskToken`. */
 const GATE_RESOURCE = 'invoke.waitForTaskToken';
@@ -19,17 +20,39 @@ export interface PendingGate {
   /** The TaskScheduled event's id: when the gate began to wait. */
   readonly scheduledEventId: number;
   readonly scheduledAt: Date | undefined;
+  /** What the gate waits on, as its Parameters name it (announce.ts's input, the token aside). */
+  readonly step?: { readonly index: number; readonly weight: number };
+  readonly gate?: Gate;
 }
 
-function tokenOf(event: HistoryEvent): string | undefined {
+interface GatePayload {
+  readonly taskToken?: unknown;
+  readonly step?: { readonly index?: unknown; readonly weight?: unknown };
+  readonly gate?: Gate;
+}
+
+function payloadOf(event: HistoryEvent): GatePayload | undefined {
   const parameters = event.taskScheduledEventDetails?.parameters;
   if (parameters === undefined) return undefined;
   try {
-    const token = (JSON.parse(parameters) as { Payload?: { taskToken?: unknown } }).Payload?.taskToken;
-    return typeof token === 'string' && token !== '' ? token : undefined;
+    return (JSON.parse(parameters) as { Payload?: GatePayload }).Payload;
   } catch {
     return undefined;
   }
+}
+
+function gateOf(event: HistoryEvent): PendingGate | undefined {
+  const payload = payloadOf(event);
+  const token = payload?.taskToken;
+  if (typeof token !== 'string' || token === '') return undefined;
+  const { index, weight } = payload?.step ?? {};
+  return {
+    taskToken: token,
+    scheduledEventId: event.id ?? 0,
+    scheduledAt: event.timestamp,
+    ...(typeof index === 'number' && typeof weight === 'number' ? { step: { index, weight } } : {}),
+    ...(payload?.gate !== undefined ? { gate: payload.gate } : {}),
+  };
 }
 
 /**
@@ -42,8 +65,7 @@ export function pendingGate(events: readonly HistoryEvent[]): PendingGate | unde
   for (const event of events) {
     const type = event.type ?? '';
     if (type === 'TaskScheduled' && event.taskScheduledEventDetails?.resource === GATE_RESOURCE) {
-      const taskToken = tokenOf(event);
-      pending = taskToken === undefined ? undefined : { taskToken, scheduledEventId: event.id ?? 0, scheduledAt: event.timestamp };
+      pending = gateOf(event);
     } else if (TASK_CLOSED.has(type) || EXECUTION_CLOSED.has(type) || type.endsWith('StateExited')) {
       pending = undefined;
     }

@@ -1,5 +1,5 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { pendingGate } from '../../shared/executions/gate';
+import { pendingGate } from '../../shared/gates/pending';
 
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAfake-token-for-tests';
 
