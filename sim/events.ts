@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { SlackWorkspace } from './slack';
+import type { TaskFaults } from './task-faults';
 import type { SyntheticTraffic } from './traffic';
 import type { AwsWorld } from './world';
 
@@ -15,6 +16,8 @@ export interface EventContext {
   readonly nowMs: number;
   /** Slack as the deployed stack hears it: commands go to the real handler. */
   readonly slack: SlackWorkspace;
+  /** Faults of the Lambda tasks themselves (a crash, a hang). */
+  readonly tasks: TaskFaults;
 }
 
 /** What an event may refer to, for checks across the scenario. */
@@ -22,6 +25,8 @@ export interface ScenarioFacts {
   readonly alarmNames: ReadonlySet<string>;
   /** API operations the simulated AWS implements. */
   readonly operations: readonly string[];
+  /** The state machine's Lambda Task states. */
+  readonly taskStates: readonly string[];
 }
 
 export interface EventIssue {
@@ -55,6 +60,10 @@ export const FaultSchema = z.strictObject({
     .string({ error: 'required: the AWS error name, e.g. "TooManyRequestsException"' })
     .regex(/^[A-Za-z][A-Za-z0-9.]*$/, 'an AWS error name such as "TooManyRequestsException" or "ServiceException"'),
   times: z.int('must be a whole number').min(1, 'must be at least 1').max(1000, 'at most 1000'),
+  responseLost: z
+    .boolean({ error: 'must be true or false' })
+    .optional()
+    .describe('The call is applied and its answer lost: the caller sees the error (say "TimeoutError") after the write took effect.'),
 });
 
 export function checkFaultOperation(operation: string, facts: ScenarioFacts): EventIssue[] {
@@ -91,9 +100,12 @@ const setAlarmState = defineEventKind({
 const injectFault = defineEventKind({
   schema: FaultSchema.extend({ kind: z.literal('inject-fault'), at: At }),
   check: (event, facts) => checkFaultOperation(event.operation, facts),
-  describe: (event) => `the next ${event.times} ${event.operation} call(s) fail with ${event.error}`,
+  describe: (event) =>
+    event.responseLost === true
+      ? `the next ${event.times} ${event.operation} call(s) take effect and their answers are lost (${event.error})`
+      : `the next ${event.times} ${event.operation} call(s) fail with ${event.error}`,
   apply: (event, { world }) => {
-    world.injectFault({ operation: event.operation, error: event.error, times: event.times });
+    world.injectFault({ operation: event.operation, error: event.error, times: event.times, ...(event.responseLost === undefined ? {} : { responseLost: event.responseLost }) });
   },
 });
 
@@ -131,11 +143,43 @@ const slackCommand = defineEventKind({
   },
 });
 
+const taskFault = defineEventKind({
+  schema: z.strictObject({
+    kind: z.literal('task-fault'),
+    at: At,
+    state: z.string({ error: 'required: a Task state of the state machine, e.g. "ShiftTraffic"' }),
+    fault: z.enum(['crash', 'timeout'], { error: 'must be "crash" (Runtime.ExitError) or "timeout" (the invocation hangs: States.Timeout)' }),
+    times: z.int('must be a whole number').min(1, 'must be at least 1').max(100, 'at most 100').default(1),
+    afterWork: z.boolean({ error: 'must be true or false' }).default(false).describe('Strike after the handler did its work (its writes stand).'),
+  }),
+  check: (event, facts) =>
+    facts.taskStates.includes(event.state) ? [] : [{ path: ['state'], message: `no Lambda Task state "${event.state}"; choose one of ${facts.taskStates.join(', ')}` }],
+  describe: (event) =>
+    `the next ${event.times} ${event.state} invocation(s) ${event.fault === 'crash' ? 'crash' : 'hang until the Task times out'}${event.afterWork ? ' after doing their work' : ''}`,
+  apply: (event, { tasks }) => {
+    tasks.inject({ state: event.state, fault: event.fault, times: event.times, afterWork: event.afterWork });
+  },
+});
+
+const consoleStop = defineEventKind({
+  schema: z.strictObject({
+    kind: z.literal('console-stop'),
+    at: At,
+  }),
+  describe: () => 'a person stops the execution in the Step Functions console (StopExecution, no rollback)',
+  apply: async (_event, { world }) => {
+    // A person's call, not coalmine's: it bypasses the scenario's faults, as the console's own session would.
+    for (const execution of world.sfn.running()) await world.sfn.service.commands.StopExecution?.({ executionArn: execution.executionArn });
+  },
+});
+
 export const EVENT_KINDS = {
   'set-alarm-state': setAlarmState,
   'inject-fault': injectFault,
   'set-traffic': setTraffic,
   'slack-command': slackCommand,
+  'console-stop': consoleStop,
+  'task-fault': taskFault,
 } as const satisfies Record<string, EventKind>;
 
 export type EventKindName = keyof typeof EVENT_KINDS;

@@ -5,12 +5,12 @@
  */
 import '../shared/polyfills';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { aws } from '../shared/aws/clients';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { localContext, type LambdaHandler } from '../shared/handler';
+import { DEFINITION_PATH, type Definition, type StateDefinition } from './definition';
 import { handler as preflight } from '../functions/preflight';
 import { handler as shiftTraffic } from '../functions/shift-traffic';
 import { handler as verifyTraffic } from '../functions/verify-traffic';
@@ -18,7 +18,7 @@ import { handler as analyzeCanary } from '../functions/analyze-canary';
 import { handler as promote } from '../functions/promote';
 import { handler as rollBack } from '../functions/roll-back';
 
-export const DEFINITION_PATH = join(__dirname, '..', 'statemachines', 'canary.asl.yaml');
+export { DEFINITION_PATH, readDefinition } from './definition';
 
 /** The Lambda functions the state machine's Tasks call, by their key in serverless.yml. */
 export const TASK_FUNCTIONS: Readonly<Record<string, LambdaHandler<never, unknown>>> = {
@@ -46,17 +46,14 @@ const SERVICE_INTEGRATIONS: Readonly<Record<string, (parameters: Record<string, 
   },
 };
 
+/** The stack's bus in local runs: the state machine's announcements and the reconciler's go to it. */
+export const LOCAL_EVENT_BUS_NAME = 'coalmine';
+
 /** Serverless variables in the definition and the values local runs give them. */
 const LOCAL_VARIABLES: Readonly<Record<string, string>> = {
-  '${self:custom.eventBusName}': 'coalmine',
+  '${self:custom.eventBusName}': LOCAL_EVENT_BUS_NAME,
 };
 
-type StateDefinition = { Type: string; Resource?: unknown; Retry?: unknown[]; [key: string]: unknown };
-type Definition = { States: Record<string, StateDefinition>; [key: string]: unknown };
-
-export function readDefinition(path = DEFINITION_PATH): Definition {
-  return parse(readFileSync(path, 'utf8')) as Definition;
-}
 
 /** The definition with its serverless variables given their local values. */
 function readLocalDefinition(): Definition {
@@ -142,6 +139,8 @@ export interface LocalRunOptions {
   readonly beforeTask?: (stateName: string, input: unknown) => void | Promise<void>;
   /** Called when a task's handler has returned or thrown, after its beforeTask (the simulator's clock waits for it). */
   readonly afterTask?: (stateName: string) => void;
+  /** Runs each Lambda task's handler (`invoke`); the simulator strikes some with faults (sim/task-faults.ts). */
+  readonly runTask?: (stateName: string, invoke: () => Promise<unknown>) => Promise<unknown>;
 }
 
 export function runLocally(local: LocalMachine, input: unknown, options: LocalRunOptions = {}) {
@@ -152,7 +151,8 @@ export function runLocally(local: LocalMachine, input: unknown, options: LocalRu
     handlers[stateName] = async (taskInput: never) => {
       await options.beforeTask?.(stateName, taskInput);
       try {
-        return await handler(taskInput, localContext(key));
+        const invoke = (): Promise<unknown> => handler(taskInput, localContext(key));
+        return await (options.runTask === undefined ? invoke() : options.runTask(stateName, invoke));
       } catch (error) {
         throw new LambdaTaskError(error);
       } finally {

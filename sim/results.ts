@@ -5,6 +5,8 @@
 import type { Verdict } from '../shared/judges/types';
 import type { NextAction } from '../shared/rollout';
 import type { AlarmDelivery } from './alarm-events';
+import type { ReconcileDelivery } from './reconciler';
+import type { TaskFaultKind } from './task-faults';
 import type { EdgeSummary } from './build-world';
 import type { RoutingCheck } from './routing-check';
 import type { Scenario } from './scenario';
@@ -55,6 +57,8 @@ export type SimulationEvent =
   | { readonly type: 'scenario-event'; readonly at: number; readonly description: string }
   /** The alarm rollback, invoked by EventBridge with an alarm's state change, has returned (or failed). */
   | { readonly type: 'alarm-event'; readonly at: number; readonly invocation: AlarmInvocation }
+  /** The reconciler, invoked with the execution's status change or by its sweep's schedule, has returned (or failed). */
+  | { readonly type: 'reconciled'; readonly at: number; readonly invocation: ReconcileInvocation }
   /** A person's Slack command and Slack's answer. */
   | { readonly type: 'slack'; readonly at: number; readonly command: SlackCommandRecord }
   /** The execution was stopped from outside (StopExecution), with the error and cause its stopper gave. */
@@ -103,6 +107,9 @@ export interface AlarmInvocation {
   readonly retryInSeconds?: number;
 }
 
+/** One invocation of the reconciler; times in seconds since the rollout started. */
+export type ReconcileInvocation = Omit<ReconcileDelivery, 'atMs'> & { readonly atSeconds: number };
+
 /** A Slack command typed during the simulation and what Slack answered, timed in simulated seconds. */
 export type SlackCommandRecord = Omit<SlackExchange, 'atMs'> & { readonly atSeconds: number };
 
@@ -115,6 +122,13 @@ export interface SimulationResult {
   readonly reason: string;
   /** The execution's error name when it failed, e.g. "CanaryAnalysisFailed". */
   readonly error: string | null;
+  /** When the execution ended. */
+  readonly endedSeconds: number;
+  /**
+   * From the execution's end to the last write that left the target safe (at 0 % or 100 %, no lock held): 0 when
+   * the execution left it safe; null when it was still unsafe when the simulation stopped.
+   */
+  readonly timeToSafeSeconds: number | null;
   readonly steps: StepResult[];
   readonly stateTransitions: number;
   readonly retries: number;
@@ -141,6 +155,10 @@ export interface SimulationResult {
   readonly rollbackLatencySeconds: number | null;
   /** The alarm push path: whether it was on, its delivery delay, and every invocation of the alarm rollback. */
   readonly alarmEvents: { readonly enabled: boolean; readonly delaySeconds: number; readonly invocations: AlarmInvocation[] };
+  /** The reconciler: whether it is deployed, and every invocation (status change or sweep). */
+  readonly reconciler: { readonly enabled: boolean; readonly invocations: ReconcileInvocation[] };
+  /** Task invocations a task-fault event struck. */
+  readonly taskFaults: ReadonlyArray<{ readonly state: string; readonly fault: TaskFaultKind; readonly atSeconds: number }>;
   readonly slackCommands: SlackCommandRecord[];
   readonly routing: RoutingCheck;
   readonly plan: { readonly steps: number; readonly nominalSeconds: number; readonly worstCaseSeconds: number };

@@ -22,15 +22,17 @@ import { VirtualClock, yieldToEventLoop } from './clock';
 import { AlarmEventDelivery, type AlarmDelivery } from './alarm-events';
 import { applyEvent, describeEvent } from './events';
 import { ExecutionObserver, type EventLog } from './execution-observer';
-import { loadLocalMachine, readDefinition, runLocally, type LocalMachine } from './local-execution';
+import { LOCAL_EVENT_BUS_NAME, loadLocalMachine, readDefinition, runLocally, type LocalMachine } from './local-execution';
 import { OutsideWork, type ScheduledWork } from './outside-work';
-import type { AlarmInvocation, Outcome, SimulationEvent, SimulationOptions, SimulationResult, SlackCommandRecord } from './results';
+import { ReconcilerDelivery, type ReconcileDelivery } from './reconciler';
+import type { AlarmInvocation, Outcome, ReconcileInvocation, SimulationEvent, SimulationOptions, SimulationResult, SlackCommandRecord } from './results';
 import { SlackWorkspace, type SlackExchange } from './slack';
 import { tee } from './tee';
 import { taskCatalogue, type ExecutionRecord, type TaskCatalogue } from './world/sfn';
 import type { Scenario } from './scenario';
 import type { AwsWorld } from './world';
 import { SyntheticTraffic } from './traffic';
+import { TaskFaults } from './task-faults';
 import { readStopCause } from '../shared/stop-cause';
 
 export type * from './results';
@@ -94,6 +96,10 @@ interface Simulation {
   readonly seconds: (ms: number) => number;
   /** Each write of the canary's share, by anyone. */
   readonly shareWrites: Array<{ atMs: number; share: number }>;
+  /** Each write to the target (the canary's share, the store's lock), by anyone. */
+  readonly targetWrites: number[];
+  /** Faults of the Lambda tasks themselves, from task-fault events. */
+  readonly taskFaults: TaskFaults;
   /** Undone in reverse order when the simulation ends. */
   readonly undo: Array<() => void>;
 }
@@ -120,11 +126,12 @@ async function simulateOnce(scenario: Scenario, options: SimulationOptions): Pro
     const started: { execution?: Execution } = {};
     const alarmEventsEnabled = options.alarmEvents ?? scenario.alarmEvents.enabled;
     const invocations = alarmEventsEnabled ? deliverAlarmEvents(simulation, () => started.execution?.finished() !== true) : [];
+    const reconciles = deliverToReconciler(simulation);
     simulation.emit({ type: 'started', at: 0, scenario, seed });
     const execution = startExecution(simulation);
     started.execution = execution;
     const notReached = await runUntilSettled(simulation, execution);
-    const result = resultOf(simulation, execution, { alarmEventsEnabled, invocations, slackCommands, notReached, wallStart });
+    const result = resultOf(simulation, execution, { alarmEventsEnabled, invocations, reconciles, slackCommands, notReached, wallStart });
     simulation.emit({ type: 'finished', at: result.simulatedSeconds, result });
     return result;
   } finally {
@@ -162,16 +169,40 @@ async function prepareWorld(scenario: Scenario, seed: number, emit: (event: Simu
 
   undo.push(world.install());
   undo.push(world.onBeforeCall(() => traffic.advanceTo(Date.now())));
-  // The outside handlers find the state machine by this; the grace of race rule (c) stays at its default, 0.
-  undo.push(setEnvironment({ STATE_MACHINE_ARN: world.sfn.stateMachineArn, ALARM_ROLLBACK_GRACE_SECONDS: undefined }));
+  // The outside handlers find the state machine and the bus by these; the grace of race rule (c) stays at its default, 0.
+  undo.push(
+    setEnvironment({
+      STATE_MACHINE_ARN: world.sfn.stateMachineArn,
+      EVENT_BUS_NAME: LOCAL_EVENT_BUS_NAME,
+      RECONCILE_SWEEP_INTERVAL_SECONDS: String(scenario.world.reconciler.sweepMinutes * 60),
+      ALARM_ROLLBACK_GRACE_SECONDS: undefined,
+    }),
+  );
   const shareWrites: Array<{ atMs: number; share: number }> = [];
   undo.push(simulated.onCanaryShareWritten((share) => shareWrites.push({ atMs: Date.now(), share })));
+  const targetWrites: number[] = [];
+  undo.push(simulated.onTargetWritten(() => targetWrites.push(Date.now())));
   setInterval(() => traffic.advanceTo(Date.now()), TICK_MS);
-  return { scenario, seed, emit, simulated, world, clock, traffic, outside: new OutsideWork(), startMs, seconds, shareWrites, undo };
+  return {
+    scenario,
+    seed,
+    emit,
+    simulated,
+    world,
+    clock,
+    traffic,
+    outside: new OutsideWork(),
+    startMs,
+    seconds,
+    shareWrites,
+    targetWrites,
+    taskFaults: new TaskFaults(),
+    undo,
+  };
 }
 
 /** Each scenario event as outside work at its time, whether the execution still runs then or not. */
-function scheduleScenarioEvents({ scenario, world, traffic, outside, emit, seconds }: Simulation): SlackCommandRecord[] {
+function scheduleScenarioEvents({ scenario, world, traffic, outside, emit, seconds, taskFaults }: Simulation): SlackCommandRecord[] {
   const slack = new SlackWorkspace(scenario.slack, outside.clock);
   const slackCommands: SlackCommandRecord[] = [];
   for (const event of scenario.events) {
@@ -179,7 +210,7 @@ function scheduleScenarioEvents({ scenario, world, traffic, outside, emit, secon
     outside.schedule(event.at * 1000, `scenario event at ${event.at} s: ${description}`, async () => {
       traffic.advanceTo(Date.now());
       emit({ type: 'scenario-event', at: event.at, description });
-      await applyEvent(event, { world, traffic, nowMs: Date.now(), slack });
+      await applyEvent(event, { world, traffic, nowMs: Date.now(), slack, tasks: taskFaults });
       for (const exchange of slack.exchanges.splice(0)) {
         const command = slackCommandRecord(exchange, seconds);
         slackCommands.push(command);
@@ -202,10 +233,28 @@ function deliverAlarmEvents({ scenario, world, outside, emit, seconds, undo }: S
   return invocations;
 }
 
+/** The reconciler as deployed: the execution's status change through EventBridge, and the sweep's schedule. */
+function deliverToReconciler({ scenario, world, simulated, outside, emit, seconds, startMs, undo }: Simulation): ReconcileInvocation[] {
+  const invocations: ReconcileInvocation[] = [];
+  const delivery = new ReconcilerDelivery(outside, scenario.world.reconciler, world.sfn.stateMachineArn, startMs, () => simulated.targetSafe(), (d) => {
+    const invocation = reconcileInvocationOf(d, seconds);
+    invocations.push(invocation);
+    emit({ type: 'reconciled', at: invocation.atSeconds, invocation });
+  });
+  undo.push(world.sfn.onClose((execution) => delivery.executionEnded(execution)));
+  return invocations;
+}
+
 /** Starts the rollout's execution in the in-memory Step Functions, run locally, observed as it goes. */
 function startExecution(simulation: Simulation): Execution {
-  const { scenario, seed, world, simulated, traffic, seconds, emit } = simulation;
+  const { scenario, seed, world, simulated, traffic, seconds, emit, taskFaults } = simulation;
   const { local, tasks } = localMachine();
+  // A hung invocation is not working: time moves while it waits.
+  const idle = async (ms: number): Promise<void> => {
+    inFlight -= 1;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    inFlight += 1;
+  };
   let inFlight = 0;
   let finished = false;
   let run: ReturnType<typeof runLocally> | undefined;
@@ -225,6 +274,7 @@ function startExecution(simulation: Simulation): Execution {
       afterTask: () => {
         inFlight -= 1;
       },
+      runTask: (stateName, invoke) => taskFaults.run(stateName, invoke, idle),
     });
     // One copy for the history the outside handlers read, one for the progress.
     const [forHistory, forObserver] = tee(run.eventLogs, 2) as [AsyncIterable<EventLog>, AsyncIterable<EventLog>];
@@ -281,13 +331,14 @@ async function runUntilSettled(simulation: Simulation, execution: Execution): Pr
 interface Collected {
   readonly alarmEventsEnabled: boolean;
   readonly invocations: AlarmInvocation[];
+  readonly reconciles: ReconcileInvocation[];
   readonly slackCommands: SlackCommandRecord[];
   readonly notReached: readonly ScheduledWork[];
   readonly wallStart: number;
 }
 
 function resultOf(simulation: Simulation, execution: Execution, collected: Collected): SimulationResult {
-  const { scenario, seed, simulated, world, traffic, startMs, seconds, shareWrites, clock } = simulation;
+  const { scenario, seed, simulated, world, traffic, startMs, seconds, shareWrites, targetWrites, clock } = simulation;
   const { record, observer } = execution;
   // The rollout ends with its execution, or with a later write of the canary's share (an alarm that fired while
   // it ran rolling back a promotion): a duplicate alarm event handled afterwards does not make it longer.
@@ -297,11 +348,21 @@ function resultOf(simulation: Simulation, execution: Execution, collected: Colle
   const edge = simulated.edgeSummary();
   const stateTransitions = observer.statesEntered + observer.retries;
   const finalWeight = simulated.canaryShare();
+  const stopMs = record.stopDate?.getTime() ?? clock.nowMs;
+  const lastWriteMs = Math.max(stopMs, ...targetWrites);
+  const ending = {
+    finalWeight,
+    moved: shareWrites.some((w) => w.share > 0),
+    invocations: collected.invocations,
+    reconciled: collected.reconciles.find((r) => r.outcome === 'rolled-back'),
+  };
   return {
     scenario: scenario.name,
     seed,
-    ...endingOf(record, observer, finalWeight, collected.invocations),
+    ...endingOf(record, observer, ending),
     finalWeight,
+    endedSeconds: seconds(stopMs),
+    timeToSafeSeconds: simulated.targetSafe() ? (lastWriteMs - stopMs) / 1000 : null,
     steps: observer.stepResults(endMs),
     stateTransitions,
     retries: observer.retries,
@@ -325,6 +386,8 @@ function resultOf(simulation: Simulation, execution: Execution, collected: Colle
     })),
     rollbackLatencySeconds: rollbackLatencyOf(scenario, world, startMs, shareWrites),
     alarmEvents: { enabled: collected.alarmEventsEnabled, delaySeconds: scenario.alarmEvents.delaySeconds, invocations: collected.invocations },
+    reconciler: { enabled: scenario.world.reconciler.enabled, invocations: collected.reconciles },
+    taskFaults: simulation.taskFaults.struck.map((s) => ({ state: s.state, fault: s.fault, atSeconds: seconds(s.atMs) })),
     slackCommands: collected.slackCommands,
     routing: simulated.checkRouting(traffic),
     plan: {
@@ -336,13 +399,34 @@ function resultOf(simulation: Simulation, execution: Execution, collected: Colle
   };
 }
 
-/** How the rollout ended, from the execution's status and, for a stopped one, what the stopper said and left. */
+/** What the end of the run shows, for the outcome: the target as left, and who acted after the execution. */
+interface EndingFacts {
+  readonly finalWeight: number;
+  /** The canary ever had a share above 0 %: a refusal before that moved nothing. */
+  readonly moved: boolean;
+  readonly invocations: readonly AlarmInvocation[];
+  /** The reconciler's invocation that returned the target to 0 %, if any. */
+  readonly reconciled: ReconcileInvocation | undefined;
+}
+
+/** The outcome the target shows: 0 % rolled back (or refused, if nothing moved), 100 % promoted, between: failed. */
+function outcomeOfWeight(finalWeight: number, moved: boolean): Outcome {
+  if (finalWeight === 100) return 'promoted';
+  if (finalWeight === 0) return moved ? 'rolled_back' : 'failed';
+  return 'failed';
+}
+
+/** How the rollout ended: the execution's status and what its ender said, then what the reconciler did after it. */
 function endingOf(
   record: { readonly status?: string; readonly error?: string; readonly cause?: string },
   observer: ExecutionObserver,
-  finalWeight: number,
-  invocations: readonly AlarmInvocation[],
+  facts: EndingFacts,
 ): Pick<SimulationResult, 'outcome' | 'reason' | 'error'> {
+  const { finalWeight, moved, invocations, reconciled } = facts;
+  const andThen = (reason: string): string =>
+    reconciled === undefined
+      ? reason
+      : `${reason.replace(/\.?$/, '.')} Then the reconciler (its ${reconciled.trigger}, ${reconciled.atSeconds} s after the start) returned the target to 0 %: ${reconciled.restored ?? reconciled.detail}.`;
   switch (record.status) {
     case 'SUCCEEDED': {
       if (finalWeight !== 0) return { outcome: 'promoted', reason: observer.promotionReason(), error: null };
@@ -351,16 +435,22 @@ function endingOf(
       return { outcome: 'rolled_back', reason: `Promoted, then rolled back by the alarm rollback: ${rollback?.detail ?? 'the canary is at 0 %'}`, error: null };
     }
     case 'ABORTED': {
-      // Stopped from outside: the alarm rollback or a Slack command, whose cause says who, why and how fast.
-      const outcome: Outcome = finalWeight === 0 ? 'rolled_back' : finalWeight === 100 ? 'promoted' : 'failed';
-      return { outcome, reason: record.cause !== undefined ? readStopCause(record.cause).sentence : `stopped from outside (${record.error ?? 'no error given'})`, error: record.error ?? null };
+      // Stopped from outside: the alarm rollback or a Slack command, whose cause says who, why and how fast; or a
+      // plain StopExecution (the console), with neither.
+      const stopped =
+        record.cause !== undefined
+          ? readStopCause(record.cause).sentence
+          : record.error !== undefined
+            ? `stopped from outside (${record.error})`
+            : 'stopped from outside with no rollback (a plain StopExecution, as the console does)';
+      return { outcome: outcomeOfWeight(finalWeight, true), reason: andThen(stopped), error: record.error ?? null };
     }
     default: {
       const failure = observer.failure;
       return {
-        outcome: observer.rolledBack ? 'rolled_back' : 'failed',
-        reason: failure === null ? 'the execution failed' : explainFailure(failure),
-        error: failure?.Error ?? null,
+        outcome: outcomeOfWeight(finalWeight, moved || observer.rolledBack),
+        reason: andThen(failure === null ? 'the execution failed' : explainFailure(failure)),
+        error: failure?.Error ?? record.error ?? null,
       };
     }
   }
@@ -378,6 +468,11 @@ function rollbackLatencyOf(scenario: Scenario, world: AwsWorld, startMs: number,
 function alarmInvocationOf(delivery: AlarmDelivery, seconds: (ms: number) => number): AlarmInvocation {
   const { changedAtMs, atMs, ...rest } = delivery;
   return { ...rest, changedAtSeconds: seconds(changedAtMs), atSeconds: seconds(atMs) };
+}
+
+function reconcileInvocationOf(delivery: ReconcileDelivery, seconds: (ms: number) => number): ReconcileInvocation {
+  const { atMs, ...rest } = delivery;
+  return { ...rest, atSeconds: seconds(atMs) };
 }
 
 function slackCommandRecord(exchange: SlackExchange, seconds: (ms: number) => number): SlackCommandRecord {

@@ -75,6 +75,7 @@ export class SfnWorld {
   private readonly waiters: Array<() => void> = [];
   /** Aborts the local run of a running execution, by name. */
   private readonly aborts = new Map<string, () => void>();
+  private readonly closeListeners: Array<(execution: ExecutionRecord) => void> = [];
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
@@ -140,6 +141,20 @@ export class SfnWorld {
     return record;
   }
 
+  /** Executions still RUNNING, oldest first. */
+  running(): ExecutionRecord[] {
+    return [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+  }
+
+  /** Runs `listener` the moment an execution ends, whatever ends it (the status change EventBridge announces); returns the undo. */
+  onClose(listener: (execution: ExecutionRecord) => void): () => void {
+    this.closeListeners.push(listener);
+    return () => {
+      const i = this.closeListeners.indexOf(listener);
+      if (i >= 0) this.closeListeners.splice(i, 1);
+    };
+  }
+
   /** Ends a running execution as FAILED with a terminal error (States.DataLimitExceeded), as the service does: no Catch runs. */
   fail(name: string, error: string, cause: string): void {
     const record = this.execution(name);
@@ -178,6 +193,7 @@ export class SfnWorld {
     ];
     Object.assign(execution, { status, stopDate: this.now(), ...fields });
     this.record(execution, type, details);
+    for (const listener of [...this.closeListeners]) listener(execution);
   }
 
   /** Translates the run's events into history events until the execution ends. */
