@@ -26,6 +26,9 @@ export const RECONCILER = 'the reconciler';
 /** The longest gap between two tries of one stranded target, once the backoff has grown. */
 export const SWEEP_MAX_SPACING_MS = 3_600_000;
 
+/** For this long after an end the sweep tries at every interval, before backing off. */
+export const SWEEP_DENSE_MS = 3_600_000;
+
 export type ReconcileOutcome =
   /** Nothing changed; `reason` says why (clean end, safe target, someone else's, not yet readable). */
   | 'unchanged'
@@ -127,7 +130,7 @@ export async function reconcileExecutionArn(executionArn: string, options: Recon
 export async function sweep(options: ReconcileOptions & { readonly intervalMs: number }): Promise<ReconcileResult[]> {
   const now = (options.clock ?? realClock).now();
   const due = (ended: { stopDate?: Date }): boolean =>
-    ended.stopDate !== undefined && sweepTryDue(now.getTime() - ended.stopDate.getTime(), options.intervalMs, SWEEP_MAX_SPACING_MS);
+    ended.stopDate !== undefined && sweepTryDue(now.getTime() - ended.stopDate.getTime(), options.intervalMs, SWEEP_MAX_SPACING_MS, SWEEP_DENSE_MS);
   const checks = await sweepEndedTargets(options.stateMachineArn, new Date(now.getTime() - SWEEP_LOOKBACK_MS), due);
   const results: ReconcileResult[] = [];
   for (const check of checks) results.push(await reconcileCheck(check, options));

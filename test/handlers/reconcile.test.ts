@@ -272,8 +272,8 @@ describe('the sweep and the stranded-target finder', () => {
   it('is not due between two backoff tries: reads nothing', async () => {
     const now = new Date('2026-12-02T12:00:00Z');
     for (const status of ['FAILED', 'ABORTED', 'TIMED_OUT'] as const) sfn.on(ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: status }).resolves({ executions: [] });
-    // 11 minutes after its end: tries are at 0, 5 and 15 minutes.
-    sfn.on(ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: 'FAILED' }).resolves({ executions: [ended('new', new Date(now.getTime() - 11 * 60_000))] });
+    // 87 minutes after its end: past the dense first hour, tries are at 75 and 95 minutes.
+    sfn.on(ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: 'FAILED' }).resolves({ executions: [ended('new', new Date(now.getTime() - 87 * 60_000))] });
     execution({ status: 'FAILED', error: 'RollbackFailed' }, 'new');
     const summary = await reconcileEvent({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }, virtualClock(now));
     expect(summary.results).toEqual([]);
