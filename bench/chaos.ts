@@ -26,13 +26,16 @@ function seconds(value: number | null): string {
 }
 
 function row(name: string, f: ClassFigures): string {
-  return `| ${name} | ${f.cases} | ${f.safe} | ${f.stoppedOrFailed} | ${seconds(f.medianSecondsToSafe)} | ${seconds(f.maxSecondsToSafe)} |`;
+  return (
+    `| ${name} | ${f.cases} | ${f.safe} | ${f.stoppedOrFailed} | ${seconds(f.medianSecondsToSafe)} | ${seconds(f.maxSecondsToSafe)} | ` +
+    `${f.leftUnsafe} | ${seconds(f.medianSecondsToSafeWhenLeftUnsafe)} |`
+  );
 }
 
 export function summaryTable(summary: CampaignSummary): string[] {
   return [
-    '| fault class | cases | safe | stopped or failed | median time to safe | max time to safe |',
-    '|---|---|---|---|---|---|',
+    '| fault class | cases | safe | stopped or failed | median time to safe | max time to safe | left unsafe at the end | median time to safe of those |',
+    '|---|---|---|---|---|---|---|---|',
     ...FAULT_CLASSES.map((c) => row(c, summary.byClass[c])),
     row('**all**', summary.all),
   ];

@@ -61,6 +61,9 @@ export interface ClassFigures {
   readonly stoppedOrFailed: number;
   readonly medianSecondsToSafe: number | null;
   readonly maxSecondsToSafe: number | null;
+  /** Of those, the cases the execution's end left unsafe (something after the end made them safe). */
+  readonly leftUnsafe: number;
+  readonly medianSecondsToSafeWhenLeftUnsafe: number | null;
 }
 
 export interface CampaignSummary {
@@ -87,12 +90,15 @@ function figures(records: readonly CaseRecord[]): ClassFigures {
   const times = records
     .flatMap((r) => ('result' in r.run && stoppedOrFailed(r.run.result) && r.run.result.timeToSafeSeconds !== null ? [r.run.result.timeToSafeSeconds] : []))
     .sort((a, b) => a - b);
+  const later = times.filter((t) => t > 0);
   return {
     cases: records.length,
     safe: records.filter((r) => r.violations.length === 0).length,
     stoppedOrFailed: times.length,
     medianSecondsToSafe: median(times),
     maxSecondsToSafe: times.length === 0 ? null : (times[times.length - 1] as number),
+    leftUnsafe: later.length,
+    medianSecondsToSafeWhenLeftUnsafe: median(later),
   };
 }
 

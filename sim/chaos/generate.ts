@@ -104,6 +104,11 @@ function someTime(draw: Draw, shape: Shape): number {
   return draw.int(0, shape.nominalSeconds + 120);
 }
 
+/** For a fault of AWS: also up to 15 minutes after the nominal end, when the reconciler's calls meet it. */
+function faultTime(draw: Draw, shape: Shape): number {
+  return draw.int(0, shape.nominalSeconds + 900);
+}
+
 type Events = Array<Record<string, unknown>>;
 
 /** What each class adds to the scenario. */
@@ -112,11 +117,11 @@ const CLASS_EFFECTS: Readonly<Record<FaultClass, (draw: Draw, target: TargetKind
     // A fault that never clears cannot be outlived by anything (test/sim/reconciler.test.ts shows the tries stay
     // visible); these clear after up to MAX_FAULT_CALLS calls, longer than any retry budget but within the hour.
     for (let i = draw.int(1, 3); i > 0; i -= 1) {
-      events.push({ at: someTime(draw, shape), kind: 'inject-fault', operation: draw.pick(OPERATIONS), error: draw.pick(AWS_ERRORS), times: draw.int(1, MAX_FAULT_CALLS) });
+      events.push({ at: faultTime(draw, shape), kind: 'inject-fault', operation: draw.pick(OPERATIONS), error: draw.pick(AWS_ERRORS), times: draw.int(1, MAX_FAULT_CALLS) });
     }
   },
   'lost-response': (draw, target, shape, { events }) => {
-    events.push({ at: someTime(draw, shape), kind: 'inject-fault', operation: draw.pick(WRITES[target]), error: 'TimeoutError', times: draw.int(1, 2), responseLost: true });
+    events.push({ at: faultTime(draw, shape), kind: 'inject-fault', operation: draw.pick(WRITES[target]), error: 'TimeoutError', times: draw.int(1, 2), responseLost: true });
   },
   'task-crash': (draw, _target, shape, { events }) => {
     events.push({ at: someTime(draw, shape), kind: 'task-fault', state: draw.pick(TASK_STATES), fault: 'crash', times: draw.int(1, 4), afterWork: draw.chance(0.5) });
