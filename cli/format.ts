@@ -149,9 +149,9 @@ function alarmInvocationLine(invocation: AlarmInvocation): string {
   }
 }
 
-/** "reconciler (status change, EventBridge 1 s after the end): rolled-back: …"; null for a sweep with nothing due. */
+/** "reconciler (status-change event): ROLLED-BACK: …"; null for a sweep that changed nothing (the summary counts it). */
 function reconcileLine(invocation: ReconcileInvocation, at: string): string | null {
-  if (invocation.trigger === 'sweep' && invocation.outcome === 'unchanged' && invocation.executions === 0) return null;
+  if (invocation.trigger === 'sweep' && invocation.outcome === 'unchanged') return null;
   const how = [
     invocation.trigger,
     invocation.copy > 1 ? `delivery ${invocation.copy} of the same event` : '',
