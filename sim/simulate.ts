@@ -34,6 +34,7 @@ import type { AwsWorld } from './world';
 import { SyntheticTraffic } from './traffic';
 import { TaskFaults } from './task-faults';
 import { readStopCause } from '../shared/stop-cause';
+import { MANUAL_PROMOTE_ERROR } from '../shared/stop-errors';
 
 export type * from './results';
 
@@ -443,7 +444,11 @@ function endingOf(
           : record.error !== undefined
             ? `stopped from outside (${record.error})`
             : 'stopped from outside with no rollback (a plain StopExecution, as the console does)';
-      return { outcome: outcomeOfWeight(finalWeight, true), reason: andThen(stopped), error: record.error ?? null };
+      // A person's promote stops the execution first: the cause says what was asked, the target what came of it.
+      const promoteFailed = record.error === MANUAL_PROMOTE_ERROR && finalWeight !== 100;
+      const left = reconciled === undefined ? `: the promote command left the canary at ${finalWeight} % (its Slack reply says why)` : '';
+      const reason = promoteFailed ? `${stopped.replace(/\.?$/, '.')} The promotion did not complete${left}.` : stopped;
+      return { outcome: outcomeOfWeight(finalWeight, true), reason: andThen(reason), error: record.error ?? null };
     }
     default: {
       const failure = observer.failure;

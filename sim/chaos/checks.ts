@@ -3,6 +3,7 @@
  * A case is safe when every check passes; the summary counts cases per fault class and the time from the
  * execution's stop or failure to a safe target.
  */
+import { MANUAL_PROMOTE_ERROR } from '../../shared/stop-errors';
 import type { SimulationResult } from '../results';
 import { FAULT_CLASSES, type ChaosCase, type FaultClass } from './generate';
 
@@ -32,7 +33,10 @@ export const CHECKS: Readonly<Record<string, Check>> = {
   'a reason is recorded': (r) => {
     if (r.reason.trim() === '' || r.reason === 'the execution failed') return `the reason is ${JSON.stringify(r.reason)}`;
     const reconciled = r.reconciler.invocations.some((i) => i.outcome === 'rolled-back');
-    return reconciled && !r.reason.includes('the reconciler') ? 'the reconciler rolled back and the reason does not say so' : null;
+    if (reconciled && !r.reason.includes('the reconciler')) return 'the reconciler rolled back and the reason does not say so';
+    // A promote's stop cause says what was asked; at any other weight than 100 % the reason must say it failed.
+    if (r.error === MANUAL_PROMOTE_ERROR && r.finalWeight !== 100 && !r.reason.includes('did not complete')) return 'a promote that did not complete, and the reason does not say so';
+    return null;
   },
   'no phantom steps': (r) => {
     const phantom = r.steps.filter((s) => !r.routing.weightsSet.includes(s.weight));

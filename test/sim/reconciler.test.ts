@@ -93,3 +93,17 @@ describe('faults of the world and of the tasks', () => {
     expect(result).toMatchObject({ outcome: 'rolled_back', finalWeight: 0, error: 'Runtime.ExitError' });
   });
 });
+
+describe('a person\'s promote that does not complete', () => {
+  it('is reported as rolled back at 0 %, and the reason says the promotion did not complete', async () => {
+    const scenario = scenarioFrom('console-stop', (d) => {
+      d.events = [
+        { at: 399, kind: 'inject-fault', operation: 'UpdateAlias', error: 'AccessDeniedException', times: 1 },
+        { at: 400, kind: 'slack-command', user: 'alice', text: 'promote checkout' },
+      ];
+    });
+    const result = await simulate(scenario);
+    expect(result).toMatchObject({ outcome: 'rolled_back', finalWeight: 0, error: 'ManualPromote' });
+    expect(result.reason).toMatch(/The promotion did not complete: the promote command left the canary at 0 % \(its Slack reply says why\)\.$/);
+  });
+});
