@@ -115,6 +115,8 @@ export function progressLine(event: SimulationEvent, scenario: Scenario): string
     }
     case 'task-failed':
       return `${at} ${event.state} FAILED (${event.error}): ${event.reason}`;
+    case 'task-malformed':
+      return `${at} ${event.state} answered without its ${event.missing} (a malformed answer): no progress is shown for it; the states after it read nothing`;
     case 'promoted':
       return `${at} promoted: ${deploymentName(scenario, event.version)} takes all traffic`;
     case 'rolled-back':

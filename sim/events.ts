@@ -143,19 +143,23 @@ const slackCommand = defineEventKind({
   },
 });
 
+const TASK_FAULT_WORDS = { crash: 'crash', timeout: 'hang until the Task times out', malformed: 'answer {} after doing their work' } as const;
+
 const taskFault = defineEventKind({
   schema: z.strictObject({
     kind: z.literal('task-fault'),
     at: At,
     state: z.string({ error: 'required: a Task state of the state machine, e.g. "ShiftTraffic"' }),
-    fault: z.enum(['crash', 'timeout'], { error: 'must be "crash" (Runtime.ExitError) or "timeout" (the invocation hangs: States.Timeout)' }),
+    fault: z.enum(['crash', 'timeout', 'malformed'], {
+      error: 'must be "crash" (Runtime.ExitError), "timeout" (the invocation hangs: States.Timeout) or "malformed" (it answers {} after its work)',
+    }),
     times: z.int('must be a whole number').min(1, 'must be at least 1').max(100, 'at most 100').default(1),
     afterWork: z.boolean({ error: 'must be true or false' }).default(false).describe('Strike after the handler did its work (its writes stand).'),
   }),
   check: (event, facts) =>
     facts.taskStates.includes(event.state) ? [] : [{ path: ['state'], message: `no Lambda Task state "${event.state}"; choose one of ${facts.taskStates.join(', ')}` }],
   describe: (event) =>
-    `the next ${event.times} ${event.state} invocation(s) ${event.fault === 'crash' ? 'crash' : 'hang until the Task times out'}${event.afterWork ? ' after doing their work' : ''}`,
+    `the next ${event.times} ${event.state} invocation(s) ${TASK_FAULT_WORDS[event.fault]}${event.afterWork && event.fault !== 'malformed' ? ' after doing their work' : ''}`,
   apply: (event, { tasks }) => {
     tasks.inject({ state: event.state, fault: event.fault, times: event.times, afterWork: event.afterWork });
   },

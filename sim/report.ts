@@ -118,8 +118,8 @@ export const SimulationReportSchema = z
       })
       .describe("The reconciler: the execution's status change through EventBridge, and its sweep."),
     taskFaults: z
-      .array(z.strictObject({ state: z.string(), fault: z.enum(['crash', 'timeout']), atSeconds: Seconds }))
-      .describe('Task invocations a task-fault event struck: a crash (Runtime.ExitError) or a hang until the Task timed out (States.Timeout).'),
+      .array(z.strictObject({ state: z.string(), fault: z.enum(['crash', 'timeout', 'malformed']), atSeconds: Seconds }))
+      .describe('Task invocations a task-fault event struck: a crash (Runtime.ExitError), a hang until the Task timed out (States.Timeout), or a malformed answer ({}).'),
     slackCommands: z
       .array(
         z.strictObject({

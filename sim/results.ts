@@ -72,6 +72,8 @@ export type SimulationEvent =
       readonly baselineVersion: string;
       readonly canaryVersion: string;
     }
+  /** A task answered without its result (`missing`: the field the state machine reads): no progress is shown for it. */
+  | { readonly type: 'task-malformed'; readonly at: number; readonly state: string; readonly missing: string }
   /** A task failed for good (after its retries) and its Catch took over: what it did not do. */
   | { readonly type: 'task-failed'; readonly at: number; readonly state: string; readonly error: string; readonly reason: string }
   | { readonly type: 'promoted'; readonly at: number; readonly version: string }

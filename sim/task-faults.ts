@@ -1,12 +1,14 @@
 /**
  * Faults of the Lambda tasks themselves, not of the AWS calls they make: a crash (the function's process
- * exits: Step Functions sees `Runtime.ExitError`) and a hang (the invocation never answers, and the Task's
- * TimeoutSeconds ends it with `States.Timeout`). Either strikes before the handler's work or after it (the
- * writes took effect, the answer is lost). Registered by the `task-fault` scenario event; the simulator runs
+ * exits: Step Functions sees `Runtime.ExitError`), a hang (the invocation never answers, and the Task's
+ * TimeoutSeconds ends it with `States.Timeout`), and a malformed answer (`{}`, as a function of another
+ * version might give: the states after it may fail with `States.Runtime`, which no Catch handles). A crash or
+ * a hang strikes before the handler's work or after it (the writes took effect, the answer is lost); a
+ * malformed answer always comes after the work. Registered by the `task-fault` scenario event; the simulator runs
  * every Task handler through `run`.
  */
 
-export type TaskFaultKind = 'crash' | 'timeout';
+export type TaskFaultKind = 'crash' | 'timeout' | 'malformed';
 
 export interface TaskFault {
   /** The Task state of statemachines/canary.asl.yaml, e.g. "ShiftTraffic". */
@@ -43,7 +45,8 @@ export class TaskFaults {
     if (fault === undefined) return work();
     fault.remaining -= 1;
     this.struck.push({ state, fault: fault.fault, atMs: Date.now() });
-    if (fault.afterWork) await work();
+    if (fault.afterWork || fault.fault === 'malformed') await work();
+    if (fault.fault === 'malformed') return {};
     if (fault.fault === 'crash') throw new TaskCrashed(`Simulated crash of the ${state} invocation${fault.afterWork ? ' after its work' : ''}: the process exited`);
     await idle(LAMBDA_MAX_RUN_MS);
     throw new TaskCrashed(`Simulated hang of the ${state} invocation: Lambda ended it at its timeout`);

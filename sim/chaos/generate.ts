@@ -16,6 +16,8 @@ export const FAULT_CLASSES = [
   'task-crash',
   /** A Lambda task hangs until its TimeoutSeconds (States.Timeout), before or after its work. */
   'task-timeout',
+  /** A Lambda task answers {} after its work (another version's shape): the states after it may fail with States.Runtime, which no Catch sees. */
+  'malformed-output',
   /** A person presses Stop in the console. */
   'console-stop',
   /** EventBridge delivers alarm events and status changes late, twice, or (a status change) not at all. */
@@ -128,6 +130,9 @@ const CLASS_EFFECTS: Readonly<Record<FaultClass, (draw: Draw, target: TargetKind
   },
   'task-timeout': (draw, _target, shape, { events }) => {
     events.push({ at: someTime(draw, shape), kind: 'task-fault', state: draw.pick(TASK_STATES), fault: 'timeout', times: draw.int(1, 3), afterWork: draw.chance(0.5) });
+  },
+  'malformed-output': (draw, _target, shape, { events }) => {
+    events.push({ at: someTime(draw, shape), kind: 'task-fault', state: draw.pick(TASK_STATES), fault: 'malformed', times: 1 });
   },
   'console-stop': (draw, _target, shape, { events }) => {
     events.push({ at: someTime(draw, shape), kind: 'console-stop' });

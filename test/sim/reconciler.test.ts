@@ -87,6 +87,16 @@ describe('faults of the world and of the tasks', () => {
     expect(result.routing.weightsSet).toEqual([10, 50, 100]);
   });
 
+  it('a malformed answer of AnalyzeCanary fails the execution with States.Runtime, which no Catch sees; the reconciler returns the canary to 0 %', async () => {
+    const progress: SimulationEvent[] = [];
+    const scenario = scenarioFrom('healthy', (d) => (d.events = [{ at: 60, kind: 'task-fault', state: 'AnalyzeCanary', fault: 'malformed' }]));
+    const result = await simulate(scenario, { onEvent: (e) => progress.push(e) });
+    expect(result).toMatchObject({ outcome: 'rolled_back', finalWeight: 0, error: 'States.Runtime', timeToSafeSeconds: 1, steps: [expect.objectContaining({ weight: 10, verdict: null })] });
+    expect(progress).toContainEqual(expect.objectContaining({ type: 'task-malformed', state: 'AnalyzeCanary', missing: 'analysis' }));
+    expect(progress.map((e) => e.type)).not.toContain('analyzed');
+    expect(result.reconciler.invocations[0]).toMatchObject({ trigger: 'status-change event', outcome: 'rolled-back' });
+  });
+
   it('a crashed Promote (Runtime.ExitError) is caught and rolled back: the canary is back at 0 %', async () => {
     const scenario = scenarioFrom('healthy', (d) => (d.events = [{ at: 0, kind: 'task-fault', state: 'Promote', fault: 'crash', times: 5 }]));
     const result = await simulate(scenario);
