@@ -4,7 +4,7 @@
 import type { EdgeSummary } from '../sim/build-world';
 import { commandLine } from '../sim/cli';
 import { deploymentName, type Scenario } from '../sim/scenario';
-import type { AlarmInvocation, SimulationEvent, SimulationResult, AlarmSummary, SlackCommandRecord } from '../sim/simulate';
+import type { AlarmInvocation, ReconcileInvocation, SimulationEvent, SimulationResult, AlarmSummary, SlackCommandRecord } from '../sim/simulate';
 import { formatDuration } from '../shared/duration';
 import { routerKindFor } from '../shared/routers/registry';
 import { describeAddressShare } from '../shared/net/pin-share';
@@ -116,6 +116,8 @@ export function progressLine(event: SimulationEvent, scenario: Scenario): string
       return `${at} $ coalmine ${event.args[0] ?? ''}${event.stream === 'err' ? ' (stderr)' : ''} │ ${event.line}`;
     case 'cli':
       return `${at} $ ${commandLine(event.command.args)} exited ${event.command.exitCode}`;
+    case 'reconciled':
+      return reconcileLine(event.invocation, at);
     case 'stopped': {
       const weight =
         event.canaryWeight === 0
@@ -127,6 +129,8 @@ export function progressLine(event: SimulationEvent, scenario: Scenario): string
     }
     case 'task-failed':
       return `${at} ${event.state} FAILED (${event.error}): ${event.reason}`;
+    case 'task-malformed':
+      return `${at} ${event.state} answered without its ${event.missing} (a malformed answer): no progress is shown for it; the states after it read nothing`;
     case 'promoted':
       return `${at} promoted: ${deploymentName(scenario, event.version)} takes all traffic`;
     case 'rolled-back':
@@ -161,6 +165,18 @@ function alarmInvocationLine(invocation: AlarmInvocation): string {
   }
 }
 
+/** "reconciler (status-change event): ROLLED-BACK: …"; null for a sweep that changed nothing (the summary counts it). */
+function reconcileLine(invocation: ReconcileInvocation, at: string): string | null {
+  if (invocation.trigger === 'sweep' && invocation.outcome === 'unchanged') return null;
+  const how = [
+    invocation.trigger,
+    invocation.copy > 1 ? `delivery ${invocation.copy} of the same event` : '',
+    invocation.attempt > 1 ? `Lambda's retry ${invocation.attempt - 1}` : '',
+  ].filter(Boolean);
+  const retry = invocation.outcome === 'error' ? (invocation.retryInSeconds === undefined ? '; no retries left' : `; Lambda retries in ${formatDuration(invocation.retryInSeconds)}`) : '';
+  return `${at} reconciler (${how.join(', ')}): ${invocation.outcome.toUpperCase()}: ${invocation.detail}${retry}`;
+}
+
 /** What Slack shows: the answer's first line, and who sees it. */
 function slackLine(command: SlackCommandRecord): string {
   if (command.statusCode !== 200) return `Slack: the request of ${command.user} was refused with HTTP ${command.statusCode}: ${command.reply}`;
@@ -184,6 +200,21 @@ function alarmPathLines(result: SimulationResult, scenario: Scenario): string[] 
   return [`  ${path}`, ...latency];
 }
 
+/** What the reconciler did after the execution ended, and how long the target took to be safe. */
+function reconcilerLines(result: SimulationResult): string[] {
+  const { reconciler, timeToSafeSeconds } = result;
+  if (!reconciler.enabled) return ['  reconciler: off: nothing returns a target the execution left split'];
+  if (reconciler.invocations.length === 0) return [];
+  const acted = reconciler.invocations.filter((i) => i.outcome === 'rolled-back').length;
+  const safe =
+    timeToSafeSeconds === null
+      ? 'the target was STILL NOT SAFE when the simulation stopped'
+      : timeToSafeSeconds === 0
+        ? 'the execution left the target safe'
+        : `the target was safe ${formatDuration(timeToSafeSeconds)} after the execution ended`;
+  return [`  reconciler: ${reconciler.invocations.length} invocation${reconciler.invocations.length === 1 ? '' : 's'}, ${acted} rolled back; ${safe}`];
+}
+
 function edgeLines(edge: EdgeSummary): string[] {
   const store = Object.entries(edge.finalStore)
     .filter(([key]) => key !== 'coalmine_lock')
@@ -204,14 +235,16 @@ function edgeLines(edge: EdgeSummary): string[] {
 }
 
 export function summaryLines(result: SimulationResult, scenario: Scenario): string[] {
+  // A plain StopExecution (the console) gives no error.
+  const error = result.error ?? 'no error named';
   const headline =
     result.outcome === 'promoted'
       ? `PROMOTED: ${deploymentName(scenario, scenario.canaryVersion)} at ${result.finalWeight} %`
       : result.outcome === 'rolled_back'
-        ? `ROLLED BACK (${result.error}): canary at ${result.finalWeight} %`
+        ? `ROLLED BACK (${error}): canary at ${result.finalWeight} %`
         : result.steps.length === 0
-          ? `FAILED (${result.error}): refused before any traffic moved, canary at ${result.finalWeight} %`
-          : `FAILED (${result.error}): canary at ${result.finalWeight} %`;
+          ? `FAILED (${error}): refused before any traffic moved, canary at ${result.finalWeight} %`
+          : `FAILED (${error}): canary at ${result.finalWeight} %`;
   const pinnedAny = result.edge !== undefined && result.edge.pinnedViewers.blue + result.edge.pinnedViewers.green > 0;
   const pins = result.edge === undefined ? '' : ', and every pinned viewer got its pinned colour';
   const routing =
@@ -227,6 +260,7 @@ export function summaryLines(result: SimulationResult, scenario: Scenario): stri
     `  state transitions: ${result.stateTransitions} (${result.retries} retries), ${usd(result.costUsd)} of Step Functions; ` +
       `${result.alarmTransitions.length} alarm transitions; ${result.faultsInjected} injected AWS faults`,
     ...alarmPathLines(result, scenario),
+    ...reconcilerLines(result),
     `  routing: ${routing}`,
     ...(result.notReached.length === 0
       ? []

@@ -114,14 +114,14 @@ export const PERMANENT_ERROR_NAMES = [
 export type CoalmineErrorName = (typeof TRANSIENT_ERROR_NAMES)[number] | (typeof PERMANENT_ERROR_NAMES)[number];
 
 /** AWS SDK v3 exception names that mean "try again later", across the services we call. */
-const THROTTLING_NAMES = new Set([
+export const THROTTLING_NAMES: ReadonlySet<string> = new Set([
   'TooManyRequestsException',
   'ThrottlingException',
   'Throttling',
   'ThrottledException',
   'RequestLimitExceeded',
 ]);
-const UNAVAILABLE_NAMES = new Set([
+export const UNAVAILABLE_NAMES: ReadonlySet<string> = new Set([
   'ServiceException',
   'ServiceUnavailable',
   'ServiceUnavailableException',

@@ -12,6 +12,7 @@ import { routerKindFor } from '../shared/routers/registry';
 import type { AlarmQuery, MetricStat } from './world/cloudwatch';
 import { AwsWorld } from './world';
 import { addressShareOf, type AddressShare } from '../shared/net/pin-share';
+import type { AliasChange } from './world/lambda';
 import { createViewers, EdgeNetwork, type ColourFlips, type EdgeState } from './edge';
 import { checkEdgeRouting, checkRouting, type RoutingCheck } from './routing-check';
 import { aliasRouting, canaryShareOf, type RequestRouting, type RoutingSnapshot, type SyntheticTraffic, type TrafficModel, type TrafficTarget } from './traffic';
@@ -41,7 +42,7 @@ export interface EdgeSummary {
   readonly pinShare: { readonly blue: AddressShare; readonly green: AddressShare };
   /** Viewers served each colour at least once, warm-up included. */
   readonly viewersServed: { readonly blue: number; readonly green: number };
-  /** Viewers whose requests were served one colour and later the other, until the execution ended. */
+  /** Viewers whose requests were served one colour and later the other, until the simulation stopped (the run-on after the end included). */
   readonly flips: ColourFlips;
   /** Viewers by colour once the edge serves the store as the execution left it (propagation after the end). */
   readonly finalColours: { readonly blue: number; readonly green: number };
@@ -65,10 +66,16 @@ export interface SimulatedTarget<S> {
   canaryShare(): number;
   /** Runs `listener` with the canary's new share after every write to the alias or the store; returns the undo. */
   onCanaryShareWritten(listener: (share: number) => void): () => void;
+  /** Runs `listener` after every write to the target (the alias; the store's share or lock); returns the undo. */
+  onTargetWritten(listener: () => void): () => void;
+  /** The target is at 0 % or 100 % and holds no rollout lock: nothing is left for anyone to finish. */
+  targetSafe(): boolean;
   checkRouting(traffic: SyntheticTraffic<S>): RoutingCheck;
   /** Only for cloudfront-kvs targets. */
   edgeSummary(): EdgeSummary | undefined;
 }
+
+const isFinalShare = (share: number): boolean => share === 0 || share === 100;
 
 function alarmQuery(alarm: AlarmSpec, routing: RequestRouting<unknown>): AlarmQuery {
   const version = alarm.watches === 'all' ? null : alarm.watches === 'canary' ? routing.canaryVersion : routing.baselineVersion;
@@ -115,16 +122,20 @@ function lambdaTarget(scenario: Scenario, target: LambdaAliasTarget): SimulatedT
   const routing = aliasRouting(world, traffic);
   defineAlarms(scenario, world, routing);
   const initial = routing.at(0).snapshot;
+  const canaryShare = (): number => canaryShareOf(world.lambda.alias(traffic.functionName, traffic.alias), traffic.canaryVersion);
+  const onTargetChange = (listener: (change: AliasChange) => void): (() => void) =>
+    world.lambda.onAliasChange((change) => {
+      if (change.functionName === traffic.functionName && change.alias === traffic.alias) listener(change);
+    });
   return {
     world,
     routing,
     connect: () => () => undefined,
     settled: async () => undefined,
-    canaryShare: () => canaryShareOf(world.lambda.alias(traffic.functionName, traffic.alias), traffic.canaryVersion),
-    onCanaryShareWritten: (listener) =>
-      world.lambda.onAliasChange((change) => {
-        if (change.functionName === traffic.functionName && change.alias === traffic.alias) listener(canaryShareOf(change, traffic.canaryVersion));
-      }),
+    canaryShare,
+    onCanaryShareWritten: (listener) => onTargetChange((change) => listener(canaryShareOf(change, traffic.canaryVersion))),
+    onTargetWritten: (listener) => onTargetChange(() => listener()),
+    targetSafe: () => isFinalShare(canaryShare()),
     checkRouting: (served) =>
       checkRouting({
         initial,
@@ -167,16 +178,22 @@ function edgeTarget(scenario: Scenario, target: CloudFrontKvsTarget, seed: numbe
   );
   defineAlarms(scenario, world, edge);
   const greenPercentage = (items: Readonly<Record<string, string>>): string | undefined => items[KVS_KEYS.greenPercentage];
+  const onStoreChange = (listener: (items: Readonly<Record<string, string>>) => void): (() => void) =>
+    world.kvs.onChange((kvsArn, items) => {
+      if (kvsArn === target.kvsArn) listener(items);
+    });
   return {
     world,
     routing: edge,
     connect: () => world.kvs.onChange((kvsArn, items) => edge.storeChanged(kvsArn, items, Date.now())),
     settled: () => edge.settled(),
     canaryShare: () => edge.canaryShareOf(world.kvs.items(target.kvsArn)),
-    onCanaryShareWritten: (listener) =>
-      world.kvs.onChange((kvsArn, items) => {
-        if (kvsArn === target.kvsArn) listener(edge.canaryShareOf(items));
-      }),
+    onCanaryShareWritten: (listener) => onStoreChange((items) => listener(edge.canaryShareOf(items))),
+    onTargetWritten: (listener) => onStoreChange(() => listener()),
+    targetSafe: () => {
+      const items = world.kvs.items(target.kvsArn);
+      return isFinalShare(edge.canaryShareOf(items)) && items[KVS_KEYS.lock] === undefined;
+    },
     checkRouting: (traffic) => {
       const served = [...new Set(traffic.segments.map((s) => s.routing))];
       return checkEdgeRouting({

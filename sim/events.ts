@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { commandLine, SIMULATED_COMMANDS, type SimulatedTerminal } from './cli';
 import type { SlackWorkspace } from './slack';
+import type { TaskFaults } from './task-faults';
 import type { SyntheticTraffic } from './traffic';
 import type { AwsWorld } from './world';
 
@@ -18,6 +19,8 @@ export interface EventContext {
   readonly slack: SlackWorkspace;
   /** A terminal: `coalmine` commands run against the simulated AWS. */
   readonly terminal: SimulatedTerminal;
+  /** Faults of the Lambda tasks themselves (a crash, a hang). */
+  readonly tasks: TaskFaults;
 }
 
 /** What an event may refer to, for checks across the scenario. */
@@ -25,6 +28,8 @@ export interface ScenarioFacts {
   readonly alarmNames: ReadonlySet<string>;
   /** API operations the simulated AWS implements. */
   readonly operations: readonly string[];
+  /** The state machine's Lambda Task states. */
+  readonly taskStates: readonly string[];
 }
 
 export interface EventIssue {
@@ -58,6 +63,10 @@ export const FaultSchema = z.strictObject({
     .string({ error: 'required: the AWS error name, e.g. "TooManyRequestsException"' })
     .regex(/^[A-Za-z][A-Za-z0-9.]*$/, 'an AWS error name such as "TooManyRequestsException" or "ServiceException"'),
   times: z.int('must be a whole number').min(1, 'must be at least 1').max(1000, 'at most 1000'),
+  responseLost: z
+    .boolean({ error: 'must be true or false' })
+    .optional()
+    .describe('The call is applied and its answer lost: the caller sees the error (say "TimeoutError") after the write took effect.'),
 });
 
 export function checkFaultOperation(operation: string, facts: ScenarioFacts): EventIssue[] {
@@ -94,9 +103,12 @@ const setAlarmState = defineEventKind({
 const injectFault = defineEventKind({
   schema: FaultSchema.extend({ kind: z.literal('inject-fault'), at: At }),
   check: (event, facts) => checkFaultOperation(event.operation, facts),
-  describe: (event) => `the next ${event.times} ${event.operation} call(s) fail with ${event.error}`,
+  describe: (event) =>
+    event.responseLost === true
+      ? `the next ${event.times} ${event.operation} call(s) take effect and their answers are lost (${event.error})`
+      : `the next ${event.times} ${event.operation} call(s) fail with ${event.error}`,
   apply: (event, { world }) => {
-    world.injectFault({ operation: event.operation, error: event.error, times: event.times });
+    world.injectFault({ operation: event.operation, error: event.error, times: event.times, ...(event.responseLost === undefined ? {} : { responseLost: event.responseLost }) });
   },
 });
 
@@ -155,12 +167,48 @@ const cliCommand = defineEventKind({
   },
 });
 
+const TASK_FAULT_WORDS = { crash: 'crash', timeout: 'hang until the Task times out', malformed: 'answer {} after doing their work' } as const;
+
+const taskFault = defineEventKind({
+  schema: z.strictObject({
+    kind: z.literal('task-fault'),
+    at: At,
+    state: z.string({ error: 'required: a Task state of the state machine, e.g. "ShiftTraffic"' }),
+    fault: z.enum(['crash', 'timeout', 'malformed'], {
+      error: 'must be "crash" (Runtime.ExitError), "timeout" (the invocation hangs: States.Timeout) or "malformed" (it answers {} after its work)',
+    }),
+    times: z.int('must be a whole number').min(1, 'must be at least 1').max(100, 'at most 100').default(1),
+    afterWork: z.boolean({ error: 'must be true or false' }).default(false).describe('Strike after the handler did its work (its writes stand).'),
+  }),
+  check: (event, facts) =>
+    facts.taskStates.includes(event.state) ? [] : [{ path: ['state'], message: `no Lambda Task state "${event.state}"; choose one of ${facts.taskStates.join(', ')}` }],
+  describe: (event) =>
+    `the next ${event.times} ${event.state} invocation(s) ${TASK_FAULT_WORDS[event.fault]}${event.afterWork && event.fault !== 'malformed' ? ' after doing their work' : ''}`,
+  apply: (event, { tasks }) => {
+    tasks.inject({ state: event.state, fault: event.fault, times: event.times, afterWork: event.afterWork });
+  },
+});
+
+const consoleStop = defineEventKind({
+  schema: z.strictObject({
+    kind: z.literal('console-stop'),
+    at: At,
+  }),
+  describe: () => 'a person stops the execution in the Step Functions console (StopExecution, no rollback)',
+  apply: async (_event, { world }) => {
+    // A person's call, not coalmine's: it bypasses the scenario's faults, as the console's own session would.
+    for (const execution of world.sfn.running()) await world.sfn.service.commands.StopExecution?.({ executionArn: execution.executionArn });
+  },
+});
+
 export const EVENT_KINDS = {
   'set-alarm-state': setAlarmState,
   'inject-fault': injectFault,
   'set-traffic': setTraffic,
   'slack-command': slackCommand,
   cli: cliCommand,
+  'console-stop': consoleStop,
+  'task-fault': taskFault,
 } as const satisfies Record<string, EventKind>;
 
 export type EventKindName = keyof typeof EVENT_KINDS;

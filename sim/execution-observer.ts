@@ -193,6 +193,11 @@ export class ExecutionObserver {
     this.emit({ type: 'gate-closed', at: this.seconds(timestamp), decision: 'approved', by: approval?.by ?? null, detail: 'the rollout moves on' });
   }
 
+  /** A task that answered without the result the state machine reads: nothing it would report is shown. */
+  private malformed(stateName: string, missing: string, at: number): void {
+    this.emit({ type: 'task-malformed', at, state: stateName, missing });
+  }
+
   /** Task results by the Lambda function behind the state, so renaming states does not break the simulator. */
   private taskFinished(stateName: string, output: unknown, timestamp: number): void {
     const state = output as Record<string, unknown> | undefined;
@@ -225,7 +230,8 @@ export class ExecutionObserver {
         return;
       }
       case 'shiftTraffic': {
-        const progress = state?.progress as Progress;
+        const progress = state?.progress as Progress | undefined;
+        if (typeof progress?.weight !== 'number' || typeof progress.stepIndex !== 'number') return this.malformed(stateName, 'progress', at);
         this.steps.push({
           index: progress.stepIndex,
           weight: progress.weight,
@@ -239,8 +245,9 @@ export class ExecutionObserver {
         return;
       }
       case 'analyzeCanary': {
-        const analysis = state?.analysis as AnalysisOutput;
+        const analysis = state?.analysis as AnalysisOutput | undefined;
         const progress = state?.progress as Progress;
+        if (typeof analysis?.verdict !== 'string' || analysis.step === undefined) return this.malformed(stateName, 'analysis', at);
         const step = this.steps[this.steps.length - 1];
         if (step !== undefined) {
           step.verdict = analysis.verdict;

@@ -5,12 +5,12 @@
  */
 import '../shared/polyfills';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parse } from 'yaml';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { aws } from '../shared/aws/clients';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { localContext, type LambdaHandler } from '../shared/handler';
+import { DEFINITION_PATH, type Definition, type StateDefinition } from './definition';
 import { handler as preflight } from '../functions/preflight';
 import { handler as shiftTraffic } from '../functions/shift-traffic';
 import { handler as verifyTraffic } from '../functions/verify-traffic';
@@ -20,7 +20,7 @@ import { handler as rollBack } from '../functions/roll-back';
 import { handler as announceGate } from '../functions/announce-gate';
 import { WAIT_FOR_TASK_TOKEN, type TaskTokens } from './world/task-tokens';
 
-export const DEFINITION_PATH = join(__dirname, '..', 'statemachines', 'canary.asl.yaml');
+export { DEFINITION_PATH, readDefinition } from './definition';
 
 /** The Lambda functions the state machine's Tasks call, by their key in serverless.yml. */
 export const TASK_FUNCTIONS: Readonly<Record<string, LambdaHandler<never, unknown>>> = {
@@ -50,17 +50,14 @@ const SERVICE_INTEGRATIONS: Readonly<Record<string, (parameters: Record<string, 
   },
 };
 
+/** The stack's bus in local runs: the state machine's announcements and the reconciler's go to it. */
+export const LOCAL_EVENT_BUS_NAME = 'coalmine';
+
 /** Serverless variables in the definition and the values local runs give them. */
 const LOCAL_VARIABLES: Readonly<Record<string, string>> = {
-  '${self:custom.eventBusName}': 'coalmine',
+  '${self:custom.eventBusName}': LOCAL_EVENT_BUS_NAME,
 };
 
-type StateDefinition = { Type: string; Resource?: unknown; Retry?: unknown[]; [key: string]: unknown };
-type Definition = { States: Record<string, StateDefinition>; [key: string]: unknown };
-
-export function readDefinition(path = DEFINITION_PATH): Definition {
-  return parse(readFileSync(path, 'utf8')) as Definition;
-}
 
 /** The definition with its serverless variables given their local values. */
 function readLocalDefinition(): Definition {
@@ -180,14 +177,17 @@ export interface LocalRunOptions {
    * `$$.Task.Token`, invokes its function, and waits until the token is answered. Needed by a run that reaches a gate.
    */
   readonly taskTokens?: TaskTokens;
+  /** Runs each Lambda task's handler (`invoke`); the simulator strikes some with faults (sim/task-faults.ts). */
+  readonly runTask?: (stateName: string, invoke: () => Promise<unknown>) => Promise<unknown>;
 }
 
-/** A Lambda handler run in process, its failure reaching Step Functions as a Lambda error does. */
-async function invokeLocally(key: string, input: never): Promise<unknown> {
+/** A Lambda handler run in process (through `runTask` when given), its failure reaching Step Functions as a Lambda error does. */
+async function invokeLocally(key: string, input: never, stateName: string, runTask: LocalRunOptions['runTask']): Promise<unknown> {
   const handler = TASK_FUNCTIONS[key];
   if (handler === undefined) throw new Error(`No handler for function ${key}`);
+  const invoke = (): Promise<unknown> => handler(input, localContext(key));
   try {
-    return await handler(input, localContext(key));
+    return await (runTask === undefined ? invoke() : runTask(stateName, invoke));
   } catch (error) {
     throw new LambdaTaskError(error);
   }
@@ -200,7 +200,7 @@ export function runLocally(local: LocalMachine, input: unknown, options: LocalRu
     handlers[stateName] = async (taskInput: never) => {
       await options.beforeTask?.(stateName, taskInput);
       try {
-        return await invokeLocally(key, taskInput);
+        return await invokeLocally(key, taskInput, stateName, options.runTask);
       } finally {
         options.afterTask?.(stateName);
       }
@@ -216,7 +216,7 @@ export function runLocally(local: LocalMachine, input: unknown, options: LocalRu
       let answered: Promise<unknown>;
       try {
         answered = tokens.wait(Payload.taskToken, executionName, parameters);
-        await invokeLocally(key, Payload as never);
+        await invokeLocally(key, Payload as never, stateName, options.runTask);
       } finally {
         // The function has returned: the wait for a person is not work in progress, and time moves on.
         options.afterTask?.(stateName);

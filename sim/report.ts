@@ -27,6 +27,14 @@ export const SimulationReportSchema = z
       .string()
       .nullable()
       .describe('The execution error name when it did not succeed, e.g. CanaryAnalysisFailed, or AlarmRollback and ManualRollback for a stop from outside.'),
+    endedSeconds: Seconds.describe('When the execution ended.'),
+    timeToSafeSeconds: z
+      .number()
+      .min(0)
+      .nullable()
+      .describe(
+        "From the execution's end to the last write that left the target at 0 % or 100 % with no lock held: 0 when the execution left it safe; null when it was still unsafe when the simulation stopped.",
+      ),
     steps: z
       .array(
         z.strictObject({
@@ -94,6 +102,29 @@ export const SimulationReportSchema = z
           .describe('Every invocation of the alarm rollback, in order.'),
       })
       .describe('The alarm push path.'),
+    reconciler: z
+      .strictObject({
+        enabled: z.boolean().describe('Whether the reconciler is deployed (world.reconciler.enabled).'),
+        invocations: z
+          .array(
+            z.strictObject({
+              trigger: z.enum(['status-change event', 'sweep']),
+              atSeconds: Seconds,
+              copy: z.int().min(1).describe('Which delivery of the status change (1 for a sweep).'),
+              attempt: z.int().min(1).describe("1, then 2 and 3 for Lambda's retries of a failed invocation."),
+              outcome: z.enum(['rolled-back', 'unchanged', 'failed', 'ignored', 'error']),
+              executions: Count.describe('Ended executions it looked at.'),
+              detail: z.string().describe("Per execution: the race rule's reason and what the rollback did; or why the invocation failed."),
+              restored: z.string().optional().describe('When it rolled back: what the rollback restored, in the router\'s words.'),
+              retryInSeconds: z.number().min(0).optional().describe('For an invocation that threw: when Lambda tries again.'),
+            }),
+          )
+          .describe('Every invocation of the reconciler, in order.'),
+      })
+      .describe("The reconciler: the execution's status change through EventBridge, and its sweep."),
+    taskFaults: z
+      .array(z.strictObject({ state: z.string(), fault: z.enum(['crash', 'timeout', 'malformed']), atSeconds: Seconds }))
+      .describe('Task invocations a task-fault event struck: a crash (Runtime.ExitError), a hang until the Task timed out (States.Timeout), or a malformed answer ({}).'),
     slackCommands: z
       .array(
         z.strictObject({

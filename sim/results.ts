@@ -5,6 +5,8 @@
 import type { Verdict } from '../shared/judges/types';
 import type { Gate, NextAction } from '../shared/rollout';
 import type { AlarmDelivery } from './alarm-events';
+import type { ReconcileDelivery } from './reconciler';
+import type { TaskFaultKind } from './task-faults';
 import type { EdgeSummary } from './build-world';
 import type { RoutingCheck } from './routing-check';
 import type { Scenario } from './scenario';
@@ -67,6 +69,8 @@ export type SimulationEvent =
   | { readonly type: 'scenario-event'; readonly at: number; readonly description: string }
   /** The alarm rollback, invoked by EventBridge with an alarm's state change, has returned (or failed). */
   | { readonly type: 'alarm-event'; readonly at: number; readonly invocation: AlarmInvocation }
+  /** The reconciler, invoked with the execution's status change or by its sweep's schedule, has returned (or failed). */
+  | { readonly type: 'reconciled'; readonly at: number; readonly invocation: ReconcileInvocation }
   /** A person's Slack command and Slack's answer. */
   | { readonly type: 'slack'; readonly at: number; readonly command: SlackCommandRecord }
   /** A line a `coalmine` command at the simulated terminal printed, as it printed it. */
@@ -84,6 +88,8 @@ export type SimulationEvent =
       readonly baselineVersion: string;
       readonly canaryVersion: string;
     }
+  /** A task answered without its result (`missing`: the field the state machine reads): no progress is shown for it. */
+  | { readonly type: 'task-malformed'; readonly at: number; readonly state: string; readonly missing: string }
   /** A task failed for good (after its retries) and its Catch took over: what it did not do. */
   | { readonly type: 'task-failed'; readonly at: number; readonly state: string; readonly error: string; readonly reason: string }
   | { readonly type: 'promoted'; readonly at: number; readonly version: string }
@@ -119,6 +125,9 @@ export interface AlarmInvocation {
   readonly retryInSeconds?: number;
 }
 
+/** One invocation of the reconciler; times in seconds since the rollout started. */
+export type ReconcileInvocation = Omit<ReconcileDelivery, 'atMs'> & { readonly atSeconds: number };
+
 /** A Slack command typed during the simulation and what Slack answered, timed in simulated seconds. */
 export type SlackCommandRecord = Omit<SlackExchange, 'atMs'> & { readonly atSeconds: number };
 
@@ -139,6 +148,13 @@ export interface SimulationResult {
   readonly reason: string;
   /** The execution's error name when it failed, e.g. "CanaryAnalysisFailed". */
   readonly error: string | null;
+  /** When the execution ended. */
+  readonly endedSeconds: number;
+  /**
+   * From the execution's end to the last write that left the target safe (at 0 % or 100 %, no lock held): 0 when
+   * the execution left it safe; null when it was still unsafe when the simulation stopped.
+   */
+  readonly timeToSafeSeconds: number | null;
   readonly steps: StepResult[];
   readonly stateTransitions: number;
   readonly retries: number;
@@ -165,6 +181,10 @@ export interface SimulationResult {
   readonly rollbackLatencySeconds: number | null;
   /** The alarm push path: whether it was on, its delivery delay, and every invocation of the alarm rollback. */
   readonly alarmEvents: { readonly enabled: boolean; readonly delaySeconds: number; readonly invocations: AlarmInvocation[] };
+  /** The reconciler: whether it is deployed, and every invocation (status change or sweep). */
+  readonly reconciler: { readonly enabled: boolean; readonly invocations: ReconcileInvocation[] };
+  /** Task invocations a task-fault event struck. */
+  readonly taskFaults: ReadonlyArray<{ readonly state: string; readonly fault: TaskFaultKind; readonly atSeconds: number }>;
   readonly slackCommands: SlackCommandRecord[];
   readonly cliCommands: CliCommandRecord[];
   readonly routing: RoutingCheck;

@@ -18,9 +18,15 @@ import { checkEvent, checkFaultOperation, FaultSchema, ScenarioEventSchema, Slac
 import type { AlarmEventSettings } from './alarm-events';
 import type { SlackSettings } from './slack';
 import { AwsWorld } from './world';
+import { readDefinition } from './definition';
 import { isStatistic, type Statistic } from './world/metrics';
 
 export const SCENARIO_DIRECTORY = join(__dirname, 'scenarios');
+
+/** The state machine's Task states that invoke a Lambda function: what a task-fault event may strike. */
+const LAMBDA_TASK_STATES = Object.entries(readDefinition().States)
+  .filter(([, state]) => state.Type === 'Task' && typeof state.Resource !== 'string')
+  .map(([name]) => name);
 
 /** Per-request simulation: more than this many requests per second would make long rollouts slow to simulate. */
 const MAX_REQUESTS_PER_SECOND = 5000;
@@ -191,6 +197,37 @@ const AlarmEventsSchema = z.strictObject({
     .describe('Between one delivery of an event and the next; 0: the copies arrive together.'),
 });
 
+const ReconcilerSchema = z.strictObject({
+  enabled: z
+    .boolean({ error: 'must be true or false' })
+    .default(true)
+    .describe('Deploy the reconciler, as serverless.yml does; false: nothing returns a target an execution left split.'),
+  delaySeconds: z
+    .number({ error: 'must be a number of seconds' })
+    .min(0, 'must be >= 0')
+    .max(3600, 'at most 3,600')
+    .default(1)
+    .describe("From the execution's end to the reconciler's invocation with its status change: EventBridge's delivery and Lambda's start."),
+  deliveries: z
+    .int('must be a whole number')
+    .min(0, 'must be at least 0 (0: the event is lost, as best-effort delivery allows)')
+    .max(5, 'at most 5')
+    .default(1)
+    .describe('How many times EventBridge delivers the status change: 0 loses it (the sweep finds the execution), 2 or more shows a duplicate.'),
+  redeliverySeconds: z
+    .number({ error: 'must be a number of seconds' })
+    .min(0, 'must be >= 0')
+    .max(3600, 'at most 3,600')
+    .default(0)
+    .describe('Between one delivery of the status change and the next; 0: the copies arrive together.'),
+  sweepMinutes: z
+    .int('must be a whole number of minutes')
+    .min(5, 'must be at least 5 (the longest Task timeout: docs/reconciler.md)')
+    .max(1440, 'at most 1,440 (one day)')
+    .default(5)
+    .describe("The sweep's schedule (reconcileSweepMinutes)."),
+});
+
 const SlackSchema = z.strictObject({
   channel: SlackName.default('deploys').describe('Where commands are typed unless an event names another channel.'),
   allowedUsers: z
@@ -237,6 +274,7 @@ const WorldSchema = z.strictObject({
       });
     }),
   alarmEvents: AlarmEventsSchema.prefault({}).describe('The alarm push path: EventBridge delivering alarm state changes to the alarm rollback.'),
+  reconciler: ReconcilerSchema.prefault({}).describe("The reconciler: the execution's status change delivered to it through EventBridge, and its sweep."),
   slack: SlackSchema.prefault({}).describe('The Slack workspace the slack-command events come from, and its allowlists.'),
 });
 
@@ -363,6 +401,7 @@ export function parseScenario(input: unknown, name: string, source = name): Scen
   const facts = {
     alarmNames: new Set(scenario.world.alarms.map((a) => a.name)),
     operations: Object.values(new AwsWorld().operations()).flat(),
+    taskStates: LAMBDA_TASK_STATES,
   };
   scenario.faults.forEach((fault, i) => {
     for (const issue of checkFaultOperation(fault.operation, facts)) problems.push(`${pathText(['faults', i, ...issue.path])}: ${issue.message}`);

@@ -23,18 +23,21 @@ import { VirtualClock, yieldToEventLoop } from './clock';
 import { AlarmEventDelivery, type AlarmDelivery } from './alarm-events';
 import { applyEvent, describeEvent } from './events';
 import { ExecutionObserver, type EventLog } from './execution-observer';
-import { loadLocalMachine, readDefinition, runLocally, type LocalMachine } from './local-execution';
+import { LOCAL_EVENT_BUS_NAME, loadLocalMachine, readDefinition, runLocally, type LocalMachine } from './local-execution';
 import { OutsideWork, type ScheduledWork } from './outside-work';
-import type { AlarmInvocation, CliCommandRecord, Outcome, SimulationEvent, SimulationOptions, SimulationResult, SlackCommandRecord } from './results';
+import type { AlarmInvocation, CliCommandRecord, Outcome, ReconcileInvocation, SimulationEvent, SimulationOptions, SimulationResult, SlackCommandRecord } from './results';
 import { SimulatedTerminal, type CliExchange } from './cli';
 import { STATE_MACHINE_ENV } from '../cli/aws/state-machine';
+import { ReconcilerDelivery, type ReconcileDelivery } from './reconciler';
 import { SlackWorkspace, type SlackExchange } from './slack';
 import { tee } from './tee';
 import { taskCatalogue, type ExecutionRecord, type TaskCatalogue } from './world/sfn';
 import type { Scenario } from './scenario';
 import type { AwsWorld } from './world';
 import { SyntheticTraffic } from './traffic';
+import { TaskFaults } from './task-faults';
 import { readStopCause } from '../shared/stop-cause';
+import { MANUAL_PROMOTE_ERROR } from '../shared/stop-errors';
 
 export type * from './results';
 
@@ -97,6 +100,10 @@ interface Simulation {
   readonly seconds: (ms: number) => number;
   /** Each write of the canary's share, by anyone. */
   readonly shareWrites: Array<{ atMs: number; share: number }>;
+  /** Each write to the target (the canary's share, the store's lock), by anyone. */
+  readonly targetWrites: number[];
+  /** Faults of the Lambda tasks themselves, from task-fault events. */
+  readonly taskFaults: TaskFaults;
   /** Undone in reverse order when the simulation ends. */
   readonly undo: Array<() => void>;
 }
@@ -123,11 +130,12 @@ async function simulateOnce(scenario: Scenario, options: SimulationOptions): Pro
     const started: { execution?: Execution } = {};
     const alarmEventsEnabled = options.alarmEvents ?? scenario.alarmEvents.enabled;
     const invocations = alarmEventsEnabled ? deliverAlarmEvents(simulation, () => started.execution?.finished() !== true) : [];
+    const reconciles = deliverToReconciler(simulation);
     simulation.emit({ type: 'started', at: 0, scenario, seed });
     const execution = startExecution(simulation);
     started.execution = execution;
     const notReached = await runUntilSettled(simulation, execution);
-    const result = resultOf(simulation, execution, { alarmEventsEnabled, invocations, slackCommands, cliCommands, notReached, wallStart });
+    const result = resultOf(simulation, execution, { alarmEventsEnabled, invocations, reconciles, slackCommands, cliCommands, notReached, wallStart });
     await options.afterRun?.({ executionArn: execution.record.executionArn, executionName: execution.record.name });
     simulation.emit({ type: 'finished', at: result.simulatedSeconds, result });
     return result;
@@ -179,25 +187,43 @@ async function prepareWorld(scenario: Scenario, seed: number, emit: (event: Simu
     });
     undo.push(mesh.install(prometheus.url));
   }
-  // The outside handlers find the state machine by this; the grace of race rule (c) stays at its default, 0.
-  // The handlers' and the CLI's (a scenario's cli events) way to the state machine; announceGate puts its
-  // event on the bus the definition names ('coalmine' in local runs).
+  // The outside handlers and the CLI (a scenario's cli events) find the state machine and the bus by these
+  // (announceGate and the reconciler put their events on the local bus); the grace of race rule (c) stays at
+  // its default, 0.
   undo.push(
     setEnvironment({
       STATE_MACHINE_ARN: world.sfn.stateMachineArn,
       [STATE_MACHINE_ENV]: world.sfn.stateMachineArn,
-      EVENT_BUS_NAME: 'coalmine',
+      EVENT_BUS_NAME: LOCAL_EVENT_BUS_NAME,
+      RECONCILE_SWEEP_INTERVAL_SECONDS: String(scenario.world.reconciler.sweepMinutes * 60),
       ALARM_ROLLBACK_GRACE_SECONDS: undefined,
     }),
   );
   const shareWrites: Array<{ atMs: number; share: number }> = [];
   undo.push(simulated.onCanaryShareWritten((share) => shareWrites.push({ atMs: Date.now(), share })));
+  const targetWrites: number[] = [];
+  undo.push(simulated.onTargetWritten(() => targetWrites.push(Date.now())));
   setInterval(() => traffic.advanceTo(Date.now()), TICK_MS);
-  return { scenario, seed, emit, simulated, world, clock, traffic, outside: new OutsideWork(), startMs, seconds, shareWrites, undo };
+  return {
+    scenario,
+    seed,
+    emit,
+    simulated,
+    world,
+    clock,
+    traffic,
+    outside: new OutsideWork(),
+    startMs,
+    seconds,
+    shareWrites,
+    targetWrites,
+    taskFaults: new TaskFaults(),
+    undo,
+  };
 }
 
 /** Each scenario event as outside work at its time, whether the execution still runs then or not. */
-function scheduleScenarioEvents({ scenario, world, traffic, outside, emit, seconds }: Simulation): { slackCommands: SlackCommandRecord[]; cliCommands: CliCommandRecord[] } {
+function scheduleScenarioEvents({ scenario, world, traffic, outside, emit, seconds, taskFaults }: Simulation): { slackCommands: SlackCommandRecord[]; cliCommands: CliCommandRecord[] } {
   const slack = new SlackWorkspace(scenario.slack, outside.clock);
   const terminal = new SimulatedTerminal(outside.clock, (args, printed) =>
     emit({ type: 'cli-output', at: seconds(printed.atMs), args, stream: printed.stream, line: printed.line }),
@@ -209,7 +235,7 @@ function scheduleScenarioEvents({ scenario, world, traffic, outside, emit, secon
     outside.schedule(event.at * 1000, `scenario event at ${event.at} s: ${description}`, async () => {
       traffic.advanceTo(Date.now());
       emit({ type: 'scenario-event', at: event.at, description });
-      await applyEvent(event, { world, traffic, nowMs: Date.now(), slack, terminal });
+      await applyEvent(event, { world, traffic, nowMs: Date.now(), slack, terminal, tasks: taskFaults });
       for (const exchange of slack.exchanges.splice(0)) {
         const command = slackCommandRecord(exchange, seconds);
         slackCommands.push(command);
@@ -237,10 +263,28 @@ function deliverAlarmEvents({ scenario, world, outside, emit, seconds, undo }: S
   return invocations;
 }
 
+/** The reconciler as deployed: the execution's status change through EventBridge, and the sweep's schedule. */
+function deliverToReconciler({ scenario, world, simulated, outside, emit, seconds, startMs, undo }: Simulation): ReconcileInvocation[] {
+  const invocations: ReconcileInvocation[] = [];
+  const delivery = new ReconcilerDelivery(outside, scenario.world.reconciler, world.sfn.stateMachineArn, startMs, () => simulated.targetSafe(), (d) => {
+    const invocation = reconcileInvocationOf(d, seconds);
+    invocations.push(invocation);
+    emit({ type: 'reconciled', at: invocation.atSeconds, invocation });
+  });
+  undo.push(world.sfn.onClose((execution) => delivery.executionEnded(execution)));
+  return invocations;
+}
+
 /** Starts the rollout's execution in the in-memory Step Functions, run locally, observed as it goes. */
 function startExecution(simulation: Simulation): Execution {
-  const { scenario, seed, world, simulated, traffic, seconds, emit } = simulation;
+  const { scenario, seed, world, simulated, traffic, seconds, emit, taskFaults } = simulation;
   const { local, tasks } = localMachine();
+  // A hung invocation is not working: time moves while it waits.
+  const idle = async (ms: number): Promise<void> => {
+    inFlight -= 1;
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    inFlight += 1;
+  };
   let inFlight = 0;
   let finished = false;
   let run: ReturnType<typeof runLocally> | undefined;
@@ -261,6 +305,7 @@ function startExecution(simulation: Simulation): Execution {
       afterTask: () => {
         inFlight -= 1;
       },
+      runTask: (stateName, invoke) => taskFaults.run(stateName, invoke, idle),
     });
     // One copy for the history the outside handlers read, one for the progress.
     const [forHistory, forObserver] = tee(run.eventLogs, 2) as [AsyncIterable<EventLog>, AsyncIterable<EventLog>];
@@ -317,6 +362,7 @@ async function runUntilSettled(simulation: Simulation, execution: Execution): Pr
 interface Collected {
   readonly alarmEventsEnabled: boolean;
   readonly invocations: AlarmInvocation[];
+  readonly reconciles: ReconcileInvocation[];
   readonly slackCommands: SlackCommandRecord[];
   readonly cliCommands: CliCommandRecord[];
   readonly notReached: readonly ScheduledWork[];
@@ -324,7 +370,7 @@ interface Collected {
 }
 
 function resultOf(simulation: Simulation, execution: Execution, collected: Collected): SimulationResult {
-  const { scenario, seed, simulated, world, traffic, startMs, seconds, shareWrites, clock } = simulation;
+  const { scenario, seed, simulated, world, traffic, startMs, seconds, shareWrites, targetWrites, clock } = simulation;
   const { record, observer } = execution;
   // The rollout ends with its execution, or with a later write of the canary's share (an alarm that fired while
   // it ran rolling back a promotion): a duplicate alarm event handled afterwards does not make it longer.
@@ -334,11 +380,21 @@ function resultOf(simulation: Simulation, execution: Execution, collected: Colle
   const edge = simulated.edgeSummary();
   const stateTransitions = observer.statesEntered + observer.retries;
   const finalWeight = simulated.canaryShare();
+  const stopMs = record.stopDate?.getTime() ?? clock.nowMs;
+  const lastWriteMs = Math.max(stopMs, ...targetWrites);
+  const ending = {
+    finalWeight,
+    moved: shareWrites.some((w) => w.share > 0),
+    invocations: collected.invocations,
+    reconciled: collected.reconciles.find((r) => r.outcome === 'rolled-back'),
+  };
   return {
     scenario: scenario.name,
     seed,
-    ...endingOf(record, observer, finalWeight, collected.invocations),
+    ...endingOf(record, observer, ending),
     finalWeight,
+    endedSeconds: seconds(stopMs),
+    timeToSafeSeconds: simulated.targetSafe() ? (lastWriteMs - stopMs) / 1000 : null,
     steps: observer.stepResults(endMs),
     stateTransitions,
     retries: observer.retries,
@@ -362,6 +418,8 @@ function resultOf(simulation: Simulation, execution: Execution, collected: Colle
     })),
     rollbackLatencySeconds: rollbackLatencyOf(scenario, world, startMs, shareWrites),
     alarmEvents: { enabled: collected.alarmEventsEnabled, delaySeconds: scenario.alarmEvents.delaySeconds, invocations: collected.invocations },
+    reconciler: { enabled: scenario.world.reconciler.enabled, invocations: collected.reconciles },
+    taskFaults: simulation.taskFaults.struck.map((s) => ({ state: s.state, fault: s.fault, atSeconds: seconds(s.atMs) })),
     slackCommands: collected.slackCommands,
     cliCommands: collected.cliCommands,
     routing: simulated.checkRouting(traffic),
@@ -374,13 +432,34 @@ function resultOf(simulation: Simulation, execution: Execution, collected: Colle
   };
 }
 
-/** How the rollout ended, from the execution's status and, for a stopped one, what the stopper said and left. */
+/** What the end of the run shows, for the outcome: the target as left, and who acted after the execution. */
+interface EndingFacts {
+  readonly finalWeight: number;
+  /** The canary ever had a share above 0 %: a refusal before that moved nothing. */
+  readonly moved: boolean;
+  readonly invocations: readonly AlarmInvocation[];
+  /** The reconciler's invocation that returned the target to 0 %, if any. */
+  readonly reconciled: ReconcileInvocation | undefined;
+}
+
+/** The outcome the target shows: 0 % rolled back (or refused, if nothing moved), 100 % promoted, between: failed. */
+function outcomeOfWeight(finalWeight: number, moved: boolean): Outcome {
+  if (finalWeight === 100) return 'promoted';
+  if (finalWeight === 0) return moved ? 'rolled_back' : 'failed';
+  return 'failed';
+}
+
+/** How the rollout ended: the execution's status and what its ender said, then what the reconciler did after it. */
 function endingOf(
   record: { readonly status?: string; readonly error?: string; readonly cause?: string },
   observer: ExecutionObserver,
-  finalWeight: number,
-  invocations: readonly AlarmInvocation[],
+  facts: EndingFacts,
 ): Pick<SimulationResult, 'outcome' | 'reason' | 'error'> {
+  const { finalWeight, moved, invocations, reconciled } = facts;
+  const andThen = (reason: string): string =>
+    reconciled === undefined
+      ? reason
+      : `${reason.replace(/\.?$/, '.')} Then the reconciler (its ${reconciled.trigger}, ${reconciled.atSeconds} s after the start) returned the target to 0 %: ${reconciled.restored ?? reconciled.detail}.`;
   switch (record.status) {
     case 'SUCCEEDED': {
       if (finalWeight !== 0) return { outcome: 'promoted', reason: observer.promotionReason(), error: null };
@@ -389,16 +468,26 @@ function endingOf(
       return { outcome: 'rolled_back', reason: `Promoted, then rolled back by the alarm rollback: ${rollback?.detail ?? 'the canary is at 0 %'}`, error: null };
     }
     case 'ABORTED': {
-      // Stopped from outside: the alarm rollback or a Slack command, whose cause says who, why and how fast.
-      const outcome: Outcome = finalWeight === 0 ? 'rolled_back' : finalWeight === 100 ? 'promoted' : 'failed';
-      return { outcome, reason: record.cause !== undefined ? readStopCause(record.cause).sentence : `stopped from outside (${record.error ?? 'no error given'})`, error: record.error ?? null };
+      // Stopped from outside: the alarm rollback or a Slack command, whose cause says who, why and how fast; or a
+      // plain StopExecution (the console), with neither.
+      const stopped =
+        record.cause !== undefined
+          ? readStopCause(record.cause).sentence
+          : record.error !== undefined
+            ? `stopped from outside (${record.error})`
+            : 'stopped from outside with no rollback (a plain StopExecution, as the console does)';
+      // A person's promote stops the execution first: the cause says what was asked, the target what came of it.
+      const promoteFailed = record.error === MANUAL_PROMOTE_ERROR && finalWeight !== 100;
+      const left = reconciled === undefined ? `: the promote command left the canary at ${finalWeight} % (its Slack reply says why)` : '';
+      const reason = promoteFailed ? `${stopped.replace(/\.?$/, '.')} The promotion did not complete${left}.` : stopped;
+      return { outcome: outcomeOfWeight(finalWeight, true), reason: andThen(reason), error: record.error ?? null };
     }
     default: {
       const failure = observer.failure;
       return {
-        outcome: observer.rolledBack ? 'rolled_back' : 'failed',
-        reason: failure === null ? 'the execution failed' : explainFailure(failure),
-        error: failure?.Error ?? null,
+        outcome: outcomeOfWeight(finalWeight, moved || observer.rolledBack),
+        reason: andThen(failure === null ? 'the execution failed' : explainFailure(failure)),
+        error: failure?.Error ?? record.error ?? null,
       };
     }
   }
@@ -425,6 +514,11 @@ function cliCommandRecord(exchange: CliExchange, seconds: (ms: number) => number
     exitCode: exchange.exitCode,
     output: exchange.output.map((o) => ({ atSeconds: seconds(o.atMs), stream: o.stream, line: o.line })),
   };
+}
+
+function reconcileInvocationOf(delivery: ReconcileDelivery, seconds: (ms: number) => number): ReconcileInvocation {
+  const { atMs, ...rest } = delivery;
+  return { ...rest, atSeconds: seconds(atMs) };
 }
 
 function slackCommandRecord(exchange: SlackExchange, seconds: (ms: number) => number): SlackCommandRecord {

@@ -99,11 +99,12 @@ export function decideReconcile(end: EndFacts, target: TargetState, context: Rac
 
 /**
  * When the sweep tries an ended execution again, in ms after its end: at the end (the status-change
- * event), then one sweep interval later (after every Task invocation in flight at the end must have
- * ended: no Task may run longer than 300 s, the definition test, and the interval is at least that),
- * then doubling, at most `maxSpacingMs` apart. True when a try falls in (sinceEnd - interval, sinceEnd].
+ * event), then every sweep interval for `denseMs` (the first try after the end comes after every Task
+ * invocation in flight at the end must have ended: no Task may run longer than 300 s, the definition test,
+ * and the interval is at least that; a fault that clears within the hour is outlasted within the hour), then
+ * with the gap doubling, at most `maxSpacingMs` apart. True when a try falls in (sinceEnd - interval, sinceEnd].
  */
-export function sweepTryDue(sinceEndMs: number, intervalMs: number, maxSpacingMs: number): boolean {
+export function sweepTryDue(sinceEndMs: number, intervalMs: number, maxSpacingMs: number, denseMs = 0): boolean {
   if (sinceEndMs < 0) return false;
   const windowStart = sinceEndMs - intervalMs;
   let at = 0;
@@ -111,7 +112,7 @@ export function sweepTryDue(sinceEndMs: number, intervalMs: number, maxSpacingMs
   while (at <= sinceEndMs) {
     if (at > windowStart) return true;
     at += spacing;
-    spacing = Math.min(spacing * 2, maxSpacingMs);
+    if (at > denseMs) spacing = Math.min(spacing * 2, maxSpacingMs);
   }
   return false;
 }

@@ -15,9 +15,10 @@ import { optionalEnv } from '../config/env';
 import { TrafficConflict, awsCall } from '../errors';
 import { logger } from '../handler';
 import { LIFECYCLE_SOURCE } from '../lifecycle';
-import { describeError, realClock, rollBackAndVerify, type RollbackClock } from '../outside-rollback';
+import { describeError, realClock, rollBackAndVerify, withRetries, type RollbackClock } from '../outside-rollback';
 import { routerKindFor } from '../routers/registry';
 import { decideReconcile, describeEnd, sweepTryDue, type ReconcileAction } from './race-rules';
+import type { ReadRetry } from './target-state';
 import { SWEEP_LOOKBACK_MS, checkExecutionTarget, describeExecution, runningOnTarget, sweepEndedTargets, type EndedExecution, type TargetCheck } from './stranded';
 import { rolledBackRecords } from '../telemetry/records';
 import { publishMetrics } from '../telemetry/sink';
@@ -27,6 +28,9 @@ export const RECONCILER = 'the reconciler';
 
 /** The longest gap between two tries of one stranded target, once the backoff has grown. */
 export const SWEEP_MAX_SPACING_MS = 3_600_000;
+
+/** For this long after an end the sweep tries at every interval, before backing off. */
+export const SWEEP_DENSE_MS = 3_600_000;
 
 export type ReconcileOutcome =
   /** Nothing changed; `reason` says why (clean end, safe target, someone else's, not yet readable). */
@@ -116,10 +120,19 @@ export async function reconcileCheck(check: TargetCheck, options: ReconcileOptio
  */
 export async function reconcileExecution(execution: EndedExecution, options: ReconcileOptions): Promise<ReconcileResult> {
   const clock = options.clock ?? realClock;
-  const first = await reconcileCheck(await checkExecutionTarget(execution), options);
+  const first = await reconcileCheck(await checkExecutionTarget(execution, readRetry(clock)), options);
   if (first.outcome !== 'deferred' || first.retryAt === undefined) return first;
   await clock.sleep(Math.max(0, first.retryAt.getTime() - clock.now().getTime()));
-  return reconcileCheck(await checkExecutionTarget(execution), options);
+  return reconcileCheck(await checkExecutionTarget(execution, readRetry(clock)), options);
+}
+
+/**
+ * The reconciler retries a transient failure of a target read (throttling, an AWS fault) a few times within
+ * the invocation, as it does its writes: the next sweep is minutes away. The chaos campaign found the need:
+ * nine failed GetKey calls, each costing one sweep, kept a store at 10 % past the hour.
+ */
+function readRetry(clock: RollbackClock): ReadRetry {
+  return (call) => withRetries(clock, undefined, call);
 }
 
 /** Reconciles the execution behind `executionArn`, read with DescribeExecution. */
@@ -131,8 +144,8 @@ export async function reconcileExecutionArn(executionArn: string, options: Recon
 export async function sweep(options: ReconcileOptions & { readonly intervalMs: number }): Promise<ReconcileResult[]> {
   const now = (options.clock ?? realClock).now();
   const due = (ended: { stopDate?: Date }): boolean =>
-    ended.stopDate !== undefined && sweepTryDue(now.getTime() - ended.stopDate.getTime(), options.intervalMs, SWEEP_MAX_SPACING_MS);
-  const checks = await sweepEndedTargets(options.stateMachineArn, new Date(now.getTime() - SWEEP_LOOKBACK_MS), due);
+    ended.stopDate !== undefined && sweepTryDue(now.getTime() - ended.stopDate.getTime(), options.intervalMs, SWEEP_MAX_SPACING_MS, SWEEP_DENSE_MS);
+  const checks = await sweepEndedTargets(options.stateMachineArn, new Date(now.getTime() - SWEEP_LOOKBACK_MS), due, readRetry(options.clock ?? realClock));
   const results: ReconcileResult[] = [];
   for (const check of checks) results.push(await reconcileCheck(check, options));
   logger.info('reconciler: sweep done', {

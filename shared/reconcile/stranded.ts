@@ -10,7 +10,7 @@ import { parseRolloutRequest, type RolloutRequest } from '../config/request';
 import { awsCall, classifyAwsError } from '../errors';
 import { routerKindFor } from '../routers/registry';
 import { RECONCILED_STATUSES, type ExecutionStatus, type TargetState } from './race-rules';
-import { readTargetState, targetKey, type TargetReading } from './target-state';
+import { readTargetState, targetKey, type ReadRetry, type TargetReading } from './target-state';
 
 /** How far back the sweep looks for ended executions: a target stranded longer than this is a person's. */
 export const SWEEP_LOOKBACK_MS = 7 * 24 * 3_600_000;
@@ -73,12 +73,12 @@ export function requestOf(execution: EndedExecution): RolloutRequest | { readonl
   }
 }
 
-/** Reads the target of `execution` and says what it shows (isStranded tells whether it is stranded). */
-export async function checkExecutionTarget(execution: EndedExecution): Promise<TargetCheck> {
+/** Reads the target of `execution` (each read retried by `retry`) and says what it shows (isStranded tells whether it is stranded). */
+export async function checkExecutionTarget(execution: EndedExecution, retry?: ReadRetry): Promise<TargetCheck> {
   const request = requestOf(execution);
   if ('notARequest' in request) return { execution, reading: { state: { kind: 'not-ours', detail: request.notARequest } } };
   const targetName = routerKindFor(request.target).describe(request.target);
-  return { execution, request, targetName, reading: await readTargetState(request.target, execution.name) };
+  return { execution, request, targetName, reading: await readTargetState(request.target, execution.name, retry) };
 }
 
 /** The target `execution` left stranded, or undefined when it left none. */
@@ -124,11 +124,12 @@ export async function sweepStrandedTargets(
   return (await sweepEndedTargets(stateMachineArn, since, filter)).filter(isStranded);
 }
 
-/** Like sweepStrandedTargets, with every check (safe ones too). */
+/** Like sweepStrandedTargets, with every check (safe ones too); `retry` retries each target read. */
 export async function sweepEndedTargets(
   stateMachineArn: string,
   since: Date,
   filter: (ended: { executionArn: string; stopDate?: Date }) => boolean = () => true,
+  retry?: ReadRetry,
 ): Promise<TargetCheck[]> {
   const ended = await listEndedSince(stateMachineArn, since);
   const seen = new Set<string>();
@@ -141,7 +142,7 @@ export async function sweepEndedTargets(
     if (seen.has(key)) continue;
     seen.add(key);
     if (!filter(item)) continue;
-    checks.push(await checkExecutionTarget(execution));
+    checks.push(await checkExecutionTarget(execution, retry));
   }
   return checks;
 }

@@ -74,11 +74,16 @@ const READERS: { readonly [K in TargetType]: Reader<Extract<Target, { type: K }>
   'cloudfront-kvs': readKeyValueStore,
 };
 
-/** What `target` shows now for the execution `executionName`; a failed read is `unreadable`, never thrown. */
-export async function readTargetState(target: Target, executionName: string): Promise<TargetReading> {
+/** How a read is retried (the reconciler retries transient errors); by default it is not. */
+export type ReadRetry = <T>(call: () => Promise<T>) => Promise<T>;
+
+const once: ReadRetry = (call) => call();
+
+/** What `target` shows now for the execution `executionName`; a read that still fails after `retry` is `unreadable`, never thrown. */
+export async function readTargetState(target: Target, executionName: string, retry: ReadRetry = once): Promise<TargetReading> {
   const reader = READERS[target.type] as Reader<Target>;
   try {
-    return await reader(target, executionName);
+    return await retry(() => reader(target, executionName));
   } catch (error) {
     return { state: { kind: 'unreadable', detail: describeError(error) } };
   }

@@ -14,7 +14,7 @@ import { CloudWatchWorld } from './cloudwatch';
 import { EventBridgeWorld } from './eventbridge';
 import { KvsWorld } from './kvs';
 import { LambdaWorld } from './lambda';
-import { connect, type CallRecord } from './sdk-bridge';
+import { connect, type CallRecord, type InjectedFault } from './sdk-bridge';
 import { SfnWorld } from './sfn';
 import { StsWorld } from './sts';
 
@@ -25,6 +25,8 @@ export interface Fault {
   readonly error: string;
   /** How many calls fail before the operation works again. */
   readonly times: number;
+  /** The call takes effect and its answer is lost: the caller sees `error` after the write (a timeout). */
+  readonly responseLost?: boolean;
 }
 
 const meta = { $metadata: {} };
@@ -83,11 +85,11 @@ export class AwsWorld {
 
   /** Connects fresh SDK clients to this world and installs them for the handlers; returns the undo. */
   install(): () => void {
-    const faults = (_service: string, operation: string): Error | null => {
+    const faults = (_service: string, operation: string): InjectedFault | null => {
       const fault = this.pendingFaults.find((f) => f.operation === operation && f.remaining > 0);
       if (fault === undefined) return null;
       fault.remaining -= 1;
-      return awsError(fault.error, operation);
+      return { error: awsError(fault.error, operation), afterApplying: fault.responseLost === true };
     };
     const beforeCall = (service: string, operation: string): void => {
       for (const listener of this.beforeCallListeners) listener(service, operation);

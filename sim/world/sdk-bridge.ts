@@ -13,8 +13,14 @@ export interface InMemoryService {
   readonly serviceName: string;
 }
 
-/** Errors the world raises before a command runs (throttling, faults); null to let it run. */
-export type FaultInjector = (service: string, operation: string) => Error | null;
+/** An error the world raises: before the command runs (throttling, faults), or after it ran (an answer lost). */
+export interface InjectedFault {
+  readonly error: Error;
+  readonly afterApplying: boolean;
+}
+
+/** The fault for a call, or null to let it run. */
+export type FaultInjector = (service: string, operation: string) => InjectedFault | null;
 
 export interface CallRecord {
   readonly service: string;
@@ -49,22 +55,27 @@ export function connect(
       };
       options.beforeCall?.(service.serviceName, operation);
       const fault = options.faults?.(service.serviceName, operation) ?? null;
-      if (fault !== null) {
-        record(fault.name, true);
-        throw fault;
+      if (fault !== null && !fault.afterApplying) {
+        record(fault.error.name, true);
+        throw fault.error;
       }
       const handler = service.commands[operation];
       if (handler === undefined) {
         throw new Error(`The simulated ${service.serviceName} does not implement ${operation}`);
       }
+      let output: MetadataBearer;
       try {
-        const output = (await handler(input)) as MetadataBearer;
-        record();
-        return { output: { ...output, $metadata: { httpStatusCode: 200 } }, response: {} };
+        output = (await handler(input)) as MetadataBearer;
       } catch (error) {
         record(error instanceof Error ? error.name : 'Error');
         throw error;
       }
+      if (fault !== null) {
+        record(fault.error.name, true);
+        throw fault.error;
+      }
+      record();
+      return { output: { ...output, $metadata: { httpStatusCode: 200 } }, response: {} };
     },
     { step: 'initialize', name: 'coalmineInMemoryService', priority: 'high' },
   );

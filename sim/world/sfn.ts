@@ -81,6 +81,7 @@ export class SfnWorld {
   /** Executions whose gate state is entered in their history, and gates opened before their state was recorded as entered. */
   private readonly atGate = new Set<string>();
   private readonly openedEarly = new Map<string, OpenedToken>();
+  private readonly closeListeners: Array<(execution: ExecutionRecord) => void> = [];
 
   constructor(private readonly now: () => Date = () => new Date()) {
     this.tokens.onOpened((opened) => {
@@ -160,6 +161,20 @@ export class SfnWorld {
     return record;
   }
 
+  /** Executions still RUNNING, oldest first. */
+  running(): ExecutionRecord[] {
+    return [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+  }
+
+  /** Runs `listener` the moment an execution ends, whatever ends it (the status change EventBridge announces); returns the undo. */
+  onClose(listener: (execution: ExecutionRecord) => void): () => void {
+    this.closeListeners.push(listener);
+    return () => {
+      const i = this.closeListeners.indexOf(listener);
+      if (i >= 0) this.closeListeners.splice(i, 1);
+    };
+  }
+
   /** Ends a running execution as FAILED with a terminal error (States.DataLimitExceeded), as the service does: no Catch runs. */
   fail(name: string, error: string, cause: string): void {
     const record = this.execution(name);
@@ -200,6 +215,7 @@ export class SfnWorld {
     this.tokens.closeExecution(execution.name);
     this.atGate.delete(execution.name);
     this.record(execution, type, details);
+    for (const listener of [...this.closeListeners]) listener(execution);
   }
 
   /** Translates the run's events into history events until the execution ends. */

@@ -138,8 +138,10 @@ describe('coalmine simulate', () => {
       outcome: 'rolled_back',
       finalWeight: 0,
       routing: { weightsSet: [5, 25, 0], problems: [] },
-      edge: { viewers: 2030, flips: { greenToBlue: 0 }, finalColours: { green: 0, blue: 2030 }, finalStore: { green_percentage: '0' } },
+      edge: { viewers: 2030, finalColours: { green: 0, blue: 2030 }, finalStore: { green_percentage: '0' } },
     });
+    // The rollback sends the viewers that had green back to blue; the run-on serves them.
+    expect((report.edge as { flips: { greenToBlue: number } }).flips.greenToBlue).toBeGreaterThan(0);
     expect(report.edge).not.toHaveProperty('finalStore.coalmine_lock');
   });
 

@@ -138,6 +138,26 @@ describe('a console stop leaves a Lambda alias at 10 %', () => {
     expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
   });
 
+  it('a read of the target that is throttled is retried within the invocation, and the rollback goes ahead', async () => {
+    execution();
+    noneRunning();
+    const throttled = new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {}, Type: 'User' });
+    lambda.on(GetAliasCommand).rejectsOnce(throttled).rejectsOnce(throttled).resolvesOnce(canary10()).resolvesOnce(canary10()).resolves(onBaseline());
+    lambda.on(UpdateAliasCommand).resolves({});
+    const summary = await reconcileEvent(statusEvent('execution-aborted-console'), virtualClock(STOPPED_AT));
+    expect(summary.results[0]).toMatchObject({ outcome: 'rolled-back' });
+    expect(lambda).toHaveReceivedCommandTimes(UpdateAliasCommand, 1);
+  });
+
+  it('a read that stays throttled leaves the target to the next sweep, changing nothing', async () => {
+    execution();
+    lambda.on(GetAliasCommand).rejects(new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {}, Type: 'User' }));
+    const summary = await reconcileEvent(statusEvent('execution-aborted-console'), virtualClock(STOPPED_AT));
+    expect(summary.results[0]).toMatchObject({ outcome: 'unchanged', reason: expect.stringMatching(/^the target could not be read: AwsThrottled/) });
+    expect(lambda).toHaveReceivedCommandTimes(GetAliasCommand, 5);
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+  });
+
   it('a rollback that keeps failing is reported failed (the sweep tries again) and announces nothing', async () => {
     execution();
     noneRunning();
@@ -272,8 +292,8 @@ describe('the sweep and the stranded-target finder', () => {
   it('is not due between two backoff tries: reads nothing', async () => {
     const now = new Date('2026-12-02T12:00:00Z');
     for (const status of ['FAILED', 'ABORTED', 'TIMED_OUT'] as const) sfn.on(ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: status }).resolves({ executions: [] });
-    // 11 minutes after its end: tries are at 0, 5 and 15 minutes.
-    sfn.on(ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: 'FAILED' }).resolves({ executions: [ended('new', new Date(now.getTime() - 11 * 60_000))] });
+    // 87 minutes after its end: past the dense first hour, tries are at 75 and 95 minutes.
+    sfn.on(ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: 'FAILED' }).resolves({ executions: [ended('new', new Date(now.getTime() - 87 * 60_000))] });
     execution({ status: 'FAILED', error: 'RollbackFailed' }, 'new');
     const summary = await reconcileEvent({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }, virtualClock(now));
     expect(summary.results).toEqual([]);

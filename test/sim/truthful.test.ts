@@ -35,12 +35,23 @@ describe('the simulator tells the truth about failed tasks', () => {
     expect(types).toContain('rolled-back');
   });
 
-  it('RollbackFailed is a failure with the canary where it was left, not "ROLLED BACK"', async () => {
-    const { result, progress, types } = await run('healthy', (d) => (d.events = [denied(60, 'UpdateAlias', 2)]));
-    expect(result).toMatchObject({ outcome: 'failed', finalWeight: 10, error: 'RollbackFailed' });
+  it('RollbackFailed without the reconciler is a failure with the canary where it was left, not "ROLLED BACK"', async () => {
+    const { result, progress, types } = await run('healthy', (d) => {
+      d.events = [denied(60, 'UpdateAlias', 2)];
+      (d.world as Record<string, unknown>).reconciler = { enabled: false };
+    });
+    expect(result).toMatchObject({ outcome: 'failed', finalWeight: 10, error: 'RollbackFailed', timeToSafeSeconds: null, reconciler: { enabled: false, invocations: [] } });
     expect(types).not.toContain('rolled-back');
     expect(types).not.toContain('promoted');
     expect(progress).toContainEqual(expect.objectContaining({ type: 'task-failed', state: 'RollBack' }));
+  });
+
+  it('after RollbackFailed the reconciler, invoked with the FAILED status change, returns the canary to 0 % and the reason says so', async () => {
+    const { result, types } = await run('healthy', (d) => (d.events = [denied(60, 'UpdateAlias', 2)]));
+    expect(result).toMatchObject({ outcome: 'rolled_back', finalWeight: 0, error: 'RollbackFailed', timeToSafeSeconds: 1 });
+    expect(types).not.toContain('rolled-back');
+    expect(result.reason).toMatch(/Then the reconciler \(its status-change event, 301 s after the start\) returned the target to 0 %: checkout:live sends all traffic to version 41 again \(was 10 % on 42\)\.$/);
+    expect(result.reconciler.invocations[0]).toMatchObject({ trigger: 'status-change event', atSeconds: 301, outcome: 'rolled-back' });
   });
 
   it('a failed shift adds no step: steps[] holds only the weights the target reached', async () => {

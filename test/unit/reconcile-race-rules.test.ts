@@ -51,13 +51,21 @@ describe('sweepTryDue', () => {
   const tries = (upToMinutes: number): number[] => {
     const due: number[] = [];
     // One sweep per interval, at an arbitrary phase (2 minutes in).
-    for (let t = 2 * minute; t <= upToMinutes * minute; t += interval) if (sweepTryDue(t, interval, 60 * minute)) due.push(t / minute);
+    for (let t = 2 * minute; t <= upToMinutes * minute; t += interval) if (sweepTryDue(t, interval, 60 * minute, denseMs)) due.push(t / minute);
     return due;
   };
+  let denseMs = 0;
 
   it('tries at the end, one interval later, then doubling the gap up to the cap', () => {
     // Tries at 0, 5, 15, 35, 75, 135, 195 … minutes after the end; each falls into exactly one sweep.
     expect(tries(200)).toEqual([2, 7, 17, 37, 77, 137, 197]);
+  });
+
+  it('with a dense hour: every interval for the first hour, then doubling the gap up to the cap', () => {
+    denseMs = 60 * minute;
+    // Tries at 0, 5, …, 65, then 75, 95, 135, 195, 255 minutes after the end.
+    expect(tries(260)).toEqual([2, 7, 12, 17, 22, 27, 32, 37, 42, 47, 52, 57, 62, 67, 77, 97, 137, 197, 257]);
+    denseMs = 0;
   });
 
   it('never tries before the end', () => {
