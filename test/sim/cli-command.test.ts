@@ -49,7 +49,7 @@ describe('the cli event in a scenario file', () => {
   const healthy = () => JSON.parse(readFileSync(join(SCENARIO_DIRECTORY, 'healthy.json'), 'utf8')) as Record<string, unknown>;
 
   it.each([
-    [['simulate', '--scenario', 'healthy'], /the command must act on AWS: one of start, list, status, watch, promote, rollback, history/],
+    [['simulate', '--scenario', 'healthy'], /the command must act on AWS: one of start, list, status, watch, promote, approve, rollback, history/],
     [[], /give a command/],
     ['rollback checkout', /required: the words after coalmine|expected array/],
   ])('refuses args %j', (args, problem) => {

@@ -88,7 +88,7 @@ describe('docs/simulator.md', () => {
     const example = /```jsonc\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
     const json = example.replace(/(^|\s)\/\/.*$/gm, '$1');
     const scenario = parseScenario(JSON.parse(json), 'docs-example');
-    expect(scenario.events.map((e) => e.kind)).toEqual(['inject-fault', 'task-fault', 'cli', 'set-alarm-state', 'console-stop', 'set-traffic', 'slack-command']);
+    expect(scenario.events.map((e) => e.kind)).toEqual(['inject-fault', 'cli', 'task-fault', 'set-alarm-state', 'console-stop', 'set-traffic', 'slack-command']);
     expect(scenario.world.reconciler).toEqual({ enabled: true, delaySeconds: 1, deliveries: 1, redeliverySeconds: 0, sweepMinutes: 5 });
     expect(scenario.alarmEvents).toEqual({ enabled: true, delaySeconds: 1, deliveries: 1, redeliverySeconds: 0 });
     expect(scenario.slack).toEqual({ channel: 'deploys', allowedUsers: ['alice'], allowedChannels: ['deploys'] });
