@@ -24,6 +24,7 @@ svg.chart { width: 100%; height: auto; display: block; }
 .grid { stroke: var(--grid); stroke-width: 1; } .tick { fill: var(--muted); font-size: 11px; }
 .line { fill: none; stroke-width: 2; } .line.canary { stroke: var(--canary); } .line.baseline { stroke: var(--baseline); }
 .line.weight { stroke: var(--weight); stroke-width: 2.5; }
+.band.gate { fill: var(--inconclusive); fill-opacity: 0.15; }
 .marker { stroke-width: 2; } circle.marker { stroke: var(--bg); }
 circle.pass { fill: var(--pass); } circle.fail { fill: var(--fail); } circle.inconclusive { fill: var(--inconclusive); }
 circle.promote { fill: var(--pass); } circle.rollback { fill: var(--fail); }
@@ -57,7 +58,13 @@ function weightChart(data: ReportData, axis: TimeAxis): string {
   const ends: Marker[] = timeline.weights
     .filter((w) => w.by !== 'shift')
     .map((w) => ({ atMs: w.atMs, kind: w.by, level: w.weight / 100, title: w.by === 'promote' ? 'Promoted: 100 % new' : `Rolled back: 0 % new${timeline.end.error === null ? '' : ` (${timeline.end.error})`}` }));
-  return chartSvg({ id: 'chart-weight', title: 'Canary weight', unit: '%', axis, maxValue: 100, lines: [{ kind: 'weight', points, step: true }], markers: [...alarmMarkers(data), ...looks, ...ends] });
+  const bands = timeline.gates.map((g) => ({
+    fromMs: g.fromMs,
+    toMs: g.toMs ?? axis.toMs,
+    kind: 'gate',
+    title: `${g.kind === 'hold' ? 'Hold' : 'Approval gate'} after step ${g.step}: ${g.toMs === null ? 'still waiting' : g.by !== null ? `approved by ${g.by} after ${formatDuration((g.toMs - g.fromMs) / 1000)}` : `closed after ${formatDuration((g.toMs - g.fromMs) / 1000)}`}`,
+  }));
+  return chartSvg({ id: 'chart-weight', title: 'Canary weight', unit: '%', axis, maxValue: 100, lines: [{ kind: 'weight', points, step: true }], markers: [...alarmMarkers(data), ...looks, ...ends], bands });
 }
 
 function metricChart(chart: Chart, index: number, data: ReportData, axis: TimeAxis): string {
@@ -126,6 +133,8 @@ function summaryTable(data: ReportData): string {
     ['Cause', escapeHtml(timeline.end.cause ?? '–')],
     ['Duration', formatDuration(Math.max(0, (timeline.end.atMs - timeline.startedAtMs) / 1000))],
     ['Verdicts', ['pass', 'fail', 'inconclusive'].map((v) => `${timeline.analyses.filter((a) => a.verdict === v).length} ${v}`).join(', ')],
+    ['Gates', timeline.gates.length === 0 ? '–' : timeline.gates.map((g) => escapeHtml(`${g.kind} after step ${g.step}: ${g.toMs === null ? 'waiting' : `${formatDuration((g.toMs - g.fromMs) / 1000)}${g.by === null ? '' : `, approved by ${g.by}`}`}`)).join('; ')],
+    ['The target now', data.targetNow === undefined ? '–' : 'weight' in data.targetNow ? `reads ${data.targetNow.weight} % on the new version` : `could not be read: ${escapeHtml(data.targetNow.unreadable)}`],
     ['State transitions', `${timeline.stateTransitions} (about $${cost.toFixed(6)})`],
   ];
   return `<table><tbody>${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</tbody></table>`;
@@ -149,7 +158,7 @@ export function renderReport(data: ReportData): string {
 <h1>${escapeHtml(name)}: <span class="outcome ${timeline.end.outcome.replace(' ', '-')}">${timeline.end.outcome}</span></h1>
 <p class="muted">Execution ${escapeHtml(timeline.executionName)}${target === undefined ? '' : `, target ${escapeHtml(JSON.stringify(target))}`}; started ${new Date(timeline.startedAtMs).toISOString()}. Times are from the start.</p>
 <h2>Canary weight</h2>
-<p class="legend muted">${swatch('--weight', 'weight')}${swatch('--pass', 'pass')}${swatch('--inconclusive', 'inconclusive')}${swatch('--fail', 'fail / rollback')}${swatch('--alarm', 'alarm to ALARM')}; hover a look for its evidence</p>
+<p class="legend muted">${swatch('--weight', 'weight')}${swatch('--pass', 'pass')}${swatch('--inconclusive', 'inconclusive')}${swatch('--fail', 'fail / rollback')}${swatch('--alarm', 'alarm to ALARM')}; shaded: a wait at a gate; hover a look for its evidence</p>
 ${weightChart(data, axis)}
 ${charts.join('\n')}
 ${notCharted}

@@ -4,6 +4,7 @@
  * reader serves `coalmine report` on AWS and `coalmine simulate --report` on the simulated world.
  */
 import { paginateDescribeAlarmHistory } from '@aws-sdk/client-cloudwatch';
+import { readTargetNow, type WeightReading } from '../actions/status';
 import { aws } from '../aws/clients';
 import { awsCall } from '../errors';
 import { readWholeHistory } from '../executions/sfn';
@@ -23,6 +24,8 @@ export interface ReportData {
   readonly charts: readonly Chart[];
   readonly notCharted: readonly string[];
   readonly alarms: readonly AlarmChange[];
+  /** The canary's share the target reads as the report is made (after the end, whoever set it); undefined before a plan. */
+  readonly targetNow?: WeightReading;
   /** The window charted: from before the first shift to after the end. */
   readonly fromMs: number;
   readonly toMs: number;
@@ -69,6 +72,7 @@ export async function readReportData(executionArn: string, executionName: string
   const { charts, queries, notCharted } = chartQueries(timeline.rollout);
   const series = await readMetricData(queries, fromMs, toMs);
   const alarms = await alarmChanges(timeline.rollout.request.analysis.alarms, fromMs, toMs);
+  const targetNow = await readTargetNow({ stage: 'planned', rollout: timeline.rollout });
   const rolloutWindow = { fromMs: timeline.startedAtMs, toMs: toMs - TRAIL_MS };
-  return { timeline, charts: chartsFrom(charts, series, rolloutWindow), notCharted, alarms, fromMs, toMs };
+  return { timeline, charts: chartsFrom(charts, series, rolloutWindow), notCharted, alarms, ...(targetNow !== undefined ? { targetNow } : {}), fromMs, toMs };
 }

@@ -33,6 +33,14 @@ export interface Line {
   readonly step?: boolean;
 }
 
+/** A stretch of time shaded across the plot (a wait at a gate). */
+export interface Band {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly kind: string;
+  readonly title: string;
+}
+
 export interface ChartInput {
   readonly id: string;
   readonly title: string;
@@ -40,6 +48,7 @@ export interface ChartInput {
   readonly axis: TimeAxis;
   readonly lines: readonly Line[];
   readonly markers: readonly Marker[];
+  readonly bands?: readonly Band[];
   /** The value axis's top; defaults to the largest value (at least 1). */
   readonly maxValue?: number;
 }
@@ -103,6 +112,12 @@ function valueTicks(max: number, unit: string): string[] {
   });
 }
 
+function bandOf(band: Band, axis: TimeAxis): string {
+  const x = xOf(axis, band.fromMs);
+  const width = Math.max(1, xOf(axis, band.toMs) - x);
+  return `<rect class="band ${escapeHtml(band.kind)}" data-from-ms="${band.fromMs}" data-to-ms="${band.toMs}" x="${fixed(x)}" y="${PLOT.top}" width="${fixed(width)}" height="${PLOT_HEIGHT}"><title>${escapeHtml(band.title)}</title></rect>`;
+}
+
 function markerOf(marker: Marker, axis: TimeAxis): string {
   const x = fixed(xOf(axis, marker.atMs));
   const title = `<title>${escapeHtml(marker.title)}</title>`;
@@ -122,6 +137,7 @@ export function chartSvg(chart: ChartInput): string {
   return [
     `<svg id="${escapeHtml(chart.id)}" class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeHtml(chart.title)}"`,
     ` data-from-ms="${chart.axis.fromMs}" data-to-ms="${chart.axis.toMs}" data-plot-left="${PLOT.left}" data-plot-width="${PLOT_WIDTH}" data-width="${WIDTH}">`,
+    ...(chart.bands ?? []).map((b) => bandOf(b, chart.axis)),
     ...timeTicks(chart.axis),
     ...valueTicks(max, chart.unit),
     ...lines,

@@ -13,6 +13,7 @@ import type { JudgeResult, Verdict } from '../judges/types';
 import type { NextAction, Rollout, Shift } from '../rollout';
 import { readStopCause } from '../stop-cause';
 import { closedStatusOf, rolloutStartOf, type ClosedStatus } from '../executions/history';
+import { GATE_STATE } from '../executions/states';
 
 export interface WeightPoint {
   readonly atMs: number;
@@ -32,6 +33,18 @@ export interface AnalysisMark {
   readonly checks: ReadonlyArray<Omit<JudgeResult, 'memory'>>;
 }
 
+/** A wait at a gate (AwaitApproval): from its state's entry to its exit, or to now while it waits. */
+export interface GateSpan {
+  readonly fromMs: number;
+  /** Null while the rollout still waits. */
+  readonly toMs: number | null;
+  /** 1-based step it followed. */
+  readonly step: number;
+  readonly kind: 'approval' | 'hold';
+  /** Who approved, when a person did. */
+  readonly by: string | null;
+}
+
 export interface TimelineEnd {
   readonly status: ClosedStatus | 'RUNNING';
   readonly atMs: number;
@@ -49,6 +62,7 @@ export interface Timeline {
   readonly startedAtMs: number;
   readonly weights: readonly WeightPoint[];
   readonly analyses: readonly AnalysisMark[];
+  readonly gates: readonly GateSpan[];
   readonly end: TimelineEnd;
   /** States entered: what Step Functions bills as state transitions, near enough. */
   readonly stateTransitions: number;
@@ -90,6 +104,14 @@ function analysisOf(output: Record<string, unknown>, atMs: number): AnalysisMark
   };
 }
 
+/** The gate a state input opens: the analysis before it carries the step and the gate's kind. */
+function gateOpened(input: Record<string, unknown> | undefined, atMs: number): Omit<GateSpan, 'toMs' | 'by'> {
+  const analysis = isRecord(input?.analysis) ? input.analysis : undefined;
+  const step = isRecord(analysis?.step) && typeof analysis.step.index === 'number' ? analysis.step.index + 1 : 0;
+  const kind = isRecord(analysis?.gate) && analysis.gate.kind === 'hold' ? 'hold' : 'approval';
+  return { fromMs: atMs, step, kind };
+}
+
 function shiftsOf(output: Record<string, unknown>): readonly Shift[] | undefined {
   const progress = output.progress;
   return isRecord(progress) && Array.isArray(progress.shifts) ? (progress.shifts as Shift[]) : undefined;
@@ -122,11 +144,21 @@ export function timelineOf(executionName: string, events: readonly HistoryEvent[
   let lastOutput: Record<string, unknown> | undefined;
   let promotedAtMs: number | undefined;
   let stateTransitions = 0;
+  const gates: GateSpan[] = [];
+  let open: Omit<GateSpan, 'toMs' | 'by'> | undefined;
   for (const event of events) {
-    if (event.type?.endsWith('StateEntered')) stateTransitions += 1;
+    if (event.type?.endsWith('StateEntered')) {
+      stateTransitions += 1;
+      if (event.stateEnteredEventDetails?.name === GATE_STATE) open = gateOpened(parsed(event.stateEnteredEventDetails.input), timeOf(event));
+    }
     if (!event.type?.endsWith('StateExited')) continue;
     const details = event.stateExitedEventDetails;
     const output = parsed(details?.output);
+    if (details?.name === GATE_STATE && open !== undefined) {
+      const approval = output?.approval;
+      gates.push({ ...open, toMs: timeOf(event), by: isRecord(approval) && typeof approval.by === 'string' ? approval.by : null });
+      open = undefined;
+    }
     if (output === undefined) continue;
     lastOutput = output;
     shifts = shiftsOf(output) ?? shifts;
@@ -137,6 +169,8 @@ export function timelineOf(executionName: string, events: readonly HistoryEvent[
     if (isRecord(output.promotion) && typeof output.promotion.promotedAt === 'string') promotedAtMs = Date.parse(output.promotion.promotedAt);
   }
   const end = endOf(events, lastOutput);
+  // A gate left open: still waiting, or closed by the end of the execution (a rollback, a stop).
+  if (open !== undefined) gates.push({ ...open, toMs: end.status === 'RUNNING' ? null : end.atMs, by: null });
   const weights: WeightPoint[] = shifts.map((s) => ({ atMs: Date.parse(s.at), weight: s.weight, by: 'shift' }));
   if (promotedAtMs !== undefined) weights.push({ atMs: promotedAtMs, weight: 100, by: 'promote' });
   else if (end.outcome === 'promoted' && end.status !== 'SUCCEEDED') weights.push({ atMs: end.atMs, weight: 100, by: 'promote' });
@@ -153,6 +187,7 @@ export function timelineOf(executionName: string, events: readonly HistoryEvent[
     startedAtMs: started === undefined ? 0 : timeOf(started),
     weights,
     analyses,
+    gates,
     end,
     stateTransitions,
   };

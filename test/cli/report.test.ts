@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CloudWatchClient, DescribeAlarmHistoryCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetAliasCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
@@ -24,6 +25,7 @@ let startedAtMs: number;
 let endedAtMs: number;
 let sfn: AwsClientStub<SFNClient>;
 let cloudwatch: AwsClientStub<CloudWatchClient>;
+let lambda: AwsClientStub<LambdaClient>;
 let dir: string;
 
 beforeAll(async () => {
@@ -37,6 +39,7 @@ beforeAll(async () => {
   endedAtMs = new Date(events[events.length - 1]!.timestamp!).getTime();
   sfn = mockClient(SFNClient);
   cloudwatch = mockClient(CloudWatchClient);
+  lambda = mockClient(LambdaClient);
   dir = mkdtempSync(join(tmpdir(), 'coalmine-report-cli-'));
   process.env.COALMINE_STATE_MACHINE_ARN = STATE_MACHINE_ARN;
 }, 60_000);
@@ -44,6 +47,7 @@ beforeAll(async () => {
 afterAll(() => {
   sfn.restore();
   cloudwatch.restore();
+  lambda.restore();
   rmSync(dir, { recursive: true, force: true });
   delete process.env.COALMINE_STATE_MACHINE_ARN;
 });
@@ -51,6 +55,9 @@ afterAll(() => {
 beforeEach(() => {
   sfn.reset();
   cloudwatch.reset();
+  lambda.reset();
+  // The alias as the rollback left it: all traffic on the baseline.
+  lambda.on(GetAliasCommand).resolves({ Name: 'live', FunctionVersion: '41', RevisionId: 'r-2' });
   sfn.on(GetExecutionHistoryCommand).resolves({ events });
   // One datapoint per minute for every query, a 1 % canary and a 0.5 % baseline.
   cloudwatch.on(GetMetricDataCommand).callsFake((input: { MetricDataQueries: Array<{ Id: string; Label: string }> }) => ({
@@ -107,6 +114,9 @@ describe('coalmine report', () => {
     expect(html).toMatch(/<td>canary<\/td><td class="num">10,000<\/td><td class="num">100<\/td><td class="num">1\.00 %<\/td>/);
     expect(html).toContain('data-kind="alarm"');
     expect(html).toContain('<tr id="look-1" data-verdict="fail">');
+    // The target as it reads now, with a read only.
+    expect(lambda).toHaveReceivedCommandWith(GetAliasCommand, { FunctionName: 'checkout', Name: 'live' });
+    expect(html).toContain('<tr><th>The target now</th><td>reads 0 % on the new version</td></tr>');
   });
 
   it('refuses a missing --out or a malformed name before any AWS call', async () => {

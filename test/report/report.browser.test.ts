@@ -15,7 +15,7 @@ import { builtInScenario } from '../../sim/scenario';
 import { simulate } from '../../sim/simulate';
 import { describeNeeding, findOnPath } from '../integration/required-programs';
 
-const SCENARIOS = ['bad-canary', 'edge-canary', 'healthy'] as const;
+const SCENARIOS = ['bad-canary', 'edge-canary', 'healthy', 'approval'] as const;
 
 /** The flags a closed network needs (no background fetches to Google's hosts), in a fresh profile. */
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -140,6 +140,23 @@ describeNeeding('rollout reports in headless Chromium', ['chromium'], 'install w
     const rules = await page.$$eval('#chart-weight line.marker.alarm', (lines) => lines.map((l) => Number(l.getAttribute('data-at-ms'))));
     expect(rules).toEqual(fired.map((a) => a.atMs));
     expect(await page.textContent('h1')).toContain('rolled back');
+    await page.close();
+  });
+
+  it('approval: the wait at the gate is a band from the gate\'s opening to the approval, saying who approved', async () => {
+    const { page, data } = await open('approval');
+    expect(data.timeline.gates).toEqual([{ fromMs: expect.any(Number), toMs: expect.any(Number), step: 1, kind: 'approval', by: expect.stringContaining('alice') }]);
+    const [gate] = data.timeline.gates;
+    const band = await page.$eval('#chart-weight rect.band.gate', (rect) => ({
+      from: Number(rect.getAttribute('data-from-ms')),
+      to: Number(rect.getAttribute('data-to-ms')),
+      width: rect.getBoundingClientRect().width,
+      title: rect.querySelector('title')?.textContent ?? '',
+    }));
+    expect([band.from, band.to]).toEqual([gate!.fromMs, gate!.toMs]);
+    // Alice approves two minutes after the gate opens: a band of real width, on a 50-minute axis.
+    expect(band.width).toBeGreaterThan(20);
+    expect(band.title).toMatch(/^Approval gate after step 1: approved by .*alice.* after 2 min$/);
     await page.close();
   });
 
