@@ -16,6 +16,7 @@ import { describeArtifact, executionNameFor, type Artifact } from './artifact';
 import { parseArtifactEvent } from './events';
 import { loadArtifactRules } from './rules-source';
 import { matchArtifact, renderRollout } from './rules';
+import { parseJson } from '../json';
 
 export interface ArtifactStart {
   /**
@@ -33,13 +34,6 @@ export interface ArtifactStart {
   readonly executionArn?: string;
 }
 
-function parseJson(text: string | undefined): unknown {
-  try {
-    return text === undefined ? undefined : (JSON.parse(text) as unknown);
-  } catch {
-    return undefined;
-  }
-}
 
 /** Says what the existing execution of this name is: the same rollout (repeated event) or another one. */
 async function reportExisting(machineArn: string, name: string, request: unknown, base: ArtifactStart): Promise<ArtifactStart> {

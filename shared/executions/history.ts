@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { parseRolloutRequest } from '../config/request';
 import type { Rollout } from '../rollout';
 import { PREFLIGHT_STATE, TARGET_CHANGING_STATES } from './states';
+import { parseJson } from '../json';
 
 /** Step Functions bounds every Task at 300 s (the definition test); used when a history omits the timeout. */
 const MAX_TASK_TIMEOUT_SECONDS = 300;
@@ -34,14 +35,6 @@ const RolloutStateSchema = z.looseObject({
   }),
 });
 
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
 /** The state name a *StateEntered/*StateExited event names, if any. */
 function stateEntered(event: HistoryEvent): string | undefined {

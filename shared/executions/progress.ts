@@ -8,6 +8,7 @@ import { aws } from '../aws/clients';
 import { awsCall } from '../errors';
 import type { Verdict } from '../judges/types';
 import type { NextAction, Progress } from '../rollout';
+import { isRecord } from '../json';
 
 /** Enough of the newest events to span a Bake (entered, exited) and the task before it; one call. */
 const TAIL_EVENTS = 40;
@@ -81,6 +82,3 @@ function stateCarried(output: string | undefined): { progress?: Progress; stepCo
   };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -10,6 +10,7 @@ import { MANUAL_PROMOTE_ERROR, MANUAL_ROLLBACK_ERROR, ALARM_ROLLBACK_ERROR } fro
 import { readStopCause } from '../stop-cause';
 import { lastEnteredState, rolloutStartOf, type RolloutStart } from './history';
 import { WAIT_STATES, type CanaryState } from './states';
+import { isRecord, parseJson } from '../json';
 
 /** The analysis state that judges a step; its output's `analysis` is the look. */
 const ANALYZE_STATE: CanaryState = 'AnalyzeCanary';
@@ -85,16 +86,7 @@ export interface RolloutStory {
   readonly ended?: Ending;
 }
 
-function parseJson(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const numberOr = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
 function checkOf(raw: unknown): CheckSummary[] {

@@ -14,6 +14,7 @@ import type { NextAction, Rollout, Shift } from '../rollout';
 import { readStopCause } from '../stop-cause';
 import { closedStatusOf, rolloutStartOf, type ClosedStatus } from '../executions/history';
 import { GATE_STATE } from '../executions/states';
+import { isRecord, parseJson } from '../json';
 
 export interface WeightPoint {
   readonly atMs: number;
@@ -75,17 +76,11 @@ const PROMOTING_STOPS = new Set(['ManualPromote']);
 const ROLLING_BACK_STOPS = new Set(['ManualRollback', 'AlarmRollback']);
 
 function parsed(output: string | undefined): Record<string, unknown> | undefined {
-  if (output === undefined) return undefined;
-  try {
-    const value = JSON.parse(output) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  const value = parseJson(output);
+  return isRecord(value) ? value : undefined;
 }
 
 const timeOf = (event: HistoryEvent): number => (event.timestamp === undefined ? 0 : new Date(event.timestamp).getTime());
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function analysisOf(output: Record<string, unknown>, atMs: number): AnalysisMark | undefined {
   const analysis = output.analysis;

@@ -9,6 +9,7 @@
  *   /coalmine help
  */
 import { z } from 'zod';
+import { isRecord } from '../json';
 
 export const SUBCOMMAND_NAMES = ['rollback', 'promote', 'approve', 'status', 'help'] as const;
 export type SubcommandName = (typeof SUBCOMMAND_NAMES)[number];
@@ -381,9 +382,6 @@ function isHttpsUrl(value: string): boolean {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** Drops undefined members so that optional fields are absent rather than present-and-undefined. */
 function compact<T extends object>(value: { [K in keyof T]: T[K] | undefined }): T {

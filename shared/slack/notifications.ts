@@ -23,6 +23,7 @@ import { readStopCause } from '../stop-cause';
 import { channelOf } from '../actions/requester';
 import type { SlackMessage } from './poster';
 import { escapeMrkdwn, gateActionsBlock, rolloutActionsBlock, type SlackBlock } from './responses';
+import { isRecord } from '../json';
 
 export const EXECUTION_STATUS_SOURCE = 'aws.states';
 export const EXECUTION_STATUS_DETAIL_TYPE = 'Step Functions Execution Status Change';
@@ -498,9 +499,6 @@ function number(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function defined<T extends Record<string, unknown>>(value: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: Exclude<T[K], undefined> };
