@@ -1,7 +1,8 @@
 /**
  * Runs one command and turns what it throws into the exit status and a sentence: a usage error (2, with the
  * hint to its help), an invalid request or scenario (2), an AWS failure the registry explains (1), anything
- * else (1, with its stack). `coalmine` and the simulator's terminal both run commands through it.
+ * else (1, its name and message; the stack only with COALMINE_DEBUG=1). `coalmine` and the simulator's
+ * terminal both run commands through it.
  */
 import type { Command } from './command';
 import { explainAwsError } from './aws/errors';
@@ -25,7 +26,8 @@ export async function runCommand(command: Command, args: string[], io: CliIo): P
       io.err(`coalmine ${command.name}: ${explained}`);
       return EXIT.failure;
     }
-    io.err(`coalmine ${command.name}: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    const detail = !(error instanceof Error) ? String(error) : process.env.COALMINE_DEBUG === '1' ? (error.stack ?? error.message) : `${error.name}: ${error.message}`;
+    io.err(`coalmine ${command.name}: unexpected failure: ${detail}${process.env.COALMINE_DEBUG === '1' ? '' : ' (COALMINE_DEBUG=1 shows where)'}`);
     return EXIT.failure;
   }
 }

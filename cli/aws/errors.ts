@@ -6,10 +6,18 @@ import { classifyAwsError } from '../../shared/errors';
 
 interface Explanation {
   readonly names: readonly string[];
+  /** For an error the SDK raises with a plain name: its message picks it out. */
+  readonly message?: RegExp;
   readonly explain: (error: Error) => string;
 }
 
 const EXPLANATIONS: readonly Explanation[] = [
+  {
+    // The SDK's client configuration, before any call: a plain Error.
+    names: ['Error'],
+    message: /^Region is missing$/,
+    explain: () => 'no AWS region set. Set AWS_REGION (e.g. export AWS_REGION=eu-west-1), or use an AWS_PROFILE that names a region.',
+  },
   {
     names: ['CredentialsProviderError'],
     explain: () =>
@@ -33,5 +41,5 @@ const EXPLANATIONS: readonly Explanation[] = [
 export function explainAwsError(error: unknown): string | undefined {
   const classified = classifyAwsError(error, 'AWS');
   if (!(classified instanceof Error)) return undefined;
-  return EXPLANATIONS.find((entry) => entry.names.includes(classified.name))?.explain(classified);
+  return EXPLANATIONS.find((entry) => entry.names.includes(classified.name) && (entry.message === undefined || entry.message.test(classified.message)))?.explain(classified);
 }

@@ -79,8 +79,13 @@ describe('explainAwsError', () => {
     expect(explainAwsError(awsError(name))).toMatch(expected);
   });
 
+  it('explains the SDK\'s "Region is missing" (a plain Error, before any call) by how to set one', () => {
+    expect(explainAwsError(new Error('Region is missing'))).toMatch(/^no AWS region set\. Set AWS_REGION/);
+  });
+
   it('leaves other errors alone', () => {
     expect(explainAwsError(awsError('ExecutionDoesNotExist'))).toBeUndefined();
+    expect(explainAwsError(new Error('Region is missing somewhere else'))).toBeUndefined();
     expect(explainAwsError('text')).toBeUndefined();
   });
 });

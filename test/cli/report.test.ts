@@ -120,10 +120,15 @@ describe('coalmine report', () => {
   });
 
   it('refuses a missing --out or a malformed name before any AWS call', async () => {
-    for (const args of [['report', EXECUTION], ['report', 'not a name!', '--out', join(dir, 'x.html')], ['report', '--out', join(dir, 'x.html')]]) {
+    for (const args of [
+      ['report', EXECUTION],
+      ['report', 'not a name!', '--out', join(dir, 'x.html')],
+      ['report', '--out', join(dir, 'x.html')],
+      ['report', EXECUTION, '--out', join(dir, 'missing', 'x.html')],
+    ]) {
       const run = await coalmine(args);
       expect(run.code).toBe(2);
-      expect(run.stderr.join('\n')).toMatch(/--out FILE|neither an execution name|give one EXECUTION/);
+      expect(run.stderr.join('\n')).toMatch(/--out FILE|neither an execution name|give one EXECUTION|missing does not exist; create it/);
     }
     expect(sfn).toHaveReceivedCommandTimes(GetExecutionHistoryCommand, 0);
   });
