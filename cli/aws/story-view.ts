@@ -176,9 +176,8 @@ export function statusLines(s: StatusJson): string[] {
     s.now.targetWeight !== null ? `; the target reads ${s.now.targetWeight} % now` : s.now.targetUnreadable !== null ? `; the target could not be read (${s.now.targetUnreadable})` : '';
   const where = s.now.step !== null ? `, step ${s.now.step} of ${s.plan?.steps.length ?? '?'} at ${s.now.weight ?? '?'} % canary` : '';
   lines.push(`  now: ${s.now.state ?? '?'}${s.now.enteredAt !== null ? ` since ${s.now.enteredAt}` : ''}${where}${target}`);
-  if (s.ended === null && s.now.state === GATE_STATE) {
-    lines.push(`  waiting for a person: coalmine approve ${s.executionName}, or coalmine approve ${s.executionName} --roll-back`);
-  } else if (s.next !== null) lines.push(`  next: ${nextText(s.next)}`);
+  if (s.ended === null && s.now.state === GATE_STATE) lines.push(`  ${gateText(s.executionName)}`);
+  else if (s.next !== null) lines.push(`  next: ${nextText(s.next)}`);
   if (s.ended !== null) lines.push(`  ended: ${endedText(s.ended)}`);
   return lines;
 }
@@ -218,6 +217,12 @@ export function progressBar(story: RolloutStory, now: Date, width = BAR_WIDTH): 
   return `[${cells.join('')}]`;
 }
 
+/** What a rollout at its gate waits for, and the commands that answer it (status and watch say it alike). */
+const gateText = (executionName: string): string =>
+  `waiting for a person: coalmine approve ${executionName}, or coalmine approve ${executionName} --roll-back`;
+
+const atGate = (story: RolloutStory): boolean => story.ended === undefined && story.state?.name === GATE_STATE;
+
 const verdictText = (look: Look | undefined): string => (look === undefined ? 'none yet' : `${look.verdict} → ${look.action}: ${look.reason}`);
 
 function nextWatchText(next: Next | undefined, now: Date): string {
@@ -249,7 +254,7 @@ export function watchFrame(story: RolloutStory, executionName: string, now: Date
     `${progressBar(story, now, Math.max(10, Math.min(BAR_WIDTH, columns - 30)))} ${percent} %${total !== undefined ? ` of ${formatDuration(total)} of bakes` : ''}`,
     whereText(story),
     `last verdict: ${verdictText(story.looks.at(-1))}`,
-    story.ended !== undefined ? `ended: ${OUTCOME_WORDS[story.ended.outcome]}` : nextWatchText(story.next, now),
+    story.ended !== undefined ? `ended: ${OUTCOME_WORDS[story.ended.outcome]}` : atGate(story) ? gateText(executionName) : nextWatchText(story.next, now),
   ];
   return lines.map((line) => (line.length > columns ? `${line.slice(0, Math.max(1, columns - 1))}…` : line));
 }
@@ -259,7 +264,13 @@ export function watchFrame(story: RolloutStory, executionName: string, now: Date
  * happened. The caller prefixes the time it saw it.
  */
 export function watchLine(story: RolloutStory, executionName: string): string {
-  const next = story.next?.kind === 'analysis' ? `; next analysis at ${hms(story.next.at)}` : story.next?.kind === 'shift' ? `; next: shift to ${story.next.weight} %` : '';
+  const next = atGate(story)
+    ? `; ${gateText(executionName)}`
+    : story.next?.kind === 'analysis'
+      ? `; next analysis at ${hms(story.next.at)}`
+      : story.next?.kind === 'shift'
+        ? `; next: shift to ${story.next.weight} %`
+        : '';
   const ended = story.ended !== undefined ? `; ended: ${OUTCOME_WORDS[story.ended.outcome]}${story.ended.error !== undefined ? ` (${story.ended.error})` : ''}` : '';
   return `${labels(story).name ?? executionName}: ${whereText(story)}; last verdict: ${verdictText(story.looks.at(-1))}${next}${ended}`;
 }

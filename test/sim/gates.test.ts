@@ -53,6 +53,7 @@ describe('the cli event: an operator approves from the terminal', () => {
   it('runs the real coalmine approve as the simulated operator; the gate records them and the rollout promotes', async () => {
     const document = approvalWith((d) => {
       d.events = [
+        { at: 330, kind: 'cli', args: ['watch', 'checkout', '--interval', '30'] },
         { at: 360, kind: 'cli', args: ['status', 'checkout'] },
         { at: 420, kind: 'cli', args: ['approve', 'checkout'] },
       ];
@@ -62,13 +63,17 @@ describe('the cli event: an operator approves from the terminal', () => {
 
     const operator = SIMULATED_CALLER_ARN;
     const ran = result.cliCommands;
+    // In the order they ended: the watch follows the rollout past the approval to its promotion (exit 0).
     expect(ran.map((c) => [c.atSeconds, c.args.join(' '), c.exitCode])).toEqual([
       [360, 'status checkout', 0],
       [420, 'approve checkout', 0],
+      [330, 'watch checkout --interval 30', 0],
     ]);
     const printed = (i: number) => ran[i]!.output.filter((o) => o.stream === 'out').map((o) => o.line);
-    expect(printed(0)).toContain('  waiting for a person: coalmine approve simulation-cli-approve-1, or coalmine approve simulation-cli-approve-1 --roll-back');
+    const waiting = 'waiting for a person: coalmine approve simulation-cli-approve-1, or coalmine approve simulation-cli-approve-1 --roll-back';
+    expect(printed(0)).toContain(`  ${waiting}`);
     expect(printed(1)).toEqual([`Approved checkout (execution simulation-cli-approve-1) at step 1 (10 %) as ${operator}: the rollout moves on.`]);
+    expect(printed(2).some((line) => line.endsWith(`; ${waiting}`))).toBe(true);
     expect(gateLines(progress)).toEqual([
       [300, 'waiting', 'approval'],
       [420, 'approved', operator],
