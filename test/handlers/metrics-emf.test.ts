@@ -17,9 +17,14 @@ describe('EMF written inside Lambda', () => {
       return true;
     });
     process.env.AWS_LAMBDA_FUNCTION_NAME = 'coalmine-dev-analyzeCanary';
+    // test/setup.ts disables Powertools Metrics for every other test; as deployed, nothing does.
+    const disabled = process.env.POWERTOOLS_METRICS_DISABLED;
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
     restore = () => {
       spy.mockRestore();
       delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+      if (disabled === undefined) delete process.env.POWERTOOLS_METRICS_DISABLED;
+      else process.env.POWERTOOLS_METRICS_DISABLED = disabled;
     };
   });
   afterEach(() => restore());
