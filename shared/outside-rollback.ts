@@ -24,9 +24,9 @@ import {
   type RolloutStart,
 } from './executions/history';
 import { readHistoryHead, readHistoryTail, stopExecution } from './executions/sfn';
-import { routerKindFor } from './routers/registry';
+import { routerFor, routerKindFor } from './routers/registry';
 import type { RollbackOutcome, TrafficRouter } from './routers/types';
-import type { Baseline, Rollout } from './rollout';
+import type { Baseline } from './rollout';
 
 /** Reads of the weight after a write before it counts as failed (a store may lag its writes). */
 export const VERIFY_READS = 3;
@@ -77,10 +77,6 @@ export const realClock: RollbackClock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };
-
-export function routerFor(rollout: Rollout): TrafficRouter {
-  return routerKindFor(rollout.request.target).create(rollout.request.target, rollout.baseline);
-}
 
 /** Retries a router call on our transient errors (throttling, AWS faults, a lost compare-and-swap). */
 export async function withRetries<T>(

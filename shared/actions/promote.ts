@@ -22,13 +22,13 @@ import {
   describeError,
   realClock,
   rollBackAndVerify,
-  routerFor,
   STOPPED_WRITE_ATTEMPTS,
   stopAndWaitForEnd,
   withRetries,
   type RollbackClock,
 } from '../outside-rollback';
 import { readHistoryTail } from '../executions/sfn';
+import { routerFor } from '../routers/registry';
 import { MANUAL_PROMOTE_ERROR } from '../stop-errors';
 import { readStopCause, stopCause } from '../stop-cause';
 import { requestedBy } from './requester';

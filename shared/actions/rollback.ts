@@ -15,12 +15,12 @@ import {
   fenceLateWrites,
   realClock,
   rollBackAndVerify,
-  routerFor,
   sentence,
   stopAndFence,
   type OutsideStop,
   type RollbackClock,
 } from '../outside-rollback';
+import { routerFor } from '../routers/registry';
 import type { RollbackOutcome } from '../routers/types';
 import { MANUAL_ROLLBACK_ERROR } from '../stop-errors';
 import { endDetails, readEnded, resolveRunningRollout, type AlreadyEnded, type ManualActionInput, type ManualActionOptions, type NoMatch } from './resolve';

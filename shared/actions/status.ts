@@ -9,7 +9,7 @@ import { EXECUTION_NAME } from '../executions/names';
 import { readWholeHistory } from '../executions/sfn';
 import { storyOf, type RolloutStory } from '../executions/story';
 import type { RolloutStart } from '../executions/history';
-import { routerFor } from '../outside-rollback';
+import { routerFor } from '../routers/registry';
 import { describeExecution, SWEEP_LOOKBACK_MS, sweepStrandedTargets, type EndedExecution, type StrandedTarget } from '../reconcile/stranded';
 import { targetKey } from '../reconcile/target-state';
 import { listRunningRollouts, resolveTarget, type RunningRollout, type TargetMatch } from './rollouts';
