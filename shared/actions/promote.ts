@@ -17,9 +17,9 @@ import { lastEnteredState, type ClosedStatus } from '../executions/history';
 import { ROLLING_BACK_STATES } from '../executions/states';
 import type { Rollout } from '../rollout';
 import {
-  VERIFY_INTERVAL_MS,
   VERIFY_READS,
   describeError,
+  readWeightUntil,
   realClock,
   rollBackAndVerify,
   STOPPED_WRITE_ATTEMPTS,
@@ -135,11 +135,7 @@ async function promoteStopped(
       },
       STOPPED_WRITE_ATTEMPTS,
     );
-    let weight = -1;
-    for (let read = 1; read <= VERIFY_READS && weight !== 100; read += 1) {
-      if (read > 1) await clock.sleep(VERIFY_INTERVAL_MS, signal);
-      weight = await withRetries(clock, signal, () => router.getWeight(), STOPPED_WRITE_ATTEMPTS);
-    }
+    const weight = await readWeightUntil(clock, signal, router, 100, STOPPED_WRITE_ATTEMPTS);
     if (weight !== 100) throw new PromotionFailed(`the target sends ${weight} % to the new version after the promotion (${VERIFY_READS} reads)`);
   } catch (error) {
     if (signal?.aborted) throw error;
