@@ -256,10 +256,6 @@ async function waitOut(clock: RollbackClock, signal: AbortSignal | undefined, ex
   return true;
 }
 
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
 /** "Text." with exactly one full stop. */
 export function sentence(text: string): string {
   return `${text.trim().replace(/\.+$/, '')}.`;

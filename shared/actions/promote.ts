@@ -12,13 +12,12 @@
  * Like the rollback, every step is safe to repeat and the work can be aborted between steps and run again.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { PromotionFailed } from '../errors';
+import { PromotionFailed, describeError } from '../errors';
 import { lastEnteredState, type ClosedStatus } from '../executions/history';
 import { ROLLING_BACK_STATES } from '../executions/states';
 import type { Rollout } from '../rollout';
 import {
   VERIFY_READS,
-  describeError,
   readWeightUntil,
   realClock,
   rollBackAndVerify,

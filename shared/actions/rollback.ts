@@ -8,9 +8,9 @@
  * passes, hands the rest to an asynchronous invocation of itself. A rerun that finds the execution
  * already stopped with `ManualRollback` only finishes the last look.
  */
+import { describeError } from '../errors';
 import type { RolloutStart } from '../executions/history';
 import {
-  describeError,
   fenceLateWrites,
   realClock,
   rollBackAndVerify,

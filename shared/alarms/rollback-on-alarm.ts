@@ -6,10 +6,10 @@
  */
 import type { ExecutionListItem } from '@aws-sdk/client-sfn';
 import { secondsFromEnv, stateMachineArn } from '../config/env';
-import { RollbackFailed, TrafficConflict } from '../errors';
+import { RollbackFailed, TrafficConflict, describeError } from '../errors';
 import { logger } from '../handler';
 import { routerFor } from '../routers/registry';
-import { describeError, realClock, rollBackAndVerify, sentence, stopAndFence, type RollbackClock } from '../outside-rollback';
+import { realClock, rollBackAndVerify, sentence, stopAndFence, type RollbackClock } from '../outside-rollback';
 import type { RollbackOutcome } from '../routers/types';
 import { decideOnAlarm, type AlarmDecision, type ExecutionEnd } from './alarm-decision';
 import { parseAlarmEvent, type AlarmStateChange } from './alarm-event';
