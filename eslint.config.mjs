@@ -1,6 +1,46 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Import boundaries: the layers DESIGN.md draws, each a rule the tree keeps today. ESLint takes a rule's
+// options from the last config that matches a file, so a narrower folder's entry repeats the wider one's.
+const LAMBDA_CODE = {
+  group: ['**/sim', '**/sim/**', '**/cli', '**/cli/**', '**/bench/**', '**/test/**', '**/functions/**'],
+  message:
+    'shared/ and functions/ are what the Lambda functions bundle: they never import the simulator, the CLI, the bench, the tests or a handler. Move what both need into shared/.',
+};
+const NO_JUDGES = {
+  group: ['**/judges', '**/judges/**'],
+  message: 'A router never imports a judge: tasks.ts combines them. Move what both need into shared/.',
+};
+const NO_ROUTERS = {
+  group: ['**/routers', '**/routers/**'],
+  message: 'A judge never imports a router: tasks.ts combines them. Move what both need into shared/.',
+};
+const NO_SLACK = {
+  group: ['**/slack', '**/slack/**'],
+  message: 'The person-driven actions serve Slack and the CLI alike, so they never import slack/: return data, and let slack/ word it.',
+};
+const NO_AWS = {
+  group: ['@aws-sdk/*', '**/aws/clients', '**/executions/sfn'],
+  allowTypeImports: true,
+  message: 'A pure decision module calls no AWS: take what it needs as an argument and do the I/O in its caller (a type import is fine).',
+};
+// The pure decisions, table-tested without AWS (shared/judges has its own list below, for its extra rule).
+const PURE = [
+  'shared/rollout.ts',
+  'shared/plan.ts',
+  'shared/duration.ts',
+  'shared/json.ts',
+  'shared/config/**',
+  'shared/net/**',
+  'shared/alarms/alarm-decision.ts',
+  'shared/reconcile/race-rules.ts',
+  'shared/executions/history.ts',
+  'shared/executions/story.ts',
+];
+const PURE_JUDGES = ['shared/judges/combine.ts', 'shared/judges/alarm-states.ts', 'shared/judges/metrics/look.ts', 'shared/judges/statistics/**'];
+const boundaries = (files, ...patterns) => ({ files, rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] } });
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/', 'schema/'] },
   js.configs.recommended,
@@ -11,6 +51,12 @@ export default tseslint.config(
       'no-console': ['error', { allow: ['warn', 'error'] }],
     },
   },
+  boundaries(['shared/**', 'functions/**'], LAMBDA_CODE),
+  boundaries(['shared/routers/**'], LAMBDA_CODE, NO_JUDGES),
+  boundaries(['shared/judges/**'], LAMBDA_CODE, NO_ROUTERS),
+  boundaries(['shared/actions/**'], LAMBDA_CODE, NO_SLACK),
+  boundaries(PURE, LAMBDA_CODE, NO_AWS),
+  boundaries(PURE_JUDGES, LAMBDA_CODE, NO_ROUTERS, NO_AWS),
   {
     files: ['cli/**', 'bin/**', 'scripts/**', 'bench/**'],
     rules: { 'no-console': 'off' },

@@ -4,6 +4,16 @@
  * as Error and Cause. An error that reaches Step Functions without one of these names reports as `Error`.
  */
 
+/** A caught error as one line a person reads: "Name: message" (anything else thrown, as text). */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** A caught error as log fields: the same two keys on every line that logs one, whatever was thrown. */
+export function errorLogFields(error: unknown): { errorName: string; errorMessage: string } {
+  return error instanceof Error ? { errorName: error.name, errorMessage: error.message } : { errorName: typeof error, errorMessage: String(error) };
+}
+
 export abstract class CoalmineError extends Error {
   /** True when trying the same call again may succeed: the state machine retries these. */
   abstract readonly retryable: boolean;

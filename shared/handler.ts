@@ -7,6 +7,7 @@ import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
+import { errorLogFields } from './errors';
 
 // POWERTOOLS_SERVICE_NAME (set by serverless.yml) wins; local runs without it still log as coalmine.
 export const logger = new Logger(process.env.POWERTOOLS_SERVICE_NAME ? {} : { serviceName: 'coalmine' });
@@ -23,8 +24,7 @@ export interface HandlerOptions {
 
 export function lambdaHandler<I, O>(body: (input: I) => Promise<O>, options: HandlerOptions = {}): LambdaHandler<I, O> {
   const logFailure = (request: middy.Request): void => {
-    const error = request.error;
-    logger.error('failed', { errorName: error?.name, errorMessage: error?.message });
+    logger.error('failed', errorLogFields(request.error));
   };
   return middy<I, O>(async (event: I) => body(event))
     .use(injectLambdaContext(logger, { resetKeys: true, ...options }))

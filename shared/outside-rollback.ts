@@ -24,13 +24,13 @@ import {
   type RolloutStart,
 } from './executions/history';
 import { readHistoryHead, readHistoryTail, stopExecution } from './executions/sfn';
-import { routerKindFor } from './routers/registry';
+import { routerFor, routerKindFor } from './routers/registry';
 import type { RollbackOutcome, TrafficRouter } from './routers/types';
-import type { Baseline, Rollout } from './rollout';
+import type { Baseline } from './rollout';
 
 /** Reads of the weight after a write before it counts as failed (a store may lag its writes). */
 export const VERIFY_READS = 3;
-export const VERIFY_INTERVAL_MS = 250;
+const VERIFY_INTERVAL_MS = 250;
 /** Attempts of a router call that fails with a transient error (throttling, a lost compare-and-swap). */
 const CALL_ATTEMPTS = 5;
 /**
@@ -78,10 +78,6 @@ export const realClock: RollbackClock = {
     }),
 };
 
-export function routerFor(rollout: Rollout): TrafficRouter {
-  return routerKindFor(rollout.request.target).create(rollout.request.target, rollout.baseline);
-}
-
 /** Retries a router call on our transient errors (throttling, AWS faults, a lost compare-and-swap). */
 export async function withRetries<T>(
   clock: RollbackClock,
@@ -100,16 +96,31 @@ export async function withRetries<T>(
   }
 }
 
+/**
+ * Reads the weight after a write until it is `expected`, at most VERIFY_READS times VERIFY_INTERVAL_MS
+ * apart (a store may lag its writes); returns the last weight read, which the caller compares.
+ */
+export async function readWeightUntil(
+  clock: RollbackClock,
+  signal: AbortSignal | undefined,
+  router: TrafficRouter,
+  expected: number,
+  attempts: number = CALL_ATTEMPTS,
+): Promise<number> {
+  let weight = -1;
+  for (let read = 1; read <= VERIFY_READS && weight !== expected; read += 1) {
+    if (read > 1) await clock.sleep(VERIFY_INTERVAL_MS, signal);
+    weight = await withRetries(clock, signal, () => router.getWeight(), attempts);
+  }
+  return weight;
+}
+
 /** Rolls the target back, then reads the weight until it is 0; throws RollbackFailed if it stays above. */
 export async function rollBackAndVerify(clock: RollbackClock, signal: AbortSignal | undefined, router: TrafficRouter): Promise<RollbackOutcome> {
   const outcome = await withRetries(clock, signal, () => router.rollback());
-  let weight = -1;
-  for (let read = 1; read <= VERIFY_READS; read += 1) {
-    weight = await withRetries(clock, signal, () => router.getWeight());
-    if (weight === 0) return outcome;
-    if (read < VERIFY_READS) await clock.sleep(VERIFY_INTERVAL_MS, signal);
-  }
-  throw new RollbackFailed(`the target still sends ${weight} % to the new version after the rollback (${VERIFY_READS} reads)`);
+  const weight = await readWeightUntil(clock, signal, router, 0);
+  if (weight !== 0) throw new RollbackFailed(`the target still sends ${weight} % to the new version after the rollback (${VERIFY_READS} reads)`);
+  return outcome;
 }
 
 /**
@@ -243,10 +254,6 @@ async function waitOut(clock: RollbackClock, signal: AbortSignal | undefined, ex
   });
   if (waitMs > 0) await clock.sleep(waitMs, signal);
   return true;
-}
-
-export function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 /** "Text." with exactly one full stop. */

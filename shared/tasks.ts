@@ -9,8 +9,8 @@ import { combineJudgeResults } from './judges/combine';
 import { judgesFor } from './judges/registry';
 import type { JudgeResult, Verdict } from './judges/types';
 import { planRollout } from './plan';
-import { routerKindFor } from './routers/registry';
-import type { TrafficRouter, VerifyResult } from './routers/types';
+import { routerFor, routerKindFor } from './routers/registry';
+import type { VerifyResult } from './routers/types';
 import { analysisRecords, labelOf, promotedRecords, rolledBackRecords } from './telemetry/records';
 import { publishMetrics } from './telemetry/sink';
 import {
@@ -27,10 +27,6 @@ export interface PreflightInput {
   readonly request: unknown;
   readonly executionName: string;
   readonly startedAt: string;
-}
-
-function routerFor(rollout: Rollout): TrafficRouter {
-  return routerKindFor(rollout.request.target).create(rollout.request.target, rollout.baseline);
 }
 
 /** The canary share the plan leaves before step `index` (0 before the first; the last step's before promotion). */

@@ -9,11 +9,11 @@
  */
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
 import { aws } from '../aws/clients';
-import { ApprovalRejected, awsCall } from '../errors';
+import { ApprovalRejected, awsCall, describeError } from '../errors';
 import { lastEnteredState } from '../executions/history';
 import { readHistoryTail } from '../executions/sfn';
 import { pendingGate, type PendingGate } from '../gates/pending';
-import { describeError, realClock, sentence } from '../outside-rollback';
+import { realClock, sentence } from '../outside-rollback';
 import { channelOf, describeRequester, type Requester } from './requester';
 import { endDetails, readEnded, resolveRunningRollout, type AlreadyEnded, type ManualActionInput, type ManualActionOptions, type NoMatch } from './resolve';
 

@@ -12,23 +12,22 @@
  * Like the rollback, every step is safe to repeat and the work can be aborted between steps and run again.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { PromotionFailed } from '../errors';
+import { PromotionFailed, describeError } from '../errors';
 import { lastEnteredState, type ClosedStatus } from '../executions/history';
 import { ROLLING_BACK_STATES } from '../executions/states';
 import type { Rollout } from '../rollout';
 import {
-  VERIFY_INTERVAL_MS,
   VERIFY_READS,
-  describeError,
+  readWeightUntil,
   realClock,
   rollBackAndVerify,
-  routerFor,
   STOPPED_WRITE_ATTEMPTS,
   stopAndWaitForEnd,
   withRetries,
   type RollbackClock,
 } from '../outside-rollback';
 import { readHistoryTail } from '../executions/sfn';
+import { routerFor } from '../routers/registry';
 import { MANUAL_PROMOTE_ERROR } from '../stop-errors';
 import { readStopCause, stopCause } from '../stop-cause';
 import { requestedBy } from './requester';
@@ -135,11 +134,7 @@ async function promoteStopped(
       },
       STOPPED_WRITE_ATTEMPTS,
     );
-    let weight = -1;
-    for (let read = 1; read <= VERIFY_READS && weight !== 100; read += 1) {
-      if (read > 1) await clock.sleep(VERIFY_INTERVAL_MS, signal);
-      weight = await withRetries(clock, signal, () => router.getWeight(), STOPPED_WRITE_ATTEMPTS);
-    }
+    const weight = await readWeightUntil(clock, signal, router, 100, STOPPED_WRITE_ATTEMPTS);
     if (weight !== 100) throw new PromotionFailed(`the target sends ${weight} % to the new version after the promotion (${VERIFY_READS} reads)`);
   } catch (error) {
     if (signal?.aborted) throw error;

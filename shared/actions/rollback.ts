@@ -1,26 +1,25 @@
 /**
- * A person rolls a running rollout back (from Slack or the CLI). The same procedure as the alarm rollback
- * (shared/outside-rollback.ts, which both call), because StopExecution skips the state machine's own
- * RollBack state: traffic to 0 % first, verified; then stop the execution with error `ManualRollback` and
- * a cause naming the person; then a last look at the target for a write that was already in flight.
+ * A person rolls a running rollout back (from Slack or the CLI): the alarm rollback's procedure, in the
+ * order shared/outside-rollback.ts fixes and explains, with error `ManualRollback` and a cause naming the
+ * person.
  *
  * Every step is safe to repeat, and the work can stop between any two steps (an AbortSignal) and be
  * started again from the top: the Slack handler runs it against a deadline and, when the deadline
  * passes, hands the rest to an asynchronous invocation of itself. A rerun that finds the execution
  * already stopped with `ManualRollback` only finishes the last look.
  */
+import { describeError } from '../errors';
 import type { RolloutStart } from '../executions/history';
 import {
-  describeError,
   fenceLateWrites,
   realClock,
   rollBackAndVerify,
-  routerFor,
   sentence,
   stopAndFence,
   type OutsideStop,
   type RollbackClock,
 } from '../outside-rollback';
+import { routerFor } from '../routers/registry';
 import type { RollbackOutcome } from '../routers/types';
 import { MANUAL_ROLLBACK_ERROR } from '../stop-errors';
 import { endDetails, readEnded, resolveRunningRollout, type AlreadyEnded, type ManualActionInput, type ManualActionOptions, type NoMatch } from './resolve';

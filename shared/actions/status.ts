@@ -9,7 +9,8 @@ import { EXECUTION_NAME } from '../executions/names';
 import { readWholeHistory } from '../executions/sfn';
 import { storyOf, type RolloutStory } from '../executions/story';
 import type { RolloutStart } from '../executions/history';
-import { routerFor } from '../outside-rollback';
+import { describeError } from '../errors';
+import { routerFor } from '../routers/registry';
 import { describeExecution, SWEEP_LOOKBACK_MS, sweepStrandedTargets, type EndedExecution, type StrandedTarget } from '../reconcile/stranded';
 import { targetKey } from '../reconcile/target-state';
 import { listRunningRollouts, resolveTarget, type RunningRollout, type TargetMatch } from './rollouts';
@@ -79,7 +80,7 @@ async function readStranded(query: StatusQuery, running: readonly RunningRollout
     const found = await sweepStrandedTargets(query.stateMachineArn, since);
     return { stranded: found.filter((s) => !driven.has(targetKey(s.request.target))) };
   } catch (error) {
-    return { strandedUnreadable: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    return { strandedUnreadable: describeError(error) };
   }
 }
 
@@ -121,7 +122,7 @@ export async function readRolloutStory(executionArn: string): Promise<StoryAnswe
   try {
     return { execution, story: storyOf(await readWholeHistory(executionArn), execution) };
   } catch (error) {
-    return { execution, story: storyOf([], execution), unreadable: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    return { execution, story: storyOf([], execution), unreadable: describeError(error) };
   }
 }
 
@@ -134,7 +135,7 @@ export async function readTargetNow(start: RolloutStart): Promise<WeightReading 
   try {
     return { weight: await routerFor(start.rollout).getWeight() };
   } catch (error) {
-    return { unreadable: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+    return { unreadable: describeError(error) };
   }
 }
 

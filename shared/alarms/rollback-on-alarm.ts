@@ -1,16 +1,15 @@
 /**
  * An alarm went to ALARM: roll back, at once, every rollout that watches it and was running when the
- * alarm changed state, then stop its execution. StopExecution skips the state machine's own RollBack
- * state, so the order is fixed: traffic to 0 % first (verified), stop second, and after the stop a last
- * look at the target for a write that was already in flight (those steps: shared/outside-rollback.ts,
- * shared with the Slack commands). Which executions, and why: alarm-decision.ts; docs/triggers.md states
- * the race rules this code keeps.
+ * alarm changed state, then stop its execution with `AlarmRollback`, in the order
+ * shared/outside-rollback.ts fixes and explains (the steps the person-driven actions take too). Which
+ * executions, and why: alarm-decision.ts; docs/triggers.md states the race rules this code keeps.
  */
 import type { ExecutionListItem } from '@aws-sdk/client-sfn';
 import { secondsFromEnv, stateMachineArn } from '../config/env';
-import { RollbackFailed, TrafficConflict } from '../errors';
+import { RollbackFailed, TrafficConflict, describeError } from '../errors';
 import { logger } from '../handler';
-import { describeError, realClock, rollBackAndVerify, routerFor, sentence, stopAndFence, type RollbackClock } from '../outside-rollback';
+import { routerFor } from '../routers/registry';
+import { realClock, rollBackAndVerify, sentence, stopAndFence, type RollbackClock } from '../outside-rollback';
 import type { RollbackOutcome } from '../routers/types';
 import { decideOnAlarm, type AlarmDecision, type ExecutionEnd } from './alarm-decision';
 import { parseAlarmEvent, type AlarmStateChange } from './alarm-event';

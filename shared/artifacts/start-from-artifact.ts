@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { aws } from '../aws/clients';
 import { stateMachineArn } from '../config/env';
 import { parseRolloutRequest } from '../config/request';
-import { ConfigurationError, awsCall } from '../errors';
+import { ConfigurationError, awsCall, errorLogFields } from '../errors';
 import { executionArnFor } from '../executions/arn';
 import { logger } from '../handler';
 import { describeArtifact, executionNameFor, type Artifact } from './artifact';
@@ -40,7 +40,7 @@ async function reportExisting(machineArn: string, name: string, request: unknown
   const executionArn = executionArnFor(machineArn, name);
   const existing = await awsCall('DescribeExecution', () => aws.sfn.send(new DescribeExecutionCommand({ executionArn }))).catch(
     (error: unknown) => {
-      logger.warn('cannot describe the existing execution', { executionArn, error: (error as Error).message });
+      logger.warn('cannot describe the existing execution', { executionArn, ...errorLogFields(error) });
       return undefined;
     },
   );

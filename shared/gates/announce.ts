@@ -11,7 +11,7 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { aws } from '../aws/clients';
 import { requiredEnv } from '../config/env';
-import { awsCall } from '../errors';
+import { awsCall, describeError } from '../errors';
 import { logger } from '../handler';
 import { AWAITING_APPROVAL, LIFECYCLE_SOURCE } from '../lifecycle';
 import type { Gate } from '../rollout';
@@ -52,7 +52,7 @@ export async function announceGate(input: GateTaskInput): Promise<{ readonly ann
     return { announced: true };
   } catch (error) {
     // Like every announcement, a failed one never stops the rollout: the gate waits, and status shows it.
-    logger.warn('could not announce the gate', { executionName: gate.executionName, detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    logger.warn('could not announce the gate', { executionName: gate.executionName, detail: describeError(error) });
     return { announced: false };
   }
 }

@@ -6,7 +6,7 @@ import { DescribeAlarmsCommand, type CompositeAlarm, type MetricAlarm } from '@a
 import { aws } from '../aws/clients';
 import { AlarmAlreadyFiring, PreflightFailed, awsCall } from '../errors';
 import type { AnalysisConfig } from '../config/request';
-import { assessAlarmStates, type AlarmSnapshot, type AlarmStateValue } from './alarm-states';
+import { ALARM_JUDGE, assessAlarmStates, type AlarmSnapshot, type AlarmStateValue } from './alarm-states';
 import type { AnalysisContext, Judge, JudgeKind, JudgePreflightOptions, JudgeResult } from './types';
 
 /** DescribeAlarms takes at most 100 names per call. */
@@ -49,7 +49,7 @@ export async function readAlarmStates(names: readonly string[]): Promise<AlarmSn
 }
 
 export class CloudWatchAlarmJudge implements Judge {
-  readonly name = 'cloudwatch-alarms';
+  readonly name = ALARM_JUDGE;
 
   constructor(
     private readonly alarmNames: readonly string[],

@@ -12,10 +12,10 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { aws } from '../aws/clients';
 import { optionalEnv } from '../config/env';
-import { TrafficConflict, awsCall } from '../errors';
+import { TrafficConflict, awsCall, describeError } from '../errors';
 import { logger } from '../handler';
 import { LIFECYCLE_SOURCE } from '../lifecycle';
-import { describeError, realClock, rollBackAndVerify, withRetries, type RollbackClock } from '../outside-rollback';
+import { realClock, rollBackAndVerify, withRetries, type RollbackClock } from '../outside-rollback';
 import { routerKindFor } from '../routers/registry';
 import { decideReconcile, describeEnd, sweepTryDue, type ReconcileAction } from './race-rules';
 import type { ReadRetry } from './target-state';

@@ -8,7 +8,7 @@
  */
 import type { CloudFrontKvsTarget, LambdaAliasTarget, Target, TargetType } from '../config/targets';
 import { KVS_KEYS } from '../config/targets';
-import { describeError } from '../outside-rollback';
+import { describeError } from '../errors';
 import { toPercent } from '../routers/alias-decisions';
 import { getKey } from '../routers/cloudfront-kvs';
 import { describeStore, parseLock, parsePercentage, shareOf } from '../routers/kvs-decisions';

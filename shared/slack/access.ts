@@ -4,7 +4,7 @@
  * `approve` are refused unless the lists allow the person and the channel, and refused to everyone while the lists
  * are malformed.
  */
-import { ConfigurationError } from '../errors';
+import { ConfigurationError, errorLogFields } from '../errors';
 import { logger } from '../handler';
 import { authorize, isPrivileged, parseSlackAccessPolicy, type AccessPolicyParse, type SlackAccessPolicy } from './authorize';
 import { accessMisconfiguredResponse } from './command-messages';
@@ -24,10 +24,7 @@ function accessPolicy(): AccessPolicyParse {
     const result = parseSlackAccessPolicy(raw, { allowedUsers: ALLOWED_USERS_ENV, allowedChannels: ALLOWED_CHANNELS_ENV });
     if (!result.ok) {
       const error = new ConfigurationError(`The Slack allowlists are malformed: ${result.messages.join(' ')}`);
-      logger.error('Slack access lists are misconfigured; rollback and promote from Slack are refused until fixed', {
-        errorName: error.name,
-        errorMessage: error.message,
-      });
+      logger.error('Slack access lists are misconfigured; rollback and promote from Slack are refused until fixed', errorLogFields(error));
     }
     policyMemo = { key, result };
   }

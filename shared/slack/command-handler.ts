@@ -25,6 +25,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { optionalEnv } from '../config/env';
+import { errorLogFields } from '../errors';
 import { logger } from '../handler';
 import { realClock, type RollbackClock } from '../outside-rollback';
 import { checkAccess } from './access';
@@ -90,10 +91,7 @@ export async function handleSlackRequest(event: APIGatewayProxyEventV2, options:
   try {
     signingSecret = options.signingSecret ?? (await readSlackSecret(SLACK_SIGNING_SECRET, handlerStartMs));
   } catch (error) {
-    logger.error('cannot read the Slack signing secret; the request was not verified and nothing was done', {
-      errorName: (error as Error).name,
-      errorMessage: (error as Error).message,
-    });
+    logger.error('cannot read the Slack signing secret; the request was not verified and nothing was done', errorLogFields(error));
     return slackBody(verificationUnavailableResponse(reference));
   }
 
@@ -210,7 +208,7 @@ export async function handleSlackWork(work: SlackWork, options: SlackHandlerOpti
     secret = options.signingSecret ?? (await readSlackSecret(SLACK_SIGNING_SECRET, startMs));
   } catch (error) {
     // Thrown, so that Lambda's asynchronous retry (if configured) tries again once SSM answers.
-    logger.error('cannot read the Slack signing secret to check a handed-over command', { errorName: (error as Error).name });
+    logger.error('cannot read the Slack signing secret to check a handed-over command', errorLogFields(error));
     throw error;
   }
   if (!workSignatureValid(work, secret)) {
@@ -303,7 +301,6 @@ function logFailure(command: SlackCommand, error: unknown, path: string): void {
     subcommand: subcommand.name,
     target: 'target' in subcommand ? subcommand.target : undefined,
     path,
-    errorName: error instanceof Error ? error.name : typeof error,
-    errorMessage: error instanceof Error ? error.message : String(error),
+    ...errorLogFields(error),
   });
 }

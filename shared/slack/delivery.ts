@@ -4,6 +4,7 @@
  * handed-over command.
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { errorLogFields } from '../errors';
 import { logger } from '../handler';
 import type { SlackCommand } from './commands';
 import { postToResponseUrl } from './poster';
@@ -18,7 +19,7 @@ export async function answer(origin: SlackCommand['origin'] | undefined, respons
     try {
       await postToResponseUrl(origin.responseUrl, response);
     } catch (error) {
-      logger.error('could not answer a button press on its response_url', { errorName: (error as Error).name, errorMessage: (error as Error).message });
+      logger.error('could not answer a button press on its response_url', errorLogFields(error));
     }
   } else {
     logger.warn('a button press came without a response_url; its answer is lost', { user: origin.userId });
@@ -41,7 +42,7 @@ export async function post(command: SlackCommand, response: SlackResponse): Prom
     await postToResponseUrl(url, response);
     return true;
   } catch (error) {
-    logger.error('could not post the outcome to the response_url', { errorName: (error as Error).name, errorMessage: (error as Error).message });
+    logger.error('could not post the outcome to the response_url', errorLogFields(error));
     return false;
   }
 }

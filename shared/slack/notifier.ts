@@ -6,7 +6,7 @@
 import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { aws } from '../aws/clients';
 import { optionalEnv } from '../config/env';
-import { ConfigurationError, awsCall } from '../errors';
+import { ConfigurationError, awsCall, errorLogFields } from '../errors';
 import { logger } from '../handler';
 import { parseSlackIdList } from './authorize';
 import { classifyEvent, notificationFor, type NotificationEvent } from './notifications';
@@ -99,7 +99,7 @@ async function withStopDetails(event: NotificationEvent): Promise<NotificationEv
   } catch (error) {
     logger.warn('could not read why the execution was stopped; posting without it', {
       executionName: event.executionName,
-      errorName: (error as Error).name,
+      ...errorLogFields(error),
     });
     return event;
   }

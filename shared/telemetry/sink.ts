@@ -6,6 +6,7 @@
  * is logged and dropped.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { errorLogFields } from '../errors';
 import { logger } from '../handler';
 import { METRICS, NAMESPACE, type MetricRecord } from './records';
 
@@ -44,6 +45,6 @@ export function publishMetrics(records: readonly MetricRecord[]): void {
   try {
     sink.publish(records);
   } catch (error) {
-    logger.warn('metrics: could not publish', { errorName: (error as Error).name, errorMessage: (error as Error).message });
+    logger.warn('metrics: could not publish', errorLogFields(error));
   }
 }

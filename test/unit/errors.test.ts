@@ -27,6 +27,8 @@ import {
   TrafficWriteConflict,
   awsCall,
   classifyAwsError,
+  describeError,
+  errorLogFields,
 } from '../../shared/errors';
 
 type ErrorClass = new (message: string, options?: { cause?: unknown }) => CoalmineError;
@@ -148,5 +150,17 @@ describe('awsCall', () => {
     const missing = new ResourceNotFoundException({ message: 'Alias not found', $metadata });
 
     await expect(awsCall('GetAlias', () => Promise.reject(missing))).rejects.toBe(missing);
+  });
+});
+
+describe('describeError and errorLogFields', () => {
+  it.each([
+    ['a named error', new TrafficConflict('the alias moved'), 'TrafficConflict: the alias moved', { errorName: 'TrafficConflict', errorMessage: 'the alias moved' }],
+    ['a plain Error', new Error('boom'), 'Error: boom', { errorName: 'Error', errorMessage: 'boom' }],
+    ['a thrown string', 'no such key', 'no such key', { errorName: 'string', errorMessage: 'no such key' }],
+    ['a thrown undefined', undefined, 'undefined', { errorName: 'undefined', errorMessage: 'undefined' }],
+  ])('%s reads as one line and as the two log fields', (_, thrown, line, fields) => {
+    expect(describeError(thrown)).toBe(line);
+    expect(errorLogFields(thrown)).toEqual(fields);
   });
 });
