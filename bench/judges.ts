@@ -17,9 +17,8 @@ import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { parseRolloutRequest, type RolloutRequest } from '../shared/config/request';
 import { MetricsJudge, formatThreshold, type SeriesById } from '../shared/judges/metrics';
 import { mannWhitney } from '../shared/judges/statistics/ranks';
-import type { Verdict } from '../shared/judges/types';
 import { planRollout, type Plan } from '../shared/plan';
-import type { Shift } from '../shared/rollout';
+import type { Shift, Verdict } from '../shared/rollout';
 import { CloudWatchWorld } from '../sim/world/cloudwatch';
 import type { ArmMinute, MinuteTraffic } from './minute-traffic';
 

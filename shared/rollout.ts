@@ -4,7 +4,9 @@
  */
 import type { RolloutRequest } from './config/request';
 import type { Plan } from './plan';
-import type { Verdict } from './judges/types';
+
+/** A judge's finding about the canary, and what decideNextAction acts on (judges/types.ts is the judges' port). */
+export type Verdict = 'pass' | 'fail' | 'inconclusive';
 
 /** What the target looked like before the rollout; routers need it to roll back. */
 export type Baseline = Record<string, string | number | boolean>;

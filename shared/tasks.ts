@@ -7,7 +7,7 @@ import { explainFailure, type CaughtError } from './failure';
 import { TrafficNotYetVisible } from './errors';
 import { combineJudgeResults } from './judges/combine';
 import { judgesFor } from './judges/registry';
-import type { JudgeResult, Verdict } from './judges/types';
+import type { JudgeResult } from './judges/types';
 import { planRollout } from './plan';
 import { routerFor, routerKindFor } from './routers/registry';
 import type { VerifyResult } from './routers/types';
@@ -21,6 +21,7 @@ import {
   type Progress,
   type Rollout,
   type RolloutState,
+  type Verdict,
 } from './rollout';
 
 export interface PreflightInput {

@@ -4,8 +4,7 @@
  */
 import { explainFailure, type CaughtError } from '../shared/failure';
 import type { JudgeResult } from '../shared/judges/types';
-import type { NextAction, Progress } from '../shared/rollout';
-import type { Verdict } from '../shared/judges/types';
+import type { NextAction, Progress, Verdict } from '../shared/rollout';
 import type { AnalysisOutput } from '../shared/tasks';
 import { STATE_PAYLOAD_LIMIT_BYTES } from '../shared/config/limits';
 import { routerKindFor } from '../shared/routers/registry';

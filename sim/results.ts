@@ -2,8 +2,7 @@
  * What a simulated rollout reports: the events it emits as it runs, and its result (the `--json` report's
  * shape, sim/report.ts). Types only, shared by the run loop, the observer of the execution and the CLI.
  */
-import type { Verdict } from '../shared/judges/types';
-import type { Gate, NextAction } from '../shared/rollout';
+import type { Gate, NextAction, Verdict } from '../shared/rollout';
 import type { AlarmDelivery } from './alarm-events';
 import type { ReconcileDelivery } from './reconciler';
 import type { TaskFaultKind } from './task-faults';

@@ -6,8 +6,7 @@
 import { GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { aws } from '../aws/clients';
 import { awsCall } from '../errors';
-import type { Verdict } from '../judges/types';
-import type { NextAction, Progress } from '../rollout';
+import type { NextAction, Progress, Verdict } from '../rollout';
 import { isRecord } from '../json';
 
 /** Enough of the newest events to span a Bake (entered, exited) and the task before it; one call. */

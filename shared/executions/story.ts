@@ -4,8 +4,7 @@
  * `coalmine status` and `coalmine watch` show. Pure: no AWS, no clock (`now` is given).
  */
 import type { ExecutionStatus, HistoryEvent } from '@aws-sdk/client-sfn';
-import type { Verdict } from '../judges/types';
-import type { NextAction, Progress } from '../rollout';
+import type { NextAction, Progress, Verdict } from '../rollout';
 import { MANUAL_PROMOTE_ERROR, MANUAL_ROLLBACK_ERROR, ALARM_ROLLBACK_ERROR } from '../stop-errors';
 import { readStopCause } from '../stop-cause';
 import { lastEnteredState, rolloutStartOf, type RolloutStart } from './history';

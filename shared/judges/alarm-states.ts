@@ -5,7 +5,8 @@
  * rollout started is the one the override started through: it is not evidence until it has been OK once.
  */
 import type { AnalysisConfig } from '../config/request';
-import type { JudgeResult, Verdict } from './types';
+import type { Verdict } from '../rollout';
+import type { JudgeResult } from './types';
 
 export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
 

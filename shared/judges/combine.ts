@@ -2,7 +2,8 @@
  * Folds the verdicts of several judges into one: any fail fails, else any inconclusive is inconclusive,
  * else pass. Zero judges pass, but say so: the step passed on time alone.
  */
-import type { JudgeResult, Verdict } from './types';
+import type { Verdict } from '../rollout';
+import type { JudgeResult } from './types';
 
 export interface CombinedVerdict {
   readonly verdict: Verdict;

@@ -4,9 +4,7 @@
  * machine retries.
  */
 import type { AnalysisConfig, RolloutRequest } from '../config/request';
-import type { Baseline, Progress, Rollout } from '../rollout';
-
-export type Verdict = 'pass' | 'fail' | 'inconclusive';
+import type { Baseline, Progress, Rollout, Verdict } from '../rollout';
 
 export type Evidence = { readonly [key: string]: unknown };
 

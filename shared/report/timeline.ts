@@ -9,8 +9,8 @@
  * closing event and the stop cause.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import type { JudgeResult, Verdict } from '../judges/types';
-import type { NextAction, Rollout, Shift } from '../rollout';
+import type { JudgeResult } from '../judges/types';
+import type { NextAction, Rollout, Shift, Verdict } from '../rollout';
 import { readStopCause } from '../stop-cause';
 import { closedStatusOf, rolloutStartOf, type ClosedStatus } from '../executions/history';
 import { GATE_STATE } from '../executions/states';

@@ -1,6 +1,7 @@
 import { assessAlarmStates, type AlarmSnapshot, type AlarmStateValue } from '../../shared/judges/alarm-states';
 import { combineJudgeResults } from '../../shared/judges/combine';
-import type { JudgeResult, Verdict } from '../../shared/judges/types';
+import type { JudgeResult } from '../../shared/judges/types';
+import type { Verdict } from '../../shared/rollout';
 
 type Policy = 'inconclusive' | 'pass' | 'fail';
 

@@ -1,7 +1,6 @@
 import { parseRolloutRequest } from '../../shared/config/request';
-import type { Verdict } from '../../shared/judges/types';
 import { planRollout } from '../../shared/plan';
-import { decideNextAction, type NextAction, type Progress } from '../../shared/rollout';
+import { decideNextAction, type NextAction, type Progress, type Verdict } from '../../shared/rollout';
 
 /** Three canary steps (10, 50, 90 %) and the promotion; at most 2 extra bakes per step. */
 function rollout(then: 'rollback' | 'proceed', maxExtraBakes = 2) {

@@ -9,7 +9,8 @@
  * the boundaries of later looks depend on it.
  */
 import { combineVerdicts, judgeMetric, plannedInformation, type ErrorsEvidence, type MetricJudgement, type SequentialLook } from '../statistics';
-import type { JudgeResult, Verdict } from '../types';
+import type { Verdict } from '../../rollout';
+import type { JudgeResult } from '../types';
 import { countsSlowRequests, type ResolvedCheck } from './checks';
 import type { ThresholdReading, WindowCounts } from './queries';
 import type { SplitWindow } from './windows';

@@ -13,7 +13,7 @@
  *            rate. No data is never a pass.
  */
 import { formatDuration } from '../../duration';
-import type { Verdict } from '../types';
+import type { Verdict } from '../../rollout';
 import { normalUpperQuantile } from './distributions';
 import { testRatioOfProportions, type ArmSummary, type Direction, type TwoArmCounts } from './proportions';
 import { mannWhitney } from './ranks';
