@@ -42,6 +42,9 @@ export type CanaryState = (typeof CANARY_STATES)[number];
 /** The state that plans the rollout: its output is the rollout. */
 export const PREFLIGHT_STATE: CanaryState = 'Preflight';
 
+/** The state that judges a step; its output's `analysis` is the look. */
+export const ANALYZE_STATE: CanaryState = 'AnalyzeCanary';
+
 /** The gate: a `.waitForTaskToken` Task that waits for a person to approve or roll back (docs/approvals.md). */
 export const GATE_STATE: CanaryState = 'AwaitApproval';
 

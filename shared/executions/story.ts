@@ -8,11 +8,9 @@ import type { NextAction, Progress, Verdict } from '../rollout';
 import { MANUAL_PROMOTE_ERROR, MANUAL_ROLLBACK_ERROR, ALARM_ROLLBACK_ERROR } from '../stop-errors';
 import { readStopCause } from '../stop-cause';
 import { lastEnteredState, rolloutStartOf, type RolloutStart } from './history';
-import { WAIT_STATES, type CanaryState } from './states';
+import { ANALYZE_STATE, WAIT_STATES, type CanaryState } from './states';
 import { isRecord, parseJson } from '../json';
 
-/** The analysis state that judges a step; its output's `analysis` is the look. */
-const ANALYZE_STATE: CanaryState = 'AnalyzeCanary';
 /** The Fail states, by how the rollout ended when the execution failed in them. */
 const FAILED_IN: Readonly<Partial<Record<CanaryState, Outcome>>> = { RolledBack: 'rolled-back', RolloutRefused: 'refused', RollbackFailed: 'failed' };
 /** The states between an analysis that says advance and the next step's shift. */

@@ -9,7 +9,7 @@ import { escapeHtml } from './escape';
 import type { ReportData } from './read';
 import type { Chart } from './series';
 import { chartSvg, type Marker, type TimeAxis } from './svg';
-import type { AnalysisMark } from './timeline';
+import type { AnalysisMark, TimelineEnd } from './timeline';
 
 const STYLE = `
 :root { color-scheme: light dark; --fg: #1b1f24; --bg: #ffffff; --muted: #5b6470; --grid: #d9dde3;
@@ -19,7 +19,7 @@ const STYLE = `
 body { font: 14px/1.45 system-ui, sans-serif; color: var(--fg); background: var(--bg); margin: 2rem auto; max-width: 1000px; padding: 0 1rem; }
 h1 { font-size: 1.4rem; margin-bottom: 0.2rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
 .muted { color: var(--muted); } .outcome { font-weight: 600; }
-.outcome.promoted { color: var(--pass); } .outcome.rolled-back, .outcome.failed { color: var(--fail); }
+.outcome.promoted { color: var(--pass); } .outcome.rolled-back, .outcome.failed, .outcome.stopped, .outcome.promotion-requested { color: var(--fail); }
 svg.chart { width: 100%; height: auto; display: block; }
 .grid { stroke: var(--grid); stroke-width: 1; } .tick { fill: var(--muted); font-size: 11px; }
 .line { fill: none; stroke-width: 2; } .line.canary { stroke: var(--canary); } .line.baseline { stroke: var(--baseline); }
@@ -36,6 +36,19 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 pre { white-space: pre-wrap; font-size: 12px; margin: 0.3rem 0 0; }
 @media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } svg.chart, table { break-inside: avoid; } details { display: block; } }
 `;
+
+/** How the page words each ending (story.ts's outcomes); the class is the outcome itself. */
+const OUTCOME_WORDS: Readonly<Record<TimelineEnd['outcome'], string>> = {
+  promoted: 'promoted',
+  'rolled-back': 'rolled back',
+  refused: 'refused by Preflight',
+  failed: 'failed',
+  stopped: 'stopped',
+  'promotion-requested': 'promotion requested, not at 100 %',
+  running: 'running',
+};
+
+const outcomeSpan = (end: TimelineEnd): string => `<span class="outcome ${end.outcome}">${OUTCOME_WORDS[end.outcome]}</span>`;
 
 const swatch = (cssVar: string, label: string) => `<span><i class="swatch" style="background: var(${cssVar})"></i>${label}</span>`;
 
@@ -128,7 +141,7 @@ function summaryTable(data: ReportData): string {
   const { timeline } = data;
   const cost = timeline.stateTransitions * USD_PER_STATE_TRANSITION;
   const rows = [
-    ['Outcome', `<span class="outcome ${timeline.end.outcome.replace(' ', '-')}">${timeline.end.outcome}</span> (${timeline.end.status})`],
+    ['Outcome', `${outcomeSpan(timeline.end)} (${timeline.end.status})`],
     ['Error', escapeHtml(timeline.end.error ?? '–')],
     ['Cause', escapeHtml(timeline.end.cause ?? '–')],
     ['Duration', formatDuration(Math.max(0, (timeline.end.atMs - timeline.startedAtMs) / 1000))],
@@ -155,7 +168,7 @@ export function renderReport(data: ReportData): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>coalmine report: ${escapeHtml(name)}</title><style>${STYLE}</style></head>
 <body>
-<h1>${escapeHtml(name)}: <span class="outcome ${timeline.end.outcome.replace(' ', '-')}">${timeline.end.outcome}</span></h1>
+<h1>${escapeHtml(name)}: ${outcomeSpan(timeline.end)}</h1>
 <p class="muted">Execution ${escapeHtml(timeline.executionName)}${target === undefined ? '' : `, target ${escapeHtml(JSON.stringify(target))}`}; started ${new Date(timeline.startedAtMs).toISOString()}. Times are from the start.</p>
 <h2>Canary weight</h2>
 <p class="legend muted">${swatch('--weight', 'weight')}${swatch('--pass', 'pass')}${swatch('--inconclusive', 'inconclusive')}${swatch('--fail', 'fail / rollback')}${swatch('--alarm', 'alarm to ALARM')}; shaded: a wait at a gate; hover a look for its evidence</p>

@@ -4,9 +4,10 @@
  * reader serves `coalmine report` on AWS and `coalmine simulate --report` on the simulated world.
  */
 import { paginateDescribeAlarmHistory } from '@aws-sdk/client-cloudwatch';
-import { readTargetNow, type WeightReading } from '../actions/status';
+import { readTargetNow, weightOf, type WeightReading } from '../actions/status';
 import { aws } from '../aws/clients';
 import { awsCall } from '../errors';
+import { rolloutStartOf } from '../executions/history';
 import { readWholeHistory } from '../executions/sfn';
 import { readMetricData } from '../judges/metrics/reader';
 import { chartQueries, chartsFrom, type Chart } from './series';
@@ -65,14 +66,16 @@ async function alarmChanges(alarms: readonly string[], fromMs: number, toMs: num
 
 /** Everything a report of `executionArn` shows; `nowMs` ends the window of a rollout still running. */
 export async function readReportData(executionArn: string, executionName: string, nowMs: number = Date.now()): Promise<ReportData> {
-  const timeline = timelineOf(executionName, await readWholeHistory(executionArn));
+  const events = await readWholeHistory(executionArn);
+  // The target as it reads now (a read only): it settles a person's promote, and the summary shows it.
+  const targetNow = await readTargetNow(rolloutStartOf(events));
+  const timeline = timelineOf(executionName, events, weightOf(targetNow));
   const fromMs = timeline.startedAtMs - LEAD_MS;
   const toMs = (timeline.end.status === 'RUNNING' ? nowMs : timeline.end.atMs) + TRAIL_MS;
   if (timeline.rollout === null) return { timeline, charts: [], notCharted: [], alarms: [], fromMs, toMs };
   const { charts, queries, notCharted } = chartQueries(timeline.rollout);
   const series = await readMetricData(queries, fromMs, toMs);
   const alarms = await alarmChanges(timeline.rollout.request.analysis.alarms, fromMs, toMs);
-  const targetNow = await readTargetNow({ stage: 'planned', rollout: timeline.rollout });
   const rolloutWindow = { fromMs: timeline.startedAtMs, toMs: toMs - TRAIL_MS };
   return { timeline, charts: chartsFrom(charts, series, rolloutWindow), notCharted, alarms, ...(targetNow !== undefined ? { targetNow } : {}), fromMs, toMs };
 }

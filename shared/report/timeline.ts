@@ -11,9 +11,9 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import type { JudgeResult } from '../judges/types';
 import type { NextAction, Rollout, Shift, Verdict } from '../rollout';
-import { readStopCause } from '../stop-cause';
-import { closedStatusOf, rolloutStartOf, type ClosedStatus } from '../executions/history';
-import { GATE_STATE } from '../executions/states';
+import { closedStatusOf, lastEnteredState, rolloutStartOf, type ClosedStatus } from '../executions/history';
+import { ANALYZE_STATE, GATE_STATE } from '../executions/states';
+import { endingOf, settleEnding, type Outcome } from '../executions/story';
 import { isRecord, parseJson } from '../json';
 
 export interface WeightPoint {
@@ -49,7 +49,8 @@ export interface GateSpan {
 export interface TimelineEnd {
   readonly status: ClosedStatus | 'RUNNING';
   readonly atMs: number;
-  readonly outcome: 'promoted' | 'rolled back' | 'failed' | 'running';
+  /** How it ended, by the rule `coalmine status` and `watch` use (shared/executions/story.ts). */
+  readonly outcome: Outcome | 'running';
   readonly error: string | null;
   /** The cause's sentence for people (a stop cause's fields are left out). */
   readonly cause: string | null;
@@ -68,12 +69,6 @@ export interface Timeline {
   /** States entered: what Step Functions bills as state transitions, near enough. */
   readonly stateTransitions: number;
 }
-
-const ANALYZE_STATE = 'AnalyzeCanary';
-/** Stop errors whose writer left the canary at 100 % (a person's promote); every other stop restores 0 %. */
-const PROMOTING_STOPS = new Set(['ManualPromote']);
-/** Stop errors whose writer put the canary back at 0 % before stopping. */
-const ROLLING_BACK_STOPS = new Set(['ManualRollback', 'AlarmRollback']);
 
 function parsed(output: string | undefined): Record<string, unknown> | undefined {
   const value = parseJson(output);
@@ -112,27 +107,27 @@ function shiftsOf(output: Record<string, unknown>): readonly Shift[] | undefined
   return isRecord(progress) && Array.isArray(progress.shifts) ? (progress.shifts as Shift[]) : undefined;
 }
 
-function endOf(events: readonly HistoryEvent[], lastOutput: Record<string, unknown> | undefined): TimelineEnd {
+/** The closing event read as DescribeExecution would say it, then the one rule for how that ended. */
+function endOf(events: readonly HistoryEvent[], canaryWeightNow: number | undefined): TimelineEnd {
   const closing = [...events].reverse().find((e) => closedStatusOf(e) !== undefined);
   const status = closedStatusOf(closing);
   if (closing === undefined || status === undefined) {
     return { status: 'RUNNING', atMs: events.length > 0 ? timeOf(events[events.length - 1]!) : 0, outcome: 'running', error: null, cause: null };
   }
   const details = closing.executionFailedEventDetails ?? closing.executionAbortedEventDetails ?? closing.executionTimedOutEventDetails;
-  const error = details?.error ?? null;
-  const cause = details?.cause === undefined ? null : readStopCause(details.cause).sentence;
-  const rolledBackInside = lastOutput !== undefined && isRecord(lastOutput.rollback);
-  const outcome: TimelineEnd['outcome'] =
-    status === 'SUCCEEDED' || (error !== null && PROMOTING_STOPS.has(error))
-      ? 'promoted'
-      : rolledBackInside || (error !== null && ROLLING_BACK_STOPS.has(error))
-        ? 'rolled back'
-        : 'failed';
-  return { status, atMs: timeOf(closing), outcome, error, cause };
+  const ended = endingOf(
+    { status, stopDate: new Date(timeOf(closing)), ...(details?.error !== undefined ? { error: details.error } : {}), ...(details?.cause !== undefined ? { cause: details.cause } : {}) },
+    lastEnteredState(events),
+  );
+  const { outcome, error, cause } = settleEnding(ended!, canaryWeightNow);
+  return { status, atMs: timeOf(closing), outcome, error: error ?? null, cause: cause ?? null };
 }
 
-/** The timeline of one execution from its whole history, oldest first, read with includeExecutionData. */
-export function timelineOf(executionName: string, events: readonly HistoryEvent[]): Timeline {
+/**
+ * The timeline of one execution from its whole history, oldest first, read with includeExecutionData.
+ * `canaryWeightNow`, the target's reading, settles a person's promote (it has promoted once the target reads 100 %).
+ */
+export function timelineOf(executionName: string, events: readonly HistoryEvent[], canaryWeightNow?: number): Timeline {
   const start = rolloutStartOf(events);
   const analyses: AnalysisMark[] = [];
   let shifts: readonly Shift[] = [];
@@ -163,13 +158,13 @@ export function timelineOf(executionName: string, events: readonly HistoryEvent[
     }
     if (isRecord(output.promotion) && typeof output.promotion.promotedAt === 'string') promotedAtMs = Date.parse(output.promotion.promotedAt);
   }
-  const end = endOf(events, lastOutput);
+  const end = endOf(events, canaryWeightNow);
   // A gate left open: still waiting, or closed by the end of the execution (a rollback, a stop).
   if (open !== undefined) gates.push({ ...open, toMs: end.status === 'RUNNING' ? null : end.atMs, by: null });
   const weights: WeightPoint[] = shifts.map((s) => ({ atMs: Date.parse(s.at), weight: s.weight, by: 'shift' }));
   if (promotedAtMs !== undefined) weights.push({ atMs: promotedAtMs, weight: 100, by: 'promote' });
   else if (end.outcome === 'promoted' && end.status !== 'SUCCEEDED') weights.push({ atMs: end.atMs, weight: 100, by: 'promote' });
-  else if (end.outcome === 'rolled back') {
+  else if (end.outcome === 'rolled-back') {
     const rollback = lastOutput?.rollback;
     const at = isRecord(rollback) && typeof rollback.rolledBackAt === 'string' ? Date.parse(rollback.rolledBackAt) : end.atMs;
     weights.push({ atMs: at, weight: 0, by: 'rollback' });
