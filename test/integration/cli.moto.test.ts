@@ -27,6 +27,16 @@ import { describeNeeding } from './required-programs';
 
 const REQUEST = { name: 'checkout', target: { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '2' }, strategy: { preset: 'canary10-5m' }, analysis: { alarms: ['checkout-errors'] } };
 const BIN = join(__dirname, '../../bin/coalmine.cjs');
+/** The default credential chain and AWS_ENDPOINT_URL, as an operator's shell would set them, aimed at a moto_server. */
+function pointTheCliAt(endpoint: string): void {
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
+    AWS_REGION: MOTO_REGION,
+  });
+}
+
 const ENV = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'COALMINE_STATE_MACHINE_ARN'] as const;
 
 describeWithMoto('the coalmine operator commands against moto_server', (server) => {
@@ -36,12 +46,7 @@ describeWithMoto('the coalmine operator commands against moto_server', (server) 
 
   beforeAll(async () => {
     await server().reset();
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: server().endpoint,
-      AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
-      AWS_REGION: MOTO_REGION,
-    });
+    pointTheCliAt(server().endpoint);
     sfn = new SFNClient(server().clientConfig);
     const created = await sfn.send(
       new CreateStateMachineCommand({
@@ -144,12 +149,7 @@ describeWithMoto('coalmine status against a history moto records for real', (ser
   beforeAll(async () => {
     await server().reset();
     await server().configure({ stepfunctions: { execute_state_machine: true } });
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL: server().endpoint,
-      AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
-      AWS_REGION: MOTO_REGION,
-    });
+    pointTheCliAt(server().endpoint);
     sfn = new SFNClient(server().clientConfig);
     // The commands' clients were made for the first server of this file: these reach this one.
     restoreClients = useAwsClients({ sfn, lambda: server().clients.lambda });
