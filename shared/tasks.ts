@@ -41,7 +41,7 @@ export async function preflight(input: PreflightInput): Promise<RolloutState> {
   const kind = routerKindFor(request.target);
   const plan = planRollout(request, { observable: kind.observable });
   const alarmsAlreadyFiring = request.override?.alarmsAlreadyFiring === true;
-  for (const judge of judgesFor(request.analysis)) await judge.preflight({ alarmsAlreadyFiring });
+  for (const judge of judgesFor(request.analysis, request.target)) await judge.preflight({ alarmsAlreadyFiring });
   const baseline = await kind.preflight(request.target, {
     executionName: input.executionName,
     allowLargeGreenPins: request.override?.allowLargeGreenPins === true,
@@ -109,7 +109,7 @@ export async function analyzeCanary(state: RolloutState): Promise<AnalysisOutput
   const window = { start: new Date(progress.shiftedAt ?? rollout.startedAt), end };
   const checks: JudgeResult[] = [];
   const memory: Record<string, unknown> = {};
-  for (const judge of judgesFor(rollout.request.analysis)) {
+  for (const judge of judgesFor(rollout.request.analysis, rollout.request.target)) {
     const result = await judge.measure({
       request: rollout.request,
       baseline: rollout.baseline,

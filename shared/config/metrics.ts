@@ -63,6 +63,13 @@ const checkOptions = {
     .boolean()
     .default(true)
     .describe('A failing critical check rolls back whatever the others say; failing non-critical checks roll back only beyond maxNonCriticalFailures.'),
+  dryRun: z
+    .boolean()
+    .default(false)
+    .describe(
+      'A shadow check: judged at every look and reported in the evidence, the events and Slack, but it never acts: it neither fails ' +
+        'an analysis nor keeps one inconclusive. The way to trust a new check before it may roll back.',
+    ),
 };
 
 const BuiltInCheckSchema = z
@@ -222,6 +229,11 @@ export const MetricChecksSchema = z
   );
 
 export type MetricCheckConfig = z.output<typeof MetricCheckSchema>;
+
+/** A check's name as verdicts show it: a built-in check's metric, or a query pair's name. */
+export function checkNameOf(check: MetricCheckConfig): string {
+  return 'metric' in check ? check.metric : check.name;
+}
 export type BuiltInCheckConfig = z.output<typeof BuiltInCheckSchema>;
 export type QueryPairConfig = z.output<typeof CloudWatchPairSchema>;
 export type PrometheusPairConfig = z.output<typeof PrometheusPairSchema>;

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { RolloutRequestInvalid } from '../errors';
 import { LIMITS } from './limits';
 import { MAX_METRIC_CHECKS, metricCheckProblems, MetricChecksSchema } from './metrics';
+import { MinCanaryRequestsSchema, minimumSampleProblem } from './minimum-sample';
+import { SloSchema, sloProblem } from './slo';
 import { PrometheusEndpointSchema } from './prometheus';
 import { PRESET_NAMES, PRESETS } from './presets';
 import { addressShareOf, canaryPinsTooLarge } from '../net/pin-share';
@@ -163,6 +165,8 @@ const AnalysisSchema = z
       .max(MAX_METRIC_CHECKS)
       .default(0)
       .describe('How many failing non-critical metric checks an analysis tolerates; a failing critical check always fails it.'),
+    minCanaryRequests: MinCanaryRequestsSchema,
+    slo: SloSchema.optional(),
     inconclusive: z
       .strictObject({
         maxExtraBakes: z
@@ -240,6 +244,10 @@ export const RolloutRequestSchema = z
     for (const problem of metricCheckProblems(request.analysis.metrics, request.target.type)) {
       ctx.addIssue({ code: 'custom', path: ['analysis', 'metrics', problem.path], message: problem.message });
     }
+    const sample = minimumSampleProblem(request);
+    if (sample !== undefined) ctx.addIssue({ code: 'custom', path: ['analysis', 'minCanaryRequests'], message: sample });
+    const slo = request.analysis.slo === undefined ? undefined : sloProblem(request.analysis.slo, request.analysis.metrics);
+    if (slo !== undefined) ctx.addIssue({ code: 'custom', path: ['analysis', 'slo'], message: slo });
     if (request.analysis.prometheus === undefined && request.analysis.metrics.some((check) => 'source' in check)) {
       ctx.addIssue({ code: 'custom', path: ['analysis', 'prometheus'], message: 'Prometheus query pairs need analysis.prometheus: {"url": "http://prometheus:9090"} (and "auth" if it needs one)' });
     }

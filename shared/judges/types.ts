@@ -4,6 +4,7 @@
  * machine retries.
  */
 import type { AnalysisConfig, RolloutRequest } from '../config/request';
+import type { Target } from '../config/targets';
 import type { Baseline, Progress, Rollout, Verdict } from '../rollout';
 
 export type Evidence = { readonly [key: string]: unknown };
@@ -49,7 +50,7 @@ export interface Judge {
 
 /** A judge kind: which part of `analysis` configures it, and how to make one. */
 export interface JudgeKind {
-  /** Whether this request asks for this judge. */
-  appliesTo(analysis: AnalysisConfig): boolean;
-  create(analysis: AnalysisConfig): Judge;
+  /** Whether this request asks for this judge; the target says what it can count (judges/canary-requests.ts). */
+  appliesTo(analysis: AnalysisConfig, target: Target): boolean;
+  create(analysis: AnalysisConfig, target: Target): Judge;
 }

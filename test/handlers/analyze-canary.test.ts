@@ -1,4 +1,4 @@
-import { CloudWatchServiceException, DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchServiceException, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { handler } from '../../functions/analyze-canary';
 import { ALARMS, bakingState, cloudwatch, context, expectTakenBetween, fixture, lambda, resetAws, rolloutRequest } from './support';
@@ -7,11 +7,18 @@ beforeEach(resetAws);
 
 const analyze = (state: Parameters<typeof handler>[0]) => handler(state, context('analyze-canary'));
 const alarmsAre = (variant: string) => cloudwatch.on(DescribeAlarmsCommand).resolves(fixture('cloudwatch', variant));
+const HOUR = 3_600_000;
+/** The canary version's Invocations through the alias: one hourly datapoint (the shifts are more than 62 days old). */
+const canaryServed = (requests: number) =>
+  cloudwatch.on(GetMetricDataCommand).resolves({
+    MetricDataResults: [{ Id: 'canaryInvocations', StatusCode: 'Complete', Timestamps: [new Date('2025-03-04T10:00:00.000Z')], Values: [requests] }],
+  });
 
 describe('analyzeCanary handler', () => {
   it('promotes after the last step passes, saying why, with the evidence of each alarm', async () => {
     const state = await bakingState(rolloutRequest(), 0);
     alarmsAre('describe-alarms-all-ok');
+    canaryServed(1200);
     const before = Date.now();
 
     const analysis = await analyze(state);
@@ -19,7 +26,7 @@ describe('analyzeCanary handler', () => {
     expect(analysis).toMatchObject({
       verdict: 'pass',
       action: 'promote',
-      reason: 'step 1 at 10 %: the analysis passed: 2 alarm(s) OK',
+      reason: 'step 1 at 10 %: the analysis passed: 2 alarm(s) OK; 1,200 canary requests since the first shift (alarms alone may pass from 300 on)',
       step: { index: 0, weight: 10, extraBakes: 0 },
     });
     expect(analysis.checks).toEqual([
@@ -34,15 +41,72 @@ describe('analyzeCanary handler', () => {
           ],
         },
       },
+      {
+        judge: 'minimum-sample',
+        verdict: 'pass',
+        reason: '1,200 canary requests since the first shift (alarms alone may pass from 300 on)',
+        evidence: { canaryRequests: 1200, minCanaryRequests: 300, counted: { from: '2025-03-04T10:00:00.000Z', to: expect.any(String) } },
+      },
     ]);
     expectTakenBetween(analysis.analyzedAt, before, Date.now());
     expect(cloudwatch).toHaveReceivedCommandWith(DescribeAlarmsCommand, { AlarmNames: ALARMS });
+    const endTime = new Date(Math.round(Date.parse(analysis.analyzedAt) / HOUR) * HOUR);
+    expect(cloudwatch).toHaveReceivedCommandWith(GetMetricDataCommand, {
+      MetricDataQueries: [
+        {
+          Id: 'canaryInvocations',
+          Label: 'checkout:live version 42 invocations',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/Lambda',
+              MetricName: 'Invocations',
+              Dimensions: [
+                { Name: 'ExecutedVersion', Value: '42' },
+                { Name: 'FunctionName', Value: 'checkout' },
+                { Name: 'Resource', Value: 'checkout:live' },
+              ],
+            },
+            Period: 3600,
+            Stat: 'Sum',
+          },
+          ReturnData: true,
+        },
+      ],
+      StartTime: new Date('2025-03-04T10:00:00.000Z'),
+      EndTime: endTime,
+      ScanBy: 'TimestampAscending',
+      NextToken: undefined,
+    });
     expect(lambda).not.toHaveReceivedAnyCommand();
+  });
+
+  it('keeps an alarm-only analysis on 3 canary requests inconclusive, however OK the alarms are, and says how few', async () => {
+    const state = await bakingState(rolloutRequest(), 0);
+    alarmsAre('describe-alarms-all-ok');
+    canaryServed(3);
+
+    const analysis = await analyze(state);
+
+    expect(analysis).toMatchObject({ verdict: 'inconclusive', action: 'bake-again' });
+    expect(analysis.reason).toContain('only 3 canary request(s) since the first shift: too few for alarms alone to pass a step (analysis.minCanaryRequests 300); 297 more needed');
+    expect(analysis.checks.map((c) => [c.judge, c.verdict])).toEqual([
+      ['cloudwatch-alarms', 'pass'],
+      ['minimum-sample', 'inconclusive'],
+    ]);
+  });
+
+  it('lets alarms alone pass on any count with minCanaryRequests 0, and reads no metric', async () => {
+    const state = await bakingState(rolloutRequest({ analysis: { alarms: ALARMS, minCanaryRequests: 0 } }), 0);
+    alarmsAre('describe-alarms-all-ok');
+
+    await expect(analyze(state)).resolves.toMatchObject({ verdict: 'pass', reason: 'step 1 at 10 %: the analysis passed: 2 alarm(s) OK' });
+    expect(cloudwatch).not.toHaveReceivedCommand(GetMetricDataCommand);
   });
 
   it('advances when a step before the last passes', async () => {
     const state = await bakingState(rolloutRequest({ strategy: { preset: 'linear10-1m' } }), 3);
     alarmsAre('describe-alarms-all-ok');
+    canaryServed(300);
 
     const analysis = await analyze(state);
 
@@ -52,6 +116,7 @@ describe('analyzeCanary handler', () => {
   it('rolls back when an alarm is in ALARM, naming it and why', async () => {
     const state = await bakingState(rolloutRequest(), 0);
     alarmsAre('describe-alarms-errors-in-alarm');
+    canaryServed(300);
 
     const analysis = await analyze(state);
 
@@ -70,6 +135,7 @@ describe('analyzeCanary handler', () => {
   ])('without data after %i extra bakes → %s', async (extraBakes, action, why) => {
     const state = await bakingState(rolloutRequest(), 0, extraBakes);
     alarmsAre('describe-alarms-errors-without-data');
+    canaryServed(300);
 
     const analysis = await analyze(state);
 

@@ -188,18 +188,23 @@ describe('CloudWatchAlarmJudge.measure', () => {
 });
 
 describe('judgesFor', () => {
-  const analysis = (alarms: string[]) =>
-    parseRolloutRequest({
-      target: { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '42' },
-      strategy: { preset: 'canary10-5m' },
-      analysis: { alarms },
-    }).analysis;
+  const LAMBDA = { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '42' } as const;
+  const KVS = {
+    type: 'cloudfront-kvs',
+    kvsArn: 'arn:aws:cloudfront::123456789012:key-value-store/327284aa-bcd5-499f-a3ff-26b9a9d31b58',
+    stableAfterPromotion: 'green',
+  } as const;
+  const requestOf = (alarms: string[], target: object = LAMBDA, extra: object = {}) =>
+    parseRolloutRequest({ target, strategy: { preset: 'canary10-5m' }, analysis: { alarms, ...extra } });
+  const judgeNames = (request: ReturnType<typeof requestOf>) => judgesFor(request.analysis, request.target).map((j) => j.name);
 
-  it('watches alarms when the request lists some', () => {
-    expect(judgesFor(analysis(['checkout-errors'])).map((j) => j.name)).toEqual(['cloudwatch-alarms']);
-  });
-
-  it('has no alarm judge when the request lists none', () => {
-    expect(judgesFor(analysis([])).map((j) => j.name)).not.toContain('cloudwatch-alarms');
+  it.each([
+    ['alarms only on a lambda alias: alarms, held to the minimum sample', requestOf(['checkout-errors']), ['cloudwatch-alarms', 'minimum-sample']],
+    ['alarms only with minCanaryRequests 0: alarms alone', requestOf(['checkout-errors'], LAMBDA, { minCanaryRequests: 0 }), ['cloudwatch-alarms']],
+    ['alarms only on a KVS target, which has no request count of its own', requestOf(['storefront-5xx'], KVS), ['cloudwatch-alarms']],
+    ['alarms and a metric check: the metrics judge has its own minimum', requestOf(['checkout-errors'], LAMBDA, { metrics: [{ metric: 'errors' }] }), ['cloudwatch-alarms', 'metrics']],
+    ['no alarm', requestOf([]), []],
+  ])('%s', (_, request, judges) => {
+    expect(judgeNames(request)).toEqual(judges);
   });
 });

@@ -403,7 +403,7 @@ describe('query pairs for other targets', () => {
 describe('registry', () => {
   it('runs the metrics judge when the request has metrics, beside the alarm judge when it has alarms', () => {
     const both = requestWith([{ metric: 'errors' }], {});
-    expect(judgesFor({ ...both.analysis, alarms: ['checkout-errors'] }).map((j) => j.name)).toEqual(['cloudwatch-alarms', 'metrics']);
-    expect(judgesFor({ ...both.analysis, metrics: [] }).map((j) => j.name)).toEqual([]);
+    expect(judgesFor({ ...both.analysis, alarms: ['checkout-errors'] }, both.target).map((j) => j.name)).toEqual(['cloudwatch-alarms', 'metrics']);
+    expect(judgesFor({ ...both.analysis, metrics: [] }, both.target).map((j) => j.name)).toEqual([]);
   });
 });

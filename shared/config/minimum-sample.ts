@@ -1,0 +1,59 @@
+/**
+ * `analysis.minCanaryRequests`: how many canary requests an analysis that has only alarms must have seen
+ * before it may pass. An alarm that stayed OK over three requests says nothing about the canary; below the
+ * minimum such an analysis is inconclusive, and the inconclusive policy decides.
+ *
+ * The default, 300: with no error among 300 canary requests, the canary's error rate is below 1 % with 95 %
+ * confidence (Clopper-Pearson, 1 − 0.05^(1/300) = 0.995 %); a canary that fails 1 % of its requests shows
+ * no error at all in 300 requests only 4.9 % of the time (0.99^300). 1 % is the threshold of the error-rate
+ * alarms in the examples and the simulator's scenarios (the benchmark's CodeDeploy-style alarm is at 2 %,
+ * reached at 150). Fewer requests cannot tell a canary that fails at the alarm's threshold from a healthy
+ * one, whatever the alarm says. It is also what a 10 req/s function serves the canary in the first bake of
+ * canary10-5m (10 % for 5 minutes), the smallest traffic the presets are made for.
+ *
+ * The count is the canary's own requests since the first shift, where the target has them: a lambda-alias
+ * target's `Invocations` of the canary version (judges/canary-requests.ts). A cloudfront-kvs target has no
+ * request count of its own; there the minimum needs a metric check (whose judge then has its own minimum).
+ */
+import { z } from 'zod';
+
+export const DEFAULT_MIN_CANARY_REQUESTS = 300;
+
+/** Target types whose canary requests coalmine can count without a metric check. */
+export const COUNTED_TARGET_TYPES: readonly string[] = ['lambda-alias'];
+
+export const MinCanaryRequestsSchema = z
+  .int('minCanaryRequests is a whole number of requests')
+  .min(0, 'minCanaryRequests cannot be negative; 0 lets alarms pass a step on any number of requests')
+  .max(1_000_000_000)
+  .optional()
+  .describe(
+    `Analyses with alarms and no metric checks: canary requests (since the first shift) needed before a step may pass; fewer is ` +
+      `inconclusive. Default ${DEFAULT_MIN_CANARY_REQUESTS} for a lambda-alias target (no error in 300 requests bounds the error rate ` +
+      'below 1 % at 95 %); 0 turns the minimum off. A cloudfront-kvs target has no request count of its own: add a metric check.',
+  );
+
+interface SampleRequest {
+  readonly target: { readonly type: string };
+  readonly analysis: { readonly alarms: readonly string[]; readonly metrics: readonly unknown[]; readonly minCanaryRequests?: number | undefined };
+}
+
+/** The minimum that applies to this request's analysis, or 0 when none does (metric checks, no alarms, no count). */
+export function minimumCanaryRequestsFor(request: SampleRequest): number {
+  const { alarms, metrics, minCanaryRequests } = request.analysis;
+  if (alarms.length === 0 || metrics.length > 0 || !COUNTED_TARGET_TYPES.includes(request.target.type)) return 0;
+  return minCanaryRequests ?? DEFAULT_MIN_CANARY_REQUESTS;
+}
+
+/** Why the request's minCanaryRequests cannot apply, if it cannot. */
+export function minimumSampleProblem(request: SampleRequest): string | undefined {
+  const { alarms, metrics, minCanaryRequests } = request.analysis;
+  if (minCanaryRequests === undefined || minCanaryRequests === 0) return undefined;
+  if (alarms.length === 0 || metrics.length > 0) {
+    return 'minCanaryRequests applies to an analysis with alarms and no metric checks (metric checks have their own minimum sample); leave it out';
+  }
+  if (!COUNTED_TARGET_TYPES.includes(request.target.type)) {
+    return `a ${request.target.type} target has no request count of its own, so its alarms cannot be held to a minimum: add a metric check (a query pair) that counts its requests, or leave minCanaryRequests out`;
+  }
+  return undefined;
+}
