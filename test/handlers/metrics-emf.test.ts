@@ -4,7 +4,7 @@
  */
 import { handler as analyzeHandler } from '../../functions/analyze-canary';
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
-import { bakingState, cloudwatch, context, fixture, resetAws, rolloutRequest } from './support';
+import { ALARMS, bakingState, cloudwatch, context, fixture, resetAws, rolloutRequest } from './support';
 
 describe('EMF written inside Lambda', () => {
   let written: string[];
@@ -30,7 +30,7 @@ describe('EMF written inside Lambda', () => {
   afterEach(() => restore());
 
   it('an analysis writes one document per record: namespace Coalmine, the metric names and units, the dimension sets', async () => {
-    const state = await bakingState(rolloutRequest(), 0);
+    const state = await bakingState(rolloutRequest({ analysis: { alarms: ALARMS, minCanaryRequests: 0 } }), 0);
     cloudwatch.on(DescribeAlarmsCommand).resolves(fixture('cloudwatch', 'describe-alarms-all-ok'));
     await analyzeHandler(state, context('analyze-canary'));
     const documents = written.map((line) => JSON.parse(line) as Record<string, unknown> & { _aws: { CloudWatchMetrics: unknown[] } }).filter((d) => d._aws !== undefined);
@@ -44,7 +44,7 @@ describe('EMF written inside Lambda', () => {
 
   it('outside Lambda (the CLI, the simulator) nothing is written', async () => {
     delete process.env.AWS_LAMBDA_FUNCTION_NAME;
-    const state = await bakingState(rolloutRequest(), 0);
+    const state = await bakingState(rolloutRequest({ analysis: { alarms: ALARMS, minCanaryRequests: 0 } }), 0);
     cloudwatch.on(DescribeAlarmsCommand).resolves(fixture('cloudwatch', 'describe-alarms-all-ok'));
     await analyzeHandler(state, context('analyze-canary'));
     expect(written.filter((line) => line.includes('"_aws"'))).toEqual([]);

@@ -232,7 +232,7 @@ describe('the task token is a credential', () => {
 describe('a hold when the judges cannot decide', () => {
   it('waits for a person with the evidence after the extra bakes, then goes on once approved', async () => {
     world.cloudwatch.setAlarmState('checkout-errors', 'INSUFFICIENT_DATA', 'Insufficient Data: 1 datapoint was unknown.');
-    const input = request({ preset: 'canary10-5m' }, { name: 'checkout', analysis: { alarms: ['checkout-errors'], inconclusive: { maxExtraBakes: 1, then: 'hold', holdSeconds: 1800 } } });
+    const input = request({ preset: 'canary10-5m' }, { name: 'checkout', analysis: { alarms: ['checkout-errors'], minCanaryRequests: 0, inconclusive: { maxExtraBakes: 1, then: 'hold', holdSeconds: 1800 } } });
     const execution = start(input);
     await atGate(execution);
 

@@ -55,6 +55,7 @@ export function lambdaWorld(): AwsWorld {
 export const request = (strategy: object = { preset: 'canary10-5m' }, extra: object = {}) => ({
   target: { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '42' },
   strategy,
-  analysis: { alarms: ['checkout-errors', 'checkout-p99-latency'] },
+  // These executions serve no traffic: alarms alone decide (the minimum sample is tested in test/unit/minimum-sample.test.ts).
+  analysis: { alarms: ['checkout-errors', 'checkout-p99-latency'], minCanaryRequests: 0 },
   ...extra,
 });

@@ -284,7 +284,7 @@ describe('refusals before any traffic moves', () => {
 
   it('a missing alarm is refused', async () => {
     const base = request();
-    const outcome = await execute({ ...base, analysis: { alarms: ['checkout-errors', 'no-such-alarm'] } });
+    const outcome = await execute({ ...base, analysis: { alarms: ['checkout-errors', 'no-such-alarm'], minCanaryRequests: 0 } });
 
     expect(outcome.error).toBe('PreflightFailed');
     expect(outcome.cause).toContain('no-such-alarm');
