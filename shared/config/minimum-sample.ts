@@ -11,6 +11,7 @@
  * one, whatever the alarm says. It is also what a 10 req/s function serves the canary in the first bake of
  * canary10-5m (10 % for 5 minutes), the smallest traffic the presets are made for.
  *
+ * Only alarms decide when no metric check acts (shadow checks, `dryRun`, never do) and there is no SLO gate.
  * The count is the canary's own requests since the first shift, where the target has them: a lambda-alias
  * target's `Invocations` of the canary version (judges/canary-requests.ts). A cloudfront-kvs target has no
  * request count of its own; there the minimum needs a metric check (whose judge then has its own minimum).
@@ -35,22 +36,31 @@ export const MinCanaryRequestsSchema = z
 
 interface SampleRequest {
   readonly target: { readonly type: string };
-  readonly analysis: { readonly alarms: readonly string[]; readonly metrics: readonly unknown[]; readonly minCanaryRequests?: number | undefined };
+  readonly analysis: {
+    readonly alarms: readonly string[];
+    readonly metrics: ReadonlyArray<{ readonly dryRun?: boolean }>;
+    readonly slo?: unknown;
+    readonly minCanaryRequests?: number | undefined;
+  };
+}
+
+/** Whether only alarms decide: no metric check that acts (shadow checks never do) and no SLO gate. */
+function alarmsOnly(analysis: SampleRequest['analysis']): boolean {
+  return analysis.alarms.length > 0 && analysis.slo === undefined && analysis.metrics.every((check) => check.dryRun === true);
 }
 
 /** The minimum that applies to this request's analysis, or 0 when none does (metric checks, no alarms, no count). */
 export function minimumCanaryRequestsFor(request: SampleRequest): number {
-  const { alarms, metrics, minCanaryRequests } = request.analysis;
-  if (alarms.length === 0 || metrics.length > 0 || !COUNTED_TARGET_TYPES.includes(request.target.type)) return 0;
-  return minCanaryRequests ?? DEFAULT_MIN_CANARY_REQUESTS;
+  if (!alarmsOnly(request.analysis) || !COUNTED_TARGET_TYPES.includes(request.target.type)) return 0;
+  return request.analysis.minCanaryRequests ?? DEFAULT_MIN_CANARY_REQUESTS;
 }
 
 /** Why the request's minCanaryRequests cannot apply, if it cannot. */
 export function minimumSampleProblem(request: SampleRequest): string | undefined {
-  const { alarms, metrics, minCanaryRequests } = request.analysis;
+  const { minCanaryRequests } = request.analysis;
   if (minCanaryRequests === undefined || minCanaryRequests === 0) return undefined;
-  if (alarms.length === 0 || metrics.length > 0) {
-    return 'minCanaryRequests applies to an analysis with alarms and no metric checks (metric checks have their own minimum sample); leave it out';
+  if (!alarmsOnly(request.analysis)) {
+    return 'minCanaryRequests applies to an analysis with alarms and no acting metric check or SLO (those have their own minimum sample); leave it out';
   }
   if (!COUNTED_TARGET_TYPES.includes(request.target.type)) {
     return `a ${request.target.type} target has no request count of its own, so its alarms cannot be held to a minimum: add a metric check (a query pair) that counts its requests, or leave minCanaryRequests out`;

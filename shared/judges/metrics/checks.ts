@@ -15,8 +15,9 @@
  */
 import { functionNameOf, type LambdaAliasTarget } from '../../config/targets';
 import type { CountQueryConfig, MetricCheckConfig, MetricConfig, PrometheusPairConfig } from '../../config/metrics';
+import { DEFAULT_SLO_CHECK, type SloConfig } from '../../config/slo';
 import { latencyPercentileOf } from '../../config/metrics';
-import type { MetricCriteria } from '../statistics';
+import type { BurnRateCriteria, MetricCriteria } from '../statistics';
 
 export const LAMBDA_NAMESPACE = 'AWS/Lambda';
 
@@ -34,6 +35,8 @@ interface CheckBase {
   /** The check's name as the request gives it: "errors", "latency-p99", or a query pair's name. */
   readonly name: string;
   readonly criteria: MetricCriteria;
+  /** A shadow check (`dryRun`): judged and reported, never acting on the verdict. */
+  readonly dryRun?: boolean;
 }
 
 export interface RateCheck extends CheckBase {
@@ -145,7 +148,7 @@ function criteriaOf(name: string, check: MetricCheckConfig, allowedDegradation: 
   };
 }
 
-/** Resolves the request's checks; throws RangeError for a built-in check on a target that is not a Lambda alias. */
+/** Resolves the request's checks (shadow checks marked `dryRun`); throws RangeError for a built-in check on a target that is not a Lambda alias. */
 export function resolveChecks(checks: readonly MetricCheckConfig[], where: CheckTarget): ResolvedCheck[] {
   return checks.map((check): ResolvedCheck => {
     if ('metric' in check) {
@@ -208,5 +211,20 @@ export function resolveChecks(checks: readonly MetricCheckConfig[], where: Check
       baseline: check.baseline,
       reference: check.baseline,
     };
-  });
+  }).map((resolved, i) => (checks[i]?.dryRun === true ? { ...resolved, dryRun: true } : resolved));
+}
+
+/** analysis.slo as the SLO gate judges it: its criteria, and the errors check whose canary counts it reads. */
+export function resolveSlo(slo: SloConfig): { readonly criteria: BurnRateCriteria; readonly check: string } {
+  return {
+    criteria: {
+      name: `SLO ${Number((100 * slo.objective).toPrecision(6))} %`,
+      objective: slo.objective,
+      maxBurnRate: slo.maxBurnRate,
+      ...(slo.detectableBurnRate === undefined ? {} : { detectableBurnRate: slo.detectableBurnRate }),
+      confidence: slo.confidence,
+      power: slo.power,
+    },
+    check: slo.check ?? DEFAULT_SLO_CHECK,
+  };
 }

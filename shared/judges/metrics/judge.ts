@@ -10,7 +10,7 @@
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AnalysisConfig } from '../../config/request';
 import type { Judge, JudgeKind, JudgeResult, AnalysisContext } from '../types';
-import { resolveChecks, type CloudWatchCheck, type LatencyCheck, type PrometheusCheck, type ResolvedCheck } from './checks';
+import { resolveChecks, resolveSlo, type CloudWatchCheck, type LatencyCheck, type PrometheusCheck, type ResolvedCheck } from './checks';
 import { judgeLook, parseMemory, METRICS_JUDGE, type CheckData, type MetricsMemory } from './look';
 import { readPrometheusChecks } from './prometheus-source';
 import { countsPerWindow, lookQueries, thresholdFrom, thresholdQueries, type Thresholds, type ThresholdReading } from './queries';
@@ -140,6 +140,7 @@ export class MetricsJudge implements Judge {
       steps: context.plan.steps,
       weightNow: context.progress.weight,
       maxNonCriticalFailures: this.analysis.maxNonCriticalFailures,
+      ...(this.analysis.slo === undefined ? {} : { slo: resolveSlo(this.analysis.slo) }),
     });
     return result;
   }

@@ -8,7 +8,18 @@
  * at the request rate R seen until the check's first look with traffic. Fixed from then on (in memory):
  * the boundaries of later looks depend on it.
  */
-import { combineVerdicts, judgeMetric, plannedInformation, type ErrorsEvidence, type MetricJudgement, type SequentialLook } from '../statistics';
+import {
+  combineVerdicts,
+  judgeBurnRate,
+  judgeMetric,
+  plannedCanaryRequests,
+  plannedInformation,
+  type BurnRateCriteria,
+  type BurnRateJudgement,
+  type ErrorsEvidence,
+  type MetricJudgement,
+  type SequentialLook,
+} from '../statistics';
 import type { Verdict } from '../../rollout';
 import type { JudgeResult } from '../types';
 import { countsSlowRequests, type ResolvedCheck } from './checks';
@@ -27,6 +38,25 @@ export interface CheckMemory {
 
 export interface MetricsMemory {
   readonly checks: Readonly<Record<string, CheckMemory>>;
+  /** The SLO gate's: `planned` is in canary requests. */
+  readonly slo?: CheckMemory;
+}
+
+/** A check's canary counts at this look, which the SLO gate reads. */
+interface CanaryCounts {
+  readonly requests: number;
+  readonly failures: number;
+  /** Canary requests per second now. */
+  readonly ratePerSecond: number;
+  /** Canary and baseline requests per second so far: the plan's request rate. */
+  readonly allRequestsPerSecond: number;
+  readonly unavailable?: string;
+}
+
+/** analysis.slo, resolved: the test's criteria and the check whose canary counts it reads. */
+export interface SloGate {
+  readonly criteria: BurnRateCriteria;
+  readonly check: string;
 }
 
 /** A check's data at this look: counts per window, or why there are none. */
@@ -49,11 +79,14 @@ export interface LookInput {
   /** Canary share in percent now. */
   readonly weightNow: number;
   readonly maxNonCriticalFailures: number;
+  readonly slo?: SloGate;
 }
 
 export interface LookOutput {
   readonly result: JudgeResult & { readonly memory: MetricsMemory };
+  /** Every check's, shadow checks included (`dryRun` in the evidence says which). */
   readonly judgements: readonly MetricJudgement[];
+  readonly slo?: BurnRateJudgement;
 }
 
 /** Reads the memory this judge left; anything else than its own shape is a bug, not "no memory". */
@@ -74,7 +107,10 @@ export function judgeLook(input: LookInput): LookOutput {
   const memory = parseMemory(input.memory);
   const nextMemory: Record<string, CheckMemory> = {};
   const judgements: MetricJudgement[] = [];
+  const acting: MetricJudgement[] = [];
+  const shadow: MetricJudgement[] = [];
   const details: Array<Record<string, unknown>> = [];
+  const canaryCounts = new Map<string, CanaryCounts>();
   const lastWindow = input.windows.at(-1);
 
   for (const check of input.checks) {
@@ -116,30 +152,100 @@ export function judgeLook(input: LookInput): LookOutput {
         ? judgement
         : { ...judgement, verdict: 'inconclusive', reason: `${check.name}: cannot judge: ${unavailable}`, requestsNeeded: undefined, secondsNeeded: undefined };
     judgements.push(final);
+    (check.dryRun === true ? shadow : acting).push(final);
+    canaryCounts.set(check.name, {
+      requests: canary,
+      failures: counts.reduce((sum, w) => sum + w.canary.failures, 0),
+      ratePerSecond: canaryRatePerSecond,
+      allRequestsPerSecond: rate,
+      ...(unavailable === undefined ? {} : { unavailable }),
+    });
     nextMemory[check.name] = {
       ...(planned === undefined ? {} : { planned }),
       looks: planned === undefined ? remembered.looks : recentLooks(remembered.looks, [judgement.look.informationFraction, judgement.look.boundaryZ] as const),
       ...(thresholds !== undefined ? { threshold: thresholds.reading } : remembered.threshold !== undefined ? { threshold: remembered.threshold } : {}),
     };
-    details.push(checkEvidence(check, final, counts, input.windows, thresholds));
+    details.push({ ...checkEvidence(check, final, counts, input.windows, thresholds), ...(check.dryRun === true ? { dryRun: true } : {}) });
   }
 
-  const combined = combineVerdicts(judgements, { maxNonCriticalFailures: input.maxNonCriticalFailures });
+  const gate = input.slo === undefined ? undefined : judgeSlo(input.slo, canaryCounts.get(input.slo.check), memory.slo, input.steps);
+  const deciding = gate === undefined ? acting : [...acting, gate.judgement];
+  // Only shadow checks: nothing here may decide, which is the same as no metric check at all.
+  const combined =
+    deciding.length === 0
+      ? { verdict: 'pass' as const, reason: 'no acting metric check (every one is dryRun): the metrics judge does not decide' }
+      : combineVerdicts(deciding, { maxNonCriticalFailures: input.maxNonCriticalFailures });
   const verdict: Verdict = combined.verdict;
+  const shadowNote = shadow.length === 0 ? '' : `; shadow check(s), dryRun, not acting: ${shadow.map((j) => `${j.metric} would ${VERDICT_WORD[j.verdict]}: ${j.reason}`).join('; ')}`;
+  const requestsNeeded = 'requestsNeeded' in combined ? combined.requestsNeeded : undefined;
+  const secondsNeeded = 'secondsNeeded' in combined ? combined.secondsNeeded : undefined;
   return {
     judgements,
+    ...(gate === undefined ? {} : { slo: gate.judgement }),
     result: {
       judge: METRICS_JUDGE,
       verdict,
-      reason: combined.reason,
+      reason: combined.reason + shadowNote,
       evidence: {
         ...splitEvidence(input.windows),
+        canaryRequests: Math.max(0, ...[...canaryCounts.values()].map((c) => c.requests)),
         metrics: details,
-        ...(combined.requestsNeeded === undefined ? {} : { requestsNeeded: combined.requestsNeeded }),
-        ...(combined.secondsNeeded === undefined ? {} : { secondsNeeded: combined.secondsNeeded }),
+        ...(gate === undefined ? {} : { slo: gate.evidence }),
+        ...(shadow.length === 0 ? {} : { shadow: shadow.map((j) => ({ metric: j.metric, verdict: j.verdict })) }),
+        ...(requestsNeeded === undefined ? {} : { requestsNeeded }),
+        ...(secondsNeeded === undefined ? {} : { secondsNeeded }),
       },
-      memory: { checks: nextMemory },
+      memory: { checks: nextMemory, ...(gate?.memory === undefined ? {} : { slo: gate.memory }) },
     },
+  };
+}
+
+const VERDICT_WORD: Readonly<Record<Verdict, string>> = { pass: 'pass', fail: 'fail', inconclusive: 'be inconclusive' };
+
+/**
+ * The SLO gate on the canary counts of its check. Planned canary requests, Σ R·T·w over the plan's steps
+ * at the rate R its check saw, are fixed at the first look with traffic, as a check's planned information.
+ */
+function judgeSlo(
+  slo: SloGate,
+  counts: CanaryCounts | undefined,
+  remembered: CheckMemory | undefined,
+  steps: readonly PlanStepShape[],
+): { judgement: BurnRateJudgement; evidence: Record<string, unknown>; memory: CheckMemory | undefined } {
+  const looks = remembered?.looks ?? [];
+  let planned = remembered?.planned;
+  if (planned === undefined && counts !== undefined && counts.requests > 0 && counts.allRequestsPerSecond > 0) {
+    const shapes = steps.map((s) => ({ canaryWeight: s.weight / 100, durationSeconds: s.bakeSeconds }));
+    planned = Math.max(plannedCanaryRequests(shapes, counts.allRequestsPerSecond), counts.requests);
+  }
+  const judgement = judgeBurnRate({
+    criteria: slo.criteria,
+    canary: { requests: counts?.requests ?? 0, failures: counts?.failures ?? 0 },
+    look: {
+      plannedRequests: planned ?? 1,
+      previousLooks: looks.map(([informationFraction, boundaryZ]): SequentialLook => ({ informationFraction, boundaryZ })),
+      ...(counts !== undefined && counts.ratePerSecond > 0 ? { canaryRatePerSecond: counts.ratePerSecond } : {}),
+    },
+  });
+  const unavailable = counts === undefined ? `no counts from "${slo.check}"` : counts.unavailable;
+  const final: BurnRateJudgement =
+    unavailable === undefined
+      ? judgement
+      : { ...judgement, verdict: 'inconclusive', reason: `${slo.criteria.name}: cannot judge: ${unavailable}`, requestsNeeded: undefined, secondsNeeded: undefined };
+  const memory: CheckMemory | undefined =
+    planned === undefined ? remembered : { planned, looks: recentLooks(looks, [judgement.look.informationFraction, judgement.look.boundaryZ] as const) };
+  return {
+    judgement: final,
+    evidence: {
+      metric: final.metric,
+      check: slo.check,
+      verdict: final.verdict,
+      reason: final.reason,
+      ...(final.requestsNeeded === undefined ? {} : { requestsNeeded: final.requestsNeeded }),
+      ...(final.secondsNeeded === undefined ? {} : { secondsNeeded: final.secondsNeeded }),
+      evidence: final.evidence,
+    },
+    memory,
   };
 }
 

@@ -1,4 +1,4 @@
-/** The canary-versus-baseline statistics: pure functions, no AWS. See docs/statistics.md. */
+/** The canary-versus-baseline statistics and the SLO burn-rate test: pure functions, no AWS. See docs/statistics.md and docs/slo.md. */
 export { combineVerdicts, judgeMetric, DEFAULT_BASELINE_RATE_FLOOR, DEFAULT_DETECTABLE_FACTOR, DEFAULT_POWER } from './verdict';
 export type {
   CombinedJudgement,
@@ -30,5 +30,7 @@ export {
   zTestPower,
 } from './sample-size';
 export type { MinimumCanaryRequestsInput, MinimumRankSamplesInput, PlannedStep, ZTestPowerInput } from './sample-size';
+export { DEFAULT_DETECTABLE_BURN_FACTOR, judgeBurnRate, minimumBurnRateRequests, plannedCanaryRequests } from './burn-rate';
+export type { BurnRateCriteria, BurnRateEvidence, BurnRateInput, BurnRateJudgement, BurnRateLook } from './burn-rate';
 export { createRandom } from './random';
 export type { RandomSource } from './random';

@@ -404,7 +404,10 @@ export interface CombinedJudgement {
  * beyond the tolerance; otherwise any inconclusive metric (or no metric at all) keeps the analysis
  * inconclusive; only then pass. Inconclusive never becomes pass.
  */
-export function combineVerdicts(judgements: readonly MetricJudgement[], options: CombineOptions = {}): CombinedJudgement {
+export function combineVerdicts(
+  judgements: ReadonlyArray<Pick<MetricJudgement, 'metric' | 'verdict' | 'critical' | 'reason' | 'requestsNeeded' | 'secondsNeeded'>>,
+  options: CombineOptions = {},
+): CombinedJudgement {
   const tolerance = options.maxNonCriticalFailures ?? 0;
   const failed = judgements.filter((j) => j.verdict === 'fail');
   const failedCritical = failed.filter((j) => j.critical);
