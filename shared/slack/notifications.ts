@@ -256,10 +256,13 @@ function evidenceLines(evidence: Detail): string[] {
     });
   }
   if (Array.isArray(evidence.metrics)) {
-    return evidence.metrics.filter(isRecord).map((metric) => {
+    // The SLO gate's line comes first: it acts whatever the comparison with the baseline says.
+    const slo = isRecord(evidence.slo) ? [evidence.slo] : [];
+    return [...slo, ...evidence.metrics.filter(isRecord)].map((metric) => {
       const inner = isRecord(metric.evidence) ? metricNumbers(metric.evidence) : undefined;
       const verdict = text(metric.verdict);
-      return `${escapeMrkdwn(text(metric.metric) ?? text(metric.name) ?? 'metric')}${verdict ? ` ${verdictEmoji(verdict)}` : ''}${inner ? `: ${inner}` : ''}`;
+      const shadow = metric.dryRun === true ? ' _(dry run: reported, never acts)_' : '';
+      return `${escapeMrkdwn(text(metric.metric) ?? text(metric.name) ?? 'metric')}${verdict ? ` ${verdictEmoji(verdict)}` : ''}${shadow}${inner ? `: ${inner}` : ''}`;
     });
   }
   const numbers = metricNumbers(evidence);
@@ -285,6 +288,13 @@ function metricNumbers(evidence: Detail): string | undefined {
     };
     const ratio = number(evidence.ratio);
     return `${evidence.kind === 'errors' ? 'errors' : 'slow requests'}: canary ${arm(evidence.canary)} vs baseline ${arm(evidence.baseline)}${ratio !== undefined ? `, ratio ${formatNumber(ratio)}×` : ''}${pText}`;
+  }
+  if (evidence.kind === 'burn-rate' && isRecord(evidence.canary)) {
+    const failures = number(evidence.canary.failures) ?? 0;
+    const requests = number(evidence.canary.requests) ?? 0;
+    const burn = number(evidence.burnRate);
+    const allowed = number(evidence.maxBurnRate);
+    return `canary errors ${failures.toLocaleString('en-US')}/${requests.toLocaleString('en-US')}${burn !== undefined ? `, burning the error budget ${formatNumber(burn)}×` : ''}${allowed !== undefined ? ` (at most ${formatNumber(allowed)}×)` : ''}${pText}`;
   }
   if (evidence.kind === 'latency') {
     const canary = number(evidence.canaryMedian);

@@ -162,6 +162,21 @@ describe('notificationFor: one message per lifecycle event', () => {
     expect(visibleText(message)).toContain('latency-p99 :x:: slow requests: canary 150/6,000 (2.5 %) vs baseline 540/54,000 (1 %), ratio 2.5×, p = < 0.0001');
   });
 
+  test('the SLO gate comes first with its burn rate, and a shadow check says it never acts', () => {
+    const event = lifecycleFixture('step-analyzed-inconclusive-metrics');
+    const detail = event.detail as { analysis: Record<string, unknown> };
+    const errors = { kind: 'errors', canary: { requests: 6000, failures: 60, rate: 0.01 }, baseline: { requests: 54000, failures: 270, rate: 0.005 }, ratio: 2, pValue: 4.4e-6 };
+    const burn = { kind: 'burn-rate', canary: { requests: 60000, failures: 180, rate: 0.003 }, burnRate: 3, maxBurnRate: 2, pValue: 1e-9 };
+    const evidence = {
+      canaryRequests: 60000,
+      slo: { metric: 'SLO 99.9 %', check: 'errors', verdict: 'fail', evidence: burn },
+      metrics: [{ metric: 'errors v2', verdict: 'fail', dryRun: true, evidence: errors }],
+    };
+    const checks = [{ judge: 'metrics', verdict: 'fail', reason: 'SLO failed', evidence }];
+    const visible = visibleText(notificationFor({ kind: 'lifecycle', detailType: 'Rollout Step Analyzed', detail: { ...detail, analysis: { ...detail.analysis, checks } } }));
+    expect(visible).toContain('• SLO 99.9 % :x:: canary errors 180/60,000, burning the error budget 3× (at most 2×), p = < 0.0001\n• errors v2 :x: _(dry run: reported, never acts)_: errors: canary 60/6,000');
+  });
+
   test('text from the event cannot ping the channel, mention people or become a link', () => {
     const event = lifecycleFixture('rolled-back');
     const detail = { ...(event.detail as Record<string, unknown>), cause: 'boom <!channel> <@U0ALICE123> <https://evil.example|click>' };
