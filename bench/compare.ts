@@ -7,11 +7,12 @@
  * that watch alarms see every minute as it is served and may stop the rollout at any minute's end.
  */
 import { createRandom, type RandomSource } from '../shared/judges/statistics/random';
+import { normalCdf, normalQuantile } from '../shared/judges/statistics/distributions';
 import { zTestPower } from '../shared/judges/statistics/sample-size';
 import { thresholdFrom } from '../shared/judges/metrics';
 import type { Shift } from '../shared/rollout';
 import type { Behaviour, BehaviourChange } from '../sim/traffic';
-import { MINUTE_MS, type JudgeFactory, type LoggedMinute, type RolloutView, type StepShape } from './judges';
+import { MINUTE_MS, type BenchSlo, type JudgeFactory, type LoggedMinute, type RolloutView, type StepShape } from './judges';
 import { canaryBehaviourAt, drawArm, latencyCdf, latencyOf, type MinuteTraffic } from './minute-traffic';
 
 /** The simulator's rollout start: Monday 2030-01-07 09:00 UTC. */
@@ -37,6 +38,11 @@ export interface BenchScenario {
   readonly deadlineSeconds?: number;
   /** Fewer repetitions than the others (expensive, or a rate that needs no precision). */
   readonly repetitionsFactor?: number;
+  /**
+   * The request's analysis.slo, for the judges that take one (coalmine's). A regression is then the canary's
+   * burn rate above maxBurnRate, whatever the baseline does, and the limit is the one-sample z-test's.
+   */
+  readonly slo?: BenchSlo;
 }
 
 export interface Policy {
@@ -138,7 +144,7 @@ export async function runRollout(scenario: BenchScenario, traffic: RolloutTraffi
   const policy: Policy = factory.policy ?? { maxExtraBakes: 0, then: 'proceed' };
   const minutes: LoggedMinute[] = [];
   const view: RolloutView = { startMs: START_MS, minutes, reference: traffic.reference, thresholds: traffic.thresholds };
-  const judge = factory.create(view, scenario.steps);
+  const judge = factory.create(view, scenario.steps, scenario.slo);
   const shifts: Shift[] = [];
   let nowMs = START_MS;
   let canaryErrors = 0;
@@ -203,6 +209,8 @@ export interface ScenarioFigures {
   readonly regression: boolean;
   /** Null: detection at any time, limit on the whole plan's counts. */
   readonly deadlineSeconds: number | null;
+  /** The scenario's analysis.slo; null without one. */
+  readonly slo: BenchSlo | null;
   /** Power of the fixed-sample one-sided two-proportion z-test at the same α on the same expected counts. */
   readonly powerLimit: number | null;
   readonly limitBasis: string | null;
@@ -237,6 +245,7 @@ export function summarise(outcomes: readonly RunOutcome[], deadlineSeconds: numb
  */
 export function powerLimit(scenario: BenchScenario, alpha: number): { power: number; basis: string } | null {
   if (!scenario.regression) return null;
+  if (scenario.slo !== undefined) return sloPowerLimit(scenario, scenario.slo, alpha);
   const deadline = deadlineOf(scenario);
   let canaryRequests = 0;
   let baselineRequests = 0;
@@ -263,6 +272,31 @@ export function powerLimit(scenario: BenchScenario, alpha: number): { power: num
   const power = zTestPower({ canaryRequests, baselineRequests, canaryRate: canaryFailures / canaryRequests, baselineRate: baselineFailures / baselineRequests, alpha });
   const what = latency ? `share over the baseline's p99 (${trueP99.toFixed(0)} ms)` : 'error rates';
   return { power, basis: `${what}; ${Math.round(canaryRequests).toLocaleString('en-US')} canary, ${Math.round(baselineRequests).toLocaleString('en-US')} baseline requests` };
+}
+
+/**
+ * The SLO gate's limit: the fixed-sample one-sided one-sample z-test of the canary's error rate p against
+ * p₀ = maxBurnRate × (1 − objective) on the canary requests expected by the deadline:
+ * Φ((p − p₀ − z_{1−α}·√(p₀(1 − p₀)/n)) / √(p(1 − p)/n)).
+ */
+function sloPowerLimit(scenario: BenchScenario, slo: BenchSlo, alpha: number): { power: number; basis: string } | null {
+  const deadline = deadlineOf(scenario);
+  let canaryRequests = 0;
+  let canaryFailures = 0;
+  let elapsed = 0;
+  for (const step of scenario.steps) {
+    const seconds = Math.min(step.bakeSeconds, deadline - elapsed);
+    elapsed += step.bakeSeconds;
+    if (seconds <= 0) break;
+    const n = scenario.requestsPerSecond * seconds * (step.weight / 100);
+    canaryRequests += n;
+    canaryFailures += (n * canaryBehaviourAt(scenario.canary, scenario.changes, step.weight, 0).errorPercent) / 100;
+  }
+  if (canaryRequests === 0) return null;
+  const p = canaryFailures / canaryRequests;
+  const p0 = slo.maxBurnRate * (1 - slo.objective);
+  const power = normalCdf((p - p0 - normalQuantile(1 - alpha) * Math.sqrt((p0 * (1 - p0)) / canaryRequests)) / Math.sqrt((p * (1 - p)) / canaryRequests));
+  return { power, basis: `canary error rate against ${(100 * p0).toPrecision(3)} % (one sample); ${Math.round(canaryRequests).toLocaleString('en-US')} canary requests` };
 }
 
 function deadlineOf(scenario: BenchScenario): number {

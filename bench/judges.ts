@@ -66,7 +66,14 @@ export interface JudgeFactory {
   readonly name: string;
   /** What the rollout does when a step stays inconclusive; judges that never say so need none. */
   readonly policy?: { readonly maxExtraBakes: number; readonly then: 'rollback' | 'proceed' };
-  create(view: RolloutView, steps: readonly StepShape[]): BenchJudge;
+  /** `slo`: the scenario's analysis.slo, for judges that take one. */
+  create(view: RolloutView, steps: readonly StepShape[], slo?: BenchSlo): BenchJudge;
+}
+
+/** analysis.slo of a scenario's request. */
+export interface BenchSlo {
+  readonly objective: number;
+  readonly maxBurnRate: number;
 }
 
 export interface StepShape {
@@ -84,13 +91,13 @@ export interface CoalmineOptions {
 }
 
 /** The request a rollout of these steps would send; its plan is the planner's. */
-export function benchRequest(steps: readonly StepShape[], options: CoalmineOptions): RolloutRequest {
+export function benchRequest(steps: readonly StepShape[], options: CoalmineOptions, slo?: BenchSlo): RolloutRequest {
   const bakes = new Set(steps.map((s) => s.bakeSeconds));
   if (bakes.size !== 1) throw new RangeError('a rollout request has one bakeSeconds for every step');
   return parseRolloutRequest({
     target: { type: 'lambda-alias', functionName: FUNCTION_NAME, alias: ALIAS, version: CANARY_VERSION },
     strategy: { weights: [...steps.map((s) => s.weight), 100], bakeSeconds: steps[0]?.bakeSeconds },
-    analysis: { metrics: options.metrics, inconclusive: { maxExtraBakes: options.maxExtraBakes, then: options.then } },
+    analysis: { metrics: options.metrics, inconclusive: { maxExtraBakes: options.maxExtraBakes, then: options.then }, ...(slo === undefined ? {} : { slo }) },
   });
 }
 
@@ -141,8 +148,8 @@ export function coalmineJudge(name: string, options: CoalmineOptions): JudgeFact
   return {
     name,
     policy: { maxExtraBakes: options.maxExtraBakes, then: options.then },
-    create(view, steps) {
-      const request = benchRequest(steps, options);
+    create(view, steps, slo) {
+      const request = benchRequest(steps, options, slo);
       const plan: Plan = planRollout(request, { observable: true });
       const judge = new MetricsJudge(request.analysis, syntheticReader(view));
       let memory: unknown;

@@ -158,6 +158,7 @@ async function runScenario(index: number, options: Pick<BenchOptions, 'seed' | '
     requestsPerSecond: scenario.requestsPerSecond,
     regression: scenario.regression,
     deadlineSeconds: deadline,
+    slo: scenario.slo ?? null,
     powerLimit: limit === null ? null : round(limit.power, 4),
     limitBasis: limit?.basis ?? null,
     judges: Object.fromEntries(names.map((name) => [name, summarise(outcomes.get(name) ?? [], deadline, scenario.regression)])),
@@ -187,7 +188,8 @@ function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>
 
 export function formatResult(result: BenchResult): string {
   const judges = result.judges;
-  const aa = result.scenarios.filter((s) => !s.regression);
+  const aa = result.scenarios.filter((s) => !s.regression && s.slo === null);
+  const slos = result.scenarios.filter((s) => s.slo !== null);
   const regressions = result.scenarios.filter((s) => s.regression);
   const parts: string[] = [];
   parts.push(
@@ -229,6 +231,25 @@ export function formatResult(result: BenchResult): string {
         regressions.map((s) => [s.scenario, ...judges.map((j) => (s.judges[j] ? `${percent(s.judges[j].rollbackRate)} / ${s.judges[j].medianSecondsToDetect === null ? '–' : seconds(s.judges[j].medianSecondsToDetect)}` : '–'))]),
       ),
   );
+  if (slos.length > 0) {
+    parts.push(
+      `SLO gate (analysis.slo): rolled back by a judge / promoted, and median time to the rollback; the target beside each. Only coalmine's judges read the SLO: the others compare canary with baseline\n` +
+        table(
+          ['scenario', 'slo', 'target', ...judges],
+          slos.map((s) => [
+            s.scenario,
+            `${Number((100 * (s.slo?.objective ?? 0)).toPrecision(6))} %, ≤ ${s.slo?.maxBurnRate}× burn`,
+            s.regression ? `roll back: ≥ 0.9 × limit ${s.powerLimit === null ? '–' : s.powerLimit.toFixed(3)}` : 'promote; false rollbacks ≤ 1 %',
+            ...judges.map((j) => {
+              const f = s.judges[j];
+              if (f === undefined) return '–';
+              const median = f.medianSecondsToDetect === null ? '' : ` / ${seconds(f.medianSecondsToDetect)}`;
+              return `${percent(f.rollbackRate)} ${margin(f.rollbackRate, f.rollouts)} / ${percent(f.promotedRate)}${median}`;
+            }),
+          ]),
+        ),
+    );
+  }
   parts.push(
     `Canary errors served before rollback (or promotion), mean per rollout; in brackets: ended inconclusive\n` +
       table(

@@ -44,6 +44,45 @@ function regression(name: string, description: string, canary: Behaviour, option
   return { name, description, requestsPerSecond: 100, baseline: BASELINE, canary, changes: [], steps: STEPS_5_25_50, regression: true, ...options };
 }
 
+/** A 99.9 % objective with the gate: the canary may burn at most 2× the budget (0.2 % errors). */
+const SLO = { objective: 0.999, maxBurnRate: 2 };
+
+function burning(times: number): Behaviour {
+  return { ...BASELINE, errorPercent: times * (1 - SLO.objective) * 100 };
+}
+
+/**
+ * Canary and baseline alike, so that comparing them finds nothing: only the SLO gate can tell. At 1,000 req/s,
+ * because a 99.9 % gate needs about 7,600 canary requests before it may pass (docs/slo.md): 15,000 in the
+ * first 5 % step here.
+ */
+const SLO_SCENARIOS: readonly BenchScenario[] = [
+  {
+    name: 'SLO: both burn 3×',
+    description: 'canary and baseline both 0.3 % errors (3× the 99.9 % budget; the gate allows 2×), 1,000 req/s; 5/25/50 %, whole rollout',
+    requestsPerSecond: 1000,
+    baseline: burning(3),
+    canary: burning(3),
+    changes: [],
+    steps: STEPS_5_25_50,
+    regression: true,
+    slo: SLO,
+    repetitionsFactor: 0.5,
+  },
+  {
+    name: 'SLO: healthy, burns 0.5×',
+    description: 'canary and baseline both 0.05 % errors (half the 99.9 % budget), 1,000 req/s; 5/25/50 %: must promote',
+    requestsPerSecond: 1000,
+    baseline: burning(0.5),
+    canary: burning(0.5),
+    changes: [],
+    steps: STEPS_5_25_50,
+    regression: false,
+    slo: SLO,
+    repetitionsFactor: 0.5,
+  },
+];
+
 export const SCENARIOS: readonly BenchScenario[] = [
   aa(1),
   aa(10),
@@ -66,6 +105,7 @@ export const SCENARIOS: readonly BenchScenario[] = [
     changes: [{ fromWeight: 50, errorPercent: 2.5 }],
   }),
   regression('1 req/s, errors ×2', 'errors 1 % vs 0.5 % at 1 req/s: too little traffic to decide', errorsTimes(2), { requestsPerSecond: 1 }),
+  ...SLO_SCENARIOS,
 ];
 
 /** The request's default inconclusive policy: two extra bakes, then roll back. */
