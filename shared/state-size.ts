@@ -34,6 +34,8 @@ export function worstCaseStateBytes(request: RolloutRequest, plan: unknown, step
     0,
   );
   const alarms = request.analysis.alarms.reduce((sum, name) => sum + ALARM_STATE_BYTES + utf8(name), 0);
+  // The SLO gate keeps what a check keeps (memory of its looks, evidence, a reason); the minimum sample fits in FIXED_BYTES.
+  const slo = request.analysis.slo === undefined ? 0 : METRIC_CHECK_STATE_BYTES;
   const gated = request.analysis.inconclusive.then === 'hold' || (request.strategy.steps ?? []).some((step) => step.approval !== undefined);
-  return utf8(request) + utf8(plan) + ROLLOUT_EXTRA_BYTES + steps * SHIFT_BYTES + checks + alarms + FIXED_BYTES + (gated ? GATE_STATE_BYTES : 0);
+  return utf8(request) + utf8(plan) + ROLLOUT_EXTRA_BYTES + steps * SHIFT_BYTES + checks + slo + alarms + FIXED_BYTES + (gated ? GATE_STATE_BYTES : 0);
 }
