@@ -26,7 +26,11 @@ describe('npm run bench, few repetitions', () => {
       'coalmine, no extra bakes + alarm',
     ]);
     expect(result.scenarios.length).toBeGreaterThanOrEqual(13);
-    expect(result.scenarios.filter((s) => !s.regression).map((s) => s.requestsPerSecond)).toEqual([1, 10, 100, 1000]);
+    expect(result.scenarios.filter((s) => !s.regression && s.slo === null).map((s) => s.requestsPerSecond)).toEqual([1, 10, 100, 1000]);
+    expect(result.scenarios.filter((s) => s.slo !== null).map((s) => [s.scenario, s.regression])).toEqual([
+      ['SLO: both burn 3×', true],
+      ['SLO: healthy, burns 0.5×', false],
+    ]);
     for (const scenario of result.scenarios) {
       expect(Object.keys(scenario.judges)).toEqual(result.judges);
       if (scenario.regression) expect(scenario.powerLimit).toEqual(expect.any(Number));
@@ -45,6 +49,14 @@ describe('npm run bench, few repetitions', () => {
     expect(text).toContain('False rollbacks on A/A');
     expect(text).toContain('power limit');
     expect(text).toContain('Canary errors served');
+    expect(text).toContain('SLO gate (analysis.slo)');
+    expect(text).toContain('roll back: ≥ 0.9 × limit');
+  });
+
+  it('the SLO gate rolls back canaries that burn the budget as fast as their baseline, which the judges comparing the two do not see', () => {
+    const burning = result.scenarios.find((s) => s.scenario === 'SLO: both burn 3×');
+    expect(burning?.judges.coalmine?.rollbackRate).toBe(1);
+    expect(burning?.judges['alarm threshold']?.rollbackRate).toBe(0);
   });
 
   it('the statistical judge serves no more canary errors than the judges that roll back healthy canaries no more often', () => {

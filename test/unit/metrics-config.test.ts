@@ -55,7 +55,7 @@ describe('analysis.metrics in the request', () => {
       canary: { namespace: 'Coalmine/Mesh', metricName: 'Latency', dimensions: { Deployment: 'green' } },
       baseline: { namespace: 'Coalmine/Mesh', metricName: 'Latency', dimensions: { Deployment: 'blue' } },
     };
-    expect(analysisOf({ metrics: [pair] }, kvs).metrics).toEqual([{ ...pair, percentile: 99, allowedIncrease: 0, confidence: 0.99, power: 0.8, critical: true }]);
+    expect(analysisOf({ metrics: [pair] }, kvs).metrics).toEqual([{ ...pair, percentile: 99, allowedIncrease: 0, confidence: 0.99, power: 0.8, critical: true, dryRun: false }]);
   });
 });
 
@@ -103,5 +103,32 @@ describe('split windows', () => {
     expect(periodFor(T0, T0 + 20 * day)).toBe(300);
     expect(periodFor(T0, T0 + 100 * day)).toBe(3600);
     expect(splitWindows([{ weight: 10, at: at(T0 + 100_000) }], T0 + 20 * MINUTE, 300)).toEqual([{ weight: 10, startMs: T0, endMs: T0 + 20 * MINUTE, seconds: 1100 }]);
+  });
+});
+
+describe('analysis.minCanaryRequests and dryRun in the request', () => {
+  it.each([
+    [{ alarms: ['a'], minCanaryRequests: -1 }, lambda, 'analysis.minCanaryRequests: minCanaryRequests cannot be negative; 0 lets alarms pass a step on any number of requests'],
+    [{ alarms: ['a'], minCanaryRequests: 2.5 }, lambda, 'analysis.minCanaryRequests: minCanaryRequests is a whole number of requests'],
+    [
+      { alarms: ['a'], metrics: [{ metric: 'errors' }], minCanaryRequests: 100 },
+      lambda,
+      'analysis.minCanaryRequests: minCanaryRequests applies to an analysis with alarms and no acting metric check or SLO (those have their own minimum sample); leave it out',
+    ],
+    [
+      { alarms: ['a'], minCanaryRequests: 100 },
+      kvs,
+      'analysis.minCanaryRequests: a cloudfront-kvs target has no request count of its own, so its alarms cannot be held to a minimum: add a metric check (a query pair) that counts its requests, or leave minCanaryRequests out',
+    ],
+    [{ metrics: [{ metric: 'errors', dryRun: 'yes' }] }, lambda, 'dryRun'],
+  ])('refuses %j on %j, saying why', (analysis, target, message) => {
+    expect(problemsWith(analysis, target)).toContain(message);
+  });
+
+  it('takes a minimum with alarms and shadow checks only: they never act, so the alarms alone decide', () => {
+    expect(analysisOf({ alarms: ['a'], metrics: [{ metric: 'errors', dryRun: true }], minCanaryRequests: 50 })).toMatchObject({
+      minCanaryRequests: 50,
+      metrics: [{ metric: 'errors', dryRun: true }],
+    });
   });
 });
