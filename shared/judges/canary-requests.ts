@@ -11,32 +11,18 @@ import { functionNameOf, type LambdaAliasTarget, type Target } from '../config/t
 import { minimumCanaryRequestsFor } from '../config/minimum-sample';
 import { LAMBDA_NAMESPACE, lambdaDimensions } from './metrics/checks';
 import { readMetricData } from './metrics/reader';
+import { QueryCollector } from './metrics/queries';
 import { periodFor, splitWindows } from './metrics/windows';
 import type { MetricReader } from './metrics/judge';
 import { assessCanarySample, MINIMUM_SAMPLE_JUDGE } from './minimum-sample';
 import type { AnalysisContext, Judge, JudgeKind, JudgeResult } from './types';
 
-export const INVOCATIONS_QUERY_ID = 'canaryInvocations';
-
-/** The canary version's invocations through the alias, per period. */
-export function canaryInvocationsQuery(target: LambdaAliasTarget, periodSeconds: number): MetricDataQuery {
-  const dimensions = lambdaDimensions(target, target.version);
-  return {
-    Id: INVOCATIONS_QUERY_ID,
-    Label: `${functionNameOf(target.functionName)}:${target.alias} version ${target.version} invocations`,
-    MetricStat: {
-      Metric: {
-        Namespace: LAMBDA_NAMESPACE,
-        MetricName: 'Invocations',
-        Dimensions: Object.keys(dimensions)
-          .sort()
-          .map((Name) => ({ Name, Value: dimensions[Name] as string })),
-      },
-      Period: periodSeconds,
-      Stat: 'Sum',
-    },
-    ReturnData: true,
-  };
+/** The canary version's invocations through the alias, per period: one query, and its id. */
+export function canaryInvocationsQuery(target: LambdaAliasTarget, periodSeconds: number): { query: MetricDataQuery; id: string } {
+  const collector = new QueryCollector(periodSeconds);
+  const metric = { namespace: LAMBDA_NAMESPACE, metricName: 'Invocations', dimensions: lambdaDimensions(target, target.version) };
+  const id = collector.add({ kind: 'metric', metric, stat: 'Sum' }, `${functionNameOf(target.functionName)}:${target.alias} version ${target.version} invocations`);
+  return { query: collector.queries[0] as MetricDataQuery, id };
 }
 
 export class MinimumSampleJudge implements Judge {
@@ -61,10 +47,11 @@ export class MinimumSampleJudge implements Judge {
     const from = new Date(first?.startMs ?? nowMs).toISOString();
     const to = new Date(last?.endMs ?? nowMs).toISOString();
     if (first === undefined || last === undefined) return assessCanarySample({ canaryRequests: 0, from, to }, this.minimum);
-    const series = await this.read([canaryInvocationsQuery(target, periodSeconds)], first.startMs, last.endMs);
+    const { query, id } = canaryInvocationsQuery(target, periodSeconds);
+    const series = await this.read([query], first.startMs, last.endMs);
     let canaryRequests = 0;
     let lastWindowRequests = 0;
-    for (const [at, value] of series.get(INVOCATIONS_QUERY_ID) ?? []) {
+    for (const [at, value] of series.get(id) ?? []) {
       if (!(at >= first.startMs && at < last.endMs && value > 0)) continue;
       canaryRequests += Math.round(value);
       if (at >= last.startMs) lastWindowRequests += Math.round(value);

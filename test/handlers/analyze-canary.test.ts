@@ -11,7 +11,7 @@ const HOUR = 3_600_000;
 /** The canary version's Invocations through the alias: one hourly datapoint (the shifts are more than 62 days old). */
 const canaryServed = (requests: number) =>
   cloudwatch.on(GetMetricDataCommand).resolves({
-    MetricDataResults: [{ Id: 'canaryInvocations', StatusCode: 'Complete', Timestamps: [new Date('2025-03-04T10:00:00.000Z')], Values: [requests] }],
+    MetricDataResults: [{ Id: 'q0', StatusCode: 'Complete', Timestamps: [new Date('2025-03-04T10:00:00.000Z')], Values: [requests] }],
   });
 
 describe('analyzeCanary handler', () => {
@@ -54,7 +54,7 @@ describe('analyzeCanary handler', () => {
     expect(cloudwatch).toHaveReceivedCommandWith(GetMetricDataCommand, {
       MetricDataQueries: [
         {
-          Id: 'canaryInvocations',
+          Id: 'q0',
           Label: 'checkout:live version 42 invocations',
           MetricStat: {
             Metric: {

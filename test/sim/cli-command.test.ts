@@ -27,8 +27,8 @@ describe('cli-rollback: an operator watches the rollout and rolls it back from t
     const watch = result.cliCommands.find((c) => c.args[0] === 'watch')!;
     expect(watch.output.map((o) => [o.atSeconds, o.line])).toEqual([
       [30, '09:00:30Z checkout: step 1 of 3 at 10 % canary, Bake; last verdict: none yet; next analysis at 09:05:00Z'],
-      [300, '09:05:00Z checkout: step 2 of 3 at 25 % canary, Bake; last verdict: pass → advance: step 1 at 10 %: the analysis passed: 2 alarm(s) OK; next analysis at 09:10:00Z'],
-      [600, '09:10:00Z checkout: step 2 of 3 at 25 % canary, Bake; last verdict: pass → advance: step 1 at 10 %: the analysis passed: 2 alarm(s) OK; ended: rolled back: all traffic on the baseline (ManualRollback)'],
+      [300, '09:05:00Z checkout: step 2 of 3 at 25 % canary, Bake; last verdict: pass → advance: step 1 at 10 %: the analysis passed: 2 alarm(s) OK; 2,984 canary requests since the first shift (alarms alone may pass from 300 on); next analysis at 09:10:00Z'],
+      [600, '09:10:00Z checkout: step 2 of 3 at 25 % canary, Bake; last verdict: pass → advance: step 1 at 10 %: the analysis passed: 2 alarm(s) OK; 2,984 canary requests since the first shift (alarms alone may pass from 300 on); ended: rolled back: all traffic on the baseline (ManualRollback)'],
     ]);
     expect(result.cliCommands[2]!.output[0]!.line).toMatch(/^checkout {2}checkout:live {2}rolled back: all traffic on the baseline \(ManualRollback: Rollback requested from the coalmine CLI by .*: p99 doubled\./);
     // In the timeline as printed, and in the report.

@@ -48,11 +48,14 @@ describe('scenario events', () => {
     expect(result.reason).toMatch(/^Alarm checkout-errors went to ALARM at 2030-01-07T09:02:00\.000Z: forced by the test\./);
   });
 
-  it('set-traffic changes the request rate from its time on', async () => {
+  it('set-traffic changes the request rate from its time on: at 1 req/s the alarms alone cannot pass the canary', async () => {
     const quiet = await simulate(healthyWith([{ at: 0, kind: 'set-traffic', requestsPerSecond: 1 }]));
-    expect(quiet.outcome).toBe('promoted');
-    // 300 s at 1 request/s, a tenth of it on the canary.
-    expect(quiet.canaryRequests).toBeLessThan(60);
+    // Three bakes of 300 s at 1 request/s, a tenth of it on the canary: far below the alarm-only minimum of 300.
+    expect(quiet.canaryRequests).toBeLessThan(150);
+    expect(quiet).toMatchObject({ outcome: 'rolled_back', error: 'CanaryAnalysisFailed', finalWeight: 0 });
+    expect(quiet.reason).toMatch(
+      /^step 1 at 10 %: still inconclusive after 2 extra bakes; the policy says roll back: only \d+ canary request\(s\) since the first shift: too few for alarms alone to pass a step \(analysis\.minCanaryRequests 300\)/,
+    );
   });
 
   it('inject-fault makes later calls fail; the state machine retries them', async () => {

@@ -84,7 +84,7 @@ describe('MinimumSampleJudge', () => {
     cloudwatch.on(GetMetricDataCommand).resolves({
       MetricDataResults: [
         {
-          Id: 'canaryInvocations',
+          Id: 'q0',
           StatusCode: 'Complete',
           // Two minutes of the 5 % split, one of the 25 % split; one datapoint before the rollout is not counted.
           Timestamps: [new Date(START - MINUTE), new Date(START), new Date(START + 5 * MINUTE), new Date(START + 12 * MINUTE)],
@@ -99,7 +99,7 @@ describe('MinimumSampleJudge', () => {
     expect(cloudwatch).toHaveReceivedCommandWith(GetMetricDataCommand, {
       MetricDataQueries: [
         {
-          Id: 'canaryInvocations',
+          Id: 'q0',
           Label: 'checkout:live version 42 invocations',
           MetricStat: {
             Metric: {
@@ -134,7 +134,7 @@ describe('MinimumSampleJudge', () => {
 
   it('passes once the canary has served the minimum', async () => {
     cloudwatch.on(GetMetricDataCommand).resolves({
-      MetricDataResults: [{ Id: 'canaryInvocations', StatusCode: 'Complete', Timestamps: [new Date(START), new Date(START + 11 * MINUTE)], Values: [150, 150] }],
+      MetricDataResults: [{ Id: 'q0', StatusCode: 'Complete', Timestamps: [new Date(START), new Date(START + 11 * MINUTE)], Values: [150, 150] }],
     });
 
     await expect(new MinimumSampleJudge(300).measure(context(START + 20 * MINUTE))).resolves.toMatchObject({ verdict: 'pass', evidence: { canaryRequests: 300 } });

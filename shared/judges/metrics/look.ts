@@ -1,7 +1,8 @@
 /**
  * One look of the metrics judge, after the reading: each check's counts per split window go to
- * `judgeMetric` with the check's earlier looks (alpha spending), the verdicts fold with `combineVerdicts`,
- * and the judge's memory for the next look comes back. Pure, so that the benchmark measures this very
+ * `judgeMetric` with the check's earlier looks (alpha spending), the SLO gate (analysis.slo) judges its errors
+ * check's canary counts with `judgeBurnRate`, the verdicts fold with `combineVerdicts` (shadow checks,
+ * `dryRun`, are judged and reported but not folded in), and the judge's memory for the next look comes back. Pure, so that the benchmark measures this very
  * code on synthetic counts.
  *
  * Planned information: the effective sample size the plan will collect, Σ R·T·w·(1 − w) over its steps,
@@ -16,6 +17,7 @@ import {
   plannedInformation,
   type BurnRateCriteria,
   type BurnRateJudgement,
+  type CombinedJudgement,
   type ErrorsEvidence,
   type MetricJudgement,
   type SequentialLook,
@@ -171,14 +173,12 @@ export function judgeLook(input: LookInput): LookOutput {
   const gate = input.slo === undefined ? undefined : judgeSlo(input.slo, canaryCounts.get(input.slo.check), memory.slo, input.steps);
   const deciding = gate === undefined ? acting : [...acting, gate.judgement];
   // Only shadow checks: nothing here may decide, which is the same as no metric check at all.
-  const combined =
+  const combined: CombinedJudgement =
     deciding.length === 0
-      ? { verdict: 'pass' as const, reason: 'no acting metric check (every one is dryRun): the metrics judge does not decide' }
+      ? { verdict: 'pass', reason: 'no acting metric check (every one is dryRun): the metrics judge does not decide', failed: [], inconclusive: [] }
       : combineVerdicts(deciding, { maxNonCriticalFailures: input.maxNonCriticalFailures });
   const verdict: Verdict = combined.verdict;
   const shadowNote = shadow.length === 0 ? '' : `; shadow check(s), dryRun, not acting: ${shadow.map((j) => `${j.metric} would ${VERDICT_WORD[j.verdict]}: ${j.reason}`).join('; ')}`;
-  const requestsNeeded = 'requestsNeeded' in combined ? combined.requestsNeeded : undefined;
-  const secondsNeeded = 'secondsNeeded' in combined ? combined.secondsNeeded : undefined;
   return {
     judgements,
     ...(gate === undefined ? {} : { slo: gate.judgement }),
@@ -192,8 +192,8 @@ export function judgeLook(input: LookInput): LookOutput {
         metrics: details,
         ...(gate === undefined ? {} : { slo: gate.evidence }),
         ...(shadow.length === 0 ? {} : { shadow: shadow.map((j) => ({ metric: j.metric, verdict: j.verdict })) }),
-        ...(requestsNeeded === undefined ? {} : { requestsNeeded }),
-        ...(secondsNeeded === undefined ? {} : { secondsNeeded }),
+        ...(combined.requestsNeeded === undefined ? {} : { requestsNeeded: combined.requestsNeeded }),
+        ...(combined.secondsNeeded === undefined ? {} : { secondsNeeded: combined.secondsNeeded }),
       },
       memory: { checks: nextMemory, ...(gate?.memory === undefined ? {} : { slo: gate.memory }) },
     },
