@@ -197,6 +197,8 @@ export class FakeAws {
   /** Called before each GetAlias answer: lets a test land a late write. */
   beforeGetAlias: (alias: FakeAlias, call: number) => void = () => undefined;
   private getAliasCalls = 0;
+  /** Called when an UpdateAlias arrives, before its RevisionId is checked: lets a test land a concurrent write between a read and a write. */
+  beforeUpdateAlias: () => void = () => undefined;
   /** Delay of ListExecutions (the deadline tests). */
   listDelayMs = 0;
 
@@ -283,6 +285,7 @@ export class FakeAws {
       };
     });
     lambda.on(UpdateAliasCommand).callsFake(async (input: { FunctionVersion: string; RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> }; Description?: string; RevisionId?: string }) => {
+      this.beforeUpdateAlias();
       if (input.RevisionId !== `rev-${this.alias.revision}`) throw Object.assign(new Error('stale revision'), { name: 'PreconditionFailedException' });
       const description = input.Description ?? this.alias.description;
       this.alias = { FunctionVersion: input.FunctionVersion, weights: { ...(input.RoutingConfig?.AdditionalVersionWeights ?? {}) }, revision: this.alias.revision + 1, ...(description !== undefined ? { description } : {}) };
