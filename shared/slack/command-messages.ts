@@ -275,8 +275,8 @@ export function rollbackOutcomeResponse(outcome: ManualRollbackOutcome, command:
     case 'restore-refused': {
       const text = `${escapeMrkdwn(clip(outcome.detail, 2800))}. Nothing was changed.`;
       const blocks = [section(`:no_entry: ${text}`)];
-      // A code block shows the command as it is to be pasted: nothing inside it is mrkdwn.
-      if (outcome.startCommand !== undefined) blocks.push(section(`\`\`\`${clip(outcome.startCommand, 2900).replace(/```/g, "'''")}\`\`\``));
+      // A code block shows the command as it is to be pasted (Slack turns &lt; &gt; &amp; back when it is copied).
+      if (outcome.startCommand !== undefined) blocks.push(section(`\`\`\`${escapeMrkdwn(clip(outcome.startCommand, 2900)).replace(/```/g, "'''")}\`\`\``));
       return { response_type: 'ephemeral', text: outcome.startCommand !== undefined ? `${text}\n${outcome.startCommand}` : text, blocks };
     }
     case 'restore-failed': {
