@@ -71,7 +71,7 @@ export function revertCommand(rollout: Pick<Rollout, 'request' | 'baseline'>, ex
 }
 
 /** "by alice (U0ALICE123) at 2026-…Z: p99 doubled". */
-export function describeRecord(record: RestoreRecord): string {
+export function describeRecord(record: Pick<RestoreRecord, 'by' | 'at' | 'reason'>): string {
   return `by ${record.by} at ${record.at}${record.reason !== undefined ? `: ${record.reason}` : ' (no reason given)'}`;
 }
 

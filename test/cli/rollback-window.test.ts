@@ -11,7 +11,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { sweepStrandedTargets } from '../../shared/reconcile/stranded';
 import { FakeAws, lambda, progressAt, resetAws, rolloutFor, STATE_MACHINE_ARN, writes, type FakeExecution } from '../handlers/slack-support';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import statusSchema from '../../schema/cli-status.schema.json';
 import { coalmine } from './support';
+
+const validStatus = addFormats(new Ajv2020({ strict: true, allErrors: true })).compile(statusSchema);
 
 const CALLER = 'arn:aws:sts::123456789012:assumed-role/deploy/bob';
 const sts = mockClient(STSClient);
@@ -152,6 +157,20 @@ describe('coalmine rollback of a rollout that ended promoted', () => {
     const run = await coalmine(['rollback', 'basket']);
     expect(run).toEqual({ code: 1, stdout: [], stderr: ['coalmine rollback: no running rollout is "basket". Running: cart:live.'] });
     expect(writes()).toEqual([]);
+  });
+
+  it('status shows the window open, then the restore with who, when and why, also in --json', async () => {
+    promoted();
+    const before = await coalmine(['status', 'checkout-live-42']);
+    expect(before.stdout.at(-1)).toMatch(/^ {2}rollback window: open until \S+Z \(coalmine rollback checkout-live-42 restores the previous version\)$/);
+
+    await coalmine(['rollback', 'checkout-live-42', '--reason', 'p99 doubled']);
+    const after = await coalmine(['status', 'checkout-live-42']);
+    expect(after.stdout.at(-1)).toMatch(/^ {2}restored: version 41 by arn:aws:sts::123456789012:assumed-role\/deploy\/bob at \S+Z: p99 doubled$/);
+    const json = JSON.parse((await coalmine(['status', 'checkout-live-42', '--json'])).stdout.join('\n'));
+    expect(json.rollbackWindow).toEqual({ closesAt: expect.any(String), open: false, restored: { restored: 'version 41', by: CALLER, reason: 'p99 doubled', at: expect.any(String) } });
+    expect(validStatus(json) ? [] : validStatus.errors).toEqual([]);
+    expect(writes()).toEqual(['UpdateAlias']);
   });
 
   it('leaves nothing for the reconciler: a restored target is at 0 %, not split', async () => {

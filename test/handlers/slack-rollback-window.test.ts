@@ -29,7 +29,7 @@ beforeEach(() => {
   fake.install();
   logged = [];
   for (const level of ['debug', 'info', 'warn', 'error'] as const) {
-    jest.spyOn(logger, level).mockImplementation((message: unknown, fields?: unknown) => void logged.push({ message, fields: (fields ?? {}) as Record<string, unknown> }));
+    jest.spyOn(logger, level).mockImplementation((...args: unknown[]) => void logged.push({ message: args[0], fields: (args[1] ?? {}) as Record<string, unknown> }));
   }
 });
 
