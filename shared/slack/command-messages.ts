@@ -183,8 +183,9 @@ export function noMatchResponse(match: NoMatch, target: string, action: 'rollbac
       text =
         action === 'status'
           ? `Nothing is rolling out right now, so there is no status for ${code(target)}.`
-          : `Nothing is rolling out right now, so there is nothing to ${action === 'rollback' ? 'roll back' : action}. ` +
-            `A finished rollout is changed by starting a new one.`;
+          : action === 'rollback'
+            ? `Nothing is rolling out right now, and no rollout that ended is called ${code(target)}, so there is nothing to roll back.`
+            : `Nothing is rolling out right now, so there is nothing to ${action}. A finished rollout is changed by starting a new one.`;
       break;
     case 'unknown':
       text =
