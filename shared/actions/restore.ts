@@ -28,7 +28,7 @@ import { publishMetrics } from '../telemetry/sink';
 import { decideRestore, type RestoreRefusal, type TargetView } from './restore-decision';
 import { describeRequester } from './requester';
 import { startedAfter, type ManualActionInput, type ManualActionOptions, type StartedAfterRequest } from './resolve';
-import { answersTo, displayNameOf, type RunningRollout } from './rollouts';
+import { answersTo, displayNameOf, labelsOf, type RunningRollout } from './rollouts';
 
 /** How many of the latest ended executions a name is looked for in; an older one is named by its execution. */
 export const ENDED_SCAN_LIMIT = 100;
@@ -122,8 +122,7 @@ export async function restoreExecution(
   const lastState = described.status === 'FAILED' ? lastEnteredState(await readHistoryTail(executionArn)) : undefined;
   const ended = endingOf(described, lastState);
   if (ended === undefined) return refused('not-promoted', `${rollout.name} (execution ${executionName}) is still ${described.status}`);
-  const key = targetKey(rollout.request.target);
-  const other = running.find((r) => r.start.stage === 'planned' && targetKey(r.start.rollout.request.target) === key);
+  const other = running.find((r) => drivesSameTarget(r.start, start));
   const decide = (view: TargetView) =>
     decideRestore({
       rollout,
@@ -172,6 +171,18 @@ export async function restoreExecution(
     restoreLatencyMs,
   });
   return { kind: 'restored', rollout: rollout.name, executionName, detail, record: restored, restoreLatencyMs };
+}
+
+/**
+ * Whether a running rollout drives the target of the ended one: a planned one by its target, one still in
+ * Preflight by the target its request names (a lambda-alias; a KVS Preflight takes the store's lock, which
+ * the target then shows).
+ */
+function drivesSameTarget(running: RolloutStart, ended: Extract<RolloutStart, { stage: 'planned' }>): boolean {
+  if (running.stage === 'planned') return targetKey(running.rollout.request.target) === targetKey(ended.rollout.request.target);
+  const named = labelsOf(running).target;
+  const ours = labelsOf(ended);
+  return named !== undefined && (named === ours.target || ours.aliases.includes(named));
 }
 
 /** What the target shows, or why it cannot be read (after the transient errors' retries). */

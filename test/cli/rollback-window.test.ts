@@ -127,6 +127,15 @@ describe('coalmine rollback of a rollout that ended promoted', () => {
     expect(writes()).toEqual([]);
   });
 
+  it('refuses while a new rollout of the same target is still in Preflight', async () => {
+    promoted({ rollout: rolloutFor({ name: 'checkout', executionName: 'checkout-live-42' }) });
+    fake.addRunning({ name: 'checkout-live-43', rollout: null, request: { name: 'hotfix', target: { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '43' } } });
+    const run = await coalmine(['rollback', 'checkout']);
+
+    expect(run).toMatchObject({ code: 1, stderr: [expect.stringMatching(/^coalmine rollback: hotfix \(execution checkout-live-43\) is rolling out on the same target now;/)] });
+    expect(writes()).toEqual([]);
+  });
+
   it('after the window, refuses and prints the exact command that rolls version 41 out', async () => {
     promoted({ startDate: new Date(Date.now() - 25 * HOUR - 600_000) });
     const run = await coalmine(['rollback', 'checkout:live']);
