@@ -11,6 +11,8 @@ import { handler } from '../../functions/slack-command';
 import { localContext, logger } from '../../shared/handler';
 import type { SlackResponse } from '../../shared/slack/responses';
 import { clearSlackSecretCache } from '../../shared/slack/secrets';
+import type { MetricRecord } from '../../shared/telemetry/records';
+import { useMetricsSink } from '../../shared/telemetry/sink';
 import { FUNCTION_NAME, FakeAws, SIGNING_SECRET, STATE_MACHINE_ARN, awsCallCount, lambda, progressAt, resetAws, rolloutFor, sfn, signedEvent, slashBody, writes } from './slack-support';
 
 const context = localContext(FUNCTION_NAME);
@@ -62,7 +64,10 @@ const shown = (response: SlackResponse | undefined): string =>
 describe('/coalmine rollback of a rollout that ended promoted', () => {
   it('restores the previous version in one UpdateAlias that records the Slack user and the reason, tells the channel, and stops nothing', async () => {
     promotedCheckout();
+    const published: MetricRecord[] = [];
+    const restoreSink = useMetricsSink({ publish: (records) => void published.push(...records) });
     const { response } = await answer('rollback checkout p99 doubled an hour after promotion');
+    restoreSink();
 
     expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, {
       FunctionName: 'checkout',
@@ -83,6 +88,10 @@ describe('/coalmine rollback of a rollout that ended promoted', () => {
       fields: expect.objectContaining({ rollout: 'checkout', executionName: EXECUTION, requester: 'alice (U0ALICE123) in C0DEPLOYS1', reason: 'p99 doubled an hour after promotion' }),
     });
     expect(logged).toContainEqual({ message: 'slack command', fields: expect.objectContaining({ subcommand: 'rollback', target: 'checkout', outcome: 'restored' }) });
+    expect(published).toEqual([
+      { dimensionSets: [{ Rollout: 'checkout', TargetType: 'lambda-alias' }, {}, { Error: 'RestoredAfterPromotion' }], values: [{ metric: 'rolledBack', value: 1 }] },
+      { dimensionSets: [{}], values: [{ metric: 'rollbackLatency', value: expect.any(Number) }] },
+    ]);
   });
 
   it('after the window: only to the asker, with the start command of the old version as a code block, and nothing written', async () => {
