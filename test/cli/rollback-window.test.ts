@@ -9,8 +9,11 @@ import { UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
+import { UpdateKeysCommand } from '@aws-sdk/client-cloudfront-keyvaluestore';
+import { parseRolloutRequest } from '../../shared/config/request';
+import { planRollout } from '../../shared/plan';
 import { sweepStrandedTargets } from '../../shared/reconcile/stranded';
-import { FakeAws, lambda, progressAt, resetAws, rolloutFor, STATE_MACHINE_ARN, writes, type FakeExecution } from '../handlers/slack-support';
+import { FakeAws, kvs, lambda, progressAt, resetAws, rolloutFor, STATE_MACHINE_ARN, writes, type FakeExecution } from '../handlers/slack-support';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import statusSchema from '../../schema/cli-status.schema.json';
@@ -180,6 +183,30 @@ describe('coalmine rollback of a rollout that ended promoted', () => {
     expect(json.rollbackWindow).toEqual({ closesAt: expect.any(String), open: false, restored: { restored: 'version 41', by: CALLER, reason: 'p99 doubled', at: expect.any(String) } });
     expect(validStatus(json) ? [] : validStatus.errors).toEqual([]);
     expect(writes()).toEqual(['UpdateAlias']);
+  });
+
+  it('restores a KeyValueStore to the colour the rollout started from in one UpdateKeys guarded by the ETag', async () => {
+    const KVS_ARN = 'arn:aws:cloudfront::123456789012:key-value-store/327284aa-bcd5-499f-a3ff-26b9a9d31b58';
+    const request = parseRolloutRequest({ name: 'storefront', target: { type: 'cloudfront-kvs', kvsArn: KVS_ARN }, strategy: { preset: 'canary10-5m' }, analysis: { alarms: ['storefront-5xx'] } });
+    const rollout = { name: 'storefront', request, plan: planRollout(request, { observable: false }), baseline: { greenPercentage: 0, lockHolder: 'storefront-7' }, executionName: 'storefront-7', startedAt: '2026-11-22T10:00:00.000Z' };
+    fake.addRunning({ name: 'storefront-7', rollout, progress: progressAt(1, 100), endedAs: 'SUCCEEDED', startDate: new Date(Date.now() - HOUR) });
+    // As the promotion left it: green serves everyone, the lock released, the blue pins emptied.
+    fake.store = { green_percentage: '100', blue_cidrs: '[]', green_cidrs: '["203.0.113.10"]' };
+    const run = await coalmine(['rollback', 'storefront', '--reason', 'p99 doubled']);
+
+    expect(run).toMatchObject({ code: 0, stderr: [], stdout: [expect.stringMatching(/^Restored storefront \(execution storefront-7\), which had ended promoted: kvs\/327284aa-bcd5-499f-a3ff-26b9a9d31b58 sends everyone to blue again \(was all on green\), verified in one write\./)] });
+    expect(kvs.commandCalls(UpdateKeysCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        KvsARN: KVS_ARN,
+        IfMatch: 'etag-1',
+        Puts: [
+          { Key: 'green_percentage', Value: '0' },
+          { Key: 'green_cidrs', Value: '[]' },
+          { Key: 'coalmine_restore', Value: expect.stringMatching(new RegExp(`^coalmine restored blue after storefront-7 at \\S+Z for ${CALLER.replace(/[/.]/g, '\\$&')}: p99 doubled$`)) },
+        ],
+      },
+    ]);
+    expect(writes()).toEqual(['UpdateKeys']);
   });
 
   it('leaves nothing for the reconciler: a restored target is at 0 %, not split', async () => {
