@@ -25,7 +25,7 @@ import type { TrafficRouter } from '../routers/types';
 import { RESTORED_AFTER_PROMOTION } from '../stop-errors';
 import { labelOf, rolledBackRecords } from '../telemetry/records';
 import { publishMetrics } from '../telemetry/sink';
-import { decideRestore, type RestoreRefusal, type TargetView } from './restore-decision';
+import { decideRestore, type RestoreDecision, type RestoreRefusal, type TargetView } from './restore-decision';
 import { describeRequester } from './requester';
 import { startedAfter, type ManualActionInput, type ManualActionOptions, type StartedAfterRequest } from './resolve';
 import { answersTo, displayNameOf, labelsOf, type RunningRollout } from './rollouts';
@@ -133,12 +133,10 @@ export async function restoreExecution(
       stateMachineArn: input.stateMachineArn,
       ...(other !== undefined ? { runningOnTarget: { name: displayNameOf(other), executionName: other.executionName } } : {}),
     });
-  const settle = (decision: ReturnType<typeof decide>): RestoreOutcome =>
+  const settle = (decision: Exclude<RestoreDecision, { kind: 'restore' }>): RestoreOutcome =>
     decision.kind === 'already-restored'
       ? { kind: 'already-restored', rollout: rollout.name, executionName, detail: decision.detail }
-      : decision.kind === 'refused'
-        ? { kind: 'restore-refused', rollout: rollout.name, executionName, why: decision.why, detail: decision.detail, ...(decision.startCommand !== undefined ? { startCommand: decision.startCommand } : {}) }
-        : { kind: 'restore-failed', rollout: rollout.name, executionName, detail: 'the target changed while coalmine wrote to it' };
+      : { kind: 'restore-refused', rollout: rollout.name, executionName, why: decision.why, detail: decision.detail, ...(decision.startCommand !== undefined ? { startCommand: decision.startCommand } : {}) };
 
   const first = decide(await viewOf(clock, signal, router));
   if (first.kind !== 'restore') return settle(first);
@@ -148,7 +146,12 @@ export async function restoreExecution(
   try {
     // A lost compare-and-swap is retried: the router reads again and writes only from what the promotion left.
     const write = await withRetries(clock, signal, () => router.restore(record));
-    if (!write.written) return settle(decide(write.view));
+    if (!write.written) {
+      // The target is no longer as the promotion left it (a concurrent write): decided again, never written over.
+      const again = decide(write.view);
+      if (again.kind !== 'restore') return settle(again);
+      throw new Error('the router wrote nothing from a target as the promotion left it');
+    }
     detail = write.detail;
   } catch (error) {
     if (signal?.aborted) throw error;
