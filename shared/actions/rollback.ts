@@ -59,7 +59,7 @@ export type ManualRollbackOutcome =
   /** The target names a rollout that ended: the rollback window's restore, or why not. */
   | RestoreOutcome;
 
-/** Rolls back the running rollout `input.target` names. Never throws for what it finds; throws AbortError when aborted. */
+/** Rolls back the running rollout `input.target` names, or restores the one that ended promoted. Never throws for what it finds; throws AbortError when aborted. */
 export async function rollBackRollout(input: ManualActionInput, options: ManualActionOptions = {}): Promise<ManualRollbackOutcome> {
   const clock = options.clock ?? realClock;
   const signal = options.signal;

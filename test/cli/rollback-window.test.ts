@@ -12,6 +12,7 @@ import 'aws-sdk-client-mock-jest';
 import { UpdateKeysCommand } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { parseRolloutRequest } from '../../shared/config/request';
 import { planRollout } from '../../shared/plan';
+import { rollBackRollout } from '../../shared/actions/rollback';
 import { sweepStrandedTargets } from '../../shared/reconcile/stranded';
 import { FakeAws, kvs, lambda, progressAt, resetAws, rolloutFor, STATE_MACHINE_ARN, writes, type FakeExecution } from '../handlers/slack-support';
 import Ajv2020 from 'ajv/dist/2020';
@@ -213,5 +214,23 @@ describe('coalmine rollback of a rollout that ended promoted', () => {
     promoted();
     await coalmine(['rollback', 'checkout:live']);
     expect(await sweepStrandedTargets(STATE_MACHINE_ARN, new Date(Date.now() - 2 * HOUR))).toEqual([]);
+  });
+});
+
+describe("a Slack hand-over's rerun of a restore (the execution the first attempt picked)", () => {
+  const input = () => ({
+    stateMachineArn: STATE_MACHINE_ARN,
+    target: 'checkout:live',
+    requester: { kind: 'slack' as const, userId: 'U0ALICE123', userName: 'alice', channelId: 'C0DEPLOYS1' },
+    reason: 'p99 doubled',
+    receivedAtMs: Date.now(),
+    execution: { arn: fake.arnOf('checkout-live-42'), name: 'checkout-live-42' },
+  });
+
+  it('restores when the first attempt stopped before the write, and finds it restored when it had written', async () => {
+    promoted();
+    expect(await rollBackRollout(input())).toMatchObject({ kind: 'restored', executionName: 'checkout-live-42', record: { by: 'alice (U0ALICE123) in C0DEPLOYS1', reason: 'p99 doubled' } });
+    expect(await rollBackRollout(input())).toMatchObject({ kind: 'already-restored', detail: expect.stringMatching(/^checkout:live \(execution checkout-live-42\) is restored already by alice \(U0ALICE123\) in C0DEPLOYS1 at /) });
+    expect(writes()).toEqual(['UpdateAlias']);
   });
 });
