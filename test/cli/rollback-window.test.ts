@@ -14,7 +14,7 @@ import { parseRolloutRequest } from '../../shared/config/request';
 import { planRollout } from '../../shared/plan';
 import { rollBackRollout } from '../../shared/actions/rollback';
 import { sweepStrandedTargets } from '../../shared/reconcile/stranded';
-import { FakeAws, kvs, lambda, progressAt, resetAws, rolloutFor, STATE_MACHINE_ARN, writes, type FakeExecution } from '../handlers/slack-support';
+import { FakeAws, kvs, lambda, progressAt, resetAws, rolloutFor, sfn, STATE_MACHINE_ARN, writes, type FakeExecution } from '../handlers/slack-support';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import statusSchema from '../../schema/cli-status.schema.json';
@@ -65,6 +65,10 @@ describe('coalmine rollback of a rollout that ended promoted', () => {
     ]);
     expect(writes()).toEqual(['UpdateAlias']);
     expect(fake.alias).toMatchObject({ FunctionVersion: '41', weights: {} });
+    // What one restore costs: the running rollouts, the ended ones, the history's head and the description, then the alias read, written and read back.
+    const names = (calls: ReadonlyArray<{ args: readonly unknown[] }>) => calls.map((c) => (c.args[0] as object).constructor.name.replace(/Command$/, ''));
+    expect(names(sfn.calls())).toEqual(['ListExecutions', 'ListExecutions', 'GetExecutionHistory', 'DescribeExecution']);
+    expect(names(lambda.calls())).toEqual(['GetAlias', 'GetAlias', 'UpdateAlias', 'GetAlias']);
   });
 
   it('restores a rollout a person promoted (stopped ManualPromote, the alias at 100 %)', async () => {
