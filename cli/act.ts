@@ -51,7 +51,9 @@ export const rollbackCommand: Command = {
   name: 'rollback',
   usage: `coalmine rollback ROLLOUT [--reason TEXT] [--state-machine ARN | --stage STAGE]
   Traffic to 0 % on the new version, verified, then the execution stopped with your IAM identity and reason.
-    --reason TEXT        why, recorded in the stop cause
+  A rollout that ended promoted: within its rollbackWindowSeconds, the previous version restored in one
+  verified write that records you and the reason on the target (docs/rollback-window.md).
+    --reason TEXT        why, recorded in the stop cause (or the restore's record)
 ${STATE_MACHINE_USAGE}`,
   run: (args, io) => act('rollback', args, io, { reason: { type: 'string' } }, async (input, options) => tellRollback(await rollBackRollout(input, options), input.target)),
 };

@@ -5,12 +5,12 @@
  * execution's name or ARN. A history or target it cannot read is shown with the reason, not as a failure.
  */
 import { parseArgs } from 'node:util';
-import { findExecution, readRolloutStory, readTargetNow, weightOf } from '../shared/actions/status';
+import { findExecution, readPromotedView, readRolloutStory, readTargetNow, weightOf } from '../shared/actions/status';
 import { settleStory } from '../shared/executions/story';
 import type { Command } from './command';
 import { OPERATOR_OPTIONS, OPERATOR_USAGE, stateMachineOf } from './aws/options';
 import { unmatched } from './aws/rollout-view';
-import { statusJson, statusLines } from './aws/story-view';
+import { rollbackWindowJson, statusJson, statusLines } from './aws/story-view';
 import { EXIT, UsageError, type CliIo } from './io';
 import { withUsageErrors } from './args';
 
@@ -26,7 +26,11 @@ async function run(args: string[], io: CliIo): Promise<number> {
   }
   const answer = await readRolloutStory(found.executionArn);
   const reading = await readTargetNow(answer.story.start);
-  const status = statusJson({ ...answer, story: settleStory(answer.story, weightOf(reading)) }, found, reading, new Date());
+  const story = settleStory(answer.story, weightOf(reading));
+  // An ended rollout: whether its rollback window is open, and the restore its target records.
+  const view = story.ended !== undefined ? await readPromotedView(story.start) : undefined;
+  const now = new Date();
+  const status = statusJson({ ...answer, story }, found, reading, now, rollbackWindowJson(story, found.executionName, view, now));
   if (values.json === true) io.out(JSON.stringify(status, null, 2));
   else for (const line of statusLines(status)) io.out(line);
   return EXIT.ok;

@@ -30,7 +30,7 @@ import type { Baseline } from './rollout';
 
 /** Reads of the weight after a write before it counts as failed (a store may lag its writes). */
 export const VERIFY_READS = 3;
-const VERIFY_INTERVAL_MS = 250;
+export const VERIFY_INTERVAL_MS = 250;
 /** Attempts of a router call that fails with a transient error (throttling, a lost compare-and-swap). */
 const CALL_ATTEMPTS = 5;
 /**

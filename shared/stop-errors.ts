@@ -6,3 +6,5 @@
 export const ALARM_ROLLBACK_ERROR = 'AlarmRollback';
 export const MANUAL_ROLLBACK_ERROR = 'ManualRollback';
 export const MANUAL_PROMOTE_ERROR = 'ManualPromote';
+/** Not a stop: what a restore in the rollback window (docs/rollback-window.md) is counted and logged as; the execution had ended promoted. */
+export const RESTORED_AFTER_PROMOTION = 'RestoredAfterPromotion';

@@ -5,6 +5,7 @@
  * viewer by what the edge function answers from the store as the edge holds it. Either way, metric alarms on
  * the metrics of the traffic each one watches.
  */
+import { parseRestoreRecord, type RestoreRecord } from '../shared/routers/restore-record';
 import type { CloudFrontKvsTarget, LambdaAliasTarget, TargetType } from '../shared/config/targets';
 import { functionNameOf, KVS_KEYS } from '../shared/config/targets';
 import { createRandom } from '../shared/judges/statistics/random';
@@ -64,6 +65,8 @@ export interface SimulatedTarget<S> {
   settled(): Promise<void>;
   /** The canary's share of traffic as the store or the alias holds it now, in percent. */
   canaryShare(): number;
+  /** The record a person's restore in the rollback window left on the target (docs/rollback-window.md), if any. */
+  restoreRecord(): RestoreRecord | undefined;
   /** Runs `listener` with the canary's new share after every write to the alias or the store; returns the undo. */
   onCanaryShareWritten(listener: (share: number) => void): () => void;
   /** Runs `listener` after every write to the target (the alias; the store's share or lock); returns the undo. */
@@ -133,6 +136,7 @@ function lambdaTarget(scenario: Scenario, target: LambdaAliasTarget): SimulatedT
     connect: () => () => undefined,
     settled: async () => undefined,
     canaryShare,
+    restoreRecord: () => parseRestoreRecord(world.lambda.alias(traffic.functionName, traffic.alias).description),
     onCanaryShareWritten: (listener) => onTargetChange((change) => listener(canaryShareOf(change, traffic.canaryVersion))),
     onTargetWritten: (listener) => onTargetChange(() => listener()),
     targetSafe: () => isFinalShare(canaryShare()),
@@ -188,6 +192,7 @@ function edgeTarget(scenario: Scenario, target: CloudFrontKvsTarget, seed: numbe
     connect: () => world.kvs.onChange((kvsArn, items) => edge.storeChanged(kvsArn, items, Date.now())),
     settled: () => edge.settled(),
     canaryShare: () => edge.canaryShareOf(world.kvs.items(target.kvsArn)),
+    restoreRecord: () => parseRestoreRecord(world.kvs.items(target.kvsArn)[KVS_KEYS.restore]),
     onCanaryShareWritten: (listener) => onStoreChange((items) => listener(edge.canaryShareOf(items))),
     onTargetWritten: (listener) => onStoreChange(() => listener()),
     targetSafe: () => {

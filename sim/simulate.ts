@@ -14,6 +14,8 @@
  * The execution runs inside the in-memory Step Functions (sim/world/sfn.ts), as in AWS: the outside
  * handlers list it, read its history and stop it, and a stop aborts the local run.
  */
+import { describeRecord } from '../shared/actions/restore-decision';
+import type { RestoreRecord } from '../shared/routers/restore-record';
 import { USD_PER_STATE_TRANSITION } from '../shared/config/limits';
 import { explainFailure } from '../shared/failure';
 import { createRandom } from '../shared/judges/statistics/random';
@@ -387,6 +389,7 @@ function resultOf(simulation: Simulation, execution: Execution, collected: Colle
     moved: shareWrites.some((w) => w.share > 0),
     invocations: collected.invocations,
     reconciled: collected.reconciles.find((r) => r.outcome === 'rolled-back'),
+    restored: simulated.restoreRecord(),
   };
   return {
     scenario: scenario.name,
@@ -440,6 +443,8 @@ interface EndingFacts {
   readonly invocations: readonly AlarmInvocation[];
   /** The reconciler's invocation that returned the target to 0 %, if any. */
   readonly reconciled: ReconcileInvocation | undefined;
+  /** A person's restore after the promotion, as the target records it. */
+  readonly restored: RestoreRecord | undefined;
 }
 
 /** The outcome the target shows: 0 % rolled back (or refused, if nothing moved), 100 % promoted, between: failed. */
@@ -455,7 +460,7 @@ function endingOf(
   observer: ExecutionObserver,
   facts: EndingFacts,
 ): Pick<SimulationResult, 'outcome' | 'reason' | 'error'> {
-  const { finalWeight, moved, invocations, reconciled } = facts;
+  const { finalWeight, moved, invocations, reconciled, restored } = facts;
   const andThen = (reason: string): string =>
     reconciled === undefined
       ? reason
@@ -463,6 +468,9 @@ function endingOf(
   switch (record.status) {
     case 'SUCCEEDED': {
       if (finalWeight !== 0) return { outcome: 'promoted', reason: observer.promotionReason(), error: null };
+      if (restored !== undefined) {
+        return { outcome: 'rolled_back', reason: `Promoted, then restored to ${restored.restored} in the rollback window ${describeRecord(restored)}`, error: null };
+      }
       // Race rule (c): an alarm that fired while the execution ran rolls back even a promotion.
       const rollback = invocations.find((i) => i.outcome === 'acted');
       return { outcome: 'rolled_back', reason: `Promoted, then rolled back by the alarm rollback: ${rollback?.detail ?? 'the canary is at 0 %'}`, error: null };

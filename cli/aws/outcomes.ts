@@ -6,6 +6,7 @@ import type { GateOutcome } from '../../shared/actions/approve';
 import type { ManualPromoteOutcome } from '../../shared/actions/promote';
 import type { AlreadyEnded } from '../../shared/actions/resolve';
 import type { ManualRollbackOutcome } from '../../shared/actions/rollback';
+import { describeRecord } from '../../shared/actions/restore-decision';
 import { EXIT } from '../io';
 import { unmatched } from './rollout-view';
 
@@ -33,6 +34,13 @@ const ROLLBACK: Teller<ManualRollbackOutcome> = {
     code: EXIT.failure,
   }),
   'no-match': (o, target) => ({ line: unmatched(target, o.match), code: EXIT.failure }),
+  restored: (o) => ({
+    line: `Restored ${o.rollout} (execution ${o.executionName}), which had ended promoted: ${o.detail}, verified in one write. Recorded ${describeRecord(o.record)}.`,
+    code: EXIT.ok,
+  }),
+  'already-restored': (o) => ({ line: `${o.detail}. Nothing was written.`, code: EXIT.ok }),
+  'restore-refused': (o) => ({ line: `${o.detail}. Nothing was changed.${o.startCommand !== undefined ? `\n  ${o.startCommand}` : ''}`, code: EXIT.failure }),
+  'restore-failed': (o) => ({ line: `The restore of ${o.rollout} (execution ${o.executionName}) failed: ${o.detail}. Check the target.`, code: EXIT.failure }),
 };
 
 const PROMOTE: Teller<ManualPromoteOutcome> = {

@@ -3,6 +3,7 @@
  * status text and its JSON (schema/cli-status.schema.json), the watch's terminal frame and its one line per
  * change on a pipe, and the exit status of each way a rollout ends. Pure: `now` and the width are given.
  */
+import { describeRecord, windowClosesAt, type TargetView } from '../../shared/actions/restore-decision';
 import type { StoryAnswer, WeightReading } from '../../shared/actions/status';
 import { formatDuration } from '../../shared/duration';
 import { GATE_STATE } from '../../shared/executions/states';
@@ -63,6 +64,37 @@ export interface StatusJson {
   readonly ended: { readonly status: string; readonly outcome: Outcome; readonly at: string | null; readonly error: string | null; readonly cause: string | null } | null;
   /** Why the history (or the rollout in it) could not be read; null when it was. */
   readonly unreadable: string | null;
+  /** `coalmine status` of a rollout that ended promoted: its rollback window, and the restore the target records. */
+  readonly rollbackWindow?: RollbackWindowJson;
+}
+
+export interface RollbackWindowJson {
+  readonly closesAt: string | null;
+  readonly open: boolean;
+  readonly restored: { readonly restored: string; readonly by: string; readonly reason: string | null; readonly at: string } | null;
+}
+
+/**
+ * The rollback window of a rollout that ended promoted (or whose restore the target records), from what
+ * the target shows (shared/actions/status.ts readPromotedView); undefined for any other ending.
+ */
+export function rollbackWindowJson(story: RolloutStory, executionName: string, view: TargetView | undefined, now: Date): RollbackWindowJson | undefined {
+  if (story.start.stage !== 'planned' || story.ended === undefined) return undefined;
+  const record = view?.kind === 'restored' && view.record?.executionName === executionName ? view.record : undefined;
+  if (story.ended.outcome !== 'promoted' && record === undefined) return undefined;
+  const closesAt = story.ended.at !== undefined ? windowClosesAt(story.ended.at, story.start.rollout) : undefined;
+  return {
+    closesAt: closesAt?.toISOString() ?? null,
+    open: record === undefined && closesAt !== undefined && now.getTime() < closesAt.getTime(),
+    restored: record === undefined ? null : { restored: record.restored, by: record.by, reason: record.reason ?? null, at: record.at },
+  };
+}
+
+function windowText(w: RollbackWindowJson, executionName: string): string {
+  const { restored } = w;
+  if (restored !== null) return `restored: ${restored.restored} ${describeRecord({ by: restored.by, at: restored.at, ...(restored.reason !== null ? { reason: restored.reason } : {}) })}`;
+  if (w.open) return `rollback window: open until ${w.closesAt} (coalmine rollback ${executionName} restores the previous version)`;
+  return `rollback window: closed${w.closesAt !== null ? ` at ${w.closesAt}` : ''}`;
 }
 
 /** The rollout's name and target once Preflight planned it. */
@@ -79,7 +111,13 @@ function unreadableOf(answer: StoryAnswer): string | null {
 
 const stepsOf = (story: RolloutStory): readonly PlanStep[] | undefined => (story.start.stage === 'planned' ? story.start.rollout.plan.steps : undefined);
 
-export function statusJson(answer: StoryAnswer, identity: { executionArn: string; executionName: string }, reading: WeightReading | undefined, now: Date): StatusJson {
+export function statusJson(
+  answer: StoryAnswer,
+  identity: { executionArn: string; executionName: string },
+  reading: WeightReading | undefined,
+  now: Date,
+  rollbackWindow?: RollbackWindowJson,
+): StatusJson {
   const { story, execution } = answer;
   const named = labels(story);
   const plan = story.start.stage === 'planned' ? story.start.rollout.plan : undefined;
@@ -123,6 +161,7 @@ export function statusJson(answer: StoryAnswer, identity: { executionArn: string
         ? null
         : { status: story.ended.status, outcome: story.ended.outcome, at: story.ended.at?.toISOString() ?? null, error: story.ended.error ?? null, cause: story.ended.cause ?? null },
     unreadable: unreadableOf(answer),
+    ...(rollbackWindow !== undefined ? { rollbackWindow } : {}),
   };
 }
 
@@ -179,6 +218,7 @@ export function statusLines(s: StatusJson): string[] {
   if (s.ended === null && s.now.state === GATE_STATE) lines.push(`  ${gateText(s.executionName)}`);
   else if (s.next !== null) lines.push(`  next: ${nextText(s.next)}`);
   if (s.ended !== null) lines.push(`  ended: ${endedText(s.ended)}`);
+  if (s.rollbackWindow !== undefined) lines.push(`  ${windowText(s.rollbackWindow, s.executionName)}`);
   return lines;
 }
 

@@ -7,6 +7,9 @@
  * started again from the top: the Slack handler runs it against a deadline and, when the deadline
  * passes, hands the rest to an asynchronous invocation of itself. A rerun that finds the execution
  * already stopped with `ManualRollback` only finishes the last look.
+ *
+ * When no running rollout answers to the name, the latest ended one that does is restored to its previous
+ * version if it ended promoted and its rollback window is open (./restore.ts, docs/rollback-window.md).
  */
 import { describeError } from '../errors';
 import type { RolloutStart } from '../executions/history';
@@ -21,10 +24,12 @@ import {
 } from '../outside-rollback';
 import { routerFor } from '../routers/registry';
 import type { RollbackOutcome } from '../routers/types';
-import { MANUAL_ROLLBACK_ERROR } from '../stop-errors';
+import { MANUAL_PROMOTE_ERROR, MANUAL_ROLLBACK_ERROR } from '../stop-errors';
 import { endDetails, readEnded, resolveRunningRollout, type AlreadyEnded, type ManualActionInput, type ManualActionOptions, type NoMatch } from './resolve';
 import { readStopCause, stopCause, type StopFacts } from '../stop-cause';
 import { actorOf, requestedBy } from './requester';
+import { restoreByName, restoreExecution, type RestoreOutcome } from './restore';
+import { listRunningRollouts, type RunningRollout } from './rollouts';
 import { labelOf, rolledBackRecords } from '../telemetry/records';
 import { publishMetrics } from '../telemetry/sink';
 
@@ -49,16 +54,22 @@ export type ManualRollbackOutcome =
    * or it was verified but the execution could not be stopped. `trafficAtZero` says which.
    */
   | { readonly kind: 'failed'; readonly rollout: string; readonly executionName: string; readonly detail: string; readonly trafficAtZero: boolean }
-  /** The target names no running rollout. */
-  | { readonly kind: 'no-match'; readonly match: NoMatch };
+  /** The target names no running rollout, and no ended one (or one started after the request). */
+  | { readonly kind: 'no-match'; readonly match: NoMatch }
+  /** The target names a rollout that ended: the rollback window's restore, or why not. */
+  | RestoreOutcome;
 
-/** Rolls back the running rollout `input.target` names. Never throws for what it finds; throws AbortError when aborted. */
+/** Rolls back the running rollout `input.target` names, or restores the one that ended promoted. Never throws for what it finds; throws AbortError when aborted. */
 export async function rollBackRollout(input: ManualActionInput, options: ManualActionOptions = {}): Promise<ManualRollbackOutcome> {
   const clock = options.clock ?? realClock;
   const signal = options.signal;
   const resolved = await resolveRunningRollout(input, options);
-  if (resolved.kind === 'rerun-not-running') return examineEnded(clock, signal, input, resolved.execution);
-  if (resolved.kind === 'no-match') return resolved;
+  if (resolved.kind === 'rerun-not-running') return examineEnded(clock, signal, input, options, resolved.execution);
+  if (resolved.kind === 'no-match') {
+    const running = runningOf(resolved.match);
+    if (running === undefined) return resolved;
+    return (await restoreByName(input, options, running)) ?? resolved;
+  }
   const { rollout, name, start } = resolved;
   if (start.stage === 'unreadable') {
     // Traffic may have moved, and stopping would skip the execution's own rollback: leave it running.
@@ -119,20 +130,31 @@ export async function rollBackRollout(input: ManualActionInput, options: ManualA
   }
 }
 
+/** The rollouts running now, when a no-match leaves an ended rollout to look for; undefined when it does not (ambiguous, a replay). */
+function runningOf(match: NoMatch): readonly RunningRollout[] | undefined {
+  if (match.kind === 'nothing-running') return [];
+  return match.kind === 'unknown' ? match.running : undefined;
+}
+
 /**
  * A rerun found the execution no longer running. If it was stopped with ManualRollback (an earlier
  * attempt of this command, or another person), its traffic is at 0 %: finish the last look (for one
  * stopped in Preflight, the release of what its Preflight may have taken) and report the cause it was
- * stopped with. Otherwise it ended on its own and nothing is done.
+ * stopped with. If it ended promoted (on its own, or by a person's promote), the rollback window's
+ * restore answers (an earlier attempt may have begun it). Otherwise nothing is done.
  */
 async function examineEnded(
   clock: RollbackClock,
   signal: AbortSignal | undefined,
   input: ManualActionInput,
+  options: ManualActionOptions,
   execution: { arn: string; name: string },
 ): Promise<ManualRollbackOutcome> {
   const { tail, last, endedAs, start, name: rollout } = await readEnded(execution);
   const aborted = last?.executionAbortedEventDetails;
+  if (endedAs === 'SUCCEEDED' || (endedAs === 'ABORTED' && aborted?.error === MANUAL_PROMOTE_ERROR)) {
+    return restoreExecution(input, options, { executionArn: execution.arn, executionName: execution.name, start }, await listRunningRollouts(input.stateMachineArn));
+  }
   if (endedAs !== 'ABORTED' || aborted?.error !== MANUAL_ROLLBACK_ERROR) {
     return { kind: 'already-ended', rollout, executionName: execution.name, endedAs, ...endDetails(last) };
   }

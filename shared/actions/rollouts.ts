@@ -74,6 +74,12 @@ export type TargetMatch =
   /** Several running rollouts answer to that name (two requests with the same `name`). */
   | { readonly kind: 'ambiguous'; readonly matches: readonly RunningRollout[] };
 
+/** Whether `target` is the rollout's name or its target (any of its spellings). */
+export function answersTo(rollout: RunningRollout, target: string): boolean {
+  const labels = labelsOf(rollout.start);
+  return labels.name === target || labels.target === target || labels.aliases.includes(target);
+}
+
 /**
  * Finds the running rollout `target` names. An execution name or ARN wins (it is unique); otherwise the rollout's
  * name or target must pick out exactly one. Names are compared exactly: Lambda names are case-sensitive.
@@ -82,10 +88,7 @@ export function resolveTarget(target: string, running: readonly RunningRollout[]
   if (running.length === 0) return { kind: 'nothing-running' };
   const byExecution = running.find((r) => r.executionName === target || r.executionArn === target);
   if (byExecution !== undefined) return { kind: 'found', rollout: byExecution };
-  const matches = running.filter((r) => {
-    const labels = labelsOf(r.start);
-    return labels.name === target || labels.target === target || labels.aliases.includes(target);
-  });
+  const matches = running.filter((r) => answersTo(r, target));
   if (matches.length === 0) return { kind: 'unknown', running };
   if (matches.length > 1) return { kind: 'ambiguous', matches };
   return { kind: 'found', rollout: matches[0]! };

@@ -13,6 +13,7 @@ import { describeError } from '../errors';
 import { routerFor } from '../routers/registry';
 import { describeExecution, SWEEP_LOOKBACK_MS, sweepStrandedTargets, type EndedExecution, type StrandedTarget } from '../reconcile/stranded';
 import { targetKey } from '../reconcile/target-state';
+import type { TargetView } from './restore-decision';
 import { listRunningRollouts, resolveTarget, type RunningRollout, type TargetMatch } from './rollouts';
 
 export interface RolloutStatus {
@@ -141,3 +142,13 @@ export async function readTargetNow(start: RolloutStart): Promise<WeightReading 
 
 /** The canary's share a reading gives; undefined when there was none or it failed. */
 export const weightOf = (reading: WeightReading | undefined): number | undefined => (reading !== undefined && 'weight' in reading ? reading.weight : undefined);
+
+/** What the target of an ended rollout shows against what its promotion left (the rollback window's view); undefined before Preflight planned it. */
+export async function readPromotedView(start: RolloutStart): Promise<TargetView | undefined> {
+  if (start.stage !== 'planned') return undefined;
+  try {
+    return await routerFor(start.rollout).inspectPromoted();
+  } catch (error) {
+    return { kind: 'unreadable', detail: describeError(error) };
+  }
+}

@@ -10,6 +10,9 @@ export const LIMITS = {
   maxApprovalSeconds: 7 * 24 * 3600,
   /** Most extra bakes after an inconclusive analysis, per step. */
   maxExtraBakesPerStep: 20,
+  /** How long after a promotion `coalmine rollback` may restore the previous version, by default and at most (docs/rollback-window.md). */
+  defaultRollbackWindowSeconds: 24 * 3600,
+  maxRollbackWindowSeconds: 7 * 24 * 3600,
   /** Longest settle time for stores whose propagation cannot be observed (CloudFront KVS). */
   maxSettleSeconds: 3600,
   /**

@@ -237,6 +237,12 @@ export const RolloutRequestSchema = z
       .max(LIMITS.maxSettleSeconds)
       .default(30)
       .describe('For targets whose propagation cannot be observed (CloudFront KVS): seconds to wait after a shift before baking starts.'),
+    rollbackWindowSeconds: z
+      .int('rollbackWindowSeconds must be a whole number of seconds')
+      .min(0, 'rollbackWindowSeconds cannot be negative: give 0 (no restore after promotion) or more seconds')
+      .max(LIMITS.maxRollbackWindowSeconds, `the rollback window lasts at most ${LIMITS.maxRollbackWindowSeconds} seconds (7 days)`)
+      .default(LIMITS.defaultRollbackWindowSeconds)
+      .describe('How long after the rollout ends promoted `coalmine rollback` (and Slack\'s) may restore the previous version in one write (docs/rollback-window.md). 0 turns it off.'),
     // Null rather than absent, so that the Rollout Started event can always carry it.
     override: OverrideSchema.nullable().default(null),
   })

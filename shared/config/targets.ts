@@ -56,6 +56,8 @@ export const KVS_KEYS = {
   greenCountries: 'green_countries',
   viewerCookie: 'viewer_cookie',
   lock: 'coalmine_lock',
+  /** Who restored the previous version after a promotion, why and when (shared/routers/restore-record.ts). */
+  restore: 'coalmine_restore',
 } as const;
 
 /** The values of viewer_cookie: whether the coalmine-viewer cookie names the viewer (docs/edge.md). */

@@ -3,10 +3,14 @@
  * made, so that the router may write to it (shared/routers/lambda-alias.ts reads the alias and calls this).
  */
 import { TrafficConflict } from '../errors';
+import { parseRestoreRecord } from './restore-record';
+import type { PromotedView } from './types';
 
 /** What the rule reads of an alias (GetAlias's FunctionVersion and RoutingConfig.AdditionalVersionWeights). */
 export interface AliasRouting {
   readonly FunctionVersion?: string;
+  /** Where a restore in the rollback window leaves its record (restore-record.ts). */
+  readonly Description?: string;
   readonly RoutingConfig?: { readonly AdditionalVersionWeights?: Record<string, number> };
 }
 
@@ -51,4 +55,20 @@ export function assertOwnsAlias(alias: AliasRouting, rollout: AliasRollout, acti
       `(it points at ${describeRouting(alias)}; this rollout moves ` +
       `${rollout.baselineVersion} → ${rollout.version}). Coalmine leaves it untouched; check who changed it.`,
   );
+}
+
+/**
+ * What an alias shows after the rollout ended promoted: all traffic on its version (as the promotion left
+ * it), all on the baseline (restored), or anything else (changed since, by someone else).
+ */
+export function promotedViewOf(alias: AliasRouting, rollout: AliasRollout): PromotedView {
+  const unweighted = Object.keys(additionalWeights(alias)).length === 0;
+  if (unweighted && alias.FunctionVersion === rollout.version) {
+    return { kind: 'as-promoted', detail: `${rollout.name} sends all traffic to version ${rollout.version}, as the promotion left it` };
+  }
+  if (unweighted && alias.FunctionVersion === rollout.baselineVersion) {
+    const record = parseRestoreRecord(alias.Description);
+    return { kind: 'restored', detail: `${rollout.name} sends all traffic to version ${rollout.baselineVersion}`, ...(record !== undefined ? { record } : {}) };
+  }
+  return { kind: 'changed', detail: `${rollout.name} points at ${describeRouting(alias)}, not at version ${rollout.version} alone as the promotion left it` };
 }

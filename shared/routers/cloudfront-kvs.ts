@@ -30,21 +30,26 @@ import {
   canaryShare,
   decidePreflight,
   decidePromote,
+  decideRestore,
   decideRollback,
   decideShift,
   describeStore as describe,
   PREFLIGHT_KEYS,
+  promotedStoreView,
   promoteKeys,
+  restoreKeys,
   rollbackKeys,
   SHIFT_KEYS,
   type Change,
+  other,
   type KeyName,
   type KvsLock,
   type KvsRollout,
   type PreflightDecision,
   type StoreView,
 } from './kvs-decisions';
-import type { PreflightContext, RollbackOutcome, RouterKind, TrafficRouter, VerifyResult } from './types';
+import type { RestoreRecord } from './restore-record';
+import type { PreflightContext, PromotedView, RestoreWrite, RollbackOutcome, RouterKind, TrafficRouter, VerifyResult } from './types';
 
 /** How often one router call tries its compare-and-swap write before giving up with TrafficWriteConflict. */
 export const CAS_ATTEMPTS = 3;
@@ -162,6 +167,23 @@ export class CloudFrontKvsRouter implements TrafficRouter {
       return decision.change;
     });
     return outcome;
+  }
+
+  async inspectPromoted(): Promise<PromotedView> {
+    return promotedStoreView(this.target, await readStore(this.target, restoreKeys(this.target)));
+  }
+
+  /** One UpdateKeys with the ETag of the read it decided on; a lost race reads and decides again (compareAndSwap). */
+  async restore(record: Omit<RestoreRecord, 'restored'>): Promise<RestoreWrite> {
+    let view: PromotedView | undefined;
+    await compareAndSwap(this.target, 'restore the previous colour', restoreKeys(this.target), (snapshot) => {
+      view = promotedStoreView(this.target, snapshot);
+      return decideRestore(this.target, snapshot, record);
+    });
+    if (view === undefined) throw new Error('compareAndSwap returned without a decision');
+    if (view.kind !== 'as-promoted') return { written: false, view };
+    const old = other(this.target.stableAfterPromotion);
+    return { written: true, detail: `${describe(this.target)} sends everyone to ${old} again (was all on ${this.target.stableAfterPromotion})` };
   }
 }
 

@@ -8,7 +8,8 @@ import { KVS_KEYS, VIEWER_COOKIE_MODES, type CloudFrontKvsTarget } from '../conf
 import { PreflightFailed, RolloutInProgress, TrafficConflict } from '../errors';
 import { readCountryList } from '../net/countries';
 import { addressShareOf, canaryPinsTooLarge, describeAddressShare, readPinList } from '../net/pin-share';
-import type { RollbackOutcome } from './types';
+import { formatRestoreRecord, parseRestoreRecord, type RestoreRecord } from './restore-record';
+import type { PromotedView, RollbackOutcome } from './types';
 
 export type Colour = 'green' | 'blue';
 export type KeyName = (typeof KVS_KEYS)[keyof typeof KVS_KEYS];
@@ -348,4 +349,51 @@ export function decideRollback(rollout: KvsRollout, view: StoreView): { change: 
     `${cleared.length > 0 ? `; ${cleared.join(' and ')} cleared` : ''})` +
     `${ours ? '; lock released' : `; there was no ${KVS_KEYS.lock}`}`;
   return { change: { puts, deletes: ours ? [{ Key: KVS_KEYS.lock }] : [] }, outcome: { changed, detail } };
+}
+
+/** The keys the rollback window's restore reads: the weight, the lock, both colours' pins, the record. */
+export const restoreKeys = (target: CloudFrontKvsTarget): KeyName[] => [
+  ...rollbackKeys(target),
+  pinKey(other(target.stableAfterPromotion)),
+  countryKey(other(target.stableAfterPromotion)),
+  KVS_KEYS.restore,
+];
+
+const isEmptyList = (text: string | undefined): boolean => text === undefined || text.trim() === '[]';
+
+/**
+ * What a store shows after the rollout ended promoted. As the promotion left it: the canary's colour serves
+ * everyone, no lock, no pin to the old colour (the promotion emptied them). Restored: the canary's colour
+ * serves nobody and no lock. Anything else is somebody else's change (another rollout's lock among them).
+ */
+export function promotedStoreView(target: CloudFrontKvsTarget, view: StoreView): PromotedView {
+  const name = describeStore(target);
+  const canary = target.stableAfterPromotion;
+  const lock = parseLock(view.values.coalmine_lock);
+  if (lock !== undefined) return { kind: 'changed', detail: `${name} is locked by ${describeLock(lock)}: another rollout drives it` };
+  const raw = view.values.green_percentage;
+  const green = parsePercentage(raw);
+  if (green === undefined) return { kind: 'changed', detail: `${name}: ${KVS_KEYS.greenPercentage} is ${raw === undefined ? 'missing' : JSON.stringify(raw)}, not a whole percentage` };
+  const share = shareOf(green, canary);
+  if (share === 0) {
+    const record = parseRestoreRecord(view.values.coalmine_restore);
+    return { kind: 'restored', detail: `${name} gives the ${canary} canary 0 % (${KVS_KEYS.greenPercentage} ${green}): everyone is on ${other(canary)}`, ...(record !== undefined ? { record } : {}) };
+  }
+  if (share !== 100) return { kind: 'changed', detail: `${name} gives the ${canary} canary ${share} % (${KVS_KEYS.greenPercentage} ${green}), not the 100 % the promotion left` };
+  const pinned = [pinKey(other(canary)), countryKey(other(canary))].filter((key) => !isEmptyList(view.values[key]));
+  if (pinned.length > 0) return { kind: 'changed', detail: `${name}: ${pinned.join(' and ')} pin viewers to ${other(canary)} again since the promotion emptied them` };
+  return { kind: 'as-promoted', detail: `${name} gives the ${canary} canary 100 % (${KVS_KEYS.greenPercentage} ${green}), as the promotion left it` };
+}
+
+/**
+ * The restore's batch, from a store as the promotion left it: the colour the rollout started from serves
+ * everyone again, the canary colour's pins emptied (as a rollback does), and the record; null (nothing to
+ * write) from any other store, whose view `promotedStoreView` gives.
+ */
+export function decideRestore(target: CloudFrontKvsTarget, view: StoreView, record: Omit<RestoreRecord, 'restored'>): Change | null {
+  if (promotedStoreView(target, view).kind !== 'as-promoted') return null;
+  const canary = target.stableAfterPromotion;
+  const text = formatRestoreRecord({ ...record, restored: other(canary) });
+  const puts = [{ Key: KVS_KEYS.greenPercentage, Value: String(greenFor(0, canary)) }, ...emptied(view, pinKey(canary), countryKey(canary)), { Key: KVS_KEYS.restore, Value: text }];
+  return { puts, deletes: [] };
 }

@@ -19,8 +19,9 @@ import {
   awsCall,
 } from '../errors';
 import type { Baseline } from '../rollout';
-import { additionalWeights, assertOwnsAlias, describeRouting, toFraction, toPercent, type AliasRollout } from './alias-decisions';
-import type { RollbackOutcome, RouterKind, TrafficRouter, VerifyResult } from './types';
+import { additionalWeights, assertOwnsAlias, describeRouting, promotedViewOf, toFraction, toPercent, type AliasRollout } from './alias-decisions';
+import { formatRestoreRecord, type RestoreRecord } from './restore-record';
+import type { PromotedView, RestoreWrite, RollbackOutcome, RouterKind, TrafficRouter, VerifyResult } from './types';
 
 function describe(target: LambdaAliasTarget): string {
   return `${target.functionName}:${target.alias}`;
@@ -100,6 +101,20 @@ export class LambdaAliasRouter implements TrafficRouter {
     };
   }
 
+  async inspectPromoted(): Promise<PromotedView> {
+    return promotedViewOf(await getAlias(this.target), this.rollout);
+  }
+
+  /** One UpdateAlias with the RevisionId of the read it decided on: the baseline, no weights, the record as the description. */
+  async restore(record: Omit<RestoreRecord, 'restored'>): Promise<RestoreWrite> {
+    const alias = await getAlias(this.target);
+    const view = promotedViewOf(alias, this.rollout);
+    if (view.kind !== 'as-promoted') return { written: false, view };
+    const restored = `version ${this.baselineVersion}`;
+    await this.update(alias, this.baselineVersion, {}, formatRestoreRecord({ ...record, restored }));
+    return { written: true, detail: `${describe(this.target)} sends all traffic to ${restored} again (was all on ${this.target.version})` };
+  }
+
   private weightOf(alias: AliasConfiguration): number {
     if (alias.FunctionVersion === this.target.version) return 100;
     return toPercent(additionalWeights(alias)[this.target.version] ?? 0);
@@ -114,7 +129,7 @@ export class LambdaAliasRouter implements TrafficRouter {
     );
   }
 
-  private async update(alias: AliasConfiguration, functionVersion: string, weights: Record<string, number>): Promise<void> {
+  private async update(alias: AliasConfiguration, functionVersion: string, weights: Record<string, number>, description?: string): Promise<void> {
     try {
       await awsCall('UpdateAlias', () =>
         aws.lambda.send(
@@ -123,6 +138,7 @@ export class LambdaAliasRouter implements TrafficRouter {
             Name: this.target.alias,
             FunctionVersion: functionVersion,
             RoutingConfig: { AdditionalVersionWeights: weights },
+            ...(description !== undefined ? { Description: description } : {}),
             RevisionId: alias.RevisionId,
           }),
         ),

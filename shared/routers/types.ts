@@ -4,6 +4,7 @@
  */
 import type { Target } from '../config/targets';
 import type { Baseline } from '../rollout';
+import type { RestoreRecord } from './restore-record';
 
 /** `unobservable`: the store cannot tell whether the weight reached the traffic (edge propagation). */
 export type VerifyResult = 'verified' | 'mismatch' | 'unobservable';
@@ -30,7 +31,30 @@ export interface TrafficRouter {
   promote(from: number): Promise<void>;
   /** All traffic back to the baseline, nothing left in between. Idempotent. */
   rollback(): Promise<RollbackOutcome>;
+  /** After the rollout ended promoted: what the target shows (a read only). */
+  inspectPromoted(): Promise<PromotedView>;
+  /**
+   * After the rollout ended promoted: back to the baseline with `record`, in one compare-and-swap write, and
+   * only from exactly what the promotion left (else nothing is written and the view says what is there).
+   * Names what it restores in the record's `restored`. A lost race is TrafficWriteConflict.
+   */
+  restore(record: Omit<RestoreRecord, 'restored'>): Promise<RestoreWrite>;
 }
+
+/**
+ * What the target of a rollout that ended promoted shows now, against what the promotion left: the rollback
+ * window's forward-only rule (docs/rollback-window.md) restores only from `as-promoted`.
+ */
+export type PromotedView =
+  /** Exactly what the promotion left: all traffic on the new version. */
+  | { readonly kind: 'as-promoted'; readonly detail: string }
+  /** Back on the previous version; `record` when a restore wrote one there (it may name another rollout). */
+  | { readonly kind: 'restored'; readonly detail: string; readonly record?: RestoreRecord }
+  /** Anything else: changed since the promotion, by someone else. */
+  | { readonly kind: 'changed'; readonly detail: string };
+
+/** What a restore did: wrote (and what), or found the target no longer as the promotion left it and wrote nothing. */
+export type RestoreWrite = { readonly written: true; readonly detail: string } | { readonly written: false; readonly view: PromotedView };
 
 /** What preflight knows about the execution that asks: stores with a rollout lock record it as the holder. */
 export interface PreflightContext {

@@ -13,6 +13,7 @@ import { clip, contextBlocks, section, slackDate, verdictEmoji } from './format'
 import type { GateOutcome } from '../actions/approve';
 import type { ManualPromoteOutcome } from '../actions/promote';
 import type { ManualRollbackOutcome } from '../actions/rollback';
+import { describeRecord } from '../actions/restore-decision';
 import type { NoMatch } from '../actions/resolve';
 import { displayNameOf, labelsOf, type RunningRollout, type TargetMatch } from '../actions/rollouts';
 import type { RolloutStatus } from '../actions/status';
@@ -182,8 +183,9 @@ export function noMatchResponse(match: NoMatch, target: string, action: 'rollbac
       text =
         action === 'status'
           ? `Nothing is rolling out right now, so there is no status for ${code(target)}.`
-          : `Nothing is rolling out right now, so there is nothing to ${action === 'rollback' ? 'roll back' : action}. ` +
-            `A finished rollout is changed by starting a new one.`;
+          : action === 'rollback'
+            ? `Nothing is rolling out right now, and no rollout that ended is called ${code(target)}, so there is nothing to roll back.`
+            : `Nothing is rolling out right now, so there is nothing to ${action}. A finished rollout is changed by starting a new one.`;
       break;
     case 'unknown':
       text =
@@ -261,6 +263,26 @@ export function rollbackOutcomeResponse(outcome: ManualRollbackOutcome, command:
     case 'already-ended': {
       const text = endedText(outcome, 'rollback');
       return { response_type: 'ephemeral', text, blocks: [section(`:information_source: ${text}`)] };
+    }
+    case 'restored': {
+      const headline = `:rewind: ${asker(command)} restored the previous version of ${bold(outcome.rollout)}, which had ended promoted.`;
+      const facts = [`Execution ${code(outcome.executionName)}`, `recorded ${escapeMrkdwn(clip(describeRecord(outcome.record), 600))}`, `${formatDuration(outcome.restoreLatencyMs / 1000)} from the command to the verified write`];
+      return { response_type: 'in_channel', text: `${headline}\n${outcome.detail}`, blocks: [section(headline), section(escapeMrkdwn(clip(outcome.detail, 2900))), ...contextBlocks(...facts)] };
+    }
+    case 'already-restored': {
+      const text = `${escapeMrkdwn(clip(outcome.detail, 2800))}. Nothing was written.`;
+      return { response_type: 'ephemeral', text, blocks: [section(`:information_source: ${text}`)] };
+    }
+    case 'restore-refused': {
+      const text = `${escapeMrkdwn(clip(outcome.detail, 2800))}. Nothing was changed.`;
+      const blocks = [section(`:no_entry: ${text}`)];
+      // A code block shows the command as it is to be pasted (Slack turns &lt; &gt; &amp; back when it is copied).
+      if (outcome.startCommand !== undefined) blocks.push(section(`\`\`\`${escapeMrkdwn(clip(outcome.startCommand, 2900)).replace(/```/g, "'''")}\`\`\``));
+      return { response_type: 'ephemeral', text: outcome.startCommand !== undefined ? `${text}\n${outcome.startCommand}` : text, blocks };
+    }
+    case 'restore-failed': {
+      const headline = `:rotating_light: The restore of ${bold(outcome.rollout)} that ${asker(command)} asked for did not complete.`;
+      return { response_type: 'in_channel', text: `${headline} ${outcome.detail}`, blocks: [section(headline), section(escapeMrkdwn(clip(outcome.detail, 2900))), section('Check the target: `status` shows what it reads now.')] };
     }
     case 'failed': {
       const then = outcome.trafficAtZero

@@ -15,6 +15,8 @@ export interface AliasRecord {
   functionVersion: string;
   weights: Record<string, number>;
   revisionId: string;
+  /** What UpdateAlias last set as the description (a restore's record, shared/routers/restore-record.ts). */
+  description?: string;
 }
 
 interface FunctionRecord {
@@ -116,7 +118,7 @@ export class LambdaWorld {
         const routing = input.RoutingConfig as { AdditionalVersionWeights?: Record<string, number> } | undefined;
         const weights = routing === undefined ? record.weights : { ...(routing.AdditionalVersionWeights ?? {}) };
         this.validateRouting(name, functionVersion, weights);
-        Object.assign(record, { functionVersion, weights, revisionId: this.nextRevision() });
+        Object.assign(record, { functionVersion, weights, revisionId: this.nextRevision(), ...(input.Description !== undefined ? { description: String(input.Description) } : {}) });
         const change = { functionName: name, alias: aliasName, functionVersion, weights: { ...weights } };
         this.aliasChanges.push(change);
         for (const listener of this.changeListeners) listener(change);
@@ -147,6 +149,7 @@ export class LambdaWorld {
       FunctionVersion: record.functionVersion,
       RevisionId: record.revisionId,
       RoutingConfig: Object.keys(record.weights).length > 0 ? { AdditionalVersionWeights: { ...record.weights } } : undefined,
+      ...(record.description !== undefined ? { Description: record.description } : {}),
     };
   }
 

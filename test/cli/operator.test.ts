@@ -116,7 +116,8 @@ describe("a person's promote, in history and status", () => {
     fake.alias = { FunctionVersion: '42', weights: {}, revision: fake.alias.revision + 1 };
     expect((await coalmine(['history', 'checkout:live'])).stdout[0]).toMatch(/^checkout:live {2}checkout:live {2}promoted: all traffic on the new version \(ManualPromote/);
     const status = await coalmine(['status', 'checkout-live-42']);
-    expect(status.stdout.at(-1)).toMatch(/^ {2}ended: promoted: all traffic on the new version \(ABORTED at \S+\)\. ManualPromote: Promotion requested by bob\.$/);
+    expect(status.stdout.at(-2)).toMatch(/^ {2}ended: promoted: all traffic on the new version \(ABORTED at \S+\)\. ManualPromote: Promotion requested by bob\.$/);
+    expect(status.stdout.at(-1)).toMatch(/^ {2}rollback window: open until \S+Z /);
     expect(status.stdout).toContainEqual(expect.stringMatching(/; the target reads 100 % now$/));
     expect(writes()).toEqual([]);
   });

@@ -448,7 +448,7 @@ describe('rollback', () => {
   test('no rollout running', async () => {
     const answer = slackAnswer(await call(slash('rollback checkout')));
     expect(answer.response_type).toBe('ephemeral');
-    expect(answer.text).toBe('Nothing is rolling out right now, so there is nothing to roll back. A finished rollout is changed by starting a new one.');
+    expect(answer.text).toBe('Nothing is rolling out right now, and no rollout that ended is called `checkout`, so there is nothing to roll back.');
     expect(writes()).toEqual([]);
   });
 

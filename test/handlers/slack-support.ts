@@ -184,6 +184,7 @@ export interface FakeAlias {
   FunctionVersion: string;
   weights: Record<string, number>;
   revision: number;
+  description?: string;
 }
 
 /** A small stateful Step Functions + Lambda alias + KeyValueStore, answering the calls the Slack commands make. */
@@ -196,6 +197,8 @@ export class FakeAws {
   /** Called before each GetAlias answer: lets a test land a late write. */
   beforeGetAlias: (alias: FakeAlias, call: number) => void = () => undefined;
   private getAliasCalls = 0;
+  /** Called when an UpdateAlias arrives, before its RevisionId is checked: lets a test land a concurrent write between a read and a write. */
+  beforeUpdateAlias: () => void = () => undefined;
   /** Delay of ListExecutions (the deadline tests). */
   listDelayMs = 0;
 
@@ -277,12 +280,15 @@ export class FakeAws {
         Name: 'live',
         FunctionVersion: this.alias.FunctionVersion,
         RoutingConfig: { AdditionalVersionWeights: { ...this.alias.weights } },
+        ...(this.alias.description !== undefined ? { Description: this.alias.description } : {}),
         RevisionId: `rev-${this.alias.revision}`,
       };
     });
-    lambda.on(UpdateAliasCommand).callsFake(async (input: { FunctionVersion: string; RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> }; RevisionId?: string }) => {
+    lambda.on(UpdateAliasCommand).callsFake(async (input: { FunctionVersion: string; RoutingConfig?: { AdditionalVersionWeights?: Record<string, number> }; Description?: string; RevisionId?: string }) => {
+      this.beforeUpdateAlias();
       if (input.RevisionId !== `rev-${this.alias.revision}`) throw Object.assign(new Error('stale revision'), { name: 'PreconditionFailedException' });
-      this.alias = { FunctionVersion: input.FunctionVersion, weights: { ...(input.RoutingConfig?.AdditionalVersionWeights ?? {}) }, revision: this.alias.revision + 1 };
+      const description = input.Description ?? this.alias.description;
+      this.alias = { FunctionVersion: input.FunctionVersion, weights: { ...(input.RoutingConfig?.AdditionalVersionWeights ?? {}) }, revision: this.alias.revision + 1, ...(description !== undefined ? { description } : {}) };
       return { FunctionVersion: input.FunctionVersion, RevisionId: `rev-${this.alias.revision}` };
     });
     lambda.on(InvokeCommand).resolves({ StatusCode: 202 });

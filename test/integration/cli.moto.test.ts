@@ -22,22 +22,12 @@ import { UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { useAwsClients } from '../../shared/aws/clients';
 import { parseRolloutRequest } from '../../shared/config/request';
 import { planRollout } from '../../shared/plan';
-import { DUMMY_CREDENTIALS, MOTO_ACCOUNT, MOTO_REGION, createAliasedFunction, describeWithMoto } from './moto';
+import { CLI_ENV, MOTO_ACCOUNT, createAliasedFunction, describeWithMoto, pointTheCliAt } from './moto';
 import { describeNeeding } from './required-programs';
 
 const REQUEST = { name: 'checkout', target: { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '2' }, strategy: { preset: 'canary10-5m' }, analysis: { alarms: ['checkout-errors'] } };
 const BIN = join(__dirname, '../../bin/coalmine.cjs');
-/** The default credential chain and AWS_ENDPOINT_URL, as an operator's shell would set them, aimed at a moto_server. */
-function pointTheCliAt(endpoint: string): void {
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL: endpoint,
-    AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
-    AWS_REGION: MOTO_REGION,
-  });
-}
-
-const ENV = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'COALMINE_STATE_MACHINE_ARN'] as const;
+const ENV = CLI_ENV;
 
 describeWithMoto('the coalmine operator commands against moto_server', (server) => {
   const saved = Object.fromEntries(ENV.map((key) => [key, process.env[key]]));

@@ -30,6 +30,18 @@ export const MOTO_REGION = 'us-east-1';
 /** moto checks no signatures, but the SDK needs credentials to sign with. */
 export const DUMMY_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
 
+/** The environment pointTheCliAt sets, and COALMINE_STATE_MACHINE_ARN: what a CLI suite saves before and restores after. */
+export const CLI_ENV = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'COALMINE_STATE_MACHINE_ARN'] as const;
+
+/** The default credential chain and AWS_ENDPOINT_URL, as an operator's shell would set them, aimed at a moto_server. */
+export function pointTheCliAt(endpoint: string): void {
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: endpoint,
+    AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
+    AWS_REGION: MOTO_REGION,
+  });
+}
 
 /** Every client coalmine's handlers use, pointed at moto: pass it to `useAwsClients`. */
 export interface MotoClients {

@@ -45,6 +45,28 @@ describe('cli-rollback: an operator watches the rollout and rolls it back from t
   });
 });
 
+describe('cli-restore: an operator restores a promoted rollout within its rollback window', () => {
+  it('restores version 41 twenty minutes after the promotion, status shows who and why, a second rollback writes nothing', async () => {
+    const result = await simulate(builtInScenario('cli-restore'));
+    const restored = `by ${SIMULATED_CALLER_ARN} at 2030-01-07T09:25:00.000Z: p99 doubled after promotion`;
+
+    expect(result).toMatchObject({ outcome: 'rolled_back', finalWeight: 0, error: null, endedSeconds: 300, simulatedSeconds: 1500 });
+    expect(result.reason).toBe(`Promoted, then restored to version 41 in the rollback window ${restored}`);
+    expect(result.routing.weightsSet).toEqual([10, 100, 0]);
+    expect(result.cliCommands.map((c) => [c.args[0], c.atSeconds, c.exitCode])).toEqual([
+      ['rollback', 1500, 0],
+      ['status', 1560, 0],
+      ['rollback', 1620, 0],
+    ]);
+    const [restore, status, again] = result.cliCommands.map((c) => c.output.map((o) => o.line));
+    expect(restore).toEqual([
+      `Restored checkout (execution simulation-cli-restore-1), which had ended promoted: checkout:live sends all traffic to version 41 again (was all on 42), verified in one write. Recorded ${restored}.`,
+    ]);
+    expect(status?.at(-1)).toBe(`  restored: version 41 ${restored}`);
+    expect(again).toEqual([`checkout (execution simulation-cli-restore-1) is restored already ${restored}: checkout:live sends all traffic to version 41. Nothing was written.`]);
+  });
+});
+
 describe('the cli event in a scenario file', () => {
   const healthy = () => JSON.parse(readFileSync(join(SCENARIO_DIRECTORY, 'healthy.json'), 'utf8')) as Record<string, unknown>;
 

@@ -62,6 +62,7 @@ describe('built-in scenarios', () => {
     ['stats-canary', 'rolled_back', 0, 'CanaryAnalysisFailed', [10, 0]],
     ['slack-rollback', 'rolled_back', 0, 'ManualRollback', [10, 25, 0]],
     ['cli-rollback', 'rolled_back', 0, 'ManualRollback', [10, 25, 0]],
+    ['cli-restore', 'rolled_back', 0, null, [10, 100, 0]],
     ['hotfix', 'promoted', 100, null, [10, 25, 50, 100]],
     ['approval', 'promoted', 100, null, [10, 100]],
   ] as const)('%s ends %s at %d %% (%s)', async (name, outcome, finalWeight, error, weightsSet) => {

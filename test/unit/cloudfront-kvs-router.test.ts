@@ -668,3 +668,68 @@ describe('the cloudfront-kvs target in a request', () => {
     expect(problemsWith(request({ greenPercentage: 10 }))).toContain('unknown field "greenPercentage"');
   });
 });
+
+describe('restore (the rollback window, docs/rollback-window.md)', () => {
+  const RECORD = { executionName: EXECUTION, by: 'alice (U0ALICE123)', reason: 'p99 doubled', at: '2024-06-02T09:00:00.000Z' };
+  const WRITTEN = `coalmine restored blue after ${EXECUTION} at 2024-06-02T09:00:00.000Z for alice (U0ALICE123): p99 doubled`;
+  // As the promotion left the store: green serves everyone, no lock, the blue pins emptied.
+  beforeEach(() => storeHas({ green_percentage: '100', blue_cidrs: '[]', green_cidrs: '["203.0.113.10"]' }));
+
+  it('puts the colour it started from back, empties the canary colour’s pins and writes the record, in one batch guarded by the ETag', async () => {
+    expect(await router().inspectPromoted()).toEqual({ kind: 'as-promoted', detail: 'kvs/327284aa-bcd5-499f-a3ff-26b9a9d31b58 gives the green canary 100 % (green_percentage 100), as the promotion left it' });
+    expect(await router().restore(RECORD)).toEqual({ written: true, detail: 'kvs/327284aa-bcd5-499f-a3ff-26b9a9d31b58 sends everyone to blue again (was all on green)' });
+
+    expect(updates()).toEqual([
+      {
+        KvsARN: ARN,
+        IfMatch: 'ETAG1',
+        Puts: [
+          { Key: 'green_percentage', Value: '0' },
+          { Key: 'green_cidrs', Value: '[]' },
+          { Key: 'coalmine_restore', Value: WRITTEN },
+        ],
+      },
+    ]);
+    expect(await router().inspectPromoted()).toEqual({
+      kind: 'restored',
+      detail: 'kvs/327284aa-bcd5-499f-a3ff-26b9a9d31b58 gives the green canary 0 % (green_percentage 0): everyone is on blue',
+      record: { ...RECORD, restored: 'blue' },
+    });
+  });
+
+  it('puts 100 back for a blue canary and empties the blue pins', async () => {
+    storeHas({ green_percentage: '0', blue_cidrs: '["198.51.100.0/24"]', green_cidrs: '[]' });
+    expect(await router(blue).restore(RECORD)).toMatchObject({ written: true });
+    expect(updates()[0]?.Puts).toEqual([
+      { Key: 'green_percentage', Value: '100' },
+      { Key: 'blue_cidrs', Value: '[]' },
+      { Key: 'coalmine_restore', Value: WRITTEN.replace('restored blue', 'restored green') },
+    ]);
+  });
+
+  it('loses the race to a new rollout’s Preflight: the re-read finds its lock and writes nothing', async () => {
+    interference = [{ coalmine_lock: THEIR_LOCK }];
+    expect(await router().restore(RECORD)).toEqual({
+      written: false,
+      view: { kind: 'changed', detail: 'kvs/327284aa-bcd5-499f-a3ff-26b9a9d31b58 is locked by execution storefront-other (since 2024-05-30T08:00:00.000Z): another rollout drives it' },
+    });
+    expect(updates()).toHaveLength(1);
+    expect(store.values).toEqual({ green_percentage: '100', blue_cidrs: '[]', green_cidrs: '["203.0.113.10"]', coalmine_lock: THEIR_LOCK });
+  });
+
+  it.each<[string, Record<string, string>, string]>([
+    ['a share in between', { green_percentage: '40' }, ' gives the green canary 40 % (green_percentage 40), not the 100 % the promotion left'],
+    ['pins to the old colour again', { green_percentage: '100', blue_cidrs: '["198.51.100.0/24"]' }, ': blue_cidrs pin viewers to blue again since the promotion emptied them'],
+    ['an unreadable weight', { green_percentage: 'full' }, ': green_percentage is "full", not a whole percentage'],
+  ])('writes nothing over %s, and says what the store shows', async (_, values, detail) => {
+    storeHas(values);
+    expect(await router().restore(RECORD)).toEqual({ written: false, view: { kind: 'changed', detail: `kvs/327284aa-bcd5-499f-a3ff-26b9a9d31b58${detail}` } });
+    expect(updates()).toEqual([]);
+  });
+
+  it('writes nothing the second time: the store is restored already', async () => {
+    await router().restore(RECORD);
+    expect(await router().restore({ ...RECORD, at: '2024-06-02T09:05:00.000Z' })).toMatchObject({ written: false, view: { kind: 'restored', record: { at: RECORD.at } } });
+    expect(updates()).toHaveLength(1);
+  });
+});

@@ -240,6 +240,44 @@ describe('rollback', () => {
   });
 });
 
+describe('restore (the rollback window, docs/rollback-window.md)', () => {
+  const RECORD = { executionName: 'checkout-42', by: 'arn:aws:sts::123456789012:assumed-role/deploy/bob', reason: 'p99 doubled', at: '2026-11-22T11:00:00.000Z' };
+  const DESCRIPTION = 'coalmine restored version 41 after checkout-42 at 2026-11-22T11:00:00.000Z for arn:aws:sts::123456789012:assumed-role/deploy/bob: p99 doubled';
+
+  it('points a promoted alias at the baseline with no weights and the record as its description, in one UpdateAlias guarded by the RevisionId it read', async () => {
+    aliasIs('promoted');
+    lambda.on(UpdateAliasCommand).resolves({});
+
+    expect(await router().restore(RECORD)).toEqual({ written: true, detail: 'checkout:live sends all traffic to version 41 again (was all on 42)' });
+    expect(updates()).toEqual([
+      { FunctionName: 'checkout', Name: 'live', FunctionVersion: '41', RoutingConfig: { AdditionalVersionWeights: {} }, Description: DESCRIPTION, RevisionId: REVISION.promoted },
+    ]);
+  });
+
+  it('reads the record back from the description once restored, and a person’s own description as no record', async () => {
+    lambda.on(GetAliasCommand).resolvesOnce({ ...alias('on-baseline'), Description: DESCRIPTION }).resolves(alias('on-baseline'));
+
+    expect(await router().inspectPromoted()).toEqual({ kind: 'restored', detail: 'checkout:live sends all traffic to version 41', record: { ...RECORD, restored: 'version 41' } });
+    expect(await router().inspectPromoted()).toEqual({ kind: 'restored', detail: 'checkout:live sends all traffic to version 41' });
+  });
+
+  it.each([
+    ['a canary split', 'canary-10', 'checkout:live points at version 41 with 10 % on 42, not at version 42 alone as the promotion left it'],
+    ['an alias someone else took over', 'taken-over', 'checkout:live points at version 43, not at version 42 alone as the promotion left it'],
+  ])('writes nothing over %s, and says what the alias shows', async (_, variant, detail) => {
+    aliasIs(variant);
+    expect(await router().restore(RECORD)).toEqual({ written: false, view: { kind: 'changed', detail } });
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+  });
+
+  it('reports a concurrent change (a stale RevisionId) as TrafficWriteConflict, never overwriting it', async () => {
+    aliasIs('promoted');
+    lambda.on(UpdateAliasCommand).rejects(preconditionFailed());
+
+    await expect(router().restore(RECORD)).rejects.toThrow(TrafficWriteConflict);
+  });
+});
+
 describe('getWeight and verifyWeight', () => {
   it.each([
     ['on-baseline', 0],

@@ -299,6 +299,7 @@ describe('analysis and defaults', () => {
         inconclusive: { maxExtraBakes: 2, then: 'rollback' },
       },
       settleSeconds: 30,
+      rollbackWindowSeconds: 86_400,
       override: null,
     });
   });
@@ -344,8 +345,16 @@ describe('analysis and defaults', () => {
   it.each([
     [{ name: 'Checkout' }, 'name: a name is 1-40 lower-case letters, digits and dashes'],
     [{ settleSeconds: 3601 }, 'settleSeconds'],
+    [{ rollbackWindowSeconds: 604_801 }, 'rollbackWindowSeconds: the rollback window lasts at most 604800 seconds (7 days)'],
+    [{ rollbackWindowSeconds: -1 }, 'rollbackWindowSeconds: rollbackWindowSeconds cannot be negative: give 0 (no restore after promotion) or more seconds'],
+    [{ rollbackWindowSeconds: 1.5 }, 'rollbackWindowSeconds: rollbackWindowSeconds must be a whole number of seconds'],
+    [{ rollbackWindowSeconds: '1d' }, 'rollbackWindowSeconds: rollbackWindowSeconds must be a whole number of seconds'],
   ])('refuses %j', (overrides, expected) => {
     expect(problemsWith(request(overrides))).toContain(expected);
+  });
+
+  it.each([0, 3600, 604_800])('keeps a rollback window of %i s', (rollbackWindowSeconds) => {
+    expect(parseRolloutRequest(request({ rollbackWindowSeconds })).rollbackWindowSeconds).toBe(rollbackWindowSeconds);
   });
 
   it('starts its message so that a person knows what failed', () => {
