@@ -18,6 +18,7 @@ import { handler as analyzeCanary } from '../functions/analyze-canary';
 import { handler as promote } from '../functions/promote';
 import { handler as rollBack } from '../functions/roll-back';
 import { handler as announceGate } from '../functions/announce-gate';
+import { handler as runHook } from '../functions/run-hook';
 import { WAIT_FOR_TASK_TOKEN, type TaskTokens } from './world/task-tokens';
 
 export { DEFINITION_PATH, readDefinition } from './definition';
@@ -31,6 +32,7 @@ export const TASK_FUNCTIONS: Readonly<Record<string, LambdaHandler<never, unknow
   promote,
   rollBack,
   announceGate,
+  runHook,
 };
 
 
