@@ -52,6 +52,9 @@ const SERVICE_INTEGRATIONS: Readonly<Record<string, (parameters: Record<string, 
   },
 };
 
+/** Local executions' ARNs: the world's state machine (sim/world/sfn.ts), execution named after the run. */
+export const LOCAL_EXECUTION_ARN_PREFIX = 'arn:aws:states:us-east-1:000000000000:execution:coalmine-local-canary:';
+
 /** The stack's bus in local runs: the state machine's announcements and the reconciler's go to it. */
 export const LOCAL_EVENT_BUS_NAME = 'coalmine';
 
@@ -256,6 +259,8 @@ export function runLocally(local: LocalMachine, input: unknown, options: LocalRu
         },
       },
       Execution: {
+        // $$.Execution.Id, as the world's Step Functions names this run (sim/world/sfn.ts).
+        Id: `${LOCAL_EXECUTION_ARN_PREFIX}${executionName}`,
         Name: executionName,
         StartTime: new Date().toISOString(),
         Input: input as never,

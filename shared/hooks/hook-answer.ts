@@ -5,13 +5,14 @@
  * outlasting the retries, or no answer within timeoutSeconds, all count as failed, with a reason that says which.
  */
 import type { HookName, RolloutRequest } from '../config/request';
+import type { CoalmineErrorName } from '../errors';
 import type { Baseline, Progress } from '../rollout';
 
 /** Longest reason kept from a hook's answer: it travels in the execution state and the events. */
 export const HOOK_REASON_CHARS = 500;
 
 /** The error the execution fails with when a hook fails (RecordHookFailure). */
-export const HOOK_FAILED_ERROR = 'HookFailed';
+export const HOOK_FAILED_ERROR: CoalmineErrorName = 'HookFailed';
 
 /** The hook's answer as evidence: in $.analysis.hook (preTraffic, onStep) or $.promotion.hook (postTraffic). */
 export interface HookAnswer {
