@@ -174,6 +174,63 @@ describe('an alarm during the bake of a canary', () => {
   });
 });
 
+describe('an alarm during the post-promotion bake', () => {
+  const baked = (extra: object = {}) => request({ preset: 'canary10-5m' }, { postPromotion: { bakeSeconds: 1800 }, ...extra });
+
+  it('rolls the promoted alias back to the previous version in one write and stops the execution', async () => {
+    let writes = -1;
+    let handled: Promise<AlarmRollbackSummary> | undefined;
+    beforeTask = async (state) => {
+      if (state !== 'AnalyzeAfterPromotion') return;
+      expect(routing()).toEqual({ functionVersion: '42', weights: {} });
+      writes = world.lambda.aliasChanges.length;
+      handled = deliver(alarmFires());
+      await handled;
+      // The look never runs: the execution was stopped while it waited in the bake.
+      throw new Error('stopped');
+    };
+    const execution = start(baked());
+    await execution.settled;
+    const summary = (await handled) as AlarmRollbackSummary;
+
+    expect(routing()).toEqual({ functionVersion: '41', weights: {} });
+    expect(world.lambda.aliasChanges.slice(writes)).toEqual([{ functionName: 'checkout', alias: 'live', functionVersion: '41', weights: {} }]);
+    expect(summary.executions[0]).toMatchObject({ action: 'rolled-back', endedAs: 'ABORTED', detail: expect.stringContaining('(was 100 % on 42)') });
+    expect(execution).toMatchObject({ status: 'ABORTED', error: 'AlarmRollback' });
+  });
+
+  it('watches postPromotion.analysis.alarms as well as the rollout\'s own', async () => {
+    world.cloudwatch.addAlarm('checkout-memory');
+    let handled: Promise<AlarmRollbackSummary> | undefined;
+    beforeTask = async (state) => {
+      if (state !== 'AnalyzeAfterPromotion') return;
+      handled = deliver(alarmFires('checkout-memory'));
+      await handled;
+      throw new Error('stopped');
+    };
+    const execution = start(baked({ postPromotion: { bakeSeconds: 1800, analysis: { alarms: ['checkout-memory'] } } }));
+    await execution.settled;
+    await handled;
+
+    expect(routing()).toEqual({ functionVersion: '41', weights: {} });
+    expect(execution.error).toBe('AlarmRollback');
+  });
+
+  it('an alarm just after the bake ended (the execution succeeded) leaves the promotion alone', async () => {
+    const execution = start(baked());
+    await execution.settled;
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.history.filter((e) => e.stateEnteredEventDetails?.name === 'AnalyzeAfterPromotion')).toHaveLength(6);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    const summary = await deliver(alarmFires());
+
+    expect(summary).toEqual({ alarmName: 'checkout-errors', runningExecutions: 0, executions: [] });
+    expect(routing()).toEqual({ functionVersion: '42', weights: {} });
+    expect(world.callsTo('StopExecution')).toEqual([]);
+  });
+});
+
 describe('the race rules, on the real state machine', () => {
   it('(a) the machine’s write lands first: a promotion already made is undone, then the execution stops', async () => {
     let handled: Promise<AlarmRollbackSummary> | undefined;
