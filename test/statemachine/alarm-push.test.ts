@@ -10,6 +10,9 @@ import { handler as alarmRollback } from '../../functions/alarm-rollback';
 import { handler as startFromArtifact } from '../../functions/start-from-artifact';
 import { TRAFFIC_MOVING_STATES } from '../../shared/executions/states';
 import { rollBackOnAlarm, type AlarmRollbackSummary } from '../../shared/alarms/rollback-on-alarm';
+import { promoteRollout } from '../../shared/actions/promote';
+import type { Requester } from '../../shared/actions/requester';
+import { rollBackRollout } from '../../shared/actions/rollback';
 import { forgetArtifactRules } from '../../shared/artifacts/rules-source';
 import { localContext, logger } from '../../shared/handler';
 import type { RollbackClock as AlarmRollbackClock } from '../../shared/outside-rollback';
@@ -214,6 +217,48 @@ describe('an alarm during the post-promotion bake', () => {
 
     expect(routing()).toEqual({ functionVersion: '41', weights: {} });
     expect(execution.error).toBe('AlarmRollback');
+  });
+
+  // The race rules of a person's action during the bake (docs/post-promotion.md): the execution runs, so
+  // the running-rollout actions apply. Traffic stays at 0 % or 100 % whichever wins.
+  const person: Requester = { kind: 'iam', arn: 'arn:aws:sts::123456789012:assumed-role/deploy/bob' };
+  const action = () => ({ stateMachineArn: world.sfn.stateMachineArn, target: 'checkout-42', requester: person, receivedAtMs: Date.now(), reason: 'memory climbing' });
+
+  it("a person's rollback during the bake restores the previous version, verified, and stops the execution", async () => {
+    let handled: ReturnType<typeof rollBackRollout> | undefined;
+    beforeTask = async (state) => {
+      if (state !== 'AnalyzeAfterPromotion') return;
+      handled = rollBackRollout(action());
+      await handled;
+      throw new Error('stopped');
+    };
+    const execution = start(baked());
+    await execution.settled;
+    const outcome = await handled;
+
+    expect(outcome).toMatchObject({ kind: 'rolled-back', executionName: 'checkout-42', cause: expect.stringContaining('(was 100 % on 42)') });
+    expect(routing()).toEqual({ functionVersion: '41', weights: {} });
+    expect(execution).toMatchObject({ status: 'ABORTED', error: 'ManualRollback' });
+  });
+
+  it("a person's promote during the bake ends the bake early: no write, the new version stays at 100 %", async () => {
+    let handled: ReturnType<typeof promoteRollout> | undefined;
+    let writes = -1;
+    beforeTask = async (state) => {
+      if (state !== 'AnalyzeAfterPromotion') return;
+      writes = world.lambda.aliasChanges.length;
+      handled = promoteRollout(action());
+      await handled;
+      throw new Error('stopped');
+    };
+    const execution = start(baked());
+    await execution.settled;
+    const outcome = await handled;
+
+    expect(outcome).toMatchObject({ kind: 'promoted', fromWeight: 100 });
+    expect(world.lambda.aliasChanges).toHaveLength(writes);
+    expect(routing()).toEqual({ functionVersion: '42', weights: {} });
+    expect(execution).toMatchObject({ status: 'ABORTED', error: 'ManualPromote' });
   });
 
   it('an alarm just after the bake ended (the execution succeeded) leaves the promotion alone', async () => {
