@@ -237,6 +237,8 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
   return lines;
 }
 
+const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
 /** The hooks, and the post-promotion bake with its looks: what runs around the steps above. */
 function afterPromotionLines(timeline: Timeline, request: RolloutRequest, when: (seconds: number, iso: string | undefined) => string): string[] {
   const lines: string[] = [];
@@ -246,7 +248,7 @@ function afterPromotionLines(timeline: Timeline, request: RolloutRequest, when: 
     const judged =
       analysis === undefined
         ? `the rollout's alarms: ${request.analysis.alarms.join(', ') || 'none'}`
-        : `${analysis.alarms.length} alarms and ${analysis.metrics.length} metric checks against the previous version's window before the rollout`;
+        : `${count(analysis.alarms.length, 'alarm')} and ${count(analysis.metrics.length, 'metric check')} against the previous version's window before the rollout`;
     lines.push(
       `  then bakes at 100 % for ${formatDuration(bake.bakeSeconds)}, the previous version one write away: ${bake.looks} looks every ` +
         `${formatDuration(bake.intervalSeconds)} (${judged}); ends promoted at ${when(bake.endsAtSeconds, bake.endsAt).trimEnd()}`,
