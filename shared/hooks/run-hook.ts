@@ -9,6 +9,8 @@ import { aws } from '../aws/clients';
 import type { HookName } from '../config/request';
 import { THROTTLING_NAMES, UNAVAILABLE_NAMES } from '../errors';
 import type { RolloutState } from '../rollout';
+import { hookRecords, labelOf } from '../telemetry/records';
+import { publishMetrics } from '../telemetry/sink';
 import { hookAnswer, hookPayload, type HookAnswer, type HookOutcome } from './hook-answer';
 
 export interface RunHookInput extends Pick<RolloutState, 'rollout' | 'progress'> {
@@ -86,5 +88,7 @@ export async function runHook(input: RunHookInput, options: RunHookOptions = {})
       await sleep(retryDelayMs(attempts - 1));
     }
   }
-  return hookAnswer(input.hook, hook.function, outcome, { retries: hook.retries, durationMs: Math.max(0, now() - startedMs), attempts });
+  const answer = hookAnswer(input.hook, hook.function, outcome, { retries: hook.retries, durationMs: Math.max(0, now() - startedMs), attempts });
+  publishMetrics(hookRecords(labelOf(input.rollout), answer));
+  return answer;
 }

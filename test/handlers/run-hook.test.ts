@@ -2,6 +2,8 @@ import { InvokeCommand, ResourceNotFoundException, ServiceException, TooManyRequ
 import { handler } from '../../functions/run-hook';
 import type { HookName } from '../../shared/config/request';
 import type { RunHookInput } from '../../shared/hooks/run-hook';
+import type { MetricRecord } from '../../shared/telemetry/records';
+import { useMetricsSink } from '../../shared/telemetry/sink';
 import { context, lambda, resetAws, rolloutRequest, stateFor, EXECUTION } from './support';
 
 beforeEach(resetAws);
@@ -145,6 +147,25 @@ describe('runHook handler', () => {
 
     expect(answer).toMatchObject({ status: 'failed', reason: 'it did not answer within 1 s (timeoutSeconds)', attempts: 1 });
     expect(answer.durationMs).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('publishes its answer and duration as metrics, per rollout and hook', async () => {
+    const event = await input('onStep', {}, { stepIndex: 0, weight: 10 });
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: encode({ status: 'failed', reason: 'queue depth' }) as never });
+    const published: MetricRecord[] = [];
+    const uninstall = useMetricsSink({ publish: (records) => published.push(...records) });
+
+    const answer = await runHook(event).finally(uninstall);
+
+    expect(published).toEqual([
+      {
+        dimensionSets: [{ Rollout: 'checkout:live', TargetType: 'lambda-alias', Hook: 'onStep' }],
+        values: [
+          { metric: 'hookFailed', value: 1 },
+          { metric: 'hookDuration', value: answer.durationMs },
+        ],
+      },
+    ]);
   });
 
   it('clips a long reason', async () => {
