@@ -133,6 +133,10 @@ export function progressLine(event: SimulationEvent, scenario: Scenario): string
       return `${at} ${event.state} answered without its ${event.missing} (a malformed answer): no progress is shown for it; the states after it read nothing`;
     case 'promoted':
       return `${at} promoted: ${deploymentName(scenario, event.version)} takes all traffic`;
+    case 'hook':
+      return `${at} ${event.hook} hook ${event.function}: ${event.status} (${event.reason})`;
+    case 'bake-look':
+      return `${at} post-promotion look ${event.look}/${event.looks}: verdict ${event.verdict} → ${event.action === 'watch' ? 'keep watching' : event.action}`;
     case 'rolled-back':
       return `${at} rolled back: ${deploymentName(scenario, event.version)} takes all traffic again`;
     default:

@@ -66,6 +66,16 @@ export interface TimelinePins {
   readonly countries: readonly string[] | null;
 }
 
+/** The bake at 100 % after the promotion (request.postPromotion). */
+export interface TimelinePostPromotion {
+  readonly bakeSeconds: number;
+  readonly intervalSeconds: number;
+  readonly looks: number;
+  /** When the bake ends and the execution succeeds, seconds after the start. */
+  readonly endsAtSeconds: number;
+  readonly endsAt?: string;
+}
+
 export interface Timeline {
   readonly target: RolloutRequest['target'];
   /** cloudfront-kvs only: the pins Preflight writes, which apply whatever the step's weight. */
@@ -76,6 +86,7 @@ export interface Timeline {
   readonly steps: TimelineStep[];
   readonly promoteAtSeconds: number;
   readonly promotesAt?: string;
+  readonly postPromotion?: TimelinePostPromotion;
   readonly nominalSeconds: number;
   readonly worstCaseSeconds: number;
   readonly maxExtraBakesPerStep: number;
@@ -116,6 +127,10 @@ export function timelineOf(request: RolloutRequest, plan: Plan, start: Date | nu
     };
   });
   const promotesAt = at(t);
+  const bake = plan.postPromotion;
+  const bakeEndsAt = bake === undefined ? undefined : at(t + bake.bakeSeconds);
+  const postPromotion =
+    bake === undefined ? undefined : { ...bake, endsAtSeconds: t + bake.bakeSeconds, ...(bakeEndsAt === undefined ? {} : { endsAt: bakeEndsAt }) };
   const cost = (transitions: number): number => Math.round(transitions * USD_PER_STATE_TRANSITION * 1e6) / 1e6;
   const { target } = request;
   const pinsOf = (cidrs: readonly string[] | undefined, countries: readonly string[] | undefined): TimelinePins => ({
@@ -132,6 +147,7 @@ export function timelineOf(request: RolloutRequest, plan: Plan, start: Date | nu
     steps,
     promoteAtSeconds: t,
     ...(promotesAt === undefined ? {} : { promotesAt }),
+    ...(postPromotion === undefined ? {} : { postPromotion }),
     nominalSeconds: plan.nominalSeconds,
     worstCaseSeconds: plan.worstCaseSeconds,
     maxExtraBakesPerStep: plan.maxExtraBakesPerStep,
@@ -197,6 +213,7 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
   const span = (seconds: number): string => (seconds === 0 ? 'immediate' : formatDuration(seconds));
   const thousands = (n: number): string => n.toLocaleString('en-US');
   lines.push(`  promote to 100 % at ${when(timeline.promoteAtSeconds, timeline.promotesAt).trimEnd()}`);
+  lines.push(...afterPromotionLines(timeline, request, when));
   if (!timeline.observable && timeline.steps.length > 0) {
     lines.push(
       `  The edge's copy of the store cannot be read back (${target.type}: observable: false), so after each shift the`,
@@ -217,6 +234,37 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
     `Cost: ${usd(timeline.costUsd.nominal)} nominal, ${usd(timeline.costUsd.worstCase)} worst case ` +
       '(Step Functions Standard, $0.025 per 1,000 transitions; Lambda and CloudWatch calls not included)',
   );
+  return lines;
+}
+
+const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+/** The hooks, and the post-promotion bake with its looks: what runs around the steps above. */
+function afterPromotionLines(timeline: Timeline, request: RolloutRequest, when: (seconds: number, iso: string | undefined) => string): string[] {
+  const lines: string[] = [];
+  const bake = timeline.postPromotion;
+  if (bake !== undefined) {
+    const analysis = request.postPromotion?.analysis;
+    const judged =
+      analysis === undefined
+        ? `the rollout's alarms: ${request.analysis.alarms.join(', ') || 'none'}`
+        : `${count(analysis.alarms.length, 'alarm')} and ${count(analysis.metrics.length, 'metric check')} against the previous version's window before the rollout`;
+    lines.push(
+      `  then bakes at 100 % for ${formatDuration(bake.bakeSeconds)}, the previous version one write away: ${bake.looks} looks every ` +
+        `${formatDuration(bake.intervalSeconds)} (${judged}); ends promoted at ${when(bake.endsAtSeconds, bake.endsAt).trimEnd()}`,
+      '  A failed look, or a watched alarm going to ALARM, rolls back to the previous version during the bake.',
+    );
+  }
+  const hooks = request.hooks ?? {};
+  const moments: Record<string, string> = {
+    preTraffic: 'before any traffic moves',
+    onStep: "after each step's passing analysis",
+    postTraffic: bake === undefined ? 'after the promotion (a failure rolls back)' : 'after the promotion, before the bake',
+  };
+  for (const [name, hook] of Object.entries(hooks)) {
+    if (hook === undefined) continue;
+    lines.push(`  hook ${name}: ${hook.function} ${moments[name] ?? ''} (at most ${hook.timeoutSeconds} s, ${hook.retries} retries of transient Lambda errors)`);
+  }
   return lines;
 }
 

@@ -74,6 +74,15 @@ function widgets(service) {
     ),
     widget('Requests still needed by an inconclusive look', [['', query('MAX', 'RequestsStillNeeded', perRollout, service, ['Rollout'])]], { x: 0, y: 18, stat: 'Maximum' }),
     widget('Reconciler rollbacks (a path the state machine did not walk; should page)', [['reconciler', query('SUM', 'ReconcilerRollback', [], service)]], { x: 12, y: 18 }),
+    widget(
+      'Hooks: passed and failed per rollout and hook',
+      [
+        ['', query('SUM', 'HookPassed', ['Hook', ...perRollout], service, ['Rollout', 'Hook'])],
+        ['', query('SUM', 'HookFailed', ['Hook', ...perRollout], service, ['Rollout', 'Hook'])],
+      ],
+      { x: 0, y: 24 },
+    ),
+    widget('Hooks: longest run per hook (ms)', [['', query('MAX', 'HookDuration', ['Hook', ...perRollout], service, ['Hook'])]], { x: 12, y: 24, stat: 'Maximum' }),
   ];
 }
 

@@ -55,6 +55,14 @@ export type RolloutInProgress = InstanceType<typeof RolloutInProgress>;
 export const AlarmAlreadyFiring = named('AlarmAlreadyFiring', class extends PermanentError {});
 export type AlarmAlreadyFiring = InstanceType<typeof AlarmAlreadyFiring>;
 
+/** A hook (request.hooks) failed or refused: the RecordHookFailure states fail the execution with this name. */
+export const HookFailed = named('HookFailed', class extends PermanentError {});
+export type HookFailed = InstanceType<typeof HookFailed>;
+
+/** A look of the post-promotion bake failed: RecordBakeFailure rolls back and fails the execution with this name. */
+export const PostPromotionBakeFailed = named('PostPromotionBakeFailed', class extends PermanentError {});
+export type PostPromotionBakeFailed = InstanceType<typeof PostPromotionBakeFailed>;
+
 /** Someone else changed the target's routing during the rollout in a way this rollout must not overwrite. */
 export const TrafficConflict = named('TrafficConflict', class extends PermanentError {});
 export type TrafficConflict = InstanceType<typeof TrafficConflict>;
@@ -119,6 +127,8 @@ export const PERMANENT_ERROR_NAMES = [
   'ApprovalRejected',
   'ApprovalTimedOut',
   'ConfigurationError',
+  'HookFailed',
+  'PostPromotionBakeFailed',
 ] as const;
 
 export type CoalmineErrorName = (typeof TRANSIENT_ERROR_NAMES)[number] | (typeof PERMANENT_ERROR_NAMES)[number];

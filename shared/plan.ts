@@ -4,7 +4,7 @@
  */
 import { RolloutRequestInvalid } from './errors';
 import { LIMITS, USD_PER_STATE_TRANSITION } from './config/limits';
-import { stepsOf, type Approval, type RolloutRequest } from './config/request';
+import { postPromotionIntervalOf, stepsOf, type Approval, type HookName, type RolloutRequest } from './config/request';
 import { STATE_BYTE_BUDGET, worstCaseStateBytes } from './state-size';
 
 export interface PlanStep {
@@ -17,12 +17,21 @@ export interface PlanStep {
   readonly approval?: Approval;
 }
 
+/** The bake at 100 % after the promotion: `looks` looks, `intervalSeconds` apart (the last one at the bake's end). */
+export interface PostPromotionPlan {
+  readonly bakeSeconds: number;
+  readonly intervalSeconds: number;
+  readonly looks: number;
+}
+
 export interface Plan {
   /** The canary steps, every one below 100 %; after the last one passes, the rollout promotes. */
   readonly steps: PlanStep[];
   /** Wait before the first analysis of a step when the target cannot confirm propagation. */
   readonly settleSeconds: number;
   readonly maxExtraBakesPerStep: number;
+  /** The post-promotion bake, when the request asks for one (request.postPromotion). */
+  readonly postPromotion?: PostPromotionPlan;
   /** Simulated duration when every analysis passes at its first look and every gate is approved at once. */
   readonly nominalSeconds: number;
   /** Duration when every step uses all its extra bakes and every gate (approval, or hold) waits out its timeout. */
@@ -50,14 +59,20 @@ export const STATES_PER_PATH = {
   advance: 1,
   /** BakeAgain, Bake, AnalyzeCanary, AnnounceStepAnalyzed, DecideNextStep. */
   extraBake: 5,
-  /** Promote, AnnouncePromoted, RolloutPromoted. */
-  promote: 3,
+  /** Promote, AnnouncePromoted, AfterPromotion, RolloutPromoted. */
+  promote: 4,
   /** RecordAnalysisFailure, RollBack, AnnounceRolledBack, RolledBack. */
   rollback: 4,
   /** AwaitApproval, AnnounceGatePassed, AfterApproval: a gate a person approves. */
   gate: 3,
   /** AwaitApproval, OnApprovalTimeout, ProceedWithoutApproval, AnnounceGatePassed, AfterApproval: a gate that times out and proceeds. */
   gateTimeout: 5,
+  /** RunPreTrafficHook, DidPreTrafficHookPass, AnyCanarySteps again (and the same for onStep and postTraffic). */
+  hook: 3,
+  /** StartPostPromotionBake. */
+  bakeStart: 1,
+  /** PostPromotionBake, AnalyzeAfterPromotion, DecideAfterLook: one look of the post-promotion bake. */
+  bakeLook: 3,
 } as const;
 
 /** History events per state kind in Step Functions: a Task logs entered, scheduled, started, succeeded, exited. */
@@ -65,7 +80,20 @@ const EVENTS_PER_TASK = 5;
 const EVENTS_PER_OTHER_STATE = 2;
 const EXECUTION_EVENTS = 2;
 /** Tasks among the states of each path above. */
-const TASKS_PER_PATH = { start: 2, step: 4, settle: 0, advance: 0, extraBake: 2, promote: 2, rollback: 2, gate: 2, gateTimeout: 2 } as const;
+const TASKS_PER_PATH = {
+  start: 2,
+  step: 4,
+  settle: 0,
+  advance: 0,
+  extraBake: 2,
+  promote: 2,
+  rollback: 2,
+  gate: 2,
+  gateTimeout: 2,
+  hook: 1,
+  bakeStart: 0,
+  bakeLook: 1,
+} as const;
 
 function historyEvents(path: keyof typeof STATES_PER_PATH): number {
   const tasks = TASKS_PER_PATH[path];
@@ -75,6 +103,28 @@ function historyEvents(path: keyof typeof STATES_PER_PATH): number {
 export interface PlanOptions {
   /** Whether the target can read back the weight it wrote (Lambda alias: yes; CloudFront KVS edge: no). */
   readonly observable: boolean;
+}
+
+function postPromotionPlanOf(request: RolloutRequest): PostPromotionPlan | undefined {
+  const bake = request.postPromotion;
+  if (bake === undefined) return undefined;
+  const intervalSeconds = postPromotionIntervalOf(bake);
+  return { bakeSeconds: bake.bakeSeconds, intervalSeconds, looks: Math.ceil(bake.bakeSeconds / intervalSeconds) };
+}
+
+/** How many times each configured hook runs when every step passes at its first look: onStep once per step. */
+function hookRuns(request: RolloutRequest, steps: number): { runs: number; worstCaseSeconds: number } {
+  const hooks = request.hooks ?? {};
+  const per: Record<HookName, number> = { preTraffic: 1, onStep: steps, postTraffic: 1 };
+  let runs = 0;
+  let worstCaseSeconds = 0;
+  for (const name of Object.keys(per) as HookName[]) {
+    const hook = hooks[name];
+    if (hook === undefined) continue;
+    runs += per[name];
+    worstCaseSeconds += per[name] * hook.timeoutSeconds * (1 + hook.retries);
+  }
+  return { runs, worstCaseSeconds };
 }
 
 export function planRollout(request: RolloutRequest, options: PlanOptions): Plan {
@@ -89,16 +139,22 @@ export function planRollout(request: RolloutRequest, options: PlanOptions): Plan
   const gates = steps.filter((step) => step.approval !== undefined).length;
   const worstCaseGates = then === 'hold' ? n : gates;
 
+  const postPromotion = postPromotionPlanOf(request);
+  const hooks = hookRuns(request, n);
   const bakeSeconds = steps.reduce((sum, step) => sum + step.bakeSeconds, 0);
-  const nominalSeconds = bakeSeconds + n * settleSeconds;
-  const worstCaseSeconds = nominalSeconds + steps.reduce((sum, step) => sum + step.bakeSeconds * maxExtraBakes + gateSeconds(step), 0);
+  const nominalSeconds = bakeSeconds + n * settleSeconds + (postPromotion?.bakeSeconds ?? 0);
+  const worstCaseSeconds =
+    nominalSeconds + steps.reduce((sum, step) => sum + step.bakeSeconds * maxExtraBakes + gateSeconds(step), 0) + hooks.worstCaseSeconds;
 
   const settles = options.observable ? 0 : n;
   const count = (per: (path: keyof typeof STATES_PER_PATH) => number): { nominal: number; worstCase: number } => {
     const shared = per('start') + n * per('step') + settles * per('settle') + Math.max(0, n - 1) * per('advance');
     const extra = n * maxExtraBakes * per('extraBake') + worstCaseGates * per('gateTimeout');
-    // The worst case ends with a rollback, which costs more than a promotion.
-    return { nominal: shared + gates * per('gate') + per('promote'), worstCase: shared + extra + Math.max(per('promote'), per('rollback')) };
+    const hooked = hooks.runs * per('hook');
+    const bake = postPromotion === undefined ? 0 : per('bakeStart') + postPromotion.looks * per('bakeLook');
+    // The worst case ends with a rollback, which costs more than a promotion; with a post-promotion bake, at its last look.
+    const ending = postPromotion === undefined ? Math.max(per('promote'), per('rollback')) : per('promote') - 1 + bake + per('rollback');
+    return { nominal: shared + gates * per('gate') + hooked + per('promote') + bake, worstCase: shared + extra + hooked + ending };
   };
   const stateTransitions = count((path) => STATES_PER_PATH[path]);
   const worstCaseHistoryEvents = EXECUTION_EVENTS + count(historyEvents).worstCase;
@@ -107,6 +163,7 @@ export function planRollout(request: RolloutRequest, options: PlanOptions): Plan
     steps,
     settleSeconds,
     maxExtraBakesPerStep: maxExtraBakes,
+    ...(postPromotion === undefined ? {} : { postPromotion }),
     nominalSeconds,
     worstCaseSeconds,
     stateTransitions,
@@ -122,8 +179,8 @@ function checkPlanFits(plan: Plan): void {
   if (plan.worstCaseHistoryEvents > LIMITS.historyEventBudget) {
     throw new RolloutRequestInvalid(
       `The rollout could need ${plan.worstCaseHistoryEvents} Step Functions history events, over the budget of ` +
-        `${LIMITS.historyEventBudget} (the service stops an execution at 25,000). Use fewer steps or fewer ` +
-        `analysis.inconclusive.maxExtraBakes.`,
+        `${LIMITS.historyEventBudget} (the service stops an execution at 25,000). Use fewer steps, fewer ` +
+        `analysis.inconclusive.maxExtraBakes, or fewer post-promotion looks (a longer postPromotion.intervalSeconds).`,
     );
   }
   if (plan.worstCaseStateBytes > STATE_BYTE_BUDGET) {

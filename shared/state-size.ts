@@ -26,16 +26,30 @@ const ROLLOUT_EXTRA_BYTES = 600;
  */
 export const GATE_STATE_BYTES = 2 * 1024;
 
+/**
+ * Hook answers in the state ($.analysis.hook, $.promotion.hook): status, a reason clipped to 500 characters
+ * (shared/hooks/hook-answer.ts), the function's ARN, duration and attempts; a failure copies the reason into
+ * $.failure and $.rollback.
+ */
+export const HOOK_STATE_BYTES = 3 * 1024;
+
 const utf8 = (value: unknown): number => Buffer.byteLength(JSON.stringify(value), 'utf8');
 
 export function worstCaseStateBytes(request: RolloutRequest, plan: unknown, steps: number): number {
-  const checks = request.analysis.metrics.reduce(
+  const postPromotion = request.postPromotion?.analysis;
+  // A post-promotion look's analysis replaces the last step's in $.analysis; counted on top, to be safe.
+  const metrics = [...request.analysis.metrics, ...(postPromotion?.metrics ?? [])];
+  const alarmNames = [...request.analysis.alarms, ...(postPromotion?.alarms ?? [])];
+  const checks = metrics.reduce(
     (sum, check) => sum + METRIC_CHECK_STATE_BYTES + METRIC_CHECK_NAME_COPIES * utf8('name' in check ? check.name : check.metric),
     0,
   );
-  const alarms = request.analysis.alarms.reduce((sum, name) => sum + ALARM_STATE_BYTES + utf8(name), 0);
+  const alarms = alarmNames.reduce((sum, name) => sum + ALARM_STATE_BYTES + utf8(name), 0);
   // The SLO gate keeps what a check keeps (memory of its looks, evidence, a reason); the minimum sample fits in FIXED_BYTES.
   const slo = request.analysis.slo === undefined ? 0 : METRIC_CHECK_STATE_BYTES;
   const gated = request.analysis.inconclusive.then === 'hold' || (request.strategy.steps ?? []).some((step) => step.approval !== undefined);
-  return utf8(request) + utf8(plan) + ROLLOUT_EXTRA_BYTES + steps * SHIFT_BYTES + checks + slo + alarms + FIXED_BYTES + (gated ? GATE_STATE_BYTES : 0);
+  return (
+    utf8(request) + utf8(plan) + ROLLOUT_EXTRA_BYTES + steps * SHIFT_BYTES + checks + slo + alarms + FIXED_BYTES +
+    (gated ? GATE_STATE_BYTES : 0) + (request.hooks === undefined ? 0 : HOOK_STATE_BYTES)
+  );
 }

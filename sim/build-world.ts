@@ -110,6 +110,12 @@ function defineAlarms(scenario: Scenario, world: AwsWorld, routing: RequestRouti
     );
   }
   for (const fault of scenario.faults) world.injectFault(fault);
+  for (const hook of scenario.world.hooks) {
+    world.lambda.addHookFunction(hook.function, () => {
+      if (hook.error !== undefined) throw new Error(hook.error);
+      return { status: hook.status, ...(hook.reason === undefined ? {} : { reason: hook.reason }) };
+    });
+  }
 }
 
 function lambdaTarget(scenario: Scenario, target: LambdaAliasTarget): SimulatedTarget<RoutingSnapshot> {

@@ -6,6 +6,8 @@ import { explainFailure, type CaughtError } from '../shared/failure';
 import type { JudgeResult } from '../shared/judges/types';
 import type { NextAction, Progress, Verdict } from '../shared/rollout';
 import type { AnalysisOutput } from '../shared/tasks';
+import type { BakeLookOutput } from '../shared/post-promotion';
+import type { HookAnswer } from '../shared/hooks/hook-answer';
 import { STATE_PAYLOAD_LIMIT_BYTES } from '../shared/config/limits';
 import { routerKindFor } from '../shared/routers/registry';
 import type { LocalMachine, runLocally } from './local-execution';
@@ -244,9 +246,13 @@ export class ExecutionObserver {
         return;
       }
       case 'analyzeCanary': {
-        const analysis = state?.analysis as AnalysisOutput | undefined;
+        const analysis = state?.analysis as AnalysisOutput | BakeLookOutput | undefined;
         const progress = state?.progress as Progress;
-        if (typeof analysis?.verdict !== 'string' || analysis.step === undefined) return this.malformed(stateName, 'analysis', at);
+        if (analysis !== undefined && 'phase' in analysis && typeof analysis.verdict === 'string') {
+          const { look, looks, verdict, action, reason } = analysis;
+          return this.emit({ type: 'bake-look', at, look, looks, verdict, action, reason });
+        }
+        if (typeof analysis?.verdict !== 'string' || !('step' in analysis)) return this.malformed(stateName, 'analysis', at);
         const step = this.steps[this.steps.length - 1];
         if (step !== undefined) {
           step.verdict = analysis.verdict;
@@ -277,6 +283,13 @@ export class ExecutionObserver {
       case 'promote':
         this.emit({ type: 'promoted', at, version: canaryVersion });
         return;
+      case 'runHook': {
+        // Its answer lands in $.analysis.hook, or $.promotion.hook for postTraffic.
+        const holder = (state?.promotion as { hook?: HookAnswer } | undefined)?.hook ?? (state?.analysis as { hook?: HookAnswer } | undefined)?.hook;
+        if (holder === undefined) return this.malformed(stateName, 'hook', at);
+        this.emit({ type: 'hook', at, hook: holder.hook, function: holder.function, status: holder.status, reason: holder.reason });
+        return;
+      }
       case 'rollBack': {
         this.rolledBack = true;
         const rollback = state?.rollback as { cause?: string } | undefined;

@@ -18,6 +18,7 @@ import { handler as analyzeCanary } from '../functions/analyze-canary';
 import { handler as promote } from '../functions/promote';
 import { handler as rollBack } from '../functions/roll-back';
 import { handler as announceGate } from '../functions/announce-gate';
+import { handler as runHook } from '../functions/run-hook';
 import { WAIT_FOR_TASK_TOKEN, type TaskTokens } from './world/task-tokens';
 
 export { DEFINITION_PATH, readDefinition } from './definition';
@@ -31,6 +32,7 @@ export const TASK_FUNCTIONS: Readonly<Record<string, LambdaHandler<never, unknow
   promote,
   rollBack,
   announceGate,
+  runHook,
 };
 
 
@@ -49,6 +51,9 @@ const SERVICE_INTEGRATIONS: Readonly<Record<string, (parameters: Record<string, 
     return { Entries, FailedEntryCount };
   },
 };
+
+/** Local executions' ARNs: the world's state machine (sim/world/sfn.ts), execution named after the run. */
+export const LOCAL_EXECUTION_ARN_PREFIX = 'arn:aws:states:us-east-1:000000000000:execution:coalmine-local-canary:';
 
 /** The stack's bus in local runs: the state machine's announcements and the reconciler's go to it. */
 export const LOCAL_EVENT_BUS_NAME = 'coalmine';
@@ -254,6 +259,8 @@ export function runLocally(local: LocalMachine, input: unknown, options: LocalRu
         },
       },
       Execution: {
+        // $$.Execution.Id, as the world's Step Functions names this run (sim/world/sfn.ts).
+        Id: `${LOCAL_EXECUTION_ARN_PREFIX}${executionName}`,
         Name: executionName,
         StartTime: new Date().toISOString(),
         Input: input as never,

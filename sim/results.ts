@@ -92,6 +92,10 @@ export type SimulationEvent =
   /** A task failed for good (after its retries) and its Catch took over: what it did not do. */
   | { readonly type: 'task-failed'; readonly at: number; readonly state: string; readonly error: string; readonly reason: string }
   | { readonly type: 'promoted'; readonly at: number; readonly version: string }
+  /** A hook's answer (request.hooks). */
+  | { readonly type: 'hook'; readonly at: number; readonly hook: string; readonly function: string; readonly status: string; readonly reason: string }
+  /** A look of the post-promotion bake (request.postPromotion): at 100 % on the new version. */
+  | { readonly type: 'bake-look'; readonly at: number; readonly look: number; readonly looks: number; readonly verdict: string; readonly action: string; readonly reason: string }
   | { readonly type: 'rolled-back'; readonly at: number; readonly version: string; readonly cause: string }
   | { readonly type: 'finished'; readonly at: number; readonly result: SimulationResult };
 

@@ -242,6 +242,15 @@ const SlackSchema = z.strictObject({
     .describe('Where they may (SLACK_ALLOWED_CHANNELS); default: the channel.'),
 });
 
+const HookFunctionSchema = z
+  .strictObject({
+    function: z.string({ error: 'required: the function name the rollout\'s hooks name' }).regex(/^[A-Za-z0-9_-]{1,64}$/, 'a Lambda function name'),
+    status: z.enum(['passed', 'failed'], { error: () => 'status is "passed" or "failed"' }).default('passed'),
+    reason: z.string().max(500, 'at most 500 characters').optional(),
+    error: z.string().min(1).max(500).optional().describe('Raise this error instead of answering: Lambda reports FunctionError "Unhandled".'),
+  })
+  .describe('A hook function deployed in the world: every invocation answers {status, reason}, or raises `error`.');
+
 const WorldSchema = z.strictObject({
   lambda: z
     .strictObject({
@@ -276,6 +285,7 @@ const WorldSchema = z.strictObject({
   alarmEvents: AlarmEventsSchema.prefault({}).describe('The alarm push path: EventBridge delivering alarm state changes to the alarm rollback.'),
   reconciler: ReconcilerSchema.prefault({}).describe("The reconciler: the execution's status change delivered to it through EventBridge, and its sweep."),
   slack: SlackSchema.prefault({}).describe('The Slack workspace the slack-command events come from, and its allowlists.'),
+  hooks: z.array(HookFunctionSchema).max(20, 'at most 20 hook functions').default([]).describe("Functions the rollout's hooks (preTraffic, onStep, postTraffic) invoke."),
 });
 
 const ScenarioFileSchema = z.strictObject({

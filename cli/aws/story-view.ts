@@ -6,7 +6,7 @@
 import { describeRecord, windowClosesAt, type TargetView } from '../../shared/actions/restore-decision';
 import type { StoryAnswer, WeightReading } from '../../shared/actions/status';
 import { formatDuration } from '../../shared/duration';
-import { GATE_STATE } from '../../shared/executions/states';
+import { AFTER_PROMOTION_STATES, GATE_STATE } from '../../shared/executions/states';
 import type { Look, Next, Outcome, RolloutStory } from '../../shared/executions/story';
 import { routerKindFor } from '../../shared/routers/registry';
 import type { PlanStep } from '../../shared/plan';
@@ -281,6 +281,7 @@ function heading(story: RolloutStory, executionName: string): string {
 function whereText(story: RolloutStory): string {
   const steps = stepsOf(story);
   if (story.progress === undefined) return `${story.state?.name ?? 'starting'}`;
+  if (story.state !== undefined && AFTER_PROMOTION_STATES.includes(story.state.name)) return `promoted (100 %), post-promotion bake, ${story.state.name}`;
   return `step ${story.progress.stepIndex + 1} of ${steps?.length ?? '?'} at ${story.progress.weight} % canary, ${story.state?.name ?? '?'}`;
 }
 

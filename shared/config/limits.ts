@@ -20,6 +20,18 @@ export const LIMITS = {
    * must fit under this budget; the rest is headroom for retries.
    */
   historyEventBudget: 20_000,
+  /** Longest post-promotion bake: 7 days (AppConfig reverts within 72 h; ECS bakes for at most 1,440 minutes). */
+  maxPostPromotionBakeSeconds: 7 * 24 * 3600,
+  /** Shortest gap between two looks of a post-promotion bake: CloudWatch keeps Lambda's metrics per minute. */
+  minPostPromotionIntervalSeconds: 60,
+  /** Most looks of one post-promotion bake: each is a Wait, a Task and a Choice in the execution's history. */
+  maxPostPromotionLooks: 500,
+  /** Longest wait for one hook invocation; its attempts together stay under the runHook Task's 300 s. */
+  maxHookTimeoutSeconds: 120,
+  /** Most retries of a hook's transient Lambda errors. */
+  maxHookRetries: 5,
+  /** A hook's attempts (timeoutSeconds × (1 + retries)) may take at most this long in all. */
+  maxHookSeconds: 240,
   /** Step Functions Standard workflows run for at most one year. */
   maxExecutionSeconds: 365 * 24 * 3600,
 } as const;

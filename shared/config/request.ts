@@ -199,6 +199,84 @@ const AnalysisSchema = z
   })
   .describe('How the canary is judged after each bake.');
 
+/** How long between two looks of a post-promotion bake when the request does not say. */
+export const DEFAULT_POST_PROMOTION_INTERVAL_SECONDS = 300;
+
+const PostPromotionSchema = z
+  .strictObject({
+    bakeSeconds: z
+      .int({ error: (issue) => (issue.input === undefined ? 'required: how many seconds to watch the new version at 100 % after the promotion' : 'bakeSeconds must be a whole number of seconds') })
+      .min(LIMITS.minPostPromotionIntervalSeconds, `a post-promotion bake lasts at least ${LIMITS.minPostPromotionIntervalSeconds} seconds (one look)`)
+      .max(LIMITS.maxPostPromotionBakeSeconds, `a post-promotion bake lasts at most ${LIMITS.maxPostPromotionBakeSeconds} seconds (7 days)`)
+      .describe('Seconds the execution keeps watching the new version at 100 % after the promotion, with the previous version one write away. Required.'),
+    intervalSeconds: z
+      .int('intervalSeconds must be a whole number of seconds')
+      .min(LIMITS.minPostPromotionIntervalSeconds, `looks are at least ${LIMITS.minPostPromotionIntervalSeconds} seconds apart (CloudWatch keeps Lambda's metrics per minute)`)
+      .max(LIMITS.maxPostPromotionBakeSeconds, `looks are at most ${LIMITS.maxPostPromotionBakeSeconds} seconds apart`)
+      .optional()
+      .describe(`Seconds between two looks during the bake. Default ${DEFAULT_POST_PROMOTION_INTERVAL_SECONDS}, or bakeSeconds when shorter.`),
+    // No SLO gate after the promotion: its test spends alpha over the canary steps' planned requests.
+    analysis: AnalysisSchema.omit({ inconclusive: true, slo: true })
+      .optional()
+      .describe("What each look judges: alarms and metric checks, as in analysis (metric checks compare the new version with the previous version's own window of the same length before the rollout). Default: the rollout's own analysis.alarms."),
+  })
+  .superRefine((bake, ctx) => {
+    if (bake.intervalSeconds !== undefined && bake.intervalSeconds > bake.bakeSeconds) {
+      ctx.addIssue({ code: 'custom', path: ['intervalSeconds'], message: `intervalSeconds (${bake.intervalSeconds}) is longer than the bake (${bake.bakeSeconds} s): the bake would have no look` });
+    }
+    const looks = Math.ceil(bake.bakeSeconds / postPromotionIntervalOf(bake));
+    if (looks > LIMITS.maxPostPromotionLooks) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['intervalSeconds'],
+        message: `a bake of ${bake.bakeSeconds} s every ${postPromotionIntervalOf(bake)} s makes ${looks} looks, over ${LIMITS.maxPostPromotionLooks}: give a longer intervalSeconds (at least ${Math.ceil(bake.bakeSeconds / LIMITS.maxPostPromotionLooks)})`,
+      });
+    }
+    if (bake.analysis?.metrics.some((check) => 'source' in check) === true) {
+      ctx.addIssue({ code: 'custom', path: ['analysis', 'metrics'], message: 'Prometheus query pairs are not judged after the promotion yet: use CloudWatch metric checks or alarms in postPromotion.analysis' });
+    }
+  })
+  .describe('After the promotion, keep the execution running for a bake at 100 %: looks at fixed intervals, and any failure (or an alarm) rolls back to the previous version.');
+
+/** The gap between two looks of a post-promotion bake. */
+export function postPromotionIntervalOf(bake: { readonly bakeSeconds: number; readonly intervalSeconds?: number | undefined }): number {
+  return bake.intervalSeconds ?? Math.min(DEFAULT_POST_PROMOTION_INTERVAL_SECONDS, bake.bakeSeconds);
+}
+
+const HookSchema = z
+  .strictObject({
+    function: z
+      .string({ error: (issue) => (issue.input === undefined ? 'required: the Lambda function to invoke (a name or an ARN)' : 'function is a Lambda function name or ARN') })
+      .regex(
+        /^(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]{1,128})?$/,
+        'function is a Lambda function name ("smoke-test"), name:qualifier, or ARN ("arn:aws:lambda:eu-west-1:123456789012:function:smoke-test")',
+      )
+      .describe('The Lambda function to invoke, by name or ARN. The stack may invoke only functions matching its hookFunctionPattern parameter.'),
+    timeoutSeconds: z
+      .int('timeoutSeconds must be a whole number of seconds')
+      .min(1, 'a hook gets at least 1 second')
+      .max(LIMITS.maxHookTimeoutSeconds, `a hook gets at most ${LIMITS.maxHookTimeoutSeconds} seconds per attempt`)
+      .default(30)
+      .describe('Seconds one invocation may take before the hook counts as failed. Default 30.'),
+    retries: z
+      .int('retries must be a whole number')
+      .min(0, 'retries cannot be negative')
+      .max(LIMITS.maxHookRetries, `at most ${LIMITS.maxHookRetries} retries`)
+      .default(2)
+      .describe("How often a transient Lambda error (throttling, a service fault) is retried before the hook counts as failed. Default 2. The hook's own answers are never retried."),
+  })
+  .refine((hook) => hook.timeoutSeconds * (1 + hook.retries) <= LIMITS.maxHookSeconds, {
+    message: `timeoutSeconds × (1 + retries) may be at most ${LIMITS.maxHookSeconds} seconds (the hook runner's Task allows 300 s in all); lower one of them`,
+  });
+
+const HooksSchema = z
+  .strictObject({
+    preTraffic: HookSchema.optional().describe('Invoked before any traffic moves; a failure refuses the rollout and nothing moves.'),
+    onStep: HookSchema.optional().describe("Invoked after each step's passing analysis; a failure rolls back."),
+    postTraffic: HookSchema.optional().describe('Invoked after the promotion; a failure rolls back to the previous version (before the post-promotion bake, if any).'),
+  })
+  .describe('Lambda functions coalmine invokes at fixed points of the rollout (docs/post-promotion.md, "Hooks"). Each answers {"status": "passed"} or {"status": "failed", "reason": "..."}.');
+
 const OverrideSchema = z
   .strictObject({
     alarmsAlreadyFiring: z
@@ -245,6 +323,8 @@ export const RolloutRequestSchema = z
       .describe('How long after the rollout ends promoted `coalmine rollback` (and Slack\'s) may restore the previous version in one write (docs/rollback-window.md). 0 turns it off.'),
     // Null rather than absent, so that the Rollout Started event can always carry it.
     override: OverrideSchema.nullable().default(null),
+    postPromotion: PostPromotionSchema.optional(),
+    hooks: HooksSchema.optional(),
   })
   .superRefine((request, ctx) => {
     for (const problem of metricCheckProblems(request.analysis.metrics, request.target.type)) {
@@ -254,6 +334,9 @@ export const RolloutRequestSchema = z
     if (sample !== undefined) ctx.addIssue({ code: 'custom', path: ['analysis', 'minCanaryRequests'], message: sample });
     const slo = request.analysis.slo === undefined ? undefined : sloProblem(request.analysis.slo, request.analysis.metrics);
     if (slo !== undefined) ctx.addIssue({ code: 'custom', path: ['analysis', 'slo'], message: slo });
+    for (const problem of metricCheckProblems(request.postPromotion?.analysis?.metrics ?? [], request.target.type)) {
+      ctx.addIssue({ code: 'custom', path: ['postPromotion', 'analysis', 'metrics', problem.path], message: problem.message });
+    }
     if (request.analysis.prometheus === undefined && request.analysis.metrics.some((check) => 'source' in check)) {
       ctx.addIssue({ code: 'custom', path: ['analysis', 'prometheus'], message: 'Prometheus query pairs need analysis.prometheus: {"url": "http://prometheus:9090"} (and "auth" if it needs one)' });
     }
@@ -316,6 +399,9 @@ export function parseRolloutRequest(input: unknown): RolloutRequest {
 }
 
 export type Approval = z.output<typeof ApprovalSchema>;
+export type PostPromotion = z.output<typeof PostPromotionSchema>;
+export type Hook = z.output<typeof HookSchema>;
+export type HookName = keyof z.output<typeof HooksSchema>;
 
 /** One step of a strategy in the list form every strategy stands for; a step below 100 % bakes, the last one (100 %) promotes. */
 export interface StrategyStep {

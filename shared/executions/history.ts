@@ -81,7 +81,11 @@ export function rolloutStartOf(events: readonly HistoryEvent[]): RolloutStart {
 
 /** The alarms a rollout watches: the planned request's, or before planning the raw input's, as written. */
 export function alarmsWatchedBy(start: RolloutStart): readonly string[] {
-  if (start.stage === 'planned') return start.rollout.request.analysis.alarms;
+  if (start.stage === 'planned') {
+    // The post-promotion bake may watch alarms of its own (postPromotion.analysis.alarms): while the execution runs, those roll back too.
+    const { analysis, postPromotion } = start.rollout.request;
+    return [...new Set([...analysis.alarms, ...(postPromotion?.analysis?.alarms ?? [])])];
+  }
   if (start.stage !== 'preflight') return [];
   const alarms = (start.request as { analysis?: { alarms?: unknown } } | undefined)?.analysis?.alarms;
   return Array.isArray(alarms) ? alarms.filter((a): a is string => typeof a === 'string') : [];

@@ -8,6 +8,9 @@ export const CANARY_STATES = [
   'Preflight',
   'AnnounceRolloutStarted',
   'AnyCanarySteps',
+  'RunPreTrafficHook',
+  'DidPreTrafficHookPass',
+  'RecordHookFailure',
   'ShiftTraffic',
   'VerifyTraffic',
   'IsTrafficObservable',
@@ -16,6 +19,8 @@ export const CANARY_STATES = [
   'AnalyzeCanary',
   'AnnounceStepAnalyzed',
   'DecideNextStep',
+  'RunStepHook',
+  'DidStepHookPass',
   'AwaitApproval',
   'OnApprovalTimeout',
   'ProceedWithoutApproval',
@@ -27,6 +32,15 @@ export const CANARY_STATES = [
   'RecordAnalysisFailure',
   'Promote',
   'AnnouncePromoted',
+  'AfterPromotion',
+  'RunPostTrafficHook',
+  'DidPostTrafficHookPass',
+  'RecordPostTrafficHookFailure',
+  'StartPostPromotionBake',
+  'PostPromotionBake',
+  'AnalyzeAfterPromotion',
+  'DecideAfterLook',
+  'RecordBakeFailure',
   'RolloutPromoted',
   'RollBack',
   'AnnounceRolledBack',
@@ -71,12 +85,31 @@ export const TARGET_CHANGING_STATES: readonly string[] = [PREFLIGHT_STATE, ...TR
  */
 export const ROLLING_BACK_STATES: readonly string[] = [
   'RecordAnalysisFailure',
+  'RecordHookFailure',
+  'RecordPostTrafficHookFailure',
+  'RecordBakeFailure',
   'RecordApprovalTimeout',
   'RollBack',
   'AnnounceRolledBack',
   'RolledBack',
   'AnnounceRollbackFailed',
   'RollbackFailed',
+] satisfies CanaryState[];
+
+/**
+ * The states after the promotion, before the execution ends promoted: the postTraffic hook and the
+ * post-promotion bake (docs/post-promotion.md). The target is at 100 % on the new version, the previous
+ * version one write away; an alarm still rolls back. The test checks these are exactly the states between
+ * AnnouncePromoted and RolloutPromoted.
+ */
+export const AFTER_PROMOTION_STATES: readonly string[] = [
+  'AfterPromotion',
+  'RunPostTrafficHook',
+  'DidPostTrafficHookPass',
+  'StartPostPromotionBake',
+  'PostPromotionBake',
+  'AnalyzeAfterPromotion',
+  'DecideAfterLook',
 ] satisfies CanaryState[];
 
 /** True when `name` is a state of the canary state machine. */

@@ -34,6 +34,11 @@ export interface AnalysisContext {
   readonly window: { readonly start: Date; readonly end: Date };
   /** What this judge returned as `memory` at its previous look of this rollout, if anything. */
   readonly memory: unknown;
+  /**
+   * Set during the post-promotion bake (ISO): the new version has all the traffic since then, and metric
+   * checks compare it with the previous version's own window before the rollout (windows.ts).
+   */
+  readonly promotedAt?: string;
 }
 
 export interface JudgePreflightOptions {

@@ -53,6 +53,20 @@ const STATE_PHRASES: Readonly<Partial<Record<CanaryState, string>>> = {
   AnnounceRolledBack: 'rolled back',
   Promote: 'promoting',
   AnnouncePromoted: 'promoted',
+  RunPreTrafficHook: 'running its preTraffic hook (no traffic moved yet)',
+  DidPreTrafficHookPass: 'running its preTraffic hook (no traffic moved yet)',
+  RecordHookFailure: 'rolling back (a hook failed)',
+  RunStepHook: 'running its onStep hook',
+  DidStepHookPass: 'running its onStep hook',
+  AfterPromotion: 'promoted',
+  RunPostTrafficHook: 'promoted, running its postTraffic hook',
+  DidPostTrafficHookPass: 'promoted, running its postTraffic hook',
+  RecordPostTrafficHookFailure: 'rolling back (the postTraffic hook failed)',
+  StartPostPromotionBake: 'promoted, in its post-promotion bake',
+  PostPromotionBake: 'promoted, in its post-promotion bake',
+  AnalyzeAfterPromotion: 'promoted, in its post-promotion bake (looking)',
+  DecideAfterLook: 'promoted, in its post-promotion bake',
+  RecordBakeFailure: 'rolling back (a look of the post-promotion bake failed)',
 };
 
 function statePhrase(state: string): string | undefined {

@@ -26,6 +26,9 @@ export const METRICS = {
   rolledBack: { name: 'RolloutRolledBack', unit: 'Count' },
   rollbackLatency: { name: 'RollbackLatency', unit: 'Milliseconds' },
   reconcilerRollback: { name: 'ReconcilerRollback', unit: 'Count' },
+  hookPassed: { name: 'HookPassed', unit: 'Count' },
+  hookFailed: { name: 'HookFailed', unit: 'Count' },
+  hookDuration: { name: 'HookDuration', unit: 'Milliseconds' },
 } as const;
 
 export type MetricKey = keyof typeof METRICS;
@@ -100,6 +103,19 @@ export function analysisRecords(rollout: Rollout, analysis: { readonly verdict: 
     });
   }
   return records;
+}
+
+/** A hook's answer (shared/hooks): passed or failed, and how long it took, per rollout and hook. */
+export function hookRecords(label: RolloutLabel, answer: { readonly hook: string; readonly status: 'passed' | 'failed'; readonly durationMs: number }): MetricRecord[] {
+  return [
+    {
+      dimensionSets: [{ ...rolloutDimensions(label), Hook: answer.hook }],
+      values: [
+        { metric: answer.status === 'passed' ? 'hookPassed' : 'hookFailed', value: 1 },
+        { metric: 'hookDuration', value: answer.durationMs },
+      ],
+    },
+  ];
 }
 
 /** A promotion: counted per rollout and across them. */

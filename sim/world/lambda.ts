@@ -24,6 +24,12 @@ interface FunctionRecord {
   aliases: Map<string, AliasRecord>;
 }
 
+/**
+ * A hook function in the world (request.hooks): gets the payload coalmine sends, answers as the function
+ * would. A throw is the function's error: Lambda answers FunctionError "Unhandled" with {errorType, errorMessage}.
+ */
+export type HookFunction = (payload: unknown) => unknown | Promise<unknown>;
+
 export interface AliasChange {
   readonly functionName: string;
   readonly alias: string;
@@ -42,6 +48,15 @@ export class LambdaWorld {
   /** Weights as a list, per weights object; every write replaces the object, so entries never go stale. */
   private readonly routingTables = new WeakMap<object, Array<[string, number]>>();
   private readonly changeListeners: Array<(change: AliasChange) => void> = [];
+  private readonly hookFunctions = new Map<string, HookFunction>();
+  /** Every hook invocation's payload, in order, by function name. */
+  readonly hookInvocations: Array<{ readonly functionName: string; readonly payload: unknown }> = [];
+
+  /** Deploys a function that coalmine invokes as a hook. */
+  addHookFunction(name: string, fn: HookFunction): this {
+    this.hookFunctions.set(name, fn);
+    return this;
+  }
 
   /** Runs `listener` after every alias write, with what was written; returns the undo. */
   onAliasChange(listener: (change: AliasChange) => void): () => void {
@@ -104,6 +119,20 @@ export class LambdaWorld {
         return { FunctionName: name, Version: qualifier, State: version.state };
       },
       GetAlias: (input) => this.describe(functionNameOf(String(input.FunctionName)), String(input.Name)),
+      Invoke: async (input) => {
+        const name = functionNameOf(String(input.FunctionName));
+        const fn = this.hookFunctions.get(name);
+        if (fn === undefined) throw this.notFound(`Function not found: ${name}`);
+        const payload: unknown = JSON.parse(new TextDecoder().decode(input.Payload as Uint8Array));
+        this.hookInvocations.push({ functionName: name, payload });
+        const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+        try {
+          return { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: encode((await fn(payload)) ?? null) };
+        } catch (error) {
+          const thrown = error instanceof Error ? error : new Error(String(error));
+          return { StatusCode: 200, ExecutedVersion: '$LATEST', FunctionError: 'Unhandled', Payload: encode({ errorType: thrown.name, errorMessage: thrown.message }) };
+        }
+      },
       UpdateAlias: (input) => {
         const name = functionNameOf(String(input.FunctionName));
         const aliasName = String(input.Name);

@@ -138,6 +138,21 @@ describe('coalmine plan', () => {
     expect(JSON.parse(run.stdout[0] ?? '').steps.map((s: { weight: number }) => s.weight)).toEqual([10, 25, 50]);
   });
 
+  it('shows the post-promotion bake, its looks and its cost', async () => {
+    const run = await coalmine(['plan', '--scenario', 'post-promotion-regression']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toEqual(
+      expect.arrayContaining([
+        '  promote to 100 % at +00:05:00',
+        "  then bakes at 100 % for 30 min, the previous version one write away: 6 looks every 5 min (the rollout's alarms: checkout-errors, checkout-p99-latency); ends promoted at +00:35:00",
+        'State transitions: 33 nominal, 46 worst case (history events at worst 155 of a budget of 20,000)',
+      ]),
+    );
+    const json = JSON.parse((await coalmine(['plan', '--scenario', 'post-promotion-regression', '--json'])).stdout[0] ?? '');
+    expect(json.postPromotion).toEqual({ bakeSeconds: 1800, intervalSeconds: 300, looks: 6, endsAtSeconds: 2100 });
+    expect(json.costUsd.nominal).toBe(0.000825);
+  });
+
   it('shows the settle wait by name for a target that cannot observe propagation (cloudfront-kvs)', async () => {
     const run = await coalmine(['plan', '--scenario', 'edge-canary']);
     expect(run.code).toBe(0);

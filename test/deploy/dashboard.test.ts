@@ -10,7 +10,7 @@ const body = JSON.parse(dashboardBody('coalmine-test')) as { widgets: Array<{ pr
 const queries = body.widgets.flatMap((w) => w.properties.metrics.map(([q]) => q!.expression));
 
 /** The dimension sets records.ts publishes under, each with Powertools' service, sorted. */
-const PUBLISHED_SETS = [[], ['Rollout', 'TargetType'], ['Check', 'Rollout', 'TargetType'], ['Error']].map((set) => ['service', ...set].sort().join(','));
+const PUBLISHED_SETS = [[], ['Rollout', 'TargetType'], ['Check', 'Rollout', 'TargetType'], ['Hook', 'Rollout', 'TargetType'], ['Error']].map((set) => ['service', ...set].sort().join(','));
 
 describe('the dashboard body (scripts/dashboard.cjs)', () => {
   it('queries only metrics the code emits, and every metric the fleet widgets need', () => {

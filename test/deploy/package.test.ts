@@ -50,6 +50,7 @@ const ANALYZE_SUBNETS = ['subnet-0a1b2c3d', 'subnet-0e4f5a6b'];
 const ANALYZE_SECURITY_GROUPS = ['sg-0c7d8e9f'];
 const SCOPED_PARAMS = [
   'targetFunctionPattern=checkout*',
+  'hookFunctionPattern=coalmine-hook-*',
   'alarmNamePattern=checkout-*',
   `kvsPattern=${CHECKOUT_KVS_ID}`,
   'edge=true',
@@ -173,6 +174,12 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
     actions: ['events:PutEvents'],
     resources: { 'events:PutEvents': [`arn:aws:events:${REGION}:${ACCOUNT}:event-bus/coalmine-${STAGE}`] },
   },
+  // Invokes the request's hook functions, and only those hookFunctionPattern names: with no pattern, nothing.
+  runHook: {
+    module: 'functions/run-hook',
+    actions: ['lambda:InvokeFunction'],
+    grantedOnlyWith: { 'lambda:InvokeFunction': 'hookFunctionPattern' },
+  },
   // Lists running and recently succeeded executions, reads their histories' heads and tails, rolls back
   // through the router (rollback, getWeight), stops. No CloudWatch call: the event says which alarm fired.
   alarmRollback: {
@@ -244,7 +251,7 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
 };
 const FUNCTION_KEYS = Object.keys(FUNCTIONS);
 /** The state machine's Task functions; the others react to events (docs/triggers.md, docs/slack.md). */
-const TASK_KEYS = ['preflight', 'shiftTraffic', 'verifyTraffic', 'analyzeCanary', 'promote', 'rollBack', 'announceGate'];
+const TASK_KEYS = ['preflight', 'shiftTraffic', 'verifyTraffic', 'analyzeCanary', 'promote', 'rollBack', 'announceGate', 'runHook'];
 
 /** The framework's logical ID of a function's resources: preflight → PreflightLambdaFunction, PreflightLogGroup. */
 const logicalId = (key: string, suffix: string): string => `${key[0]!.toUpperCase()}${key.slice(1)}${suffix}`;
@@ -318,7 +325,7 @@ beforeAll(async () => {
 afterAll(removeTempDirs);
 
 describe('the functions', () => {
-  it('are the seven task functions, the two triggers and the two Slack functions, on nodejs22.x and arm64, with their bundled handlers', () => {
+  it('are the eight task functions, the two triggers and the two Slack functions, on nodejs22.x and arm64, with their bundled handlers', () => {
     const functions = defaults.stack.resourcesOfType('AWS::Lambda::Function');
     expect(functions.map(([id]) => id).sort()).toEqual(FUNCTION_KEYS.map((key) => logicalId(key, 'LambdaFunction')).sort());
     for (const key of FUNCTION_KEYS) {
@@ -543,7 +550,8 @@ describe('the state machine', () => {
         }),
     );
     expect(deployedTasks).toEqual(expectedTasks);
-    expect(Object.values(expectedTasks).sort()).toEqual(TASK_KEYS.map((k) => logicalId(k, 'LambdaFunction')).sort());
+    // One function may serve several Tasks (analyzeCanary: AnalyzeCanary and AnalyzeAfterPromotion; runHook: the three hooks).
+    expect([...new Set(Object.values(expectedTasks))].sort()).toEqual(TASK_KEYS.map((k) => logicalId(k, 'LambdaFunction')).sort());
 
     // Everything else as written; serverless-step-functions only spells out the default query language.
     const comparable = (definition: AslDefinition): AslDefinition => ({
@@ -579,7 +587,7 @@ describe('the state machine', () => {
     });
   });
 
-  it('may invoke only the seven task functions, announce on the stack\'s event bus, and deliver its logs', () => {
+  it('may invoke only the eight task functions, announce on the stack\'s event bus, and deliver its logs', () => {
     const roleId = ((stateMachine().Properties.RoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'])[0];
     const role = defaults.stack.resource(roleId);
     expect(defaults.stack.evaluate(role.Properties.AssumeRolePolicyDocument)).toMatchObject({
@@ -677,6 +685,30 @@ describe('the functions\' roles', () => {
       }
     }
   });
+
+  it('let runHook invoke no function at all by default, and only the hookFunctionPattern functions when it is given', () => {
+    expect(resourcesFor(defaults.stack.statements(roleOf(defaults.stack, 'runHook')), 'lambda:InvokeFunction')).toEqual([]);
+    const statements = scoped.stack.statements(roleOf(scoped.stack, 'runHook'));
+    expect(actionsOf(statements)).toEqual(['lambda:InvokeFunction', ...LOG_ACTIONS].sort());
+    expect(resourcesFor(statements, 'lambda:InvokeFunction').sort()).toEqual([lambdaArn('coalmine-hook-*'), lambdaArn('coalmine-hook-*:*')]);
+    for (const allowed of ['coalmine-hook-smoke', 'coalmine-hook-smoke:live', 'coalmine-hook-smoke:3']) {
+      expect({ allowed, granted: allows(statements, 'lambda:InvokeFunction', lambdaArn(allowed)) }).toEqual({ allowed, granted: true });
+    }
+    for (const refused of ['checkout', 'checkout:live', `coalmine-${STAGE}-rollBack`, 'my-coalmine-hook-smoke']) {
+      expect({ refused, granted: allows(statements, 'lambda:InvokeFunction', lambdaArn(refused)) }).toEqual({ refused, granted: false });
+    }
+    expect(allows(statements, 'lambda:InvokeFunction', lambdaArn('coalmine-hook-smoke', '210987654321'))).toBe(false);
+    // Only runHook may invoke the hooks: no other role grants them.
+    for (const key of FUNCTION_KEYS.filter((k) => k !== 'runHook')) {
+      expect({ key, granted: allows(scoped.stack.statements(roleOf(scoped.stack, key)), 'lambda:InvokeFunction', lambdaArn('coalmine-hook-smoke')) }).toEqual({ key, granted: false });
+    }
+  });
+
+  it('refuse a hookFunctionPattern of "*" at packaging, saying what to give instead', async () => {
+    await expect(packageStack(STAGE, ['hookFunctionPattern=*'])).rejects.toThrow(
+      'the hookFunctionPattern parameter is "*", which matches every function in the account; name the hook functions, e.g. --param="hookFunctionPattern=coalmine-hook-*"',
+    );
+  }, 120_000);
 
   it('read every alarm by default, on Resource "*" so that composite alarms are returned too', () => {
     for (const key of ['preflight', 'analyzeCanary']) {
@@ -1176,7 +1208,7 @@ describe('cfn-lint', () => {
    * narrows the KVS permissions to the stack's own store when the edge is on, ArtifactTriggersEnabled and
    * ArtifactBucketsGiven create the artifact rules, ArtifactRulesInSsm the permission to read the rules,
    * AnalyzeInVpc, AmpWorkspaceGiven and PrometheusTokenGiven analyzeCanary's VPC and Prometheus permissions,
-   * DashboardEnabled the metrics dashboard.
+   * DashboardEnabled the metrics dashboard, HooksEnabled runHook's permission to invoke the hooks.
    */
   const PARAMETER_CONDITIONS = [
     'EveryAlarm',
@@ -1189,6 +1221,7 @@ describe('cfn-lint', () => {
     'AmpWorkspaceGiven',
     'PrometheusTokenGiven',
     'DashboardEnabled',
+    'HooksEnabled',
   ];
   /**
    * Also accepted: W1033 on analyzeCanary's VpcConfig, whose Fn::Split of the empty default parameters lint

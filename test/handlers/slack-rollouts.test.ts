@@ -138,8 +138,9 @@ describe('state names the Slack commands rely on exist in statemachines/canary.a
     return seen;
   }
 
-  test('ROLLING_BACK_STATES are exactly the states on the way from a failed analysis, a timed-out gate or a caught error to the end', () => {
-    const rollingBack = new Set([...reachableFrom('RecordAnalysisFailure'), ...reachableFrom('RecordApprovalTimeout'), ...reachableFrom('RollBack')]);
+  test('ROLLING_BACK_STATES are exactly the states on the way from a failed analysis, a timed-out gate, a failed hook or look, or a caught error to the end', () => {
+    const starts = ['RecordAnalysisFailure', 'RecordApprovalTimeout', 'RecordHookFailure', 'RecordPostTrafficHookFailure', 'RecordBakeFailure', 'RollBack'];
+    const rollingBack = new Set(starts.flatMap((start) => [...reachableFrom(start)]));
     expect([...rollingBack].sort()).toEqual([...ROLLING_BACK_STATES].sort());
   });
 });

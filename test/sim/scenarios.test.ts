@@ -17,6 +17,7 @@ const REQUIRED = [
   'cli-rollback',
   'hotfix',
   'approval',
+  'post-promotion-regression',
 ];
 
 const results = new Map<string, SimulationResult>();
@@ -65,6 +66,7 @@ describe('built-in scenarios', () => {
     ['cli-restore', 'rolled_back', 0, null, [10, 100, 0]],
     ['hotfix', 'promoted', 100, null, [10, 25, 50, 100]],
     ['approval', 'promoted', 100, null, [10, 100]],
+    ['post-promotion-regression', 'rolled_back', 0, 'AlarmRollback', [10, 100, 0]],
   ] as const)('%s ends %s at %d %% (%s)', async (name, outcome, finalWeight, error, weightsSet) => {
     const result = await run(name);
     expect(result).toMatchObject({ outcome, finalWeight, error });
@@ -126,6 +128,24 @@ describe('built-in scenarios', () => {
     const result = await run('slow-canary');
     expect(result.alarmTransitions.filter((t) => t.to === 'ALARM').map((t) => t.name)).toEqual(['checkout-p99-latency']);
     expect(result.reason).toMatch(/checkout-p99-latency/);
+  });
+
+  it('post-promotion-regression: the alarm in the bake, 22 minutes after the promotion, gives version 41 all traffic again within a second', async () => {
+    const result = await run('post-promotion-regression');
+    const alarm = result.alarmTransitions.find((t) => t.to === 'ALARM');
+    expect(alarm?.name).toBe('checkout-errors');
+    // Promoted at 5 min; the canary degrades at 25 min (20 min after); the alarm needs 2 of 3 minutes.
+    expect(alarm?.atSeconds).toBe(27 * 60);
+    expect(result.rollbackLatencySeconds).toBe(1);
+    expect(result.reason).toContain('(was 100 % on 42)');
+  });
+
+  it('post-promotion-regression without alarm events: the next look of the bake fails and rolls back', async () => {
+    const result = await runPolling('post-promotion-regression');
+    expect(result).toMatchObject({ outcome: 'rolled_back', finalWeight: 0, error: 'PostPromotionBakeFailed', simulatedSeconds: 30 * 60 });
+    expect(result.routing.weightsSet).toEqual([10, 100, 0]);
+    expect(result.reason).toMatch(/^look 5 of 6 after the promotion failed: alarm in ALARM: checkout-errors/);
+    expect(result.stateTransitions).toBe(33);
   });
 
   it('late-failure without alarm events: 10 % and 25 % pass; 50 % fails', async () => {

@@ -10,6 +10,9 @@ import { handler as alarmRollback } from '../../functions/alarm-rollback';
 import { handler as startFromArtifact } from '../../functions/start-from-artifact';
 import { TRAFFIC_MOVING_STATES } from '../../shared/executions/states';
 import { rollBackOnAlarm, type AlarmRollbackSummary } from '../../shared/alarms/rollback-on-alarm';
+import { promoteRollout } from '../../shared/actions/promote';
+import type { Requester } from '../../shared/actions/requester';
+import { rollBackRollout } from '../../shared/actions/rollback';
 import { forgetArtifactRules } from '../../shared/artifacts/rules-source';
 import { localContext, logger } from '../../shared/handler';
 import type { RollbackClock as AlarmRollbackClock } from '../../shared/outside-rollback';
@@ -171,6 +174,105 @@ describe('an alarm during the bake of a canary', () => {
     expect(summary?.executions.map((e) => e.action)).toEqual(['stopped-before-traffic']);
     expect(execution).toMatchObject({ status: 'ABORTED', error: 'AlarmRollback', cause: expect.stringContaining('Stopped before any traffic moved') });
     expect(world.lambda.aliasChanges).toEqual([]);
+  });
+});
+
+describe('an alarm during the post-promotion bake', () => {
+  const baked = (extra: object = {}) => request({ preset: 'canary10-5m' }, { postPromotion: { bakeSeconds: 1800 }, ...extra });
+
+  it('rolls the promoted alias back to the previous version in one write and stops the execution', async () => {
+    let writes = -1;
+    let handled: Promise<AlarmRollbackSummary> | undefined;
+    beforeTask = async (state) => {
+      if (state !== 'AnalyzeAfterPromotion') return;
+      expect(routing()).toEqual({ functionVersion: '42', weights: {} });
+      writes = world.lambda.aliasChanges.length;
+      handled = deliver(alarmFires());
+      await handled;
+      // The look never runs: the execution was stopped while it waited in the bake.
+      throw new Error('stopped');
+    };
+    const execution = start(baked());
+    await execution.settled;
+    const summary = (await handled) as AlarmRollbackSummary;
+
+    expect(routing()).toEqual({ functionVersion: '41', weights: {} });
+    expect(world.lambda.aliasChanges.slice(writes)).toEqual([{ functionName: 'checkout', alias: 'live', functionVersion: '41', weights: {} }]);
+    expect(summary.executions[0]).toMatchObject({ action: 'rolled-back', endedAs: 'ABORTED', detail: expect.stringContaining('(was 100 % on 42)') });
+    expect(execution).toMatchObject({ status: 'ABORTED', error: 'AlarmRollback' });
+  });
+
+  it('watches postPromotion.analysis.alarms as well as the rollout\'s own', async () => {
+    world.cloudwatch.addAlarm('checkout-memory');
+    let handled: Promise<AlarmRollbackSummary> | undefined;
+    beforeTask = async (state) => {
+      if (state !== 'AnalyzeAfterPromotion') return;
+      handled = deliver(alarmFires('checkout-memory'));
+      await handled;
+      throw new Error('stopped');
+    };
+    const execution = start(baked({ postPromotion: { bakeSeconds: 1800, analysis: { alarms: ['checkout-memory'] } } }));
+    await execution.settled;
+    await handled;
+
+    expect(routing()).toEqual({ functionVersion: '41', weights: {} });
+    expect(execution.error).toBe('AlarmRollback');
+  });
+
+  // The race rules of a person's action during the bake (docs/post-promotion.md): the execution runs, so
+  // the running-rollout actions apply. Traffic stays at 0 % or 100 % whichever wins.
+  const person: Requester = { kind: 'iam', arn: 'arn:aws:sts::123456789012:assumed-role/deploy/bob' };
+  const action = () => ({ stateMachineArn: world.sfn.stateMachineArn, target: 'checkout-42', requester: person, receivedAtMs: Date.now(), reason: 'memory climbing' });
+
+  it("a person's rollback during the bake restores the previous version, verified, and stops the execution", async () => {
+    let handled: ReturnType<typeof rollBackRollout> | undefined;
+    beforeTask = async (state) => {
+      if (state !== 'AnalyzeAfterPromotion') return;
+      handled = rollBackRollout(action());
+      await handled;
+      throw new Error('stopped');
+    };
+    const execution = start(baked());
+    await execution.settled;
+    const outcome = await handled;
+
+    expect(outcome).toMatchObject({ kind: 'rolled-back', executionName: 'checkout-42', cause: expect.stringContaining('(was 100 % on 42)') });
+    expect(routing()).toEqual({ functionVersion: '41', weights: {} });
+    expect(execution).toMatchObject({ status: 'ABORTED', error: 'ManualRollback' });
+  });
+
+  it("a person's promote during the bake ends the bake early: no write, the new version stays at 100 %", async () => {
+    let handled: ReturnType<typeof promoteRollout> | undefined;
+    let writes = -1;
+    beforeTask = async (state) => {
+      if (state !== 'AnalyzeAfterPromotion') return;
+      writes = world.lambda.aliasChanges.length;
+      handled = promoteRollout(action());
+      await handled;
+      throw new Error('stopped');
+    };
+    const execution = start(baked());
+    await execution.settled;
+    const outcome = await handled;
+
+    expect(outcome).toMatchObject({ kind: 'promoted', fromWeight: 100 });
+    expect(world.lambda.aliasChanges).toHaveLength(writes);
+    expect(routing()).toEqual({ functionVersion: '42', weights: {} });
+    expect(execution).toMatchObject({ status: 'ABORTED', error: 'ManualPromote' });
+  });
+
+  it('an alarm just after the bake ended (the execution succeeded) leaves the promotion alone', async () => {
+    const execution = start(baked());
+    await execution.settled;
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.history.filter((e) => e.stateEnteredEventDetails?.name === 'AnalyzeAfterPromotion')).toHaveLength(6);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    const summary = await deliver(alarmFires());
+
+    expect(summary).toEqual({ alarmName: 'checkout-errors', runningExecutions: 0, executions: [] });
+    expect(routing()).toEqual({ functionVersion: '42', weights: {} });
+    expect(world.callsTo('StopExecution')).toEqual([]);
   });
 });
 

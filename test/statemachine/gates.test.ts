@@ -103,7 +103,7 @@ describe('an approval gate', () => {
     const output = JSON.parse(execution.output ?? '{}') as { approval: unknown };
     expect(output.approval).toEqual({ decision: 'approved', by: BOB.arn, via: 'the coalmine CLI', at: expect.any(String) });
     expect(world.eventbridge.ofType('Rollout Gate Passed')[0]?.detail).toMatchObject({ approval: { decision: 'approved', by: BOB.arn }, step: { index: 1 } });
-    expect(statesOf(execution).slice(-6)).toEqual(['AwaitApproval', 'AnnounceGatePassed', 'AfterApproval', 'Promote', 'AnnouncePromoted', 'RolloutPromoted']);
+    expect(statesOf(execution).slice(-7)).toEqual(['AwaitApproval', 'AnnounceGatePassed', 'AfterApproval', 'Promote', 'AnnouncePromoted', 'AfterPromotion', 'RolloutPromoted']);
     // The state transitions the planner predicts for an approved gate.
     expect(statesOf(execution)).toHaveLength(planRollout(parseRolloutRequest(input), { observable: true }).stateTransitions.nominal);
     expect(execution.output).not.toContain(token?.token);

@@ -265,3 +265,51 @@ describe('the rollout lock', () => {
     expect(world.kvs.writes).toEqual([]);
   });
 });
+
+describe('a post-promotion bake on a KeyValueStore', () => {
+  const baked = (extra: object = {}) => request({ weights: [25, 100], bakeSeconds: 600 }, {}, { postPromotion: { bakeSeconds: 1800 }, ...extra });
+  const lookAt = (look: number) => (state: string, input: unknown) => {
+    if (state === 'AnalyzeAfterPromotion' && (input as { bake: { look: number } }).bake.look === look) {
+      world.cloudwatch.setAlarmState('storefront-5xx', 'ALARM', 'Threshold Crossed: 5xx rate 4 % > 1 %');
+    }
+  };
+
+  it('that fails a look gives the colour the rollout started from all traffic again, in one write', async () => {
+    const outcome = await execute(baked(), { executionName: 'storefront-1', beforeTask: lookAt(2) });
+
+    expect(outcome.status).toBe('FAILED');
+    expect(outcome.error).toBe('PostPromotionBakeFailed');
+    expect(percentages()).toEqual(['25', '100', '0']);
+    expect(items()).toEqual(IDLE);
+    // The promotion released the lock; the rollback has none to release.
+    expect(lockWrites()).toEqual(['storefront-1', '(deleted)']);
+    expect(outcome.cause).toMatch(/Rolled back: kvs\/\S+ gives the green canary 0 % again \(green_percentage 0, was 100 %\); there was no coalmine_lock\.$/);
+  });
+
+  it('with a blue canary goes back to green', async () => {
+    world.kvs.addStore(ARN, { ...IDLE, green_percentage: '100' });
+
+    const outcome = await execute(request({ weights: [25, 100], bakeSeconds: 600 }, { stableAfterPromotion: 'blue' }, { postPromotion: { bakeSeconds: 600 } }), {
+      beforeTask: lookAt(0),
+    });
+
+    expect(outcome.error).toBe('PostPromotionBakeFailed');
+    expect(percentages()).toEqual(['75', '0', '100']);
+  });
+
+  it('leaves the store alone when a newer rollout holds it by the time a look fails', async () => {
+    const outcome = await execute(baked(), {
+      executionName: 'storefront-1',
+      beforeTask: (state, input) => {
+        if (state === 'AnalyzeAfterPromotion' && (input as { bake: { look: number } }).bake.look === 1) {
+          world.kvs.addStore(ARN, { ...IDLE, green_percentage: '100', coalmine_lock: JSON.stringify({ executionName: 'storefront-2', since: new Date().toISOString() }) });
+          world.cloudwatch.setAlarmState('storefront-5xx', 'ALARM', 'Threshold Crossed');
+        }
+      },
+    });
+
+    expect(outcome.error).toBe('PostPromotionBakeFailed');
+    expect(items().green_percentage).toBe('100');
+    expect(outcome.cause).toMatch(/is locked by .*storefront-2.*, not by this rollout \(storefront-1\); left as it is\.$/);
+  });
+});

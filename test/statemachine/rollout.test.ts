@@ -48,6 +48,7 @@ describe('a healthy canary', () => {
       'DecideNextStep',
       'Promote',
       'AnnouncePromoted',
+      'AfterPromotion',
       'RolloutPromoted',
     ]);
     const analysis = outcome.output?.analysis as { verdict: string; checks: Array<{ evidence: { alarms: unknown[] } }> };
@@ -140,7 +141,7 @@ describe('faults', () => {
       'TooManyRequestsException',
     ]);
     expect(routing()).toEqual({ functionVersion: '42', weights: {} });
-    expect(outcome.transitions).toBe(13 + 3);
+    expect(outcome.transitions).toBe(14 + 3);
   });
 
   it('recovers from a lost compare-and-swap race by reading again', async () => {

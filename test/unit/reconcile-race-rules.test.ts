@@ -45,6 +45,29 @@ describe('decideReconcile', () => {
   });
 });
 
+/**
+ * An execution that ends during the post-promotion bake (docs/post-promotion.md, "Who else acts during the
+ * bake") leaves its target at 100 % (promoted) or 0 % (its rollback, or an outside one, ran): both final.
+ * The reconciler never undoes a promotion, so none of these ends moves traffic.
+ */
+describe('decideReconcile, for an execution that ended during the post-promotion bake', () => {
+  it.each<[string, EndFacts, TargetState, string, RegExp]>([
+    ['a console stop leaves the promotion: nothing to do', end('ABORTED'), final100, 'none', /already safe/],
+    ['a timeout in the bake leaves the promotion', end('TIMED_OUT'), final100, 'none', /already safe/],
+    ["a person's promote ends the bake at 100 %: no wait for a write that was not needed", end('ABORTED', 'ManualPromote'), final100, 'none', /already safe/],
+    ["a person's rollback in the bake left the previous version", end('ABORTED', 'ManualRollback'), final0, 'none', /already safe/],
+    ['an alarm in the bake rolled back', end('ABORTED', 'AlarmRollback'), final0, 'none', /already safe/],
+    ['a failed look rolled back', end('FAILED', 'PostPromotionBakeFailed'), final0, 'none', /already safe/],
+    ['a failed postTraffic hook rolled back', end('FAILED', 'HookFailed'), final0, 'none', /already safe/],
+    ['a rollback in the bake that gave up left the promotion: announced, a person acts', end('FAILED', 'RollbackFailed'), final100, 'none', /already safe/],
+    ['a newer rollout took the store after the promotion released its lock', end('FAILED', 'PostPromotionBakeFailed'), notOurs, 'none', /changed outside this rollout/],
+  ])('%s', (_name, facts, target, action, reason) => {
+    const decision = decideReconcile(facts, target, { now: at(0), runningOnTarget: [] });
+    expect(decision.action).toBe(action);
+    expect(decision.reason).toMatch(reason);
+  });
+});
+
 describe('sweepTryDue', () => {
   const minute = 60_000;
   const interval = 5 * minute;

@@ -3,6 +3,7 @@
  * one list, exactly the definition's states, and each group true to what the definition does.
  */
 import {
+  AFTER_PROMOTION_STATES,
   CANARY_STATES,
   PREFLIGHT_STATE,
   ROLLING_BACK_STATES,
@@ -56,6 +57,13 @@ describe('ASL state names in one place', () => {
   it.each(ROLLING_BACK_STATES)('%s is on the way to a rollback: no path from it reaches Promote', (name) => {
     expect(definition.States[name]).toBeDefined();
     expect(reachableFrom(name).has('Promote')).toBe(false);
+  });
+
+  it('counts as after the promotion exactly the states reachable from AfterPromotion that can still end promoted', () => {
+    const after = [...new Set([...reachableFrom('AfterPromotion'), 'AfterPromotion'])].filter((name) => name !== 'RolloutPromoted' && reachableFrom(name).has('RolloutPromoted'));
+    expect(after.sort()).toEqual([...AFTER_PROMOTION_STATES].sort());
+    expect(reachableFrom('AnnouncePromoted').has('AfterPromotion')).toBe(true);
+    for (const name of AFTER_PROMOTION_STATES) expect(reachableFrom(name).has('Promote')).toBe(false);
   });
 
   it('counts as rolling back exactly the states whose every path ends in RolledBack or RollbackFailed', () => {

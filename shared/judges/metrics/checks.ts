@@ -116,6 +116,12 @@ export interface CheckTarget {
   readonly target: { readonly type: string } | LambdaAliasTarget;
   /** The version the baseline serves (a Lambda alias's current version). */
   readonly baselineVersion?: string;
+  /**
+   * After the promotion (shared/post-promotion.ts): every invocation through the alias is the new version's,
+   * and before the rollout every one was the previous version's, so both arms read the alias as a whole,
+   * each in its own window (windows.ts, beforeRolloutWindow).
+   */
+  readonly wholeAlias?: boolean;
 }
 
 /** Lambda's dimensions for invocations through the alias: all of them, or those one version ran. */
@@ -157,8 +163,9 @@ export function resolveChecks(checks: readonly MetricCheckConfig[], where: Check
         throw new RangeError(`the built-in check "${check.metric}" needs a lambda-alias target and its baseline version`);
       }
       const alias = target as LambdaAliasTarget;
-      const canary = (metricName: string) => lambdaMetric(alias, metricName, alias.version);
-      const baseline = (metricName: string) => lambdaMetric(alias, metricName, where.baselineVersion as string);
+      const whole = where.wholeAlias === true;
+      const canary = (metricName: string) => lambdaMetric(alias, metricName, whole ? null : alias.version);
+      const baseline = (metricName: string) => lambdaMetric(alias, metricName, whole ? null : (where.baselineVersion as string));
       if (check.metric === 'errors') {
         return {
           kind: 'rate',

@@ -16,7 +16,7 @@ import { readPrometheusChecks } from './prometheus-source';
 import { countsPerWindow, lookQueries, thresholdFrom, thresholdQueries, type Thresholds, type ThresholdReading } from './queries';
 import { readMetricData } from './reader';
 import type { SeriesById } from './queries';
-import { periodFor, splitWindows, type SplitWindow } from './windows';
+import { beforeRolloutWindow, earliestReadMs, periodFor, splitWindows, type SplitWindow } from './windows';
 
 /** How far back before the rollout the threshold of a latency check is read. */
 export const REFERENCE_SECONDS = 3600;
@@ -93,9 +93,9 @@ async function readCloudWatchChecks(checks: readonly CloudWatchCheck[], look: Lo
   }
 
   const { queries, ids } = lookQueries(checks, thresholds, periodSeconds);
-  const first = windows[0];
+  const first = earliestReadMs(windows);
   const last = windows.at(-1);
-  const series = first === undefined || last === undefined ? new Map() : await look.readCloudWatch(queries, first.startMs, last.endMs);
+  const series = first === undefined || last === undefined ? new Map() : await look.readCloudWatch(queries, first, last.endMs);
   const data = new Map<string, CheckData>();
   for (const check of checks) data.set(check.name, checkData(check, ids.get(check.name), series, windows, thresholds, readings));
   return data;
@@ -119,11 +119,15 @@ export class MetricsJudge implements Judge {
 
   async measure(context: AnalysisContext): Promise<JudgeResult> {
     const baselineVersion = context.baseline.version === undefined ? undefined : String(context.baseline.version);
-    const checks = resolveChecks(this.analysis.metrics, { target: context.request.target, baselineVersion });
+    const promotedAt = context.promotedAt;
+    const checks = resolveChecks(this.analysis.metrics, { target: context.request.target, baselineVersion, wholeAlias: promotedAt !== undefined });
     const nowMs = context.window.end.getTime();
     const rolloutStartMs = Date.parse(context.startedAt);
-    const periodSeconds = periodFor(rolloutStartMs - REFERENCE_SECONDS * 1000, nowMs);
-    const windows = splitWindows(context.progress.shifts, nowMs, periodSeconds);
+    // After the promotion the previous version's window before the rollout is read: the oldest data.
+    const oldestMs = rolloutStartMs - (promotedAt === undefined ? REFERENCE_SECONDS * 1000 : Math.max(REFERENCE_SECONDS * 1000, nowMs - Date.parse(promotedAt)));
+    const periodSeconds = periodFor(oldestMs, nowMs);
+    const windows =
+      promotedAt === undefined ? splitWindows(context.progress.shifts, nowMs, periodSeconds) : beforeRolloutWindow(Date.parse(promotedAt), rolloutStartMs, nowMs, periodSeconds);
     const memory = parseMemory(context.memory);
     const look: LookContext = { analysis: this.analysis, windows, periodSeconds, rolloutStartMs, nowMs, memory, readCloudWatch: this.read };
 
@@ -132,13 +136,15 @@ export class MetricsJudge implements Judge {
       for (const [name, checkData] of await readWith<ResolvedCheck>(source as MetricSource<ResolvedCheck>, checks, look)) data.set(name, checkData);
     }
 
+    // After the promotion the look plans over its one window: the bake, as a 50/50 split (beforeRolloutWindow).
+    const bake = context.plan.postPromotion;
     const { result } = judgeLook({
       checks,
       windows,
       data,
       memory,
-      steps: context.plan.steps,
-      weightNow: context.progress.weight,
+      steps: promotedAt === undefined || bake === undefined ? context.plan.steps : [{ weight: 50, bakeSeconds: bake.bakeSeconds }],
+      weightNow: promotedAt === undefined ? context.progress.weight : 50,
       maxNonCriticalFailures: this.analysis.maxNonCriticalFailures,
       ...(this.analysis.slo === undefined ? {} : { slo: resolveSlo(this.analysis.slo) }),
     });

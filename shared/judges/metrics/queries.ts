@@ -195,7 +195,7 @@ export function countsPerWindow(
     const failuresAt = new Map<number, number>();
     for (const id of ids[arm].failures) for (const [t, v] of series.get(id) ?? []) failuresAt.set(t, (failuresAt.get(t) ?? 0) + v);
     for (const [t, requests] of requestsAt) {
-      const w = windowIndexOf(windows, t);
+      const w = windowIndexOf(windows, t, arm);
       if (w < 0 || !(requests > 0)) continue;
       const failures = failuresAt.get(t);
       periodsWithRequests += 1;

@@ -23,6 +23,8 @@ export interface SplitWindow {
   readonly endMs: number;
   /** Seconds the split actually held, up to now: the denominator of request rates. */
   readonly seconds: number;
+  /** The baseline arm's data is read this much earlier than the canary's (beforeRolloutWindow); 0 when absent. */
+  readonly baselineShiftMs?: number;
 }
 
 /** CloudWatch keeps one-minute data for 15 days, five-minute data for 63 days, hourly data for 455 days. */
@@ -61,11 +63,32 @@ export function splitWindows(shifts: readonly WeightChange[], nowMs: number, per
   return windows;
 }
 
-/** The window whose data range holds `timestampMs` (a datapoint's period start), or -1. */
-export function windowIndexOf(windows: readonly SplitWindow[], timestampMs: number): number {
+/**
+ * After the promotion there is no concurrent baseline: the new version's window since the promotion, against
+ * the previous version's window of the same length that ended when the rollout started. One window, of
+ * weight 50: each arm had all the traffic for the same time, as a 50/50 split of twice the rate would.
+ * Empty before a whole period has passed.
+ */
+export function beforeRolloutWindow(promotedAtMs: number, rolloutStartMs: number, nowMs: number, periodSeconds = 60): SplitWindow[] {
+  const periodMs = periodSeconds * 1000;
+  const startMs = roundTo(promotedAtMs, periodMs);
+  const endMs = roundTo(nowMs, periodMs);
+  if (endMs <= startMs) return [];
+  const baselineEndMs = roundTo(rolloutStartMs, periodMs);
+  return [{ weight: 50, startMs, endMs, seconds: Math.max(0, (nowMs - promotedAtMs) / 1000), baselineShiftMs: endMs - baselineEndMs }];
+}
+
+/** The earliest period start any arm of `windows` reads. */
+export function earliestReadMs(windows: readonly SplitWindow[]): number | undefined {
+  return windows.reduce<number | undefined>((min, w) => Math.min(min ?? Infinity, w.startMs - (w.baselineShiftMs ?? 0)), undefined);
+}
+
+/** The window whose data range holds `timestampMs` (a datapoint's period start), or -1; for the baseline arm, in its shifted range. */
+export function windowIndexOf(windows: readonly SplitWindow[], timestampMs: number, arm: 'canary' | 'baseline' = 'canary'): number {
   for (let i = 0; i < windows.length; i += 1) {
     const w = windows[i] as SplitWindow;
-    if (timestampMs >= w.startMs && timestampMs < w.endMs) return i;
+    const t = arm === 'baseline' ? timestampMs + (w.baselineShiftMs ?? 0) : timestampMs;
+    if (t >= w.startMs && t < w.endMs) return i;
   }
   return -1;
 }
