@@ -7,6 +7,7 @@
 import { DescribeExecutionCommand, paginateListExecutions, type DescribeExecutionOutput } from '@aws-sdk/client-sfn';
 import { aws } from '../aws/clients';
 import { parseRolloutRequest, type RolloutRequest } from '../config/request';
+import { executionNameOf } from '../executions/arn';
 import { awsCall, classifyAwsError } from '../errors';
 import { routerKindFor } from '../routers/registry';
 import { RECONCILED_STATUSES, type ExecutionStatus, type TargetState } from './race-rules';
@@ -53,7 +54,7 @@ export async function describeExecution(executionArn: string): Promise<EndedExec
   const out: DescribeExecutionOutput = await awsCall('DescribeExecution', () => aws.sfn.send(new DescribeExecutionCommand({ executionArn })));
   return {
     executionArn,
-    name: out.name ?? executionArn.split(':').pop() ?? executionArn,
+    name: out.name ?? executionNameOf(executionArn),
     status: (out.status ?? 'RUNNING') as ExecutionStatus,
     ...(out.startDate !== undefined ? { startDate: out.startDate } : {}),
     ...(out.stopDate !== undefined ? { stopDate: out.stopDate } : {}),
