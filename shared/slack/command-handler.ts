@@ -25,6 +25,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { optionalEnv } from '../config/env';
+import { formatDuration } from '../duration';
 import { errorLogFields } from '../errors';
 import { logger } from '../handler';
 import { realClock, type RollbackClock } from '../outside-rollback';
@@ -248,7 +249,7 @@ export async function handleSlackWork(work: SlackWork, options: SlackHandlerOpti
 
 function expiredResponse(command: SlackCommand, ageMs: number): SlackResponse {
   const text =
-    `coalmine could not get to your \`${command.subcommand.name}\` within ${Math.round(MAX_WORK_AGE_MS / 60_000)} minutes ` +
+    `coalmine could not get to your \`${command.subcommand.name}\` within ${formatDuration(MAX_WORK_AGE_MS / 1000)} ` +
     `(it waited ${Math.round(ageMs / 1000)} s), so it did nothing. Check \`status\` and run it again if it is still needed.`;
   return { response_type: 'ephemeral', text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: ${text}` } }] };
 }
