@@ -7,7 +7,7 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import bundledRules from '../../config/artifact-rules.json';
 import { aws } from '../aws/clients';
 import { optionalEnv } from '../config/env';
-import { ConfigurationError, awsCall } from '../errors';
+import { ConfigurationError, awsCall, messageOf } from '../errors';
 import { parseArtifactRules, type ArtifactRules } from './rules';
 
 export const BUNDLED_RULES_SOURCE = 'config/artifact-rules.json';
@@ -34,7 +34,7 @@ async function readParameter(name: string): Promise<LoadedRules> {
   try {
     json = JSON.parse(result.Parameter?.Value ?? '');
   } catch (error) {
-    throw new ConfigurationError(`The ${source} does not hold JSON: ${(error as Error).message}`);
+    throw new ConfigurationError(`The ${source} does not hold JSON: ${messageOf(error)}`);
   }
   return { rules: parseArtifactRules(json, source), source };
 }

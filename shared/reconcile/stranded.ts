@@ -8,7 +8,7 @@ import { DescribeExecutionCommand, paginateListExecutions, type DescribeExecutio
 import { aws } from '../aws/clients';
 import { parseRolloutRequest, type RolloutRequest } from '../config/request';
 import { executionNameOf } from '../executions/arn';
-import { awsCall, classifyAwsError } from '../errors';
+import { awsCall, classifyAwsError, messageOf } from '../errors';
 import { routerKindFor } from '../routers/registry';
 import { RECONCILED_STATUSES, type ExecutionStatus, type TargetState } from './race-rules';
 import { readTargetState, targetKey, type ReadRetry, type TargetReading } from './target-state';
@@ -70,7 +70,7 @@ export function requestOf(execution: EndedExecution): RolloutRequest | { readonl
   try {
     return parseRolloutRequest(JSON.parse(execution.input) as unknown);
   } catch (error) {
-    return { notARequest: `its input is not a rollout request (${(error as Error).message.split('\n')[0]}); Preflight refused it before anything moved` };
+    return { notARequest: `its input is not a rollout request (${messageOf(error).split('\n')[0]}); Preflight refused it before anything moved` };
   }
 }
 

@@ -14,7 +14,7 @@ import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { aws } from '../../aws/clients';
-import { AwsThrottled, AwsUnavailable, ConfigurationError, awsCall } from '../../errors';
+import { AwsThrottled, AwsUnavailable, ConfigurationError, awsCall, describeError } from '../../errors';
 
 export type PrometheusAuth =
   | { readonly kind: 'none' }
@@ -120,7 +120,7 @@ export async function queryPrometheus(endpoint: PrometheusEndpoint, query: strin
     try {
       response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
     } catch (error) {
-      failure = new AwsUnavailable(`${where} did not answer "${query}" (${(error as Error).name}: ${(error as Error).message})`, { cause: error });
+      failure = new AwsUnavailable(`${where} did not answer "${query}" (${describeError(error)})`, { cause: error });
       if (attempt < attempts) await sleep(backoff(endpoint, attempt));
       continue;
     }
