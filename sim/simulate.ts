@@ -16,7 +16,7 @@
  */
 import { USD_PER_STATE_TRANSITION } from '../shared/config/limits';
 import { explainFailure } from '../shared/failure';
-import { createRandom } from '../shared/judges/statistics/random';
+import { createRandom } from './random';
 import { buildWorld, trafficModelOf } from './build-world';
 import { SimulatedPrometheus } from './world/prometheus';
 import { VirtualClock, yieldToEventLoop } from './clock';

@@ -30,5 +30,3 @@ export {
   zTestPower,
 } from './sample-size';
 export type { MinimumCanaryRequestsInput, MinimumRankSamplesInput, PlannedStep, ZTestPowerInput } from './sample-size';
-export { createRandom } from './random';
-export type { RandomSource } from './random';
