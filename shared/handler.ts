@@ -30,21 +30,3 @@ export function lambdaHandler<I, O>(body: (input: I) => Promise<O>, options: Han
     .use(injectLambdaContext(logger, { resetKeys: true, ...options }))
     .use({ onError: logFailure }) as unknown as LambdaHandler<I, O>;
 }
-
-/** A Lambda context for running handlers in process (local executions, the simulator). */
-export function localContext(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: `local-${functionName}`,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-}

@@ -21,7 +21,8 @@ import { parseAlarmEvent, parseCloudWatchTimestamp } from '../../shared/alarms/a
 import { openInvocations, rolloutStartOf } from '../../shared/executions/history';
 import { TRAFFIC_MOVING_STATES } from '../../shared/executions/states';
 import { ALARM_ROLLBACK_ERROR, rollBackOnAlarm } from '../../shared/alarms/rollback-on-alarm';
-import { localContext, logger } from '../../shared/handler';
+import { logger } from '../../shared/handler';
+import { localContext } from '../../sim/local-context';
 import { formatDuration } from '../../shared/duration';
 import { classifyEvent, notificationFor } from '../../shared/slack/notifications';
 import type { RollbackClock as AlarmRollbackClock } from '../../shared/outside-rollback';

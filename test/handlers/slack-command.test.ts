@@ -10,10 +10,11 @@ import { GetExecutionHistoryCommand, ListExecutionsCommand, SendTaskFailureComma
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { handler } from '../../functions/slack-command';
-import { localContext, logger } from '../../shared/handler';
+import { logger } from '../../shared/handler';
+import { localContext } from '../../sim/local-context';
 import { handleSlackRequest } from '../../shared/slack/command-handler';
 import { signWork, type SlackWork } from '../../shared/slack/handover';
-import { signedSlashCommandEvent } from '../../shared/slack/signed-request';
+import { signedSlashCommandEvent } from '../../sim/signed-request';
 import { useSlackHttp, type SlackHttpRequest } from '../../shared/slack/poster';
 import type { SlackResponse } from '../../shared/slack/responses';
 import { clearSlackSecretCache } from '../../shared/slack/secrets';

@@ -11,7 +11,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../functions/start-from-artifact';
 import { forgetArtifactRules } from '../../shared/artifacts/rules-source';
-import { localContext, logger } from '../../shared/handler';
+import { logger } from '../../shared/handler';
+import { localContext } from '../../sim/local-context';
 
 const sfn = mockClient(SFNClient);
 const ssm = mockClient(SSMClient);

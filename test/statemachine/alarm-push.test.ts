@@ -11,7 +11,8 @@ import { handler as startFromArtifact } from '../../functions/start-from-artifac
 import { TRAFFIC_MOVING_STATES } from '../../shared/executions/states';
 import { rollBackOnAlarm, type AlarmRollbackSummary } from '../../shared/alarms/rollback-on-alarm';
 import { forgetArtifactRules } from '../../shared/artifacts/rules-source';
-import { localContext, logger } from '../../shared/handler';
+import { logger } from '../../shared/handler';
+import { localContext } from '../../sim/local-context';
 import type { RollbackClock as AlarmRollbackClock } from '../../shared/outside-rollback';
 import { functionKeyOf, readDefinition, runLocally } from '../../sim/local-execution';
 import type { AwsWorld } from '../../sim/world';
