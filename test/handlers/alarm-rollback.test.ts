@@ -1,7 +1,8 @@
 /**
  * The alarm-rollback handler over mocked Lambda and Step Functions: which executions it rolls back
  * (exact UpdateAlias and StopExecution inputs), its idempotence, the race rules of docs/triggers.md,
- * and the history reading it rests on.
+ * and the history reading it rests on (the rule itself, decideOnAlarm, is table-tested in
+ * test/unit/alarm-decision.test.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,8 +17,6 @@ import { GetAliasCommand, PreconditionFailedException, UpdateAliasCommand, type 
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../functions/alarm-rollback';
-import { decideOnAlarm } from '../../shared/alarms/alarm-decision';
-import { parseAlarmEvent, parseCloudWatchTimestamp } from '../../shared/alarms/alarm-event';
 import { openInvocations, rolloutStartOf } from '../../shared/executions/history';
 import { TRAFFIC_MOVING_STATES } from '../../shared/executions/states';
 import { ALARM_ROLLBACK_ERROR, rollBackOnAlarm } from '../../shared/alarms/rollback-on-alarm';
@@ -609,62 +608,7 @@ describe('when the rollback cannot complete', () => {
   });
 });
 
-describe('the rule: what an alarm does to an execution', () => {
-  const alarm = { alarmName: 'checkout-errors', state: 'ALARM', reason: 'r', changedAt: new Date(ALARM_AT) } as const;
-  const ended = (status: 'SUCCEEDED' | 'FAILED' | 'ABORTED', offsetMs: number) => ({ status, at: new Date(ALARM_AT + offsetMs) });
-  const plannedStart = () => rolloutStartOf(new History().bakingAfter(state).events);
-  const preflightStart = { stage: 'preflight', request: { analysis: { alarms: ['checkout-errors'] } } } as const;
-
-  it.each([
-    ['running, planned', () => plannedStart(), undefined, 'roll-back-and-stop'],
-    ['running, still in Preflight', () => preflightStart, undefined, 'stop'],
-    ['promoted after the alarm changed state', () => plannedStart(), ended('SUCCEEDED', 1), 'roll-back'],
-    ['promoted before the alarm changed state', () => plannedStart(), ended('SUCCEEDED', -1), 'none'],
-    ['promoted in the same millisecond (the safe side)', () => plannedStart(), ended('SUCCEEDED', 0), 'roll-back'],
-    ['failed after the alarm (its own rollback ran)', () => plannedStart(), ended('FAILED', 1), 'none'],
-    ['stopped after the alarm (whoever stopped it rolled back)', () => plannedStart(), ended('ABORTED', 1), 'none'],
-    ['refused by Preflight', () => ({ stage: 'refused' }) as const, undefined, 'none'],
-    ['unreadable', () => ({ stage: 'unreadable', reason: 'truncated' }) as const, undefined, 'none'],
-  ] as const)('%s: %s', (_label, start, end, action) => {
-    expect(decideOnAlarm(alarm, start(), end).action).toBe(action);
-  });
-
-  it('a grace period extends "while running" past the end', () => {
-    expect(decideOnAlarm(alarm, plannedStart(), ended('SUCCEEDED', -60_000), 120_000).action).toBe('roll-back');
-    expect(decideOnAlarm(alarm, plannedStart(), ended('SUCCEEDED', -180_000), 120_000)).toEqual({
-      action: 'none',
-      reason: 'ended (SUCCEEDED) at 2025-03-04T10:17:07.121Z, more than 120 s before the alarm changed state',
-    });
-  });
-
-  it('an execution that does not watch the alarm is never touched', () => {
-    expect(decideOnAlarm({ ...alarm, alarmName: 'billing-errors' }, plannedStart(), undefined)).toEqual({ action: 'none', reason: 'does not watch billing-errors' });
-  });
-
-  it('an alarm named by its ARN in the request matches too', () => {
-    const byArn = { stage: 'preflight', request: { analysis: { alarms: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:checkout-errors'] } } } as const;
-
-    expect(decideOnAlarm({ ...alarm, alarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:checkout-errors' }, byArn, undefined).action).toBe('stop');
-  });
-});
-
-describe('reading events and histories', () => {
-  it.each([
-    ['2019-10-02T17:04:40.989+0000', '2019-10-02T17:04:40.989Z'],
-    ['2025-03-04T12:20:07.121+0200', '2025-03-04T10:20:07.121Z'],
-    ['2025-03-04T10:20:07Z', '2025-03-04T10:20:07.000Z'],
-    ['04/03/25 10:20', undefined],
-  ])('CloudWatch timestamp %s is %s', (text, iso) => {
-    expect(parseCloudWatchTimestamp(text)?.toISOString()).toBe(iso);
-  });
-
-  it('an alarm event without the state timestamp falls back to the event time', () => {
-    const event = alarmEvent() as { detail: { state: Record<string, unknown> } };
-    delete event.detail.state.timestamp;
-
-    expect(parseAlarmEvent(event)).toEqual({ change: expect.objectContaining({ changedAt: new Date('2025-03-04T10:20:07Z') }) });
-  });
-
+describe('reading histories', () => {
   it('the rollout comes from the Preflight output; before it, the raw input; a refusal has none', () => {
     expect(rolloutStartOf(new History().bakingAfter(state).events)).toMatchObject({ stage: 'planned', rollout: { name: 'checkout', baseline: { version: '41' } } });
     expect(rolloutStartOf(new History().started({ analysis: { alarms: ['x'] } }).enter('Preflight').invoke('preflight').events)).toEqual({
