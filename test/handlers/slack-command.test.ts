@@ -17,7 +17,7 @@ import { signWork, type SlackWork } from '../../shared/slack/handover';
 import { signedSlashCommandEvent } from '../../sim/signed-request';
 import { useSlackHttp, type SlackHttpRequest } from '../../shared/slack/poster';
 import type { SlackResponse } from '../../shared/slack/responses';
-import { clearSlackSecretCache } from '../../shared/slack/secrets';
+import { forgetParameters } from '../../shared/aws/parameters';
 import { signSlackRequest } from '../../shared/slack/verify';
 import slackDocsExample from '../fixtures/slack/slack-docs-signature-example.json';
 import {
@@ -64,7 +64,7 @@ beforeEach(() => {
   for (const key of ENV_KEYS) delete process.env[key];
   Object.assign(process.env, ENV);
   resetAws();
-  clearSlackSecretCache();
+  forgetParameters();
   fake = new FakeAws();
   fake.install();
   posts = [];

@@ -14,7 +14,7 @@ import { logger } from '../../shared/handler';
 import { localContext } from '../../sim/local-context';
 import { classifyEvent, notificationFor } from '../../shared/slack/notifications';
 import { CHAT_POST_MESSAGE_URL, SlackPostFailed, useSlackHttp, type SlackHttpRequest } from '../../shared/slack/poster';
-import { clearSlackSecretCache } from '../../shared/slack/secrets';
+import { forgetParameters } from '../../shared/aws/parameters';
 
 const ssm = mockClient(SSMClient);
 const sfn = mockClient(SFNClient);
@@ -53,7 +53,7 @@ beforeEach(() => {
   for (const key of ENV_KEYS) delete process.env[key];
   ssm.reset();
   sfn.reset();
-  clearSlackSecretCache();
+  forgetParameters();
   ssm.on(GetParameterCommand, { Name: WEBHOOK_PARAMETER, WithDecryption: true }).resolves({ Parameter: { Name: WEBHOOK_PARAMETER, Type: 'SecureString', Value: WEBHOOK_URL } });
   ssm.on(GetParameterCommand, { Name: TOKEN_PARAMETER, WithDecryption: true }).resolves({ Parameter: { Name: TOKEN_PARAMETER, Type: 'SecureString', Value: BOT_TOKEN } });
   requests = [];

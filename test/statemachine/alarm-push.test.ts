@@ -10,7 +10,7 @@ import { handler as alarmRollback } from '../../functions/alarm-rollback';
 import { handler as startFromArtifact } from '../../functions/start-from-artifact';
 import { TRAFFIC_MOVING_STATES } from '../../shared/executions/states';
 import { rollBackOnAlarm, type AlarmRollbackSummary } from '../../shared/alarms/rollback-on-alarm';
-import { forgetArtifactRules } from '../../shared/artifacts/rules-source';
+import { forgetParameters } from '../../shared/aws/parameters';
 import { logger } from '../../shared/handler';
 import { localContext } from '../../sim/local-context';
 import type { RollbackClock as AlarmRollbackClock } from '../../shared/outside-rollback';
@@ -33,7 +33,7 @@ beforeEach(() => {
   uninstall = world.install();
   process.env.STATE_MACHINE_ARN = world.sfn.stateMachineArn;
   delete process.env.ARTIFACT_RULES_PARAMETER;
-  forgetArtifactRules();
+  forgetParameters();
   waitMilliseconds = 0;
   beforeTask = async () => undefined;
   afterTask = () => undefined;
