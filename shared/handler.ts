@@ -7,10 +7,11 @@ import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
+import { optionalEnv } from './config/env';
 import { errorLogFields } from './errors';
 
 // POWERTOOLS_SERVICE_NAME (set by serverless.yml) wins; local runs without it still log as coalmine.
-export const logger = new Logger(process.env.POWERTOOLS_SERVICE_NAME ? {} : { serviceName: 'coalmine' });
+export const logger = new Logger(optionalEnv('POWERTOOLS_SERVICE_NAME') !== undefined ? {} : { serviceName: 'coalmine' });
 
 export type LambdaHandler<I, O> = (event: I, context: Context) => Promise<O>;
 

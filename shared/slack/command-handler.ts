@@ -24,7 +24,7 @@
  * sends the answers.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { optionalEnv } from '../config/env';
+import { wholeNumberFromEnv } from '../config/env';
 import { formatDuration } from '../duration';
 import { errorLogFields } from '../errors';
 import { logger } from '../handler';
@@ -136,7 +136,13 @@ export async function handleSlackRequest(event: APIGatewayProxyEventV2, options:
     return answer(command.origin, helpResponse(command.origin.slashCommand));
   }
 
-  const budget = syncBudgetMs(options);
+  let budget: number;
+  try {
+    budget = syncBudgetMs(options);
+  } catch (error) {
+    logFailure(command, error, 'sync');
+    return answer(command.origin, errorResponse(reference !== undefined ? { reference } : {}));
+  }
   const deadlineMs = receivedAtMs + budget - (command.origin.via === 'button' ? BUTTON_POST_ALLOWANCE_MS : 0);
   const progress: { execution?: { arn: string; name: string } } = {};
   const controller = new AbortController();
@@ -261,21 +267,10 @@ function receiptTime(event: APIGatewayProxyEventV2, handlerStartMs: number): num
   return handlerStartMs;
 }
 
+/** The options' budget, else SLACK_SYNC_BUDGET_MS; a malformed value is a ConfigurationError naming it. */
 function syncBudgetMs(options: SlackHandlerOptions): number {
   if (options.syncBudgetMs !== undefined) return options.syncBudgetMs;
-  const raw = optionalEnv('SLACK_SYNC_BUDGET_MS');
-  if (raw === undefined) return DEFAULT_SYNC_BUDGET_MS;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < MIN_SYNC_BUDGET_MS || value > MAX_SYNC_BUDGET_MS) {
-    logger.warn('SLACK_SYNC_BUDGET_MS is not a whole number of milliseconds in range; using the default', {
-      value: raw,
-      min: MIN_SYNC_BUDGET_MS,
-      max: MAX_SYNC_BUDGET_MS,
-      default: DEFAULT_SYNC_BUDGET_MS,
-    });
-    return DEFAULT_SYNC_BUDGET_MS;
-  }
-  return value;
+  return wholeNumberFromEnv('SLACK_SYNC_BUDGET_MS', 'milliseconds', DEFAULT_SYNC_BUDGET_MS, { min: MIN_SYNC_BUDGET_MS, max: MAX_SYNC_BUDGET_MS });
 }
 
 /** One line per command: who, where, what, and how it ended. Never the body, the response_url or a secret. */

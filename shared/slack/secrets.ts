@@ -7,14 +7,14 @@
  * A value is never logged and never put into an error message: only the parameter's name is.
  */
 import { readParameter } from '../aws/parameters';
-import { optionalEnv } from '../config/env';
+import { optionalEnv, type EnvName } from '../config/env';
 import { ConfigurationError } from '../errors';
 
 export interface SlackSecretSource {
   /** The variable that may hold the value itself (local runs, tests). */
-  readonly valueEnv: string;
+  readonly valueEnv: EnvName;
   /** The variable that names the SSM SecureString parameter holding the value (deployments). */
-  readonly parameterEnv: string;
+  readonly parameterEnv: EnvName;
   /** What the value is, for error messages. */
   readonly purpose: string;
 }

@@ -537,7 +537,7 @@ describe('the race rules', () => {
 
     await expect(alarmRollback(alarmEvent())).rejects.toMatchObject({
       name: 'ConfigurationError',
-      message: 'ALARM_ROLLBACK_GRACE_SECONDS is "2m"; it must be a whole number of seconds from 0 to 3600.',
+      message: 'ALARM_ROLLBACK_GRACE_SECONDS is "2m"; it must be a whole number of seconds from 0 to 3600 (how long after a promotion an alarm still rolls back).',
     });
   });
 

@@ -949,6 +949,18 @@ describe("Slack's 3 s: past the deadline, hand over to an asynchronous invocatio
     expect((JSON.parse(posts[1]!.body) as SlackResponse).text).toContain('rolled back *checkout*');
   });
 
+  test.each(['2.5', '3000', 'fast'])('a malformed SLACK_SYNC_BUDGET_MS (%s) → a 200 error answer, nothing moved, the ConfigurationError naming it', async (value) => {
+    process.env.SLACK_SYNC_BUDGET_MS = value;
+    runningCheckout();
+    const answer = slackAnswer(await call(slash('rollback checkout')));
+    expect(shown(answer)).toContain('coalmine hit an error');
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+    expect(logged.find((l) => l.args[0] === 'slack command failed')?.args[1]).toMatchObject({
+      errorName: 'ConfigurationError',
+      errorMessage: `SLACK_SYNC_BUDGET_MS is "${value}"; it must be a whole number of milliseconds from 0 to 2800 (how long a Slack command may run in the request before it is handed over).`,
+    });
+  });
+
   test('within the budget, no hand-over: the answer is the outcome', async () => {
     process.env.SLACK_SYNC_BUDGET_MS = '2200';
     runningCheckout();
