@@ -11,7 +11,21 @@ import type { RolloutStart } from '../../shared/executions/history';
 import { ROLLING_BACK_STATES } from '../../shared/executions/states';
 import { labelsOf, resolveTarget, type RunningRollout } from '../../shared/actions/rollouts';
 import { progressOf } from '../../shared/executions/progress';
-import { rolloutFor } from './slack-support';
+import { parseRolloutRequest } from '../../shared/config/request';
+import { planRollout } from '../../shared/plan';
+import type { Rollout } from '../../shared/rollout';
+
+/** A planned rollout of checkout:live (or `functionName`), as Preflight leaves it. */
+function rolloutFor(options: { name?: string; functionName?: string; executionName: string }): Rollout {
+  const request = parseRolloutRequest({
+    ...(options.name !== undefined ? { name: options.name } : {}),
+    target: { type: 'lambda-alias', functionName: options.functionName ?? 'checkout', alias: 'live', version: '42' },
+    strategy: { weights: [10, 50, 100], bakeSeconds: 300 },
+    analysis: { alarms: ['checkout-errors'] },
+  });
+  const name = request.name ?? `${options.functionName ?? 'checkout'}:live`;
+  return { name, request, plan: planRollout(request, { observable: true }), baseline: { version: '41' }, executionName: options.executionName, startedAt: '2026-11-22T10:00:00.000Z' };
+}
 
 function planned(executionName: string, options: { name?: string; functionName?: string } = {}): RunningRollout {
   return {
