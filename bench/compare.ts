@@ -6,7 +6,7 @@
  * whichever judge runs and whenever it gets there (the statistical judge may bake a step again). Judges
  * that watch alarms see every minute as it is served and may stop the rollout at any minute's end.
  */
-import { createRandom, type RandomSource } from '../shared/judges/statistics/random';
+import { createRandom, type RandomSource } from '../sim/random';
 import { normalCdf, normalQuantile } from '../shared/judges/statistics/distributions';
 import { zTestPower } from '../shared/judges/statistics/sample-size';
 import { thresholdFrom } from '../shared/judges/metrics';

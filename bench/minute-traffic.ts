@@ -12,7 +12,7 @@
  * Latency histograms are continuous here (the simulator's are 1 % buckets).
  */
 import { normalCdf, normalQuantile } from '../shared/judges/statistics/distributions';
-import type { RandomSource } from '../shared/judges/statistics/random';
+import type { RandomSource } from '../sim/random';
 import type { Behaviour, BehaviourChange } from '../sim/traffic';
 
 /** z such that P(Z < z) = 0.99. */

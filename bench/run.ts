@@ -12,7 +12,7 @@
  * judgeMetric with alpha spending through its memory, combineVerdicts) with one part replaced: its reader
  * answers the GetMetricData queries from the synthetic minutes instead of calling CloudWatch. The alarm
  * judge is the simulator's CloudWatch alarm evaluation. Traffic is the simulator's model drawn per minute
- * (bench/minute-traffic.ts) rather than per request, with seeds from shared/judges/statistics/random.ts.
+ * (bench/minute-traffic.ts) rather than per request, with seeds from sim/random.ts.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';

@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { executionArnFor } from '../shared/executions/arn';
 import { EXECUTION_NAME } from '../shared/executions/names';
+import { messageOf } from '../shared/errors';
 import { buildReport } from '../shared/report';
 import type { Command } from './command';
 import { STATE_MACHINE_USAGE, stateMachineOf } from './aws/options';
@@ -49,7 +50,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   try {
     writeFileSync(values.out, html);
   } catch (error) {
-    throw new UsageError(`cannot write ${values.out}: ${(error as Error).message}`);
+    throw new UsageError(`cannot write ${values.out}: ${messageOf(error)}`);
   }
   io.out(`report: ${values.out} (${Math.round(Buffer.byteLength(html) / 1024)} KiB, built in ${Math.round(performance.now() - started)} ms)`);
   return EXIT.ok;

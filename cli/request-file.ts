@@ -1,6 +1,7 @@
 /** A rollout request as JSON, from `--request FILE`, or from standard input when FILE is absent or "-". */
 import { readFileSync } from 'node:fs';
 import { UsageError, type CliIo } from './io';
+import { messageOf } from '../shared/errors';
 
 export async function readRequestFile(file: string | undefined, io: CliIo): Promise<unknown> {
   let text: string | null;
@@ -14,13 +15,13 @@ export async function readRequestFile(file: string | undefined, io: CliIo): Prom
     try {
       text = readFileSync(file, 'utf8');
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : messageOf(error);
       throw new UsageError(`--request ${file}: cannot read the file: ${reason}`);
     }
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`the request on ${source} is not valid JSON: ${(error as Error).message}`);
+    throw new UsageError(`the request on ${source} is not valid JSON: ${messageOf(error)}`);
   }
 }

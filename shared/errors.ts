@@ -9,6 +9,11 @@ export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
+/** A caught error's message, whatever was thrown (for a sentence that quotes it). */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
 /** A caught error as log fields: the same two keys on every line that logs one, whatever was thrown. */
 export function errorLogFields(error: unknown): { errorName: string; errorMessage: string } {
   return error instanceof Error ? { errorName: error.name, errorMessage: error.message } : { errorName: typeof error, errorMessage: String(error) };

@@ -7,10 +7,11 @@ import middy from '@middy/core';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Context } from 'aws-lambda';
+import { optionalEnv } from './config/env';
 import { errorLogFields } from './errors';
 
 // POWERTOOLS_SERVICE_NAME (set by serverless.yml) wins; local runs without it still log as coalmine.
-export const logger = new Logger(process.env.POWERTOOLS_SERVICE_NAME ? {} : { serviceName: 'coalmine' });
+export const logger = new Logger(optionalEnv('POWERTOOLS_SERVICE_NAME') !== undefined ? {} : { serviceName: 'coalmine' });
 
 export type LambdaHandler<I, O> = (event: I, context: Context) => Promise<O>;
 
@@ -29,22 +30,4 @@ export function lambdaHandler<I, O>(body: (input: I) => Promise<O>, options: Han
   return middy<I, O>(async (event: I) => body(event))
     .use(injectLambdaContext(logger, { resetKeys: true, ...options }))
     .use({ onError: logFailure }) as unknown as LambdaHandler<I, O>;
-}
-
-/** A Lambda context for running handlers in process (local executions, the simulator). */
-export function localContext(functionName: string): Context {
-  return {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '256',
-    awsRequestId: `local-${functionName}`,
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'local',
-    getRemainingTimeInMillis: () => 30_000,
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }

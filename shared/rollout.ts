@@ -2,11 +2,47 @@
  * The execution state that flows through statemachines/canary.asl.yaml, and the pure decision taken
  * after each analysis. The ASL's paths ($.rollout, $.progress, $.analysis, $.failure) name these fields.
  */
-import type { RolloutRequest } from './config/request';
-import type { Plan } from './plan';
+import type { Approval, RolloutRequest } from './config/request';
 
 /** A judge's finding about the canary, and what decideNextAction acts on (judges/types.ts is the judges' port). */
 export type Verdict = 'pass' | 'fail' | 'inconclusive';
+
+export interface PlanStep {
+  /** 0-based position among the canary steps. */
+  readonly index: number;
+  /** Canary share in percent while this step bakes. */
+  readonly weight: number;
+  readonly bakeSeconds: number;
+  /** A gate after the step's analysis passes: the rollout waits for a person, at most approval.timeoutSeconds. */
+  readonly approval?: Approval;
+}
+
+/** The bake at 100 % after the promotion: `looks` looks, `intervalSeconds` apart (the last one at the bake's end). */
+export interface PostPromotionPlan {
+  readonly bakeSeconds: number;
+  readonly intervalSeconds: number;
+  readonly looks: number;
+}
+
+export interface Plan {
+  /** The canary steps, every one below 100 %; after the last one passes, the rollout promotes. */
+  readonly steps: PlanStep[];
+  /** Wait before the first analysis of a step when the target cannot confirm propagation. */
+  readonly settleSeconds: number;
+  readonly maxExtraBakesPerStep: number;
+  /** The post-promotion bake, when the request asks for one (request.postPromotion). */
+  readonly postPromotion?: PostPromotionPlan;
+  /** Simulated duration when every analysis passes at its first look and every gate is approved at once. */
+  readonly nominalSeconds: number;
+  /** Duration when every step uses all its extra bakes and every gate (approval, or hold) waits out its timeout. */
+  readonly worstCaseSeconds: number;
+  readonly stateTransitions: { readonly nominal: number; readonly worstCase: number };
+  /** Worst-case Step Functions history events, retries aside; checked against LIMITS.historyEventBudget. */
+  readonly worstCaseHistoryEvents: number;
+  readonly nominalCostUsd: number;
+  /** The largest execution state this request can make (state-size.ts); checked against STATE_BYTE_BUDGET. */
+  readonly worstCaseStateBytes: number;
+}
 
 /** What the target looked like before the rollout; routers need it to roll back. */
 export type Baseline = Record<string, string | number | boolean>;

@@ -8,7 +8,7 @@
 import { parseRestoreRecord, type RestoreRecord } from '../shared/routers/restore-record';
 import type { CloudFrontKvsTarget, LambdaAliasTarget, TargetType } from '../shared/config/targets';
 import { functionNameOf, KVS_KEYS } from '../shared/config/targets';
-import { createRandom } from '../shared/judges/statistics/random';
+import { createRandom } from './random';
 import { routerKindFor } from '../shared/routers/registry';
 import type { AlarmQuery, MetricStat } from './world/cloudwatch';
 import { AwsWorld } from './world';

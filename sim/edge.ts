@@ -12,7 +12,7 @@
  * before it moves time on (`settled`); no request can be served by a state before it is visible, and a
  * state becomes visible only after the propagation delay.
  */
-import type { RandomSource } from '../shared/judges/statistics/random';
+import type { RandomSource } from './random';
 import { ADDRESS_BITS, cidrContains, formatAddress, parseCidr, readEdgeCidr, type IpVersion } from '../shared/net/cidr';
 import { readCountryList } from '../shared/net/countries';
 import { readPinList } from '../shared/net/pin-share';

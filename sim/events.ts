@@ -5,6 +5,7 @@
  * handler, which calls AWS): the simulation waits for it, and simulated time moves only while it sleeps.
  */
 import { z } from 'zod';
+import { formatDuration } from '../shared/duration';
 import { commandLine, SIMULATED_COMMANDS, type SimulatedTerminal } from './cli';
 import type { SlackWorkspace } from './slack';
 import type { TaskFaults } from './task-faults';
@@ -92,7 +93,7 @@ const setAlarmState = defineEventKind({
       ? []
       : [{ path: ['alarm'], message: `no alarm named "${event.alarm}" in world.alarms` }],
   describe: (event) =>
-    `alarm ${event.alarm} set to ${event.state}${event.holdSeconds === undefined ? '' : ` for ${event.holdSeconds} s`}`,
+    `alarm ${event.alarm} set to ${event.state}${event.holdSeconds === undefined ? '' : ` for ${formatDuration(event.holdSeconds)}`}`,
   apply: (event, { world, nowMs }) => {
     const reason = event.reason ?? `Set by the scenario at ${event.at} s`;
     if (event.holdSeconds === undefined) world.cloudwatch.setAlarmState(event.alarm, event.state, reason);

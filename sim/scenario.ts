@@ -7,7 +7,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
-import { RolloutRequestInvalid } from '../shared/errors';
+import { RolloutRequestInvalid, messageOf } from '../shared/errors';
 import { describeIssues, RolloutRequestSchema, type RolloutRequest } from '../shared/config/request';
 import type { LambdaAliasTarget, Target } from '../shared/config/targets';
 import { parseCidr } from '../shared/net/cidr';
@@ -451,14 +451,14 @@ export function loadScenarioFile(path: string): Scenario {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : messageOf(error);
     throw new ScenarioInvalid(path, [`cannot read the file: ${reason}`]);
   }
   let document: unknown;
   try {
     document = JSON.parse(text);
   } catch (error) {
-    throw new ScenarioInvalid(path, [`not valid JSON: ${(error as Error).message}`]);
+    throw new ScenarioInvalid(path, [`not valid JSON: ${messageOf(error)}`]);
   }
   return parseScenario(document, basename(path).replace(/\.json$/, ''), path);
 }

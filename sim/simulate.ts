@@ -18,7 +18,7 @@ import { describeRecord } from '../shared/actions/restore-decision';
 import type { RestoreRecord } from '../shared/routers/restore-record';
 import { USD_PER_STATE_TRANSITION } from '../shared/config/limits';
 import { explainFailure } from '../shared/failure';
-import { createRandom } from '../shared/judges/statistics/random';
+import { createRandom } from './random';
 import { buildWorld, trafficModelOf } from './build-world';
 import { SimulatedPrometheus } from './world/prometheus';
 import { VirtualClock, yieldToEventLoop } from './clock';

@@ -9,7 +9,7 @@
  * IDs, which are derived here, readable and stable: alice is U0ALICE, #deploys is C0DEPLOYS.
  */
 import { handleSlackRequest } from '../shared/slack/command-handler';
-import { signedSlashCommandEvent } from '../shared/slack/signed-request';
+import { signedSlashCommandEvent } from './signed-request';
 import type { HandlerClock } from './outside-work';
 
 /** Signs the simulated requests; the handler is given the same secret instead of reading SSM. */

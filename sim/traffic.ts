@@ -12,7 +12,7 @@
  * itself (a store change reaching the edge), so routing never changes inside a stretch and every stretch
  * lies within one minute.
  */
-import type { RandomSource } from '../shared/judges/statistics/random';
+import type { RandomSource } from './random';
 import type { AwsWorld } from './world';
 import { METRIC_RESOLUTION_MS, type Dimensions, type SampleSet } from './world/metrics';
 

@@ -10,6 +10,7 @@ import type { StrandedTarget } from '../../shared/reconcile/stranded';
 import type { NoMatch } from '../../shared/actions/resolve';
 import { displayNameOf, labelsOf } from '../../shared/actions/rollouts';
 import { OUTCOME_WORDS } from './story-view';
+import { formatDuration } from '../../shared/duration';
 
 export interface RolloutJson {
   readonly name: string;
@@ -48,10 +49,9 @@ export function rolloutJson({ rollout, view, unreadable }: RolloutStatus, now: D
   };
 }
 
-const age = (seconds: number | null): string =>
-  seconds === null ? '?' : seconds < 120 ? `${seconds}s` : seconds < 7200 ? `${Math.round(seconds / 60)}m` : `${Math.round(seconds / 3600)}h`;
+const age = (seconds: number | null): string => (seconds === null ? '?' : formatDuration(seconds));
 
-/** "checkout  checkout:live  step 2/4  10 %  pass → shift  Bake  12m  (execution checkout-live-v42)". */
+/** "checkout  checkout:live  step 2/4  10 %  pass → shift  Bake  12 min 4 s  (execution checkout-live-v42)". */
 export function rolloutLine(r: RolloutJson): string {
   const step = r.step !== null ? `step ${r.step}/${r.stepCount ?? '?'}` : 'step ?';
   const weight = r.weight !== null ? `${r.weight} %` : '? %';

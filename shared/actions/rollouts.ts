@@ -5,6 +5,7 @@
  */
 import { functionNameOf } from '../config/targets';
 import { rolloutStartOf, type RolloutStart } from '../executions/history';
+import { executionNameOf } from '../executions/arn';
 import { listRunningExecutions, readHistoryHead } from '../executions/sfn';
 import { routerKindFor } from '../routers/registry';
 
@@ -23,7 +24,7 @@ export async function listRunningRollouts(stateMachineArn: string): Promise<Runn
       const executionArn = execution.executionArn ?? '';
       return {
         executionArn,
-        executionName: execution.name ?? executionArn.split(':').pop() ?? '',
+        executionName: execution.name ?? executionNameOf(executionArn),
         ...(execution.startDate !== undefined ? { startedAt: execution.startDate } : {}),
         start: rolloutStartOf(await readHistoryHead(executionArn)),
       };

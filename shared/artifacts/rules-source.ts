@@ -1,13 +1,13 @@
 /**
  * Where the artifact rules come from: the SSM parameter named by ARTIFACT_RULES_PARAMETER (so that
  * rules change without a deploy), else the file bundled with the function, config/artifact-rules.json.
- * Read once per Lambda container and kept; a failed read is not kept, so the next event tries again.
+ * The parameter is read through aws/parameters.ts, kept a few minutes (a failed read is not kept, so
+ * the next event tries again); the bundled file is validated once per container.
  */
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import bundledRules from '../../config/artifact-rules.json';
-import { aws } from '../aws/clients';
+import { readParameter } from '../aws/parameters';
 import { optionalEnv } from '../config/env';
-import { ConfigurationError, awsCall } from '../errors';
+import { ConfigurationError, messageOf } from '../errors';
 import { parseArtifactRules, type ArtifactRules } from './rules';
 
 export const BUNDLED_RULES_SOURCE = 'config/artifact-rules.json';
@@ -18,45 +18,28 @@ export interface LoadedRules {
   readonly source: string;
 }
 
-let cache: { readonly parameter: string | undefined; readonly rules: Promise<LoadedRules> } | undefined;
+let bundled: LoadedRules | undefined;
 
-async function readParameter(name: string): Promise<LoadedRules> {
+async function readRulesParameter(name: string): Promise<LoadedRules> {
   const source = `SSM parameter ${name}`;
-  const result = await awsCall('GetParameter', () => aws.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).catch(
-    (error: unknown) => {
-      if (error instanceof Error && error.name === 'ParameterNotFound') {
-        throw new ConfigurationError(`The ${source} (ARTIFACT_RULES_PARAMETER) does not exist. Create it with the rules as JSON, or unset the variable to use ${BUNDLED_RULES_SOURCE}.`);
-      }
-      throw error;
-    },
-  );
+  const text = await readParameter(name, {
+    holds: 'the artifact rules as JSON',
+    namedBy: 'ARTIFACT_RULES_PARAMETER',
+    otherwise: `or unset the variable to use ${BUNDLED_RULES_SOURCE}`,
+  });
   let json: unknown;
   try {
-    json = JSON.parse(result.Parameter?.Value ?? '');
+    json = JSON.parse(text);
   } catch (error) {
-    throw new ConfigurationError(`The ${source} does not hold JSON: ${(error as Error).message}`);
+    throw new ConfigurationError(`The ${source} does not hold JSON: ${messageOf(error)}`);
   }
   return { rules: parseArtifactRules(json, source), source };
 }
 
 /** The rules, validated; from SSM when ARTIFACT_RULES_PARAMETER is set, else the bundled file. */
-export function loadArtifactRules(): Promise<LoadedRules> {
+export async function loadArtifactRules(): Promise<LoadedRules> {
   const parameter = optionalEnv('ARTIFACT_RULES_PARAMETER');
-  if (cache === undefined || cache.parameter !== parameter) {
-    const rules =
-      parameter === undefined
-        ? Promise.resolve().then(() => ({ rules: parseArtifactRules(bundledRules, BUNDLED_RULES_SOURCE), source: BUNDLED_RULES_SOURCE }))
-        : readParameter(parameter);
-    const entry = { parameter, rules };
-    cache = entry;
-    rules.catch(() => {
-      if (cache === entry) cache = undefined;
-    });
-  }
-  return cache.rules;
-}
-
-/** Forgets the kept rules (tests; a container never needs to). */
-export function forgetArtifactRules(): void {
-  cache = undefined;
+  if (parameter !== undefined) return readRulesParameter(parameter);
+  bundled ??= { rules: parseArtifactRules(bundledRules, BUNDLED_RULES_SOURCE), source: BUNDLED_RULES_SOURCE };
+  return bundled;
 }

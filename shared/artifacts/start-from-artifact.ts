@@ -9,7 +9,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { aws } from '../aws/clients';
 import { stateMachineArn } from '../config/env';
 import { parseRolloutRequest } from '../config/request';
-import { ConfigurationError, awsCall, errorLogFields } from '../errors';
+import { ConfigurationError, awsCall, errorLogFields, messageOf } from '../errors';
 import { executionArnFor } from '../executions/arn';
 import { logger } from '../handler';
 import { describeArtifact, executionNameFor, type Artifact } from './artifact';
@@ -77,7 +77,7 @@ export async function startFromArtifact(event: unknown): Promise<ArtifactStart> 
   try {
     parseRolloutRequest(request);
   } catch (error) {
-    throw new ConfigurationError(`Artifact rule ${match.label} (${source}) renders an invalid rollout request for ${describeArtifact(artifact)}: ${(error as Error).message}`, {
+    throw new ConfigurationError(`Artifact rule ${match.label} (${source}) renders an invalid rollout request for ${describeArtifact(artifact)}: ${messageOf(error)}`, {
       cause: error,
     });
   }

@@ -10,6 +10,7 @@ import { parseRolloutRequest } from '../config/request';
 import type { Rollout } from '../rollout';
 import { PREFLIGHT_STATE, TARGET_CHANGING_STATES } from './states';
 import { parseJson } from '../json';
+import { messageOf } from '../errors';
 
 /** Step Functions bounds every Task at 300 s (the definition test); used when a history omits the timeout. */
 const MAX_TASK_TIMEOUT_SECONDS = 300;
@@ -69,7 +70,7 @@ export function rolloutStartOf(events: readonly HistoryEvent[]): RolloutStart {
       const request = parseRolloutRequest(state.data.rollout.request);
       return { stage: 'planned', rollout: { ...state.data.rollout, request, plan: state.data.rollout.plan as unknown as Rollout['plan'] } };
     } catch (error) {
-      return { stage: 'unreadable', reason: `the planned request no longer parses: ${(error as Error).message}` };
+      return { stage: 'unreadable', reason: `the planned request no longer parses: ${messageOf(error)}` };
     }
   }
   const started = events.find((e) => e.type === 'ExecutionStarted');

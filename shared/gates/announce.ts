@@ -43,7 +43,7 @@ export async function announceGate(input: GateTaskInput): Promise<{ readonly ann
     waitingSince: new Date(now).toISOString(),
     timesOutAt: new Date(now + gate.gate.timeoutSeconds * 1000).toISOString(),
   };
-  const bus = requiredEnv('EVENT_BUS_NAME', "the name of the stack's event bus (lifecycle events)");
+  const bus = requiredEnv('EVENT_BUS_NAME');
   try {
     const out = await awsCall('PutEvents', () =>
       aws.eventbridge.send(new PutEventsCommand({ Entries: [{ EventBusName: bus, Source: LIFECYCLE_SOURCE, DetailType: AWAITING_APPROVAL, Detail: JSON.stringify(detail) }] })),

@@ -5,6 +5,7 @@
  */
 import { secondsFromEnv, stateMachineArn } from '../config/env';
 import { logger } from '../handler';
+import { isRecord } from '../json';
 import type { RollbackClock } from '../outside-rollback';
 import { RECONCILED_STATUSES } from './race-rules';
 import { reconcileExecutionArn, sweep, type ReconcileResult } from './reconciler';
@@ -55,7 +56,7 @@ const HANDLERS: Readonly<Record<string, EventHandler>> = {
 
 /** Handles one invocation. Never throws for what it decided; an AWS failure of its reads throws (and is retried). */
 export async function reconcileEvent(event: unknown, clock?: RollbackClock): Promise<ReconcileSummary> {
-  const record = typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : {};
+  const record = isRecord(event) ? event : {};
   const detailType = record['detail-type'];
   const handler = typeof detailType === 'string' ? HANDLERS[detailType] : undefined;
   if (handler === undefined) {

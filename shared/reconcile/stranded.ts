@@ -7,7 +7,8 @@
 import { DescribeExecutionCommand, paginateListExecutions, type DescribeExecutionOutput } from '@aws-sdk/client-sfn';
 import { aws } from '../aws/clients';
 import { parseRolloutRequest, type RolloutRequest } from '../config/request';
-import { awsCall, classifyAwsError } from '../errors';
+import { executionNameOf } from '../executions/arn';
+import { awsCall, classifyAwsError, messageOf } from '../errors';
 import { routerKindFor } from '../routers/registry';
 import { RECONCILED_STATUSES, type ExecutionStatus, type TargetState } from './race-rules';
 import { readTargetState, targetKey, type ReadRetry, type TargetReading } from './target-state';
@@ -53,7 +54,7 @@ export async function describeExecution(executionArn: string): Promise<EndedExec
   const out: DescribeExecutionOutput = await awsCall('DescribeExecution', () => aws.sfn.send(new DescribeExecutionCommand({ executionArn })));
   return {
     executionArn,
-    name: out.name ?? executionArn.split(':').pop() ?? executionArn,
+    name: out.name ?? executionNameOf(executionArn),
     status: (out.status ?? 'RUNNING') as ExecutionStatus,
     ...(out.startDate !== undefined ? { startDate: out.startDate } : {}),
     ...(out.stopDate !== undefined ? { stopDate: out.stopDate } : {}),
@@ -69,7 +70,7 @@ export function requestOf(execution: EndedExecution): RolloutRequest | { readonl
   try {
     return parseRolloutRequest(JSON.parse(execution.input) as unknown);
   } catch (error) {
-    return { notARequest: `its input is not a rollout request (${(error as Error).message.split('\n')[0]}); Preflight refused it before anything moved` };
+    return { notARequest: `its input is not a rollout request (${messageOf(error).split('\n')[0]}); Preflight refused it before anything moved` };
   }
 }
 

@@ -123,12 +123,29 @@ function endOf(events: readonly HistoryEvent[], canaryWeightNow: number | undefi
   return { status, atMs: timeOf(closing), outcome, error: error ?? null, cause: cause ?? null };
 }
 
-/**
- * The timeline of one execution from its whole history, oldest first, read with includeExecutionData.
- * `canaryWeightNow`, the target's reading, settles a person's promote (it has promoted once the target reads 100 %).
- */
-export function timelineOf(executionName: string, events: readonly HistoryEvent[], canaryWeightNow?: number): Timeline {
-  const start = rolloutStartOf(events);
+/** What one pass over the state events collects: the analyses, the shifts, the gates, the promotion. */
+interface EventsRead {
+  readonly analyses: AnalysisMark[];
+  readonly gates: GateSpan[];
+  /** A gate entered and not exited: still waiting, or closed by the end of the execution. */
+  readonly open: Omit<GateSpan, 'toMs' | 'by'> | undefined;
+  readonly shifts: readonly Shift[];
+  readonly lastOutput: Record<string, unknown> | undefined;
+  readonly promotedAtMs: number | undefined;
+  readonly stateTransitions: number;
+}
+
+/** Who approved a gate, from the gate state's output; null for a timed-out or held one. */
+function approverOf(output: Record<string, unknown> | undefined): string | null {
+  const approval = output?.approval;
+  return isRecord(approval) && typeof approval.by === 'string' ? approval.by : null;
+}
+
+function promotedAtOf(output: Record<string, unknown>): number | undefined {
+  return isRecord(output.promotion) && typeof output.promotion.promotedAt === 'string' ? Date.parse(output.promotion.promotedAt) : undefined;
+}
+
+function readEvents(events: readonly HistoryEvent[]): EventsRead {
   const analyses: AnalysisMark[] = [];
   let shifts: readonly Shift[] = [];
   let lastOutput: Record<string, unknown> | undefined;
@@ -145,8 +162,7 @@ export function timelineOf(executionName: string, events: readonly HistoryEvent[
     const details = event.stateExitedEventDetails;
     const output = parsed(details?.output);
     if (details?.name === GATE_STATE && open !== undefined) {
-      const approval = output?.approval;
-      gates.push({ ...open, toMs: timeOf(event), by: isRecord(approval) && typeof approval.by === 'string' ? approval.by : null });
+      gates.push({ ...open, toMs: timeOf(event), by: approverOf(output) });
       open = undefined;
     }
     if (output === undefined) continue;
@@ -156,29 +172,44 @@ export function timelineOf(executionName: string, events: readonly HistoryEvent[
       const mark = analysisOf(output, timeOf(event));
       if (mark !== undefined) analyses.push(mark);
     }
-    if (isRecord(output.promotion) && typeof output.promotion.promotedAt === 'string') promotedAtMs = Date.parse(output.promotion.promotedAt);
+    promotedAtMs = promotedAtOf(output) ?? promotedAtMs;
   }
-  const end = endOf(events, canaryWeightNow);
-  // A gate left open: still waiting, or closed by the end of the execution (a rollback, a stop).
-  if (open !== undefined) gates.push({ ...open, toMs: end.status === 'RUNNING' ? null : end.atMs, by: null });
-  const weights: WeightPoint[] = shifts.map((s) => ({ atMs: Date.parse(s.at), weight: s.weight, by: 'shift' }));
-  if (promotedAtMs !== undefined) weights.push({ atMs: promotedAtMs, weight: 100, by: 'promote' });
+  return { analyses, gates, open, shifts, lastOutput, promotedAtMs, stateTransitions };
+}
+
+/** The weights the target held: each shift, then the promotion or the rollback that ended it. */
+function weightsOf(read: EventsRead, end: TimelineEnd): WeightPoint[] {
+  const weights: WeightPoint[] = read.shifts.map((s) => ({ atMs: Date.parse(s.at), weight: s.weight, by: 'shift' }));
+  if (read.promotedAtMs !== undefined) weights.push({ atMs: read.promotedAtMs, weight: 100, by: 'promote' });
   else if (end.outcome === 'promoted' && end.status !== 'SUCCEEDED') weights.push({ atMs: end.atMs, weight: 100, by: 'promote' });
   else if (end.outcome === 'rolled-back') {
-    const rollback = lastOutput?.rollback;
+    const rollback = read.lastOutput?.rollback;
     const at = isRecord(rollback) && typeof rollback.rolledBackAt === 'string' ? Date.parse(rollback.rolledBackAt) : end.atMs;
     weights.push({ atMs: at, weight: 0, by: 'rollback' });
   }
+  return weights;
+}
+
+/**
+ * The timeline of one execution from its whole history, oldest first, read with includeExecutionData.
+ * `canaryWeightNow`, the target's reading, settles a person's promote (it has promoted once the target reads 100 %).
+ */
+export function timelineOf(executionName: string, events: readonly HistoryEvent[], canaryWeightNow?: number): Timeline {
+  const start = rolloutStartOf(events);
+  const read = readEvents(events);
+  const end = endOf(events, canaryWeightNow);
+  // A gate left open: still waiting, or closed by the end of the execution (a rollback, a stop).
+  const gates = read.open === undefined ? read.gates : [...read.gates, { ...read.open, toMs: end.status === 'RUNNING' ? null : end.atMs, by: null }];
   const started = events.find((e) => e.type === 'ExecutionStarted');
   return {
     executionName,
     rollout: start.stage === 'planned' ? start.rollout : null,
     unreadable: start.stage === 'planned' ? null : start.stage === 'unreadable' ? start.reason : `the rollout was not planned (${start.stage})`,
     startedAtMs: started === undefined ? 0 : timeOf(started),
-    weights,
-    analyses,
+    weights: weightsOf(read, end),
+    analyses: read.analyses,
     gates,
     end,
-    stateTransitions,
+    stateTransitions: read.stateTransitions,
   };
 }

@@ -203,52 +203,42 @@ export interface PreflightDecision {
 }
 
 /**
- * Preflight: refuses a store that is not READY, locked by another execution, mid-rollout without a lock,
- * whose canary colour already serves everyone, that keeps a pin list or viewer_cookie the edge cannot read,
- * or whose pins to the canary's colour are above the bound without the override; otherwise takes the lock (`lockValue`) in
- * one batch with the request's pins and any edge key that is missing.
+ * The green_percentage a rollout starts from: the store's own, or 0 % of the canary written down when the
+ * key is missing; refuses a malformed value, a store whose canary colour already serves everyone, and one
+ * that someone else is moving.
  */
-export function decidePreflight(rollout: KvsRollout, view: StoreView, lockValue: string): PreflightDecision {
-  const { target } = rollout;
-  const name = describeStore(target);
-  const canary = target.stableAfterPromotion;
+function startingPercentage(rollout: KvsRollout, raw: string | undefined, ours: boolean): { before: number; puts: Change['puts'] } {
+  const name = describeStore(rollout.target);
+  const canary = rollout.target.stableAfterPromotion;
   const idle = greenFor(0, canary);
-  if (view.status !== undefined && view.status.toUpperCase() !== 'READY') {
-    throw new PreflightFailed(`${name} is ${view.status}, not READY; wait until CloudFront has provisioned it, then start again.`);
-  }
-  const lock = parseLock(view.values.coalmine_lock);
-  const ours = heldBy(lock, rollout.holder);
-  if (lock !== undefined && !ours) {
-    throw new RolloutInProgress(`${name} is locked by ${describeLock(lock)}: another rollout drives it. ${releaseHint(target)}`);
-  }
-  const raw = view.values.green_percentage;
   const green = parsePercentage(raw);
-  const puts: Change['puts'] = [];
-  let before = idle;
-  if (raw === undefined && canary === 'green') {
-    // The edge sends everyone to blue while the key is missing: the same as 0 %, written down.
-    puts.push({ Key: KVS_KEYS.greenPercentage, Value: String(idle) });
-  } else if (green === undefined) {
+  // The edge sends everyone to blue while the key is missing: the same as 0 %, written down.
+  if (raw === undefined && canary === 'green') return { before: idle, puts: [{ Key: KVS_KEYS.greenPercentage, Value: String(idle) }] };
+  if (green === undefined) {
     throw new PreflightFailed(
       `${name}: ${KVS_KEYS.greenPercentage} is ${raw === undefined ? 'missing' : `${JSON.stringify(raw)}, not a whole percentage`}, ` +
         `so the edge sends everyone to blue; a rollout of a ${canary} canary starts from ${KVS_KEYS.greenPercentage} ${idle}. ` +
         'Set it to what the edge should serve now, then start again.',
     );
-  } else if (!ours && green !== idle) {
-    if (shareOf(green, canary) === 100) {
-      throw new PreflightFailed(
-        `${name}: ${canary} already serves everyone (${KVS_KEYS.greenPercentage} ${green}), so it cannot be the canary. ` +
-          `Deploy the new version as ${other(canary)} and set "stableAfterPromotion": "${other(canary)}" in the target.`,
-      );
-    }
-    throw new RolloutInProgress(
-      `${name} is mid-rollout: ${KVS_KEYS.greenPercentage} is ${green} without a coalmine lock, so someone else is moving it. ` +
-        `A rollout of a ${canary} canary starts from ${idle}; settle the store first, then start again.`,
-    );
-  } else {
-    before = green;
   }
-  const pins = pinsAfterPreflight(target, view);
+  if (ours || green === idle) return { before: green, puts: [] };
+  if (shareOf(green, canary) === 100) {
+    throw new PreflightFailed(
+      `${name}: ${canary} already serves everyone (${KVS_KEYS.greenPercentage} ${green}), so it cannot be the canary. ` +
+        `Deploy the new version as ${other(canary)} and set "stableAfterPromotion": "${other(canary)}" in the target.`,
+    );
+  }
+  throw new RolloutInProgress(
+    `${name} is mid-rollout: ${KVS_KEYS.greenPercentage} is ${green} without a coalmine lock, so someone else is moving it. ` +
+      `A rollout of a ${canary} canary starts from ${idle}; settle the store first, then start again.`,
+  );
+}
+
+/** Refuses pins to the canary's colour above the bound, unless the request allows large pins. */
+function checkCanaryPins(rollout: KvsRollout, pins: ReturnType<typeof pinsAfterPreflight>): void {
+  const { target } = rollout;
+  const name = describeStore(target);
+  const canary = target.stableAfterPromotion;
   const field = canary === 'green' ? 'greenCidrs' : 'blueCidrs';
   const tooLarge = canaryPinsTooLarge(
     addressShareOf(pins[field]),
@@ -257,9 +247,15 @@ export function decidePreflight(rollout: KvsRollout, view: StoreView, lockValue:
       : `${name}: the ${canary} pins (the canary's colour)`,
   );
   if (tooLarge !== undefined && rollout.allowLargeGreenPins !== true) throw new PreflightFailed(tooLarge);
-  if (!ours) puts.push({ Key: KVS_KEYS.lock, Value: lockValue });
-  // The edge sends everyone to blue while any of its required keys is missing: a missing CIDR list becomes
-  // []. The optional keys are written only when the request gives them.
+}
+
+/**
+ * The edge keys the request gives that the store does not hold yet. The edge sends everyone to blue while
+ * any of its required keys is missing: a missing CIDR list becomes []. The optional keys are written only
+ * when the request gives them.
+ */
+function edgeKeyPuts(target: KvsRollout['target'], view: StoreView): Change['puts'] {
+  const puts: Change['puts'] = [];
   for (const [key, value, required] of [
     [KVS_KEYS.blueCidrs, target.blueCidrs, true],
     [KVS_KEYS.greenCidrs, target.greenCidrs, true],
@@ -270,9 +266,33 @@ export function decidePreflight(rollout: KvsRollout, view: StoreView, lockValue:
     const text = value === undefined ? (required && view.values[key] === undefined ? '[]' : undefined) : typeof value === 'string' ? value : JSON.stringify(value);
     if (text !== undefined && text !== view.values[key]) puts.push({ Key: key, Value: text });
   }
+  return puts;
+}
+
+/**
+ * Preflight: refuses a store that is not READY, locked by another execution, mid-rollout without a lock,
+ * whose canary colour already serves everyone, that keeps a pin list or viewer_cookie the edge cannot read,
+ * or whose pins to the canary's colour are above the bound without the override; otherwise takes the lock (`lockValue`) in
+ * one batch with the request's pins and any edge key that is missing.
+ */
+export function decidePreflight(rollout: KvsRollout, view: StoreView, lockValue: string): PreflightDecision {
+  const { target } = rollout;
+  const name = describeStore(target);
+  if (view.status !== undefined && view.status.toUpperCase() !== 'READY') {
+    throw new PreflightFailed(`${name} is ${view.status}, not READY; wait until CloudFront has provisioned it, then start again.`);
+  }
+  const lock = parseLock(view.values.coalmine_lock);
+  const ours = heldBy(lock, rollout.holder);
+  if (lock !== undefined && !ours) {
+    throw new RolloutInProgress(`${name} is locked by ${describeLock(lock)}: another rollout drives it. ${releaseHint(target)}`);
+  }
+  const start = startingPercentage(rollout, view.values.green_percentage, ours);
+  const pins = pinsAfterPreflight(target, view);
+  checkCanaryPins(rollout, pins);
+  const puts: Change['puts'] = [...start.puts, ...(ours ? [] : [{ Key: KVS_KEYS.lock, Value: lockValue }]), ...edgeKeyPuts(target, view)];
   return {
     change: puts.length > 0 ? { puts, deletes: [] } : null,
-    before,
+    before: start.before,
     pins: { blue: describePins(pins.blueCidrs, pins.blueCountries), green: describePins(pins.greenCidrs, pins.greenCountries) },
   };
 }

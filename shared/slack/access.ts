@@ -4,6 +4,7 @@
  * `approve` are refused unless the lists allow the person and the channel, and refused to everyone while the lists
  * are malformed.
  */
+import { optionalEnv, type EnvName } from '../config/env';
 import { ConfigurationError, errorLogFields } from '../errors';
 import { logger } from '../handler';
 import { authorize, isPrivileged, parseSlackAccessPolicy, type AccessPolicyParse, type SlackAccessPolicy } from './authorize';
@@ -11,14 +12,14 @@ import { accessMisconfiguredResponse } from './command-messages';
 import type { SlackCommand } from './commands';
 import { refusalResponse, type SlackResponse } from './responses';
 
-export const ALLOWED_USERS_ENV = 'SLACK_ALLOWED_USERS';
-export const ALLOWED_CHANNELS_ENV = 'SLACK_ALLOWED_CHANNELS';
+export const ALLOWED_USERS_ENV: EnvName = 'SLACK_ALLOWED_USERS';
+export const ALLOWED_CHANNELS_ENV: EnvName = 'SLACK_ALLOWED_CHANNELS';
 
 let policyMemo: { key: string; result: AccessPolicyParse } | undefined;
 
 /** The allowlists, parsed once per distinct value of the variables; a bad list is logged once. */
 function accessPolicy(): AccessPolicyParse {
-  const raw = { allowedUsers: process.env[ALLOWED_USERS_ENV], allowedChannels: process.env[ALLOWED_CHANNELS_ENV] };
+  const raw = { allowedUsers: optionalEnv(ALLOWED_USERS_ENV), allowedChannels: optionalEnv(ALLOWED_CHANNELS_ENV) };
   const key = JSON.stringify(raw);
   if (policyMemo?.key !== key) {
     const result = parseSlackAccessPolicy(raw, { allowedUsers: ALLOWED_USERS_ENV, allowedChannels: ALLOWED_CHANNELS_ENV });

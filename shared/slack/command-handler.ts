@@ -24,7 +24,8 @@
  * sends the answers.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { optionalEnv } from '../config/env';
+import { wholeNumberFromEnv } from '../config/env';
+import { formatDuration } from '../duration';
 import { errorLogFields } from '../errors';
 import { logger } from '../handler';
 import { realClock, type RollbackClock } from '../outside-rollback';
@@ -46,7 +47,7 @@ import {
 import { errorResponse, helpResponse, parseErrorResponse, type SlackResponse } from './responses';
 import { runCommand, type CommandResult } from './run-command';
 import { SLACK_SIGNING_SECRET, readSlackSecret } from './secrets';
-import { verifySlackRequest } from './verify';
+import { verifySlackRequest, type SlackVerificationResult } from './verify';
 
 /**
  * Time from API Gateway's receipt of the request to giving up on answering with the outcome. Slack
@@ -95,22 +96,8 @@ export async function handleSlackRequest(event: APIGatewayProxyEventV2, options:
     return slackBody(verificationUnavailableResponse(reference));
   }
 
-  const verification = verifySlackRequest({
-    headers: event?.headers,
-    rawBody: event?.body,
-    isBase64Encoded: event?.isBase64Encoded === true,
-    signingSecret,
-    nowSeconds: now() / 1000,
-  });
-  if (!verification.ok) {
-    logger.warn('Slack request refused: verification failed', {
-      reason: verification.reason,
-      detail: verification.detail,
-      path: event?.rawPath,
-      sourceIp: event?.requestContext?.http?.sourceIp,
-    });
-    return { statusCode: 401, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'The request is not signed by Slack.' };
-  }
+  const verification = verify(event, signingSecret, now);
+  if (!verification.ok) return NOT_SIGNED;
 
   const parsed = parseSlackRequest(verification.body);
   if (!parsed.ok) {
@@ -135,7 +122,13 @@ export async function handleSlackRequest(event: APIGatewayProxyEventV2, options:
     return answer(command.origin, helpResponse(command.origin.slashCommand));
   }
 
-  const budget = syncBudgetMs(options);
+  let budget: number;
+  try {
+    budget = syncBudgetMs(options);
+  } catch (error) {
+    logFailure(command, error, 'sync');
+    return answer(command.origin, errorResponse(reference !== undefined ? { reference } : {}));
+  }
   const deadlineMs = receivedAtMs + budget - (command.origin.via === 'button' ? BUTTON_POST_ALLOWANCE_MS : 0);
   const progress: { execution?: { arn: string; name: string } } = {};
   const controller = new AbortController();
@@ -152,15 +145,7 @@ export async function handleSlackRequest(event: APIGatewayProxyEventV2, options:
     (result) => ({ state: 'done' as const, result }),
     (error: unknown) => ({ state: 'failed' as const, error }),
   );
-  let timer: NodeJS.Timeout | undefined;
-  // No timer at all without a finite budget: setTimeout would read Infinity as 1 ms.
-  const deadline = Number.isFinite(deadlineMs)
-    ? new Promise<{ state: 'late' }>((resolve) => {
-        timer = setTimeout(() => resolve({ state: 'late' }), Math.max(0, deadlineMs - now()));
-      })
-    : new Promise<never>(() => undefined);
-  const first = await Promise.race([run, deadline]);
-  clearTimeout(timer);
+  const first = await beforeDeadline(run, deadlineMs, now);
 
   if (first.state === 'done') {
     logCommand(command, first.result.outcome, { path: 'sync', durationMs: now() - handlerStartMs });
@@ -175,22 +160,47 @@ export async function handleSlackRequest(event: APIGatewayProxyEventV2, options:
   // and hand the command over. The abandoned attempt settles on its own; it must not become an
   // unhandled rejection, and the `.then` above already caught it.
   controller.abort(new DeadlineReached(budget));
-  const work = signWork(
-    { kind: SLACK_WORK_KIND, version: 1, command, receivedAtMs, signedAtMs, ...(progress.execution !== undefined ? { execution: progress.execution } : {}) },
-    signingSecret,
-  );
+  return handOver(command, { receivedAtMs, signedAtMs, execution: progress.execution }, signingSecret, options, reference, () => ({
+    path: 'handoff',
+    durationMs: now() - handlerStartMs,
+    budgetMs: budget,
+    execution: progress.execution?.name,
+  }));
+}
+
+/** The run's settlement, or `late` once `deadlineMs` passes; without a finite deadline, the run's alone. */
+async function beforeDeadline<T>(run: Promise<T>, deadlineMs: number, now: () => number): Promise<T | { state: 'late' }> {
+  // No timer at all without a finite budget: setTimeout would read Infinity as 1 ms.
+  if (!Number.isFinite(deadlineMs)) return run;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<{ state: 'late' }>((resolve) => {
+    timer = setTimeout(() => resolve({ state: 'late' }), Math.max(0, deadlineMs - now()));
+  });
+  try {
+    return await Promise.race([run, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Signs the command over to this function's asynchronous invocation and answers that it is under way. */
+async function handOver(
+  command: SlackCommand,
+  times: { receivedAtMs: number; signedAtMs: number; execution: { arn: string; name: string } | undefined },
+  signingSecret: string,
+  options: SlackHandlerOptions,
+  reference: string | undefined,
+  logFields: () => Record<string, unknown>,
+): Promise<HttpResult> {
+  const { receivedAtMs, signedAtMs, execution } = times;
+  const work = signWork({ kind: SLACK_WORK_KIND, version: 1, command, receivedAtMs, signedAtMs, ...(execution !== undefined ? { execution } : {}) }, signingSecret);
   try {
     await (options.invokeSelf ?? invokeSelfAsync)(work);
   } catch (error) {
     logFailure(command, error, 'handoff');
     return answer(command.origin, errorResponse(reference !== undefined ? { reference } : {}));
   }
-  logCommand(command, 'handed-over', {
-    path: 'handoff',
-    durationMs: now() - handlerStartMs,
-    budgetMs: budget,
-    execution: progress.execution?.name,
-  });
+  logCommand(command, 'handed-over', logFields());
   return answer(command.origin, stillWorkingResponse(command));
 }
 
@@ -248,9 +258,31 @@ export async function handleSlackWork(work: SlackWork, options: SlackHandlerOpti
 
 function expiredResponse(command: SlackCommand, ageMs: number): SlackResponse {
   const text =
-    `coalmine could not get to your \`${command.subcommand.name}\` within ${Math.round(MAX_WORK_AGE_MS / 60_000)} minutes ` +
+    `coalmine could not get to your \`${command.subcommand.name}\` within ${formatDuration(MAX_WORK_AGE_MS / 1000)} ` +
     `(it waited ${Math.round(ageMs / 1000)} s), so it did nothing. Check \`status\` and run it again if it is still needed.`;
   return { response_type: 'ephemeral', text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:warning: ${text}` } }] };
+}
+
+const NOT_SIGNED: HttpResult = { statusCode: 401, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'The request is not signed by Slack.' };
+
+/** The request verified against the signing secret; a refusal is logged with why (never the body). */
+function verify(event: APIGatewayProxyEventV2, signingSecret: string, now: () => number): SlackVerificationResult {
+  const verification = verifySlackRequest({
+    headers: event?.headers,
+    rawBody: event?.body,
+    isBase64Encoded: event?.isBase64Encoded === true,
+    signingSecret,
+    nowSeconds: now() / 1000,
+  });
+  if (!verification.ok) {
+    logger.warn('Slack request refused: verification failed', {
+      reason: verification.reason,
+      detail: verification.detail,
+      path: event?.rawPath,
+      sourceIp: event?.requestContext?.http?.sourceIp,
+    });
+  }
+  return verification;
 }
 
 /** API Gateway's receipt of the request, when the event says and it is plausible; else the handler's start. */
@@ -260,21 +292,10 @@ function receiptTime(event: APIGatewayProxyEventV2, handlerStartMs: number): num
   return handlerStartMs;
 }
 
+/** The options' budget, else SLACK_SYNC_BUDGET_MS; a malformed value is a ConfigurationError naming it. */
 function syncBudgetMs(options: SlackHandlerOptions): number {
   if (options.syncBudgetMs !== undefined) return options.syncBudgetMs;
-  const raw = optionalEnv('SLACK_SYNC_BUDGET_MS');
-  if (raw === undefined) return DEFAULT_SYNC_BUDGET_MS;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < MIN_SYNC_BUDGET_MS || value > MAX_SYNC_BUDGET_MS) {
-    logger.warn('SLACK_SYNC_BUDGET_MS is not a whole number of milliseconds in range; using the default', {
-      value: raw,
-      min: MIN_SYNC_BUDGET_MS,
-      max: MAX_SYNC_BUDGET_MS,
-      default: DEFAULT_SYNC_BUDGET_MS,
-    });
-    return DEFAULT_SYNC_BUDGET_MS;
-  }
-  return value;
+  return wholeNumberFromEnv('SLACK_SYNC_BUDGET_MS', 'milliseconds', DEFAULT_SYNC_BUDGET_MS, { min: MIN_SYNC_BUDGET_MS, max: MAX_SYNC_BUDGET_MS });
 }
 
 /** One line per command: who, where, what, and how it ended. Never the body, the response_url or a secret. */

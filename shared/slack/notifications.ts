@@ -14,6 +14,7 @@
  * message, never an error (an announcement must not be lost to a renamed field).
  */
 import { functionNameOf } from '../config/targets';
+import { executionNameOf } from '../executions/arn';
 import { LIFECYCLE_DETAIL_TYPES, LIFECYCLE_SOURCE, type LifecycleDetailType } from '../lifecycle';
 import { targetProblem } from './commands';
 import { formatDuration } from '../duration';
@@ -67,7 +68,7 @@ export function classifyEvent(event: unknown): NotificationEvent | { readonly ig
     // SUCCEEDED and FAILED executions announce themselves through the lifecycle events.
     if (status !== 'ABORTED' && status !== 'TIMED_OUT') return { ignored: `execution status ${String(status)} is announced by the state machine` };
     const executionArn = text(detail.executionArn);
-    const executionName = text(detail.name) ?? executionArn?.split(':').pop() ?? 'unknown';
+    const executionName = text(detail.name) ?? (executionArn !== undefined ? executionNameOf(executionArn) : 'unknown');
     return {
       kind: 'execution-stopped',
       status,

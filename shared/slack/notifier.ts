@@ -5,7 +5,7 @@
  */
 import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
 import { aws } from '../aws/clients';
-import { optionalEnv } from '../config/env';
+import { optionalEnv, type EnvName } from '../config/env';
 import { ConfigurationError, awsCall, errorLogFields } from '../errors';
 import { logger } from '../handler';
 import { parseSlackIdList } from './authorize';
@@ -13,7 +13,7 @@ import { classifyEvent, notificationFor, type NotificationEvent } from './notifi
 import { postSlackMessage, type SlackDestination } from './poster';
 import { SLACK_BOT_TOKEN, SLACK_WEBHOOK_URL, isSlackSecretConfigured, readSlackSecret } from './secrets';
 
-export const SLACK_CHANNEL_ENV = 'SLACK_CHANNEL';
+export const SLACK_CHANNEL_ENV: EnvName = 'SLACK_CHANNEL';
 
 export interface NotifySummary {
   readonly posted: boolean;

@@ -6,6 +6,7 @@
  * is logged and dropped.
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { optionalEnv } from '../config/env';
 import { errorLogFields } from '../errors';
 import { logger } from '../handler';
 import { METRICS, NAMESPACE, type MetricRecord } from './records';
@@ -18,7 +19,7 @@ export interface MetricsSink {
 export const powertoolsSink: MetricsSink = {
   publish(records) {
     for (const record of records) {
-      const metrics = new Metrics({ namespace: NAMESPACE, serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'coalmine' });
+      const metrics = new Metrics({ namespace: NAMESPACE, serviceName: optionalEnv('POWERTOOLS_SERVICE_NAME') ?? 'coalmine' });
       for (const set of record.dimensionSets) metrics.addDimensions(set);
       for (const { metric, value } of record.values) metrics.addMetric(METRICS[metric].name, MetricUnit[METRICS[metric].unit], value);
       metrics.publishStoredMetrics();
@@ -41,7 +42,7 @@ export function useMetricsSink(sink: MetricsSink): () => void {
 
 /** Publishes `records` to the installed sink, else to Powertools inside Lambda; never throws. */
 export function publishMetrics(records: readonly MetricRecord[]): void {
-  const sink = installed ?? (process.env.AWS_LAMBDA_FUNCTION_NAME !== undefined ? powertoolsSink : silent);
+  const sink = installed ?? (optionalEnv('AWS_LAMBDA_FUNCTION_NAME') !== undefined ? powertoolsSink : silent);
   try {
     sink.publish(records);
   } catch (error) {

@@ -4,7 +4,7 @@
  * same document, so a case is reproduced by its seed or by the file written from it.
  */
 import { THROTTLING_NAMES, UNAVAILABLE_NAMES } from '../../shared/errors';
-import { createRandom, type RandomSource } from '../../shared/judges/statistics/random';
+import { createRandom, type RandomSource } from '../random';
 import { AwsWorld } from '../world';
 
 export const FAULT_CLASSES = [

@@ -1,7 +1,8 @@
 /**
  * The alarm-rollback handler over mocked Lambda and Step Functions: which executions it rolls back
  * (exact UpdateAlias and StopExecution inputs), its idempotence, the race rules of docs/triggers.md,
- * and the history reading it rests on.
+ * (the rule itself, decideOnAlarm, is table-tested in test/unit/alarm-decision.test.ts, and the history
+ * reading it rests on in test/unit/execution-history.test.ts).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,24 +17,20 @@ import { GetAliasCommand, PreconditionFailedException, UpdateAliasCommand, type 
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../functions/alarm-rollback';
-import { decideOnAlarm } from '../../shared/alarms/alarm-decision';
-import { parseAlarmEvent, parseCloudWatchTimestamp } from '../../shared/alarms/alarm-event';
-import { openInvocations, rolloutStartOf } from '../../shared/executions/history';
-import { TRAFFIC_MOVING_STATES } from '../../shared/executions/states';
 import { ALARM_ROLLBACK_ERROR, rollBackOnAlarm } from '../../shared/alarms/rollback-on-alarm';
-import { localContext, logger } from '../../shared/handler';
+import { logger } from '../../shared/handler';
+import { localContext } from '../../sim/local-context';
 import { formatDuration } from '../../shared/duration';
 import { classifyEvent, notificationFor } from '../../shared/slack/notifications';
 import type { RollbackClock as AlarmRollbackClock } from '../../shared/outside-rollback';
 import type { RolloutState } from '../../shared/rollout';
+import { History } from '../history-builder';
 import { fixture, lambda, resetAws, rolloutRequest, stateFor } from './support';
 
 const sfn = mockClient(SFNClient);
-const openTrafficInvocations = (events: readonly HistoryEvent[]) => openInvocations(events, TRAFFIC_MOVING_STATES);
 
 const MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:coalmine-dev-canary';
 const arnOf = (name: string) => `arn:aws:states:us-east-1:123456789012:execution:coalmine-dev-canary:${name}`;
-const LAMBDA = (fn: string) => `arn:aws:lambda:us-east-1:123456789012:function:coalmine-dev-${fn}`;
 
 function alarmEvent(variant = 'alarm-state-change-to-alarm'): Record<string, unknown> {
   return JSON.parse(readFileSync(join(__dirname, '../fixtures/eventbridge/aws.cloudwatch', `${variant}.json`), 'utf8')) as Record<string, unknown>;
@@ -43,61 +40,6 @@ function alarmEvent(variant = 'alarm-state-change-to-alarm'): Record<string, unk
 const ALARM_AT = Date.parse('2025-03-04T10:20:07.121Z');
 const ALARM_REASON =
   'Threshold Crossed: 1 out of the last 1 datapoints [3.0 (04/03/25 10:19:00)] was greater than the threshold (1.0) (minimum 1 datapoint for OK -> ALARM transition).';
-
-/** A history as Step Functions records it for canary.asl.yaml, built state by state. */
-class History {
-  readonly events: HistoryEvent[] = [];
-  /** Events 100 ms apart from `start` on. */
-  constructor(private at = Date.parse('2025-03-04T10:15:00.000Z')) {}
-
-  private add(type: string, details: Partial<HistoryEvent> = {}): this {
-    this.at += 100;
-    this.events.push({ id: this.events.length + 1, previousEventId: this.events.length, timestamp: new Date(this.at), type, ...details } as HistoryEvent);
-    return this;
-  }
-
-  started(input: unknown): this {
-    return this.add('ExecutionStarted', { executionStartedEventDetails: { input: JSON.stringify(input), roleArn: 'arn:aws:iam::123456789012:role/sfn' } });
-  }
-
-  enter(name: string, type = 'Task', input: unknown = {}): this {
-    return this.add(`${type}StateEntered`, { stateEnteredEventDetails: { name, input: JSON.stringify(input) } });
-  }
-
-  /** A Lambda task's invocation scheduled and started, not yet ended. */
-  invoke(fn: string, timeoutInSeconds = 60): this {
-    return this.add('LambdaFunctionScheduled', { lambdaFunctionScheduledEventDetails: { resource: LAMBDA(fn), input: '{}', timeoutInSeconds } }).add(
-      'LambdaFunctionStarted',
-    );
-  }
-
-  lambdaTask(name: string, fn: string, output: unknown): this {
-    return this.enter(name)
-      .invoke(fn)
-      .add('LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: { output: JSON.stringify(output) } })
-      .add('TaskStateExited', { stateExitedEventDetails: { name, output: JSON.stringify(output) } });
-  }
-
-  pass(name: string, type: string): this {
-    return this.enter(name, type).add(`${type}StateExited`, { stateExitedEventDetails: { name, output: '{}' } });
-  }
-
-  /** Planned, announced, shifted to step 0 and verified, baking. */
-  bakingAfter(state: RolloutState): this {
-    return this.started(state.rollout.request)
-      .lambdaTask('Preflight', 'preflight', state)
-      .pass('AnnounceRolloutStarted', 'Task')
-      .pass('AnyCanarySteps', 'Choice')
-      .lambdaTask('ShiftTraffic', 'shiftTraffic', { stepIndex: 0, weight: 10 })
-      .lambdaTask('VerifyTraffic', 'verifyTraffic', { status: 'verified' })
-      .pass('IsTrafficObservable', 'Choice')
-      .enter('Bake', 'Wait');
-  }
-
-  get lastAt(): number {
-    return this.at;
-  }
-}
 
 interface FakeExecution {
   readonly name: string;
@@ -537,7 +479,7 @@ describe('the race rules', () => {
 
     await expect(alarmRollback(alarmEvent())).rejects.toMatchObject({
       name: 'ConfigurationError',
-      message: 'ALARM_ROLLBACK_GRACE_SECONDS is "2m"; it must be a whole number of seconds from 0 to 3600.',
+      message: 'ALARM_ROLLBACK_GRACE_SECONDS is "2m"; it must be a whole number of seconds from 0 to 3600 (how long after a promotion an alarm still rolls back).',
     });
   });
 
@@ -605,99 +547,5 @@ describe('when the rollback cannot complete', () => {
       message: expect.stringContaining('rolled back (0 % verified) but could not stop it or check for late writes: AwsThrottled'),
     });
     expect(lambda).toHaveReceivedCommandTimes(UpdateAliasCommand, 1);
-  });
-});
-
-describe('the rule: what an alarm does to an execution', () => {
-  const alarm = { alarmName: 'checkout-errors', state: 'ALARM', reason: 'r', changedAt: new Date(ALARM_AT) } as const;
-  const ended = (status: 'SUCCEEDED' | 'FAILED' | 'ABORTED', offsetMs: number) => ({ status, at: new Date(ALARM_AT + offsetMs) });
-  const plannedStart = () => rolloutStartOf(new History().bakingAfter(state).events);
-  const preflightStart = { stage: 'preflight', request: { analysis: { alarms: ['checkout-errors'] } } } as const;
-
-  it.each([
-    ['running, planned', () => plannedStart(), undefined, 'roll-back-and-stop'],
-    ['running, still in Preflight', () => preflightStart, undefined, 'stop'],
-    ['promoted after the alarm changed state', () => plannedStart(), ended('SUCCEEDED', 1), 'roll-back'],
-    ['promoted before the alarm changed state', () => plannedStart(), ended('SUCCEEDED', -1), 'none'],
-    ['promoted in the same millisecond (the safe side)', () => plannedStart(), ended('SUCCEEDED', 0), 'roll-back'],
-    ['failed after the alarm (its own rollback ran)', () => plannedStart(), ended('FAILED', 1), 'none'],
-    ['stopped after the alarm (whoever stopped it rolled back)', () => plannedStart(), ended('ABORTED', 1), 'none'],
-    ['refused by Preflight', () => ({ stage: 'refused' }) as const, undefined, 'none'],
-    ['unreadable', () => ({ stage: 'unreadable', reason: 'truncated' }) as const, undefined, 'none'],
-  ] as const)('%s: %s', (_label, start, end, action) => {
-    expect(decideOnAlarm(alarm, start(), end).action).toBe(action);
-  });
-
-  it('a grace period extends "while running" past the end', () => {
-    expect(decideOnAlarm(alarm, plannedStart(), ended('SUCCEEDED', -60_000), 120_000).action).toBe('roll-back');
-    expect(decideOnAlarm(alarm, plannedStart(), ended('SUCCEEDED', -180_000), 120_000)).toEqual({
-      action: 'none',
-      reason: 'ended (SUCCEEDED) at 2025-03-04T10:17:07.121Z, more than 120 s before the alarm changed state',
-    });
-  });
-
-  it('an execution that does not watch the alarm is never touched', () => {
-    expect(decideOnAlarm({ ...alarm, alarmName: 'billing-errors' }, plannedStart(), undefined)).toEqual({ action: 'none', reason: 'does not watch billing-errors' });
-  });
-
-  it('an alarm named by its ARN in the request matches too', () => {
-    const byArn = { stage: 'preflight', request: { analysis: { alarms: ['arn:aws:cloudwatch:us-east-1:123456789012:alarm:checkout-errors'] } } } as const;
-
-    expect(decideOnAlarm({ ...alarm, alarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:checkout-errors' }, byArn, undefined).action).toBe('stop');
-  });
-});
-
-describe('reading events and histories', () => {
-  it.each([
-    ['2019-10-02T17:04:40.989+0000', '2019-10-02T17:04:40.989Z'],
-    ['2025-03-04T12:20:07.121+0200', '2025-03-04T10:20:07.121Z'],
-    ['2025-03-04T10:20:07Z', '2025-03-04T10:20:07.000Z'],
-    ['04/03/25 10:20', undefined],
-  ])('CloudWatch timestamp %s is %s', (text, iso) => {
-    expect(parseCloudWatchTimestamp(text)?.toISOString()).toBe(iso);
-  });
-
-  it('an alarm event without the state timestamp falls back to the event time', () => {
-    const event = alarmEvent() as { detail: { state: Record<string, unknown> } };
-    delete event.detail.state.timestamp;
-
-    expect(parseAlarmEvent(event)).toEqual({ change: expect.objectContaining({ changedAt: new Date('2025-03-04T10:20:07Z') }) });
-  });
-
-  it('the rollout comes from the Preflight output; before it, the raw input; a refusal has none', () => {
-    expect(rolloutStartOf(new History().bakingAfter(state).events)).toMatchObject({ stage: 'planned', rollout: { name: 'checkout', baseline: { version: '41' } } });
-    expect(rolloutStartOf(new History().started({ analysis: { alarms: ['x'] } }).enter('Preflight').invoke('preflight').events)).toEqual({
-      stage: 'preflight',
-      request: { analysis: { alarms: ['x'] } },
-    });
-    expect(rolloutStartOf(new History().started({}).lambdaTask('Preflight', 'preflight', { failure: { Error: 'PreflightFailed' } }).events)).toEqual({ stage: 'refused' });
-    const truncated = new History().started({}).events.map((e) => ({ ...e, executionStartedEventDetails: { inputDetails: { truncated: true } } }));
-    expect(rolloutStartOf(truncated)).toMatchObject({ stage: 'unreadable' });
-  });
-
-  it.each([
-    ['a finished shift', new History().lambdaTask('ShiftTraffic', 'shiftTraffic', {}), []],
-    ['a shift in flight', new History().enter('ShiftTraffic').invoke('shiftTraffic', 60), ['ShiftTraffic']],
-    ['a promotion in flight', new History().enter('Promote').invoke('promote', 45), ['Promote']],
-    ['an analysis in flight (moves no traffic)', new History().enter('AnalyzeCanary').invoke('analyzeCanary', 120), []],
-  ])('open traffic-moving invocations: %s', (_label, history, states) => {
-    expect(openTrafficInvocations(history.events).map((i) => i.state)).toEqual(states);
-  });
-
-  it('the fence also waits out a Preflight in flight (it may take a cloudfront-kvs lock after the stop)', () => {
-    const history = new History().started({}).enter('Preflight').invoke('preflight', 60);
-
-    expect(openInvocations(history.events)).toEqual([{ state: 'Preflight', scheduledAt: expect.any(Date), timeoutSeconds: 60 }]);
-    expect(openTrafficInvocations(history.events)).toEqual([]);
-  });
-
-  it('a retried shift is open again after its failed attempt', () => {
-    const history = new History().enter('ShiftTraffic').invoke('shiftTraffic', 60);
-    history.events.push({ id: 90, timestamp: new Date(), type: 'LambdaFunctionFailed', lambdaFunctionFailedEventDetails: { error: 'TrafficWriteConflict' } } as HistoryEvent);
-    expect(openTrafficInvocations(history.events)).toEqual([]);
-
-    history.invoke('shiftTraffic', 60);
-
-    expect(openTrafficInvocations(history.events)).toEqual([{ state: 'ShiftTraffic', scheduledAt: expect.any(Date), timeoutSeconds: 60 }]);
   });
 });

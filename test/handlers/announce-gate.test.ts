@@ -3,7 +3,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../functions/announce-gate';
 import type { GateTaskInput } from '../../shared/gates/announce';
-import { localContext, logger } from '../../shared/handler';
+import { logger } from '../../shared/handler';
+import { localContext } from '../../sim/local-context';
 
 const eventbridge = mockClient(EventBridgeClient);
 const TOKEN = 'AQCEAAAAKgAAAAMAAAAAAAAAAfake-gate-token';

@@ -10,13 +10,14 @@ import { GetExecutionHistoryCommand, ListExecutionsCommand, SendTaskFailureComma
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { handler } from '../../functions/slack-command';
-import { localContext, logger } from '../../shared/handler';
+import { logger } from '../../shared/handler';
+import { localContext } from '../../sim/local-context';
 import { handleSlackRequest } from '../../shared/slack/command-handler';
 import { signWork, type SlackWork } from '../../shared/slack/handover';
-import { signedSlashCommandEvent } from '../../shared/slack/signed-request';
+import { signedSlashCommandEvent } from '../../sim/signed-request';
 import { useSlackHttp, type SlackHttpRequest } from '../../shared/slack/poster';
 import type { SlackResponse } from '../../shared/slack/responses';
-import { clearSlackSecretCache } from '../../shared/slack/secrets';
+import { forgetParameters } from '../../shared/aws/parameters';
 import { signSlackRequest } from '../../shared/slack/verify';
 import slackDocsExample from '../fixtures/slack/slack-docs-signature-example.json';
 import {
@@ -63,7 +64,7 @@ beforeEach(() => {
   for (const key of ENV_KEYS) delete process.env[key];
   Object.assign(process.env, ENV);
   resetAws();
-  clearSlackSecretCache();
+  forgetParameters();
   fake = new FakeAws();
   fake.install();
   posts = [];
@@ -946,6 +947,18 @@ describe("Slack's 3 s: past the deadline, hand over to an asynchronous invocatio
     expect(posts).toHaveLength(2);
     expect(posts[1]!.url).toBe(posts[0]!.url);
     expect((JSON.parse(posts[1]!.body) as SlackResponse).text).toContain('rolled back *checkout*');
+  });
+
+  test.each(['2.5', '3000', 'fast'])('a malformed SLACK_SYNC_BUDGET_MS (%s) → a 200 error answer, nothing moved, the ConfigurationError naming it', async (value) => {
+    process.env.SLACK_SYNC_BUDGET_MS = value;
+    runningCheckout();
+    const answer = slackAnswer(await call(slash('rollback checkout')));
+    expect(shown(answer)).toContain('coalmine hit an error');
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+    expect(logged.find((l) => l.args[0] === 'slack command failed')?.args[1]).toMatchObject({
+      errorName: 'ConfigurationError',
+      errorMessage: `SLACK_SYNC_BUDGET_MS is "${value}"; it must be a whole number of milliseconds from 0 to 2800 (how long a Slack command may run in the request before it is handed over).`,
+    });
   });
 
   test('within the budget, no hand-over: the answer is the outcome', async () => {

@@ -10,10 +10,11 @@ import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler } from '../../functions/slack-notify';
-import { localContext, logger } from '../../shared/handler';
+import { logger } from '../../shared/handler';
+import { localContext } from '../../sim/local-context';
 import { classifyEvent, notificationFor } from '../../shared/slack/notifications';
 import { CHAT_POST_MESSAGE_URL, SlackPostFailed, useSlackHttp, type SlackHttpRequest } from '../../shared/slack/poster';
-import { clearSlackSecretCache } from '../../shared/slack/secrets';
+import { forgetParameters } from '../../shared/aws/parameters';
 
 const ssm = mockClient(SSMClient);
 const sfn = mockClient(SFNClient);
@@ -52,7 +53,7 @@ beforeEach(() => {
   for (const key of ENV_KEYS) delete process.env[key];
   ssm.reset();
   sfn.reset();
-  clearSlackSecretCache();
+  forgetParameters();
   ssm.on(GetParameterCommand, { Name: WEBHOOK_PARAMETER, WithDecryption: true }).resolves({ Parameter: { Name: WEBHOOK_PARAMETER, Type: 'SecureString', Value: WEBHOOK_URL } });
   ssm.on(GetParameterCommand, { Name: TOKEN_PARAMETER, WithDecryption: true }).resolves({ Parameter: { Name: TOKEN_PARAMETER, Type: 'SecureString', Value: BOT_TOKEN } });
   requests = [];

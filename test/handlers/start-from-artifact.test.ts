@@ -10,8 +10,9 @@ import { GetParameterCommand, ParameterNotFound, SSMClient } from '@aws-sdk/clie
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { handler } from '../../functions/start-from-artifact';
-import { forgetArtifactRules } from '../../shared/artifacts/rules-source';
-import { localContext, logger } from '../../shared/handler';
+import { forgetParameters } from '../../shared/aws/parameters';
+import { logger } from '../../shared/handler';
+import { localContext } from '../../sim/local-context';
 
 const sfn = mockClient(SFNClient);
 const ssm = mockClient(SSMClient);
@@ -39,7 +40,7 @@ const alreadyExists = () =>
 beforeEach(() => {
   sfn.reset();
   ssm.reset();
-  forgetArtifactRules();
+  forgetParameters();
   process.env.STATE_MACHINE_ARN = MACHINE;
   delete process.env.ARTIFACT_RULES_PARAMETER;
 });

@@ -12,7 +12,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { localContext } from '../../shared/handler';
+import { localContext } from '../../sim/local-context';
 import type { Progress, RolloutState } from '../../shared/rollout';
 import { preflight } from '../../shared/tasks';
 

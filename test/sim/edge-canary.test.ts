@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the cases edit parsed scenario documents freely */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRandom } from '../../shared/judges/statistics/random';
+import { createRandom } from '../../sim/random';
 import { createKvs, loadEdgeFunction, stampedColour, viewerRequest } from '../../sim/edge-runtime';
 import { COLOUR_CODE, createViewers, EdgeNetwork, VIEWER_COOKIE, type EdgeSpec } from '../../sim/edge';
 import { builtInScenario, parseScenario, SCENARIO_DIRECTORY } from '../../sim/scenario';

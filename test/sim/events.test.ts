@@ -31,7 +31,7 @@ describe('scenario events', () => {
       expect.arrayContaining([expect.objectContaining({ name: 'checkout-errors', to: 'ALARM', atSeconds: 120, reason: 'forced by the test' })]),
     );
     expect(progress).toEqual(
-      expect.arrayContaining([{ type: 'scenario-event', at: 120, description: 'alarm checkout-errors set to ALARM for 600 s' }]),
+      expect.arrayContaining([{ type: 'scenario-event', at: 120, description: 'alarm checkout-errors set to ALARM for 10 min' }]),
     );
   });
 

@@ -1,4 +1,4 @@
-import { createRandom } from '../../shared/judges/statistics/random';
+import { createRandom } from '../../sim/random';
 import { aliasRouting, SyntheticTraffic, type TrafficModel } from '../../sim/traffic';
 import { AwsWorld } from '../../sim/world';
 

@@ -13,8 +13,9 @@ import { rollBackOnAlarm, type AlarmRollbackSummary } from '../../shared/alarms/
 import { promoteRollout } from '../../shared/actions/promote';
 import type { Requester } from '../../shared/actions/requester';
 import { rollBackRollout } from '../../shared/actions/rollback';
-import { forgetArtifactRules } from '../../shared/artifacts/rules-source';
-import { localContext, logger } from '../../shared/handler';
+import { forgetParameters } from '../../shared/aws/parameters';
+import { logger } from '../../shared/handler';
+import { localContext } from '../../sim/local-context';
 import type { RollbackClock as AlarmRollbackClock } from '../../shared/outside-rollback';
 import { functionKeyOf, readDefinition, runLocally } from '../../sim/local-execution';
 import type { AwsWorld } from '../../sim/world';
@@ -35,7 +36,7 @@ beforeEach(() => {
   uninstall = world.install();
   process.env.STATE_MACHINE_ARN = world.sfn.stateMachineArn;
   delete process.env.ARTIFACT_RULES_PARAMETER;
-  forgetArtifactRules();
+  forgetParameters();
   waitMilliseconds = 0;
   beforeTask = async () => undefined;
   afterTask = () => undefined;

@@ -1,20 +1,20 @@
 /**
  * Instant queries against a Prometheus HTTP API (`POST <base>/api/v1/query`): a self-hosted server, with an
- * optional bearer token or basic auth read from an SSM SecureString, or Amazon Managed Service for
- * Prometheus, signed with SigV4 (service `aps`) by the SDK's signer and default credentials.
+ * optional bearer token or basic auth read from an SSM SecureString (aws/parameters.ts, kept a few minutes),
+ * or Amazon Managed Service for Prometheus, signed with SigV4 (service `aps`) by the SDK's signer and
+ * default credentials.
  *
  * Faults are named for the state machine: 429 after the retries here is AwsThrottled, 5xx, timeouts and
  * connection failures are AwsUnavailable (both retried by its Retry blocks); refused credentials or a wrong
  * URL are ConfigurationError. A query the server rejects (400/422), a malformed answer or one without a
  * number is a `problem` naming the query: the judge makes it `inconclusive`, never a pass, never a crash.
  */
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { aws } from '../../aws/clients';
-import { AwsThrottled, AwsUnavailable, ConfigurationError, awsCall } from '../../errors';
+import { readParameter } from '../../aws/parameters';
+import { AwsThrottled, AwsUnavailable, ConfigurationError, describeError } from '../../errors';
 
 export type PrometheusAuth =
   | { readonly kind: 'none' }
@@ -47,14 +47,8 @@ const MAX_RETRY_AFTER_MS = 5_000;
 
 async function authorization(auth: PrometheusAuth): Promise<string | undefined> {
   if (auth.kind === 'none' || auth.kind === 'sigv4') return undefined;
-  const result = await awsCall('GetParameter', () => aws.ssm.send(new GetParameterCommand({ Name: auth.parameter, WithDecryption: true }))).catch((error: unknown) => {
-    if (error instanceof Error && (error.name === 'ParameterNotFound' || error.name === 'AccessDeniedException')) {
-      throw new ConfigurationError(`The Prometheus credentials parameter ${auth.parameter} cannot be read (${error.name}); create it as a SecureString and allow ssm:GetParameter on it.`);
-    }
-    throw error;
-  });
-  const secret = result.Parameter?.Value?.trim() ?? '';
-  if (secret === '') throw new ConfigurationError(`The SSM parameter ${auth.parameter} is empty; it must hold the Prometheus ${auth.kind === 'bearer' ? 'bearer token' : 'basic auth "user:password"'}.`);
+  const holds = auth.kind === 'bearer' ? 'the Prometheus bearer token' : 'the Prometheus basic auth "user:password"';
+  const secret = await readParameter(auth.parameter, { holds });
   return auth.kind === 'bearer' ? `Bearer ${secret}` : `Basic ${Buffer.from(secret, 'utf8').toString('base64')}`;
 }
 
@@ -120,7 +114,7 @@ export async function queryPrometheus(endpoint: PrometheusEndpoint, query: strin
     try {
       response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(endpoint.timeoutMs ?? DEFAULT_TIMEOUT_MS) });
     } catch (error) {
-      failure = new AwsUnavailable(`${where} did not answer "${query}" (${(error as Error).name}: ${(error as Error).message})`, { cause: error });
+      failure = new AwsUnavailable(`${where} did not answer "${query}" (${describeError(error)})`, { cause: error });
       if (attempt < attempts) await sleep(backoff(endpoint, attempt));
       continue;
     }

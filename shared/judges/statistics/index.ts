@@ -32,5 +32,3 @@ export {
 export type { MinimumCanaryRequestsInput, MinimumRankSamplesInput, PlannedStep, ZTestPowerInput } from './sample-size';
 export { DEFAULT_DETECTABLE_BURN_FACTOR, judgeBurnRate, minimumBurnRateRequests, plannedCanaryRequests } from './burn-rate';
 export type { BurnRateCriteria, BurnRateEvidence, BurnRateInput, BurnRateJudgement, BurnRateLook } from './burn-rate';
-export { createRandom } from './random';
-export type { RandomSource } from './random';

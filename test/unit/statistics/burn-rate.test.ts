@@ -1,6 +1,6 @@
 import { judgeBurnRate, minimumBurnRateRequests, plannedCanaryRequests, type BurnRateCriteria } from '../../../shared/judges/statistics/burn-rate';
 import { binomialUpperTail } from '../../../shared/judges/statistics/distributions';
-import { createRandom } from '../../../shared/judges/statistics/random';
+import { createRandom } from '../../../sim/random';
 import type { SequentialLook } from '../../../shared/judges/statistics/sequential';
 
 /** 99.9 %, at most 2× the budget: the canary may fail 0.2 % of its requests. */

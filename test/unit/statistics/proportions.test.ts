@@ -1,6 +1,6 @@
 import { sumOfBinomialsUpperTail } from '../../../shared/judges/statistics/binomial-sums';
 import { testRatioOfProportions, type TwoArmCounts } from '../../../shared/judges/statistics/proportions';
-import { createRandom } from '../../../shared/judges/statistics/random';
+import { createRandom } from '../../../sim/random';
 import { pooledTwoProportionZ } from '../../../shared/judges/statistics/sample-size';
 
 // Reference values from scipy 1.17: stats.binom tails, binomtest(...).proportion_ci(method='exact') (Clopper-Pearson),

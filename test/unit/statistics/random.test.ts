@@ -1,5 +1,5 @@
 import { binomialLogPmf } from '../../../shared/judges/statistics/distributions';
-import { createRandom } from '../../../shared/judges/statistics/random';
+import { createRandom } from '../../../sim/random';
 
 function moments(draw: () => number, count: number): { mean: number; variance: number } {
   let sum = 0;

@@ -2,7 +2,7 @@
  * A seeded rollout for property tests: steady traffic split by weight, binomial errors, a judge look every
  * `lookSeconds`, counts kept per step (one stratum per traffic split) and cumulative over the rollout.
  */
-import { createRandom } from '../../../shared/judges/statistics/random';
+import { createRandom } from '../../../sim/random';
 import { plannedInformation, type PlannedStep } from '../../../shared/judges/statistics/sample-size';
 import type { SequentialLook } from '../../../shared/judges/statistics/sequential';
 import { judgeMetric, type MetricCriteria, type MetricJudgement } from '../../../shared/judges/statistics/verdict';

@@ -1,6 +1,6 @@
 import { normalUpperQuantile } from '../../../shared/judges/statistics/distributions';
 import { testRatioOfProportions } from '../../../shared/judges/statistics/proportions';
-import { createRandom } from '../../../shared/judges/statistics/random';
+import { createRandom } from '../../../sim/random';
 import { mannWhitney } from '../../../shared/judges/statistics/ranks';
 import {
   effectiveSampleSize,

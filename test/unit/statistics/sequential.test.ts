@@ -1,4 +1,4 @@
-import { createRandom } from '../../../shared/judges/statistics/random';
+import { createRandom } from '../../../sim/random';
 import {
   alphaSpentBy,
   crossingProbability,

@@ -1,20 +1,31 @@
 /**
- * The pure pieces behind the Slack commands: which running rollout a target names, what the newest
- * history events say about its progress, the state names the commands rely on (checked against the
- * shipped state machine), and the secret cache.
+ * The pure pieces behind the operator commands (Slack and the CLI): which running rollout a target names,
+ * what the newest history events say about its progress, and the state names the commands rely on
+ * (checked against the shipped state machine).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
 import { parse } from 'yaml';
 import type { RolloutStart } from '../../shared/executions/history';
 import { ROLLING_BACK_STATES } from '../../shared/executions/states';
 import { labelsOf, resolveTarget, type RunningRollout } from '../../shared/actions/rollouts';
-import { SECRET_CACHE_SECONDS, SLACK_SIGNING_SECRET, clearSlackSecretCache, readSlackSecret } from '../../shared/slack/secrets';
 import { progressOf } from '../../shared/executions/progress';
-import { rolloutFor } from './slack-support';
+import { parseRolloutRequest } from '../../shared/config/request';
+import { planRollout } from '../../shared/plan';
+import type { Rollout } from '../../shared/rollout';
+
+/** A planned rollout of checkout:live (or `functionName`), as Preflight leaves it. */
+function rolloutFor(options: { name?: string; functionName?: string; executionName: string }): Rollout {
+  const request = parseRolloutRequest({
+    ...(options.name !== undefined ? { name: options.name } : {}),
+    target: { type: 'lambda-alias', functionName: options.functionName ?? 'checkout', alias: 'live', version: '42' },
+    strategy: { weights: [10, 50, 100], bakeSeconds: 300 },
+    analysis: { alarms: ['checkout-errors'] },
+  });
+  const name = request.name ?? `${options.functionName ?? 'checkout'}:live`;
+  return { name, request, plan: planRollout(request, { observable: true }), baseline: { version: '41' }, executionName: options.executionName, startedAt: '2026-11-22T10:00:00.000Z' };
+}
 
 function planned(executionName: string, options: { name?: string; functionName?: string } = {}): RunningRollout {
   return {
@@ -142,53 +153,5 @@ describe('state names the Slack commands rely on exist in statemachines/canary.a
     const starts = ['RecordAnalysisFailure', 'RecordApprovalTimeout', 'RecordHookFailure', 'RecordPostTrafficHookFailure', 'RecordBakeFailure', 'RollBack'];
     const rollingBack = new Set(starts.flatMap((start) => [...reachableFrom(start)]));
     expect([...rollingBack].sort()).toEqual([...ROLLING_BACK_STATES].sort());
-  });
-});
-
-describe('readSlackSecret', () => {
-  const ssm = mockClient(SSMClient);
-  const NAME = '/coalmine/dev/slack/signing-secret';
-
-  beforeEach(() => {
-    ssm.reset();
-    clearSlackSecretCache();
-    delete process.env.SLACK_SIGNING_SECRET;
-    process.env.SLACK_SIGNING_SECRET_PARAMETER = NAME;
-  });
-
-  afterAll(() => {
-    delete process.env.SLACK_SIGNING_SECRET_PARAMETER;
-  });
-
-  test('cached for SECRET_CACHE_SECONDS, then read again (a rotated secret is picked up)', async () => {
-    ssm.on(GetParameterCommand).resolvesOnce({ Parameter: { Value: 'first' } }).resolves({ Parameter: { Value: 'rotated' } });
-    const t0 = 1_000_000;
-    expect(await readSlackSecret(SLACK_SIGNING_SECRET, t0)).toBe('first');
-    expect(await readSlackSecret(SLACK_SIGNING_SECRET, t0 + SECRET_CACHE_SECONDS * 1000 - 1)).toBe('first');
-    expect(await readSlackSecret(SLACK_SIGNING_SECRET, t0 + SECRET_CACHE_SECONDS * 1000)).toBe('rotated');
-    expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 2);
-    expect(ssm).toHaveReceivedCommandWith(GetParameterCommand, { Name: NAME, WithDecryption: true });
-  });
-
-  test('concurrent callers share one read; a failed read is not cached', async () => {
-    ssm.on(GetParameterCommand).rejectsOnce(Object.assign(new Error('slow down'), { name: 'ThrottlingException' })).resolves({ Parameter: { Value: 'ok' } });
-    const [a, b] = await Promise.allSettled([readSlackSecret(SLACK_SIGNING_SECRET, 1), readSlackSecret(SLACK_SIGNING_SECRET, 1)]);
-    expect(a).toMatchObject({ status: 'rejected', reason: { name: 'AwsThrottled' } });
-    expect(b).toMatchObject({ status: 'rejected', reason: { name: 'AwsThrottled' } });
-    expect(await readSlackSecret(SLACK_SIGNING_SECRET, 2)).toBe('ok');
-    expect(ssm).toHaveReceivedCommandTimes(GetParameterCommand, 2);
-  });
-
-  test.each([
-    { error: 'AccessDeniedException', says: 'needs ssm:GetParameter on it and kms:Decrypt on its key' },
-    { error: 'ParameterNotFound', says: 'aws ssm put-parameter --type SecureString --name /coalmine/dev/slack/signing-secret' },
-  ])('$error → ConfigurationError: $says', async ({ error, says }) => {
-    ssm.on(GetParameterCommand).rejects(Object.assign(new Error('x'), { name: error }));
-    await expect(readSlackSecret(SLACK_SIGNING_SECRET, 1)).rejects.toMatchObject({ name: 'ConfigurationError', message: expect.stringContaining(says) });
-  });
-
-  test('an empty parameter is a ConfigurationError that does not print a value', async () => {
-    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: '   ' } });
-    await expect(readSlackSecret(SLACK_SIGNING_SECRET, 1)).rejects.toMatchObject({ name: 'ConfigurationError', message: `The SSM parameter ${NAME} (SLACK_SIGNING_SECRET_PARAMETER) is empty; it must hold the Slack app's signing secret.` });
   });
 });

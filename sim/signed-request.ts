@@ -4,7 +4,7 @@
  * puts a person's `/coalmine rollback …` into a scenario. Pure.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { signSlackRequest } from './verify';
+import { signSlackRequest } from '../shared/slack/verify';
 
 export interface SlashCommandInput {
   /** What follows the command, e.g. "rollback checkout error rate doubled". */
