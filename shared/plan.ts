@@ -13,6 +13,8 @@ export interface PlanStep {
   /** Canary share in percent while this step bakes. */
   readonly weight: number;
   readonly bakeSeconds: number;
+  /** Seconds between two looks of the judges during this step's bake (analysis.intervalSeconds, or wider: see planRollout). */
+  readonly intervalSeconds: number;
   /** A gate after the step's analysis passes: the rollout waits for a person, at most approval.timeoutSeconds. */
   readonly approval?: Approval;
 }
@@ -22,10 +24,14 @@ export interface Plan {
   readonly steps: PlanStep[];
   /** Wait before the first analysis of a step when the target cannot confirm propagation. */
   readonly settleSeconds: number;
-  readonly maxExtraBakesPerStep: number;
-  /** Simulated duration when every analysis passes at its first look and every gate is approved at once. */
+  readonly maxExtraSecondsPerStep: number;
+  /** analysis.intervalSeconds as asked; the steps' intervalSeconds is wider when the worst case would not fit the history budget. */
+  readonly requestedIntervalSeconds: number;
+  /** Looks of the judges: when every step passes at the end of its bake, and when every step uses all its extra bake time. */
+  readonly looks: { readonly nominal: number; readonly worstCase: number };
+  /** Duration when every step passes at the end of its bake and every gate is approved at once. */
   readonly nominalSeconds: number;
-  /** Duration when every step uses all its extra bakes and every gate (approval, or hold) waits out its timeout. */
+  /** Duration when every step uses all its extra bake time and every gate (approval, or hold) waits out its timeout. */
   readonly worstCaseSeconds: number;
   readonly stateTransitions: { readonly nominal: number; readonly worstCase: number };
   /** Worst-case Step Functions history events, retries aside; checked against LIMITS.historyEventBudget. */
@@ -42,14 +48,16 @@ export interface Plan {
 export const STATES_PER_PATH = {
   /** Preflight, AnnounceRolloutStarted, AnyCanarySteps. */
   start: 3,
-  /** ShiftTraffic, VerifyTraffic, IsTrafficObservable, Bake, AnalyzeCanary, AnnounceStepAnalyzed, DecideNextStep. */
-  step: 7,
+  /** ShiftTraffic, VerifyTraffic, IsTrafficObservable, then at the bake's end AnnounceStepAnalyzed, DecideNextStep. */
+  step: 5,
+  /** One look: Bake (the first) or WaitForNextLook, AnalyzeCanary, IsBakeOver. */
+  look: 3,
   /** WaitForEdgeToSettle, when the target cannot observe propagation. */
   settle: 1,
   /** AdvanceToNextStep, between two steps. */
   advance: 1,
-  /** BakeAgain, Bake, AnalyzeCanary, AnnounceStepAnalyzed, DecideNextStep. */
-  extraBake: 5,
+  /** An extra bake besides its looks: AnnounceStepAnalyzed, DecideNextStep (at the end of the bake before), BakeAgain. */
+  extraBake: 3,
   /** Promote, AnnouncePromoted, RolloutPromoted. */
   promote: 3,
   /** RecordAnalysisFailure, RollBack, AnnounceRolledBack, RolledBack. */
@@ -65,11 +73,16 @@ const EVENTS_PER_TASK = 5;
 const EVENTS_PER_OTHER_STATE = 2;
 const EXECUTION_EVENTS = 2;
 /** Tasks among the states of each path above. */
-const TASKS_PER_PATH = { start: 2, step: 4, settle: 0, advance: 0, extraBake: 2, promote: 2, rollback: 2, gate: 2, gateTimeout: 2 } as const;
+const TASKS_PER_PATH = { start: 2, step: 3, look: 1, settle: 0, advance: 0, extraBake: 1, promote: 2, rollback: 2, gate: 2, gateTimeout: 2 } as const;
 
 function historyEvents(path: keyof typeof STATES_PER_PATH): number {
   const tasks = TASKS_PER_PATH[path];
   return tasks * EVENTS_PER_TASK + (STATES_PER_PATH[path] - tasks) * EVENTS_PER_OTHER_STATE;
+}
+
+/** Looks in a bake of this length at this interval: one per interval, the last one at the bake's end (one for no bake). */
+export function looksIn(bakeSeconds: number, intervalSeconds: number): number {
+  return Math.max(1, Math.ceil(bakeSeconds / intervalSeconds));
 }
 
 export interface PlanOptions {
@@ -78,35 +91,47 @@ export interface PlanOptions {
 }
 
 export function planRollout(request: RolloutRequest, options: PlanOptions): Plan {
-  const steps = stepsOf(request.strategy)
-    .filter((step) => step.weight < 100)
-    .map((step, index) => ({ index, ...step }));
-  const n = steps.length;
+  const shapes = stepsOf(request.strategy).filter((step) => step.weight < 100);
+  const n = shapes.length;
   const settleSeconds = options.observable ? 0 : request.settleSeconds;
-  const { maxExtraBakes, then, holdSeconds } = request.analysis.inconclusive;
-  // A step's worst case waits at one gate: its approval after a pass, or the hold after the extra bakes.
-  const gateSeconds = (step: PlanStep): number => Math.max(step.approval?.timeoutSeconds ?? 0, then === 'hold' ? (holdSeconds ?? 0) : 0);
-  const gates = steps.filter((step) => step.approval !== undefined).length;
+  const { maxExtraSeconds, then, holdSeconds } = request.analysis.inconclusive;
+  const requestedIntervalSeconds = request.analysis.intervalSeconds;
+  // A step's worst case waits at one gate: its approval after a pass, or the hold after the extra bake time.
+  const gateSeconds = (step: { readonly approval?: Approval }): number => Math.max(step.approval?.timeoutSeconds ?? 0, then === 'hold' ? (holdSeconds ?? 0) : 0);
+  const gates = shapes.filter((step) => step.approval !== undefined).length;
   const worstCaseGates = then === 'hold' ? n : gates;
 
-  const bakeSeconds = steps.reduce((sum, step) => sum + step.bakeSeconds, 0);
+  const bakeSeconds = shapes.reduce((sum, step) => sum + step.bakeSeconds, 0);
   const nominalSeconds = bakeSeconds + n * settleSeconds;
-  const worstCaseSeconds = nominalSeconds + steps.reduce((sum, step) => sum + step.bakeSeconds * maxExtraBakes + gateSeconds(step), 0);
+  const worstCaseSeconds = nominalSeconds + shapes.reduce((sum, step) => sum + maxExtraSeconds + gateSeconds(step), 0);
 
   const settles = options.observable ? 0 : n;
-  const count = (per: (path: keyof typeof STATES_PER_PATH) => number): { nominal: number; worstCase: number } => {
-    const shared = per('start') + n * per('step') + settles * per('settle') + Math.max(0, n - 1) * per('advance');
-    const extra = n * maxExtraBakes * per('extraBake') + worstCaseGates * per('gateTimeout');
-    // The worst case ends with a rollback, which costs more than a promotion.
-    return { nominal: shared + gates * per('gate') + per('promote'), worstCase: shared + extra + Math.max(per('promote'), per('rollback')) };
+  // Worst case, each extra bake is one look long: every look of the extra bake time pays an extra bake's states too.
+  const costAt = (interval: number) => {
+    const looks = shapes.reduce((sum, step) => sum + looksIn(step.bakeSeconds, interval), 0);
+    const extraLooks = n * (maxExtraSeconds > 0 ? Math.ceil(maxExtraSeconds / interval) : 0);
+    const count = (per: (path: keyof typeof STATES_PER_PATH) => number): { nominal: number; worstCase: number } => {
+      const shared = per('start') + n * per('step') + looks * per('look') + settles * per('settle') + Math.max(0, n - 1) * per('advance');
+      const extra = extraLooks * (per('look') + per('extraBake')) + worstCaseGates * per('gateTimeout');
+      // The worst case ends with a rollback, which costs more than a promotion.
+      return { nominal: shared + gates * per('gate') + per('promote'), worstCase: shared + extra + Math.max(per('promote'), per('rollback')) };
+    };
+    return {
+      looks: { nominal: looks, worstCase: looks + extraLooks },
+      stateTransitions: count((path) => STATES_PER_PATH[path]),
+      worstCaseHistoryEvents: EXECUTION_EVENTS + count(historyEvents).worstCase,
+    };
   };
-  const stateTransitions = count((path) => STATES_PER_PATH[path]);
-  const worstCaseHistoryEvents = EXECUTION_EVENTS + count(historyEvents).worstCase;
+  const intervalSeconds = widestNeededInterval(requestedIntervalSeconds, Math.max(maxExtraSeconds, ...shapes.map((s) => s.bakeSeconds)), (i) => costAt(i).worstCaseHistoryEvents);
+  const { looks, stateTransitions, worstCaseHistoryEvents } = costAt(intervalSeconds);
+  const steps = shapes.map((step, index) => ({ index, ...step, intervalSeconds }));
 
   const planned = {
     steps,
     settleSeconds,
-    maxExtraBakesPerStep: maxExtraBakes,
+    maxExtraSecondsPerStep: maxExtraSeconds,
+    requestedIntervalSeconds,
+    looks,
     nominalSeconds,
     worstCaseSeconds,
     stateTransitions,
@@ -118,12 +143,29 @@ export function planRollout(request: RolloutRequest, options: PlanOptions): Plan
   return plan;
 }
 
+/**
+ * The look interval: the one asked for, or the shortest wider one whose worst case fits the history budget
+ * (fewer looks cost fewer events). At `longest` (the longest bake or extra bake time) every bake has one look:
+ * if that does not fit either, checkPlanFits refuses the request.
+ */
+function widestNeededInterval(requested: number, longest: number, events: (intervalSeconds: number) => number): number {
+  if (events(requested) <= LIMITS.historyEventBudget || longest <= requested) return requested;
+  let fits = longest;
+  let fails = requested;
+  while (fits - fails > 1) {
+    const middle = Math.floor((fits + fails) / 2);
+    if (events(middle) <= LIMITS.historyEventBudget) fits = middle;
+    else fails = middle;
+  }
+  return fits;
+}
+
 function checkPlanFits(plan: Plan): void {
   if (plan.worstCaseHistoryEvents > LIMITS.historyEventBudget) {
     throw new RolloutRequestInvalid(
       `The rollout could need ${plan.worstCaseHistoryEvents} Step Functions history events, over the budget of ` +
-        `${LIMITS.historyEventBudget} (the service stops an execution at 25,000). Use fewer steps or fewer ` +
-        `analysis.inconclusive.maxExtraBakes.`,
+        `${LIMITS.historyEventBudget} (the service stops an execution at 25,000), even with one look per bake. Use fewer steps or less ` +
+        `analysis.inconclusive.maxExtraSeconds.`,
     );
   }
   if (plan.worstCaseStateBytes > STATE_BYTE_BUDGET) {
@@ -136,7 +178,7 @@ function checkPlanFits(plan: Plan): void {
   if (plan.worstCaseSeconds > LIMITS.maxExecutionSeconds) {
     throw new RolloutRequestInvalid(
       `The rollout could last ${plan.worstCaseSeconds} s, longer than a Step Functions execution may run ` +
-        `(${LIMITS.maxExecutionSeconds} s). Shorten bakeSeconds or approval timeouts, or lower analysis.inconclusive.maxExtraBakes.`,
+        `(${LIMITS.maxExecutionSeconds} s). Shorten bakeSeconds or approval timeouts, or lower analysis.inconclusive.maxExtraSeconds.`,
     );
   }
 }

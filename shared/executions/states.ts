@@ -14,6 +14,8 @@ export const CANARY_STATES = [
   'WaitForEdgeToSettle',
   'Bake',
   'AnalyzeCanary',
+  'IsBakeOver',
+  'WaitForNextLook',
   'AnnounceStepAnalyzed',
   'DecideNextStep',
   'AwaitApproval',

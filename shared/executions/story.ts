@@ -134,9 +134,9 @@ function nextOf(state: { name: string; enteredAt: Date } | undefined, progress: 
   const plan = start.stage === 'planned' ? start.rollout.plan : undefined;
   if (progress !== undefined && plan !== undefined) {
     const atMs = (seconds: number) => new Date(state.enteredAt.getTime() + seconds * 1000);
-    if (state.name === WAIT_STATES.bake) return { kind: 'analysis', at: atMs(progress.bakeSeconds), stepIndex: progress.stepIndex, weight: progress.weight };
+    if (state.name === WAIT_STATES.bake) return { kind: 'analysis', at: atMs(progress.lookSeconds ?? progress.bakeSeconds), stepIndex: progress.stepIndex, weight: progress.weight };
     if (state.name === WAIT_STATES.settle) {
-      return { kind: 'analysis', at: atMs(plan.settleSeconds + progress.bakeSeconds), stepIndex: progress.stepIndex, weight: progress.weight };
+      return { kind: 'analysis', at: atMs(plan.settleSeconds + (progress.lookSeconds ?? progress.bakeSeconds)), stepIndex: progress.stepIndex, weight: progress.weight };
     }
     const following = plan.steps[progress.stepIndex + 1];
     if (last?.action === 'advance' && last.stepIndex === progress.stepIndex && following !== undefined && BEFORE_NEXT_SHIFT.includes(state.name)) {

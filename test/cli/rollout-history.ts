@@ -21,7 +21,7 @@ export class RolloutHistory {
     private readonly rollout: Rollout,
     readonly startedAt: Date,
   ) {
-    this.progress = { stepIndex: 0, extraBakes: 0, weight: 0, bakeSeconds: rollout.plan.steps[0]?.bakeSeconds ?? 0, shiftedAt: null, shifts: [] };
+    this.progress = { stepIndex: 0, extraBakes: 0, extraSeconds: 0, weight: 0, bakeSeconds: rollout.plan.steps[0]?.bakeSeconds ?? 0, lookSeconds: 0, shiftedAt: null, shifts: [] };
     this.add('ExecutionStarted', 0, { executionStartedEventDetails: { input: JSON.stringify(rollout.request), inputDetails: { truncated: false } } });
     this.enter('TaskStateEntered', 'Preflight', 1);
     this.exit('TaskStateExited', 'Preflight', 2, { rollout, progress: this.progress });
@@ -49,7 +49,7 @@ export class RolloutHistory {
   shift(stepIndex: number, seconds: number): this {
     const step = this.rollout.plan.steps[stepIndex]!;
     const at = this.at(seconds).toISOString();
-    this.progress = { stepIndex, extraBakes: 0, weight: step.weight, bakeSeconds: step.bakeSeconds, shiftedAt: at, shifts: [...this.progress.shifts, { weight: step.weight, at }] };
+    this.progress = { stepIndex, extraBakes: 0, extraSeconds: 0, weight: step.weight, bakeSeconds: step.bakeSeconds, lookSeconds: step.intervalSeconds, shiftedAt: at, shifts: [...this.progress.shifts, { weight: step.weight, at }] };
     this.enter('TaskStateEntered', 'ShiftTraffic', seconds).exit('TaskStateExited', 'ShiftTraffic', seconds, { rollout: this.rollout, progress: this.progress });
     return this.enter('WaitStateEntered', 'Bake', seconds + 1);
   }
