@@ -35,17 +35,19 @@ describe('scenario events', () => {
     );
   });
 
-  it('set-alarm-state without a hold lasts until the next evaluation, as after CloudWatch SetAlarmState', async () => {
+  it('set-alarm-state without a hold lasts until the next evaluation, as after CloudWatch SetAlarmState; the look of that minute sees it', async () => {
     const result = await simulate(healthyWith([{ at: 120, kind: 'set-alarm-state', alarm: 'checkout-errors', state: 'ALARM' }]), { alarmEvents: false });
-    expect(result.outcome).toBe('promoted');
+    // Without alarm events, the analysis reads the alarms at every look (a minute apart): a flapping alarm is not missed.
+    expect(result).toMatchObject({ outcome: 'rolled_back', error: 'CanaryAnalysisFailed', simulatedSeconds: 120 });
     const forced = result.alarmTransitions.filter((t) => t.name === 'checkout-errors').map((t) => [t.atSeconds, t.to]);
     expect(forced).toEqual(expect.arrayContaining([[120, 'ALARM'], [180, 'OK']]));
   });
 
   it('set-alarm-state to ALARM is announced like any state change: with alarm events on, the alarm rollback acts a second later', async () => {
-    const result = await simulate(healthyWith([{ at: 120, kind: 'set-alarm-state', alarm: 'checkout-errors', state: 'ALARM', reason: 'forced by the test' }]));
-    expect(result).toMatchObject({ outcome: 'rolled_back', error: 'AlarmRollback', simulatedSeconds: 121, rollbackLatencySeconds: 1 });
-    expect(result.reason).toMatch(/^Alarm checkout-errors went to ALARM at 2030-01-07T09:02:00\.000Z: forced by the test\./);
+    // Between two looks (a minute apart), so that the push path, not the next look, acts.
+    const result = await simulate(healthyWith([{ at: 150, kind: 'set-alarm-state', alarm: 'checkout-errors', state: 'ALARM', reason: 'forced by the test' }]));
+    expect(result).toMatchObject({ outcome: 'rolled_back', error: 'AlarmRollback', simulatedSeconds: 151, rollbackLatencySeconds: 1 });
+    expect(result.reason).toMatch(/^Alarm checkout-errors went to ALARM at 2030-01-07T09:02:30\.000Z: forced by the test\./);
   });
 
   it('set-traffic changes the request rate from its time on', async () => {

@@ -97,7 +97,8 @@ describe('built-in scenarios', () => {
     const result = await run('healthy');
     expect(result.simulatedSeconds).toBe(300);
     expect(result.steps).toEqual([
-      expect.objectContaining({ index: 0, weight: 10, verdict: 'pass', action: 'promote', analyses: 1, shiftedAtSeconds: 0, endedAtSeconds: 300 }),
+      // One look a minute (analysis.intervalSeconds defaults to 60); the last, at the bake's end, promotes.
+      expect.objectContaining({ index: 0, weight: 10, verdict: 'pass', action: 'promote', analyses: 5, shiftedAtSeconds: 0, endedAtSeconds: 300 }),
     ]);
     const share = result.canaryRequests / (result.canaryRequests + result.baselineRequests);
     expect(share).toBeGreaterThan(0.09);
@@ -233,7 +234,7 @@ describe('simulate', () => {
         else if (event.type !== 'alarm') events.push(`${event.type} ${event.at}`);
       },
     });
-    expect(events).toEqual(['started 0', 'preflight 0', 'shifted 0', 'analyzed 10 pass true', 'promoted 300', 'finished 300']);
+    expect(events).toEqual(['started 0', 'preflight 0', 'shifted 0', ...Array<string>(5).fill('analyzed 10 pass true'), 'promoted 300', 'finished 300']);
   });
 });
 
