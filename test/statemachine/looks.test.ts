@@ -12,6 +12,9 @@ import { simulate } from '../../sim/simulate';
 import type { AwsWorld } from '../../sim/world';
 import { execute, lambdaWorld, request } from './helpers';
 
+/** A parsed scenario file, edited freely by the case. */
+type ScenarioDocument = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
 let world: AwsWorld;
 let uninstall: () => void;
 
@@ -108,7 +111,7 @@ describe('adaptive bakes', () => {
 
   it('bakes again for as long as the statistical judge estimates, in whole minutes (the real ASL in the simulator)', async () => {
     // A healthy canary at 10 req/s: 1 canary request a second is too few after 5 minutes to show a doubling of errors.
-    const document = JSON.parse(readFileSync(join(SCENARIO_DIRECTORY, 'healthy.json'), 'utf8')) as Record<string, any>;
+    const document = JSON.parse(readFileSync(join(SCENARIO_DIRECTORY, 'healthy.json'), 'utf8')) as ScenarioDocument;
     document.world.traffic.requestsPerSecond = 10;
     document.world.traffic.baseline.errorPercent = 0.5;
     document.rollout.analysis = { metrics: [{ metric: 'errors', confidence: 0.99 }], inconclusive: { maxExtraSeconds: 7200, then: 'rollback' } };
