@@ -41,7 +41,7 @@ export interface Look {
   readonly reason: string;
   readonly analyzedAt?: string;
   readonly checks: readonly CheckSummary[];
-  /** The wait before the next look of the same bake ($.analysis.look.waitSeconds), when the look asked for one. */
+  /** The wait before the next look ($.analysis.look.waitSeconds), when the look asked for one (looking again, or an extra bake). */
   readonly waitSeconds?: number;
 }
 
@@ -121,7 +121,7 @@ function lookOf(output: unknown): Look | undefined {
     reason: analysis.reason,
     ...(typeof analysis.analyzedAt === 'string' ? { analyzedAt: analysis.analyzedAt } : {}),
     checks: Array.isArray(analysis.checks) ? analysis.checks.flatMap(checkOf) : [],
-    ...(isRecord(analysis.look) && typeof analysis.look.waitSeconds === 'number' ? { waitSeconds: analysis.look.waitSeconds } : {}),
+    ...(isRecord(analysis.look) && typeof analysis.look.waitSeconds === 'number' && analysis.look.waitSeconds > 0 ? { waitSeconds: analysis.look.waitSeconds } : {}),
   };
 }
 

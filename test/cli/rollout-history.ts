@@ -72,7 +72,7 @@ export class RolloutHistory {
         memory: {},
         analyzedAt: this.at(seconds + 2).toISOString(),
         step: { index: this.progress.stepIndex, weight: this.progress.weight },
-        look: { stepIndex: this.progress.stepIndex, bakedSeconds: this.progress.bakeSeconds, waitSeconds: this.progress.bakeSeconds },
+        look: { stepIndex: this.progress.stepIndex, bakedSeconds: this.progress.bakeSeconds, waitSeconds: analysis.action === 'bake-again' ? this.progress.bakeSeconds : 0 },
         ...analysis,
       },
     });

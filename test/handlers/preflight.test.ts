@@ -80,7 +80,8 @@ describe('preflight handler', () => {
     ],
     [
       'a plan longer than a year',
-      rolloutRequest({ strategy: { weights: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], bakeSeconds: 7 * 24 * 3600 }, analysis: { inconclusive: { maxExtraSeconds: 5 * 7 * 24 * 3600 } } }),
+      // 29 steps of 7 days, each with 7 days of extra bake time: 406 days.
+      rolloutRequest({ strategy: { weights: [...Array.from({ length: 29 }, (_, i) => i + 1), 100], bakeSeconds: 7 * 24 * 3600 }, analysis: { inconclusive: { maxExtraSeconds: 7 * 24 * 3600 } } }),
       'longer than a Step Functions execution may run',
     ],
     [
