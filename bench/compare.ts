@@ -1,16 +1,17 @@
 /**
  * The judge comparison: seeded rollouts of each scenario, every judge on the same minutes of traffic.
  *
- * A rollout shifts through its steps; each step bakes, then the judge looks. Traffic is drawn per step and
- * minute from a stream seeded by (seed, scenario, repetition, step), so minute m of step s is the same
- * whichever judge runs and whenever it gets there (the statistical judge may bake a step again). Judges
- * that watch alarms see every minute as it is served and may stop the rollout at any minute's end.
+ * A rollout shifts through its steps; each step bakes while the judge looks: coalmine every interval, with
+ * the state machine's decisions (decideNextAction), the others once at the step's end. Traffic is drawn per
+ * step and minute from a stream seeded by (seed, scenario, repetition, step), so minute m of step s is the
+ * same whichever judge runs and whenever it gets there (the statistical judge may bake a step longer).
+ * Judges that watch alarms see every minute as it is served and may stop the rollout at any minute's end.
  */
 import { createRandom, type RandomSource } from '../sim/random';
 import { normalCdf, normalQuantile } from '../shared/judges/statistics/distributions';
 import { zTestPower } from '../shared/judges/statistics/sample-size';
 import { thresholdFrom } from '../shared/judges/metrics';
-import type { Shift } from '../shared/rollout';
+import { bakedSecondsAt, decideNextAction, firstLookSeconds, intervalOf, type LookClock, type Progress, type Shift } from '../shared/rollout';
 import type { Behaviour, BehaviourChange } from '../sim/traffic';
 import { MINUTE_MS, type BenchSlo, type JudgeFactory, type LoggedMinute, type RolloutView, type StepShape } from './judges';
 import { canaryBehaviourAt, drawArm, latencyCdf, latencyOf, type MinuteTraffic } from './minute-traffic';
@@ -43,10 +44,12 @@ export interface BenchScenario {
    * burn rate above maxBurnRate, whatever the baseline does, and the limit is the one-sample z-test's.
    */
   readonly slo?: BenchSlo;
+  /** A/A: the time within which healthy canaries should promote (the documented bound); figures say how many did. */
+  readonly promoteWithinSeconds?: number;
 }
 
 export interface Policy {
-  readonly maxExtraBakes: number;
+  readonly maxExtraSeconds: number;
   readonly then: 'rollback' | 'proceed';
 }
 
@@ -141,10 +144,10 @@ export function withAlarms(outcome: RunOutcome, alarms: JudgeFactory, view: Roll
 
 /** One rollout of one judge over the repetition's traffic. */
 export async function runRollout(scenario: BenchScenario, traffic: RolloutTraffic, factory: JudgeFactory): Promise<RunOutcome> {
-  const policy: Policy = factory.policy ?? { maxExtraBakes: 0, then: 'proceed' };
   const minutes: LoggedMinute[] = [];
   const view: RolloutView = { startMs: START_MS, minutes, reference: traffic.reference, thresholds: traffic.thresholds };
   const judge = factory.create(view, scenario.steps, scenario.slo);
+  const deployed = factory.deployed?.(scenario.steps, scenario.slo);
   const shifts: Shift[] = [];
   let nowMs = START_MS;
   let canaryErrors = 0;
@@ -163,8 +166,10 @@ export async function runRollout(scenario: BenchScenario, traffic: RolloutTraffi
   for (const [stepIndex, step] of scenario.steps.entries()) {
     shifts.push({ weight: step.weight, at: new Date(nowMs).toISOString() });
     const stepMinutes: MinuteTraffic[] = [];
-    for (let extraBakes = 0; ; extraBakes += 1) {
-      for (let m = 0; m < step.bakeSeconds / 60; m += 1) {
+    /** Serves `seconds` of traffic minute by minute; true when an alarm-watching judge stopped the rollout. */
+    const serve = (seconds: number): boolean => {
+      if (seconds % 60 !== 0) throw new RangeError(`the benchmark serves whole minutes; a wait of ${seconds} s is not one`);
+      for (let m = 0; m < seconds / 60; m += 1) {
         const minute = traffic.minute(stepIndex, stepMinutes.length);
         stepMinutes.push(minute);
         const logged = { atMs: nowMs, traffic: minute };
@@ -172,18 +177,46 @@ export async function runRollout(scenario: BenchScenario, traffic: RolloutTraffi
         nowMs += MINUTE_MS;
         canaryErrors += minute.canary.errors;
         canaryRequests += minute.canary.requests;
-        if (judge.onMinute?.(logged) === 'rollback') return end(true, false);
+        if (judge.onMinute?.(logged) === 'rollback') return true;
       }
-      const verdict = await judge.atStepEnd({ stepIndex, weight: step.weight, extraBakes, nowMs, shifts: [...shifts], stepMinutes });
-      if (verdict === 'fail') return end(true, false);
-      if (verdict === 'pass') break;
-      if (extraBakes < policy.maxExtraBakes) continue;
-      // The policy decides: a rollback ends the rollout undecided; proceeding past the last step promotes it so.
-      if (policy.then === 'rollback') {
+      return false;
+    };
+    const interval = deployed === undefined ? step.bakeSeconds : intervalOf(deployed.plan, stepIndex);
+    let progress: Progress = {
+      stepIndex,
+      extraBakes: 0,
+      extraSeconds: 0,
+      weight: step.weight,
+      bakeSeconds: step.bakeSeconds,
+      lookSeconds: firstLookSeconds(interval, step.bakeSeconds),
+      shiftedAt: new Date(nowMs).toISOString(),
+      shifts: [...shifts],
+    };
+    let clock: LookClock | null = null;
+    for (;;) {
+      if (serve(clock === null ? progress.lookSeconds : clock.waitSeconds)) return end(true, false);
+      const bakedSeconds = bakedSecondsAt(progress, clock);
+      const look = await judge.look({ progress, nowMs, stepMinutes });
+      if (deployed === undefined) {
+        if (look.verdict === 'fail') return end(true, false);
+        break;
+      }
+      const decision = decideNextAction(look.verdict, progress, deployed, { bakedSeconds, ...(look.secondsNeeded === undefined ? {} : { secondsNeeded: look.secondsNeeded }) });
+      clock = { stepIndex, bakedSeconds, waitSeconds: decision.waitSeconds ?? 0 };
+      if (decision.action === 'look-again') continue;
+      if (decision.action === 'bake-again') {
+        progress = { ...progress, extraBakes: progress.extraBakes + 1, extraSeconds: decision.extraSeconds ?? progress.extraSeconds };
+        continue;
+      }
+      if (decision.action === 'rollback') {
+        // A fail is a detection; a rollback on an inconclusive step is the policy's, and ends the rollout undecided.
+        if (look.verdict === 'fail') return end(true, false);
         endedInconclusive = true;
         return end(false, false);
       }
-      if (stepIndex === scenario.steps.length - 1) endedInconclusive = true;
+      if (decision.action === 'await-approval') throw new RangeError('the benchmark has no person to approve: its requests have no gates');
+      // Proceeding past the last step with the last look inconclusive promotes it undecided.
+      if (look.verdict === 'inconclusive' && decision.action === 'promote') endedInconclusive = true;
       break;
     }
   }
@@ -200,6 +233,10 @@ export interface JudgeFigures {
   readonly meanCanaryErrorsServed: number;
   readonly inconclusiveRate: number;
   readonly promotedRate: number;
+  /** Median seconds from the first shift to the promotion, of the promoted rollouts. */
+  readonly medianSecondsToPromote: number | null;
+  /** With the scenario's promoteWithinSeconds: the share of rollouts promoted within it. */
+  readonly promotedInTimeRate: number | null;
 }
 
 export interface ScenarioFigures {
@@ -224,9 +261,10 @@ function median(values: readonly number[]): number | null {
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-export function summarise(outcomes: readonly RunOutcome[], deadlineSeconds: number | null, regression: boolean): JudgeFigures {
+export function summarise(outcomes: readonly RunOutcome[], deadlineSeconds: number | null, regression: boolean, promoteWithinSeconds: number | null = null): JudgeFigures {
   const n = outcomes.length;
   const failed = outcomes.filter((o) => o.failed);
+  const promoted = outcomes.filter((o) => o.promoted);
   return {
     rollouts: n,
     rollbackRate: failed.length / n,
@@ -234,7 +272,9 @@ export function summarise(outcomes: readonly RunOutcome[], deadlineSeconds: numb
     medianSecondsToDetect: regression ? median(failed.map((o) => o.endedAtSeconds)) : null,
     meanCanaryErrorsServed: outcomes.reduce((s, o) => s + o.canaryErrors, 0) / n,
     inconclusiveRate: outcomes.filter((o) => o.endedInconclusive).length / n,
-    promotedRate: outcomes.filter((o) => o.promoted).length / n,
+    promotedRate: promoted.length / n,
+    medianSecondsToPromote: median(promoted.map((o) => o.endedAtSeconds)),
+    promotedInTimeRate: promoteWithinSeconds === null ? null : promoted.filter((o) => o.endedAtSeconds <= promoteWithinSeconds).length / n,
   };
 }
 

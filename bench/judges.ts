@@ -3,8 +3,10 @@
  *
  * - `coalmine`: the real metrics judge (shared/judges/metrics: windows per split, queries, counts, alpha
  *   spending through its memory, judgeMetric, combineVerdicts) with a reader that answers its
- *   GetMetricData queries from the synthetic minutes instead of CloudWatch. One look per step, extra
- *   bakes when inconclusive, then the request's policy, as the state machine does.
+ *   GetMetricData queries from the synthetic minutes instead of CloudWatch. It looks every
+ *   analysis.intervalSeconds during each bake and the rollout goes where decideNextAction says (the
+ *   state machine's own table): a fail at any look, a pass once the bake is over, extra bakes as long as
+ *   the judge estimates it needs within maxExtraSeconds, then the request's policy.
  * - `alarm threshold`: what CodeDeploy does: CloudWatch alarms on the new version (error rate, p99), evaluated
  *   every minute by the simulator's own alarm code (sim/world/cloudwatch.ts); ALARM at any time rolls back.
  * - `any error`: aws-samples/aws-lambda-deploy's health check: any error of the new version in the step's
@@ -16,9 +18,10 @@
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { parseRolloutRequest, type RolloutRequest } from '../shared/config/request';
 import { MetricsJudge, formatThreshold, type SeriesById } from '../shared/judges/metrics';
+import { secondsNeededOf } from '../shared/judges/estimate';
 import { mannWhitney } from '../shared/judges/statistics/ranks';
-import { planRollout, type Plan } from '../shared/plan';
-import type { Shift, Verdict } from '../shared/rollout';
+import { planRollout } from '../shared/plan';
+import type { Progress, Rollout, Verdict } from '../shared/rollout';
 import { CloudWatchWorld } from '../sim/world/cloudwatch';
 import type { ArmMinute, MinuteTraffic } from './minute-traffic';
 
@@ -34,15 +37,18 @@ export interface LoggedMinute {
   readonly traffic: MinuteTraffic;
 }
 
-/** What a judge sees at a step's end. */
-export interface StepEnd {
-  readonly stepIndex: number;
-  readonly weight: number;
-  readonly extraBakes: number;
+/** What a judge sees when it looks: at a step's end, or (a deployed coalmine) every interval. */
+export interface LookAt {
+  readonly progress: Progress;
   readonly nowMs: number;
-  readonly shifts: readonly Shift[];
   /** The minutes of this step so far (extra bakes included). */
   readonly stepMinutes: readonly MinuteTraffic[];
+}
+
+/** A look's finding, and the judge's estimate of the time it still needs when inconclusive. */
+export interface BenchLook {
+  readonly verdict: Verdict;
+  readonly secondsNeeded?: number;
 }
 
 export interface RolloutView {
@@ -59,14 +65,17 @@ export interface BenchJudge {
   readonly name: string;
   /** Called every minute after it is served; "rollback" stops the rollout at that minute's end. */
   onMinute?(minute: LoggedMinute): 'rollback' | undefined;
-  atStepEnd(step: StepEnd): Promise<Verdict>;
+  look(at: LookAt): Promise<BenchLook>;
 }
 
 export interface JudgeFactory {
   readonly name: string;
-  /** What the rollout does when a step stays inconclusive; judges that never say so need none. */
-  readonly policy?: { readonly maxExtraBakes: number; readonly then: 'rollback' | 'proceed' };
-  /** `slo`: the scenario's analysis.slo, for judges that take one. */
+  /**
+   * The request and plan a deployed coalmine would run: the rollout then looks every interval and decides
+   * as the state machine does. Without it, the judge looks once at each step's end; a pass or an
+   * inconclusive look moves on, a fail rolls back. `slo`: the scenario's analysis.slo, for judges that take one.
+   */
+  deployed?(steps: readonly StepShape[], slo?: BenchSlo): Pick<Rollout, 'request' | 'plan'>;
   create(view: RolloutView, steps: readonly StepShape[], slo?: BenchSlo): BenchJudge;
 }
 
@@ -86,7 +95,8 @@ export interface StepShape {
 export interface CoalmineOptions {
   /** analysis.metrics of the request. */
   readonly metrics: ReadonlyArray<Record<string, unknown>>;
-  readonly maxExtraBakes: number;
+  /** analysis.inconclusive of the request. */
+  readonly maxExtraSeconds: number;
   readonly then: 'rollback' | 'proceed';
 }
 
@@ -97,7 +107,7 @@ export function benchRequest(steps: readonly StepShape[], options: CoalmineOptio
   return parseRolloutRequest({
     target: { type: 'lambda-alias', functionName: FUNCTION_NAME, alias: ALIAS, version: CANARY_VERSION },
     strategy: { weights: [...steps.map((s) => s.weight), 100], bakeSeconds: steps[0]?.bakeSeconds },
-    analysis: { metrics: options.metrics, inconclusive: { maxExtraBakes: options.maxExtraBakes, then: options.then }, ...(slo === undefined ? {} : { slo }) },
+    analysis: { metrics: options.metrics, inconclusive: { maxExtraSeconds: options.maxExtraSeconds, then: options.then }, ...(slo === undefined ? {} : { slo }) },
   });
 }
 
@@ -145,30 +155,34 @@ export function syntheticReader(view: RolloutView) {
 }
 
 export function coalmineJudge(name: string, options: CoalmineOptions): JudgeFactory {
+  const deployed = (steps: readonly StepShape[], slo?: BenchSlo) => {
+    const request = benchRequest(steps, options, slo);
+    return { request, plan: planRollout(request, { observable: true }) };
+  };
   return {
     name,
-    policy: { maxExtraBakes: options.maxExtraBakes, then: options.then },
+    deployed,
     create(view, steps, slo) {
-      const request = benchRequest(steps, options, slo);
-      const plan: Plan = planRollout(request, { observable: true });
+      const { request, plan } = deployed(steps, slo);
       const judge = new MetricsJudge(request.analysis, syntheticReader(view));
       let memory: unknown;
       return {
         name,
-        async atStepEnd(step) {
-          const shiftedAt = step.shifts.at(-1)?.at ?? new Date(view.startMs).toISOString();
+        async look({ progress, nowMs }) {
+          const shiftedAt = progress.shiftedAt ?? new Date(view.startMs).toISOString();
           const result = await judge.measure({
             request,
             baseline: { version: BASELINE_VERSION },
             plan,
             startedAt: new Date(view.startMs).toISOString(),
-            progress: { stepIndex: step.stepIndex, extraBakes: step.extraBakes, weight: step.weight, bakeSeconds: plan.steps[step.stepIndex]?.bakeSeconds ?? 0, shiftedAt, shifts: step.shifts },
-            window: { start: new Date(shiftedAt), end: new Date(step.nowMs) },
+            progress,
+            window: { start: new Date(shiftedAt), end: new Date(nowMs) },
             memory,
           });
           // Through JSON, as the execution state carries it.
           memory = JSON.parse(JSON.stringify(result.memory ?? null)) as unknown;
-          return result.verdict;
+          const secondsNeeded = secondsNeededOf([result]);
+          return { verdict: result.verdict, ...(secondsNeeded === undefined ? {} : { secondsNeeded }) };
         },
       };
     },
@@ -219,7 +233,7 @@ export function alarmJudge(name: string, options: AlarmOptions): JudgeFactory {
           return cloudwatch.alarmState('canary-error-rate') === 'ALARM' || cloudwatch.alarmState('canary-p99') === 'ALARM' ? 'rollback' : undefined;
         },
         // CodeDeploy moves on when no alarm fired during the interval.
-        atStepEnd: async () => 'pass',
+        look: async () => ({ verdict: 'pass' }),
       };
     },
   };
@@ -233,7 +247,7 @@ export function anyErrorJudge(name: string): JudgeFactory {
     create() {
       return {
         name,
-        atStepEnd: async ({ stepMinutes }) => (stepMinutes.some((m) => m.canary.errors > 0) ? 'fail' : 'pass'),
+        look: async ({ stepMinutes }) => ({ verdict: stepMinutes.some((m) => m.canary.errors > 0) ? 'fail' : 'pass' }),
       };
     },
   };
@@ -247,7 +261,7 @@ export function mannWhitneyJudge(name: string, confidence: number): JudgeFactory
     create() {
       return {
         name,
-        async atStepEnd({ stepMinutes }) {
+        async look({ stepMinutes }) {
           const points = (read: (m: MinuteTraffic, arm: 'canary' | 'baseline') => number | undefined) => ({
             canary: stepMinutes.map((m) => read(m, 'canary')).filter((v): v is number => v !== undefined),
             baseline: stepMinutes.map((m) => read(m, 'baseline')).filter((v): v is number => v !== undefined),
@@ -257,9 +271,9 @@ export function mannWhitneyJudge(name: string, confidence: number): JudgeFactory
           for (const metric of [errorRate, p99]) {
             if (metric.canary.length === 0 || metric.baseline.length === 0) continue;
             const test = mannWhitney({ canary: metric.canary, baseline: metric.baseline, direction: 'increase-is-bad' });
-            if (test.pValue <= 1 - confidence) return 'fail';
+            if (test.pValue <= 1 - confidence) return { verdict: 'fail' };
           }
-          return 'pass';
+          return { verdict: 'pass' };
         },
       };
     },

@@ -22,6 +22,7 @@ import { formatDuration } from '../shared/duration';
 import { runColdStartBench } from './cold-start';
 import { mix, powerLimit, RolloutTraffic, runRollout, START_MS, summarise, withAlarms, type RunOutcome, type ScenarioFigures } from './compare';
 import { ALPHA, COALMINE_METRICS, COMBINED, JUDGES, POLICY, SCENARIOS } from './scenarios';
+import { targetRows, type TargetRow } from './targets';
 
 export interface BenchOptions {
   /** Rollouts per scenario (A/A at 1,000 req/s gets half). */
@@ -54,6 +55,8 @@ export interface BenchResult {
   readonly policy: typeof POLICY;
   readonly judges: readonly string[];
   readonly scenarios: readonly ScenarioFigures[];
+  /** Issue 14's targets beside their measurements (bench/targets.ts). */
+  readonly targets: readonly TargetRow[];
   readonly edge: EdgeFigures | null;
   readonly wallSeconds: { readonly judges: number; readonly edge: number | null; readonly total: number };
 }
@@ -81,6 +84,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResult> 
     policy: POLICY,
     judges: [...JUDGES.map((j) => j.name), ...COMBINED.map((c) => c.name)],
     scenarios: figures,
+    targets: targetRows(figures),
     edge,
     wallSeconds: { judges: round(judgesSeconds, 1), edge: edgeSeconds === null ? null : round(edgeSeconds, 1), total: round((performance.now() - started) / 1000, 1) },
   };
@@ -161,7 +165,7 @@ async function runScenario(index: number, options: Pick<BenchOptions, 'seed' | '
     slo: scenario.slo ?? null,
     powerLimit: limit === null ? null : round(limit.power, 4),
     limitBasis: limit?.basis ?? null,
-    judges: Object.fromEntries(names.map((name) => [name, summarise(outcomes.get(name) ?? [], deadline, scenario.regression)])),
+    judges: Object.fromEntries(names.map((name) => [name, summarise(outcomes.get(name) ?? [], deadline, scenario.regression, scenario.promoteWithinSeconds ?? null)])),
   };
 }
 
@@ -195,9 +199,9 @@ export function formatResult(result: BenchResult): string {
   parts.push(
     `False rollbacks on A/A, whole rollout (all looks together); in brackets: ended inconclusive (rolled back, or promoted after an inconclusive last step, as the policy says)\n` +
       table(
-        ['traffic', 'rollouts', ...judges],
+        ['scenario', 'rollouts', ...judges],
         aa.map((s) => [
-          `${s.requestsPerSecond} req/s`,
+          s.scenario,
           String(s.judges[judges[0] as string]?.rollouts ?? 0),
           ...judges.map((j) => {
             const f = s.judges[j];
@@ -262,6 +266,9 @@ export function formatResult(result: BenchResult): string {
           }),
         ]),
       ),
+  );
+  parts.push(
+    `Targets (issue 14)\n` + table(['target', 'measured', 'met'], result.targets.map((t) => [t.target, t.measured, t.met ? 'yes' : 'NO'])),
   );
   if (result.edge !== null) {
     parts.push(

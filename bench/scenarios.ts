@@ -2,6 +2,8 @@
  * The benchmark's scenarios and judges. Traffic as in the simulator's scenarios: a Lambda alias, Poisson
  * arrivals, 0.5 % errors on the current version, latency p50 80 ms and p99 250 ms.
  */
+import { DEFAULT_MAX_EXTRA_SECONDS } from '../shared/config/request';
+import { PRESETS } from '../shared/config/presets';
 import type { Behaviour } from '../sim/traffic';
 import type { BenchScenario, Policy } from './compare';
 import { alarmJudge, anyErrorJudge, coalmineJudge, mannWhitneyJudge, type JudgeFactory, type StepShape } from './judges';
@@ -105,11 +107,19 @@ export const SCENARIOS: readonly BenchScenario[] = [
     changes: [{ fromWeight: 50, errorPercent: 2.5 }],
   }),
   regression('1 req/s, errors ×2', 'errors 1 % vs 0.5 % at 1 req/s: too little traffic to decide', errorsTimes(2), { requestsPerSecond: 1 }),
+  regression('errors ×10 at 5 %, 1 min', 'errors 5 % vs 0.5 %, 100 req/s; detected within the first minute (5 %)', errorsTimes(10), { deadlineSeconds: 60 }),
+  {
+    ...aa(10),
+    name: 'healthy 10 req/s, canary10-5m',
+    description: 'identical versions at 10 req/s on canary10-5m (10 % for 5 min, then 100 %), with adaptive extra bakes',
+    steps: [{ weight: PRESETS['canary10-5m'].weights[0], bakeSeconds: PRESETS['canary10-5m'].bakeSeconds }],
+    promoteWithinSeconds: PRESETS['canary10-5m'].bakeSeconds + DEFAULT_MAX_EXTRA_SECONDS,
+  },
   ...SLO_SCENARIOS,
 ];
 
-/** The request's default inconclusive policy: two extra bakes, then roll back. */
-export const POLICY: Policy = { maxExtraBakes: 2, then: 'rollback' };
+/** The request's default inconclusive policy: extra bakes within DEFAULT_MAX_EXTRA_SECONDS, then roll back. */
+export const POLICY: Policy = { maxExtraSeconds: DEFAULT_MAX_EXTRA_SECONDS, then: 'rollback' };
 
 /**
  * Two checks, errors and p99 latency, sharing a 1 % false-rollback budget (α adds up over checks): 0.7 %
@@ -124,15 +134,18 @@ export const COALMINE_METRICS = [
 /** The false-rollback rate of the whole coalmine configuration: what the power limit is computed at. */
 export const ALPHA = COALMINE_METRICS.reduce((sum, m) => sum + (1 - m.confidence), 0);
 
-const COALMINE = coalmineJudge('coalmine', { metrics: COALMINE_METRICS, ...POLICY });
-// An alarm as a CodeDeploy user sets it: on the new version, at 4× the usual error rate and 2× the usual p99.
-const ALARM = alarmJudge('alarm threshold', { errorRatePercent: 2, p99Ms: 500, evaluationPeriods: 3, datapointsToAlarm: 2 });
+export const COALMINE_NAME = 'coalmine';
+export const ALARM_NAME = 'alarm threshold';
 
-const NO_EXTRA_BAKES = coalmineJudge('coalmine, no extra bakes', { metrics: COALMINE_METRICS, maxExtraBakes: 0, then: 'proceed' });
+const COALMINE = coalmineJudge(COALMINE_NAME, { metrics: COALMINE_METRICS, ...POLICY });
+// An alarm as a CodeDeploy user sets it: on the new version, at 4× the usual error rate and 2× the usual p99.
+const ALARM = alarmJudge(ALARM_NAME, { errorRatePercent: 2, p99Ms: 500, evaluationPeriods: 3, datapointsToAlarm: 2 });
+
+const NO_EXTRA_BAKES = coalmineJudge('coalmine, no extra bakes', { metrics: COALMINE_METRICS, maxExtraSeconds: 0, then: 'proceed' });
 
 export const JUDGES: readonly JudgeFactory[] = [
   COALMINE,
-  // The same judge with `inconclusive: {maxExtraBakes: 0, then: "proceed"}`: one look per step, the others' timeline.
+  // The same judge with `inconclusive: {maxExtraSeconds: 0, then: "proceed"}`: the plan's bakes only, the others' timeline.
   NO_EXTRA_BAKES,
   ALARM,
   anyErrorJudge('any error'),

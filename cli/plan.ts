@@ -89,7 +89,11 @@ export interface Timeline {
   readonly postPromotion?: TimelinePostPromotion;
   readonly nominalSeconds: number;
   readonly worstCaseSeconds: number;
-  readonly maxExtraBakesPerStep: number;
+  readonly maxExtraSecondsPerStep: number;
+  /** Seconds between two looks (analysis.intervalSeconds, or wider), and the interval the request asked for. */
+  readonly intervalSeconds: number;
+  readonly requestedIntervalSeconds: number;
+  readonly looks: Plan['looks'];
   readonly stateTransitions: Plan['stateTransitions'];
   readonly worstCaseHistoryEvents: number;
   readonly historyEventBudget: number;
@@ -150,7 +154,10 @@ export function timelineOf(request: RolloutRequest, plan: Plan, start: Date | nu
     ...(postPromotion === undefined ? {} : { postPromotion }),
     nominalSeconds: plan.nominalSeconds,
     worstCaseSeconds: plan.worstCaseSeconds,
-    maxExtraBakesPerStep: plan.maxExtraBakesPerStep,
+    maxExtraSecondsPerStep: plan.maxExtraSecondsPerStep,
+    intervalSeconds: plan.steps[0]?.intervalSeconds ?? plan.requestedIntervalSeconds,
+    requestedIntervalSeconds: plan.requestedIntervalSeconds,
+    looks: plan.looks,
     stateTransitions: plan.stateTransitions,
     worstCaseHistoryEvents: plan.worstCaseHistoryEvents,
     historyEventBudget: LIMITS.historyEventBudget,
@@ -223,10 +230,13 @@ function timelineLines(timeline: Timeline, request: RolloutRequest): string[] {
   lines.push(...pinLines(timeline, request));
   lines.push(
     '',
-    `Duration: ${span(timeline.nominalSeconds)} when every analysis passes at once; ${span(timeline.worstCaseSeconds)} at worst ` +
-      `(${timeline.maxExtraBakesPerStep} extra bakes per inconclusive step` +
+    `Duration: ${span(timeline.nominalSeconds)} when every step passes at the end of its bake; ${span(timeline.worstCaseSeconds)} at worst ` +
+      `(${formatDuration(timeline.maxExtraSecondsPerStep)} of extra bake time per inconclusive step` +
       `${timeline.steps.some((step) => step.approval !== undefined) ? ', every approval gate waiting out its timeout' : ''}` +
       `${request.analysis.inconclusive.then === 'hold' ? `, then holding ${formatDuration(request.analysis.inconclusive.holdSeconds ?? 0)} for a person` : ''})`,
+    `Looks: every ${formatDuration(timeline.intervalSeconds)} during each bake` +
+      `${timeline.intervalSeconds === timeline.requestedIntervalSeconds ? '' : ` (widened from analysis.intervalSeconds ${formatDuration(timeline.requestedIntervalSeconds)} to fit the history budget)`}; ` +
+      `${timeline.looks.nominal} nominal, ${timeline.looks.worstCase} worst case`,
     `State transitions: ${timeline.stateTransitions.nominal} nominal, ${timeline.stateTransitions.worstCase} worst case ` +
       `(history events at worst ${thousands(timeline.worstCaseHistoryEvents)} of a budget of ${thousands(timeline.historyEventBudget)})`,
     `Execution state: at most ${thousands(timeline.worstCaseStateBytes)} bytes of a budget of ${thousands(timeline.stateByteBudget)} ` +

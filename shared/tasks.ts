@@ -13,10 +13,14 @@ import { routerFor, routerKindFor } from './routers/registry';
 import type { VerifyResult } from './routers/types';
 import { analysisRecords, labelOf, promotedRecords, rolledBackRecords } from './telemetry/records';
 import { publishMetrics } from './telemetry/sink';
+import { secondsNeededOf } from './judges/estimate';
 import {
+  bakedSecondsAt,
   decideNextAction,
+  firstLookSeconds,
   type Gate,
   type JudgeMemory,
+  type LookClock,
   type NextAction,
   type Progress,
   type Rollout,
@@ -55,8 +59,9 @@ export async function preflight(input: PreflightInput): Promise<RolloutState> {
       executionName: input.executionName,
       startedAt: input.startedAt,
     },
-    progress: { stepIndex: 0, extraBakes: 0, weight: 0, bakeSeconds: 0, shiftedAt: null, shifts: [] },
-    analysis: { memory: {} },
+    progress: { stepIndex: 0, extraBakes: 0, extraSeconds: 0, weight: 0, bakeSeconds: 0, lookSeconds: 0, shiftedAt: null, shifts: [] },
+    // `look` is there from the start: the AnalyzeCanary state passes $.analysis.look on, and a missing path fails the execution.
+    analysis: { memory: {}, look: null },
   };
 }
 
@@ -72,8 +77,10 @@ export async function shiftTraffic(state: RolloutState): Promise<Progress> {
   return {
     stepIndex: step.index,
     extraBakes: 0,
+    extraSeconds: 0,
     weight: step.weight,
     bakeSeconds: step.bakeSeconds,
+    lookSeconds: firstLookSeconds(step.intervalSeconds, step.bakeSeconds),
     shiftedAt: shifts.at(-1)?.at ?? at,
     shifts,
   };
@@ -93,6 +100,10 @@ export interface AnalysisOutput {
   readonly action: NextAction;
   /** The wait for a person, when the action is `await-approval`. */
   readonly gate?: Gate;
+  /** Where the step's bake stands, for the next look; waitSeconds is IsBakeOver's and WaitForNextLook's wait. */
+  readonly look: LookClock;
+  /** With `bake-again`: the extra bake time granted to the step so far (BakeAgain copies it into progress). */
+  readonly extraSeconds?: number;
   /** Why: the judges' reasons and the decision's. */
   readonly reason: string;
   readonly checks: JudgeResult[];
@@ -102,7 +113,7 @@ export interface AnalysisOutput {
   readonly memory: JudgeMemory;
 }
 
-/** Runs every configured judge over the step's window and decides what comes next. */
+/** One look: runs every configured judge over the step's window and decides what comes next. */
 export async function analyzeCanary(state: RolloutState): Promise<AnalysisOutput> {
   const { rollout, progress } = state;
   const end = new Date();
@@ -124,11 +135,15 @@ export async function analyzeCanary(state: RolloutState): Promise<AnalysisOutput
     if (remembered !== undefined) memory[judge.name] = remembered;
   }
   const combined = combineJudgeResults(checks);
-  const decision = decideNextAction(combined.verdict, progress, rollout);
+  const bakedSeconds = bakedSecondsAt(progress, state.analysis.look);
+  const secondsNeeded = secondsNeededOf(checks);
+  const decision = decideNextAction(combined.verdict, progress, rollout, { bakedSeconds, ...(secondsNeeded === undefined ? {} : { secondsNeeded }) });
   const output: AnalysisOutput = {
     verdict: combined.verdict,
     action: decision.action,
     ...(decision.gate === undefined ? {} : { gate: decision.gate }),
+    look: { stepIndex: progress.stepIndex, bakedSeconds, waitSeconds: decision.waitSeconds ?? 0 },
+    ...(decision.extraSeconds === undefined ? {} : { extraSeconds: decision.extraSeconds }),
     reason: `step ${progress.stepIndex + 1} at ${progress.weight} %: ${decision.reason}: ${combined.reason}`,
     checks,
     step: { index: progress.stepIndex, weight: progress.weight, extraBakes: progress.extraBakes },

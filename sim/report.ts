@@ -8,7 +8,7 @@ import type { SimulationResult } from './simulate';
 const Count = z.int().min(0);
 const Seconds = z.number().describe('Seconds since the rollout started.');
 const Verdict = z.enum(['pass', 'fail', 'inconclusive']);
-const Action = z.enum(['advance', 'bake-again', 'promote', 'rollback', 'await-approval']);
+const Action = z.enum(['look-again', 'advance', 'bake-again', 'promote', 'rollback', 'await-approval']);
 const AlarmState = z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 
 const AddressShareSchema = z.strictObject({

@@ -106,7 +106,7 @@ export interface StepResult {
   /** The last analysis's verdict at this step; null if the step ended before one (a fault, a rollback). */
   readonly verdict: Verdict | null;
   readonly action: NextAction | null;
-  /** Analyses at this step: 1 + extra bakes. */
+  /** Looks at this step: one per analysis.intervalSeconds of its bake and extra bakes. */
   readonly analyses: number;
   readonly shiftedAtSeconds: number;
   readonly endedAtSeconds: number;

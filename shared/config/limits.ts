@@ -9,10 +9,13 @@ export const LIMITS = {
   /** An approval gate waits at most this long (the same bound as a bake). */
   maxApprovalSeconds: 7 * 24 * 3600,
   /** Most extra bakes after an inconclusive analysis, per step. */
-  maxExtraBakesPerStep: 20,
   /** How long after a promotion `coalmine rollback` may restore the previous version, by default and at most (docs/rollback-window.md). */
   defaultRollbackWindowSeconds: 24 * 3600,
   maxRollbackWindowSeconds: 7 * 24 * 3600,
+  /** Most extra bake time after an inconclusive analysis, per step: 7 days, as a bake. */
+  maxExtraSecondsPerStep: 7 * 24 * 3600,
+  /** Shortest interval between two looks of the judges: CloudWatch's Lambda metrics have one-minute periods. */
+  minIntervalSeconds: 60,
   /** Longest settle time for stores whose propagation cannot be observed (CloudFront KVS). */
   maxSettleSeconds: 3600,
   /**

@@ -14,6 +14,18 @@ import { PRESET_NAMES, PRESETS } from './presets';
 import { addressShareOf, canaryPinsTooLarge } from '../net/pin-share';
 import { TargetSchema } from './targets';
 
+/** analysis.intervalSeconds: the judges look every minute, as often as CloudWatch publishes Lambda metrics. */
+export const DEFAULT_INTERVAL_SECONDS = 60;
+/**
+ * analysis.inconclusive.maxExtraSeconds, from the benchmark (docs/benchmark.md): a healthy canary at 10 req/s
+ * on canary10-5m needs about an hour at 1 canary request per second to show it would have caught a doubling
+ * of errors; this bound lets at least 90 % of them promote.
+ */
+export const DEFAULT_MAX_EXTRA_SECONDS = 3600;
+export const MAX_EXTRA_BAKES_REPLACED =
+  'analysis.inconclusive.maxExtraBakes was replaced by maxExtraSeconds: an extra bake now lasts as long as the judges estimate they still need, ' +
+  'within a bound in seconds. Remove maxExtraBakes; for the old bound of N extra bakes of S seconds, give "maxExtraSeconds": N × S.';
+
 const Percent = z
   .number()
   .gt(0, 'a weight must be above 0 (the canary starts at 0 % before the first step)')
@@ -159,6 +171,12 @@ const AnalysisSchema = z
       .describe('How an alarm in INSUFFICIENT_DATA counts (low traffic often leaves alarms without data).'),
     metrics: MetricChecksSchema,
     prometheus: PrometheusEndpointSchema.optional(),
+    intervalSeconds: z
+      .int('intervalSeconds must be a whole number of seconds')
+      .min(LIMITS.minIntervalSeconds, `intervalSeconds is at least ${LIMITS.minIntervalSeconds} (CloudWatch publishes Lambda metrics per minute)`)
+      .max(LIMITS.maxBakeSeconds, 'intervalSeconds is at most 7 days')
+      .default(DEFAULT_INTERVAL_SECONDS)
+      .describe('Seconds between two looks of the judges during a bake. The planner widens it for long rollouts so that the worst case fits the execution history.'),
     maxNonCriticalFailures: z
       .int()
       .min(0)
@@ -169,16 +187,25 @@ const AnalysisSchema = z
     slo: SloSchema.optional(),
     inconclusive: z
       .strictObject({
+        maxExtraSeconds: z
+          .int('maxExtraSeconds must be a whole number of seconds')
+          .min(0, 'maxExtraSeconds cannot be negative: give 0 (no extra bake) or more seconds')
+          .max(LIMITS.maxExtraSecondsPerStep, `at most ${LIMITS.maxExtraSecondsPerStep} extra seconds per step (7 days)`)
+          .default(DEFAULT_MAX_EXTRA_SECONDS)
+          .describe(
+            'How much longer, in seconds, a step may bake when its analysis is inconclusive at the end of its bake. Each extra bake lasts as long as the judges estimate they still need, within what is left of this.',
+          ),
         maxExtraBakes: z
-          .int()
-          .min(0)
-          .max(LIMITS.maxExtraBakesPerStep, `at most ${LIMITS.maxExtraBakesPerStep} extra bakes per step`)
-          .default(2)
-          .describe('How many more bakes a step gets when its analysis is inconclusive.'),
+          .unknown()
+          .optional()
+          .superRefine((value, ctx) => {
+            if (value !== undefined) ctx.addIssue({ code: 'custom', message: MAX_EXTRA_BAKES_REPLACED });
+          })
+          .describe('Replaced by maxExtraSeconds; refused with an error that says how to convert.'),
         then: z
           .enum(['rollback', 'proceed', 'hold'], { error: () => 'then is "rollback", "proceed" or "hold"' })
           .default('rollback')
-          .describe('What happens when a step is still inconclusive after its extra bakes: roll back, proceed, or hold for a person (at most holdSeconds).'),
+          .describe('What happens when a step is still inconclusive after its extra bake time: roll back, proceed, or hold for a person (at most holdSeconds).'),
         holdSeconds: z
           .int('holdSeconds must be a whole number of seconds')
           .min(1, 'a hold waits at least 1 second')

@@ -17,6 +17,8 @@ export const CANARY_STATES = [
   'WaitForEdgeToSettle',
   'Bake',
   'AnalyzeCanary',
+  'IsBakeOver',
+  'WaitForNextLook',
   'AnnounceStepAnalyzed',
   'DecideNextStep',
   'RunStepHook',
@@ -62,8 +64,11 @@ export const ANALYZE_STATE: CanaryState = 'AnalyzeCanary';
 /** The gate: a `.waitForTaskToken` Task that waits for a person to approve or roll back (docs/approvals.md). */
 export const GATE_STATE: CanaryState = 'AwaitApproval';
 
-/** The Wait states a step passes through, in order (the settle wait only for a target that cannot observe propagation). */
-export const WAIT_STATES = { settle: 'WaitForEdgeToSettle', bake: 'Bake' } as const satisfies Record<string, CanaryState>;
+/**
+ * The Wait states a step passes through, in order (the settle wait only for a target that cannot observe
+ * propagation): the bake until its first look, then the wait before each later look.
+ */
+export const WAIT_STATES = { settle: 'WaitForEdgeToSettle', bake: 'Bake', look: 'WaitForNextLook' } as const satisfies Record<string, CanaryState>;
 
 /**
  * The Task states whose Lambda functions write traffic weights. A write from one of them can land after

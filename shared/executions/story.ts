@@ -41,6 +41,8 @@ export interface Look {
   readonly reason: string;
   readonly analyzedAt?: string;
   readonly checks: readonly CheckSummary[];
+  /** The wait before the next look ($.analysis.look.waitSeconds), when the look asked for one (looking again, or an extra bake). */
+  readonly waitSeconds?: number;
 }
 
 export type Next =
@@ -119,6 +121,7 @@ function lookOf(output: unknown): Look | undefined {
     reason: analysis.reason,
     ...(typeof analysis.analyzedAt === 'string' ? { analyzedAt: analysis.analyzedAt } : {}),
     checks: Array.isArray(analysis.checks) ? analysis.checks.flatMap(checkOf) : [],
+    ...(isRecord(analysis.look) && typeof analysis.look.waitSeconds === 'number' && analysis.look.waitSeconds > 0 ? { waitSeconds: analysis.look.waitSeconds } : {}),
   };
 }
 
@@ -134,9 +137,12 @@ function nextOf(state: { name: string; enteredAt: Date } | undefined, progress: 
   const plan = start.stage === 'planned' ? start.rollout.plan : undefined;
   if (progress !== undefined && plan !== undefined) {
     const atMs = (seconds: number) => new Date(state.enteredAt.getTime() + seconds * 1000);
-    if (state.name === WAIT_STATES.bake) return { kind: 'analysis', at: atMs(progress.bakeSeconds), stepIndex: progress.stepIndex, weight: progress.weight };
+    if (state.name === WAIT_STATES.bake) return { kind: 'analysis', at: atMs(progress.lookSeconds ?? progress.bakeSeconds), stepIndex: progress.stepIndex, weight: progress.weight };
+    if (state.name === WAIT_STATES.look && last?.waitSeconds !== undefined) {
+      return { kind: 'analysis', at: atMs(last.waitSeconds), stepIndex: progress.stepIndex, weight: progress.weight };
+    }
     if (state.name === WAIT_STATES.settle) {
-      return { kind: 'analysis', at: atMs(plan.settleSeconds + progress.bakeSeconds), stepIndex: progress.stepIndex, weight: progress.weight };
+      return { kind: 'analysis', at: atMs(plan.settleSeconds + (progress.lookSeconds ?? progress.bakeSeconds)), stepIndex: progress.stepIndex, weight: progress.weight };
     }
     const following = plan.steps[progress.stepIndex + 1];
     if (last?.action === 'advance' && last.stepIndex === progress.stepIndex && following !== undefined && BEFORE_NEXT_SHIFT.includes(state.name)) {

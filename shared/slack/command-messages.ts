@@ -38,6 +38,8 @@ const STATE_PHRASES: Readonly<Partial<Record<CanaryState, string>>> = {
   WaitForEdgeToSettle: 'waiting for the edge to settle',
   Bake: 'baking',
   AnalyzeCanary: 'analyzing the canary',
+  IsBakeOver: 'analyzing the canary',
+  WaitForNextLook: 'baking (the judges look every interval)',
   AnnounceStepAnalyzed: 'deciding the next step',
   DecideNextStep: 'deciding the next step',
   AdvanceToNextStep: 'moving to the next step',

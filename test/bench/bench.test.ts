@@ -26,7 +26,8 @@ describe('npm run bench, few repetitions', () => {
       'coalmine, no extra bakes + alarm',
     ]);
     expect(result.scenarios.length).toBeGreaterThanOrEqual(13);
-    expect(result.scenarios.filter((s) => !s.regression && s.slo === null).map((s) => s.requestsPerSecond)).toEqual([1, 10, 100, 1000]);
+    // A/A at 1 to 1,000 req/s, and the healthy canary at 10 req/s on canary10-5m.
+    expect(result.scenarios.filter((s) => !s.regression && s.slo === null).map((s) => s.requestsPerSecond)).toEqual([1, 10, 100, 1000, 10]);
     expect(result.scenarios.filter((s) => s.slo !== null).map((s) => [s.scenario, s.regression])).toEqual([
       ['SLO: both burn 3×', true],
       ['SLO: healthy, burns 0.5×', false],
@@ -51,6 +52,23 @@ describe('npm run bench, few repetitions', () => {
     expect(text).toContain('Canary errors served');
     expect(text).toContain('SLO gate (analysis.slo)');
     expect(text).toContain('roll back: ≥ 0.9 × limit');
+    expect(text).toContain('Targets (issue 14)');
+  });
+
+  it('prints each target of issue 14 beside its measurement, the state transitions of canary10-5m among them', () => {
+    expect(result.targets.length).toBeGreaterThan(20);
+    for (const row of result.targets) expect(row).toEqual({ target: expect.any(String), measured: expect.any(String), met: expect.any(Boolean) });
+    expect(result.targets.find((t) => t.target.startsWith('canary10-5m: state transitions'))).toEqual({ target: 'canary10-5m: state transitions ≤ 30 (coalmine plan)', measured: '27 nominal', met: true });
+    const healthy = result.scenarios.find((s) => s.scenario === 'healthy 10 req/s, canary10-5m');
+    expect(healthy?.judges.coalmine?.promotedInTimeRate).toEqual(expect.any(Number));
+    expect(result.scenarios.find((s) => s.scenario === 'errors ×10 at 5 %, 1 min')?.deadlineSeconds).toBe(60);
+  });
+
+  it('drives coalmine as the state machine does: a look a minute, so a gross regression is caught within minutes', () => {
+    const x10 = result.scenarios.find((s) => s.scenario === 'errors ×10 at 5 %, 1 min');
+    expect(x10?.judges.coalmine?.medianSecondsToDetect).toBeLessThanOrEqual(120);
+    // Judges that look once per step cannot detect before the first step's five minutes are over.
+    expect(x10?.judges['Mann-Whitney per minute']?.medianSecondsToDetect).toBe(300);
   });
 
   it('the SLO gate rolls back canaries that burn the budget as fast as their baseline, which the judges comparing the two do not see', () => {

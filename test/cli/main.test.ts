@@ -67,7 +67,8 @@ describe('coalmine plan', () => {
         '     2    25 %  +00:10:00   +00:20:00   10 min',
         '     3    50 %  +00:20:00   +00:30:00   10 min',
         '  promote to 100 % at +00:30:00',
-        expect.stringMatching(/^Duration: 30 min when every analysis passes at once; 1 h 30 min at worst/),
+        expect.stringMatching(/^Duration: 30 min when every step passes at the end of its bake; 3 h 30 min at worst \(1 h of extra bake time per inconclusive step\)$/),
+        'Looks: every 1 min during each bake; 30 nominal, 210 worst case',
         expect.stringMatching(/^State transitions: \d+ nominal, \d+ worst case/),
         expect.stringMatching(/^Cost: \$0\.\d+ nominal, \$0\.\d+ worst case/),
         expect.stringMatching(/^Execution state: at most [\d,]+ bytes of a budget of 196,608/),
@@ -85,21 +86,21 @@ describe('coalmine plan', () => {
         '     2    25 %  +00:10:00   +00:20:00   10 min',
         '        then waits for a person to approve: at most 1 h, until +01:20:00, then proceeds',
         '  The times above assume every gate is approved at once; the worst case below waits out every timeout.',
-        expect.stringMatching(/^Duration: 20 min when every analysis passes at once; 2 h at worst \(2 extra bakes per inconclusive step, every approval gate waiting out its timeout\)$/),
+        expect.stringMatching(/^Duration: 20 min when every step passes at the end of its bake; 3 h 20 min at worst \(1 h of extra bake time per inconclusive step, every approval gate waiting out its timeout\)$/),
       ]),
     );
     const timeline = JSON.parse((await coalmine(['plan', '--request', requestFile(gated), '--json', '--start', '2030-01-07T09:00:00Z'])).stdout.join('\n'));
     expect(timeline.steps[0].approval).toBeUndefined();
     expect(timeline.steps[1].approval).toEqual({ timeoutSeconds: 3600, onTimeout: 'proceed', timesOutAtSeconds: 4800, timesOutAt: '2030-01-07T10:20:00.000Z' });
-    expect(timeline.worstCaseSeconds).toBe(1200 * 3 + 3600);
+    expect(timeline.worstCaseSeconds).toBe(1200 + 2 * 3600 + 3600);
   });
 
   it('counts a hold on an inconclusive analysis in the worst case, at every step', async () => {
-    const held = { ...request, analysis: { ...request.analysis, inconclusive: { maxExtraBakes: 1, then: 'hold', holdSeconds: 1800 } } };
+    const held = { ...request, analysis: { ...request.analysis, inconclusive: { maxExtraSeconds: 600, then: 'hold', holdSeconds: 1800 } } };
     const run = await coalmine(['plan', '--request', requestFile(held)]);
     expect(run.code).toBe(0);
-    // 3 steps of 10 min, each baked twice and then held 30 min.
-    expect(run.stdout).toContainEqual('Duration: 30 min when every analysis passes at once; 2 h 30 min at worst (1 extra bakes per inconclusive step, then holding 30 min for a person)');
+    // 3 steps of 10 min, each baked 10 min more and then held 30 min.
+    expect(run.stdout).toContainEqual('Duration: 30 min when every step passes at the end of its bake; 2 h 30 min at worst (10 min of extra bake time per inconclusive step, then holding 30 min for a person)');
   });
 
   it('an alias target has no settle wait: each step only bakes', async () => {
@@ -123,7 +124,8 @@ describe('coalmine plan', () => {
       [50, 1200, 1800],
     ]);
     expect(timeline.steps[1].startsAt).toBe('2030-01-07T09:10:00.000Z');
-    expect(timeline).toMatchObject({ promoteAtSeconds: 1800, nominalSeconds: 1800, worstCaseSeconds: 5400, promotesAt: '2030-01-07T09:30:00.000Z' });
+    expect(timeline).toMatchObject({ promoteAtSeconds: 1800, nominalSeconds: 1800, worstCaseSeconds: 1800 + 3 * 3600, promotesAt: '2030-01-07T09:30:00.000Z' });
+    expect(timeline).toMatchObject({ intervalSeconds: 60, requestedIntervalSeconds: 60, looks: { nominal: 30, worstCase: 210 } });
     expect(timeline.costUsd.nominal).toBeCloseTo(timeline.stateTransitions.nominal * 0.000025, 9);
   });
 

@@ -2,6 +2,7 @@ import { CloudWatchServiceException, DescribeAlarmsCommand, GetMetricDataCommand
 import { UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { handler } from '../../functions/analyze-canary';
 import { ALARMS, bakingState, cloudwatch, context, expectTakenBetween, fixture, lambda, resetAws, rolloutRequest } from './support';
+import type { LookClock } from '../../shared/rollout';
 
 beforeEach(resetAws);
 
@@ -129,19 +130,31 @@ describe('analyzeCanary handler', () => {
   });
 
   it.each([
-    [0, 'bake-again', 'the analysis was inconclusive; extra bake 1 of 2'],
-    [1, 'bake-again', 'the analysis was inconclusive; extra bake 2 of 2'],
-    [2, 'rollback', 'still inconclusive after 2 extra bakes; the policy says roll back'],
-  ])('without data after %i extra bakes → %s', async (extraBakes, action, why) => {
-    const state = await bakingState(rolloutRequest(), 0, extraBakes);
+    // Alarms estimate nothing: the extra bake takes what is left of maxExtraSeconds (default 3,600 s).
+    [0, 'bake-again', 'the judges cannot estimate the time they need: baking 3600 s more (3600 of 3600 s of extra bake time)'],
+    [3600, 'rollback', 'still inconclusive after 3600 s of extra bake time; the policy says roll back'],
+  ])('without data after %i s of extra bakes → %s', async (extraSeconds, action, why) => {
+    const state = await bakingState(rolloutRequest(), 0, extraSeconds);
     alarmsAre('describe-alarms-errors-without-data');
     canaryServed(300);
 
     const analysis = await analyze(state);
 
-    expect(analysis).toMatchObject({ verdict: 'inconclusive', action, step: { extraBakes } });
+    expect(analysis).toMatchObject({ verdict: 'inconclusive', action, look: { stepIndex: 0, bakedSeconds: 300 + extraSeconds } });
     expect(analysis.reason).toContain(why);
     expect(analysis.reason).toContain('checkout-errors (INSUFFICIENT_DATA: Insufficient Data: 1 datapoint was unknown.)');
+  });
+
+  it('looks again within the bake, waiting one interval, until the bake is over', async () => {
+    const state = await bakingState(rolloutRequest({ analysis: { alarms: ALARMS, minCanaryRequests: 0 } }), 0);
+    alarmsAre('describe-alarms-all-ok');
+
+    const first = await analyze({ ...state, progress: { ...state.progress, lookSeconds: 60 } });
+
+    expect(first).toMatchObject({ verdict: 'pass', action: 'look-again', look: { stepIndex: 0, bakedSeconds: 60, waitSeconds: 60 } });
+    expect(first.reason).toContain('baked 60 of 300 s; the next look in 60 s');
+    const last = await analyze({ ...state, progress: { ...state.progress, lookSeconds: 60 }, analysis: { memory: first.memory, look: { ...(first.look as LookClock), bakedSeconds: 240 } } });
+    expect(last).toMatchObject({ verdict: 'pass', action: 'promote', look: { bakedSeconds: 300, waitSeconds: 0 } });
   });
 
   it('passes on time alone when no checks are configured, and says so', async () => {

@@ -31,21 +31,22 @@ describe('preflight handler', () => {
       request: {
         target: TARGET,
         strategy: { preset: 'canary10-5m' },
-        analysis: { alarms: ALARMS, insufficientData: 'inconclusive', inconclusive: { maxExtraBakes: 2, then: 'rollback' } },
+        analysis: { alarms: ALARMS, insufficientData: 'inconclusive', intervalSeconds: 60, inconclusive: { maxExtraSeconds: 3600, then: 'rollback' } },
         settleSeconds: 30,
       },
       plan: {
-        steps: [{ index: 0, weight: 10, bakeSeconds: 300 }],
+        steps: [{ index: 0, weight: 10, bakeSeconds: 300, intervalSeconds: 60 }],
         settleSeconds: 0,
+        looks: { nominal: 5, worstCase: 65 },
         nominalSeconds: 300,
-        worstCaseSeconds: 900,
+        worstCaseSeconds: 3900,
       },
       baseline: { version: '41' },
       executionName: EXECUTION.executionName,
       startedAt: EXECUTION.startedAt,
     });
-    expect(state.progress).toEqual({ stepIndex: 0, extraBakes: 0, weight: 0, bakeSeconds: 0, shiftedAt: null, shifts: [] });
-    expect(state.analysis).toEqual({ memory: {} });
+    expect(state.progress).toEqual({ stepIndex: 0, extraBakes: 0, extraSeconds: 0, weight: 0, bakeSeconds: 0, lookSeconds: 0, shiftedAt: null, shifts: [] });
+    expect(state.analysis).toEqual({ memory: {}, look: null });
   });
 
   it('reads the version, the alias and the alarms, and writes nothing', async () => {
@@ -73,16 +74,14 @@ describe('preflight handler', () => {
     ['$LATEST', rolloutRequest({ target: { ...TARGET, version: '$LATEST' } }), '$LATEST cannot take weighted alias traffic'],
     ['no request at all', undefined, 'The rollout request is invalid'],
     [
-      'a plan over the history budget',
-      rolloutRequest({
-        strategy: { weights: Array.from({ length: 100 }, (_, i) => i + 1), bakeSeconds: 60 },
-        analysis: { inconclusive: { maxExtraBakes: 20 } },
-      }),
-      'Step Functions history events, over the budget',
+      'the replaced maxExtraBakes',
+      rolloutRequest({ analysis: { inconclusive: { maxExtraBakes: 2 } } }),
+      'analysis.inconclusive.maxExtraBakes was replaced by maxExtraSeconds',
     ],
     [
       'a plan longer than a year',
-      rolloutRequest({ strategy: { weights: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], bakeSeconds: 7 * 24 * 3600 }, analysis: { inconclusive: { maxExtraBakes: 5 } } }),
+      // 29 steps of 7 days, each with 7 days of extra bake time: 406 days.
+      rolloutRequest({ strategy: { weights: [...Array.from({ length: 29 }, (_, i) => i + 1), 100], bakeSeconds: 7 * 24 * 3600 }, analysis: { inconclusive: { maxExtraSeconds: 7 * 24 * 3600 } } }),
       'longer than a Step Functions execution may run',
     ],
     [

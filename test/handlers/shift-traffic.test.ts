@@ -26,8 +26,11 @@ describe('shiftTraffic handler', () => {
     expect(progress).toEqual({
       stepIndex: 0,
       extraBakes: 0,
+      extraSeconds: 0,
       weight: 10,
       bakeSeconds: 300,
+      // The first look comes one interval (analysis.intervalSeconds, 60 s by default) into the bake.
+      lookSeconds: 60,
       shiftedAt: expect.any(String),
       shifts: [{ weight: 10, at: progress.shiftedAt }],
     });
@@ -35,14 +38,14 @@ describe('shiftTraffic handler', () => {
   });
 
   it('moves a later step on from the previous weight and starts its extra bakes afresh', async () => {
-    const state = await bakingState(linear, 0, 2);
+    const state = await bakingState(linear, 0, 120);
     aliasIs('canary-10');
     lambda.on(UpdateAliasCommand).resolves({});
 
     const progress = await shift({ ...state, progress: { ...state.progress, stepIndex: 1 } });
 
     expect(lambda).toHaveReceivedCommandWith(UpdateAliasCommand, { RoutingConfig: { AdditionalVersionWeights: { '42': 0.2 } } });
-    expect(progress).toMatchObject({ stepIndex: 1, extraBakes: 0, weight: 20, bakeSeconds: 60 });
+    expect(progress).toMatchObject({ stepIndex: 1, extraBakes: 0, extraSeconds: 0, weight: 20, bakeSeconds: 60, lookSeconds: 60 });
     // The split history grows by one: each weight with the time it was written, for split-by-split judges.
     expect(progress.shifts.map((s) => s.weight)).toEqual([10, 20]);
     expect(progress.shifts[1]?.at).toBe(progress.shiftedAt);

@@ -153,7 +153,7 @@ export function rolloutFor(options: { name?: string; functionName?: string; exec
 export function progressAt(stepIndex: number, weight: number): Progress {
   const shiftedAt = new Date(Date.now() - 2 * 60_000).toISOString();
   // Asserted: the Progress type grows fields (e.g. the shifts so far) that the Slack commands do not read.
-  return { stepIndex, extraBakes: 0, weight, bakeSeconds: 300, shiftedAt, shifts: [{ weight, at: shiftedAt }] } as Progress;
+  return { stepIndex, extraBakes: 0, extraSeconds: 0, weight, bakeSeconds: 300, lookSeconds: 60, shiftedAt, shifts: [{ weight, at: shiftedAt }] } as Progress;
 }
 
 export interface FakeExecution {

@@ -71,8 +71,8 @@ export async function stateFor(request: Record<string, unknown>, progress: Parti
   return { ...planned, progress: { ...planned.progress, ...progress } };
 }
 
-/** The state while step `stepIndex` bakes at its weight. */
-export async function bakingState(request: Record<string, unknown>, stepIndex: number, extraBakes = 0): Promise<RolloutState> {
+/** The state at the last look of step `stepIndex`'s bake (its first wait is the whole bake), after `extraSeconds` of extra bakes. */
+export async function bakingState(request: Record<string, unknown>, stepIndex: number, extraSeconds = 0): Promise<RolloutState> {
   const state = await stateFor(request);
   const step = state.rollout.plan.steps[stepIndex];
   if (step === undefined) throw new Error(`the plan has no step ${stepIndex}`);
@@ -80,9 +80,11 @@ export async function bakingState(request: Record<string, unknown>, stepIndex: n
     ...state,
     progress: {
       stepIndex,
-      extraBakes,
+      extraBakes: extraSeconds > 0 ? 1 : 0,
+      extraSeconds,
       weight: step.weight,
       bakeSeconds: step.bakeSeconds,
+      lookSeconds: step.bakeSeconds + extraSeconds,
       shiftedAt: '2025-03-04T10:16:00.000Z',
       shifts: state.rollout.plan.steps
         .slice(0, stepIndex + 1)

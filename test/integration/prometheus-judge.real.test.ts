@@ -80,8 +80,10 @@ describeWithPrometheus('The metrics judge on Prometheus query pairs, against a r
       progress: {
         stepIndex: 1,
         extraBakes: 0,
+        extraSeconds: 0,
         weight: 50,
         bakeSeconds: 600,
+        lookSeconds: 60,
         shiftedAt: iso(ROLLOUT_S + 600),
         shifts: [
           { weight: 25, at: iso(ROLLOUT_S) },

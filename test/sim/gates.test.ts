@@ -129,7 +129,7 @@ describe('a hold on an inconclusive analysis', () => {
       d.rollout.strategy = { preset: 'canary10-5m' };
       // Too little traffic for the alarm to get data: every analysis is inconclusive.
       d.world.traffic.requestsPerSecond = 0.001;
-      d.rollout.analysis = { alarms: ['checkout-errors'], inconclusive: { maxExtraBakes: 1, then: 'hold', holdSeconds: 3600 } };
+      d.rollout.analysis = { alarms: ['checkout-errors'], inconclusive: { maxExtraSeconds: 300, then: 'hold', holdSeconds: 3600 } };
       d.events = [{ at: 900, kind: 'slack-command', user: 'alice', text: 'approve checkout' }];
     });
     const progress: SimulationEvent[] = [];

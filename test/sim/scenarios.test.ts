@@ -100,7 +100,8 @@ describe('built-in scenarios', () => {
     const result = await run('healthy');
     expect(result.simulatedSeconds).toBe(300);
     expect(result.steps).toEqual([
-      expect.objectContaining({ index: 0, weight: 10, verdict: 'pass', action: 'promote', analyses: 1, shiftedAtSeconds: 0, endedAtSeconds: 300 }),
+      // One look a minute (analysis.intervalSeconds defaults to 60); the last, at the bake's end, promotes.
+      expect.objectContaining({ index: 0, weight: 10, verdict: 'pass', action: 'promote', analyses: 5, shiftedAtSeconds: 0, endedAtSeconds: 300 }),
     ]);
     const share = result.canaryRequests / (result.canaryRequests + result.baselineRequests);
     expect(share).toBeGreaterThan(0.09);
@@ -145,7 +146,7 @@ describe('built-in scenarios', () => {
     expect(result).toMatchObject({ outcome: 'rolled_back', finalWeight: 0, error: 'PostPromotionBakeFailed', simulatedSeconds: 30 * 60 });
     expect(result.routing.weightsSet).toEqual([10, 100, 0]);
     expect(result.reason).toMatch(/^look 5 of 6 after the promotion failed: alarm in ALARM: checkout-errors/);
-    expect(result.stateTransitions).toBe(33);
+    expect(result.stateTransitions).toBe(46);
   });
 
   it('late-failure without alarm events: 10 % and 25 % pass; 50 % fails', async () => {
@@ -254,7 +255,7 @@ describe('simulate', () => {
         else if (event.type !== 'alarm') events.push(`${event.type} ${event.at}`);
       },
     });
-    expect(events).toEqual(['started 0', 'preflight 0', 'shifted 0', 'analyzed 10 pass true', 'promoted 300', 'finished 300']);
+    expect(events).toEqual(['started 0', 'preflight 0', 'shifted 0', ...Array<string>(5).fill('analyzed 10 pass true'), 'promoted 300', 'finished 300']);
   });
 });
 

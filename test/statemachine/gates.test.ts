@@ -233,7 +233,7 @@ describe('the task token is a credential', () => {
 describe('a hold when the judges cannot decide', () => {
   it('waits for a person with the evidence after the extra bakes, then goes on once approved', async () => {
     world.cloudwatch.setAlarmState('checkout-errors', 'INSUFFICIENT_DATA', 'Insufficient Data: 1 datapoint was unknown.');
-    const input = request({ preset: 'canary10-5m' }, { name: 'checkout', analysis: { alarms: ['checkout-errors'], minCanaryRequests: 0, inconclusive: { maxExtraBakes: 1, then: 'hold', holdSeconds: 1800 } } });
+    const input = request({ preset: 'canary10-5m' }, { name: 'checkout', analysis: { alarms: ['checkout-errors'], minCanaryRequests: 0, inconclusive: { maxExtraSeconds: 300, then: 'hold', holdSeconds: 1800 } } });
     const execution = start(input);
     await atGate(execution);
 
@@ -242,7 +242,8 @@ describe('a hold when the judges cannot decide', () => {
       gate: { kind: 'hold', timeoutSeconds: 1800, onTimeout: 'rollback', then: 'promote' },
       reason: expect.stringContaining('checkout-errors'),
     });
-    expect(statesOf(execution).filter((s) => s === 'AnalyzeCanary')).toHaveLength(2);
+    // Five looks in the 5-minute bake, five in the 300 s extra bake (alarms estimate no time: all of maxExtraSeconds).
+    expect(statesOf(execution).filter((s) => s === 'AnalyzeCanary')).toHaveLength(10);
 
     await answer('approve');
     await execution.settled;

@@ -63,8 +63,8 @@ describe('a healthy canary', () => {
       'WaitForEdgeToSettle',
       'Bake',
       'AnalyzeCanary',
-      'AnnounceStepAnalyzed',
-      'DecideNextStep',
+      'IsBakeOver',
+      'WaitForNextLook',
     ]);
     expect((outcome.output?.rollout as { plan: { settleSeconds: number } }).plan.settleSeconds).toBe(60);
     expect(outcome.output?.verification).toEqual({ status: 'unobservable' });

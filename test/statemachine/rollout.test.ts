@@ -43,7 +43,10 @@ describe('a healthy canary', () => {
       'VerifyTraffic',
       'IsTrafficObservable',
       'Bake',
+      // A look a minute through the 5-minute bake; the last one is announced and decides.
+      ...Array.from({ length: 4 }, () => ['AnalyzeCanary', 'IsBakeOver', 'WaitForNextLook']).flat(),
       'AnalyzeCanary',
+      'IsBakeOver',
       'AnnounceStepAnalyzed',
       'DecideNextStep',
       'Promote',
@@ -108,8 +111,10 @@ describe('a failing canary', () => {
 
     expect(outcome.status).toBe('FAILED');
     expect(outcome.error).toBe('CanaryAnalysisFailed');
-    expect(outcome.cause).toContain('still inconclusive after 2 extra bakes');
-    expect(outcome.statesEntered.filter((s) => s === 'BakeAgain')).toHaveLength(2);
+    // Alarms estimate no time: the one extra bake takes all of the default 3,600 s, a look a minute.
+    expect(outcome.cause).toContain('still inconclusive after 3600 s of extra bake time');
+    expect(outcome.statesEntered.filter((s) => s === 'BakeAgain')).toHaveLength(1);
+    expect(outcome.statesEntered.filter((s) => s === 'AnalyzeCanary')).toHaveLength(5 + 60);
     expect(routing()).toEqual({ functionVersion: '41', weights: {} });
   });
 
@@ -118,7 +123,7 @@ describe('a failing canary', () => {
     const input = request({ preset: 'canary10-5m' }, {});
     const outcome = await execute({
       ...input,
-      analysis: { ...input.analysis, inconclusive: { maxExtraBakes: 1, then: 'proceed' } },
+      analysis: { ...input.analysis, inconclusive: { maxExtraSeconds: 120, then: 'proceed' } },
     });
 
     expect(outcome.status).toBe('SUCCEEDED');
@@ -141,7 +146,7 @@ describe('faults', () => {
       'TooManyRequestsException',
     ]);
     expect(routing()).toEqual({ functionVersion: '42', weights: {} });
-    expect(outcome.transitions).toBe(14 + 3);
+    expect(outcome.transitions).toBe(27 + 3);
   });
 
   it('recovers from a lost compare-and-swap race by reading again', async () => {

@@ -21,7 +21,7 @@ const request = parseRolloutRequest({
 /** Preflight's output for the request. */
 const state: RolloutState = {
   rollout: { name: 'checkout', request, plan: planRollout(request, { observable: true }), baseline: { version: '41' }, executionName: 'checkout-42', startedAt: '2025-03-04T10:15:00.000Z' },
-  progress: { stepIndex: 0, extraBakes: 0, weight: 0, bakeSeconds: 300, shiftedAt: null, shifts: [] },
+  progress: { stepIndex: 0, extraBakes: 0, extraSeconds: 0, weight: 0, bakeSeconds: 300, lookSeconds: 60, shiftedAt: null, shifts: [] },
   analysis: { memory: {} },
 };
 

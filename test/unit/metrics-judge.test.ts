@@ -41,8 +41,10 @@ function contextFor(options: ContextOptions): { judge: MetricsJudge; context: An
     progress: {
       stepIndex: options.shifts.length - 1,
       extraBakes: 0,
+      extraSeconds: 0,
       weight: last?.weight ?? 0,
       bakeSeconds: 600,
+      lookSeconds: 60,
       shiftedAt: last?.at ?? null,
       shifts: options.shifts,
     },

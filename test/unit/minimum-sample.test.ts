@@ -68,8 +68,10 @@ describe('MinimumSampleJudge', () => {
     progress: {
       stepIndex: 1,
       extraBakes: 0,
+      extraSeconds: 0,
       weight: 25,
       bakeSeconds: 600,
+      lookSeconds: 60,
       shiftedAt: new Date(START + 10 * MINUTE).toISOString(),
       shifts: [
         { weight: 5, at: new Date(START).toISOString() },

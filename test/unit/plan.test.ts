@@ -24,7 +24,7 @@ describe('steps', () => {
   ])('%s bakes at %j, then promotes', (preset, weights, bakeSeconds) => {
     const plan = planRollout(request({ preset }), observable);
 
-    expect(plan.steps).toEqual(weights.map((weight, index) => ({ index, weight, bakeSeconds })));
+    expect(plan.steps).toEqual(weights.map((weight, index) => ({ index, weight, bakeSeconds, intervalSeconds: 60 })));
   });
 
   it('never bakes at 100 %: the last weight is the promotion', () => {
@@ -36,50 +36,61 @@ describe('steps', () => {
 
 /**
  * Transitions as the planner should count them from the paths through the state machine; how many
- * states each path has is checked against real local executions in test/statemachine.
+ * states each path has is checked against real local executions in test/statemachine. `looks` is the
+ * nominal number of looks of all steps; every one of the `extraLooks` per step pays an extra bake's states.
  */
-function expectedTransitions(steps: number, extraBakes: number, settles: boolean) {
+function expectedTransitions(steps: number, looks: number, extraLooksPerStep: number, settles: boolean) {
   const p = STATES_PER_PATH;
-  const shared = p.start + steps * p.step + (settles ? steps * p.settle : 0) + Math.max(0, steps - 1) * p.advance;
+  const shared = p.start + steps * p.step + looks * p.look + (settles ? steps * p.settle : 0) + Math.max(0, steps - 1) * p.advance;
   return {
     nominal: shared + p.promote,
-    worstCase: shared + steps * extraBakes * p.extraBake + Math.max(p.promote, p.rollback),
+    worstCase: shared + steps * extraLooksPerStep * (p.look + p.extraBake) + Math.max(p.promote, p.rollback),
   };
 }
 
-describe('duration, state transitions and cost per preset (observable target, 2 extra bakes)', () => {
-  // nominal: every analysis passes at once; worst case: every step spends its 2 extra bakes.
+describe('looks, duration, state transitions and cost per preset (observable target, defaults: a look a minute, 3,600 s of extra bake time)', () => {
+  // nominal: every step passes at the end of its bake; worst case: every step spends all its extra bake time.
   it.each([
-    //  preset,      steps, nominal s, worst-case s
-    ['canary10-5m', 1, 300, 900],
-    ['canary10-10m', 1, 600, 1800],
-    ['canary10-15m', 1, 900, 2700],
-    ['canary10-30m', 1, 1800, 5400],
-    ['linear10-1m', 9, 540, 1620],
-    ['linear10-2m', 9, 1080, 3240],
-    ['linear10-3m', 9, 1620, 4860],
-    ['linear10-10m', 9, 5400, 16200],
+    //  preset,      steps, looks, nominal s
+    ['canary10-5m', 1, 5, 300],
+    ['canary10-10m', 1, 10, 600],
+    ['canary10-15m', 1, 15, 900],
+    ['canary10-30m', 1, 30, 1800],
+    ['linear10-1m', 9, 9, 540],
+    ['linear10-2m', 9, 18, 1080],
+    ['linear10-3m', 9, 27, 1620],
+    ['linear10-10m', 9, 90, 5400],
     ['all-at-once', 0, 0, 0],
-  ])('%s: %i canary steps, %i s nominal, %i s worst case', (preset, steps, nominal, worst) => {
+  ])('%s: %i canary steps, %i looks, %i s nominal', (preset, steps, looks, nominal) => {
     const plan = planRollout(request({ preset }), observable);
 
+    expect(plan.steps.every((step) => step.intervalSeconds === 60)).toBe(true);
+    expect(plan.looks).toEqual({ nominal: looks, worstCase: looks + steps * 60 });
     expect(plan.nominalSeconds).toBe(nominal);
-    expect(plan.worstCaseSeconds).toBe(worst);
-    expect(plan.stateTransitions).toEqual(expectedTransitions(steps, 2, false));
+    expect(plan.worstCaseSeconds).toBe(nominal + steps * 3600);
+    expect(plan.stateTransitions).toEqual(expectedTransitions(steps, looks, 60, false));
     expect(plan.nominalCostUsd).toBeCloseTo((plan.stateTransitions.nominal * 0.025) / 1000, 12);
   });
 
-  it('costs more for more steps, and stays around a cent for the presets', () => {
+  it('looks every minute on canary10-5m in at most 30 state transitions: 3 per look', () => {
+    const plan = planRollout(request({ preset: 'canary10-5m' }), observable);
+
+    expect(plan.stateTransitions.nominal).toBe(27);
+    expect(plan.stateTransitions.nominal).toBeLessThanOrEqual(30);
+    expect(STATES_PER_PATH.look).toBe(3);
+  });
+
+  it('costs more for more looks, and stays around a cent for the presets', () => {
     const cost = (preset: string) => planRollout(request({ preset }), observable).nominalCostUsd;
 
     expect(cost('all-at-once')).toBeLessThan(cost('canary10-5m'));
-    expect(cost('canary10-5m')).toBeLessThan(cost('linear10-1m'));
-    expect(cost('linear10-10m')).toBe(cost('linear10-1m'));
-    expect(cost('linear10-1m')).toBeLessThan(0.01);
+    expect(cost('canary10-5m')).toBeLessThan(cost('canary10-10m'));
+    expect(cost('linear10-1m')).toBeLessThan(cost('linear10-10m'));
+    expect(cost('linear10-10m')).toBeLessThan(0.01);
   });
 
   it('ends its worst case with a rollback, its nominal case with a promotion', () => {
-    const plan = planRollout(request({ preset: 'canary10-5m' }, { inconclusive: { maxExtraBakes: 0 } }), observable);
+    const plan = planRollout(request({ preset: 'canary10-5m' }, { inconclusive: { maxExtraSeconds: 0 } }), observable);
 
     expect(plan.stateTransitions.worstCase - plan.stateTransitions.nominal).toBe(
       Math.max(STATES_PER_PATH.promote, STATES_PER_PATH.rollback) - STATES_PER_PATH.promote,
@@ -87,17 +98,24 @@ describe('duration, state transitions and cost per preset (observable target, 2 
   });
 
   it.each([
-    [0, 300],
-    [1, 600],
-    [5, 1800],
-    [20, 6300],
-  ])('with %i extra bakes per step, canary10-5m could last %i s', (maxExtraBakes, worst) => {
-    const plan = planRollout(request({ preset: 'canary10-5m' }, { inconclusive: { maxExtraBakes } }), observable);
+    [0, 0, 300],
+    [60, 1, 360],
+    [90, 2, 390],
+    [7200, 120, 7500],
+  ])('with %i s of extra bake time per step, canary10-5m has %i more looks at worst and could last %i s', (maxExtraSeconds, extraLooks, worst) => {
+    const plan = planRollout(request({ preset: 'canary10-5m' }, { inconclusive: { maxExtraSeconds } }), observable);
 
-    expect(plan.maxExtraBakesPerStep).toBe(maxExtraBakes);
+    expect(plan.maxExtraSecondsPerStep).toBe(maxExtraSeconds);
     expect(plan.nominalSeconds).toBe(300);
     expect(plan.worstCaseSeconds).toBe(worst);
-    expect(plan.stateTransitions).toEqual(expectedTransitions(1, maxExtraBakes, false));
+    expect(plan.looks).toEqual({ nominal: 5, worstCase: 5 + extraLooks });
+    expect(plan.stateTransitions).toEqual(expectedTransitions(1, 5, extraLooks, false));
+  });
+
+  it('looks as often as analysis.intervalSeconds says, and at least once per bake', () => {
+    expect(planRollout(request({ preset: 'canary10-5m' }, { intervalSeconds: 120 }), observable).looks.nominal).toBe(3);
+    expect(planRollout(request({ preset: 'canary10-5m' }, { intervalSeconds: 600 }), observable).looks.nominal).toBe(1);
+    expect(planRollout(request({ weights: [10, 100], bakeSeconds: 0 }), observable).looks.nominal).toBe(1);
   });
 });
 
@@ -115,9 +133,9 @@ describe('observable and unobservable targets', () => {
     expect(plan.settleSeconds).toBe(45);
     expect(plan.nominalSeconds).toBe(9 * (60 + 45));
     // Extra bakes do not shift again, so they do not settle again.
-    expect(plan.worstCaseSeconds).toBe(9 * (60 + 45) + 9 * 2 * 60);
+    expect(plan.worstCaseSeconds).toBe(9 * (60 + 45) + 9 * 3600);
     // One WaitForEdgeToSettle state per step.
-    expect(plan.stateTransitions).toEqual(expectedTransitions(9, 2, true));
+    expect(plan.stateTransitions).toEqual(expectedTransitions(9, 9, 60, true));
     expect(plan.stateTransitions.nominal).toBe(planRollout(request({ preset: 'linear10-1m' }), observable).stateTransitions.nominal + 9);
   });
 
@@ -127,85 +145,63 @@ describe('observable and unobservable targets', () => {
 });
 
 describe('the Step Functions history bound', () => {
-  function refusal(plan: () => unknown): Error {
-    try {
-      plan();
-    } catch (error) {
-      return error as Error;
-    }
-    throw new Error('expected the plan to be refused');
-  }
+  it('widens the interval of a long rollout until its worst case fits, and says by how much', () => {
+    // 9 steps of a day each: a look a minute would be 9 × (1,440 + 60) looks.
+    const plan = planRollout(request({ weights: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], bakeSeconds: 24 * 3600 }), observable);
+    const interval = plan.steps[0]?.intervalSeconds ?? 0;
+    const narrower = planRollout(request({ weights: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], bakeSeconds: 24 * 3600 }, { intervalSeconds: interval }), observable);
 
-  it('refuses 100 steps with 20 extra bakes each, saying how to fix it', () => {
-    const error = refusal(() =>
-      planRollout(request({ weights: weightsOfLength(100), bakeSeconds: 60 }, { inconclusive: { maxExtraBakes: 20 } }), observable),
-    );
-
-    expect(error).toBeInstanceOf(RolloutRequestInvalid);
-    expect(error.name).toBe('RolloutRequestInvalid');
-    expect(error.message).toMatch(/could need \d+ Step Functions history events, over the budget of 20000/);
-    expect(error.message).toContain('25,000');
-    expect(error.message).toContain('fewer analysis.inconclusive.maxExtraBakes');
+    expect(plan.requestedIntervalSeconds).toBe(60);
+    expect(interval).toBeGreaterThan(60);
+    expect(plan.steps.every((step) => step.intervalSeconds === interval)).toBe(true);
+    expect(plan.worstCaseHistoryEvents).toBeLessThanOrEqual(20_000);
+    expect(narrower.worstCaseHistoryEvents).toBe(plan.worstCaseHistoryEvents);
+    // One second narrower would not fit: the widest interval needed, not more.
+    expect(planRollout(request({ weights: [10, 20, 30, 40, 50, 60, 70, 80, 90, 100], bakeSeconds: 24 * 3600 }, { intervalSeconds: interval - 1 }), observable).steps[0]?.intervalSeconds).toBe(interval);
   });
 
-  it('accepts 100 steps when nothing is inconclusive twice', () => {
-    const plan = planRollout(request({ weights: weightsOfLength(100), bakeSeconds: 60 }, { inconclusive: { maxExtraBakes: 0 } }), observable);
+  it('keeps the asked interval when the worst case fits', () => {
+    const plan = planRollout(request({ preset: 'linear10-10m' }, { intervalSeconds: 90 }), observable);
+
+    expect(plan.steps.every((step) => step.intervalSeconds === 90)).toBe(true);
+    expect(plan.requestedIntervalSeconds).toBe(90);
+  });
+
+  it('fits 100 steps with days of extra bake time by looking less often', () => {
+    const plan = planRollout(request({ weights: weightsOfLength(100), bakeSeconds: 60 }, { inconclusive: { maxExtraSeconds: 3 * 24 * 3600 } }), observable);
+
+    expect(plan.steps).toHaveLength(99);
+    expect(plan.steps[0]?.intervalSeconds).toBeGreaterThan(60);
+    expect(plan.worstCaseHistoryEvents).toBeLessThanOrEqual(20_000);
+  });
+
+  it('accepts 100 steps when nothing may bake longer', () => {
+    const plan = planRollout(request({ weights: weightsOfLength(100), bakeSeconds: 60 }, { inconclusive: { maxExtraSeconds: 0 } }), observable);
 
     expect(plan.steps).toHaveLength(99);
     expect(plan.worstCaseHistoryEvents).toBeLessThanOrEqual(20_000);
   });
 
-  /** The most weights (with 20 extra bakes per step) whose plan fits the history budget. */
-  function mostWeightsThatFit(options: { observable: boolean }): number {
-    let length = 2;
-    for (;;) {
-      try {
-        planRollout(request({ weights: weightsOfLength(length + 1), bakeSeconds: 60 }, { inconclusive: { maxExtraBakes: 20 } }), options);
-        length += 1;
-      } catch (error) {
-        expect(error).toBeInstanceOf(RolloutRequestInvalid);
-        return length;
-      }
-    }
-  }
-
-  it.each([
-    ['an observable target', observable],
-    ['an unobservable target', unobservable],
-  ])('for %s, refuses exactly the plans whose worst case exceeds 20,000 events', (_case, options) => {
-    const most = mostWeightsThatFit(options);
-    const fits = planRollout(request({ weights: weightsOfLength(most), bakeSeconds: 60 }, { inconclusive: { maxExtraBakes: 20 } }), options);
-    const shorter = planRollout(request({ weights: weightsOfLength(most - 1), bakeSeconds: 60 }, { inconclusive: { maxExtraBakes: 20 } }), options);
-    const perStep = fits.worstCaseHistoryEvents - shorter.worstCaseHistoryEvents;
-
-    expect(fits.worstCaseHistoryEvents).toBeLessThanOrEqual(20_000);
-    // One more step would cross the budget: the refusal names the count.
-    expect(fits.worstCaseHistoryEvents + perStep).toBeGreaterThan(20_000);
-    expect(() =>
-      planRollout(request({ weights: weightsOfLength(most + 1), bakeSeconds: 60 }, { inconclusive: { maxExtraBakes: 20 } }), options),
-    ).toThrow(`could need ${fits.worstCaseHistoryEvents + perStep} Step Functions history events`);
-    expect(most).toBeGreaterThan(50);
-    expect(most).toBeLessThan(100);
-  });
-
   it('counts the settle waits of an unobservable target against the budget', () => {
-    const ofObservable = planRollout(request({ weights: weightsOfLength(50), bakeSeconds: 60 }), observable);
-    const ofUnobservable = planRollout(request({ weights: weightsOfLength(50), bakeSeconds: 60 }), unobservable);
+    const ofObservable = planRollout(request({ weights: weightsOfLength(50), bakeSeconds: 60 }, { inconclusive: { maxExtraSeconds: 0 } }), observable);
+    const ofUnobservable = planRollout(request({ weights: weightsOfLength(50), bakeSeconds: 60 }, { inconclusive: { maxExtraSeconds: 0 } }), unobservable);
 
     expect(ofUnobservable.worstCaseHistoryEvents).toBeGreaterThan(ofObservable.worstCaseHistoryEvents);
-    expect(mostWeightsThatFit(unobservable)).toBeLessThanOrEqual(mostWeightsThatFit(observable));
   });
 
-  it('counts every extra bake against the budget', () => {
-    const events = (maxExtraBakes: number) =>
-      planRollout(request({ preset: 'linear10-1m' }, { inconclusive: { maxExtraBakes } }), observable).worstCaseHistoryEvents;
+  it('counts every look of the extra bake time against the budget', () => {
+    const events = (maxExtraSeconds: number) =>
+      planRollout(request({ preset: 'linear10-1m' }, { inconclusive: { maxExtraSeconds } }), observable).worstCaseHistoryEvents;
 
-    expect(events(1) - events(0)).toBeGreaterThan(0);
-    expect(events(10) - events(0)).toBe(10 * (events(1) - events(0)));
+    expect(events(60) - events(0)).toBeGreaterThan(0);
+    expect(events(600) - events(0)).toBe(10 * (events(60) - events(0)));
   });
 
-  it('keeps the worst case of every preset far below the budget', () => {
-    expect(planRollout(request({ preset: 'linear10-10m' }, { inconclusive: { maxExtraBakes: 20 } }), observable).worstCaseHistoryEvents).toBeLessThan(5_000);
+  it('keeps the worst case of every preset below the budget at a look a minute', () => {
+    const plan = planRollout(request({ preset: 'linear10-10m' }), observable);
+
+    expect(plan.steps[0]?.intervalSeconds).toBe(60);
+    expect(plan.worstCaseHistoryEvents).toBeLessThan(20_000);
   });
 });
 
@@ -214,18 +210,18 @@ describe('the one-year bound', () => {
   const nineSteps = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
 
   it('refuses a rollout that could outlast a Step Functions execution, saying how to fix it', () => {
-    // 9 steps × 7 days × (1 + 5 extra bakes) = 378 days.
-    const plan = () => planRollout(request({ weights: nineSteps, bakeSeconds: sevenDays }, { inconclusive: { maxExtraBakes: 5 } }), observable);
+    // 52 steps × 7 days, with 7 days of extra bake time each = 728 days.
+    const plan = () => planRollout(request({ weights: weightsOfLength(53), bakeSeconds: sevenDays }, { inconclusive: { maxExtraSeconds: sevenDays } }), observable);
 
     expect(plan).toThrow(RolloutRequestInvalid);
-    expect(plan).toThrow(`The rollout could last ${9 * sevenDays * 6} s, longer than a Step Functions execution may run (31536000 s)`);
-    expect(plan).toThrow('Shorten bakeSeconds or approval timeouts, or lower analysis.inconclusive.maxExtraBakes');
+    expect(plan).toThrow(`The rollout could last ${52 * sevenDays * 2} s, longer than a Step Functions execution may run (31536000 s)`);
+    expect(plan).toThrow('Shorten bakeSeconds or approval timeouts, or lower analysis.inconclusive.maxExtraSeconds');
   });
 
-  it('accepts one that fits: 9 steps × 7 days × (1 + 4 extra bakes) = 315 days', () => {
-    const plan = planRollout(request({ weights: nineSteps, bakeSeconds: sevenDays }, { inconclusive: { maxExtraBakes: 4 } }), observable);
+  it('accepts one that fits: 9 steps × 7 days × 2 = 126 days', () => {
+    const plan = planRollout(request({ weights: nineSteps, bakeSeconds: sevenDays }, { inconclusive: { maxExtraSeconds: sevenDays } }), observable);
 
-    expect(plan.worstCaseSeconds).toBe(9 * sevenDays * 5);
+    expect(plan.worstCaseSeconds).toBe(9 * sevenDays * 2);
     expect(plan.nominalSeconds).toBe(9 * sevenDays);
   });
 });
@@ -241,12 +237,12 @@ describe('approval gates (strategy.steps)', () => {
     const plan = planRollout(request({ steps }), observable);
 
     expect(plan.steps).toEqual([
-      { index: 0, weight: 5, bakeSeconds: 300 },
-      { index: 1, weight: 25, bakeSeconds: 600, approval: { timeoutSeconds: 3600, onTimeout: 'rollback' } },
+      { index: 0, weight: 5, bakeSeconds: 300, intervalSeconds: 60 },
+      { index: 1, weight: 25, bakeSeconds: 600, intervalSeconds: 60, approval: { timeoutSeconds: 3600, onTimeout: 'rollback' } },
     ]);
     expect(plan.nominalSeconds).toBe(900);
-    // 2 extra bakes per step, then the gate waits out its hour.
-    expect(plan.worstCaseSeconds).toBe(900 * 3 + 3600);
+    // An hour of extra bake time per step, then the gate waits out its hour.
+    expect(plan.worstCaseSeconds).toBe(900 + 2 * 3600 + 3600);
   });
 
   it('plans the list form without gates like the same weights and bake', () => {
@@ -269,8 +265,8 @@ describe('approval gates (strategy.steps)', () => {
   });
 
   it('a hold may wait at every step in the worst case, holdSeconds each, and costs nothing nominal', () => {
-    const held = planRollout(request({ weights: [10, 50, 100], bakeSeconds: 300 }, { inconclusive: { maxExtraBakes: 2, then: 'hold', holdSeconds: 1800 } }), observable);
-    const rolledBack = planRollout(request({ weights: [10, 50, 100], bakeSeconds: 300 }, { inconclusive: { maxExtraBakes: 2 } }), observable);
+    const held = planRollout(request({ weights: [10, 50, 100], bakeSeconds: 300 }, { inconclusive: { then: 'hold', holdSeconds: 1800 } }), observable);
+    const rolledBack = planRollout(request({ weights: [10, 50, 100], bakeSeconds: 300 }, {}), observable);
 
     expect(held.worstCaseSeconds - rolledBack.worstCaseSeconds).toBe(2 * 1800);
     expect(held.stateTransitions.worstCase - rolledBack.stateTransitions.worstCase).toBe(2 * 5);
@@ -281,6 +277,6 @@ describe('approval gates (strategy.steps)', () => {
     const week = 7 * 24 * 3600;
     const gated = Array.from({ length: 53 }, (_, i) => ({ weight: i + 1, bakeSeconds: 0, approval: { timeoutSeconds: week } }));
 
-    expect(() => planRollout(request({ steps: [...gated, { weight: 100 }] }), observable)).toThrow(`The rollout could last ${53 * week} s`);
+    expect(() => planRollout(request({ steps: [...gated, { weight: 100 }] }, { inconclusive: { maxExtraSeconds: 0 } }), observable)).toThrow(`The rollout could last ${53 * week} s`);
   });
 });

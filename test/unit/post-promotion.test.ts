@@ -40,7 +40,7 @@ describe('postPromotion in the request', () => {
   it('takes a bake with the default interval, and one with its own analysis', () => {
     expect(request({ postPromotion: { bakeSeconds: 1800 } }).postPromotion).toEqual({ bakeSeconds: 1800 });
     const own = request({ postPromotion: { bakeSeconds: 1800, intervalSeconds: 60, analysis: { alarms: ['checkout-memory'], metrics: [{ metric: 'errors' }] } } });
-    expect(postPromotionAnalysisOf(own)).toMatchObject({ alarms: ['checkout-memory'], metrics: [{ metric: 'errors' }], inconclusive: { maxExtraBakes: 2 } });
+    expect(postPromotionAnalysisOf(own)).toMatchObject({ alarms: ['checkout-memory'], metrics: [{ metric: 'errors' }], inconclusive: { maxExtraSeconds: 3600 } });
   });
 
   it("judges with the rollout's own alarms, and no metric check, when postPromotion.analysis is absent", () => {
@@ -77,8 +77,8 @@ describe('the plan of a post-promotion bake', () => {
     expect(plan.postPromotion).toEqual({ bakeSeconds: 1800, intervalSeconds: 300, looks: 6 });
     expect(plan.nominalSeconds).toBe(300 + 1800);
     expect(plan.stateTransitions.nominal).toBe(plain.stateTransitions.nominal + STATES_PER_PATH.bakeStart + 6 * STATES_PER_PATH.bakeLook);
-    expect(plan.stateTransitions).toEqual({ nominal: 33, worstCase: 46 });
-    expect(plan.nominalCostUsd).toBeCloseTo(33 * 0.000025, 12);
+    expect(plan.stateTransitions).toEqual({ nominal: 46, worstCase: 409 });
+    expect(plan.nominalCostUsd).toBeCloseTo(46 * 0.000025, 12);
   });
 
   it('counts ceil(bake / interval) looks', () => {
@@ -146,7 +146,7 @@ describe('the window metric checks compare after the promotion', () => {
       baseline: { version: '41' },
       plan,
       startedAt: new Date(START).toISOString(),
-      progress: { stepIndex: 0, extraBakes: 0, weight: 10, bakeSeconds: 300, shiftedAt: new Date(START).toISOString(), shifts: [{ weight: 10, at: new Date(START).toISOString() }] },
+      progress: { stepIndex: 0, extraBakes: 0, extraSeconds: 0, weight: 10, bakeSeconds: 300, lookSeconds: 60, shiftedAt: new Date(START).toISOString(), shifts: [{ weight: 10, at: new Date(START).toISOString() }] },
       window: { start: new Date(promotedAt), end: new Date(now) },
       memory: undefined,
       promotedAt: new Date(promotedAt).toISOString(),

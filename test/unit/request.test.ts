@@ -296,7 +296,8 @@ describe('analysis and defaults', () => {
         insufficientData: 'inconclusive',
         metrics: [],
         maxNonCriticalFailures: 0,
-        inconclusive: { maxExtraBakes: 2, then: 'rollback' },
+        intervalSeconds: 60,
+        inconclusive: { maxExtraSeconds: 3600, then: 'rollback' },
       },
       settleSeconds: 30,
       rollbackWindowSeconds: 86_400,
@@ -307,14 +308,14 @@ describe('analysis and defaults', () => {
   it('fills the defaults of a partial inconclusive policy', () => {
     const parsed = parseRolloutRequest(request({ analysis: { inconclusive: { then: 'proceed' } } }));
 
-    expect(parsed.analysis.inconclusive).toEqual({ maxExtraBakes: 2, then: 'proceed' });
+    expect(parsed.analysis.inconclusive).toEqual({ maxExtraSeconds: 3600, then: 'proceed' });
   });
 
   it('keeps what the user gave', () => {
     const parsed = parseRolloutRequest(
       request({
         name: 'checkout',
-        analysis: { alarms: ['checkout-errors'], insufficientData: 'pass', inconclusive: { maxExtraBakes: 0, then: 'proceed' } },
+        analysis: { alarms: ['checkout-errors'], insufficientData: 'pass', intervalSeconds: 120, inconclusive: { maxExtraSeconds: 0, then: 'proceed' } },
         settleSeconds: 120,
       }),
     );
@@ -325,7 +326,8 @@ describe('analysis and defaults', () => {
       insufficientData: 'pass',
       metrics: [],
       maxNonCriticalFailures: 0,
-      inconclusive: { maxExtraBakes: 0, then: 'proceed' },
+      intervalSeconds: 120,
+      inconclusive: { maxExtraSeconds: 0, then: 'proceed' },
     });
     expect(parsed.settleSeconds).toBe(120);
   });
@@ -336,7 +338,12 @@ describe('analysis and defaults', () => {
     [{ alarms: ['x'.repeat(256)] }, 'analysis.alarms.0: CloudWatch alarm names are at most 255 characters'],
     [{ alarms: Array.from({ length: 101 }, (_, i) => `alarm-${i}`) }, 'analysis.alarms: at most 100 alarms'],
     [{ insufficientData: 'ignore' }, 'analysis.insufficientData'],
-    [{ inconclusive: { maxExtraBakes: 21 } }, 'analysis.inconclusive.maxExtraBakes: at most 20 extra bakes per step'],
+    // The old count of fixed-length bakes is refused with how to convert it.
+    [{ inconclusive: { maxExtraBakes: 2 } }, 'analysis.inconclusive.maxExtraBakes: analysis.inconclusive.maxExtraBakes was replaced by maxExtraSeconds'],
+    [{ inconclusive: { maxExtraBakes: 2 } }, 'for the old bound of N extra bakes of S seconds, give "maxExtraSeconds": N × S'],
+    [{ inconclusive: { maxExtraSeconds: 7 * 24 * 3600 + 1 } }, 'analysis.inconclusive.maxExtraSeconds: at most 604800 extra seconds per step (7 days)'],
+    [{ inconclusive: { maxExtraSeconds: -1 } }, 'analysis.inconclusive.maxExtraSeconds: maxExtraSeconds cannot be negative'],
+    [{ intervalSeconds: 30 }, 'analysis.intervalSeconds: intervalSeconds is at least 60 (CloudWatch publishes Lambda metrics per minute)'],
     [{ inconclusive: { then: 'wait' } }, 'analysis.inconclusive.then'],
   ])('refuses analysis %j', (analysis, expected) => {
     expect(problemsWith(request({ analysis }))).toContain(expected);

@@ -142,7 +142,7 @@ describe('the status text', () => {
       `  step 1 at 10 %: pass → advance (${at(313).toISOString()}): ${PASS.reason}`,
       `  step 2 at 50 %: inconclusive → bake-again (${at(623).toISOString()})`,
       '      metrics: inconclusive: errors: not enough data; 1,200 more canary requests needed (about 4 min at the current rate)',
-      `  now: Bake since ${at(624).toISOString()}, step 2 of 2 at 50 % canary; the target reads 50 % now`,
+      `  now: WaitForNextLook since ${at(624).toISOString()}, step 2 of 2 at 50 % canary; the target reads 50 % now`,
       '  next: analysis of step 2 at 50 % in 3 min 44 s (10:15:24Z)',
     ]);
   });

@@ -272,11 +272,26 @@ function initialDensity(t: number, upper: number, drift: number): GridDensity {
   return { t, lo, step, values };
 }
 
+/**
+ * Continuation densities already computed, by the looks that made them: a rollout's next look extends the
+ * same history by one look, so it pays one propagation instead of one per remembered look.
+ */
+const densities = new Map<string, GridDensity>();
+
 function continuationDensity(looks: readonly SequentialLook[]): GridDensity {
   let density: GridDensity | undefined;
+  let key = '';
   for (const look of looks) {
+    key += `${look.informationFraction}:${look.boundaryZ};`;
+    const known = densities.get(key);
+    if (known !== undefined) {
+      density = known;
+      continue;
+    }
     const b = look.boundaryZ * sqrt(look.informationFraction);
     density = density === undefined ? initialDensity(look.informationFraction, b, 0) : propagate(density, look.informationFraction, b, 0);
+    if (densities.size >= MEMO_LIMIT) densities.delete(densities.keys().next().value as string);
+    densities.set(key, density);
   }
   if (density === undefined) throw new Error('continuationDensity needs at least one look');
   return density;

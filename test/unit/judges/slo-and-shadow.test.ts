@@ -47,7 +47,7 @@ function judgeAt(analysis: Record<string, unknown>, minutes: number, memory?: un
     baseline: { version: '41' },
     plan: planRollout(request, { observable: true }),
     startedAt: at(START),
-    progress: { stepIndex: shifts.length - 1, extraBakes: 0, weight: last.weight, bakeSeconds: 600, shiftedAt: last.at, shifts },
+    progress: { stepIndex: shifts.length - 1, extraBakes: 0, extraSeconds: 0, weight: last.weight, bakeSeconds: 600, lookSeconds: 60, shiftedAt: last.at, shifts },
     window: { start: new Date(last.at), end: new Date(START + minutes * MINUTE) },
     memory,
   };
