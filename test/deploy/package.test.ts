@@ -12,6 +12,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { ARTIFACT_EVENT_TYPES } from '../../shared/artifacts/events';
 import { TARGET_CHANGING_STATES } from '../../shared/executions/states';
 import { AWAITING_APPROVAL, LIFECYCLE_DETAIL_TYPES } from '../../shared/lifecycle';
 import { readEdgeArtefact } from '../../sim/edge-runtime';
@@ -807,7 +808,7 @@ describe('the functions\' roles', () => {
   });
 });
 
-type EventPattern = { [field: string]: string[] | EventPattern };
+type EventPattern = { [field: string]: Array<string | { prefix: string }> | EventPattern };
 
 interface DeliveryRule {
   readonly id: string;
@@ -833,15 +834,20 @@ function rulesOf(stack: TemplateReader): DeliveryRule[] {
 
 /**
  * EventBridge's matching for the patterns this stack uses: every field of the pattern must be in the event,
- * a list matches when the event's value (or any of its values) is in it, an object recurses. Content filters
- * (prefix, anything-but, …) are refused rather than guessed at.
+ * a list matches when the event's value (or any of its values) is in it or starts with one of its
+ * `{ prefix }` filters, an object recurses. Other content filters (anything-but, numeric, …) are refused
+ * rather than guessed at.
  */
 function matches(pattern: EventPattern, event: unknown): boolean {
   return Object.entries(pattern).every(([field, expected]) => {
     const value = (event as Record<string, unknown> | null | undefined)?.[field];
     if (!Array.isArray(expected)) return typeof value === 'object' && value !== null && matches(expected, value);
-    if (expected.some((item) => typeof item === 'object')) throw new Error(`the test does not match content filters: ${JSON.stringify(expected)}`);
-    return (Array.isArray(value) ? value : [value]).some((item) => expected.includes(item as string));
+    const matchesItem = (item: unknown) => (filter: string | { prefix: string }): boolean => {
+      if (typeof filter === 'string') return item === filter;
+      if (Object.keys(filter).join() !== 'prefix') throw new Error(`the test does not match this content filter: ${JSON.stringify(filter)}`);
+      return typeof item === 'string' && item.startsWith(filter.prefix);
+    };
+    return (Array.isArray(value) ? value : [value]).some((item) => expected.some(matchesItem(item)));
   });
 }
 
@@ -853,7 +859,7 @@ const ALARM_PATTERN = { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch 
 const LAMBDA_VERSION_PATTERN = {
   source: ['aws.lambda'],
   'detail-type': ['AWS API Call via CloudTrail'],
-  detail: { eventSource: ['lambda.amazonaws.com'], eventName: ['PublishVersion20150331'] },
+  detail: { eventSource: ['lambda.amazonaws.com'], eventName: [{ prefix: ARTIFACT_EVENT_TYPES.lambda.eventNamePrefix }] },
 };
 const ECR_PUSH_PATTERN = { source: ['aws.ecr'], 'detail-type': ['ECR Image Action'], detail: { 'action-type': ['PUSH'], result: ['SUCCESS'] } };
 const S3_OBJECT_PATTERN = { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { bucket: { name: ARTIFACT_BUCKETS } } };
@@ -972,6 +978,11 @@ describe('the events', () => {
         edge: receivers(edge.stack, event),
       }).toEqual({ path, ...expected });
     }
+    // A PublishVersion of a later API version (CloudTrail's name carries the version) still arrives;
+    // another Publish call does not.
+    const published = fixture('aws.lambda/publish-version.json') as { detail: Record<string, unknown> };
+    expect(receivers(edge.stack, { ...published, detail: { ...published.detail, eventName: 'PublishVersion20300101' } })).toEqual(['startFromArtifact']);
+    expect(receivers(edge.stack, { ...published, detail: { ...published.detail, eventName: 'PublishLayerVersion20181031' } })).toEqual([]);
     // An object in a bucket that is not named reaches nothing.
     const other = fixture('aws.s3/object-created.json') as { detail: { bucket: { name: string } } };
     expect(receivers(scoped.stack, { ...other, detail: { ...other.detail, bucket: { name: 'someone-elses-bucket' } } })).toEqual([]);
