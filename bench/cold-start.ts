@@ -3,7 +3,7 @@
  * process, against a baseline measured in the same run: a minified middy handler that bundles one AWS SDK
  * client (Lambda), built with the same esbuild options serverless.yml gives the functions.
  *
- *   npm run package && npm run bench -- --cold-start [--runs N] [--package DIR]
+ *   npm run package -- --param="targetFunctionPattern=checkout*" && npm run bench -- --cold-start [--runs N] [--package DIR]
  *
  * Load time is the time from `import()` of the bundle to its module being evaluated, in its own process,
  * the median of N runs (default 9). The runs interleave the bundles, so a busy machine slows them alike.

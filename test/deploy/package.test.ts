@@ -1,8 +1,9 @@
 /**
  * `serverless package` turns serverless.yml into the stack a user deploys. This test packages it three
- * times (default parameters; every optional parameter given: scoped to the checkout functions, alarms and
- * one KeyValueStore, the edge on, artifact rules in SSM, an artifact bucket, the Lambda and ECR artifact
- * rules off, Slack allowlists and channel; the edge on with default patterns), then checks what a reviewer
+ * times (default parameters but the required targetFunctionPattern; every optional parameter given: scoped
+ * to the checkout functions, alarms and one KeyValueStore, the edge on, artifact rules in SSM, an artifact
+ * bucket, the Lambda and ECR artifact rules off, Slack allowlists and channel; the edge on with default
+ * patterns), then checks what a reviewer
  * of the stack would check: the functions and the state machine, least-privilege roles, the events that
  * reach each function, the Slack endpoint, the edge resources, and the bundles.
  * No AWS credentials and no network: packaging is local.
@@ -49,8 +50,10 @@ const PROMETHEUS_TOKEN_PARAMETER = `/coalmine/${STAGE}/prometheus-token`;
 const AMP_WORKSPACE = 'ws-0123abcd-4567-89ef-0123-456789abcdef';
 const ANALYZE_SUBNETS = ['subnet-0a1b2c3d', 'subnet-0e4f5a6b'];
 const ANALYZE_SECURITY_GROUPS = ['sg-0c7d8e9f'];
+/** The one parameter without a default: the functions rollouts may move (scripts/target-pattern.cjs). */
+const TARGET_PATTERN_PARAM = 'targetFunctionPattern=checkout*';
 const SCOPED_PARAMS = [
-  'targetFunctionPattern=checkout*',
+  TARGET_PATTERN_PARAM,
   'alarmNamePattern=checkout-*',
   `kvsPattern=${CHECKOUT_KVS_ID}`,
   'edge=true',
@@ -67,7 +70,7 @@ const SCOPED_PARAMS = [
   `prometheusTokenParameter=${PROMETHEUS_TOKEN_PARAMETER}`,
   'dashboard=false',
 ];
-const EDGE_PARAMS = ['edge=true', 'artifactTriggers=true'];
+const EDGE_PARAMS = [TARGET_PATTERN_PARAM, 'edge=true', 'artifactTriggers=true'];
 const LOG_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents'];
 /** The calls of the cloudfront-kvs router (shared/routers/cloudfront-kvs.ts) that read and write the store. */
 const KVS_DRIVE_ACTIONS = [
@@ -286,10 +289,18 @@ async function packaged(params: readonly string[]): Promise<Packaged> {
 
 const given = (packaged: Packaged, param: string): boolean => packaged.params.some((p) => p.startsWith(`${param}=`));
 
-/** What a function's role grants in a stack: the calls (less those whose parameter is not given) and the service's. */
+/** A stack with a KeyValueStore to drive: its own (edge=true), or those of kvsPattern. Else no store at all. */
+const drivesStores = (packaged: Packaged): boolean => packaged.params.includes('edge=true') || given(packaged, 'kvsPattern');
+
+/**
+ * What a function's role grants in a stack: the calls (less those whose parameter is not given, and the
+ * KeyValueStore calls in a stack with no store) and the service's.
+ */
 function grantedActions(key: string, packaged: Packaged): string[] {
   const { actions, grantedOnlyWith = {}, serviceActions = [], signedCalls = [] } = FUNCTIONS[key]!;
-  return [...actions, ...signedCalls, ...serviceActions].filter((action) => grantedOnlyWith[action] === undefined || given(packaged, grantedOnlyWith[action]));
+  return [...actions, ...signedCalls, ...serviceActions]
+    .filter((action) => grantedOnlyWith[action] === undefined || given(packaged, grantedOnlyWith[action]))
+    .filter((action) => drivesStores(packaged) || !action.startsWith('cloudfront-keyvaluestore:'));
 }
 
 function roleOf(stack: TemplateReader, key: string): string {
@@ -313,7 +324,7 @@ const allStacks = (): Packaged[] => [defaults, scoped, edge];
 
 beforeAll(async () => {
   // All at once: each packaging has its own service, build and output folders.
-  [defaults, scoped, edge] = await Promise.all([packaged([]), packaged(SCOPED_PARAMS), packaged(EDGE_PARAMS)]);
+  [defaults, scoped, edge] = await Promise.all([packaged([TARGET_PATTERN_PARAM]), packaged(SCOPED_PARAMS), packaged(EDGE_PARAMS)]);
 }, 300_000);
 
 afterAll(removeTempDirs);
@@ -652,22 +663,28 @@ describe('the functions\' roles', () => {
 
   const routerLambdaActionsOf = (key: string): string[] => FUNCTIONS[key]!.actions.filter((a) => ROUTER_LAMBDA_ACTIONS.includes(a));
 
-  it('let the Lambda calls reach any function of the account and region by default, aliases and versions included', () => {
-    for (const key of FUNCTION_KEYS) {
-      const statements = defaults.stack.statements(roleOf(defaults.stack, key));
-      for (const action of routerLambdaActionsOf(key)) {
-        expect(resourcesFor(statements, action).sort()).toEqual([lambdaArn('*'), lambdaArn('*:*')]);
-        expect(allows(statements, action, lambdaArn('payments:live'))).toBe(true);
-        expect(allows(statements, action, lambdaArn('checkout', '210987654321'))).toBe(false);
-        expect(allows(statements, action, lambdaArn('checkout', ACCOUNT, 'eu-west-1'))).toBe(false);
+  it('never let a role update every function: targetFunctionPattern has no default, and the packaging stops without it', async () => {
+    // Refused while the variables resolve, before any bundling.
+    const error = await packageStack(STAGE, []).then(
+      () => new Error('packaged'),
+      (e: unknown) => e as Error,
+    );
+    expect(error.message).toContain('the targetFunctionPattern parameter is not set');
+    expect(error.message).toContain('--param="targetFunctionPattern=checkout*"');
+    for (const { stack } of allStacks()) {
+      for (const [id] of stack.resourcesOfType('AWS::IAM::Role')) {
+        const statements = stack.statements(id);
+        expect({ id, everyFunction: allows(statements, 'lambda:UpdateAlias', lambdaArn('payments:live')) }).toEqual({ id, everyFunction: false });
       }
     }
-  });
+  }, 120_000);
 
-  it('scope the Lambda calls to targetFunctionPattern', () => {
+  it('scope the Lambda calls to targetFunctionPattern, in this account and region only', () => {
     for (const key of FUNCTION_KEYS) {
       const statements = scoped.stack.statements(roleOf(scoped.stack, key));
       for (const action of routerLambdaActionsOf(key)) {
+        expect(allows(statements, action, lambdaArn('checkout', '210987654321'))).toBe(false);
+        expect(allows(statements, action, lambdaArn('checkout', ACCOUNT, 'eu-west-1'))).toBe(false);
         expect(resourcesFor(statements, action).sort()).toEqual([lambdaArn('checkout*'), lambdaArn('checkout*:*')]);
         for (const allowed of ['checkout', 'checkout-api', 'checkout-api:live', 'checkout-api:42']) {
           expect({ action, allowed, granted: allows(statements, action, lambdaArn(allowed)) }).toEqual({ action, allowed, granted: true });
@@ -698,14 +715,10 @@ describe('the functions\' roles', () => {
   const kvsActionsOf = (key: string): string[] =>
     FUNCTIONS[key]!.actions.filter((a) => a.startsWith('cloudfront-keyvaluestore:'));
 
-  it('let the KeyValueStore calls reach any store of the account by default', () => {
+  it('let the KeyValueStore calls reach no store by default, without the edge: no statement grants them', () => {
     for (const key of FUNCTION_KEYS) {
       const statements = defaults.stack.statements(roleOf(defaults.stack, key));
-      for (const action of kvsActionsOf(key)) {
-        expect(resourcesFor(statements, action)).toEqual([kvsArn('*')]);
-        expect(allows(statements, action, kvsArn(CHECKOUT_KVS_ID))).toBe(true);
-        expect(allows(statements, action, kvsArn(CHECKOUT_KVS_ID, '210987654321'))).toBe(false);
-      }
+      expect({ key, kvs: actionsOf(statements).filter((a) => a.startsWith('cloudfront-keyvaluestore:')) }).toEqual({ key, kvs: [] });
     }
   });
 
@@ -1111,7 +1124,7 @@ describe('the edge (edge=true)', () => {
   it('stops the packaging when the edge or artifactTriggers parameter is neither true nor false', async () => {
     // Refused while the variables resolve, before any bundling: a few seconds. One packaging for both:
     // the framework reports every variable it cannot resolve.
-    const error = await packageStack(STAGE, ['edge=yes', 'artifactTriggers=maybe']).then(
+    const error = await packageStack(STAGE, [TARGET_PATTERN_PARAM, 'edge=yes', 'artifactTriggers=maybe']).then(
       () => new Error('packaged'),
       (e: unknown) => e as Error,
     );
@@ -1183,8 +1196,8 @@ describe('cfn-lint', () => {
   /**
    * Accepted: W8003 ("Fn::Equals will always return true or false") on the conditions that compare a
    * parameter, already substituted at packaging, with a constant. Constant by design: EveryAlarm picks
-   * Resource "*" for DescribeAlarms (composite alarms), EdgeEnabled creates the edge resources, EveryKvs
-   * narrows the KVS permissions to the stack's own store when the edge is on, ArtifactTriggersEnabled and
+   * Resource "*" for DescribeAlarms (composite alarms), EdgeEnabled creates the edge resources, NoKvsPattern
+   * narrows the KVS permissions to the stack's own store when the edge is on, and to none without it, ArtifactTriggersEnabled and
    * ArtifactBucketsGiven create the artifact rules, ArtifactRulesInSsm the permission to read the rules,
    * AnalyzeInVpc, AmpWorkspaceGiven and PrometheusTokenGiven analyzeCanary's VPC and Prometheus permissions,
    * DashboardEnabled the metrics dashboard.
@@ -1192,7 +1205,7 @@ describe('cfn-lint', () => {
   const PARAMETER_CONDITIONS = [
     'EveryAlarm',
     'EdgeEnabled',
-    'EveryKvs',
+    'NoKvsPattern',
     'ArtifactTriggersEnabled',
     'ArtifactBucketsGiven',
     'ArtifactRulesInSsm',
