@@ -1,4 +1,4 @@
 import { lambdaHandler } from '../shared/handler';
-import { analyzeCanary } from '../shared/tasks';
+import { analyzeCanary } from '../shared/tasks/analyze';
 
 export const handler = lambdaHandler(analyzeCanary);

@@ -5,7 +5,7 @@
  */
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import bundledRules from '../../config/artifact-rules.json';
-import { aws } from '../aws/clients';
+import { ssmClient } from '../aws/ssm';
 import { optionalEnv } from '../config/env';
 import { ConfigurationError, awsCall } from '../errors';
 import { parseArtifactRules, type ArtifactRules } from './rules';
@@ -22,7 +22,7 @@ let cache: { readonly parameter: string | undefined; readonly rules: Promise<Loa
 
 async function readParameter(name: string): Promise<LoadedRules> {
   const source = `SSM parameter ${name}`;
-  const result = await awsCall('GetParameter', () => aws.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).catch(
+  const result = await awsCall('GetParameter', () => ssmClient().send(new GetParameterCommand({ Name: name, WithDecryption: true }))).catch(
     (error: unknown) => {
       if (error instanceof Error && error.name === 'ParameterNotFound') {
         throw new ConfigurationError(`The ${source} (ARTIFACT_RULES_PARAMETER) does not exist. Create it with the rules as JSON, or unset the variable to use ${BUNDLED_RULES_SOURCE}.`);

@@ -9,7 +9,7 @@ import {
   UpdateAliasCommand,
   type AliasConfiguration,
 } from '@aws-sdk/client-lambda';
-import { aws } from '../aws/clients';
+import { lambdaClient } from '../aws/lambda';
 import type { LambdaAliasTarget } from '../config/targets';
 import {
   PreflightFailed,
@@ -19,12 +19,16 @@ import {
   awsCall,
 } from '../errors';
 import type { Baseline } from '../rollout';
-import { additionalWeights, assertOwnsAlias, describeRouting, toFraction, toPercent, type AliasRollout } from './alias-decisions';
+import {
+  additionalWeights,
+  assertOwnsAlias,
+  describeAlias as describe,
+  describeRouting,
+  toFraction,
+  toPercent,
+  type AliasRollout,
+} from './alias-decisions';
 import type { RollbackOutcome, RouterKind, TrafficRouter, VerifyResult } from './types';
-
-function describe(target: LambdaAliasTarget): string {
-  return `${target.functionName}:${target.alias}`;
-}
 
 function isNotFound(error: unknown): boolean {
   return error instanceof Error && error.name === 'ResourceNotFoundException';
@@ -32,7 +36,7 @@ function isNotFound(error: unknown): boolean {
 
 export async function getAlias(target: LambdaAliasTarget): Promise<AliasConfiguration> {
   return awsCall('GetAlias', () =>
-    aws.lambda.send(new GetAliasCommand({ FunctionName: target.functionName, Name: target.alias })),
+    lambdaClient().send(new GetAliasCommand({ FunctionName: target.functionName, Name: target.alias })),
   );
 }
 
@@ -117,7 +121,7 @@ export class LambdaAliasRouter implements TrafficRouter {
   private async update(alias: AliasConfiguration, functionVersion: string, weights: Record<string, number>): Promise<void> {
     try {
       await awsCall('UpdateAlias', () =>
-        aws.lambda.send(
+        lambdaClient().send(
           new UpdateAliasCommand({
             FunctionName: this.target.functionName,
             Name: this.target.alias,
@@ -142,7 +146,7 @@ export class LambdaAliasRouter implements TrafficRouter {
 async function preflight(target: LambdaAliasTarget): Promise<Baseline> {
   const name = describe(target);
   const version = await awsCall('GetFunctionConfiguration', () =>
-    aws.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: target.functionName, Qualifier: target.version })),
+    lambdaClient().send(new GetFunctionConfigurationCommand({ FunctionName: target.functionName, Qualifier: target.version })),
   ).catch((error: unknown) => {
     if (!isNotFound(error)) throw error;
     throw new PreflightFailed(

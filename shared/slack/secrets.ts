@@ -7,7 +7,7 @@
  * A value is never logged and never put into an error message: only the parameter's name is.
  */
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { aws } from '../aws/clients';
+import { ssmClient } from '../aws/ssm';
 import { optionalEnv } from '../config/env';
 import { ConfigurationError, awsCall } from '../errors';
 
@@ -89,7 +89,7 @@ export async function readSlackSecret(source: SlackSecretSource, nowMs: number =
 async function readParameter(name: string, source: SlackSecretSource): Promise<string> {
   let result;
   try {
-    result = await awsCall('GetParameter', () => aws.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })));
+    result = await awsCall('GetParameter', () => ssmClient().send(new GetParameterCommand({ Name: name, WithDecryption: true })));
   } catch (error) {
     const errorName = error instanceof Error ? error.name : '';
     if (errorName === 'ParameterNotFound') {

@@ -121,7 +121,7 @@ const ROLLOUT_CONTROL_RESOURCES = {
   'states:StopExecution': [EXECUTIONS_ARN],
 };
 
-/** Each function: its handler module, and the AWS calls its code makes (shared/tasks.ts, routers, judges, alarms, artifacts, slack). */
+/** Each function: its handler module, and the AWS calls its code makes (shared/tasks/, routers, judges, alarms, artifacts, slack). */
 const FUNCTIONS: Record<string, FunctionSpec> = {
   // Takes the KVS lock and writes missing keys: read the ETag and keys, then one UpdateKeys batch.
   preflight: {

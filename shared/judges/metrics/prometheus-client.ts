@@ -13,7 +13,7 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { aws } from '../../aws/clients';
+import { ssmClient } from '../../aws/ssm';
 import { AwsThrottled, AwsUnavailable, ConfigurationError, awsCall } from '../../errors';
 
 export type PrometheusAuth =
@@ -47,7 +47,7 @@ const MAX_RETRY_AFTER_MS = 5_000;
 
 async function authorization(auth: PrometheusAuth): Promise<string | undefined> {
   if (auth.kind === 'none' || auth.kind === 'sigv4') return undefined;
-  const result = await awsCall('GetParameter', () => aws.ssm.send(new GetParameterCommand({ Name: auth.parameter, WithDecryption: true }))).catch((error: unknown) => {
+  const result = await awsCall('GetParameter', () => ssmClient().send(new GetParameterCommand({ Name: auth.parameter, WithDecryption: true }))).catch((error: unknown) => {
     if (error instanceof Error && (error.name === 'ParameterNotFound' || error.name === 'AccessDeniedException')) {
       throw new ConfigurationError(`The Prometheus credentials parameter ${auth.parameter} cannot be read (${error.name}); create it as a SecureString and allow ssm:GetParameter on it.`);
     }
