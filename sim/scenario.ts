@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RolloutRequestInvalid } from '../shared/errors';
 import { describeIssues, RolloutRequestSchema, type RolloutRequest } from '../shared/config/request';
 import type { LambdaAliasTarget, Target } from '../shared/config/targets';

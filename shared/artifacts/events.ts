@@ -10,7 +10,7 @@
  *   detail.bucket.name, detail.object.key / etag / sequencer / version-id.
  * Only the fields used are checked; the rest of each documented shape passes through.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { functionNameOf } from '../config/targets';
 import type { Artifact } from './artifact';
 
