@@ -1148,6 +1148,30 @@ describe('the packages', () => {
     }
   });
 
+  it('bundle only the AWS SDK clients whose calls the function makes, and zod without its other locales', () => {
+    // The IAM prefix of a call → the client package that makes it.
+    const CLIENT_OF: Record<string, string> = {
+      lambda: 'client-lambda',
+      cloudwatch: 'client-cloudwatch',
+      states: 'client-sfn',
+      events: 'client-eventbridge',
+      ssm: 'client-ssm',
+      'cloudfront-keyvaluestore': 'client-cloudfront-keyvaluestore',
+    };
+    for (const key of FUNCTION_KEYS) {
+      const code = defaults.stack.resource(logicalId(key, 'LambdaFunction')).Properties.Code as { S3Key: string };
+      const map = readZip(join(defaults.dir, basename(code.S3Key))).find((e) => e.name.endsWith('.mjs.map'))!;
+      // The source map lists every file esbuild put in the bundle, as the packaging built it.
+      const { sources } = JSON.parse(map.read().toString('utf8')) as { sources: string[] };
+      const clients = [...new Set(sources.flatMap((source) => /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\//.exec(source)?.[1] ?? []))].sort();
+      const { actions, bundledNotCalled = [] } = FUNCTIONS[key]!;
+      const expected = [...new Set([...actions, ...bundledNotCalled].map((action) => CLIENT_OF[action.split(':')[0]!]!))].sort();
+      expect({ key, clients }).toEqual({ key, clients: expected });
+      const locales = sources.filter((source) => /node_modules\/zod\/.*\/locales\//.test(source)).map((source) => basename(source));
+      expect({ key, locales: locales.filter((file) => file !== 'en.js' && file !== 'index.js') }).toEqual({ key, locales: [] });
+    }
+  });
+
   it('load in Node and export a handler function', async () => {
     const dir = tempDir('coalmine-bundles-');
     const files = FUNCTION_KEYS.map((key) => {
