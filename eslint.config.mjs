@@ -42,7 +42,7 @@ const PURE_JUDGES = ['shared/judges/combine.ts', 'shared/judges/alarm-states.ts'
 const boundaries = (files, ...patterns) => ({ files, rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] } });
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.serverless/', '.esbuild/', 'coverage/', 'schema/'] },
+  { ignores: ['node_modules/', '.serverless/', '.esbuild/', '.build/', 'coverage/', 'schema/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
