@@ -3,10 +3,12 @@
  * process, against a baseline measured in the same run: a minified middy handler that bundles one AWS SDK
  * client (Lambda), built with the same esbuild options serverless.yml gives the functions.
  *
- *   npm run package && npm run bench -- --cold-start [--runs N] [--package DIR]
+ *   npm run package -- --param="targetFunctionPattern=checkout*" && npm run bench -- --cold-start [--runs N] [--package DIR]
  *
- * Load time is the time from `import()` of the bundle to its module being evaluated, in its own process,
- * the median of N runs (default 9). The runs interleave the bundles, so a busy machine slows them alike.
+ * Load time is the time from `import()` of the bundle to its module being evaluated, in its own process
+ * with the functions' NODE_OPTIONS (--enable-source-maps: the map is read at load), the median of N runs
+ * (default 9). A router's module and client are imported on the first call that needs them
+ * (shared/routers/registry.ts), so they are not in this time: a rollout pays for its target's only. The runs interleave the bundles, so a busy machine slows them alike.
  * The target (issue 17): every function at most 1.2 times the baseline.
  */
 import { execFileSync } from 'node:child_process';
@@ -69,8 +71,11 @@ function unpack(packageDir: string, into: string): Array<{ name: string; file: s
 
 const LOADER = 'const t=process.hrtime.bigint();import(process.argv[1]).then(()=>process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6)))';
 
+/** As Lambda runs them: serverless.yml's NODE_OPTIONS, so that a bundle's source map is read at load, as there. */
+const NODE_OPTIONS = ['--enable-source-maps'];
+
 function loadOnce(file: string): number {
-  const out = execFileSync(process.execPath, ['-e', LOADER, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out = execFileSync(process.execPath, [...NODE_OPTIONS, '-e', LOADER, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   return Number(out);
 }
 

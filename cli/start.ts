@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { executionNameFor } from '../shared/artifacts/artifact';
-import { aws } from '../shared/aws/clients';
+import { sfnClient } from '../shared/aws/sfn';
 import { parseRolloutRequest, type RolloutRequest } from '../shared/config/request';
 import { functionNameOf } from '../shared/config/targets';
 import { awsCall } from '../shared/errors';
@@ -54,7 +54,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   let executionArn: string | undefined;
   try {
     ({ executionArn } = await awsCall('StartExecution', () =>
-      aws.sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(raw) })),
+      sfnClient().send(new StartExecutionCommand({ stateMachineArn, name, input: JSON.stringify(raw) })),
     ));
   } catch (error) {
     if (!(error instanceof Error && error.name === 'ExecutionAlreadyExists')) throw error;

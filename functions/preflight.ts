@@ -1,4 +1,4 @@
 import { lambdaHandler } from '../shared/handler';
-import { preflight } from '../shared/tasks';
+import { preflight } from '../shared/tasks/preflight';
 
 export const handler = lambdaHandler(preflight);

@@ -1,4 +1,4 @@
 import { lambdaHandler } from '../shared/handler';
-import { promote } from '../shared/tasks';
+import { promote } from '../shared/tasks/end';
 
 export const handler = lambdaHandler(promote);

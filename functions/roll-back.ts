@@ -1,4 +1,4 @@
 import { lambdaHandler } from '../shared/handler';
-import { rollBack } from '../shared/tasks';
+import { rollBack } from '../shared/tasks/end';
 
 export const handler = lambdaHandler(rollBack);

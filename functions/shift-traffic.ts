@@ -1,4 +1,4 @@
 import { lambdaHandler } from '../shared/handler';
-import { shiftTraffic } from '../shared/tasks';
+import { shiftTraffic } from '../shared/tasks/traffic';
 
 export const handler = lambdaHandler(shiftTraffic);

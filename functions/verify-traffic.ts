@@ -1,4 +1,4 @@
 import { lambdaHandler } from '../shared/handler';
-import { verifyTraffic } from '../shared/tasks';
+import { verifyTraffic } from '../shared/tasks/traffic';
 
 export const handler = lambdaHandler(verifyTraffic);

@@ -4,7 +4,7 @@
  * scenario schema is built from this map. An action may be asynchronous (a Slack command runs the real
  * handler, which calls AWS): the simulation waits for it, and simulated time moves only while it sleeps.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { formatDuration } from '../shared/duration';
 import { commandLine, SIMULATED_COMMANDS, type SimulatedTerminal } from './cli';
 import type { SlackWorkspace } from './slack';

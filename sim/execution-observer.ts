@@ -5,7 +5,7 @@
 import { explainFailure, type CaughtError } from '../shared/failure';
 import type { JudgeResult } from '../shared/judges/types';
 import type { NextAction, Progress, Verdict } from '../shared/rollout';
-import type { AnalysisOutput } from '../shared/tasks';
+import type { AnalysisOutput } from '../shared/tasks/analyze';
 import type { BakeLookOutput } from '../shared/post-promotion';
 import type { HookAnswer } from '../shared/hooks/hook-answer';
 import { STATE_PAYLOAD_LIMIT_BYTES } from '../shared/config/limits';

@@ -7,7 +7,7 @@ import '../shared/polyfills';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { aws } from '../shared/aws/clients';
+import { eventBridgeClient } from '../shared/aws/eventbridge';
 import { StateMachine, type RunOptions, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { LambdaHandler } from '../shared/handler';
 import { localContext } from './local-context';
@@ -48,7 +48,7 @@ const SERVICE_INTEGRATIONS: Readonly<Record<string, (parameters: Record<string, 
       // The integration takes Detail as JSON; the API takes it as a string.
       Detail: typeof entry.Detail === 'string' ? entry.Detail : JSON.stringify(entry.Detail),
     }));
-    const { Entries, FailedEntryCount } = await aws.eventbridge.send(new PutEventsCommand({ Entries: entries }));
+    const { Entries, FailedEntryCount } = await eventBridgeClient().send(new PutEventsCommand({ Entries: entries }));
     return { Entries, FailedEntryCount };
   },
 };

@@ -2,7 +2,7 @@
  * The machine-readable result of `coalmine simulate --json`: one schema, defined once with zod, from
  * which the JSON Schema that tools validate against is generated.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SimulationResult } from './simulate';
 
 const Count = z.int().min(0);

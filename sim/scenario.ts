@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { RolloutRequestInvalid, messageOf } from '../shared/errors';
 import { describeIssues, RolloutRequestSchema, type RolloutRequest } from '../shared/config/request';
 import type { LambdaAliasTarget, Target } from '../shared/config/targets';
@@ -23,10 +23,15 @@ import { isStatistic, type Statistic } from './world/metrics';
 
 export const SCENARIO_DIRECTORY = join(__dirname, 'scenarios');
 
-/** The state machine's Task states that invoke a Lambda function: what a task-fault event may strike. */
-const LAMBDA_TASK_STATES = Object.entries(readDefinition().States)
-  .filter(([, state]) => state.Type === 'Task' && typeof state.Resource !== 'string')
-  .map(([name]) => name);
+/**
+ * The state machine's Task states that invoke a Lambda function: what a task-fault event may strike. Read
+ * when a scenario is first checked, not when the module loads (`coalmine help` loads it too).
+ */
+let lambdaTaskStates: string[] | undefined;
+const LAMBDA_TASK_STATES = (): string[] =>
+  (lambdaTaskStates ??= Object.entries(readDefinition().States)
+    .filter(([, state]) => state.Type === 'Task' && typeof state.Resource !== 'string')
+    .map(([name]) => name));
 
 /** Per-request simulation: more than this many requests per second would make long rollouts slow to simulate. */
 const MAX_REQUESTS_PER_SECOND = 5000;
@@ -411,7 +416,7 @@ export function parseScenario(input: unknown, name: string, source = name): Scen
   const facts = {
     alarmNames: new Set(scenario.world.alarms.map((a) => a.name)),
     operations: Object.values(new AwsWorld().operations()).flat(),
-    taskStates: LAMBDA_TASK_STATES,
+    taskStates: LAMBDA_TASK_STATES(),
   };
   scenario.faults.forEach((fault, i) => {
     for (const issue of checkFaultOperation(fault.operation, facts)) problems.push(`${pathText(['faults', i, ...issue.path])}: ${issue.message}`);

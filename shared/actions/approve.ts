@@ -8,7 +8,7 @@
  * rolled back because an alarm fired while it waited), or the gate closed between the read and the answer.
  */
 import { SendTaskFailureCommand, SendTaskSuccessCommand } from '@aws-sdk/client-sfn';
-import { aws } from '../aws/clients';
+import { sfnClient } from '../aws/sfn';
 import { ApprovalRejected, awsCall, describeError } from '../errors';
 import { lastEnteredState } from '../executions/history';
 import { readHistoryTail } from '../executions/sfn';
@@ -92,10 +92,10 @@ export async function answerGate(input: ManualActionInput, decision: GateDecisio
   try {
     if (decision === 'approve') {
       const approval: Approval = { decision: 'approved', by, via: channelOf(input.requester), at: clock.now().toISOString() };
-      await awsCall('SendTaskSuccess', () => aws.sfn.send(new SendTaskSuccessCommand({ taskToken: gate.taskToken, output: JSON.stringify(approval) })));
+      await awsCall('SendTaskSuccess', () => sfnClient().send(new SendTaskSuccessCommand({ taskToken: gate.taskToken, output: JSON.stringify(approval) })));
     } else {
       const cause = rejectionCause(input.requester, gate, input.reason);
-      await awsCall('SendTaskFailure', () => aws.sfn.send(new SendTaskFailureCommand({ taskToken: gate.taskToken, error: ApprovalRejected.prototype.name, cause })));
+      await awsCall('SendTaskFailure', () => sfnClient().send(new SendTaskFailureCommand({ taskToken: gate.taskToken, error: ApprovalRejected.prototype.name, cause })));
     }
   } catch (error) {
     const named = error instanceof Error ? error.name : '';

@@ -3,7 +3,7 @@
  * detail-type "CloudWatch Alarm State Change"). Only the fields the rollback needs are checked; the
  * rest of the documented shape (configuration, previousState, reasonData) passes through untouched.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const ALARM_EVENT_SOURCE = 'aws.cloudwatch';
 export const ALARM_EVENT_DETAIL_TYPE = 'CloudWatch Alarm State Change';

@@ -1,7 +1,8 @@
 /**
  * The EventBridge events that announce a new artifact, as AWS documents them, turned into an Artifact:
  * - Lambda PublishVersion through CloudTrail: source "aws.lambda", detail-type "AWS API Call via
- *   CloudTrail", detail.eventName "PublishVersion20150331" (the API version is part of the name);
+ *   CloudTrail", detail.eventName "PublishVersion20150331" (the API version is part of the name: the
+ *   rule in serverless.yml and the parser match the prefix, so a later API version still arrives);
  *   the function and version are in detail.responseElements (absent when the call failed).
  * - ECR: source "aws.ecr", detail-type "ECR Image Action", detail["action-type"] "PUSH",
  *   detail.result "SUCCESS", detail["repository-name"], detail["image-digest"], detail["image-tag"].
@@ -9,12 +10,12 @@
  *   detail.bucket.name, detail.object.key / etag / sequencer / version-id.
  * Only the fields used are checked; the rest of each documented shape passes through.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { functionNameOf } from '../config/targets';
 import type { Artifact } from './artifact';
 
 export const ARTIFACT_EVENT_TYPES = {
-  lambda: { source: 'aws.lambda', detailType: 'AWS API Call via CloudTrail', eventName: 'PublishVersion20150331' },
+  lambda: { source: 'aws.lambda', detailType: 'AWS API Call via CloudTrail', eventNamePrefix: 'PublishVersion' },
   ecr: { source: 'aws.ecr', detailType: 'ECR Image Action' },
   s3: { source: 'aws.s3', detailType: 'Object Created' },
 } as const;
@@ -23,7 +24,7 @@ const PublishVersionEvent = z.looseObject({
   detail: z.looseObject({
     eventSource: z.literal('lambda.amazonaws.com'),
     // "PublishVersion20150331" today; a later API version would change the suffix, not the operation.
-    eventName: z.string().regex(/^PublishVersion(\d{8}\w*)?$/, 'not a PublishVersion call'),
+    eventName: z.string().regex(new RegExp(`^${ARTIFACT_EVENT_TYPES.lambda.eventNamePrefix}(\\d{8}\\w*)?$`), 'not a PublishVersion call'),
     errorCode: z.string().optional(),
     errorMessage: z.string().optional(),
     requestParameters: z.looseObject({ functionName: z.string().optional() }).nullish(),

@@ -5,7 +5,7 @@
  * would otherwise surface only when an artifact arrives, or start the wrong rollout.
  * docs/triggers.md explains how to write rules.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssues, RolloutRequestSchema } from '../config/request';
 import { ConfigurationError } from '../errors';
 import { ARTIFACT_FIELDS, artifactFields, describeArtifact, type Artifact, type ArtifactKind } from './artifact';

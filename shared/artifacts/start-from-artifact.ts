@@ -6,7 +6,7 @@
  */
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { isDeepStrictEqual } from 'node:util';
-import { aws } from '../aws/clients';
+import { sfnClient } from '../aws/sfn';
 import { stateMachineArn } from '../config/env';
 import { parseRolloutRequest } from '../config/request';
 import { ConfigurationError, awsCall, errorLogFields, messageOf } from '../errors';
@@ -38,7 +38,7 @@ export interface ArtifactStart {
 /** Says what the existing execution of this name is: the same rollout (repeated event) or another one. */
 async function reportExisting(machineArn: string, name: string, request: unknown, base: ArtifactStart): Promise<ArtifactStart> {
   const executionArn = executionArnFor(machineArn, name);
-  const existing = await awsCall('DescribeExecution', () => aws.sfn.send(new DescribeExecutionCommand({ executionArn }))).catch(
+  const existing = await awsCall('DescribeExecution', () => sfnClient().send(new DescribeExecutionCommand({ executionArn }))).catch(
     (error: unknown) => {
       logger.warn('cannot describe the existing execution', { executionArn, ...errorLogFields(error) });
       return undefined;
@@ -86,7 +86,7 @@ export async function startFromArtifact(event: unknown): Promise<ArtifactStart> 
   const base: ArtifactStart = { outcome: 'started', artifact, rule: match.label, executionName: name };
   try {
     const started = await awsCall('StartExecution', () =>
-      aws.sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn, name, input: JSON.stringify(request) })),
+      sfnClient().send(new StartExecutionCommand({ stateMachineArn: machineArn, name, input: JSON.stringify(request) })),
     );
     logger.info('rollout started', { ...base, executionArn: started.executionArn, rulesSource: source, request });
     return { ...base, executionArn: started.executionArn };

@@ -14,7 +14,7 @@
  */
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { ConfigurationError, awsCall } from '../errors';
-import { aws } from './clients';
+import { ssmClient } from './ssm';
 
 /** How long a value read from SSM is kept before it is read again. */
 export const PARAMETER_CACHE_SECONDS = 300;
@@ -61,7 +61,7 @@ async function fetchParameter(name: string, use: ParameterUse): Promise<string> 
   const named = use.namedBy === undefined ? name : `${name} (${use.namedBy})`;
   let result;
   try {
-    result = await awsCall('GetParameter', () => aws.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })));
+    result = await awsCall('GetParameter', () => ssmClient().send(new GetParameterCommand({ Name: name, WithDecryption: true })));
   } catch (error) {
     const errorName = error instanceof Error ? error.name : '';
     if (errorName === 'ParameterNotFound') {

@@ -1,5 +1,5 @@
 /** The JSON Schema of the rollout request, derived from the zod schema (the one source of truth). */
-import { z } from 'zod';
+import * as z from 'zod';
 import { RolloutRequestSchema } from './request';
 
 export function rolloutRequestJsonSchema(): Record<string, unknown> {

@@ -4,7 +4,7 @@
  * CloudWatch query for the canary and one for the baseline (e.g. by an x-deployment dimension).
  * docs/statistics.md ("The request") explains each field and how to read the evidence.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { BucketSeries, PromQL } from './prometheus';
 
 /** Most checks per rollout: each is 2-4 GetMetricData queries, well under the 500 a call takes. */

@@ -16,7 +16,7 @@
  * target's `Invocations` of the canary version (judges/canary-requests.ts). A cloudfront-kvs target has no
  * request count of its own; there the minimum needs a metric check (whose judge then has its own minimum).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DEFAULT_MIN_CANARY_REQUESTS = 300;
 

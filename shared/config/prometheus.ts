@@ -3,7 +3,7 @@
  * in PromQL (`"source": "prometheus"` in `analysis.metrics`). docs/prometheus.md explains the windows, the
  * endpoints and the Istio queries.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const PromQL = z
   .string()

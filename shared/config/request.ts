@@ -3,7 +3,7 @@
  * artifact rule fills in. Strict: an unknown field is an error, never ignored, because a typo such as
  * `bakeSecond` silently falling back to a default would change how long a canary is watched.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { RolloutRequestInvalid } from '../errors';
 import { LIMITS } from './limits';
 import { MAX_METRIC_CHECKS, metricCheckProblems, MetricChecksSchema } from './metrics';

@@ -4,7 +4,7 @@
  * already burns the budget is still not promoted. Judged by judges/statistics/burn-rate.ts inside the
  * metrics judge, on the canary's counts of one errors check (`check`). docs/slo.md explains it.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkNameOf, type MetricCheckConfig } from './metrics';
 
 /** The check whose canary counts the gate reads when `slo.check` is left out: the built-in one. */

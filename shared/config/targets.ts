@@ -2,7 +2,7 @@
  * Target schemas: what a rollout moves traffic on. One entry per router type (shared/routers/registry.ts
  * has the matching implementations).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseCidr } from '../net/cidr';
 import { countryCodeProblem } from '../net/countries';
 

@@ -5,7 +5,7 @@
  * no AWS calls.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseRolloutRequest } from '../config/request';
 import type { Rollout } from '../rollout';
 import { PREFLIGHT_STATE, TARGET_CHANGING_STATES } from './states';

@@ -4,7 +4,7 @@
  * $.progress, $.analysis) in every state's output, so the newest output that holds a `progress` says it all.
  */
 import { GetExecutionHistoryCommand, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { aws } from '../aws/clients';
+import { sfnClient } from '../aws/sfn';
 import { awsCall } from '../errors';
 import type { NextAction, Progress, Verdict } from '../rollout';
 import { isRecord } from '../json';
@@ -30,7 +30,7 @@ export interface RolloutProgressView {
 /** The newest events of an execution's history, newest first, with their data. */
 export async function readRolloutProgress(executionArn: string): Promise<RolloutProgressView> {
   const page = await awsCall('GetExecutionHistory', () =>
-    aws.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, includeExecutionData: true, maxResults: TAIL_EVENTS })),
+    sfnClient().send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, includeExecutionData: true, maxResults: TAIL_EVENTS })),
   );
   return progressOf(page.events ?? []);
 }

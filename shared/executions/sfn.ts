@@ -13,7 +13,7 @@ import {
   type GetExecutionHistoryCommandInput,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
-import { aws } from '../aws/clients';
+import { sfnClient } from '../aws/sfn';
 import { awsCall } from '../errors';
 import { reachesPastPreflight } from './history';
 
@@ -34,7 +34,7 @@ function ownInput<C extends { input: object }>(command: C): C {
 export async function listRunningExecutions(stateMachineArn: string): Promise<ExecutionListItem[]> {
   return awsCall('ListExecutions', async () => {
     const executions: ExecutionListItem[] = [];
-    for await (const page of paginateListExecutions({ client: aws.sfn, pageSize: 100, withCommand: ownInput }, { stateMachineArn, statusFilter: 'RUNNING' })) {
+    for await (const page of paginateListExecutions({ client: sfnClient(), pageSize: 100, withCommand: ownInput }, { stateMachineArn, statusFilter: 'RUNNING' })) {
       executions.push(...(page.executions ?? []));
     }
     return executions;
@@ -48,7 +48,7 @@ export async function listRunningExecutions(stateMachineArn: string): Promise<Ex
 export async function listClosedSince(stateMachineArn: string, status: ExecutionStatus, since: Date): Promise<ExecutionListItem[]> {
   return awsCall('ListExecutions', async () => {
     const executions: ExecutionListItem[] = [];
-    for await (const page of paginateListExecutions({ client: aws.sfn, pageSize: 20, withCommand: ownInput }, { stateMachineArn, statusFilter: status })) {
+    for await (const page of paginateListExecutions({ client: sfnClient(), pageSize: 20, withCommand: ownInput }, { stateMachineArn, statusFilter: status })) {
       const items = page.executions ?? [];
       const recent = items.filter((e) => (e.stopDate?.getTime() ?? 0) >= since.getTime());
       executions.push(...recent);
@@ -73,7 +73,7 @@ async function readHistory(
   return awsCall('GetExecutionHistory', async () => {
     const events: HistoryEvent[] = [];
     let pages = 0;
-    for await (const page of paginateGetExecutionHistory({ client: aws.sfn, pageSize, withCommand: ownInput }, input)) {
+    for await (const page of paginateGetExecutionHistory({ client: sfnClient(), pageSize, withCommand: ownInput }, input)) {
       events.push(...(page.events ?? []));
       pages += 1;
       if (pages >= maxPages || enough(events)) break;
@@ -115,7 +115,7 @@ export function readWholeHistory(executionArn: string): Promise<HistoryEvent[]> 
 export async function stopExecution(executionArn: string, error: string, cause: string): Promise<void> {
   const shortCause = cause.length > MAX_STOP_CAUSE ? `${cause.slice(0, MAX_STOP_CAUSE - 1)}…` : cause;
   await awsCall('StopExecution', () =>
-    aws.sfn.send(new StopExecutionCommand({ executionArn, error: error.slice(0, MAX_STOP_ERROR), cause: shortCause })),
+    sfnClient().send(new StopExecutionCommand({ executionArn, error: error.slice(0, MAX_STOP_ERROR), cause: shortCause })),
   );
 }
 
@@ -126,7 +126,7 @@ export async function stopExecution(executionArn: string, error: string, cause: 
 export async function listEndedSince(stateMachineArn: string, since: Date, limit: number): Promise<ExecutionListItem[]> {
   return awsCall('ListExecutions', async () => {
     const ended: ExecutionListItem[] = [];
-    for await (const page of paginateListExecutions({ client: aws.sfn, pageSize: 100, withCommand: ownInput }, { stateMachineArn })) {
+    for await (const page of paginateListExecutions({ client: sfnClient(), pageSize: 100, withCommand: ownInput }, { stateMachineArn })) {
       const items = page.executions ?? [];
       const recent = items.filter((e) => (e.startDate?.getTime() ?? 0) >= since.getTime());
       ended.push(...recent.filter((e) => e.status !== 'RUNNING' && e.status !== 'PENDING_REDRIVE'));

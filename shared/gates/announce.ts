@@ -9,7 +9,7 @@
  * history instead (pending.ts).
  */
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { aws } from '../aws/clients';
+import { eventBridgeClient } from '../aws/eventbridge';
 import { requiredEnv } from '../config/env';
 import { awsCall, describeError } from '../errors';
 import { logger } from '../handler';
@@ -46,7 +46,7 @@ export async function announceGate(input: GateTaskInput): Promise<{ readonly ann
   const bus = requiredEnv('EVENT_BUS_NAME');
   try {
     const out = await awsCall('PutEvents', () =>
-      aws.eventbridge.send(new PutEventsCommand({ Entries: [{ EventBusName: bus, Source: LIFECYCLE_SOURCE, DetailType: AWAITING_APPROVAL, Detail: JSON.stringify(detail) }] })),
+      eventBridgeClient().send(new PutEventsCommand({ Entries: [{ EventBusName: bus, Source: LIFECYCLE_SOURCE, DetailType: AWAITING_APPROVAL, Detail: JSON.stringify(detail) }] })),
     );
     if ((out.FailedEntryCount ?? 0) > 0) throw new Error(out.Entries?.[0]?.ErrorMessage ?? 'the entry was not accepted');
     return { announced: true };

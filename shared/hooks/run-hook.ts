@@ -5,7 +5,7 @@
  * state machine to branch on. A failing hook is an answer, not an error: the ASL records it and rolls back.
  */
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { aws } from '../aws/clients';
+import { lambdaClient } from '../aws/lambda';
 import type { HookName } from '../config/request';
 import { THROTTLING_NAMES, UNAVAILABLE_NAMES } from '../errors';
 import type { RolloutState } from '../rollout';
@@ -49,7 +49,7 @@ async function invokeOnce(fn: string, payload: string, timeoutSeconds: number): 
   });
   try {
     const result = await Promise.race([
-      aws.lambda.send(new InvokeCommand({ FunctionName: fn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(payload) }), {
+      lambdaClient().send(new InvokeCommand({ FunctionName: fn, InvocationType: 'RequestResponse', Payload: new TextEncoder().encode(payload) }), {
         abortSignal: controller.signal,
       }),
       timeout,

@@ -3,7 +3,7 @@
  * and leaves the verdict to assessAlarmStates.
  */
 import { DescribeAlarmsCommand, type CompositeAlarm, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
-import { aws } from '../aws/clients';
+import { cloudWatchClient } from '../aws/cloudwatch';
 import { AlarmAlreadyFiring, PreflightFailed, awsCall } from '../errors';
 import type { AnalysisConfig } from '../config/request';
 import { ALARM_JUDGE, assessAlarmStates, type AlarmSnapshot, type AlarmStateValue } from './alarm-states';
@@ -30,7 +30,7 @@ export async function readAlarmStates(names: readonly string[]): Promise<AlarmSn
     let nextToken: string | undefined;
     do {
       const page = await awsCall('DescribeAlarms', () =>
-        aws.cloudwatch.send(
+        cloudWatchClient().send(
           new DescribeAlarmsCommand({
             AlarmNames: chunk,
             AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],

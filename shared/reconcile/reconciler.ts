@@ -10,7 +10,7 @@
  * schedule that tries every recently ended execution again with backoff. Every step is safe to repeat.
  */
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { aws } from '../aws/clients';
+import { eventBridgeClient } from '../aws/eventbridge';
 import { optionalEnv } from '../config/env';
 import { TrafficConflict, awsCall, describeError } from '../errors';
 import { logger } from '../handler';
@@ -178,7 +178,7 @@ async function announceRolledBack(execution: EndedExecution, check: TargetCheck,
   };
   try {
     const out = await awsCall('PutEvents', () =>
-      aws.eventbridge.send(
+      eventBridgeClient().send(
         new PutEventsCommand({ Entries: [{ EventBusName: bus, Source: LIFECYCLE_SOURCE, DetailType: 'Rollout Rolled Back', Detail: JSON.stringify(event) }] }),
       ),
     );

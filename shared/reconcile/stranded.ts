@@ -5,7 +5,7 @@
  * counts as stranded is race-rules.ts and target-state.ts.
  */
 import { DescribeExecutionCommand, paginateListExecutions, type DescribeExecutionOutput } from '@aws-sdk/client-sfn';
-import { aws } from '../aws/clients';
+import { sfnClient } from '../aws/sfn';
 import { parseRolloutRequest, type RolloutRequest } from '../config/request';
 import { executionNameOf } from '../executions/arn';
 import { awsCall, classifyAwsError, messageOf } from '../errors';
@@ -51,7 +51,7 @@ export function isStranded(check: TargetCheck): check is StrandedTarget {
 
 /** DescribeExecution of one execution. */
 export async function describeExecution(executionArn: string): Promise<EndedExecution> {
-  const out: DescribeExecutionOutput = await awsCall('DescribeExecution', () => aws.sfn.send(new DescribeExecutionCommand({ executionArn })));
+  const out: DescribeExecutionOutput = await awsCall('DescribeExecution', () => sfnClient().send(new DescribeExecutionCommand({ executionArn })));
   return {
     executionArn,
     name: out.name ?? executionNameOf(executionArn),
@@ -92,7 +92,7 @@ export async function findStrandedTarget(execution: EndedExecution): Promise<Str
 export async function listExecutions(stateMachineArn: string, status: ExecutionStatus, since?: Date): Promise<Array<{ executionArn: string; stopDate?: Date }>> {
   const found: Array<{ executionArn: string; stopDate?: Date }> = [];
   try {
-    for await (const page of paginateListExecutions({ client: aws.sfn, pageSize: 100 }, { stateMachineArn, statusFilter: status })) {
+    for await (const page of paginateListExecutions({ client: sfnClient(), pageSize: 100 }, { stateMachineArn, statusFilter: status })) {
       for (const item of page.executions ?? []) {
         if (item.executionArn === undefined) continue;
         // Closed executions come newest stop first: the first older one ends the list.

@@ -5,7 +5,7 @@
  */
 import { paginateDescribeAlarmHistory } from '@aws-sdk/client-cloudwatch';
 import { readTargetNow, weightOf, type WeightReading } from '../actions/status';
-import { aws } from '../aws/clients';
+import { cloudWatchClient } from '../aws/cloudwatch';
 import { awsCall } from '../errors';
 import { rolloutStartOf } from '../executions/history';
 import { readWholeHistory } from '../executions/sfn';
@@ -53,7 +53,7 @@ async function alarmChanges(alarms: readonly string[], fromMs: number, toMs: num
   for (const alarmName of alarms) {
     await awsCall('DescribeAlarmHistory', async () => {
       const input = { AlarmName: alarmName, HistoryItemType: 'StateUpdate' as const, StartDate: new Date(fromMs), EndDate: new Date(toMs), ScanBy: 'TimestampAscending' as const };
-      for await (const page of paginateDescribeAlarmHistory({ client: aws.cloudwatch, pageSize: 100 }, input)) {
+      for await (const page of paginateDescribeAlarmHistory({ client: cloudWatchClient(), pageSize: 100 }, input)) {
         for (const item of page.AlarmHistoryItems ?? []) {
           const change = stateChange(item);
           if (change !== undefined) changes.push(change);

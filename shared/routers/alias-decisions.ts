@@ -1,7 +1,9 @@
 /**
  * The lambda-alias router's ownership rule, apart from I/O: whether an alias is in a state this rollout
- * made, so that the router may write to it (shared/routers/lambda-alias.ts reads the alias and calls this).
+ * made, so that the router may write to it (shared/routers/lambda-alias.ts reads the alias and calls this);
+ * and the alias's name in messages, which the router registry gives without loading the router.
  */
+import type { LambdaAliasTarget } from '../config/targets';
 import { TrafficConflict } from '../errors';
 import { parseRestoreRecord } from './restore-record';
 import type { PromotedView } from './types';
@@ -24,6 +26,11 @@ export interface AliasRollout {
 /** Weights are fractions in Lambda; compare them at the precision a request may give (two decimals of a percent). */
 export const toFraction = (percent: number): number => Math.round(percent * 100) / 10_000;
 export const toPercent = (fraction: number): number => Math.round(fraction * 10_000) / 100;
+
+/** A short human name of the alias, e.g. "checkout:live". */
+export function describeAlias(target: Pick<LambdaAliasTarget, 'functionName' | 'alias'>): string {
+  return `${target.functionName}:${target.alias}`;
+}
 
 export function additionalWeights(alias: AliasRouting): Record<string, number> {
   return alias.RoutingConfig?.AdditionalVersionWeights ?? {};

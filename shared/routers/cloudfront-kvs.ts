@@ -22,7 +22,7 @@ import {
   GetKeyCommand,
   UpdateKeysCommand,
 } from '@aws-sdk/client-cloudfront-keyvaluestore';
-import { aws } from '../aws/clients';
+import { kvsClient } from '../aws/kvs';
 import { KVS_KEYS, type CloudFrontKvsTarget } from '../config/targets';
 import { PreflightFailed, TrafficWriteConflict, awsCall } from '../errors';
 import type { Baseline } from '../rollout';
@@ -68,7 +68,7 @@ function isNamed(error: unknown, name: string): boolean {
 /** Reads the store's ETag first, then the keys: any write after the ETag read makes a write with it fail. */
 async function readStore(target: CloudFrontKvsTarget, keys: readonly KeyName[]): Promise<Snapshot> {
   const store = await awsCall('DescribeKeyValueStore', () =>
-    aws.kvs.send(new DescribeKeyValueStoreCommand({ KvsARN: target.kvsArn })),
+    kvsClient().send(new DescribeKeyValueStoreCommand({ KvsARN: target.kvsArn })),
   );
   if (store.ETag === undefined) throw new Error(`DescribeKeyValueStore of ${target.kvsArn} returned no ETag`);
   const values: Partial<Record<KeyName, string>> = {};
@@ -81,7 +81,7 @@ async function readStore(target: CloudFrontKvsTarget, keys: readonly KeyName[]):
 
 export async function getKey(target: CloudFrontKvsTarget, key: KeyName): Promise<string | undefined> {
   try {
-    const item = await awsCall('GetKey', () => aws.kvs.send(new GetKeyCommand({ KvsARN: target.kvsArn, Key: key })));
+    const item = await awsCall('GetKey', () => kvsClient().send(new GetKeyCommand({ KvsARN: target.kvsArn, Key: key })));
     return item.Value;
   } catch (error) {
     if (isNamed(error, 'ResourceNotFoundException')) return undefined;
@@ -106,7 +106,7 @@ async function compareAndSwap(
     if (change === null) return;
     try {
       await awsCall('UpdateKeys', () =>
-        aws.kvs.send(
+        kvsClient().send(
           new UpdateKeysCommand({
             KvsARN: target.kvsArn,
             IfMatch: snapshot.etag,

@@ -9,7 +9,7 @@ import {
   UpdateAliasCommand,
   type AliasConfiguration,
 } from '@aws-sdk/client-lambda';
-import { aws } from '../aws/clients';
+import { lambdaClient } from '../aws/lambda';
 import type { LambdaAliasTarget } from '../config/targets';
 import {
   PreflightFailed,
@@ -19,13 +19,18 @@ import {
   awsCall,
 } from '../errors';
 import type { Baseline } from '../rollout';
-import { additionalWeights, assertOwnsAlias, describeRouting, promotedViewOf, toFraction, toPercent, type AliasRollout } from './alias-decisions';
+import {
+  additionalWeights,
+  assertOwnsAlias,
+  describeAlias as describe,
+  describeRouting,
+  promotedViewOf,
+  toFraction,
+  toPercent,
+  type AliasRollout,
+} from './alias-decisions';
 import { formatRestoreRecord, type RestoreRecord } from './restore-record';
 import type { PromotedView, RestoreWrite, RollbackOutcome, RouterKind, TrafficRouter, VerifyResult } from './types';
-
-function describe(target: LambdaAliasTarget): string {
-  return `${target.functionName}:${target.alias}`;
-}
 
 function isNotFound(error: unknown): boolean {
   return error instanceof Error && error.name === 'ResourceNotFoundException';
@@ -33,7 +38,7 @@ function isNotFound(error: unknown): boolean {
 
 export async function getAlias(target: LambdaAliasTarget): Promise<AliasConfiguration> {
   return awsCall('GetAlias', () =>
-    aws.lambda.send(new GetAliasCommand({ FunctionName: target.functionName, Name: target.alias })),
+    lambdaClient().send(new GetAliasCommand({ FunctionName: target.functionName, Name: target.alias })),
   );
 }
 
@@ -132,7 +137,7 @@ export class LambdaAliasRouter implements TrafficRouter {
   private async update(alias: AliasConfiguration, functionVersion: string, weights: Record<string, number>, description?: string): Promise<void> {
     try {
       await awsCall('UpdateAlias', () =>
-        aws.lambda.send(
+        lambdaClient().send(
           new UpdateAliasCommand({
             FunctionName: this.target.functionName,
             Name: this.target.alias,
@@ -158,7 +163,7 @@ export class LambdaAliasRouter implements TrafficRouter {
 async function preflight(target: LambdaAliasTarget): Promise<Baseline> {
   const name = describe(target);
   const version = await awsCall('GetFunctionConfiguration', () =>
-    aws.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: target.functionName, Qualifier: target.version })),
+    lambdaClient().send(new GetFunctionConfigurationCommand({ FunctionName: target.functionName, Qualifier: target.version })),
   ).catch((error: unknown) => {
     if (!isNotFound(error)) throw error;
     throw new PreflightFailed(

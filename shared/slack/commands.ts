@@ -8,7 +8,7 @@
  *   /coalmine status [target]
  *   /coalmine help
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isRecord } from '../json';
 
 export const SUBCOMMAND_NAMES = ['rollback', 'promote', 'approve', 'status', 'help'] as const;

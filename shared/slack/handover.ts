@@ -6,7 +6,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { aws } from '../aws/clients';
+import { lambdaClient } from '../aws/lambda';
 import { optionalEnv } from '../config/env';
 import { ConfigurationError, awsCall } from '../errors';
 import type { SlackCommand } from './commands';
@@ -48,7 +48,7 @@ export async function invokeSelfAsync(work: SlackWork): Promise<void> {
     throw new ConfigurationError('AWS_LAMBDA_FUNCTION_NAME is not set, so the Slack handler cannot hand work to itself (not running in Lambda?).');
   }
   const result = await awsCall('Invoke', () =>
-    aws.lambda.send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(work)) })),
+    lambdaClient().send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(work)) })),
   );
   // Event invocations answer 202 Accepted.
   if (result.StatusCode !== undefined && result.StatusCode !== 202) {

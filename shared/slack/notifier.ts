@@ -4,7 +4,7 @@
  * asynchronous invocation is retried; an event that is not a rollout event is skipped and logged.
  */
 import { GetExecutionHistoryCommand } from '@aws-sdk/client-sfn';
-import { aws } from '../aws/clients';
+import { sfnClient } from '../aws/sfn';
 import { optionalEnv, type EnvName } from '../config/env';
 import { ConfigurationError, awsCall, errorLogFields } from '../errors';
 import { logger } from '../handler';
@@ -88,7 +88,7 @@ async function withStopDetails(event: NotificationEvent): Promise<NotificationEv
   const executionArn = event.executionArn;
   try {
     const page = await awsCall('GetExecutionHistory', () =>
-      aws.sfn.send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1, includeExecutionData: false })),
+      sfnClient().send(new GetExecutionHistoryCommand({ executionArn, reverseOrder: true, maxResults: 1, includeExecutionData: false })),
     );
     const details = page.events?.[0]?.executionAbortedEventDetails;
     return {

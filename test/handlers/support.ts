@@ -14,7 +14,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { localContext } from '../../sim/local-context';
 import type { Progress, RolloutState } from '../../shared/rollout';
-import { preflight } from '../../shared/tasks';
+import { preflight } from '../../shared/tasks/preflight';
 
 export const lambda = mockClient(LambdaClient);
 export const cloudwatch = mockClient(CloudWatchClient);

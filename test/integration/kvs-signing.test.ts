@@ -1,14 +1,14 @@
 /**
  * The KVS client signs with SigV4a, and only a registered signer makes that work: without one, every call
  * fails in Lambda ("Neither CRT nor JS SigV4a implementation is available") while mocked unit tests pass.
- * Here a real CloudFrontKeyValueStoreClient, with the signer that shared/aws/clients.ts registers, sends a
+ * Here a real CloudFrontKeyValueStoreClient, with the signer that shared/aws/kvs.ts registers, sends a
  * real HTTP request to a local server, which records it and answers as the service would.
  *
  * The client's endpoint rules put the account id of the ARN in front of the host, so the endpoint has a
  * name (kvs.localtest) and the HTTP agent resolves every name to 127.0.0.1.
  */
 // The module under test: importing it registers the SigV4a signer, as it does in Lambda.
-import '../../shared/aws/clients';
+import '../../shared/aws/kvs';
 import { createServer, Agent, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, LookupFunction } from 'node:net';
 import { CloudFrontKeyValueStoreClient, DescribeKeyValueStoreCommand } from '@aws-sdk/client-cloudfront-keyvaluestore';

@@ -32,6 +32,13 @@ describe('artifact events', () => {
     });
   });
 
+  it('takes a PublishVersion of a later API version (another date suffix) as well', () => {
+    const e = event('aws.lambda', 'publish-version') as { detail: Record<string, unknown> };
+    e.detail.eventName = 'PublishVersion20300101';
+
+    expect(parseArtifactEvent(e)).toEqual({ artifact: { kind: 'lambda-version', functionName: 'checkout', version: '42' } });
+  });
+
   it('ignores other Lambda API calls', () => {
     const e = event('aws.lambda', 'publish-version') as { detail: Record<string, unknown> };
     e.detail.eventName = 'PublishLayerVersion20181031';

@@ -30,7 +30,7 @@ import {
 import { planRollout } from '../../shared/plan';
 import { CAS_ATTEMPTS, CloudFrontKvsRouter, cloudFrontKvsKind } from '../../shared/routers/cloudfront-kvs';
 import { routerKindFor } from '../../shared/routers/registry';
-import { preflight as preflightTask } from '../../shared/tasks';
+import { preflight as preflightTask } from '../../shared/tasks/preflight';
 
 const ARN = 'arn:aws:cloudfront::123456789012:key-value-store/327284aa-bcd5-499f-a3ff-26b9a9d31b58';
 const EXECUTION = 'storefront-2024-06-01';
@@ -574,7 +574,7 @@ describe('the cloudfront-kvs target in a request', () => {
   it('is registered, cannot observe propagation, and so plans a settle wait per step', () => {
     const parsed = parseRolloutRequest(request({}, { weights: [5, 50, 100], bakeSeconds: 60 }));
 
-    expect(routerKindFor(parsed.target)).toBe(cloudFrontKvsKind);
+    expect(routerKindFor(parsed.target).observable).toBe(false);
     expect(cloudFrontKvsKind.observable).toBe(false);
     expect(parsed.target).toEqual({ type: 'cloudfront-kvs', kvsArn: ARN, stableAfterPromotion: 'green' });
     const plan = planRollout(parsed, { observable: cloudFrontKvsKind.observable });

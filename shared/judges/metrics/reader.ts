@@ -4,7 +4,7 @@
  * machine); a query CloudWatch could not answer is an error too, never an empty series.
  */
 import { GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import { aws } from '../../aws/clients';
+import { cloudWatchClient } from '../../aws/cloudwatch';
 import { AwsUnavailable, ConfigurationError, awsCall } from '../../errors';
 import { QUERIES_PER_CALL, type SeriesById } from './queries';
 
@@ -17,7 +17,7 @@ export async function readMetricData(queries: readonly MetricDataQuery[], startM
     let nextToken: string | undefined;
     do {
       const page = await awsCall('GetMetricData', () =>
-        aws.cloudwatch.send(
+        cloudWatchClient().send(
           new GetMetricDataCommand({
             MetricDataQueries: chunk,
             StartTime: new Date(startMs),

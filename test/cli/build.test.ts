@@ -1,0 +1,61 @@
+/**
+ * bin/coalmine.cjs runs the build of the CLI (.build/cli.cjs, scripts/build-cli.cjs) only while every input
+ * it lists is unchanged, and otherwise the TypeScript sources through tsx: a stale build never runs. Here the
+ * real bin file runs in a scratch tree whose build and sources say which of them ran; then the real build
+ * of this repository, as `npm test` makes it first, is checked fresh.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const REPO = join(__dirname, '..', '..');
+
+describe('the coalmine command\'s build', () => {
+  let dir: string;
+  const run = (): string => execFileSync(process.execPath, [join(dir, 'bin', 'coalmine.cjs'), 'help'], { encoding: 'utf8' }).trim();
+  const writeInputs = (): void => {
+    const { size, mtimeMs } = statSync(join(dir, 'cli', 'main.ts'));
+    writeFileSync(join(dir, '.build', 'cli.inputs.json'), JSON.stringify([{ file: 'cli/main.ts', size, mtimeMs }]));
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'coalmine-bin-'));
+    for (const sub of ['bin', 'cli', '.build']) mkdirSync(join(dir, sub));
+    copyFileSync(join(REPO, 'bin', 'coalmine.cjs'), join(dir, 'bin', 'coalmine.cjs'));
+    symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
+    writeFileSync(join(dir, 'cli', 'main.ts'), "export async function main(): Promise<number> { console.log('the sources'); return 0; }\n");
+    writeFileSync(join(dir, '.build', 'cli.cjs'), "exports.main = async () => { console.log('the build'); return 0; };\n");
+    writeInputs();
+  });
+
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('runs the build while its inputs are unchanged', () => {
+    expect(run()).toBe('the build');
+  });
+
+  it('runs the sources once an input changed, even to the same size', () => {
+    const later = new Date(statSync(join(dir, 'cli', 'main.ts')).mtimeMs + 5_000);
+    utimesSync(join(dir, 'cli', 'main.ts'), later, later);
+    expect(run()).toBe('the sources');
+  });
+
+  it('runs the sources when there is no build, or an input is gone', () => {
+    rmSync(join(dir, '.build', 'cli.inputs.json'));
+    expect(run()).toBe('the sources');
+    writeFileSync(join(dir, '.build', 'cli.inputs.json'), JSON.stringify([{ file: 'cli/gone.ts', size: 1, mtimeMs: 1 }]));
+    expect(run()).toBe('the sources');
+  });
+
+  it('of this repository lists the CLI\'s sources and the lock file, and is fresh after npm test\'s build', () => {
+    const inputs = JSON.parse(readFileSync(join(REPO, '.build', 'cli.inputs.json'), 'utf8')) as Array<{ file: string }>;
+    const files = inputs.map((input) => input.file);
+    expect(files).toEqual(expect.arrayContaining(['cli/main.ts', 'shared/rollout.ts', 'sim/scenario.ts', 'package-lock.json']));
+    expect(files.filter((file) => file.includes('node_modules'))).toEqual([]);
+    for (const { file, size, mtimeMs } of inputs as Array<{ file: string; size: number; mtimeMs: number }>) {
+      const now = statSync(join(REPO, file));
+      expect({ file, size: now.size, mtimeMs: now.mtimeMs }).toEqual({ file, size, mtimeMs });
+    }
+  });
+});
