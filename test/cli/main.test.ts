@@ -147,12 +147,12 @@ describe('coalmine plan', () => {
       expect.arrayContaining([
         '  promote to 100 % at +00:05:00',
         "  then bakes at 100 % for 30 min, the previous version one write away: 6 looks every 5 min (the rollout's alarms: checkout-errors, checkout-p99-latency); ends promoted at +00:35:00",
-        'State transitions: 33 nominal, 46 worst case (history events at worst 155 of a budget of 20,000)',
+        'State transitions: 46 nominal, 409 worst case (history events at worst 1,241 of a budget of 20,000)',
       ]),
     );
     const json = JSON.parse((await coalmine(['plan', '--scenario', 'post-promotion-regression', '--json'])).stdout[0] ?? '');
     expect(json.postPromotion).toEqual({ bakeSeconds: 1800, intervalSeconds: 300, looks: 6, endsAtSeconds: 2100 });
-    expect(json.costUsd.nominal).toBe(0.000825);
+    expect(json.costUsd.nominal).toBe(0.00115);
   });
 
   it('shows the settle wait by name for a target that cannot observe propagation (cloudfront-kvs)', async () => {

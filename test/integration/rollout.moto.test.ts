@@ -108,7 +108,8 @@ describeWithMoto('canary rollout state machine against moto_server', (server) =>
     expect(outcome).toMatchObject({ status: 'SUCCEEDED' });
     expect(outcome.statesEntered).toEqual(expect.arrayContaining(['Preflight', 'ShiftTraffic', 'VerifyTraffic', 'Bake', 'AnalyzeCanary', 'Promote']));
     expect(outcome.statesEntered).not.toContain('RollBack');
-    expect(duringBake).toEqual([{ version: '1', weights: { '2': 0.1 } }]);
+    // A look a minute through the 5-minute bake, every one at 10 %.
+    expect(duringBake).toEqual(Array.from({ length: 5 }, () => ({ version: '1', weights: { '2': 0.1 } })));
     expect(await aliasRouting(server())).toEqual({ version: '2', weights: {} });
   });
 

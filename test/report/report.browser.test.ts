@@ -118,8 +118,8 @@ describeNeeding('rollout reports in headless Chromium', ['chromium'], 'install w
       }));
     });
     const looks = markers.filter((m) => ['pass', 'fail', 'inconclusive'].includes(m.kind ?? ''));
-    // A promoted rollout passed a look at every step; bad-canary's alarm rolled it back before its first.
-    expect(data.timeline.analyses.length).toBe(data.timeline.end.outcome === 'promoted' ? data.timeline.rollout!.plan.steps.length : 0);
+    // A promoted rollout looked every interval through each bake and passed at its end; bad-canary's alarm rolled it back before its first.
+    expect(data.timeline.analyses.length).toBe(data.timeline.end.outcome === 'promoted' ? data.timeline.rollout!.plan.looks.nominal : 0);
     expect(looks.map((m) => [m.kind, m.atMs])).toEqual(data.timeline.analyses.map((a) => [a.verdict, a.atMs]));
     for (const m of markers) {
       const scale = m.svg.width / m.svg.viewWidth;
