@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // The `coalmine` command. It runs the build of cli/ (.build/cli.cjs, made by `npm ci` through `prepare`,
 // scripts/build-cli.cjs) while every source it was built from is unchanged; else the TypeScript sources
-// through tsx, so that a stale build never runs and `npm ci` stays the only setup.
+// through tsx (in a child node), so that a stale build never runs and `npm ci` stays the only setup.
+const { spawnSync } = require('node:child_process');
 const { readFileSync, statSync } = require('node:fs');
-const { join } = require('node:path');
+const { dirname, join } = require('node:path');
+const { pathToFileURL } = require('node:url');
 
 const ROOT = join(__dirname, '..');
 
@@ -21,11 +23,20 @@ function freshBuild() {
   }
 }
 
+const FROM_SOURCES = 'COALMINE_FROM_SOURCES';
+
 function loadMain() {
+  if (process.env[FROM_SOURCES] === '1') return require('../cli/main.ts').main;
   const build = freshBuild();
   if (build !== undefined) return require(build).main;
-  require('tsx/cjs');
-  return require('../cli/main.ts').main;
+  // The sources, in a node with tsx's loader, which serves both require and import() (routers/registry.ts
+  // loads a router module lazily, and tsx's require hook alone does not resolve an import() of TypeScript).
+  const loader = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
+  const child = spawnSync(process.execPath, ['--import', loader, __filename, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, [FROM_SOURCES]: '1' },
+  });
+  process.exit(child.status ?? 2);
 }
 
 const main = loadMain();

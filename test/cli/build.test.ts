@@ -41,6 +41,12 @@ describe('the coalmine command\'s build', () => {
     expect(run()).toBe('the sources');
   });
 
+  it("runs the sources with tsx's loader for import() too, as routers/registry.ts loads a router lazily", () => {
+    writeFileSync(join(dir, 'cli', 'lazy.ts'), "export const said: string = 'a lazily imported module';\n");
+    writeFileSync(join(dir, 'cli', 'main.ts'), "export async function main(): Promise<number> { console.log((await import('./lazy')).said); return 0; }\n");
+    expect(run()).toBe('a lazily imported module');
+  });
+
   it('runs the sources when there is no build, or an input is gone', () => {
     rmSync(join(dir, '.build', 'cli.inputs.json'));
     expect(run()).toBe('the sources');
