@@ -6,7 +6,7 @@
  */
 import type { AnalysisConfig, RolloutRequest } from './config/request';
 import { combineJudgeResults } from './judges/combine';
-import { judgesFor } from './judges/registry';
+import { measureJudges } from './judges/registry';
 import type { JudgeResult } from './judges/types';
 import type { PostPromotionPlan } from './plan';
 import type { JudgeMemory, Rollout, RolloutState, Verdict } from './rollout';
@@ -69,22 +69,19 @@ export async function analyzeAfterPromotion(input: BakeLookInput): Promise<BakeL
   const bake = rollout.plan.postPromotion;
   if (bake === undefined) throw new RangeError('AnalyzeAfterPromotion runs only for a rollout with postPromotion in its plan');
   const end = new Date();
-  const checks: JudgeResult[] = [];
-  const memory: Record<string, unknown> = {};
-  for (const judge of judgesFor(postPromotionAnalysisOf(rollout.request), rollout.request.target)) {
-    const { memory: remembered, ...check } = await judge.measure({
+  const { checks, memory } = await measureJudges(
+    postPromotionAnalysisOf(rollout.request),
+    {
       request: rollout.request,
       baseline: rollout.baseline,
       plan: rollout.plan,
       startedAt: rollout.startedAt,
       progress,
       window: { start: new Date(promotion.promotedAt), end },
-      memory: input.bake.memory[judge.name],
       promotedAt: promotion.promotedAt,
-    });
-    checks.push(check);
-    if (remembered !== undefined) memory[judge.name] = remembered;
-  }
+    },
+    input.bake.memory,
+  );
   const combined = combineJudgeResults(checks);
   const look = input.bake.look + 1;
   const decision = decideAfterLook(combined.verdict, look, bake);

@@ -3,7 +3,7 @@
  * next. functions/analyze-canary.ts wraps it.
  */
 import { combineJudgeResults } from '../judges/combine';
-import { judgesFor } from '../judges/registry';
+import { measureJudges } from '../judges/registry';
 import type { JudgeResult } from '../judges/types';
 import { secondsNeededOf } from '../judges/estimate';
 import { bakedSecondsAt, decideNextAction, type Gate, type JudgeMemory, type LookClock, type NextAction, type RolloutState, type Verdict } from '../rollout';
@@ -33,22 +33,11 @@ export async function analyzeCanary(state: RolloutState): Promise<AnalysisOutput
   const { rollout, progress } = state;
   const end = new Date();
   const window = { start: new Date(progress.shiftedAt ?? rollout.startedAt), end };
-  const checks: JudgeResult[] = [];
-  const memory: Record<string, unknown> = {};
-  for (const judge of judgesFor(rollout.request.analysis, rollout.request.target)) {
-    const result = await judge.measure({
-      request: rollout.request,
-      baseline: rollout.baseline,
-      plan: rollout.plan,
-      startedAt: rollout.startedAt,
-      progress,
-      window,
-      memory: state.analysis.memory[judge.name],
-    });
-    const { memory: remembered, ...check } = result;
-    checks.push(check);
-    if (remembered !== undefined) memory[judge.name] = remembered;
-  }
+  const { checks, memory } = await measureJudges(
+    rollout.request.analysis,
+    { request: rollout.request, baseline: rollout.baseline, plan: rollout.plan, startedAt: rollout.startedAt, progress, window },
+    state.analysis.memory,
+  );
   const combined = combineJudgeResults(checks);
   const bakedSeconds = bakedSecondsAt(progress, state.analysis.look);
   const secondsNeeded = secondsNeededOf(checks);
