@@ -22,21 +22,20 @@ import { UpdateAliasCommand } from '@aws-sdk/client-lambda';
 import { useAwsClients } from '../../shared/aws/clients';
 import { parseRolloutRequest } from '../../shared/config/request';
 import { planRollout } from '../../shared/plan';
-import { CLI_ENV, MOTO_ACCOUNT, createAliasedFunction, describeWithMoto, pointTheCliAt } from './moto';
+import { MOTO_ACCOUNT, createAliasedFunction, describeWithMoto, pointTheCliAt } from './moto';
 import { describeNeeding } from './required-programs';
 
 const REQUEST = { name: 'checkout', target: { type: 'lambda-alias', functionName: 'checkout', alias: 'live', version: '2' }, strategy: { preset: 'canary10-5m' }, analysis: { alarms: ['checkout-errors'] } };
 const BIN = join(__dirname, '../../bin/coalmine.cjs');
-const ENV = CLI_ENV;
 
 describeWithMoto('the coalmine operator commands against moto_server', (server) => {
-  const saved = Object.fromEntries(ENV.map((key) => [key, process.env[key]]));
+  let restoreEnv = (): void => undefined;
   let sfn: SFNClient;
   let file = '';
 
   beforeAll(async () => {
     await server().reset();
-    pointTheCliAt(server().endpoint);
+    restoreEnv = pointTheCliAt(server().endpoint);
     sfn = new SFNClient(server().clientConfig);
     const created = await sfn.send(
       new CreateStateMachineCommand({
@@ -51,10 +50,7 @@ describeWithMoto('the coalmine operator commands against moto_server', (server) 
   });
 
   afterAll(() => {
-    for (const key of ENV) {
-      if (saved[key] === undefined) delete process.env[key];
-      else process.env[key] = saved[key];
-    }
+    restoreEnv();
   });
 
   it('starts, lists and shows a rollout', async () => {
@@ -132,14 +128,14 @@ describeWithMoto('the coalmine operator commands against moto_server', (server) 
 });
 
 describeWithMoto('coalmine status against a history moto records for real', (server) => {
-  const saved = Object.fromEntries(ENV.map((key) => [key, process.env[key]]));
+  let restoreEnv = (): void => undefined;
   let sfn: SFNClient;
   let restoreClients = () => undefined as void;
 
   beforeAll(async () => {
     await server().reset();
     await server().configure({ stepfunctions: { execute_state_machine: true } });
-    pointTheCliAt(server().endpoint);
+    restoreEnv = pointTheCliAt(server().endpoint);
     sfn = new SFNClient(server().clientConfig);
     // The commands' clients were made for the first server of this file: these reach this one.
     restoreClients = useAwsClients({ sfn, lambda: server().clients.lambda });
@@ -147,10 +143,7 @@ describeWithMoto('coalmine status against a history moto records for real', (ser
 
   afterAll(() => {
     restoreClients();
-    for (const key of ENV) {
-      if (saved[key] === undefined) delete process.env[key];
-      else process.env[key] = saved[key];
-    }
+    restoreEnv();
   });
 
   it('status tells a planned rollout from its real history, with the weight the Lambda alias reads now', async () => {

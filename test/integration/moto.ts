@@ -30,17 +30,27 @@ export const MOTO_REGION = 'us-east-1';
 /** moto checks no signatures, but the SDK needs credentials to sign with. */
 export const DUMMY_CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' } as const;
 
-/** The environment pointTheCliAt sets, and COALMINE_STATE_MACHINE_ARN: what a CLI suite saves before and restores after. */
-export const CLI_ENV = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'COALMINE_STATE_MACHINE_ARN'] as const;
+/** The environment pointTheCliAt sets, and COALMINE_STATE_MACHINE_ARN, which the CLI suites set after it. */
+const CLI_ENV = ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION', 'COALMINE_STATE_MACHINE_ARN'] as const;
 
-/** The default credential chain and AWS_ENDPOINT_URL, as an operator's shell would set them, aimed at a moto_server. */
-export function pointTheCliAt(endpoint: string): void {
+/**
+ * The default credential chain and AWS_ENDPOINT_URL, as an operator's shell would set them, aimed at a
+ * moto_server. Returns what puts CLI_ENV back as it was before the call (a suite's afterAll calls it).
+ */
+export function pointTheCliAt(endpoint: string): () => void {
+  const saved = Object.fromEntries(CLI_ENV.map((key) => [key, process.env[key]]));
   Object.assign(process.env, {
     AWS_ENDPOINT_URL: endpoint,
     AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
     AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
     AWS_REGION: MOTO_REGION,
   });
+  return () => {
+    for (const key of CLI_ENV) {
+      if (saved[key] === undefined) delete process.env[key];
+      else process.env[key] = saved[key];
+    }
+  };
 }
 
 /** Every client coalmine's handlers use, pointed at moto: pass it to `useAwsClients`. */

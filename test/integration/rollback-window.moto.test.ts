@@ -19,7 +19,7 @@ import { useAwsClients } from '../../shared/aws/clients';
 import { parseRolloutRequest, type RolloutRequestInput } from '../../shared/config/request';
 import { planRollout } from '../../shared/plan';
 import { coalmine } from '../cli/support';
-import { CLI_ENV, MOTO_ACCOUNT, MotoServer, createAliasedFunction, describeWithMoto, pointTheCliAt } from './moto';
+import { MOTO_ACCOUNT, MotoServer, createAliasedFunction, describeWithMoto, pointTheCliAt } from './moto';
 
 const BIN = join(__dirname, '../../bin/coalmine.cjs');
 const REASON = 'p99 doubled an hour after promotion';
@@ -33,22 +33,19 @@ const MACHINE = 'coalmine-moto-window';
 
 /** Each block's server: moto runs its state machine, the CLI and the handlers' clients reach it; the environment is put back after. */
 function aimedAt(server: () => MotoServer): { sfn: () => SFNClient } {
-  const saved = Object.fromEntries(CLI_ENV.map((key) => [key, process.env[key]]));
+  let restoreEnv = (): void => undefined;
   let sfn: SFNClient | undefined;
   let restoreClients = () => undefined as void;
   beforeAll(async () => {
     // Before anything is created: moto's configuration starts its Step Functions afresh.
     await server().configure({ stepfunctions: { execute_state_machine: true } });
-    pointTheCliAt(server().endpoint);
+    restoreEnv = pointTheCliAt(server().endpoint);
     sfn = new SFNClient(server().clientConfig);
     restoreClients = useAwsClients({ sfn, lambda: server().clients.lambda });
   });
   afterAll(() => {
     restoreClients();
-    for (const key of CLI_ENV) {
-      if (saved[key] === undefined) delete process.env[key];
-      else process.env[key] = saved[key];
-    }
+    restoreEnv();
   });
   return { sfn: () => sfn! };
 }
