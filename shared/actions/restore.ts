@@ -13,6 +13,7 @@
  */
 import { describeError } from '../errors';
 import { logger } from '../handler';
+import { executionNameOf } from '../executions/arn';
 import { lastEnteredState, rolloutStartOf, type RolloutStart } from '../executions/history';
 import { listEndedSince, readHistoryHead, readHistoryTail } from '../executions/sfn';
 import { endingOf, settleEnding } from '../executions/story';
@@ -68,7 +69,7 @@ async function findLatestEnded(stateMachineArn: string, target: string): Promise
         const executionArn = item.executionArn ?? '';
         return {
           executionArn,
-          executionName: item.name ?? executionArn.split(':').pop() ?? '',
+          executionName: item.name ?? executionNameOf(executionArn),
           ...(item.startDate !== undefined ? { startedAt: item.startDate } : {}),
           start: rolloutStartOf(await readHistoryHead(executionArn)),
         };
