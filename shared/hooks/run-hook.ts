@@ -7,7 +7,7 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { lambdaClient } from '../aws/lambda';
 import type { HookName } from '../config/request';
-import { THROTTLING_NAMES, UNAVAILABLE_NAMES } from '../errors';
+import { THROTTLING_NAMES, UNAVAILABLE_NAMES, messageOf } from '../errors';
 import type { RolloutState } from '../rollout';
 import { hookRecords, labelOf } from '../telemetry/records';
 import { publishMetrics } from '../telemetry/sink';
@@ -82,7 +82,7 @@ export async function runHook(input: RunHookInput, options: RunHookOptions = {})
     } catch (error) {
       const transient = isTransientInvokeError(error);
       if (!transient || attempts > hook.retries) {
-        outcome = { kind: 'not-invoked', error: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error), transient };
+        outcome = { kind: 'not-invoked', error: error instanceof Error ? error.name : 'Error', message: messageOf(error), transient };
         break;
       }
       await sleep(retryDelayMs(attempts - 1));
