@@ -17,6 +17,7 @@ import { formatDuration } from '../shared/duration';
 import { runCampaign } from '../sim/chaos/campaign';
 import { summarise, type CampaignSummary, type CaseRecord, type ClassFigures } from '../sim/chaos/checks';
 import { FAULT_CLASSES } from '../sim/chaos/generate';
+import { messageOf } from '../shared/errors';
 
 const DEFAULT_CASES = 1000;
 const DEFAULT_OUT = join(__dirname, 'results', 'chaos');
@@ -53,7 +54,7 @@ async function main(): Promise<number> {
   try {
     ({ values } = parseArgs({ options: { seed: { type: 'string' }, cases: { type: 'string' }, out: { type: 'string' } } }));
   } catch (error) {
-    process.stderr.write(`chaos: ${(error as Error).message}\nusage: npx tsx bench/chaos.ts [--seed N] [--cases N] [--out DIR]\n`);
+    process.stderr.write(`chaos: ${messageOf(error)}\nusage: npx tsx bench/chaos.ts [--seed N] [--cases N] [--out DIR]\n`);
     return 2;
   }
   const seed = Number(values.seed ?? 1);

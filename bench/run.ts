@@ -23,6 +23,7 @@ import { runColdStartBench } from './cold-start';
 import { mix, powerLimit, RolloutTraffic, runRollout, START_MS, summarise, withAlarms, type RunOutcome, type ScenarioFigures } from './compare';
 import { ALPHA, COALMINE_METRICS, COMBINED, JUDGES, POLICY, SCENARIOS } from './scenarios';
 import { targetRows, type TargetRow } from './targets';
+import { messageOf } from '../shared/errors';
 
 export interface BenchOptions {
   /** Rollouts per scenario (A/A at 1,000 req/s gets half). */
@@ -335,7 +336,7 @@ if (!isMainThread && benchWorker !== undefined) {
     writeFileSync(options.out, `${JSON.stringify(result, null, 2)}\n`);
     console.log(`\nwrote ${options.out}`);
   })().catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
+    console.error(messageOf(error));
     process.exitCode = 1;
   });
 }

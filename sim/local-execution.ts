@@ -21,6 +21,7 @@ import { handler as rollBack } from '../functions/roll-back';
 import { handler as announceGate } from '../functions/announce-gate';
 import { handler as runHook } from '../functions/run-hook';
 import { WAIT_FOR_TASK_TOKEN, type TaskTokens } from './world/task-tokens';
+import { messageOf } from '../shared/errors';
 
 export { DEFINITION_PATH, readDefinition } from './definition';
 
@@ -87,7 +88,7 @@ export function functionKeyOf(state: StateDefinition): string {
 class LambdaTaskError extends Error {
   constructor(error: unknown) {
     const name = error instanceof Error ? error.name : 'Error';
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     super(JSON.stringify({ errorType: name, errorMessage: message }));
     this.name = name;
   }
