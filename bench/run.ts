@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/run.ts [--repetitions N] [--seed N] [--scenario NAME]... [--workers N] [--no-edge] [--out FILE]
  *   npx tsx bench/run.ts --cold-start [--runs N] [--package DIR]    (bench/cold-start.ts)
+ *   npx tsx bench/run.ts --cli-start [--runs N]                     (bench/cli-start.ts)
  *
  * Scenarios run in worker threads (one per CPU by default); the figures do not depend on how many.
  *
@@ -19,6 +20,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { formatDuration } from '../shared/duration';
+import { runCliStartBench } from './cli-start';
 import { runColdStartBench } from './cold-start';
 import { mix, powerLimit, RolloutTraffic, runRollout, START_MS, summarise, withAlarms, type RunOutcome, type ScenarioFigures } from './compare';
 import { ALPHA, COALMINE_METRICS, COMBINED, JUDGES, POLICY, SCENARIOS } from './scenarios';
@@ -326,6 +328,10 @@ if (!isMainThread && benchWorker !== undefined) {
     const argv = process.argv.slice(2);
     if (argv[0] === '--cold-start') {
       process.exitCode = await runColdStartBench(argv.slice(1));
+      return;
+    }
+    if (argv[0] === '--cli-start') {
+      process.exitCode = await runCliStartBench(argv.slice(1));
       return;
     }
     const options = parseArgs(argv);
