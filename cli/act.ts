@@ -8,9 +8,9 @@ import { answerGate } from '../shared/actions/approve';
 import { promoteRollout } from '../shared/actions/promote';
 import type { ManualActionInput, ManualActionOptions } from '../shared/actions/resolve';
 import { rollBackRollout } from '../shared/actions/rollback';
-import type { Command } from './command';
+import type { CommandRun } from './command';
 import { callerRequester } from './aws/identity';
-import { STATE_MACHINE_USAGE, stateMachineOf } from './aws/options';
+import { stateMachineOf } from './aws/options';
 import { tellApprove, tellPromote, tellRollback, type Told } from './aws/outcomes';
 import { UsageError, type CliIo } from './io';
 import { withUsageErrors } from './args';
@@ -47,36 +47,16 @@ async function act(
   return told.code;
 }
 
-export const rollbackCommand: Command = {
-  name: 'rollback',
-  usage: `coalmine rollback ROLLOUT [--reason TEXT] [--state-machine ARN | --stage STAGE]
-  Traffic to 0 % on the new version, verified, then the execution stopped with your IAM identity and reason.
-  A rollout that ended promoted: within its rollbackWindowSeconds, the previous version restored in one
-  verified write that records you and the reason on the target (docs/rollback-window.md).
-    --reason TEXT        why, recorded in the stop cause (or the restore's record)
-${STATE_MACHINE_USAGE}`,
-  run: (args, io) => act('rollback', args, io, { reason: { type: 'string' } }, async (input, options) => tellRollback(await rollBackRollout(input, options), input.target)),
-};
 
-export const promoteCommand: Command = {
-  name: 'promote',
-  usage: `coalmine promote ROLLOUT --full [--state-machine ARN | --stage STAGE]
-  All traffic to the new version now, verified, then the execution stopped with your IAM identity.
-    --full               required: the remaining steps and their analyses are skipped
-${STATE_MACHINE_USAGE}`,
-  run: (args, io) => act('promote', args, io, { full: { type: 'boolean' } }, async (input, options) => tellPromote(await promoteRollout(input, options), input.target)),
-};
 
-export const approveCommand: Command = {
-  name: 'approve',
-  usage: `coalmine approve ROLLOUT [--roll-back [--reason TEXT]] [--state-machine ARN | --stage STAGE]
-  Answers the gate the rollout waits at, as your IAM identity: it moves on (SendTaskSuccess), or with
-  --roll-back the state machine rolls it back (SendTaskFailure). A rollout not at a gate changes nothing.
-    --roll-back          roll back at the gate instead of approving
-    --reason TEXT        with --roll-back: why, recorded in the execution's failure
-${STATE_MACHINE_USAGE}`,
-  run: (args, io) =>
-    act('approve', args, io, { 'roll-back': { type: 'boolean' }, reason: { type: 'string' } }, async (input, { rollBack }) =>
-      tellApprove(await answerGate(input, rollBack ? 'reject' : 'approve'), input.target),
-    ),
-};
+
+export const rollback: CommandRun = (args, io) =>
+  act('rollback', args, io, { reason: { type: 'string' } }, async (input, options) => tellRollback(await rollBackRollout(input, options), input.target));
+
+export const promote: CommandRun = (args, io) =>
+  act('promote', args, io, { full: { type: 'boolean' } }, async (input, options) => tellPromote(await promoteRollout(input, options), input.target));
+
+export const approve: CommandRun = (args, io) =>
+  act('approve', args, io, { 'roll-back': { type: 'boolean' }, reason: { type: 'string' } }, async (input, { rollBack }) =>
+    tellApprove(await answerGate(input, rollBack ? 'reject' : 'approve'), input.target),
+  );

@@ -2,17 +2,16 @@
 import { parseArgs } from 'node:util';
 import { listEndedRollouts } from '../shared/actions/ended';
 import { labelsOf } from '../shared/actions/rollouts';
-import type { Command } from './command';
-import { OPERATOR_OPTIONS, OPERATOR_USAGE, stateMachineOf } from './aws/options';
+import { OPERATOR_OPTIONS, stateMachineOf } from './aws/options';
 import { endedJson, endedLine } from './aws/rollout-view';
 import { EXIT, UsageError, type CliIo } from './io';
 import { withUsageErrors } from './args';
+import { HISTORY_LIMIT } from './operator-usage';
 
 /** Step Functions keeps a closed execution for 90 days. */
 const HISTORY_WINDOW_MS = 90 * 24 * 3_600_000;
-const HISTORY_LIMIT = 50;
 
-async function run(args: string[], io: CliIo): Promise<number> {
+export async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = withUsageErrors(() => parseArgs({ args, options: OPERATOR_OPTIONS, strict: true, allowPositionals: true, tokens: true }));
   if (positionals.length > 1) throw new UsageError(`give at most one TARGET (a rollout name or function:alias), got ${positionals.length}.`);
   const [target] = positionals;
@@ -34,11 +33,3 @@ async function run(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-export const historyCommand: Command = {
-  name: 'history',
-  usage: `coalmine history [TARGET] [--state-machine ARN | --stage STAGE] [--json]
-  Past rollouts, newest first (the last ${HISTORY_LIMIT} of 90 days), with how each ended and why; of one target
-  (a rollout name or function:alias) when TARGET is given.
-${OPERATOR_USAGE}`,
-  run,
-};

@@ -2,6 +2,7 @@
  * What a command talks to: output streams, standard input and the clock it waits by, injectable so tests
  * and the simulator run the CLI in process.
  */
+import type { Outcome } from '../shared/executions/story';
 import type { RollbackClock } from '../shared/outside-rollback';
 
 export interface CliIo {
@@ -54,3 +55,13 @@ export class UsageError extends Error {}
 Object.defineProperty(UsageError.prototype, 'name', { value: 'UsageError' });
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** What `coalmine watch` (and `start --watch`) exits with, by how the rollout ended; 0 only when promoted. */
+export const OUTCOME_EXIT: Readonly<Record<Outcome, number>> = {
+  promoted: 0,
+  'rolled-back': 3,
+  refused: 4,
+  failed: 5,
+  stopped: 5,
+  'promotion-requested': 5,
+};

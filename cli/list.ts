@@ -6,8 +6,7 @@
 import { parseArgs } from 'node:util';
 import { listEndedRollouts } from '../shared/actions/ended';
 import { readRunningStatus } from '../shared/actions/status';
-import type { Command } from './command';
-import { OPERATOR_OPTIONS, OPERATOR_USAGE, stateMachineOf } from './aws/options';
+import { OPERATOR_OPTIONS, stateMachineOf } from './aws/options';
 import { endedJson, endedLine, rolloutJson, rolloutLine, strandedJson, strandedLine } from './aws/rollout-view';
 import { EXIT, type CliIo } from './io';
 import { withUsageErrors } from './args';
@@ -18,7 +17,7 @@ const PROGRESS_LIMIT = 50;
 const ENDED_WINDOW_MS = 24 * 3_600_000;
 const ENDED_LIMIT = 50;
 
-async function run(args: string[], io: CliIo): Promise<number> {
+export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = withUsageErrors(() =>
     parseArgs({ args, options: { ...OPERATOR_OPTIONS, all: { type: 'boolean' } }, strict: true, allowPositionals: false, tokens: true }),
   );
@@ -52,12 +51,3 @@ async function run(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-export const listCommand: Command = {
-  name: 'list',
-  usage: `coalmine list [--all] [--state-machine ARN | --stage STAGE] [--json]
-  The running rollouts: name, target, step, weight, verdict so far, state, age; and every target an ended
-  rollout left between 0 and 100 % that no running rollout drives.
-    --all                also the rollouts that ended in the last 24 h, and how
-${OPERATOR_USAGE}`,
-  run,
-};

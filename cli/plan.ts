@@ -13,7 +13,6 @@ import { addressShareOf, describeAddressShare, describeLimits, overPinShareLimit
 import { formatDuration } from '../shared/duration';
 import { WAIT_STATES } from '../shared/executions/states';
 import { clock, usd } from './format';
-import type { Command } from './command';
 import { EXIT, UsageError, type CliIo } from './io';
 import { withUsageErrors } from './args';
 import { readRequestFile } from './request-file';
@@ -331,7 +330,7 @@ function sameFields(text: string, start: Date, fields: RegExpExecArray): boolean
   );
 }
 
-async function run(args: string[], io: CliIo): Promise<number> {
+export async function run(args: string[], io: CliIo): Promise<number> {
   const options = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false, tokens: true })).values;
   const start = parseStart(options.start);
   const request = parseRolloutRequest(await readRequest(options, io));
@@ -343,10 +342,3 @@ async function run(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-export const planCommand: Command = {
-  name: 'plan',
-  usage: `coalmine plan [--request FILE | --scenario NAME | --scenario-file FILE] [--start ISO-TIME] [--json]
-    Print the timeline a rollout request implies (steps, times, duration, state transitions, cost)
-    without running anything. Reads the request from standard input when no file is given.`,
-  run,
-};

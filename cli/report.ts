@@ -9,8 +9,7 @@ import { executionArnFor } from '../shared/executions/arn';
 import { EXECUTION_NAME } from '../shared/executions/names';
 import { messageOf } from '../shared/errors';
 import { buildReport } from '../shared/report';
-import type { Command } from './command';
-import { STATE_MACHINE_USAGE, stateMachineOf } from './aws/options';
+import { stateMachineOf } from './aws/options';
 import { EXIT, UsageError, type CliIo } from './io';
 import { withUsageErrors } from './args';
 
@@ -25,7 +24,7 @@ function isDirectory(path: string): boolean {
   }
 }
 
-async function run(args: string[], io: CliIo): Promise<number> {
+export async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true }));
   if (positionals.length !== 1) throw new UsageError(`give one EXECUTION (its name, as \`coalmine list --all\` shows, or its ARN), got ${positionals.length}.`);
   const [execution] = positionals as [string];
@@ -56,13 +55,3 @@ async function run(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-export const reportCommand: Command = {
-  name: 'report',
-  usage: `coalmine report EXECUTION --out FILE [--state-machine ARN | --stage STAGE]
-  One rollout (running or ended) as a self-contained HTML page: the weight over time with every look,
-  canary against baseline per minute, alarm changes, the plan and the verdicts with their evidence.
-  EXECUTION is an execution name (coalmine list --all shows them) or an execution ARN.
-    --out FILE           where to write the page
-${STATE_MACHINE_USAGE}`,
-  run,
-};

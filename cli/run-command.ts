@@ -10,7 +10,8 @@ import { EXIT, UsageError, type CliIo } from './io';
 
 export async function runCommand(command: Command, args: string[], io: CliIo): Promise<number> {
   try {
-    return await command.run(args, io);
+    const run = await command.load();
+    return await run(args, io);
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`coalmine ${command.name}: ${error.message}`);

@@ -8,7 +8,6 @@ import { builtInScenario, builtInScenarioNames, loadScenarioFile, type Scenario 
 import { buildReport } from '../shared/report';
 import { DEFAULT_SEED, simulate, type SimulationOptions, type SimulationResult } from '../sim/simulate';
 import { describeScenario, progressLine, summaryLines } from './format';
-import type { Command } from './command';
 import { withUsageErrors } from './args';
 import { EXIT, UsageError, type CliIo } from './io';
 
@@ -79,7 +78,7 @@ export async function runSimulation(scenario: Scenario, choices: RunChoices, io:
   return result;
 }
 
-async function run(args: string[], io: CliIo): Promise<number> {
+export async function run(args: string[], io: CliIo): Promise<number> {
   const options = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values);
   if (options['json-schema']) {
     io.out(JSON.stringify(simulationReportJsonSchema(), null, 2));
@@ -105,17 +104,3 @@ async function run(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-export const simulateCommand: Command = {
-  name: 'simulate',
-  usage: `coalmine simulate [--scenario NAME | --scenario-file FILE] [--seed N] [--no-alarm-events] [--json] [--report FILE]
-    Run one rollout against a simulated AWS (virtual clock, synthetic traffic, the real state machine).
-    --scenario NAME       a built-in scenario (default: healthy); --list shows them
-    --scenario-file FILE  your own scenario (see docs/simulator.md; copy one from sim/scenarios/)
-    --seed N              seed of the traffic and the retry jitter (default 1): same seed, same run
-    --no-alarm-events     alarms reach the rollout only through its analysis: no EventBridge event
-                          to the alarm rollback (which is on by default, as deployed)
-    --json                print one JSON object (the result) as the last line instead of progress
-    --json-schema         print the JSON Schema of the --json result and exit
-    --report FILE         write the rollout's report (one HTML page with charts) to FILE`,
-  run,
-};

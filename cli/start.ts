@@ -13,12 +13,11 @@ import { awsCall } from '../shared/errors';
 import { EXECUTION_NAME } from '../shared/executions/names';
 import { planRollout } from '../shared/plan';
 import { routerKindFor } from '../shared/routers/registry';
-import type { Command } from './command';
-import { STATE_MACHINE_USAGE, stateMachineOf } from './aws/options';
+import { stateMachineOf } from './aws/options';
 import { EXIT, UsageError, type CliIo } from './io';
 import { readRequestFile } from './request-file';
 import { withUsageErrors } from './args';
-import { exitUsage, followRollout, intervalMsOf, WATCH_OPTIONS, WATCH_USAGE } from './watch';
+import { followRollout, intervalMsOf, WATCH_OPTIONS } from './watch';
 
 const OPTIONS = {
   request: { type: 'string' },
@@ -42,7 +41,7 @@ export function executionNameOf(request: RolloutRequest, name: string | undefine
   return executionNameFor({ kind: 'lambda-version', functionName: functionNameOf(target.functionName), version: target.version });
 }
 
-async function run(args: string[], io: CliIo): Promise<number> {
+export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = withUsageErrors(() => parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false, tokens: true }));
   if (values.interval !== undefined && values.watch !== true) throw new UsageError('--interval is for --watch; give both, or neither.');
   const intervalMs = intervalMsOf(values.interval);
@@ -67,16 +66,3 @@ async function run(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-export const startCommand: Command = {
-  name: 'start',
-  usage: `coalmine start --request FILE [--name NAME] [--watch [--interval SECONDS]] [--state-machine ARN | --stage STAGE]
-  Validate a rollout request locally (exit 2 when invalid, before any AWS call) and start it. The execution is
-  named like the artifact triggers name it (lambda-FUNCTION-VERSION), so a repeated start does not run twice.
-    --request FILE       the rollout request (JSON); standard input when absent or -
-    --name NAME          the execution name (required for a cloudfront-kvs target)
-    --watch              then follow it as coalmine watch does, and exit as it does
-${WATCH_USAGE}
-${STATE_MACHINE_USAGE}
-${exitUsage('With --watch, exit status')}`,
-  run,
-};

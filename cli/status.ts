@@ -7,14 +7,13 @@
 import { parseArgs } from 'node:util';
 import { findExecution, readPromotedView, readRolloutStory, readTargetNow, weightOf } from '../shared/actions/status';
 import { settleStory } from '../shared/executions/story';
-import type { Command } from './command';
-import { OPERATOR_OPTIONS, OPERATOR_USAGE, stateMachineOf } from './aws/options';
+import { OPERATOR_OPTIONS, stateMachineOf } from './aws/options';
 import { unmatched } from './aws/rollout-view';
 import { rollbackWindowJson, statusJson, statusLines } from './aws/story-view';
 import { EXIT, UsageError, type CliIo } from './io';
 import { withUsageErrors } from './args';
 
-async function run(args: string[], io: CliIo): Promise<number> {
+export async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = withUsageErrors(() => parseArgs({ args, options: OPERATOR_OPTIONS, strict: true, allowPositionals: true, tokens: true }));
   if (positionals.length !== 1) throw new UsageError(`give one ROLLOUT (a rollout name, function:alias, execution name or ARN), got ${positionals.length}.`);
   const [target] = positionals as [string];
@@ -36,13 +35,3 @@ async function run(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-export const statusCommand: Command = {
-  name: 'status',
-  usage: `coalmine status ROLLOUT [--state-machine ARN | --stage STAGE] [--json]
-  One rollout's story: the plan, each analysis with its verdict and evidence, where it is and the weight the
-  target reads now, what happens next and when (the requests an inconclusive check still needs), and how it
-  ended. ROLLOUT is the rollout's name, function:alias, an execution name or ARN (ended ones too); an
-  ambiguous name lists the candidates.
-${OPERATOR_USAGE}`,
-  run,
-};

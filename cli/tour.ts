@@ -7,7 +7,6 @@ import { builtInScenario } from '../sim/scenario';
 import type { SimulationResult } from '../sim/simulate';
 import { formatDuration } from '../shared/duration';
 import { clock } from './format';
-import type { Command } from './command';
 import { EXIT, type CliIo } from './io';
 import { withUsageErrors } from './args';
 import { runSimulation, type RunChoices } from './simulate';
@@ -48,7 +47,7 @@ export function pushComparison(polling: SimulationResult, pushed: SimulationResu
   );
 }
 
-async function run(args: string[], io: CliIo): Promise<number> {
+export async function run(args: string[], io: CliIo): Promise<number> {
   withUsageErrors(() => parseArgs({ args, options: {}, strict: true, allowPositionals: false }));
   io.out('coalmine tour: the real state machine and handlers, a simulated AWS, a virtual clock, synthetic traffic.');
   const results: SimulationResult[] = [];
@@ -72,9 +71,3 @@ async function run(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-export const tourCommand: Command = {
-  name: 'tour',
-  usage: `coalmine tour
-    A healthy canary promoted, then a bad canary rolled back (what \`npm start\` runs).`,
-  run,
-};

@@ -1,7 +1,7 @@
 /**
  * `coalmine watch ROLLOUT`: follows one rollout until it ends. On a terminal it redraws a frame in place
  * (progress over the plan's timeline, weight, last verdict, countdown); on a pipe it prints one line per
- * change. It exits with the outcome's status (cli/aws/story-view.ts OUTCOME_EXIT: 0 only when promoted), so
+ * change. It exits with the outcome's status (cli/io.ts OUTCOME_EXIT: 0 only when promoted), so
  * a CI pipeline can gate on it. The frames and lines are pure (story-view.ts); this module only polls.
  */
 import { parseArgs } from 'node:util';
@@ -9,14 +9,13 @@ import { findExecution, readRolloutStory, readTargetNow, weightOf, type StoryAns
 import type { RolloutStart } from '../shared/executions/history';
 import { realClock } from '../shared/outside-rollback';
 import { settleStory, type RolloutStory } from '../shared/executions/story';
-import type { Command } from './command';
-import { STATE_MACHINE_USAGE, stateMachineOf } from './aws/options';
-import { OUTCOME_EXIT, statusJson, watchFrame, watchLine } from './aws/story-view';
+import { stateMachineOf } from './aws/options';
+import { statusJson, watchFrame, watchLine } from './aws/story-view';
 import { unmatched } from './aws/rollout-view';
-import { EXIT, UsageError, type CliIo, type Terminal } from './io';
+import { EXIT, OUTCOME_EXIT, UsageError, type CliIo, type Terminal } from './io';
+import { DEFAULT_INTERVAL_SECONDS } from './operator-usage';
 import { withUsageErrors } from './args';
 
-const DEFAULT_INTERVAL_SECONDS = 10;
 const MAX_INTERVAL_SECONDS = 300;
 /** How often a terminal's countdown is redrawn between reads. */
 const REDRAW_MS = 1000;
@@ -122,13 +121,7 @@ export function intervalMsOf(value: string | undefined): number {
   return Math.round(seconds * 1000);
 }
 
-export const WATCH_USAGE = `    --interval SECONDS   seconds between reads of the execution (default ${DEFAULT_INTERVAL_SECONDS})`;
-
-/** The watch's exit statuses, after `lead` ("Exit status", "With --watch, exit status"). */
-export const exitUsage = (lead: string): string => `  ${lead}: 0 promoted, ${OUTCOME_EXIT['rolled-back']} rolled back, ${OUTCOME_EXIT.refused} refused by Preflight, ${OUTCOME_EXIT.failed} failed or stopped otherwise
-  (the target may need a person), 1 it could not be followed, 2 bad usage.`;
-
-async function run(args: string[], io: CliIo): Promise<number> {
+export async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = withUsageErrors(() =>
     parseArgs({
       args,
@@ -149,14 +142,3 @@ async function run(args: string[], io: CliIo): Promise<number> {
   return followRollout(found, io, { intervalMs, json: values.json === true });
 }
 
-export const watchCommand: Command = {
-  name: 'watch',
-  usage: `coalmine watch ROLLOUT [--interval SECONDS] [--json] [--state-machine ARN | --stage STAGE]
-  Follow a rollout until it ends: on a terminal a view redrawn in place (progress over the plan's timeline,
-  weight, last verdict, countdown to the next analysis); on a pipe one line per change (--json: one
-  schema/cli-status.schema.json object per line). ROLLOUT as for status, or an ended execution's name or ARN.
-${WATCH_USAGE}
-${STATE_MACHINE_USAGE}
-${exitUsage('Exit status')}`,
-  run,
-};

@@ -11,16 +11,6 @@ import type { Look, Next, Outcome, RolloutStory } from '../../shared/executions/
 import { routerKindFor } from '../../shared/routers/registry';
 import type { PlanStep } from '../../shared/plan';
 
-/** What `coalmine watch` (and `start --watch`) exits with, by how the rollout ended; 0 only when promoted. */
-export const OUTCOME_EXIT: Readonly<Record<Outcome, number>> = {
-  promoted: 0,
-  'rolled-back': 3,
-  refused: 4,
-  failed: 5,
-  stopped: 5,
-  'promotion-requested': 5,
-};
-
 export const OUTCOME_WORDS: Readonly<Record<Outcome, string>> = {
   promoted: 'promoted: all traffic on the new version',
   'rolled-back': 'rolled back: all traffic on the baseline',
