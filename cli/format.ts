@@ -8,6 +8,7 @@ import type { AlarmInvocation, ReconcileInvocation, SimulationEvent, SimulationR
 import { formatDuration } from '../shared/duration';
 import { routerKindFor } from '../shared/routers/registry';
 import { describeAddressShare } from '../shared/net/pin-share';
+import { clock, usd } from './units';
 
 const count = (n: number): string => n.toLocaleString('en-US');
 
@@ -15,18 +16,6 @@ export function percent(part: number, whole: number): string {
   if (whole === 0) return '–';
   const value = (100 * part) / whole;
   return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} %`;
-}
-
-/** Seconds since the start as [hh:mm:ss]; days are folded into the hours. */
-export function clock(seconds: number): string {
-  const sign = seconds < 0 ? '-' : '';
-  const whole = Math.floor(Math.abs(seconds));
-  const pad = (n: number): string => String(n).padStart(2, '0');
-  return `${sign}${pad(Math.floor(whole / 3600))}:${pad(Math.floor((whole % 3600) / 60))}:${pad(whole % 60)}`;
-}
-
-export function usd(amount: number): string {
-  return `$${amount < 0.01 ? amount.toFixed(6) : amount.toFixed(4)}`;
 }
 
 function alarms(summaries: readonly AlarmSummary[]): string {

@@ -12,11 +12,10 @@ import { KVS_KEYS } from '../shared/config/targets';
 import { addressShareOf, describeAddressShare, describeLimits, overPinShareLimits, type AddressShare } from '../shared/net/pin-share';
 import { formatDuration } from '../shared/duration';
 import { WAIT_STATES } from '../shared/executions/states';
-import { clock, usd } from './format';
+import { clock, usd } from './units';
 import { EXIT, UsageError, type CliIo } from './io';
 import { withUsageErrors } from './args';
 import { readRequestFile } from './request-file';
-import { chooseScenario } from './simulate';
 
 const OPTIONS = {
   request: { type: 'string' },
@@ -301,6 +300,8 @@ export async function readRequest(options: { request?: string; scenario?: string
   const sources = [options.request, options.scenario, options['scenario-file']].filter((s) => s !== undefined);
   if (sources.length > 1) throw new UsageError('give one of --request, --scenario and --scenario-file');
   if (options.scenario !== undefined || options['scenario-file'] !== undefined) {
+    // The simulator's scenarios, loaded only for them: a plan of a request file does not load the simulator.
+    const { chooseScenario } = await import('./simulate');
     return chooseScenario(options.scenario, options['scenario-file']).rollout;
   }
   return readRequestFile(options.request, io);

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { builtInScenario } from '../sim/scenario';
 import type { SimulationResult } from '../sim/simulate';
 import { formatDuration } from '../shared/duration';
-import { clock } from './format';
+import { clock } from './units';
 import { EXIT, type CliIo } from './io';
 import { withUsageErrors } from './args';
 import { runSimulation, type RunChoices } from './simulate';
