@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// The `coalmine` command. It runs the build of cli/ (.build/cli.cjs, made by `npm ci` through `prepare`,
-// scripts/build-cli.cjs) while every source it was built from is unchanged; else the TypeScript sources
-// through tsx (in a child node), so that a stale build never runs and `npm ci` stays the only setup.
+// The `coalmine` command. It runs the build of cli/ (.build/cli/main.mjs and its chunks, made by `npm ci`
+// through `prepare`, scripts/build-cli.cjs) while every source it was built from is unchanged; else the
+// TypeScript sources through tsx (in a child node), so that a stale build never runs and `npm ci` stays the
+// only setup.
 const { spawnSync } = require('node:child_process');
 const { readFileSync, statSync } = require('node:fs');
 const { dirname, join } = require('node:path');
@@ -17,7 +18,7 @@ function freshBuild() {
       const now = statSync(join(ROOT, file));
       return now.size === size && now.mtimeMs === mtimeMs;
     });
-    return unchanged ? join(ROOT, '.build', 'cli.cjs') : undefined;
+    return unchanged ? join(ROOT, '.build', 'cli', 'main.mjs') : undefined;
   } catch {
     return undefined; // no build, or a source gone: the sources decide
   }
@@ -25,10 +26,10 @@ function freshBuild() {
 
 const FROM_SOURCES = 'COALMINE_FROM_SOURCES';
 
-function loadMain() {
+async function loadMain() {
   if (process.env[FROM_SOURCES] === '1') return require('../cli/main.ts').main;
   const build = freshBuild();
-  if (build !== undefined) return require(build).main;
+  if (build !== undefined) return (await import(pathToFileURL(build).href)).main;
   // The sources, in a node with tsx's loader, which serves both require and import() (routers/registry.ts
   // loads a router module lazily, and tsx's require hook alone does not resolve an import() of TypeScript).
   const loader = pathToFileURL(join(dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href;
@@ -39,8 +40,6 @@ function loadMain() {
   process.exit(child.status ?? 2);
 }
 
-const main = loadMain();
-
 // Output piped into a reader that stops early (`| head`): the rest is not wanted; end quietly.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error) => {
@@ -49,12 +48,14 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    console.error(error instanceof Error ? error.stack : error);
-    process.exitCode = 2;
-  },
-);
+loadMain()
+  .then((main) => main(process.argv.slice(2)))
+  .then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) => {
+      console.error(error instanceof Error ? error.stack : error);
+      process.exitCode = 2;
+    },
+  );

@@ -1,10 +1,11 @@
 /**
- * bin/coalmine.cjs runs the build of the CLI (.build/cli.cjs, scripts/build-cli.cjs) only while every input
- * it lists is unchanged, and otherwise the TypeScript sources through tsx: a stale build never runs. Here the
- * real bin file runs in a scratch tree whose build and sources say which of them ran; then the real build
- * of this repository, as `npm test` makes it first, is checked fresh.
+ * bin/coalmine.cjs runs the build of the CLI (.build/cli/main.mjs and its chunks, scripts/build-cli.cjs) only
+ * while every input it lists is unchanged, and otherwise the TypeScript sources through tsx: a stale build
+ * never runs. Here the real bin file runs in a scratch tree whose build and sources say which of them ran;
+ * then the real build of this repository, as `npm test` makes it first, is checked fresh, and its chunk
+ * graph is checked to keep `coalmine help` light.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,11 +22,11 @@ describe('the coalmine command\'s build', () => {
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'coalmine-bin-'));
-    for (const sub of ['bin', 'cli', '.build']) mkdirSync(join(dir, sub));
+    for (const sub of ['bin', 'cli', join('.build', 'cli')]) mkdirSync(join(dir, sub), { recursive: true });
     copyFileSync(join(REPO, 'bin', 'coalmine.cjs'), join(dir, 'bin', 'coalmine.cjs'));
     symlinkSync(join(REPO, 'node_modules'), join(dir, 'node_modules'));
     writeFileSync(join(dir, 'cli', 'main.ts'), "export async function main(): Promise<number> { console.log('the sources'); return 0; }\n");
-    writeFileSync(join(dir, '.build', 'cli.cjs'), "exports.main = async () => { console.log('the build'); return 0; };\n");
+    writeFileSync(join(dir, '.build', 'cli', 'main.mjs'), "export const main = async () => { console.log('the build'); return 0; };\n");
     writeInputs();
   });
 
@@ -33,6 +34,12 @@ describe('the coalmine command\'s build', () => {
 
   it('runs the build while its inputs are unchanged', () => {
     expect(run()).toBe('the build');
+  });
+
+  it("exits with the build's status", () => {
+    writeFileSync(join(dir, '.build', 'cli', 'main.mjs'), 'export const main = async () => 3;\n');
+    const child = spawnSync(process.execPath, [join(dir, 'bin', 'coalmine.cjs'), 'help']);
+    expect(child.status).toBe(3);
   });
 
   it('runs the sources once an input changed, even to the same size', () => {
@@ -64,4 +71,29 @@ describe('the coalmine command\'s build', () => {
       expect({ file, size: now.size, mtimeMs: now.mtimeMs }).toEqual({ file, size, mtimeMs });
     }
   });
+
+  it("of this repository loads, for help and an unknown command's error, the command tables and none of the commands' modules", () => {
+    const meta = JSON.parse(readFileSync(join(REPO, '.build', 'cli.meta.json'), 'utf8')) as Metafile;
+    const entry = Object.keys(meta.outputs).find((file) => meta.outputs[file]?.entryPoint === 'cli/main.ts') as string;
+    const loaded = new Set<string>();
+    const load = (file: string): void => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      for (const { path, kind } of meta.outputs[file]?.imports ?? []) if (kind === 'import-statement' && path in meta.outputs) load(path);
+    };
+    load(entry);
+    const inputs = [...loaded].flatMap((file) => Object.keys(meta.outputs[file]?.inputs ?? {}));
+    const commandModules = ['cli/commands.ts', 'cli/operator-commands.ts'].flatMap((table) =>
+      (meta.inputs[table]?.imports ?? []).filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
+    );
+    expect(inputs).toEqual(expect.arrayContaining(['cli/main.ts', 'cli/commands.ts', 'cli/operator-commands.ts']));
+    expect(commandModules).toEqual(expect.arrayContaining(['cli/plan.ts', 'cli/simulate.ts', 'cli/act.ts']));
+    expect(inputs.filter((file) => commandModules.includes(file) || file.includes('node_modules') || !/^cli\/|^shared\/errors\.ts$/.test(file))).toEqual([]);
+  });
 });
+
+/** The part of esbuild's metafile (.build/cli.meta.json) read here. */
+interface Metafile {
+  readonly inputs: Record<string, { readonly imports: ReadonlyArray<{ readonly path: string; readonly kind: string }> }>;
+  readonly outputs: Record<string, { readonly entryPoint?: string; readonly inputs: Record<string, unknown>; readonly imports: ReadonlyArray<{ readonly path: string; readonly kind: string }> }>;
+}

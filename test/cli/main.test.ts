@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { COMMANDS } from '../../cli/commands';
 import { WAIT_STATES } from '../../shared/executions/states';
 import { readDefinition } from '../../sim/local-execution';
 import { coalmine } from './support';
@@ -53,6 +54,19 @@ describe('coalmine', () => {
     const run = await coalmine(['simulte']);
     expect(run.code).toBe(2);
     expect(run.stderr[0]).toBe('coalmine: unknown command "simulte". Commands: simulate, plan, tour, start, list, status, watch, promote, approve, rollback, history, report, help.');
+  });
+
+  it("loads no command's module for help, help COMMAND, --version or an unknown command; a command loads its own only", async () => {
+    const loads = COMMANDS.map((command) => jest.spyOn(command, 'load'));
+    const loaded = (): string[] => COMMANDS.filter((_, i) => (loads[i]?.mock.calls.length ?? 0) > 0).map((command) => command.name);
+    try {
+      for (const argv of [['help'], ['help', 'watch'], ['--version'], ['simulte'], []]) await coalmine(argv);
+      expect(loaded()).toEqual([]);
+      expect((await coalmine(['plan', '--request', requestFile(request)])).code).toBe(0);
+      expect(loaded()).toEqual(['plan']);
+    } finally {
+      for (const load of loads) load.mockRestore();
+    }
   });
 });
 
