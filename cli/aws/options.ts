@@ -1,6 +1,7 @@
 /**
  * The options every operator command shares (which state machine, --json) and the one place that turns
- * them into what the command needs.
+ * them into what the command needs. Their usage text is cli/operator-usage.ts, which `coalmine help` loads
+ * without this module's AWS clients.
  */
 import type { ParseArgsConfig } from 'node:util';
 import { resolveStateMachine } from './state-machine';
