@@ -16,7 +16,7 @@
  *                   on the same stores and viewers, in the same process, so that the two compare directly.
  */
 import { readFileSync } from 'node:fs';
-import { KVS_LIMITS } from '../shared/config/targets';
+import { KVS_LIMITS } from '../shared/config/target-facts';
 import { createKvs, EDGE_FUNCTION_PATH, loadEdgeFunction, readEdgeArtefact, viewerRequest, type EdgeHandler, type ViewerRequestEvent } from '../sim/edge-runtime';
 
 const EMPTY_FUNCTION = `import cf from 'cloudfront';

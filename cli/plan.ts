@@ -8,7 +8,7 @@ import { parseRolloutRequest, type RolloutRequest } from '../shared/config/reque
 import { planRollout, type Plan } from '../shared/plan';
 import { STATE_BYTE_BUDGET } from '../shared/state-size';
 import { routerKindFor } from '../shared/routers/registry';
-import { KVS_KEYS } from '../shared/config/targets';
+import { KVS_KEYS } from '../shared/config/target-facts';
 import { addressShareOf, describeAddressShare, describeLimits, overPinShareLimits, type AddressShare } from '../shared/net/pin-share';
 import { formatDuration } from '../shared/duration';
 import { WAIT_STATES } from '../shared/executions/states';

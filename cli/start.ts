@@ -8,7 +8,7 @@ import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { executionNameFor } from '../shared/artifacts/artifact';
 import { sfnClient } from '../shared/aws/sfn';
 import { parseRolloutRequest, type RolloutRequest } from '../shared/config/request';
-import { functionNameOf } from '../shared/config/targets';
+import { functionNameOf } from '../shared/config/target-facts';
 import { awsCall } from '../shared/errors';
 import { EXECUTION_NAME } from '../shared/executions/names';
 import { planRollout } from '../shared/plan';

@@ -11,7 +11,7 @@
  * without one, it runs to the end.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { TargetSchema, type TargetType } from './config/targets';
+import type { TargetType } from './config/targets';
 import { CoalmineError, RollbackFailed, TrafficConflict } from './errors';
 import { logger } from './handler';
 import { PREFLIGHT_STATE } from './executions/states';
@@ -222,6 +222,8 @@ export async function fenceLateWrites(clock: RollbackClock, signal: AbortSignal 
  * and leaves what is not alone. Anything but 0 % is not this rollout's doing (Preflight moves no traffic).
  */
 async function releaseAfterPreflight(clock: RollbackClock, signal: AbortSignal | undefined, fence: Fence, request: unknown): Promise<void> {
+  // The schema only on this path: a rollback of a planned rollout has its target parsed already.
+  const { TargetSchema } = await import('./config/targets');
   const target = TargetSchema.safeParse((request as { target?: unknown } | undefined)?.target);
   // Preflight refuses a target it cannot parse before taking anything.
   const held = target.success ? HELD_AFTER_PREFLIGHT[target.data.type] : null;

@@ -7,7 +7,7 @@
  */
 import { parseRestoreRecord, type RestoreRecord } from '../shared/routers/restore-record';
 import type { CloudFrontKvsTarget, LambdaAliasTarget, TargetType } from '../shared/config/targets';
-import { functionNameOf, KVS_KEYS } from '../shared/config/targets';
+import { functionNameOf, KVS_KEYS } from '../shared/config/target-facts';
 import { createRandom } from './random';
 import { routerKindFor } from '../shared/routers/registry';
 import type { AlarmQuery, MetricStat } from './world/cloudwatch';

@@ -3,7 +3,7 @@
  * `name`, its target (`function:alias`), or the execution's name. Reading uses the execution readers
  * (shared/executions); matching a target against them is pure.
  */
-import { functionNameOf } from '../config/targets';
+import { functionNameOf } from '../config/target-facts';
 import { rolloutStartOf, type RolloutStart } from '../executions/history';
 import { executionNameOf } from '../executions/arn';
 import { listRunningExecutions, readHistoryHead } from '../executions/sfn';

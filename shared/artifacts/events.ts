@@ -11,7 +11,7 @@
  * Only the fields used are checked; the rest of each documented shape passes through.
  */
 import * as z from 'zod';
-import { functionNameOf } from '../config/targets';
+import { functionNameOf } from '../config/target-facts';
 import type { Artifact } from './artifact';
 
 export const ARTIFACT_EVENT_TYPES = {

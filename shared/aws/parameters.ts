@@ -11,23 +11,17 @@
  * Hand-written rather than @aws-lambda-powertools/parameters: that provider wraps every SDK error into its
  * GetParameterError, which hides the error's name (ParameterNotFound, ThrottlingException) these rules
  * rest on, and it adds its own code to every bundle that reads a parameter.
+ *
+ * The read itself, and with it the SSM client, is imported with the first read (shared/aws/parameter-fetch.ts):
+ * a cold start does not load the client, and a function that reads a parameter only on some paths never does
+ * on the others.
  */
-import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { ConfigurationError, awsCall } from '../errors';
-import { ssmClient } from './ssm';
+import type { ParameterUse } from './parameter-fetch';
+
+export type { ParameterUse } from './parameter-fetch';
 
 /** How long a value read from SSM is kept before it is read again. */
 export const PARAMETER_CACHE_SECONDS = 300;
-
-/** What a parameter is for, in the words its errors use. */
-export interface ParameterUse {
-  /** What the value is: "the Slack app's signing secret". */
-  readonly holds: string;
-  /** Where its name comes from, when that helps to find it: "SLACK_SIGNING_SECRET_PARAMETER". */
-  readonly namedBy?: string;
-  /** Another way out when it is missing: "or unset ARTIFACT_RULES_PARAMETER to use config/artifact-rules.json". */
-  readonly otherwise?: string;
-}
 
 interface CacheEntry {
   readonly value: Promise<string>;
@@ -48,38 +42,11 @@ export function forgetParameters(): void {
 export function readParameter(name: string, use: ParameterUse, nowMs: number = Date.now()): Promise<string> {
   const cached = cache.get(name);
   if (cached !== undefined && cached.expiresAtMs > nowMs) return cached.value;
-  const value = fetchParameter(name, use);
+  const value = import('./parameter-fetch').then(({ fetchParameter }) => fetchParameter(name, use));
   cache.set(name, { value, expiresAtMs: nowMs + PARAMETER_CACHE_SECONDS * 1000 });
   // Only a successful read is kept: the next caller retries a failed one.
   value.catch(() => {
     if (cache.get(name)?.value === value) cache.delete(name);
   });
-  return value;
-}
-
-async function fetchParameter(name: string, use: ParameterUse): Promise<string> {
-  const named = use.namedBy === undefined ? name : `${name} (${use.namedBy})`;
-  let result;
-  try {
-    result = await awsCall('GetParameter', () => ssmClient().send(new GetParameterCommand({ Name: name, WithDecryption: true })));
-  } catch (error) {
-    const errorName = error instanceof Error ? error.name : '';
-    if (errorName === 'ParameterNotFound') {
-      throw new ConfigurationError(
-        `The SSM parameter ${named} does not exist; it must hold ${use.holds}. ` +
-          `Create it with: aws ssm put-parameter --type SecureString --name ${name} --value …${use.otherwise === undefined ? '' : ` (${use.otherwise})`}`,
-        { cause: error },
-      );
-    }
-    if (errorName === 'AccessDeniedException' || errorName === 'KMSAccessDeniedException') {
-      throw new ConfigurationError(
-        `The function may not read the SSM parameter ${named}: ${errorName}; it needs ssm:GetParameter on it and kms:Decrypt on its key.`,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
-  const value = result.Parameter?.Value?.trim() ?? '';
-  if (value === '') throw new ConfigurationError(`The SSM parameter ${named} is empty; it must hold ${use.holds}.`);
   return value;
 }

@@ -1,10 +1,12 @@
 /**
  * Target schemas: what a rollout moves traffic on. One entry per router type (shared/routers/registry.ts
- * has the matching implementations).
+ * has the matching implementations). What code that never validates a target needs to know of one (the
+ * KeyValueStore's keys, a function's bare name) is in shared/config/target-facts.ts, without zod.
  */
 import * as z from 'zod';
 import { parseCidr } from '../net/cidr';
 import { countryCodeProblem } from '../net/countries';
+import { KVS_KEYS, KVS_LIMITS, VIEWER_COOKIE_MODES } from './target-facts';
 
 const FunctionName = z
   .string()
@@ -12,14 +14,6 @@ const FunctionName = z
     /^(arn:aws[a-zA-Z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[a-zA-Z0-9_-]{1,64}$/,
     'a Lambda function name ("checkout") or its ARN without a qualifier',
   );
-
-/**
- * A Lambda function's bare name from its name, its ARN or a qualified ARN (`…:function:checkout:42`), as
- * CloudWatch's FunctionName dimension, Slack's `function:alias` and the artifact rules name it.
- */
-export function functionNameOf(nameOrArn: string): string {
-  return /:function:([^:]+)/.exec(nameOrArn)?.[1] ?? nameOrArn;
-}
 
 const AliasName = z
   .string()
@@ -42,33 +36,6 @@ export const LambdaAliasTargetSchema = z
     version: PublishedVersion.describe('The new published version to roll out.'),
   })
   .describe('Weighted Lambda alias: the alias keeps its current version and sends a share to the new one.');
-
-/**
- * The keys of a CloudFront KeyValueStore that coalmine reads and writes. All but the lock are the contract
- * with the edge function (edge/x-deployment.js): the first three must exist, the country pins and
- * viewer_cookie may be absent. The lock is coalmine's own (docs/edge.md).
- */
-export const KVS_KEYS = {
-  greenPercentage: 'green_percentage',
-  blueCidrs: 'blue_cidrs',
-  greenCidrs: 'green_cidrs',
-  blueCountries: 'blue_countries',
-  greenCountries: 'green_countries',
-  viewerCookie: 'viewer_cookie',
-  lock: 'coalmine_lock',
-  /** Who restored the previous version after a promotion, why and when (shared/routers/restore-record.ts). */
-  restore: 'coalmine_restore',
-} as const;
-
-/** The values of viewer_cookie: whether the coalmine-viewer cookie names the viewer (docs/edge.md). */
-export const VIEWER_COOKIE_MODES = ['use', 'ignore'] as const;
-
-/** CloudFront KeyValueStore limits (CloudFront developer guide, "key value store" quotas). */
-export const KVS_LIMITS = {
-  keyBytes: 512,
-  valueBytes: 1024,
-  storeBytes: 5 * 1024 * 1024,
-} as const;
 
 const KvsArn = z
   .string()

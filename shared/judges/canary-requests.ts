@@ -7,7 +7,8 @@
  */
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AnalysisConfig } from '../config/request';
-import { functionNameOf, type LambdaAliasTarget, type Target } from '../config/targets';
+import { functionNameOf } from '../config/target-facts';
+import type { LambdaAliasTarget, Target } from '../config/targets';
 import { minimumCanaryRequestsFor } from '../config/minimum-sample';
 import { LAMBDA_NAMESPACE, lambdaDimensions } from './metrics/checks';
 import { readMetricData } from './metrics/reader';

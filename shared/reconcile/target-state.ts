@@ -5,14 +5,16 @@
  * The baseline comes from the target, not from the execution's history: the request is all the
  * execution's input holds, and coalmine only ever weights its version on top of the alias's baseline
  * version (a Lambda alias), or drives the store under the execution's own lock (a KeyValueStore).
+ *
+ * A reader imports its router's module (and with it the router's AWS client) when it first reads, as the
+ * router registry does (shared/routers/registry.ts): a function that only names targets (targetKey) or
+ * reads one kind loads no other kind's client.
  */
 import type { CloudFrontKvsTarget, LambdaAliasTarget, Target, TargetType } from '../config/targets';
-import { KVS_KEYS } from '../config/targets';
+import { KVS_KEYS } from '../config/target-facts';
 import { describeError } from '../errors';
 import { toPercent } from '../routers/alias-decisions';
-import { getKey } from '../routers/cloudfront-kvs';
 import { describeStore, parseLock, parsePercentage, shareOf } from '../routers/kvs-decisions';
-import { getAlias } from '../routers/lambda-alias';
 import type { Baseline } from '../rollout';
 import type { TargetState } from './race-rules';
 
@@ -25,6 +27,7 @@ export interface TargetReading {
 type Reader<T extends Target> = (target: T, executionName: string) => Promise<TargetReading>;
 
 async function readLambdaAlias(target: LambdaAliasTarget): Promise<TargetReading> {
+  const { getAlias } = await import('../routers/lambda-alias');
   const alias = await getAlias(target);
   const weights = alias.RoutingConfig?.AdditionalVersionWeights ?? {};
   const others = Object.keys(weights).filter((v) => v !== target.version);
@@ -45,6 +48,7 @@ async function readLambdaAlias(target: LambdaAliasTarget): Promise<TargetReading
 }
 
 async function readKeyValueStore(target: CloudFrontKvsTarget, executionName: string): Promise<TargetReading> {
+  const { getKey } = await import('../routers/cloudfront-kvs');
   const raw = await getKey(target, KVS_KEYS.greenPercentage);
   const lock = parseLock(await getKey(target, KVS_KEYS.lock));
   const name = describeStore(target);

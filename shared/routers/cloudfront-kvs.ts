@@ -23,7 +23,8 @@ import {
   UpdateKeysCommand,
 } from '@aws-sdk/client-cloudfront-keyvaluestore';
 import { kvsClient } from '../aws/kvs';
-import { KVS_KEYS, type CloudFrontKvsTarget } from '../config/targets';
+import { KVS_KEYS } from '../config/target-facts';
+import type { CloudFrontKvsTarget } from '../config/targets';
 import { PreflightFailed, TrafficWriteConflict, awsCall } from '../errors';
 import type { Baseline } from '../rollout';
 import {

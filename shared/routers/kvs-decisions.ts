@@ -4,7 +4,8 @@
  * error refuses it. shared/routers/cloudfront-kvs.ts reads the store, calls these, and writes the batch with
  * the ETag it read; docs/edge.md ("What a rollout writes, and when") states the rules.
  */
-import { KVS_KEYS, VIEWER_COOKIE_MODES, type CloudFrontKvsTarget } from '../config/targets';
+import { KVS_KEYS, VIEWER_COOKIE_MODES } from '../config/target-facts';
+import type { CloudFrontKvsTarget } from '../config/targets';
 import { PreflightFailed, RolloutInProgress, TrafficConflict } from '../errors';
 import { readCountryList } from '../net/countries';
 import { addressShareOf, canaryPinsTooLarge, describeAddressShare, readPinList } from '../net/pin-share';

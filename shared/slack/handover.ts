@@ -5,10 +5,6 @@
  * asynchronous run checks the signature and the age before it acts.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { lambdaClient } from '../aws/lambda';
-import { optionalEnv } from '../config/env';
-import { ConfigurationError, awsCall } from '../errors';
 import type { SlackCommand } from './commands';
 
 /** A handed-over command older than this is not acted on: the person has moved on (and response_urls last 30 min). */
@@ -41,19 +37,14 @@ export class DeadlineReached extends Error {
 }
 Object.defineProperty(DeadlineReached.prototype, 'name', { value: 'DeadlineReached', writable: false, enumerable: false });
 
-/** Lambda Invoke (Event) on this function. */
+/**
+ * Lambda Invoke (Event) on this function. The Lambda client is imported with the first hand-over
+ * (shared/slack/self-invoke.ts): most commands answer within the deadline, and their cold start need not
+ * load it.
+ */
 export async function invokeSelfAsync(work: SlackWork): Promise<void> {
-  const functionName = optionalEnv('AWS_LAMBDA_FUNCTION_NAME');
-  if (functionName === undefined) {
-    throw new ConfigurationError('AWS_LAMBDA_FUNCTION_NAME is not set, so the Slack handler cannot hand work to itself (not running in Lambda?).');
-  }
-  const result = await awsCall('Invoke', () =>
-    lambdaClient().send(new InvokeCommand({ FunctionName: functionName, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(work)) })),
-  );
-  // Event invocations answer 202 Accepted.
-  if (result.StatusCode !== undefined && result.StatusCode !== 202) {
-    throw new Error(`Lambda did not accept the asynchronous invocation (status ${result.StatusCode})`);
-  }
+  const { invokeSelf } = await import('./self-invoke');
+  await invokeSelf(work);
 }
 
 function workDigest(work: Omit<SlackWork, 'signature'>, secret: string): Buffer {

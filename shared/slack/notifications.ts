@@ -13,7 +13,7 @@
  * Pure: events in, messages out. Every field is read defensively; a missing one is left out of the
  * message, never an error (an announcement must not be lost to a renamed field).
  */
-import { functionNameOf } from '../config/targets';
+import { functionNameOf } from '../config/target-facts';
 import { executionNameOf } from '../executions/arn';
 import { LIFECYCLE_DETAIL_TYPES, LIFECYCLE_SOURCE, type LifecycleDetailType } from '../lifecycle';
 import { targetProblem } from './commands';

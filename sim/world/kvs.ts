@@ -13,7 +13,7 @@ import {
   ServiceQuotaExceededException,
   ValidationException,
 } from '@aws-sdk/client-cloudfront-keyvaluestore';
-import { KVS_LIMITS } from '../../shared/config/targets';
+import { KVS_LIMITS } from '../../shared/config/target-facts';
 import type { InMemoryService } from './sdk-bridge';
 
 interface StoreRecord {

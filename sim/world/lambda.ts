@@ -8,7 +8,7 @@ import {
   PreconditionFailedException,
   ResourceNotFoundException,
 } from '@aws-sdk/client-lambda';
-import { functionNameOf } from '../../shared/config/targets';
+import { functionNameOf } from '../../shared/config/target-facts';
 import type { InMemoryService } from './sdk-bridge';
 
 export interface AliasRecord {

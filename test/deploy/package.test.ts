@@ -9,10 +9,11 @@
  * No AWS credentials and no network: packaging is local.
  */
 import { buildSync } from 'esbuild';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { chunksOf } from '../../scripts/own-chunks.cjs';
 import { ARTIFACT_EVENT_TYPES } from '../../shared/artifacts/events';
 import { TARGET_CHANGING_STATES } from '../../shared/executions/states';
 import { AWAITING_APPROVAL, LIFECYCLE_DETAIL_TYPES } from '../../shared/lifecycle';
@@ -628,6 +629,42 @@ describe('the state machine', () => {
   });
 });
 
+/**
+ * The sources whose code is in a handler's bundle, its dependencies' included. Built alone, with each lazily
+ * imported module (the routers, shared/routers/registry.ts) in a chunk of its own, as the packaging splits
+ * them, followed from the entry: without splitting, esbuild leaves an init call in every module that
+ * imports a lazily imported module's dependencies, and such a module would count as bundled with none of
+ * its code there. One build per handler, kept.
+ */
+const sourcesByModule = new Map<string, string[]>();
+function bundledSources(module: string): string[] {
+  const known = sourcesByModule.get(module);
+  if (known !== undefined) return known;
+  const { metafile } = buildSync({
+    entryPoints: [join(REPO, `${module}.ts`)],
+    absWorkingDir: REPO,
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: 'node',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    splitting: true,
+    outdir: tempDir('coalmine-sources-'),
+    logLevel: 'silent',
+  });
+  const sourcesOf = (path: string, seen: Set<string>): string[] => {
+    if (seen.has(path)) return [];
+    seen.add(path);
+    const output = metafile.outputs[path]!;
+    return [...Object.keys(output.inputs), ...output.imports.filter((i) => !i.external).flatMap((i) => sourcesOf(i.path, seen))];
+  };
+  const [entry] = Object.entries(metafile.outputs).find(([, o]) => o.entryPoint === `${module}.ts`)!;
+  const sources = [...new Set(sourcesOf(entry, new Set()))];
+  sourcesByModule.set(module, sources);
+  return sources;
+}
+
 describe('the functions\' roles', () => {
   it('are one per function, and the framework\'s shared role is not created', () => {
     const roles = FUNCTION_KEYS.map((key) => roleOf(defaults.stack, key));
@@ -813,35 +850,6 @@ describe('the functions\' roles', () => {
     };
     // Where the IAM action is not named after the API operation (Lambda's Invoke is lambda:InvokeFunction).
     const IAM_ACTION: Record<string, string> = { 'lambda:Invoke': 'lambda:InvokeFunction' };
-    const outdir = tempDir('coalmine-calls-');
-    /**
-     * The sources whose code is in a handler's bundle. Built alone, with each lazily imported module (the
-     * routers, shared/routers/registry.ts) in a chunk of its own, followed from the entry: without
-     * splitting, esbuild leaves an init call in every module that imports a lazily imported module's
-     * dependencies, and such a module would count as bundled with none of its code there.
-     */
-    const bundledSources = (module: string): string[] => {
-      const { metafile } = buildSync({
-        entryPoints: [join(REPO, `${module}.ts`)],
-        absWorkingDir: REPO,
-        bundle: true,
-        write: false,
-        metafile: true,
-        platform: 'node',
-        format: 'esm',
-        splitting: true,
-        outdir,
-        logLevel: 'silent',
-      });
-      const sourcesOf = (path: string, seen: Set<string>): string[] => {
-        if (seen.has(path)) return [];
-        seen.add(path);
-        const output = metafile.outputs[path]!;
-        return [...Object.keys(output.inputs), ...output.imports.filter((i) => !i.external).flatMap((i) => sourcesOf(i.path, seen))];
-      };
-      const [entry] = Object.entries(metafile.outputs).find(([, o]) => o.entryPoint === `${module}.ts`)!;
-      return [...new Set(sourcesOf(entry, new Set()))].filter((file) => !file.includes('node_modules/'));
-    };
     const callsIn = (file: string): string[] => {
       const source = readFileSync(join(REPO, file), 'utf8');
       return [...source.matchAll(/import\s*\{([^}]*)\}\s*from\s*['"]@aws-sdk\/client-([a-z0-9-]+)['"]/g)].flatMap(([, names, client]) => {
@@ -858,7 +866,7 @@ describe('the functions\' roles', () => {
     };
     for (const key of FUNCTION_KEYS) {
       const { module, actions, bundledNotCalled = [] } = FUNCTIONS[key]!;
-      const calls = [...new Set(bundledSources(module).flatMap(callsIn))].sort();
+      const calls = [...new Set(bundledSources(module).filter((file) => !file.includes('node_modules/')).flatMap(callsIn))].sort();
       // Granted and not in the bundle: more than the code needs. In the bundle and neither granted nor
       // known to be unreachable from this handler: AccessDenied in AWS. Either way, fix serverless.yml
       // (or, for a call this handler cannot reach, bundledNotCalled above, saying why).
@@ -1179,53 +1187,93 @@ describe('the edge (edge=true)', () => {
   }, 120_000);
 });
 
+/** A function's package in the default stack, unzipped into a folder of its own: the handler's module and every file. */
+function unpacked(key: string): { dir: string; entry: string; files: string[] } {
+  const code = defaults.stack.resource(logicalId(key, 'LambdaFunction')).Properties.Code as { S3Key: string };
+  const dir = tempDir(`coalmine-${key}-`);
+  const entries = readZip(join(defaults.dir, basename(code.S3Key)));
+  for (const entry of entries) {
+    mkdirSync(dirname(join(dir, entry.name)), { recursive: true });
+    writeFileSync(join(dir, entry.name), entry.read());
+  }
+  return { dir, entry: `${FUNCTIONS[key]!.module}.mjs`, files: entries.map((e) => e.name).sort() };
+}
+
+/**
+ * The modules a built module imports, as the minified output writes them: statically (`from"./x.mjs"`,
+ * `import"./x.mjs"`) and dynamically (`import("./x.mjs")`), relative to its folder. Read here without
+ * esbuild, so that a fault in scripts/own-chunks.cjs, which the packaging uses, shows.
+ */
+const chunkImports = (source: string): string[] =>
+  [...source.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)["'](\.\/[^"']+\.mjs)["']/g)].map((m) => m[1]!.slice(2));
+
 describe('the packages', () => {
-  it('hold each handler as one bundled ES module (.mjs), AWS SDK included', () => {
+  it('hold each handler as a bundled ES module (.mjs), AWS SDK included, with exactly the chunks it reaches', () => {
     for (const key of FUNCTION_KEYS) {
-      const code = defaults.stack.resource(logicalId(key, 'LambdaFunction')).Properties.Code as { S3Key: string };
-      const entries = readZip(join(defaults.dir, basename(code.S3Key)));
-      const bundle = `${FUNCTIONS[key]!.module}.mjs`;
-      expect(entries.map((e) => e.name).sort()).toEqual([bundle, `${bundle}.map`]);
-      const source = entries.find((e) => e.name === bundle)!.read().toString('utf8');
-      expect(source.startsWith("import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);")).toBe(true);
-      const imported = [...source.matchAll(/^import\s[^;]*?from\s*["']([^"']+)["']/gm)].map((m) => m[1]!);
-      expect({ key, external: imported.filter((specifier) => !isBuiltin(specifier)) }).toEqual({ key, external: [] });
-      expect(source).toMatch(/sourceMappingURL=.+\.mjs\.map\s*$/);
+      const { dir, entry, files } = unpacked(key);
+      const reached = new Set<string>();
+      const follow = (file: string): void => {
+        if (reached.has(file)) return;
+        reached.add(file);
+        const source = readFileSync(join(dir, file), 'utf8');
+        expect(source.startsWith("import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);")).toBe(true);
+        const imported = [...source.matchAll(/(?:^|;)import\s*[^;]*?from\s*["']([^"']+)["']/gm)].map((m) => m[1]!);
+        expect({ key, file, external: imported.filter((specifier) => !isBuiltin(specifier) && !specifier.startsWith('./')) }).toEqual({ key, file, external: [] });
+        expect(source).toMatch(/sourceMappingURL=.+\.mjs\.map\s*$/);
+        for (const chunk of chunkImports(source)) follow(posix.join(posix.dirname(file), chunk));
+      };
+      follow(entry);
+      // Another function's chunk would be code this one never runs; a missing one, a failed import.
+      expect({ key, files }).toEqual({ key, files: [...reached].flatMap((file) => [file, `${file}.map`]).sort() });
     }
   });
 
-  it('bundle only the AWS SDK clients whose calls the function makes, and zod without its other locales', () => {
-    // The IAM prefix of a call → the client package that makes it.
-    const CLIENT_OF: Record<string, string> = {
-      lambda: 'client-lambda',
-      cloudwatch: 'client-cloudwatch',
-      states: 'client-sfn',
-      events: 'client-eventbridge',
-      ssm: 'client-ssm',
-      'cloudfront-keyvaluestore': 'client-cloudfront-keyvaluestore',
+  it('split what a handler imports lazily into chunks it reads on first use, not at load', () => {
+    const ROUTER_CHUNK = /^(lambda-alias|cloudfront-kvs)-[A-Z0-9]+\.mjs$/;
+    for (const key of ['shiftTraffic', 'slackCommand']) {
+      const { dir, entry } = unpacked(key);
+      const atLoad = chunksOf(join(dir, entry)).atLoad.map((file) => basename(file));
+      const all = chunksOf(join(dir, entry)).all.map((file) => basename(file));
+      expect({ key, routers: all.filter((file) => ROUTER_CHUNK.test(file)).length, atLoad: atLoad.filter((file) => ROUTER_CHUNK.test(file)) }).toEqual({ key, routers: 2, atLoad: [] });
+    }
+  });
+
+  it('bundle only the AWS SDK clients whose calls the function makes', () => {
+    // The signing name each client's code declares (defaultSigningName) → the IAM prefix of its calls.
+    const PREFIX_OF_SIGNING_NAME: Record<string, string> = {
+      lambda: 'lambda',
+      monitoring: 'cloudwatch',
+      states: 'states',
+      events: 'events',
+      ssm: 'ssm',
+      'cloudfront-keyvaluestore': 'cloudfront-keyvaluestore',
     };
+    // The clients the SDK's credential providers use (STS, SSO, sign-in), imported only when the
+    // environment's credentials are not enough; Lambda gives a function its role's credentials.
+    const CREDENTIAL_SIGNING_NAMES = ['awsssoportal', 'signin', 'sso-oauth', 'sts'];
     for (const key of FUNCTION_KEYS) {
-      const code = defaults.stack.resource(logicalId(key, 'LambdaFunction')).Properties.Code as { S3Key: string };
-      const map = readZip(join(defaults.dir, basename(code.S3Key))).find((e) => e.name.endsWith('.mjs.map'))!;
-      // The source map lists every file esbuild put in the bundle, as the packaging built it.
-      const { sources } = JSON.parse(map.read().toString('utf8')) as { sources: string[] };
-      const clients = [...new Set(sources.flatMap((source) => /node_modules\/@aws-sdk\/(client-[a-z0-9-]+)\//.exec(source)?.[1] ?? []))].sort();
+      const { dir, files } = unpacked(key);
+      const signingNames = files
+        .filter((file) => file.endsWith('.mjs'))
+        .flatMap((file) => [...readFileSync(join(dir, file), 'utf8').matchAll(/defaultSigningName:"([^"]+)"/g)].map((m) => m[1]!));
+      const prefixes = [...new Set(signingNames.filter((name) => !CREDENTIAL_SIGNING_NAMES.includes(name)).map((name) => PREFIX_OF_SIGNING_NAME[name] ?? name))].sort();
       const { actions, bundledNotCalled = [] } = FUNCTIONS[key]!;
-      const expected = [...new Set([...actions, ...bundledNotCalled].map((action) => CLIENT_OF[action.split(':')[0]!]!))].sort();
-      expect({ key, clients }).toEqual({ key, clients: expected });
-      const locales = sources.filter((source) => /node_modules\/zod\/.*\/locales\//.test(source)).map((source) => basename(source));
+      const expected = [...new Set([...actions, ...bundledNotCalled].map((action) => action.split(':')[0]!))].sort();
+      expect({ key, prefixes }).toEqual({ key, prefixes: expected });
+    }
+  });
+
+  it('bundle zod without its other locales', () => {
+    for (const key of FUNCTION_KEYS) {
+      const locales = bundledSources(FUNCTIONS[key]!.module).filter((source) => /node_modules\/zod\/.*\/locales\//.test(source)).map((source) => basename(source));
       expect({ key, locales: locales.filter((file) => file !== 'en.js' && file !== 'index.js') }).toEqual({ key, locales: [] });
     }
   });
 
   it('load in Node and export a handler function', async () => {
-    const dir = tempDir('coalmine-bundles-');
     const files = FUNCTION_KEYS.map((key) => {
-      const code = defaults.stack.resource(logicalId(key, 'LambdaFunction')).Properties.Code as { S3Key: string };
-      const bundle = readZip(join(defaults.dir, basename(code.S3Key))).find((e) => e.name.endsWith('.mjs'))!;
-      const file = join(dir, `${key}.mjs`);
-      writeFileSync(file, bundle.read());
-      return file;
+      const { dir, entry } = unpacked(key);
+      return join(dir, entry);
     });
     const script = 'for (const f of process.argv.slice(1)) console.log(typeof (await import(f)).handler);';
     const result = await run(process.execPath, ['--input-type=module', '-e', script, ...files], {
@@ -1233,6 +1281,29 @@ describe('the packages', () => {
     });
     expect(result.stderr).toBe('');
     expect(result.stdout.trim().split('\n')).toEqual(FUNCTION_KEYS.map(() => 'function'));
+  });
+
+  it('carry source maps of coalmine\'s code only, which still map a failure to its TypeScript line', async () => {
+    const { dir, entry, files } = unpacked('preflight');
+    for (const map of files.filter((file) => file.endsWith('.map'))) {
+      const { sources } = JSON.parse(readFileSync(join(dir, map), 'utf8')) as { sources: string[] };
+      expect({ map, dependencies: sources.filter((source) => source.includes('node_modules/')) }).toEqual({ map, dependencies: [] });
+    }
+    // Where a request that is not one fails: the throw in parseRolloutRequest.
+    const requestSource = readFileSync(join(REPO, 'shared', 'config', 'request.ts'), 'utf8').split('\n');
+    const parseAt = requestSource.findIndex((line) => line.startsWith('export function parseRolloutRequest('));
+    const throwLine = requestSource.findIndex((line, at) => at > parseAt && line.includes('throw new RolloutRequestInvalid(')) + 1;
+    const script = [
+      'const { handler } = await import(process.argv[1]);',
+      "await handler({ request: {}, executionName: 'x', startedAt: '2025-01-01T00:00:00Z' }, { functionName: 'preflight', awsRequestId: 'r' })",
+      '  .catch((error) => console.log(error.stack.split("\\n").slice(0, 2).join("\\n")));',
+    ].join('\n');
+    const result = await run(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script, join(dir, entry)], {
+      env: { ...process.env, POWERTOOLS_LOG_LEVEL: 'SILENT', AWS_REGION: REGION },
+    });
+    const [message, frame] = result.stdout.trim().split('\n');
+    expect(message).toMatch(/^RolloutRequestInvalid: The rollout request is invalid/);
+    expect(frame).toMatch(new RegExp(`at parseRolloutRequest \\(.*/shared/config/request\\.ts:${throwLine}:\\d+\\)$`));
   });
 });
 

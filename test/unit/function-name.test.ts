@@ -1,4 +1,4 @@
-import { functionNameOf } from '../../shared/config/targets';
+import { functionNameOf } from '../../shared/config/target-facts';
 import { executionArnFor, executionNameOf } from '../../shared/executions/arn';
 
 describe('functionNameOf: one bare name for every way a Lambda function is written', () => {

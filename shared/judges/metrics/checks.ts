@@ -13,7 +13,8 @@
  *                CloudWatch counts them per minute with the trimmed count TC(T:) (values above T) over
  *                SampleCount, which sums across minutes where a percentile does not.
  */
-import { functionNameOf, type LambdaAliasTarget } from '../../config/targets';
+import { functionNameOf } from '../../config/target-facts';
+import type { LambdaAliasTarget } from '../../config/targets';
 import type { CountQueryConfig, MetricCheckConfig, MetricConfig, PrometheusPairConfig } from '../../config/metrics';
 import { DEFAULT_SLO_CHECK, type SloConfig } from '../../config/slo';
 import { latencyPercentileOf } from '../../config/metrics';
