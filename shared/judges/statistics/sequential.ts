@@ -16,7 +16,7 @@
  *
  * Only an upper (rejection) boundary exists: a canary is never stopped early for looking good.
  */
-import { normalPdf, normalSf, normalUpperQuantile } from './distributions';
+import { normalPdf, normalSf, normalTailGivenPdf, normalUpperQuantile } from './distributions';
 
 // Module-level copies: inside a vm context (jest) every lookup of a global such as Math costs ~0.5 µs.
 const { abs, ceil, floor, log, max, min, pow, sqrt } = Math;
@@ -388,13 +388,13 @@ function propagate(density: GridDensity, tNext: number, upper: number, drift: nu
     const end = min(pieces.length, ceil((x + KERNEL_REACH * s - density.lo) / width));
     let sum = 0;
     let vA = (density.lo + first * width - x) / s;
-    let tailA = normalSf(abs(vA));
     let pdfA = normalPdf(vA);
+    let tailA = normalTailGivenPdf(abs(vA), pdfA);
     for (let i = first; i < end; i += 1) {
       const panel = pieces[i] as Panel;
       const vB = (panel.middle + density.step - x) / s;
-      const tailB = normalSf(abs(vB));
       const pdfB = normalPdf(vB);
+      const tailB = normalTailGivenPdf(abs(vB), pdfB);
       const m0 = massBetween(vA, tailA, vB, tailB);
       const m1 = pdfA - pdfB;
       const m2 = m0 - (vB * pdfB - vA * pdfA);
