@@ -78,7 +78,7 @@ export const NEVER_REJECT_Z = 40;
 
 /** What a rollout keeps between looks: enough to recompute every later boundary. */
 export interface SequentialLook {
-  /** Share of the planned information seen at this look, in (0, 1]. */
+  /** Share of the planned information seen at this look: in (0, 1], or above 1 with stepwise spending. */
   readonly informationFraction: number;
   /** Rejection boundary on the z scale used at this look. */
   readonly boundaryZ: number;
@@ -95,7 +95,7 @@ export interface LookBoundary extends SequentialLook {
   readonly alphaSpent: number;
   /** The part of α this look may spend. */
   readonly alphaThisLook: number;
-  /** True when the information fraction reached 1 or all α is spent: later looks have no alpha left. */
+  /** True when later looks have no alpha left: all of it spent, or the fraction reached 1 (isFinal). */
   readonly final: boolean;
 }
 
@@ -103,12 +103,27 @@ export interface LookBoundaryInput {
   /** Overall one-sided false-rejection rate for the whole rollout, e.g. 0.01. */
   readonly alpha: number;
   readonly spending?: SpendingFunction;
-  /** Share of the planned information seen so far; values above 1 are treated as 1 (the last look). */
+  /** Share of the planned information seen so far; above 1 counts as 1 (the last look) but with stepwise spending. */
   readonly informationFraction: number;
   /** Earlier looks of the same rollout, oldest first. */
   readonly previousLooks: readonly SequentialLook[];
   /** Steps of the plan whose planned bake is over at this look (stepwise spending; ignored by the others). */
   readonly completedSteps?: number;
+}
+
+/**
+ * The information fraction a look integrates at. A function of t alone spends all α at t = 1, so more
+ * information than planned counts as 1. Stepwise spending ends with the plan's steps instead: its t runs on
+ * past 1 (an extra bake at a low weight can collect more than the plan), so that the α left for the later
+ * steps is still spent on their information.
+ */
+function lookFraction(spending: SpendingFunction, informationFraction: number): number {
+  return spending.kind === 'stepwise' ? informationFraction : min(1, informationFraction);
+}
+
+/** Whether a look leaves later looks no α: all of it spent, or (a function of t) t reached 1. */
+function isFinal(spending: SpendingFunction, alpha: number, t: number, alphaSpent: number): boolean {
+  return alphaSpent >= alpha || (spending.kind !== 'stepwise' && t >= 1);
 }
 
 /**
@@ -168,19 +183,19 @@ function computeLookBoundary(input: LookBoundaryInput): LookBoundary {
   if (!(input.informationFraction >= 0)) throw new RangeError(`informationFraction must be >= 0, got ${input.informationFraction}`);
   const looks = rejectingLooks(input.previousLooks);
 
-  const t = min(1, input.informationFraction);
+  const t = lookFraction(spending, input.informationFraction);
   const tLast = latestFraction(input.previousLooks);
   const spentBefore = spentByLooks(input.previousLooks, input.alpha);
   if (t <= tLast || t === 0) {
     // No new information since the last look (or none at all): nothing to spend.
-    return never(max(t, tLast), spentBefore, tLast >= 1 || spentBefore >= input.alpha);
+    return never(max(t, tLast), spentBefore, isFinal(spending, input.alpha, tLast, spentBefore));
   }
   const alphaSpent = alphaSpentBy(spending, input.alpha, t, input.completedSteps);
   const alphaThisLook = alphaSpent - spentBefore;
-  if (alphaThisLook <= 0) return never(t, spentBefore, t >= 1 || spentBefore >= input.alpha);
+  if (alphaThisLook <= 0) return never(t, spentBefore, isFinal(spending, input.alpha, t, spentBefore));
 
   const boundaryZ = looks.length === 0 ? normalUpperQuantile(alphaThisLook) : solveBoundary(continuationDensity(looks), t, alphaThisLook);
-  return finite(t, boundaryZ, alphaSpent, alphaThisLook, input.alpha);
+  return finite(t, boundaryZ, alphaSpent, alphaThisLook, isFinal(spending, input.alpha, t, alphaSpent));
 }
 
 /** What a later look needs of this one: its fraction, its boundary and the α spent through it. */
@@ -210,13 +225,13 @@ export function scheduleBoundaries(input: ScheduleInput): LookBoundary[] {
   let tLast = 0;
   let spentBefore = 0;
   for (const [i, fraction] of input.informationFractions.entries()) {
-    const t = min(1, fraction);
+    const t = lookFraction(spending, fraction);
     if (!(t > tLast)) throw new RangeError(`schedule fractions must increase, got ${fraction} after ${tLast}`);
     const alphaSpent = max(spentBefore, alphaSpentBy(spending, input.alpha, t, input.completedSteps?.[i]));
     const alphaThisLook = alphaSpent - spentBefore;
     const boundaryZ =
       alphaThisLook <= 0 ? NEVER_REJECT_Z : density === undefined ? normalUpperQuantile(alphaThisLook) : solveBoundary(density, t, alphaThisLook);
-    const look = finite(t, boundaryZ, alphaSpent, alphaThisLook, input.alpha);
+    const look = finite(t, boundaryZ, alphaSpent, alphaThisLook, isFinal(spending, input.alpha, t, alphaSpent));
     result.push(look);
     const b = look.boundaryZ * sqrt(t);
     density = density === undefined ? initialDensity(t, b, 0) : propagate(density, t, b, 0);
@@ -226,9 +241,9 @@ export function scheduleBoundaries(input: ScheduleInput): LookBoundary[] {
   return result;
 }
 
-function finite(t: number, z: number, alphaSpent: number, alphaThisLook: number, alpha: number): LookBoundary {
+function finite(t: number, z: number, alphaSpent: number, alphaThisLook: number, final: boolean): LookBoundary {
   const boundaryZ = min(z, NEVER_REJECT_Z);
-  return { informationFraction: t, boundaryZ, nominalAlpha: normalSf(boundaryZ), alphaSpent, alphaThisLook, final: t >= 1 || alphaSpent >= alpha };
+  return { informationFraction: t, boundaryZ, nominalAlpha: normalSf(boundaryZ), alphaSpent, alphaThisLook, final };
 }
 
 /**
@@ -271,8 +286,8 @@ function rejectingLooks(looks: readonly SequentialLook[]): SequentialLook[] {
   const result: SequentialLook[] = [];
   let previous = 0;
   for (const look of looks) {
-    if (!(look.informationFraction >= 0 && look.informationFraction <= 1)) {
-      throw new RangeError(`look information fractions must be within [0, 1], got ${look.informationFraction}`);
+    if (!(look.informationFraction >= 0 && Number.isFinite(look.informationFraction))) {
+      throw new RangeError(`look information fractions must be finite and >= 0, got ${look.informationFraction}`);
     }
     if (Number.isNaN(look.boundaryZ)) throw new RangeError('look boundaryZ is NaN');
     if (look.boundaryZ >= NEVER_REJECT_Z) continue;

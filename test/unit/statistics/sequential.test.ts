@@ -180,4 +180,18 @@ describe('stepwise spending', () => {
     const last = lookBoundary({ alpha, spending, informationFraction: 0.95, completedSteps: 3, previousLooks: [lookRecord(end)] });
     expect(last).toMatchObject({ alphaSpent: alpha, final: true });
   });
+
+  it('goes on past the planned information: a long extra bake of the first step leaves α for the later steps', () => {
+    // An hour's extra bake at 5 % collects more than the whole plan: t = 1.4 before the second step starts.
+    const extra = lookBoundary({ alpha, spending, informationFraction: 1.4, completedSteps: 1, previousLooks: [] });
+    expect(extra).toMatchObject({ informationFraction: 1.4, final: false });
+    const secondStepEnd = lookBoundary({ alpha, spending, informationFraction: 1.6, completedSteps: 2, previousLooks: [lookRecord(extra)] });
+    expect(secondStepEnd.alphaThisLook).toBeGreaterThan(0);
+    expect(secondStepEnd.boundaryZ).toBeLessThan(NEVER_REJECT_Z);
+    const lastStepEnd = lookBoundary({ alpha, spending, informationFraction: 1.9, completedSteps: 3, previousLooks: [lookRecord(extra), lookRecord(secondStepEnd)] });
+    expect(lastStepEnd).toMatchObject({ alphaSpent: alpha, final: true });
+    expect(crossingProbability([extra, secondStepEnd, lastStepEnd])).toBeCloseTo(alpha, 6);
+    // A function of t alone has spent everything at t = 1.
+    expect(lookBoundary({ alpha, informationFraction: 1.4, previousLooks: [] })).toMatchObject({ informationFraction: 1, alphaSpent: alpha, final: true });
+  });
 });
