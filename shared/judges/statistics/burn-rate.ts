@@ -9,8 +9,9 @@
  *   H0: p ≤ p₀.  The canary's errors X among its n requests are Binomial(n, p); the p-value is
  *   P(X ≥ x | n, p₀), summed exactly, so three errors are judged as carefully as three thousand.
  *
- * Repeated looks spend α as the comparison of canary and baseline does (sequential.ts, α·t^0.4 by default),
- * over the information fraction t = n / (the canary requests the plan will collect). The look:
+ * Repeated looks spend α as the comparison of canary and baseline does (sequential.ts; the metrics judge
+ * spends stepwise over the plan's steps), over the information fraction t = n / (the canary requests the
+ * plan will collect). The look:
  *   fail          when p ≤ the look's nominal threshold;
  *   pass          when not, and n is large enough that this look would have caught a canary burning the
  *                 detectable rate (default 2·B) with the target power;

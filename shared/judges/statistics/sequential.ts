@@ -47,10 +47,10 @@ export interface StepwiseSpending {
 }
 
 /**
- * α·t^0.4 front-loads spending: the first, low-weight step of a rollout holds little of its information,
- * yet that is where a bad canary hurts fewest users. Measured (docs/statistics.md), it keeps detection at or
- * above 90 % of the fixed-sample z-test limit both for single-step plans and for a 5 % first step of a
- * longer rollout, where O'Brien-Fleming-type spending catches nothing and Pocock-type about 85 %.
+ * α·t^0.4, the spending when a caller gives none, and the one looks recorded without alphaSpent used: it
+ * front-loads spending, since the first, low-weight step of a rollout holds little of its information, yet
+ * that is where a bad canary hurts fewest users. The metrics judge, which knows the plan's steps, spends
+ * stepwise (stepwiseSpending).
  */
 export const DEFAULT_SPENDING: SpendingFunction = { kind: 'power', rho: 0.4 };
 
