@@ -196,7 +196,7 @@ export async function runRollout(scenario: BenchScenario, traffic: RolloutTraffi
     for (;;) {
       if (serve(clock === null ? progress.lookSeconds : clock.waitSeconds)) return end(true, false);
       const bakedSeconds = bakedSecondsAt(progress, clock);
-      const look = await judge.look({ progress, nowMs, stepMinutes });
+      const look = await judge.look({ progress, nowMs, stepMinutes, bakedSeconds });
       if (deployed === undefined) {
         if (look.verdict === 'fail') return end(true, false);
         break;

@@ -43,6 +43,8 @@ export interface LookAt {
   readonly nowMs: number;
   /** The minutes of this step so far (extra bakes included). */
   readonly stepMinutes: readonly MinuteTraffic[];
+  /** The look clock's seconds baked, as the state machine counts them. */
+  readonly bakedSeconds: number;
 }
 
 /** A look's finding, and the judge's estimate of the time it still needs when inconclusive. */
@@ -168,7 +170,7 @@ export function coalmineJudge(name: string, options: CoalmineOptions): JudgeFact
       let memory: unknown;
       return {
         name,
-        async look({ progress, nowMs }) {
+        async look({ progress, nowMs, bakedSeconds }) {
           const shiftedAt = progress.shiftedAt ?? new Date(view.startMs).toISOString();
           const result = await judge.measure({
             request,
@@ -177,6 +179,7 @@ export function coalmineJudge(name: string, options: CoalmineOptions): JudgeFact
             startedAt: new Date(view.startMs).toISOString(),
             progress,
             window: { start: new Date(shiftedAt), end: new Date(nowMs) },
+            bakedSeconds,
             memory,
           });
           // Through JSON, as the execution state carries it.

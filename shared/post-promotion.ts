@@ -78,6 +78,7 @@ export async function analyzeAfterPromotion(input: BakeLookInput): Promise<BakeL
       startedAt: rollout.startedAt,
       progress,
       window: { start: new Date(promotion.promotedAt), end },
+      bakedSeconds: (end.getTime() - Date.parse(promotion.promotedAt)) / 1000,
       promotedAt: promotion.promotedAt,
     },
     input.bake.memory,

@@ -32,6 +32,8 @@ export interface AnalysisContext {
   readonly progress: Progress;
   /** The current step's window: from its shift to now. Judges that compare split by split use `progress.shifts`. */
   readonly window: { readonly start: Date; readonly end: Date };
+  /** Seconds the current bake has baked at this look: the look clock (rollout.ts bakedSecondsAt), or since the promotion. */
+  readonly bakedSeconds: number;
   /** What this judge returned as `memory` at its previous look of this rollout, if anything. */
   readonly memory: unknown;
   /**

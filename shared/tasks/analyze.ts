@@ -33,13 +33,13 @@ export async function analyzeCanary(state: RolloutState): Promise<AnalysisOutput
   const { rollout, progress } = state;
   const end = new Date();
   const window = { start: new Date(progress.shiftedAt ?? rollout.startedAt), end };
+  const bakedSeconds = bakedSecondsAt(progress, state.analysis.look);
   const { checks, memory } = await measureJudges(
     rollout.request.analysis,
-    { request: rollout.request, baseline: rollout.baseline, plan: rollout.plan, startedAt: rollout.startedAt, progress, window },
+    { request: rollout.request, baseline: rollout.baseline, plan: rollout.plan, startedAt: rollout.startedAt, progress, window, bakedSeconds },
     state.analysis.memory,
   );
   const combined = combineJudgeResults(checks);
-  const bakedSeconds = bakedSecondsAt(progress, state.analysis.look);
   const secondsNeeded = secondsNeededOf(checks);
   const decision = decideNextAction(combined.verdict, progress, rollout, { bakedSeconds, ...(secondsNeeded === undefined ? {} : { secondsNeeded }) });
   const output: AnalysisOutput = {

@@ -91,6 +91,7 @@ describeWithPrometheus('The metrics judge on Prometheus query pairs, against a r
         ],
       },
       window: { start: new Date((ROLLOUT_S + 600) * 1000), end: new Date(NOW_S * 1000) },
+      bakedSeconds: NOW_S - ROLLOUT_S - 600,
       memory: undefined,
     };
     return new MetricsJudge(request.analysis).measure(context);

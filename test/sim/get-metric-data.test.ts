@@ -102,6 +102,7 @@ describe('simulated GetMetricData', () => {
         startedAt: new Date(T0).toISOString(),
         progress: { stepIndex: 0, extraBakes: 0, extraSeconds: 0, weight: 10, bakeSeconds: 600, lookSeconds: 60, shiftedAt: new Date(T0).toISOString(), shifts: [{ weight: 10, at: new Date(T0).toISOString() }] },
         window: { start: new Date(T0), end: new Date(T0 + 10 * MINUTE) },
+        bakedSeconds: 600,
         memory: undefined,
       });
       expect(result.verdict).toBe('fail');

@@ -3,7 +3,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
 import { parseRolloutRequest, type RolloutRequestInput } from '../../shared/config/request';
 import { AwsThrottled, AwsUnavailable } from '../../shared/errors';
-import { MetricsJudge } from '../../shared/judges/metrics';
+import { completedSteps, MetricsJudge } from '../../shared/judges/metrics';
 import { judgesFor } from '../../shared/judges/registry';
 import type { AnalysisContext, JudgeResult } from '../../shared/judges/types';
 import { planRollout } from '../../shared/plan';
@@ -49,6 +49,7 @@ function contextFor(options: ContextOptions): { judge: MetricsJudge; context: An
       shifts: options.shifts,
     },
     window: { start: new Date(last?.at ?? START), end: new Date(options.nowMs) },
+    bakedSeconds: (options.nowMs - (last === undefined ? START : Date.parse(last.at))) / 1000,
     memory: options.memory,
   };
   return { judge: new MetricsJudge(request.analysis), context };
@@ -280,6 +281,22 @@ describe('memory between looks', () => {
     expect(two.memory.checks.errors?.looks[0]).toEqual(one.memory.checks.errors?.looks[0]);
     // The small memory fits easily in the 256 KB execution state.
     expect(JSON.stringify(two.memory).length).toBeLessThan(500);
+  });
+});
+
+describe('the steps whose bake is over, for stepwise alpha spending', () => {
+  const steps = [{ bakeSeconds: 300 }, { bakeSeconds: 600 }];
+  it.each([
+    [0, 0, 0],
+    [0, 240, 0],
+    [0, 300, 1],
+    [0, 900, 1],
+    [1, 0, 1],
+    [1, 599, 1],
+    [1, 600, 2],
+    [2, 0, 2],
+  ])('step %p baked %p s: %p completed', (stepIndex, bakedSeconds, expected) => {
+    expect(completedSteps(steps, stepIndex, bakedSeconds)).toBe(expected);
   });
 });
 

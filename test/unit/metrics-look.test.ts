@@ -34,6 +34,7 @@ function look(data: CheckData | undefined, memory?: unknown): ReturnType<typeof 
       { weight: 50, bakeSeconds: 600 },
     ],
     weightNow: 10,
+    completedSteps: 0,
     maxNonCriticalFailures: 0,
   };
   return judgeLook(input);
@@ -63,7 +64,9 @@ describe('judgeLook: one look of the metrics judge', () => {
   it('fixes the planned information at the first look with traffic and remembers the look', () => {
     const first = look({ counts: [counts([60_000, 600], [540_000, 5_400])] });
     const memory: MetricsMemory = first.result.memory;
-    expect(memory.checks.errors).toEqual({ planned: expect.any(Number), looks: [[expect.any(Number), expect.any(Number)]] });
+    expect(memory.checks.errors).toEqual({ planned: expect.any(Number), looks: [[expect.any(Number), expect.any(Number), expect.any(Number)]] });
+    const [errors] = first.result.evidence.metrics as Array<{ evidence: { alphaSpent: number } }>;
+    expect(memory.checks.errors?.looks[0]?.[2]).toBe(errors?.evidence.alphaSpent);
 
     const second = look({ counts: [counts([120_000, 1_200], [1_080_000, 10_800])] }, memory);
     expect(second.result.memory.checks.errors?.planned).toBe(memory.checks.errors?.planned);

@@ -79,6 +79,7 @@ describe('MinimumSampleJudge', () => {
       ],
     },
     window: { start: new Date(START + 10 * MINUTE), end: new Date(nowMs) },
+    bakedSeconds: (nowMs - START - 10 * MINUTE) / 1000,
     memory: undefined,
   });
 

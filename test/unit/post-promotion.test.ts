@@ -148,6 +148,7 @@ describe('the window metric checks compare after the promotion', () => {
       startedAt: new Date(START).toISOString(),
       progress: { stepIndex: 0, extraBakes: 0, extraSeconds: 0, weight: 10, bakeSeconds: 300, lookSeconds: 60, shiftedAt: new Date(START).toISOString(), shifts: [{ weight: 10, at: new Date(START).toISOString() }] },
       window: { start: new Date(promotedAt), end: new Date(now) },
+      bakedSeconds: (now - promotedAt) / 1000,
       memory: undefined,
       promotedAt: new Date(promotedAt).toISOString(),
     });

@@ -6,10 +6,13 @@
  * is conservative: without their truncation the continuation density is larger everywhere, so the next
  * boundary comes out at least as high as the exact one and the false-rejection rate stays at most alpha.
  * The first looks of a rollout have the highest boundaries and reject almost nothing, so little power is lost.
+ * When memory is full it drops to the most recent half, not by one look a look: the looks it keeps are then
+ * the same prefix for the next looks, whose integration (sequential.ts) starts from the density it cached.
  *
  * Evidence lists the most recent split windows one by one and sums the older ones into one `earlier` entry.
  */
-export const REMEMBERED_LOOKS = 8;
+export const REMEMBERED_LOOKS = 32;
+export const LOOKS_KEPT_WHEN_FULL = 16;
 export const EVIDENCE_WINDOWS = 3;
 
 /**
@@ -17,13 +20,14 @@ export const EVIDENCE_WINDOWS = 3;
  * remembered looks, a latency threshold) and evidence (the test's numbers, the bounded windows, its reason
  * in the judge's and the analysis' reasons). Measured at 2,000 req/s over 80 steps (test/unit/state-size.test.ts).
  */
-export const METRIC_CHECK_STATE_BYTES = 3_500;
+export const METRIC_CHECK_STATE_BYTES = 5_000;
 /** How often a check's name appears in the state: memory key, evidence, its reason, the combined reasons. */
 export const METRIC_CHECK_NAME_COPIES = 6;
 
-/** The most recent looks, oldest first. */
+/** The looks to remember after this one, oldest first. */
 export function recentLooks<T>(looks: readonly T[], latest: T): T[] {
-  return [...looks, latest].slice(-REMEMBERED_LOOKS);
+  const all = [...looks, latest];
+  return all.length > REMEMBERED_LOOKS ? all.slice(-LOOKS_KEPT_WHEN_FULL) : all;
 }
 
 export interface Arm {

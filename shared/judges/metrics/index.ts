@@ -1,5 +1,5 @@
 /** The metrics judge: canary against baseline from CloudWatch or Prometheus, judged by shared/judges/statistics. */
-export { MetricsJudge, METRIC_SOURCES, checkData, metricsKind, REFERENCE_SECONDS, type MetricReader } from './judge';
+export { MetricsJudge, METRIC_SOURCES, checkData, completedSteps, metricsKind, REFERENCE_SECONDS, type MetricReader } from './judge';
 export { judgeLook, parseMemory, METRICS_JUDGE } from './look';
 export type { CheckData, CheckMemory, LookInput, LookOutput, MetricsMemory, PlanStepShape } from './look';
 export { resolveChecks, lambdaDimensions, LAMBDA_NAMESPACE } from './checks';

@@ -138,18 +138,28 @@ export class MetricsJudge implements Judge {
 
     // After the promotion the look plans over its one window: the bake, as a 50/50 split (beforeRolloutWindow).
     const bake = context.plan.postPromotion;
+    const afterPromotion = promotedAt !== undefined && bake !== undefined;
+    const steps = afterPromotion ? [{ weight: 50, bakeSeconds: bake.bakeSeconds }] : context.plan.steps;
+    const stepIndex = afterPromotion ? 0 : context.progress.stepIndex;
     const { result } = judgeLook({
       checks,
       windows,
       data,
       memory,
-      steps: promotedAt === undefined || bake === undefined ? context.plan.steps : [{ weight: 50, bakeSeconds: bake.bakeSeconds }],
+      steps,
       weightNow: promotedAt === undefined ? context.progress.weight : 50,
+      completedSteps: completedSteps(steps, stepIndex, context.bakedSeconds),
       maxNonCriticalFailures: this.analysis.maxNonCriticalFailures,
       ...(this.analysis.slo === undefined ? {} : { slo: resolveSlo(this.analysis.slo) }),
     });
     return result;
   }
+}
+
+/** The steps before the current one, and the current one too once it has baked its planned time. */
+export function completedSteps(steps: readonly { readonly bakeSeconds: number }[], stepIndex: number, bakedSeconds: number): number {
+  const current = steps[stepIndex];
+  return current !== undefined && bakedSeconds >= current.bakeSeconds ? stepIndex + 1 : stepIndex;
 }
 
 /** A check's counts per window from what was read, or why it cannot be judged. */

@@ -15,11 +15,15 @@ import {
   judgeMetric,
   plannedCanaryRequests,
   plannedInformation,
+  stepCanaryRequests,
+  stepInformation,
+  stepwiseSpending,
   type BurnRateCriteria,
   type BurnRateJudgement,
   type CombinedJudgement,
   type ErrorsEvidence,
   type MetricJudgement,
+  type PlannedStep,
   type SequentialLook,
 } from '../statistics';
 import type { Verdict } from '../../rollout';
@@ -31,10 +35,16 @@ import { boundedWindows, EVIDENCE_WINDOWS, recentLooks } from './bounded';
 
 export const METRICS_JUDGE = 'metrics';
 
-/** What one check keeps between looks. Looks are [information fraction, boundary z], the most recent only (bounded.ts). */
+/**
+ * A look as memory keeps it: [information fraction, boundary z, α spent through it]. Looks remembered
+ * before the α spent was kept have two entries (sequential.ts recomputes what they spent).
+ */
+export type RememberedLook = readonly [number, number, number?];
+
+/** What one check keeps between looks: the most recent looks only (bounded.ts). */
 export interface CheckMemory {
   readonly planned?: number;
-  readonly looks: ReadonlyArray<readonly [number, number]>;
+  readonly looks: readonly RememberedLook[];
   readonly threshold?: ThresholdReading;
 }
 
@@ -80,6 +90,8 @@ export interface LookInput {
   readonly steps: readonly PlanStepShape[];
   /** Canary share in percent now. */
   readonly weightNow: number;
+  /** Steps whose planned bake is over at this look: alpha is spent step by step (stepwiseSpending). */
+  readonly completedSteps: number;
   readonly maxNonCriticalFailures: number;
   readonly slo?: SloGate;
 }
@@ -98,6 +110,14 @@ export function parseMemory(memory: unknown): MetricsMemory {
   throw new RangeError(`${METRICS_JUDGE}: unexpected memory ${JSON.stringify(memory).slice(0, 200)}`);
 }
 
+const plannedSteps = (steps: readonly PlanStepShape[]): PlannedStep[] => steps.map((s) => ({ canaryWeight: s.weight / 100, durationSeconds: s.bakeSeconds }));
+
+const toLook = ([informationFraction, boundaryZ, alphaSpent]: RememberedLook): SequentialLook =>
+  alphaSpent === undefined ? { informationFraction, boundaryZ } : { informationFraction, boundaryZ, alphaSpent };
+
+const toRemembered = (look: SequentialLook): RememberedLook =>
+  look.alphaSpent === undefined ? [look.informationFraction, look.boundaryZ] : [look.informationFraction, look.boundaryZ, look.alphaSpent];
+
 function totals(counts: readonly WindowCounts[]): { canary: number; baseline: number } {
   return counts.reduce(
     (sum, w) => ({ canary: sum.canary + w.canary.successes + w.canary.failures, baseline: sum.baseline + w.baseline.successes + w.baseline.failures }),
@@ -114,6 +134,9 @@ export function judgeLook(input: LookInput): LookOutput {
   const details: Array<Record<string, unknown>> = [];
   const canaryCounts = new Map<string, CanaryCounts>();
   const lastWindow = input.windows.at(-1);
+  const steps = plannedSteps(input.steps);
+  // The steps' shares of the planned information, at any request rate.
+  const spending = stepwiseSpending(steps.map((s) => stepInformation(s, 1)));
 
   for (const check of input.checks) {
     const remembered: CheckMemory = memory.checks[check.name] ?? { looks: [] };
@@ -129,7 +152,6 @@ export function judgeLook(input: LookInput): LookOutput {
     }, 0);
     let planned = remembered.planned;
     if (planned === undefined && rate > 0 && information > 0) {
-      const steps = input.steps.map((s) => ({ canaryWeight: s.weight / 100, durationSeconds: s.bakeSeconds }));
       // A plan without bakes collects nothing: this look is then the whole plan.
       planned = Math.max(plannedInformation(steps, rate), information);
     }
@@ -143,7 +165,9 @@ export function judgeLook(input: LookInput): LookOutput {
       look: {
         // Before any traffic there is nothing to plan with; such a look has no information and spends nothing.
         plannedInformation: planned ?? 1,
-        previousLooks: remembered.looks.map(([informationFraction, boundaryZ]): SequentialLook => ({ informationFraction, boundaryZ })),
+        previousLooks: remembered.looks.map(toLook),
+        spending,
+        completedSteps: input.completedSteps,
         ...(canaryRatePerSecond > 0 ? { canaryRatePerSecond } : {}),
         canaryWeight: input.weightNow / 100,
       },
@@ -164,13 +188,13 @@ export function judgeLook(input: LookInput): LookOutput {
     });
     nextMemory[check.name] = {
       ...(planned === undefined ? {} : { planned }),
-      looks: planned === undefined ? remembered.looks : recentLooks(remembered.looks, [judgement.look.informationFraction, judgement.look.boundaryZ] as const),
+      looks: planned === undefined ? remembered.looks : recentLooks(remembered.looks, toRemembered(judgement.look)),
       ...(thresholds !== undefined ? { threshold: thresholds.reading } : remembered.threshold !== undefined ? { threshold: remembered.threshold } : {}),
     };
     details.push({ ...checkEvidence(check, final, counts, input.windows, thresholds), ...(check.dryRun === true ? { dryRun: true } : {}) });
   }
 
-  const gate = input.slo === undefined ? undefined : judgeSlo(input.slo, canaryCounts.get(input.slo.check), memory.slo, input.steps);
+  const gate = input.slo === undefined ? undefined : judgeSlo(input.slo, canaryCounts.get(input.slo.check), memory.slo, input.steps, input.completedSteps);
   const deciding = gate === undefined ? acting : [...acting, gate.judgement];
   // Only shadow checks: nothing here may decide, which is the same as no metric check at all.
   const combined: CombinedJudgement =
@@ -211,11 +235,12 @@ function judgeSlo(
   counts: CanaryCounts | undefined,
   remembered: CheckMemory | undefined,
   steps: readonly PlanStepShape[],
+  completedSteps: number,
 ): { judgement: BurnRateJudgement; evidence: Record<string, unknown>; memory: CheckMemory | undefined } {
   const looks = remembered?.looks ?? [];
   let planned = remembered?.planned;
+  const shapes = plannedSteps(steps);
   if (planned === undefined && counts !== undefined && counts.requests > 0 && counts.allRequestsPerSecond > 0) {
-    const shapes = steps.map((s) => ({ canaryWeight: s.weight / 100, durationSeconds: s.bakeSeconds }));
     planned = Math.max(plannedCanaryRequests(shapes, counts.allRequestsPerSecond), counts.requests);
   }
   const judgement = judgeBurnRate({
@@ -223,7 +248,10 @@ function judgeSlo(
     canary: { requests: counts?.requests ?? 0, failures: counts?.failures ?? 0 },
     look: {
       plannedRequests: planned ?? 1,
-      previousLooks: looks.map(([informationFraction, boundaryZ]): SequentialLook => ({ informationFraction, boundaryZ })),
+      previousLooks: looks.map(toLook),
+      // The gate's information is the canary's requests: the steps' shares of them.
+      spending: stepwiseSpending(shapes.map((s) => stepCanaryRequests(s, 1))),
+      completedSteps,
       ...(counts !== undefined && counts.ratePerSecond > 0 ? { canaryRatePerSecond: counts.ratePerSecond } : {}),
     },
   });
@@ -233,7 +261,7 @@ function judgeSlo(
       ? judgement
       : { ...judgement, verdict: 'inconclusive', reason: `${slo.criteria.name}: cannot judge: ${unavailable}`, requestsNeeded: undefined, secondsNeeded: undefined };
   const memory: CheckMemory | undefined =
-    planned === undefined ? remembered : { planned, looks: recentLooks(looks, [judgement.look.informationFraction, judgement.look.boundaryZ] as const) };
+    planned === undefined ? remembered : { planned, looks: recentLooks(looks, toRemembered(judgement.look)) };
   return {
     judgement: final,
     evidence: {

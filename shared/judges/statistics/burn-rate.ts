@@ -9,8 +9,9 @@
  *   H0: p ≤ p₀.  The canary's errors X among its n requests are Binomial(n, p); the p-value is
  *   P(X ≥ x | n, p₀), summed exactly, so three errors are judged as carefully as three thousand.
  *
- * Repeated looks spend α as the comparison of canary and baseline does (sequential.ts, α·t^0.4 by default),
- * over the information fraction t = n / (the canary requests the plan will collect). The look:
+ * Repeated looks spend α as the comparison of canary and baseline does (sequential.ts; the metrics judge
+ * spends stepwise over the plan's steps), over the information fraction t = n / (the canary requests the
+ * plan will collect). The look:
  *   fail          when p ≤ the look's nominal threshold;
  *   pass          when not, and n is large enough that this look would have caught a canary burning the
  *                 detectable rate (default 2·B) with the target power;
@@ -20,7 +21,8 @@ import { formatDuration } from '../../duration';
 import type { Verdict } from '../../rollout';
 import { binomialUpperTail, normalQuantile, normalUpperQuantile } from './distributions';
 import type { ArmSummary } from './proportions';
-import { lookBoundary, NEVER_REJECT_Z, type LookBoundary, type SequentialLook, type SpendingFunction } from './sequential';
+import type { PlannedStep } from './sample-size';
+import { lookBoundary, lookRecord, NEVER_REJECT_Z, type LookBoundary, type SequentialLook, type SpendingFunction } from './sequential';
 
 const { ceil, max, sqrt } = Math;
 
@@ -45,6 +47,8 @@ export interface BurnRateLook {
   /** The gate's earlier looks in this rollout, oldest first. */
   readonly previousLooks: readonly SequentialLook[];
   readonly spending?: SpendingFunction;
+  /** Steps of the plan whose planned bake is over (stepwise spending). */
+  readonly completedSteps?: number;
   /** Canary requests per second now, for the time estimate of an inconclusive look. */
   readonly canaryRatePerSecond?: number;
 }
@@ -149,7 +153,13 @@ export function judgeBurnRate(input: BurnRateInput): BurnRateJudgement {
   const { alpha, power, allowedRate, detectableBurnRate, detectableRate } = resolved(criteria);
   const budget = 1 - criteria.objective;
 
-  const boundary: LookBoundary = lookBoundary({ alpha, spending: look.spending, informationFraction: n / look.plannedRequests, previousLooks: look.previousLooks });
+  const boundary: LookBoundary = lookBoundary({
+    alpha,
+    spending: look.spending,
+    informationFraction: n / look.plannedRequests,
+    previousLooks: look.previousLooks,
+    ...(look.completedSteps === undefined ? {} : { completedSteps: look.completedSteps }),
+  });
   const pValue = binomialUpperTail(x, n, allowedRate);
   const level = boundary.nominalAlpha > 0 ? boundary.nominalAlpha : alpha;
   // Once α is spent, the data requirement keeps the last real boundary (as judgeMetric does).
@@ -181,7 +191,7 @@ export function judgeBurnRate(input: BurnRateInput): BurnRateJudgement {
     minimumCanarySamples: minimum,
     method: 'exact',
   };
-  const base = { metric: criteria.name, critical: true as const, evidence, look: { informationFraction: boundary.informationFraction, boundaryZ: boundary.boundaryZ } };
+  const base = { metric: criteria.name, critical: true as const, evidence, look: lookRecord(boundary) };
   const burn = (b: number) => `${Number(b.toPrecision(3))}×`;
   const observed = rate === null ? 'no canary requests yet' : `canary ${(100 * rate).toFixed(3)} % errors (${count(x)}/${count(n)}), burning the error budget ${burn(rate / budget)}`;
   const allowed = `at most ${burn(criteria.maxBurnRate)} (${(100 * allowedRate).toPrecision(3)} % errors)`;
@@ -223,6 +233,11 @@ function formatP(p: number): string {
 }
 
 /** The planned canary requests of a plan at a steady request rate: Σ rate·duration·weight. */
-export function plannedCanaryRequests(steps: ReadonlyArray<{ readonly canaryWeight: number; readonly durationSeconds: number }>, requestsPerSecond: number): number {
-  return steps.reduce((sum, step) => sum + requestsPerSecond * step.durationSeconds * max(0, Math.min(1, step.canaryWeight)), 0);
+export function plannedCanaryRequests(steps: readonly PlannedStep[], requestsPerSecond: number): number {
+  return steps.reduce((sum, step) => sum + stepCanaryRequests(step, requestsPerSecond), 0);
+}
+
+/** One step's part of plannedCanaryRequests: rate·duration·w. */
+export function stepCanaryRequests(step: PlannedStep, requestsPerSecond: number): number {
+  return requestsPerSecond * step.durationSeconds * max(0, Math.min(1, step.canaryWeight));
 }

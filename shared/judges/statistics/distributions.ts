@@ -14,18 +14,23 @@ export function normalPdf(x: number): number {
 }
 
 /**
- * P(Z > x) for a standard normal Z. Below |x| = 3 a power series with only positive terms
- * (Φ(x) - 1/2 = φ(x)·Σ x^(2n+1)/(2n+1)!!) has no cancellation; above it, Laplace's continued fraction
- * for the Mills ratio converges in a few dozen terms and keeps full relative precision far into the tail.
+ * P(Z > x) for a standard normal Z, as φ(x)·R(x) with R the Mills ratio Q(x)/φ(x): no 1 − Φ, so tails of
+ * 1e-300 keep their digits. It is the innermost call of the alpha-spending integration (sequential.ts),
+ * millions of times a rollout's look, so R comes from a table and a short Taylor step (millsRatio).
  */
 export function normalSf(x: number): number {
   const ax = abs(x);
   let upper: number;
-  if (ax < 3) upper = 0.5 - normalPdf(ax) * positiveSeries(ax);
+  if (ax <= MILLS_TABLE_END) upper = normalPdf(ax) * millsRatio(ax);
   else if (ax > 38.5) upper = 0; // below the smallest double; also x = ±Infinity
-  else if (ax >= 3) upper = normalPdf(ax) * millsRatio(ax);
+  else if (ax > MILLS_TABLE_END) upper = normalPdf(ax) * millsContinuedFraction(ax);
   else return x; // NaN
   return x >= 0 ? upper : 1 - upper;
+}
+
+/** The normal tail P(Z > x) for x >= 0 given φ(x), which the caller has already computed. */
+export function normalTailGivenPdf(x: number, pdf: number): number {
+  return x <= MILLS_TABLE_END ? pdf * millsRatio(x) : x > 38.5 ? 0 : pdf * millsContinuedFraction(x);
 }
 
 /** P(Z <= x). */
@@ -33,6 +38,7 @@ export function normalCdf(x: number): number {
   return normalSf(-x);
 }
 
+/** Φ(x) − 1/2 = φ(x)·Σ x^(2n+1)/(2n+1)!!: only positive terms, so no cancellation for small x. */
 function positiveSeries(x: number): number {
   const x2 = x * x;
   let term = x;
@@ -45,13 +51,13 @@ function positiveSeries(x: number): number {
   return sum;
 }
 
-/** Q(x)/φ(x) = 1/(x + 1/(x + 2/(x + 3/(x + …)))), evaluated by the modified Lentz method. */
-function millsRatio(x: number): number {
+/** R(x) = Q(x)/φ(x) = 1/(x + 1/(x + 2/(x + 3/(x + …)))), by the modified Lentz method: few terms for large x. */
+function millsContinuedFraction(x: number): number {
   const tiny = 1e-300;
   let f = tiny;
   let c = f;
   let d = 0;
-  for (let j = 1; j < 1000; j += 1) {
+  for (let j = 1; j < 5000; j += 1) {
     const a = j === 1 ? 1 : j - 1;
     d = x + a * d;
     if (d === 0) d = tiny;
@@ -63,6 +69,39 @@ function millsRatio(x: number): number {
     if (abs(delta - 1) < 1e-16) break;
   }
   return f;
+}
+
+/** R at every MILLS_STEP up to MILLS_TABLE_END: the series below 2, the continued fraction from there. */
+const MILLS_STEP = 1 / 16;
+const MILLS_TABLE_END = 8;
+const MILLS_TABLE = Float64Array.from({ length: MILLS_TABLE_END / MILLS_STEP + 1 }, (_, i) => {
+  const x = i * MILLS_STEP;
+  return x < 2 ? (0.5 - normalPdf(x) * positiveSeries(x)) / normalPdf(x) : millsContinuedFraction(x);
+});
+
+/**
+ * R(x) for 0 <= x <= MILLS_TABLE_END: Taylor's series about the nearest table node x0 (|h| <= 1/32). R's
+ * derivatives follow from R alone, R' = x·R − 1 and R^(n+1) = x·R^(n) + n·R^(n−1), and the terms fall by
+ * about x0·h/n each, so a dozen give full precision.
+ */
+function millsRatio(x: number): number {
+  const i = Math.round(x / MILLS_STEP);
+  const x0 = i * MILLS_STEP;
+  const h = x - x0;
+  let previous = MILLS_TABLE[i] as number;
+  let current = x0 * previous - 1;
+  let power = h;
+  let sum = previous + current * h;
+  for (let n = 1; n < 40; n += 1) {
+    const next = x0 * current + n * previous;
+    previous = current;
+    current = next;
+    power *= h / (n + 1);
+    const term = current * power;
+    sum += term;
+    if (abs(term) <= 1e-17 * sum) break;
+  }
+  return sum;
 }
 
 // Acklam's rational approximation to the normal quantile (relative error about 1e-9), which one

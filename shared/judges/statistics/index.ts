@@ -18,17 +18,18 @@ export { testRatioOfProportions } from './proportions';
 export type { ArmCounts, ArmSummary, Direction, RatioTestInput, RatioTestResult, TwoArmCounts } from './proportions';
 export { mannWhitney } from './ranks';
 export type { RankTestInput, RankTestResult } from './ranks';
-export { alphaSpentBy, crossingProbability, DEFAULT_SPENDING, lookBoundary, NEVER_REJECT_Z, scheduleBoundaries } from './sequential';
-export type { LookBoundary, LookBoundaryInput, ScheduleInput, SequentialLook, SpendingFunction } from './sequential';
+export { alphaSpentBy, crossingProbability, DEFAULT_SPENDING, lookBoundary, NEVER_REJECT_Z, scheduleBoundaries, stepwiseSpending } from './sequential';
+export type { LookBoundary, LookBoundaryInput, ScheduleInput, SequentialLook, SpendingFunction, StepwiseSpending } from './sequential';
 export {
   effectiveSampleSize,
   minimumCanaryRequests,
   minimumRankSamples,
   plannedInformation,
   pooledTwoProportionZ,
+  stepInformation,
   probabilityWorse,
   zTestPower,
 } from './sample-size';
 export type { MinimumCanaryRequestsInput, MinimumRankSamplesInput, PlannedStep, ZTestPowerInput } from './sample-size';
-export { DEFAULT_DETECTABLE_BURN_FACTOR, judgeBurnRate, minimumBurnRateRequests, plannedCanaryRequests } from './burn-rate';
+export { DEFAULT_DETECTABLE_BURN_FACTOR, judgeBurnRate, minimumBurnRateRequests, plannedCanaryRequests, stepCanaryRequests } from './burn-rate';
 export type { BurnRateCriteria, BurnRateEvidence, BurnRateInput, BurnRateJudgement, BurnRateLook } from './burn-rate';

@@ -183,9 +183,12 @@ export interface PlannedStep {
  * 0 % or 100 % add nothing: there is no baseline (or no canary) to compare with.
  */
 export function plannedInformation(steps: readonly PlannedStep[], requestsPerSecond: number): number {
-  return steps.reduce((sum, step) => {
-    const w = step.canaryWeight;
-    if (!(w >= 0 && w <= 1)) throw new RangeError(`canaryWeight must be in [0, 1], got ${w}`);
-    return sum + requestsPerSecond * step.durationSeconds * w * (1 - w);
-  }, 0);
+  return steps.reduce((sum, step) => sum + stepInformation(step, requestsPerSecond), 0);
+}
+
+/** One step's part of plannedInformation: rate·duration·w·(1 − w). */
+export function stepInformation(step: PlannedStep, requestsPerSecond: number): number {
+  const w = step.canaryWeight;
+  if (!(w >= 0 && w <= 1)) throw new RangeError(`canaryWeight must be in [0, 1], got ${w}`);
+  return requestsPerSecond * step.durationSeconds * w * (1 - w);
 }

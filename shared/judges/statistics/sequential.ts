@@ -16,7 +16,7 @@
  *
  * Only an upper (rejection) boundary exists: a canary is never stopped early for looking good.
  */
-import { normalPdf, normalSf, normalUpperQuantile } from './distributions';
+import { normalPdf, normalSf, normalTailGivenPdf, normalUpperQuantile } from './distributions';
 
 // Module-level copies: inside a vm context (jest) every lookup of a global such as Math costs ~0.5 µs.
 const { abs, ceil, floor, log, max, min, pow, sqrt } = Math;
@@ -27,35 +27,75 @@ export type SpendingFunction =
   /** 2 − 2Φ(z_{1−α/2}/√t): keeps almost all α for the end; early looks reject only on overwhelming evidence. */
   | { readonly kind: 'obrien-fleming' }
   /** α·t^ρ (Kim and DeMets): ρ = 1 is linear; larger ρ keeps more for the end. */
-  | { readonly kind: 'power'; readonly rho: number };
+  | { readonly kind: 'power'; readonly rho: number }
+  | StepwiseSpending;
 
 /**
- * α·t^0.4 front-loads spending: the first, low-weight step of a rollout holds little of its information,
- * yet that is where a bad canary hurts fewest users. Measured (docs/statistics.md), it keeps detection at or
- * above 90 % of the fixed-sample z-test limit both for single-step plans and for a 5 % first step of a
- * longer rollout, where O'Brien-Fleming-type spending catches nothing and Pocock-type about 85 %.
+ * Spending by the steps of a rollout plan. By the end of step k (its planned bake baked) α·T_k^ρ is spent,
+ * where T_k is the share of the planned information the plan collects by then. Within a step a look a
+ * minute spends `withinStepShare` of the step's part, in proportion to the information it has seen of the
+ * step, and the step's last look gets the rest: that look, at the end of the step's bake, is the one that
+ * also decides a pass, and a regression confined to the early, low-weight steps must be caught by then.
+ * The spent α depends on the looks' clock as well as on t, so each look records what it spent (alphaSpent).
+ */
+export interface StepwiseSpending {
+  readonly kind: 'stepwise';
+  /** T_k for each step, increasing to 1: the planned information share by the end of step k. */
+  readonly stepEnds: readonly number[];
+  readonly rho: number;
+  readonly withinStepShare: number;
+}
+
+/**
+ * α·t^0.4, the spending when a caller gives none, and the one looks recorded without alphaSpent used: it
+ * front-loads spending, since the first, low-weight step of a rollout holds little of its information, yet
+ * that is where a bad canary hurts fewest users. The metrics judge, which knows the plan's steps, spends
+ * stepwise (stepwiseSpending).
  */
 export const DEFAULT_SPENDING: SpendingFunction = { kind: 'power', rho: 0.4 };
+
+/**
+ * The stepwise defaults, chosen on the benchmark (docs/statistics.md has the grid): ρ = 0.4 at the step
+ * ends and half of each step's part at its last look catch ×3 errors in a 5 % first step by its end, ×10 in
+ * its first minute, and ×1.5 over the whole rollout, each at ≥ 0.9 of the fixed-sample limit.
+ */
+export const STEP_RHO = 0.4;
+export const WITHIN_STEP_SHARE = 0.5;
+
+/** Stepwise spending over a plan whose steps collect these shares of its information (any scale). */
+export function stepwiseSpending(stepInformation: readonly number[], rho = STEP_RHO, withinStepShare = WITHIN_STEP_SHARE): StepwiseSpending {
+  const total = stepInformation.reduce((sum, x) => sum + x, 0);
+  let cumulative = 0;
+  const stepEnds = stepInformation.map((x) => {
+    cumulative += x;
+    return total > 0 ? min(1, cumulative / total) : 1;
+  });
+  return { kind: 'stepwise', stepEnds, rho, withinStepShare };
+}
 
 /** A boundary this high stands for "no alpha left: this look cannot reject". Finite so it survives JSON. */
 export const NEVER_REJECT_Z = 40;
 
 /** What a rollout keeps between looks: enough to recompute every later boundary. */
 export interface SequentialLook {
-  /** Share of the planned information seen at this look, in (0, 1]. */
+  /** Share of the planned information seen at this look: in (0, 1], or above 1 with stepwise spending. */
   readonly informationFraction: number;
   /** Rejection boundary on the z scale used at this look. */
   readonly boundaryZ: number;
+  /**
+   * α spent by this and all earlier looks. Absent on looks recorded before it was kept: those spent by
+   * DEFAULT_SPENDING, the only spending there was, so their α(t) is recomputed from it.
+   */
+  readonly alphaSpent?: number;
 }
 
 export interface LookBoundary extends SequentialLook {
   /** One-sided p-value threshold equivalent to the boundary: reject when p <= nominalAlpha. */
   readonly nominalAlpha: number;
-  /** α(t) through this look: alpha spent by this and all earlier looks. */
   readonly alphaSpent: number;
   /** The part of α this look may spend. */
   readonly alphaThisLook: number;
-  /** True when the information fraction reached 1: later looks have no alpha left. */
+  /** True when later looks have no alpha left: all of it spent, or the fraction reached 1 (isFinal). */
   readonly final: boolean;
 }
 
@@ -63,14 +103,35 @@ export interface LookBoundaryInput {
   /** Overall one-sided false-rejection rate for the whole rollout, e.g. 0.01. */
   readonly alpha: number;
   readonly spending?: SpendingFunction;
-  /** Share of the planned information seen so far; values above 1 are treated as 1 (the last look). */
+  /** Share of the planned information seen so far; above 1 counts as 1 (the last look) but with stepwise spending. */
   readonly informationFraction: number;
   /** Earlier looks of the same rollout, oldest first. */
   readonly previousLooks: readonly SequentialLook[];
+  /** Steps of the plan whose planned bake is over at this look (stepwise spending; ignored by the others). */
+  readonly completedSteps?: number;
 }
 
-/** α(t): the alpha the spending function allows to have been used by information fraction t. */
-export function alphaSpentBy(spending: SpendingFunction, alpha: number, t: number): number {
+/**
+ * The information fraction a look integrates at. A function of t alone spends all α at t = 1, so more
+ * information than planned counts as 1. Stepwise spending ends with the plan's steps instead: its t runs on
+ * past 1 (an extra bake at a low weight can collect more than the plan), so that the α left for the later
+ * steps is still spent on their information.
+ */
+function lookFraction(spending: SpendingFunction, informationFraction: number): number {
+  return spending.kind === 'stepwise' ? informationFraction : min(1, informationFraction);
+}
+
+/** Whether a look leaves later looks no α: all of it spent, or (a function of t) t reached 1. */
+function isFinal(spending: SpendingFunction, alpha: number, t: number, alphaSpent: number): boolean {
+  return alphaSpent >= alpha || (spending.kind !== 'stepwise' && t >= 1);
+}
+
+/**
+ * α(t): the alpha the spending function allows to have been used by information fraction t, once
+ * `completedSteps` of the plan's steps have baked their planned time (stepwise spending only).
+ */
+export function alphaSpentBy(spending: SpendingFunction, alpha: number, t: number, completedSteps = 0): number {
+  if (spending.kind === 'stepwise') return stepwiseSpent(spending, alpha, t, completedSteps);
   if (t <= 0) return 0;
   if (t >= 1) return alpha;
   switch (spending.kind) {
@@ -83,13 +144,30 @@ export function alphaSpentBy(spending: SpendingFunction, alpha: number, t: numbe
   }
 }
 
+function stepwiseSpent(spending: StepwiseSpending, alpha: number, t: number, completedSteps: number): number {
+  const ends = spending.stepEnds;
+  const done = max(0, min(ends.length, floor(completedSteps)));
+  if (done >= ends.length) return alpha;
+  const from = done === 0 ? 0 : (ends[done - 1] as number);
+  const to = ends[done] as number;
+  const spentFrom = alpha * pow(from, spending.rho);
+  const stepPart = alpha * pow(to, spending.rho) - spentFrom;
+  const withinStep = to > from ? min(1, max(0, (t - from) / (to - from))) : 0;
+  return spentFrom + stepPart * spending.withinStepShare * withinStep;
+}
+
+/** What the earlier looks spent: the latest's record, or for looks without one, DEFAULT_SPENDING's α(t). */
+function spentByLooks(looks: readonly SequentialLook[], alpha: number): number {
+  return looks.reduce((spent, look) => max(spent, look.alphaSpent ?? alphaSpentBy(DEFAULT_SPENDING, alpha, look.informationFraction)), 0);
+}
+
 /** Boundaries already computed, by history: simulations and warm Lambda containers repeat histories. */
 const memo = new Map<string, LookBoundary>();
 const MEMO_LIMIT = 512;
 
 /** The rejection boundary for the next look of a rollout. Pure: the same history gives the same boundary. */
 export function lookBoundary(input: LookBoundaryInput): LookBoundary {
-  const key = JSON.stringify([input.alpha, input.spending ?? DEFAULT_SPENDING, input.informationFraction, input.previousLooks]);
+  const key = JSON.stringify([input.alpha, input.spending ?? DEFAULT_SPENDING, input.informationFraction, input.completedSteps ?? 0, input.previousLooks]);
   const known = memo.get(key);
   if (known !== undefined) return known;
   const result = computeLookBoundary(input);
@@ -105,19 +183,24 @@ function computeLookBoundary(input: LookBoundaryInput): LookBoundary {
   if (!(input.informationFraction >= 0)) throw new RangeError(`informationFraction must be >= 0, got ${input.informationFraction}`);
   const looks = rejectingLooks(input.previousLooks);
 
-  const t = min(1, input.informationFraction);
+  const t = lookFraction(spending, input.informationFraction);
   const tLast = latestFraction(input.previousLooks);
-  const spentBefore = alphaSpentBy(spending, input.alpha, tLast);
+  const spentBefore = spentByLooks(input.previousLooks, input.alpha);
   if (t <= tLast || t === 0) {
     // No new information since the last look (or none at all): nothing to spend.
-    return never(max(t, tLast), spentBefore, tLast >= 1);
+    return never(max(t, tLast), spentBefore, isFinal(spending, input.alpha, tLast, spentBefore));
   }
-  const alphaSpent = alphaSpentBy(spending, input.alpha, t);
+  const alphaSpent = alphaSpentBy(spending, input.alpha, t, input.completedSteps);
   const alphaThisLook = alphaSpent - spentBefore;
-  if (alphaThisLook <= 0) return never(t, spentBefore, t >= 1);
+  if (alphaThisLook <= 0) return never(t, spentBefore, isFinal(spending, input.alpha, t, spentBefore));
 
   const boundaryZ = looks.length === 0 ? normalUpperQuantile(alphaThisLook) : solveBoundary(continuationDensity(looks), t, alphaThisLook);
-  return finite(t, boundaryZ, alphaSpent, alphaThisLook);
+  return finite(t, boundaryZ, alphaSpent, alphaThisLook, isFinal(spending, input.alpha, t, alphaSpent));
+}
+
+/** What a later look needs of this one: its fraction, its boundary and the α spent through it. */
+export function lookRecord(boundary: LookBoundary): SequentialLook {
+  return { informationFraction: boundary.informationFraction, boundaryZ: boundary.boundaryZ, alphaSpent: boundary.alphaSpent };
 }
 
 export interface ScheduleInput {
@@ -125,6 +208,8 @@ export interface ScheduleInput {
   readonly spending?: SpendingFunction;
   /** Information fractions of all looks, increasing; the last is normally 1. */
   readonly informationFractions: readonly number[];
+  /** Completed steps at each look (stepwise spending), as LookBoundaryInput.completedSteps. */
+  readonly completedSteps?: readonly number[];
 }
 
 /**
@@ -138,24 +223,27 @@ export function scheduleBoundaries(input: ScheduleInput): LookBoundary[] {
   const result: LookBoundary[] = [];
   let density: GridDensity | undefined;
   let tLast = 0;
-  for (const fraction of input.informationFractions) {
-    const t = min(1, fraction);
+  let spentBefore = 0;
+  for (const [i, fraction] of input.informationFractions.entries()) {
+    const t = lookFraction(spending, fraction);
     if (!(t > tLast)) throw new RangeError(`schedule fractions must increase, got ${fraction} after ${tLast}`);
-    const alphaSpent = alphaSpentBy(spending, input.alpha, t);
-    const alphaThisLook = alphaSpent - alphaSpentBy(spending, input.alpha, tLast);
-    const boundaryZ = density === undefined ? normalUpperQuantile(alphaThisLook) : solveBoundary(density, t, alphaThisLook);
-    const look = finite(t, boundaryZ, alphaSpent, alphaThisLook);
+    const alphaSpent = max(spentBefore, alphaSpentBy(spending, input.alpha, t, input.completedSteps?.[i]));
+    const alphaThisLook = alphaSpent - spentBefore;
+    const boundaryZ =
+      alphaThisLook <= 0 ? NEVER_REJECT_Z : density === undefined ? normalUpperQuantile(alphaThisLook) : solveBoundary(density, t, alphaThisLook);
+    const look = finite(t, boundaryZ, alphaSpent, alphaThisLook, isFinal(spending, input.alpha, t, alphaSpent));
     result.push(look);
     const b = look.boundaryZ * sqrt(t);
     density = density === undefined ? initialDensity(t, b, 0) : propagate(density, t, b, 0);
     tLast = t;
+    spentBefore = alphaSpent;
   }
   return result;
 }
 
-function finite(t: number, z: number, alphaSpent: number, alphaThisLook: number): LookBoundary {
+function finite(t: number, z: number, alphaSpent: number, alphaThisLook: number, final: boolean): LookBoundary {
   const boundaryZ = min(z, NEVER_REJECT_Z);
-  return { informationFraction: t, boundaryZ, nominalAlpha: normalSf(boundaryZ), alphaSpent, alphaThisLook, final: t >= 1 };
+  return { informationFraction: t, boundaryZ, nominalAlpha: normalSf(boundaryZ), alphaSpent, alphaThisLook, final };
 }
 
 /**
@@ -198,8 +286,8 @@ function rejectingLooks(looks: readonly SequentialLook[]): SequentialLook[] {
   const result: SequentialLook[] = [];
   let previous = 0;
   for (const look of looks) {
-    if (!(look.informationFraction >= 0 && look.informationFraction <= 1)) {
-      throw new RangeError(`look information fractions must be within [0, 1], got ${look.informationFraction}`);
+    if (!(look.informationFraction >= 0 && Number.isFinite(look.informationFraction))) {
+      throw new RangeError(`look information fractions must be finite and >= 0, got ${look.informationFraction}`);
     }
     if (Number.isNaN(look.boundaryZ)) throw new RangeError('look boundaryZ is NaN');
     if (look.boundaryZ >= NEVER_REJECT_Z) continue;
@@ -315,13 +403,13 @@ function propagate(density: GridDensity, tNext: number, upper: number, drift: nu
     const end = min(pieces.length, ceil((x + KERNEL_REACH * s - density.lo) / width));
     let sum = 0;
     let vA = (density.lo + first * width - x) / s;
-    let tailA = normalSf(abs(vA));
     let pdfA = normalPdf(vA);
+    let tailA = normalTailGivenPdf(abs(vA), pdfA);
     for (let i = first; i < end; i += 1) {
       const panel = pieces[i] as Panel;
       const vB = (panel.middle + density.step - x) / s;
-      const tailB = normalSf(abs(vB));
       const pdfB = normalPdf(vB);
+      const tailB = normalTailGivenPdf(abs(vB), pdfB);
       const m0 = massBetween(vA, tailA, vB, tailB);
       const m1 = pdfA - pdfB;
       const m2 = m0 - (vB * pdfB - vA * pdfA);

@@ -18,7 +18,7 @@ import { normalUpperQuantile } from './distributions';
 import { testRatioOfProportions, type ArmSummary, type Direction, type TwoArmCounts } from './proportions';
 import { mannWhitney } from './ranks';
 import { effectiveSampleSize, minimumCanaryRequests, minimumRankSamples } from './sample-size';
-import { lookBoundary, NEVER_REJECT_Z, type LookBoundary, type SequentialLook, type SpendingFunction } from './sequential';
+import { lookBoundary, lookRecord, NEVER_REJECT_Z, type LookBoundary, type SequentialLook, type SpendingFunction } from './sequential';
 
 export type MetricKind = 'errors' | 'latency';
 
@@ -71,6 +71,8 @@ export interface LookContext {
   /** This metric's earlier looks in the same rollout, oldest first: append each judgement's `look`. */
   readonly previousLooks: readonly SequentialLook[];
   readonly spending?: SpendingFunction;
+  /** Steps of the plan whose planned bake is over (stepwise spending). */
+  readonly completedSteps?: number;
   /** Canary requests (latency: points) per second now, for the time estimate of an inconclusive look. */
   readonly canaryRatePerSecond?: number;
   /** Canary share of traffic now (0..1), for the data requirement before the canary has any requests. */
@@ -191,7 +193,13 @@ export function judgeMetric(input: JudgeMetricInput): MetricJudgement {
 }
 
 function boundaryFor(alpha: number, information: number, look: LookContext): LookBoundary {
-  return lookBoundary({ alpha, spending: look.spending, informationFraction: information / look.plannedInformation, previousLooks: look.previousLooks });
+  return lookBoundary({
+    alpha,
+    spending: look.spending,
+    informationFraction: information / look.plannedInformation,
+    previousLooks: look.previousLooks,
+    ...(look.completedSteps === undefined ? {} : { completedSteps: look.completedSteps }),
+  });
 }
 
 /** The z used for the data requirement: this look's boundary, or the last real one once alpha is spent. */
@@ -333,7 +341,7 @@ function decide(
   unit: string,
   look: LookContext,
 ): MetricJudgement {
-  const base = { metric: criteria.name, critical: criteria.critical ?? false, evidence, look: { informationFraction: boundary.informationFraction, boundaryZ: boundary.boundaryZ } };
+  const base = { metric: criteria.name, critical: criteria.critical ?? false, evidence, look: lookRecord(boundary) };
   // Data that shrank since the last look means the caller passed only a recent window: say so, since such
   // a look spends no alpha and so cannot fail.
   const latest = look.previousLooks.reduce((most, l) => Math.max(most, l.informationFraction), 0);

@@ -49,6 +49,7 @@ function judgeAt(analysis: Record<string, unknown>, minutes: number, memory?: un
     startedAt: at(START),
     progress: { stepIndex: shifts.length - 1, extraBakes: 0, extraSeconds: 0, weight: last.weight, bakeSeconds: 600, lookSeconds: 60, shiftedAt: last.at, shifts },
     window: { start: new Date(last.at), end: new Date(START + minutes * MINUTE) },
+    bakedSeconds: (START + minutes * MINUTE - Date.parse(last.at)) / 1000,
     memory,
   };
   return new MetricsJudge(request.analysis).measure(context);

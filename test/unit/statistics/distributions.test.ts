@@ -3,8 +3,10 @@ import {
   binomialUpperTail,
   logGamma,
   normalCdf,
+  normalPdf,
   normalQuantile,
   normalSf,
+  normalTailGivenPdf,
   normalUpperQuantile,
 } from '../../../shared/judges/statistics/distributions';
 
@@ -20,6 +22,27 @@ describe('normal distribution', () => {
     [20, 2.7536241186061556e-89],
   ])('upper tail P(Z > %p) keeps full relative precision', (x, expected) => {
     expect(relativeError(normalSf(x), expected)).toBeLessThan(1e-13);
+  });
+
+  // mpmath 1.3 at 40 digits: between the table's nodes (at every 1/16), on them, and either side of its end at 8.
+  it.each([
+    [0.03125, 0.4875350825656229],
+    [0.4, 0.3445782583896758],
+    [1.15625, 0.12378945675169441],
+    [2.0, 0.02275013194817921],
+    [2.03125, 0.021114820317715284],
+    [2.99, 0.0013948872354922505],
+    [3.0, 0.0013498980316300946],
+    [5.53125, 1.5897839054349577e-08],
+    [7.96875, 8.014367044740579e-16],
+    [7.99, 6.746937686753571e-16],
+    [8.0, 6.220960574271784e-16],
+    [8.01, 5.73542218025805e-16],
+    [12.5, 3.732564298877713e-36],
+    [30, 4.906713927148187e-198],
+  ])('upper tail P(Z > %p) through the Mills-ratio table to 1e-14 (φ itself rounds to about x²/2 ulps)', (x, expected) => {
+    expect(relativeError(normalSf(x), expected)).toBeLessThan(1e-14);
+    expect(relativeError(normalTailGivenPdf(x, normalPdf(x)), expected)).toBeLessThan(1e-14);
   });
 
   it('is symmetric: Φ(x) + Φ(−x) = 1 and Φ(0) = 1/2', () => {

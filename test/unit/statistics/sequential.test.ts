@@ -2,9 +2,14 @@ import { createRandom } from '../../../sim/random';
 import {
   alphaSpentBy,
   crossingProbability,
+  DEFAULT_SPENDING,
   lookBoundary,
+  lookRecord,
   NEVER_REJECT_Z,
   scheduleBoundaries,
+  STEP_RHO,
+  stepwiseSpending,
+  WITHIN_STEP_SHARE,
   type SequentialLook,
   type SpendingFunction,
 } from '../../../shared/judges/statistics/sequential';
@@ -112,5 +117,81 @@ describe('lookBoundary', () => {
       // Within 4 binomial standard errors.
       expect(Math.abs(crossed / runs - expected)).toBeLessThan(4 * Math.sqrt((expected * (1 - expected)) / runs));
     }
+  });
+});
+
+describe('stepwise spending', () => {
+  // canary10-5m's shape, 5 %, 25 %, 50 % for five minutes each: information per step is w·(1 − w)·T.
+  const shares = [0.05 * 0.95, 0.25 * 0.75, 0.5 * 0.5].map((x) => x * 300);
+  const spending = stepwiseSpending(shares);
+  const alpha = 0.01;
+
+  it('ends each step at α·T_k^ρ, spends part of the next step within it in proportion to its information, and all α after the last', () => {
+    const [t1, t2] = spending.stepEnds as [number, number, number];
+    expect(spending.stepEnds).toEqual([expect.closeTo(0.0979, 4), expect.closeTo(0.4845, 4), 1]);
+    expect(alphaSpentBy(spending, alpha, t1, 1)).toBeCloseTo(alpha * t1 ** STEP_RHO, 12);
+    expect(alphaSpentBy(spending, alpha, t2, 2)).toBeCloseTo(alpha * t2 ** STEP_RHO, 12);
+    const halfway = (t1 + t2) / 2;
+    expect(alphaSpentBy(spending, alpha, halfway, 1)).toBeCloseTo(alpha * (t1 ** STEP_RHO + WITHIN_STEP_SHARE * 0.5 * (t2 ** STEP_RHO - t1 ** STEP_RHO)), 12);
+    // More traffic than planned spends no more than the step's share before the step's bake is over.
+    expect(alphaSpentBy(spending, alpha, 0.9, 1)).toBeCloseTo(alpha * (t1 ** STEP_RHO + WITHIN_STEP_SHARE * (t2 ** STEP_RHO - t1 ** STEP_RHO)), 12);
+    expect(alphaSpentBy(spending, alpha, 0.9, 3)).toBe(alpha);
+    // The step's looks before its bake is over spend only their share: the rest is its last look's.
+    expect(alphaSpentBy(spending, alpha, t1, 0)).toBeCloseTo(WITHIN_STEP_SHARE * alphaSpentBy(spending, alpha, t1, 1), 12);
+  });
+
+  it('spends exactly α over a rollout of a look a minute, look by look as for the whole schedule', () => {
+    // Fifteen looks, each step's information arriving evenly over its five minutes.
+    const fractions: number[] = [];
+    const completed: number[] = [];
+    spending.stepEnds.forEach((end, k) => {
+      const from = k === 0 ? 0 : (spending.stepEnds[k - 1] as number);
+      for (let minute = 1; minute <= 5; minute += 1) {
+        fractions.push(from + ((end - from) * minute) / 5);
+        completed.push(minute === 5 ? k + 1 : k);
+      }
+    });
+    const looks: SequentialLook[] = [];
+    fractions.forEach((informationFraction, i) => looks.push(lookRecord(lookBoundary({ alpha, spending, informationFraction, completedSteps: completed[i], previousLooks: looks }))));
+    expect(crossingProbability(looks)).toBeCloseTo(alpha, 6);
+    expect(looks.map((l) => l.alphaSpent)).toEqual([...(looks.map((l) => l.alphaSpent) as number[])].sort((a, b) => a - b));
+    scheduleBoundaries({ alpha, spending, informationFractions: fractions, completedSteps: completed }).forEach((look, i) =>
+      expect(look.boundaryZ).toBeCloseTo((looks[i] as SequentialLook).boundaryZ, 9),
+    );
+    // The step-end looks take the larger part: the first step's last look has the lowest boundary of its step.
+    const firstStep = looks.slice(0, 5).map((l) => l.boundaryZ);
+    expect(Math.min(...firstStep)).toBe(firstStep[4]);
+  });
+
+  it("reads what earlier looks spent from their records, and for looks recorded without one, DEFAULT_SPENDING's α(t)", () => {
+    const early = lookBoundary({ alpha, informationFraction: 0.2, previousLooks: [] });
+    const withRecord = lookBoundary({ alpha, spending, informationFraction: 0.3, completedSteps: 1, previousLooks: [lookRecord(early)] });
+    const withoutRecord = lookBoundary({ alpha, spending, informationFraction: 0.3, completedSteps: 1, previousLooks: [{ informationFraction: 0.2, boundaryZ: early.boundaryZ }] });
+    expect(withoutRecord.boundaryZ).toBeCloseTo(withRecord.boundaryZ, 12);
+    expect(withRecord.alphaThisLook).toBeCloseTo(withRecord.alphaSpent - alphaSpentBy(DEFAULT_SPENDING, alpha, 0.2), 12);
+  });
+
+  it('spends nothing on a look that would spend less than the looks before it, and says when α is all spent', () => {
+    const end = lookBoundary({ alpha, spending, informationFraction: 0.1, completedSteps: 1, previousLooks: [] });
+    const next = lookBoundary({ alpha, spending, informationFraction: 0.11, completedSteps: 1, previousLooks: [lookRecord(end)] });
+    expect(next.alphaSpent).toBeGreaterThan(end.alphaSpent);
+    const lower = lookBoundary({ alpha, spending, informationFraction: 0.12, completedSteps: 0, previousLooks: [lookRecord(end)] });
+    expect(lower).toMatchObject({ boundaryZ: NEVER_REJECT_Z, alphaThisLook: 0, alphaSpent: end.alphaSpent, final: false });
+    const last = lookBoundary({ alpha, spending, informationFraction: 0.95, completedSteps: 3, previousLooks: [lookRecord(end)] });
+    expect(last).toMatchObject({ alphaSpent: alpha, final: true });
+  });
+
+  it('goes on past the planned information: a long extra bake of the first step leaves α for the later steps', () => {
+    // An hour's extra bake at 5 % collects more than the whole plan: t = 1.4 before the second step starts.
+    const extra = lookBoundary({ alpha, spending, informationFraction: 1.4, completedSteps: 1, previousLooks: [] });
+    expect(extra).toMatchObject({ informationFraction: 1.4, final: false });
+    const secondStepEnd = lookBoundary({ alpha, spending, informationFraction: 1.6, completedSteps: 2, previousLooks: [lookRecord(extra)] });
+    expect(secondStepEnd.alphaThisLook).toBeGreaterThan(0);
+    expect(secondStepEnd.boundaryZ).toBeLessThan(NEVER_REJECT_Z);
+    const lastStepEnd = lookBoundary({ alpha, spending, informationFraction: 1.9, completedSteps: 3, previousLooks: [lookRecord(extra), lookRecord(secondStepEnd)] });
+    expect(lastStepEnd).toMatchObject({ alphaSpent: alpha, final: true });
+    expect(crossingProbability([extra, secondStepEnd, lastStepEnd])).toBeCloseTo(alpha, 6);
+    // A function of t alone has spent everything at t = 1.
+    expect(lookBoundary({ alpha, informationFraction: 1.4, previousLooks: [] })).toMatchObject({ informationFraction: 1, alphaSpent: alpha, final: true });
   });
 });
