@@ -25,6 +25,7 @@ import {
   type MetricJudgement,
   type PlannedStep,
   type SequentialLook,
+  type SpendingFunction,
 } from '../statistics';
 import type { Verdict } from '../../rollout';
 import type { JudgeResult } from '../types';
@@ -125,6 +126,84 @@ function totals(counts: readonly WindowCounts[]): { canary: number; baseline: nu
   );
 }
 
+/** What one check's look gives the judge's: its verdict, its counts for the SLO gate, its memory and evidence. */
+interface CheckLook {
+  readonly judgement: MetricJudgement;
+  readonly canaryCounts: CanaryCounts;
+  readonly memory: CheckMemory;
+  readonly detail: Record<string, unknown>;
+}
+
+/** The look's facts every check shares. */
+interface LookShared {
+  readonly input: LookInput;
+  readonly steps: readonly PlannedStep[];
+  readonly spending: SpendingFunction;
+}
+
+function lookAtCheck(check: ResolvedCheck, remembered: CheckMemory, { input, steps, spending }: LookShared): CheckLook {
+  const data = input.data.get(check.name) ?? { unavailable: 'no data was read for this check' };
+  const counts = 'counts' in data ? data.counts : [];
+  const seconds = input.windows.reduce((s, w) => s + w.seconds, 0);
+  const { canary, baseline } = totals(counts);
+  const rate = seconds > 0 ? (canary + baseline) / seconds : 0;
+  const information = counts.reduce((s, w) => {
+    const nc = w.canary.successes + w.canary.failures;
+    const nb = w.baseline.successes + w.baseline.failures;
+    return s + (nc > 0 && nb > 0 ? (nc * nb) / (nc + nb) : 0);
+  }, 0);
+  let planned = remembered.planned;
+  if (planned === undefined && rate > 0 && information > 0) {
+    // A plan without bakes collects nothing: this look is then the whole plan.
+    planned = Math.max(plannedInformation(steps, rate), information);
+  }
+  const lastWindow = input.windows.at(-1);
+  const lastCounts = counts.at(-1);
+  const lastCanary = lastCounts === undefined ? 0 : lastCounts.canary.successes + lastCounts.canary.failures;
+  const canaryRatePerSecond = lastWindow !== undefined && lastWindow.seconds > 0 && lastCanary > 0 ? lastCanary / lastWindow.seconds : rate * (input.weightNow / 100);
+  const thresholds = 'counts' in data ? data.thresholds : undefined;
+  const judgement = judgeMetric({
+    criteria: thresholds === undefined ? check.criteria : { ...check.criteria, name: `${check.name} (${slowText(thresholds)})` },
+    data: { kind: 'errors', counts: counts.map((w) => ({ canary: w.canary, baseline: w.baseline })) },
+    look: {
+      // Before any traffic there is nothing to plan with; such a look has no information and spends nothing.
+      plannedInformation: planned ?? 1,
+      previousLooks: remembered.looks.map(toLook),
+      spending,
+      completedSteps: input.completedSteps,
+      ...(canaryRatePerSecond > 0 ? { canaryRatePerSecond } : {}),
+      canaryWeight: input.weightNow / 100,
+    },
+  });
+  const unavailable = 'unavailable' in data ? data.unavailable : undefined;
+  const final: MetricJudgement =
+    unavailable === undefined
+      ? judgement
+      : { ...judgement, verdict: 'inconclusive', reason: `${check.name}: cannot judge: ${unavailable}`, requestsNeeded: undefined, secondsNeeded: undefined };
+  return {
+    judgement: final,
+    canaryCounts: {
+      requests: canary,
+      failures: counts.reduce((sum, w) => sum + w.canary.failures, 0),
+      ratePerSecond: canaryRatePerSecond,
+      allRequestsPerSecond: rate,
+      ...(unavailable === undefined ? {} : { unavailable }),
+    },
+    memory: nextCheckMemory(remembered, planned, judgement, thresholds?.reading),
+    detail: { ...checkEvidence(check, final, counts, input.windows, thresholds), ...(check.dryRun === true ? { dryRun: true } : {}) },
+  };
+}
+
+/** A check's memory after this look: the plan, once fixed, and this look; the latency threshold, once read. */
+function nextCheckMemory(remembered: CheckMemory, planned: number | undefined, judgement: MetricJudgement, threshold: ThresholdReading | undefined): CheckMemory {
+  const kept = threshold ?? remembered.threshold;
+  return {
+    ...(planned === undefined ? {} : { planned }),
+    looks: planned === undefined ? remembered.looks : recentLooks(remembered.looks, toRemembered(judgement.look)),
+    ...(kept === undefined ? {} : { threshold: kept }),
+  };
+}
+
 export function judgeLook(input: LookInput): LookOutput {
   const memory = parseMemory(input.memory);
   const nextMemory: Record<string, CheckMemory> = {};
@@ -133,65 +212,17 @@ export function judgeLook(input: LookInput): LookOutput {
   const shadow: MetricJudgement[] = [];
   const details: Array<Record<string, unknown>> = [];
   const canaryCounts = new Map<string, CanaryCounts>();
-  const lastWindow = input.windows.at(-1);
   const steps = plannedSteps(input.steps);
   // The steps' shares of the planned information, at any request rate.
-  const spending = stepwiseSpending(steps.map((s) => stepInformation(s, 1)));
+  const shared: LookShared = { input, steps, spending: stepwiseSpending(steps.map((s) => stepInformation(s, 1))) };
 
   for (const check of input.checks) {
-    const remembered: CheckMemory = memory.checks[check.name] ?? { looks: [] };
-    const data = input.data.get(check.name) ?? { unavailable: 'no data was read for this check' };
-    const counts = 'counts' in data ? data.counts : [];
-    const seconds = input.windows.reduce((s, w) => s + w.seconds, 0);
-    const { canary, baseline } = totals(counts);
-    const rate = seconds > 0 ? (canary + baseline) / seconds : 0;
-    const information = counts.reduce((s, w) => {
-      const nc = w.canary.successes + w.canary.failures;
-      const nb = w.baseline.successes + w.baseline.failures;
-      return s + (nc > 0 && nb > 0 ? (nc * nb) / (nc + nb) : 0);
-    }, 0);
-    let planned = remembered.planned;
-    if (planned === undefined && rate > 0 && information > 0) {
-      // A plan without bakes collects nothing: this look is then the whole plan.
-      planned = Math.max(plannedInformation(steps, rate), information);
-    }
-    const lastCounts = counts.at(-1);
-    const lastCanary = lastCounts === undefined ? 0 : lastCounts.canary.successes + lastCounts.canary.failures;
-    const canaryRatePerSecond = lastWindow !== undefined && lastWindow.seconds > 0 && lastCanary > 0 ? lastCanary / lastWindow.seconds : rate * (input.weightNow / 100);
-    const thresholds = 'counts' in data ? data.thresholds : undefined;
-    const judgement = judgeMetric({
-      criteria: thresholds === undefined ? check.criteria : { ...check.criteria, name: `${check.name} (${slowText(thresholds)})` },
-      data: { kind: 'errors', counts: counts.map((w) => ({ canary: w.canary, baseline: w.baseline })) },
-      look: {
-        // Before any traffic there is nothing to plan with; such a look has no information and spends nothing.
-        plannedInformation: planned ?? 1,
-        previousLooks: remembered.looks.map(toLook),
-        spending,
-        completedSteps: input.completedSteps,
-        ...(canaryRatePerSecond > 0 ? { canaryRatePerSecond } : {}),
-        canaryWeight: input.weightNow / 100,
-      },
-    });
-    const unavailable = 'unavailable' in data ? data.unavailable : undefined;
-    const final: MetricJudgement =
-      unavailable === undefined
-        ? judgement
-        : { ...judgement, verdict: 'inconclusive', reason: `${check.name}: cannot judge: ${unavailable}`, requestsNeeded: undefined, secondsNeeded: undefined };
-    judgements.push(final);
-    (check.dryRun === true ? shadow : acting).push(final);
-    canaryCounts.set(check.name, {
-      requests: canary,
-      failures: counts.reduce((sum, w) => sum + w.canary.failures, 0),
-      ratePerSecond: canaryRatePerSecond,
-      allRequestsPerSecond: rate,
-      ...(unavailable === undefined ? {} : { unavailable }),
-    });
-    nextMemory[check.name] = {
-      ...(planned === undefined ? {} : { planned }),
-      looks: planned === undefined ? remembered.looks : recentLooks(remembered.looks, toRemembered(judgement.look)),
-      ...(thresholds !== undefined ? { threshold: thresholds.reading } : remembered.threshold !== undefined ? { threshold: remembered.threshold } : {}),
-    };
-    details.push({ ...checkEvidence(check, final, counts, input.windows, thresholds), ...(check.dryRun === true ? { dryRun: true } : {}) });
+    const look = lookAtCheck(check, memory.checks[check.name] ?? { looks: [] }, shared);
+    judgements.push(look.judgement);
+    (check.dryRun === true ? shadow : acting).push(look.judgement);
+    canaryCounts.set(check.name, look.canaryCounts);
+    nextMemory[check.name] = look.memory;
+    details.push(look.detail);
   }
 
   const gate = input.slo === undefined ? undefined : judgeSlo(input.slo, canaryCounts.get(input.slo.check), memory.slo, input.steps, input.completedSteps);
