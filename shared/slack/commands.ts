@@ -8,6 +8,7 @@
  *   /coalmine status [target]
  *   /coalmine help
  */
+import { fieldsOf, holds, listOf, nullish, optional, text, type FieldProblem } from '../fields';
 import { isRecord } from '../json';
 
 export const SUBCOMMAND_NAMES = ['rollback', 'promote', 'approve', 'status', 'help'] as const;
@@ -218,24 +219,10 @@ export function targetProblem(target: string): string | undefined {
 // safe to echo into messages as <@U…> mentions.
 const SLACK_ID = /^[A-Z0-9]{2,32}$/;
 
-/**
- * Checks one field at `path` and returns the paths found wrong (dotted, "(body)" for the whole), in the
- * order the fields are checked. Hand-written rather than a schema: the parse runs on every Slack request,
- * and the Slack functions load no schema library at their cold start.
- */
-type FieldCheck = (value: unknown, path: string) => string[];
-
-const holds = (ok: (value: unknown) => boolean): FieldCheck => (value, path) => (ok(value) ? [] : [path]);
-const optional = (check: FieldCheck): FieldCheck => (value, path) => (value === undefined ? [] : check(value, path));
-const nullish = (check: FieldCheck): FieldCheck => (value, path) => (value === undefined || value === null ? [] : check(value, path));
-const fieldsOf = (fields: Readonly<Record<string, FieldCheck>>): FieldCheck => (value, path) =>
-  isRecord(value) ? Object.entries(fields).flatMap(([key, check]) => check(value[key], path === '' ? key : `${path}.${key}`)) : [path || '(body)'];
-const nonEmptyList = (item: FieldCheck): FieldCheck => (value, path) =>
-  Array.isArray(value) && value.length > 0 ? value.flatMap((entry, i) => item(entry, `${path}.${i}`)) : [path];
-
-const text = holds((value) => typeof value === 'string');
-const slackId = holds((value) => typeof value === 'string' && SLACK_ID.test(value));
-const httpsUrl = holds((value) => typeof value === 'string' && isHttpsUrl(value));
+// Checked by hand (shared/fields.ts), not by a schema: the parse is on every Slack request's path, and a
+// schema library would be most of the Slack functions' cold start.
+const slackId = holds((value) => typeof value === 'string' && SLACK_ID.test(value), 'a Slack ID');
+const httpsUrl = holds((value) => typeof value === 'string' && isHttpsUrl(value), 'an https URL');
 
 interface SlashCommandForm {
   readonly command?: string;
@@ -291,7 +278,7 @@ const checkBlockActions = fieldsOf({
   channel: nullish(fieldsOf({ id: slackId })),
   response_url: optional(httpsUrl),
   trigger_id: optional(text),
-  actions: nonEmptyList(fieldsOf({ action_id: text, value: optional(text) })),
+  actions: listOf(fieldsOf({ action_id: text, value: optional(text) }), 1),
 });
 
 /** Each button's subcommand, given the target its value names. */
@@ -393,8 +380,8 @@ function malformed(message: string): SlackCommandParse {
   return { ok: false, error: { code: 'malformed-request', message, usage: fullUsage() } };
 }
 
-function quoted(paths: readonly string[]): string {
-  return [...new Set(paths)].map((p) => `"${p}"`).join(', ');
+function quoted(problems: readonly FieldProblem[]): string {
+  return [...new Set(problems.map((problem) => problem.path || '(body)'))].map((p) => `"${p}"`).join(', ');
 }
 
 function isHttpsUrl(value: string): boolean {
