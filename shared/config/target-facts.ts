@@ -3,7 +3,6 @@
  * KeyValueStore's keys and limits, and a Lambda function's bare name. No zod here: the functions that
  * move traffic on an already validated target load no schema.
  */
-import type { TargetType } from './targets';
 
 /**
  * The keys of a CloudFront KeyValueStore that coalmine reads and writes. All but the lock are the contract
@@ -40,11 +39,14 @@ export function functionNameOf(nameOrArn: string): string {
   return /:function:([^:]+)/.exec(nameOrArn)?.[1] ?? nameOrArn;
 }
 
-/** The fields of each target type that every router reads, all strings once targets.ts has parsed them. */
-const TARGET_FIELDS = {
+/**
+ * The fields of each target type (targets.ts's schemas, one per router) that every router reads, all
+ * strings once targets.ts has parsed them.
+ */
+const TARGET_FIELDS: Readonly<Record<string, readonly string[]>> = {
   'lambda-alias': ['functionName', 'alias', 'version'],
   'cloudfront-kvs': ['kvsArn', 'stableAfterPromotion'],
-} as const satisfies Readonly<Record<TargetType, readonly string[]>>;
+};
 
 /**
  * Why `value` does not have the shape of a target that targets.ts parsed (a planned rollout's, read back
@@ -54,7 +56,7 @@ const TARGET_FIELDS = {
 export function targetShapeProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return 'target is not an object';
   const target = value as Record<string, unknown>;
-  const fields: readonly string[] | undefined = Object.hasOwn(TARGET_FIELDS, String(target.type)) ? TARGET_FIELDS[target.type as TargetType] : undefined;
+  const fields = Object.hasOwn(TARGET_FIELDS, String(target.type)) ? TARGET_FIELDS[String(target.type)] : undefined;
   if (fields === undefined) return `target.type ${JSON.stringify(target.type)} is not one of ${Object.keys(TARGET_FIELDS).join(', ')}`;
   const missing = fields.find((field) => typeof target[field] !== 'string');
   return missing === undefined ? undefined : `target.${missing} of a ${String(target.type)} target is not a string`;
