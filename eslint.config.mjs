@@ -33,6 +33,8 @@ const PURE = [
   'shared/state-size.ts',
   'shared/duration.ts',
   'shared/json.ts',
+  'shared/fields.ts',
+  'shared/alarms/alarm-event.ts',
   'shared/errors.ts',
   'shared/failure.ts',
   'shared/stop-cause.ts',

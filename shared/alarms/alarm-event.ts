@@ -2,30 +2,42 @@
  * The EventBridge event CloudWatch sends when an alarm changes state (source "aws.cloudwatch",
  * detail-type "CloudWatch Alarm State Change"). Only the fields the rollback needs are checked; the
  * rest of the documented shape (configuration, previousState, reasonData) passes through untouched.
+ * Checked by hand (shared/fields.ts): alarmRollback loads no schema library at its cold start.
  */
-import * as z from 'zod';
+import { fieldsOf, holds, listOf, oneOf, optional, text, type FieldCheck } from '../fields';
 
 export const ALARM_EVENT_SOURCE = 'aws.cloudwatch';
 export const ALARM_EVENT_DETAIL_TYPE = 'CloudWatch Alarm State Change';
 
-const AlarmStateSchema = z.looseObject({
-  value: z.enum(['OK', 'ALARM', 'INSUFFICIENT_DATA']),
-  reason: z.string().optional(),
-  // CloudWatch writes "2019-10-02T17:04:40.989+0000": milliseconds, and an offset without a colon.
-  timestamp: z.string().optional(),
-});
+const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
 
-const AlarmStateChangeEventSchema = z.looseObject({
-  source: z.literal(ALARM_EVENT_SOURCE),
-  'detail-type': z.literal(ALARM_EVENT_DETAIL_TYPE),
-  time: z.string(),
-  resources: z.array(z.string()).default([]),
-  detail: z.looseObject({
-    alarmName: z.string().min(1),
-    state: AlarmStateSchema,
-    previousState: AlarmStateSchema.partial().optional(),
+// CloudWatch writes the state's timestamp as "2019-10-02T17:04:40.989+0000": milliseconds, and an offset without a colon.
+const alarmState = (value: FieldCheck): FieldCheck => fieldsOf({ value, reason: optional(text), timestamp: optional(text) });
+const alarmValue = oneOf(ALARM_STATES);
+
+const checkAlarmStateChangeEvent = fieldsOf({
+  source: oneOf([ALARM_EVENT_SOURCE]),
+  'detail-type': oneOf([ALARM_EVENT_DETAIL_TYPE]),
+  time: text,
+  resources: optional(listOf(text)),
+  detail: fieldsOf({
+    alarmName: holds((name) => typeof name === 'string' && name.length > 0, 'an alarm name'),
+    state: alarmState(alarmValue),
+    previousState: optional(alarmState(optional(alarmValue))),
   }),
 });
+
+interface AlarmStateFields {
+  readonly value: AlarmStateChange['state'];
+  readonly reason?: string;
+  readonly timestamp?: string;
+}
+
+interface AlarmStateChangeEvent {
+  readonly time: string;
+  readonly resources?: readonly string[];
+  readonly detail: { readonly alarmName: string; readonly state: AlarmStateFields; readonly previousState?: Partial<AlarmStateFields> };
+}
 
 export interface AlarmStateChange {
   readonly alarmName: string;
@@ -53,16 +65,16 @@ export function parseCloudWatchTimestamp(text: string): Date | undefined {
 
 /** The state change an event announces, or why the event is not one. Never throws. */
 export function parseAlarmEvent(event: unknown): AlarmEventParse {
-  const parsed = AlarmStateChangeEventSchema.safeParse(event);
-  if (!parsed.success) {
+  const problems = checkAlarmStateChangeEvent(event, '');
+  if (problems.length > 0) {
     const e = event as { source?: unknown; 'detail-type'?: unknown } | null;
     return {
-      ignored: `not a CloudWatch alarm state change (source ${JSON.stringify(e?.source)}, detail-type ${JSON.stringify(e?.['detail-type'])}): ${parsed.error.issues
-        .map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`)
+      ignored: `not a CloudWatch alarm state change (source ${JSON.stringify(e?.source)}, detail-type ${JSON.stringify(e?.['detail-type'])}): ${problems
+        .map((problem) => `${problem.path || '(event)'}: ${problem.message}`)
         .join('; ')}`,
     };
   }
-  const { detail, time, resources } = parsed.data;
+  const { detail, time, resources = [] } = event as AlarmStateChangeEvent;
   // The state's own timestamp has milliseconds; the envelope's `time` only seconds: a fallback.
   const changedAt =
     (detail.state.timestamp === undefined ? undefined : parseCloudWatchTimestamp(detail.state.timestamp)) ?? parseCloudWatchTimestamp(time);

@@ -5,23 +5,13 @@
  * docs/statistics.md ("The request") explains each field and how to read the evidence.
  */
 import * as z from 'zod';
+import { latencyPercentileOf } from './analysis-facts';
 import { BucketSeries, PromQL } from './prometheus';
 
 /** Most checks per rollout: each is 2-4 GetMetricData queries, well under the 500 a call takes. */
 export const MAX_METRIC_CHECKS = 20;
 
-/** `latency-p99`, `latency-p99.9`, `latency-p50`: a percentile of Lambda's Duration. */
-const LATENCY_CHECK = /^latency-p(\d{1,2}(\.\d{1,2})?)$/;
-
 export const BUILT_IN_CHECKS = ['errors', 'throttles', 'latency-p50', 'latency-p90', 'latency-p95', 'latency-p99', 'latency-p99.9'] as const;
-
-/** The percentile of a `latency-pNN` check name, or undefined for other names. */
-export function latencyPercentileOf(metric: string): number | undefined {
-  const match = LATENCY_CHECK.exec(metric);
-  if (match === null) return undefined;
-  const value = Number(match[1]);
-  return value > 0 && value < 100 ? value : undefined;
-}
 
 /** The options every check takes: how much worse the canary may be, and how sure the judge must be. */
 const checkOptions = {

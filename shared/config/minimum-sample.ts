@@ -1,27 +1,9 @@
 /**
- * `analysis.minCanaryRequests`: how many canary requests an analysis that has only alarms must have seen
- * before it may pass. An alarm that stayed OK over three requests says nothing about the canary; below the
- * minimum such an analysis is inconclusive, and the inconclusive policy decides.
- *
- * The default, 300: with no error among 300 canary requests, the canary's error rate is below 1 % with 95 %
- * confidence (Clopper-Pearson, 1 − 0.05^(1/300) = 0.995 %); a canary that fails 1 % of its requests shows
- * no error at all in 300 requests only 4.9 % of the time (0.99^300). 1 % is the threshold of the error-rate
- * alarms in the examples and the simulator's scenarios (the benchmark's CodeDeploy-style alarm is at 2 %,
- * reached at 150). Fewer requests cannot tell a canary that fails at the alarm's threshold from a healthy
- * one, whatever the alarm says. It is also what a 10 req/s function serves the canary in the first bake of
- * canary10-5m (10 % for 5 minutes), the smallest traffic the presets are made for.
- *
- * Only alarms decide when no metric check acts (shadow checks, `dryRun`, never do) and there is no SLO gate.
- * The count is the canary's own requests since the first shift, where the target has them: a lambda-alias
- * target's `Invocations` of the canary version (judges/canary-requests.ts). A cloudfront-kvs target has no
- * request count of its own; there the minimum needs a metric check (whose judge then has its own minimum).
+ * The schema of `analysis.minCanaryRequests`; what it means, its default and where it applies are in
+ * analysis-facts.ts, which the judges import without zod.
  */
 import * as z from 'zod';
-
-export const DEFAULT_MIN_CANARY_REQUESTS = 300;
-
-/** Target types whose canary requests coalmine can count without a metric check. */
-export const COUNTED_TARGET_TYPES: readonly string[] = ['lambda-alias'];
+import { DEFAULT_MIN_CANARY_REQUESTS } from './analysis-facts';
 
 export const MinCanaryRequestsSchema = z
   .int('minCanaryRequests is a whole number of requests')
@@ -33,37 +15,3 @@ export const MinCanaryRequestsSchema = z
       `inconclusive. Default ${DEFAULT_MIN_CANARY_REQUESTS} for a lambda-alias target (no error in 300 requests bounds the error rate ` +
       'below 1 % at 95 %); 0 turns the minimum off. A cloudfront-kvs target has no request count of its own: add a metric check.',
   );
-
-interface SampleRequest {
-  readonly target: { readonly type: string };
-  readonly analysis: {
-    readonly alarms: readonly string[];
-    readonly metrics: ReadonlyArray<{ readonly dryRun?: boolean }>;
-    readonly slo?: unknown;
-    readonly minCanaryRequests?: number | undefined;
-  };
-}
-
-/** Whether only alarms decide: no metric check that acts (shadow checks never do) and no SLO gate. */
-function alarmsOnly(analysis: SampleRequest['analysis']): boolean {
-  return analysis.alarms.length > 0 && analysis.slo === undefined && analysis.metrics.every((check) => check.dryRun === true);
-}
-
-/** The minimum that applies to this request's analysis, or 0 when none does (metric checks, no alarms, no count). */
-export function minimumCanaryRequestsFor(request: SampleRequest): number {
-  if (!alarmsOnly(request.analysis) || !COUNTED_TARGET_TYPES.includes(request.target.type)) return 0;
-  return request.analysis.minCanaryRequests ?? DEFAULT_MIN_CANARY_REQUESTS;
-}
-
-/** Why the request's minCanaryRequests cannot apply, if it cannot. */
-export function minimumSampleProblem(request: SampleRequest): string | undefined {
-  const { minCanaryRequests } = request.analysis;
-  if (minCanaryRequests === undefined || minCanaryRequests === 0) return undefined;
-  if (!alarmsOnly(request.analysis)) {
-    return 'minCanaryRequests applies to an analysis with alarms and no acting metric check or SLO (those have their own minimum sample); leave it out';
-  }
-  if (!COUNTED_TARGET_TYPES.includes(request.target.type)) {
-    return `a ${request.target.type} target has no request count of its own, so its alarms cannot be held to a minimum: add a metric check (a query pair) that counts its requests, or leave minCanaryRequests out`;
-  }
-  return undefined;
-}

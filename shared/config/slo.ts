@@ -5,10 +5,10 @@
  * metrics judge, on the canary's counts of one errors check (`check`). docs/slo.md explains it.
  */
 import * as z from 'zod';
+import { DEFAULT_SLO_CHECK } from './analysis-facts';
 import { checkNameOf, type MetricCheckConfig } from './metrics';
 
 /** The check whose canary counts the gate reads when `slo.check` is left out: the built-in one. */
-export const DEFAULT_SLO_CHECK = 'errors';
 
 export const SloSchema = z
   .strictObject({

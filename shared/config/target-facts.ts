@@ -38,3 +38,26 @@ export const KVS_LIMITS = {
 export function functionNameOf(nameOrArn: string): string {
   return /:function:([^:]+)/.exec(nameOrArn)?.[1] ?? nameOrArn;
 }
+
+/**
+ * The fields of each target type (targets.ts's schemas, one per router) that every router reads, all
+ * strings once targets.ts has parsed them.
+ */
+const TARGET_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  'lambda-alias': ['functionName', 'alias', 'version'],
+  'cloudfront-kvs': ['kvsArn', 'stableAfterPromotion'],
+};
+
+/**
+ * Why `value` does not have the shape of a target that targets.ts parsed (a planned rollout's, read back
+ * from an execution's history), or undefined when it has. A shape, not a validation: names and ARNs are not
+ * checked again.
+ */
+export function targetShapeProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'target is not an object';
+  const target = value as Record<string, unknown>;
+  const fields = Object.hasOwn(TARGET_FIELDS, String(target.type)) ? TARGET_FIELDS[String(target.type)] : undefined;
+  if (fields === undefined) return `target.type ${JSON.stringify(target.type)} is not one of ${Object.keys(TARGET_FIELDS).join(', ')}`;
+  const missing = fields.find((field) => typeof target[field] !== 'string');
+  return missing === undefined ? undefined : `target.${missing} of a ${String(target.type)} target is not a string`;
+}

@@ -5,12 +5,10 @@
  * no AWS calls.
  */
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import * as z from 'zod';
-import { parseRolloutRequest } from '../config/request';
+import { targetShapeProblem } from '../config/target-facts';
 import type { Rollout } from '../rollout';
 import { PREFLIGHT_STATE, TARGET_CHANGING_STATES } from './states';
-import { parseJson } from '../json';
-import { messageOf } from '../errors';
+import { isRecord, parseJson } from '../json';
 
 /** Step Functions bounds every Task at 300 s (the definition test); used when a history omits the timeout. */
 const MAX_TASK_TIMEOUT_SECONDS = 300;
@@ -25,17 +23,37 @@ export type RolloutStart =
   /** The history does not say (input or output truncated or not recorded). */
   | { readonly stage: 'unreadable'; readonly reason: string };
 
-const RolloutStateSchema = z.looseObject({
-  rollout: z.looseObject({
-    name: z.string(),
-    request: z.unknown(),
-    plan: z.looseObject({}),
-    baseline: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-    executionName: z.string(),
-    startedAt: z.string(),
-  }),
-});
+/** Why the rollout in Preflight's output ($.rollout) cannot be read back, or undefined when it can. */
+function plannedRolloutProblem(rollout: unknown): string | undefined {
+  if (!isRecord(rollout)) return 'the Preflight output is not a rollout: rollout is not an object';
+  const notString = (['name', 'executionName', 'startedAt'] as const).find((key) => typeof rollout[key] !== 'string');
+  if (notString !== undefined) return `the Preflight output is not a rollout: rollout.${notString} is not a string`;
+  if (!isRecord(rollout.plan)) return 'the Preflight output is not a rollout: rollout.plan is not an object';
+  const { baseline } = rollout;
+  if (!isRecord(baseline) || !Object.values(baseline).every((v) => ['string', 'number', 'boolean'].includes(typeof v))) {
+    return 'the Preflight output is not a rollout: rollout.baseline is not a record of strings, numbers and booleans';
+  }
+  const request = plannedRequestProblem(rollout.request);
+  return request === undefined ? undefined : `the planned request no longer parses: ${request}`;
+}
 
+const isAlarmList = (alarms: unknown): boolean => Array.isArray(alarms) && alarms.every((alarm) => typeof alarm === 'string');
+
+/**
+ * Why the planned request cannot serve a rollback from outside the state machine, or undefined when it can.
+ * Preflight parsed it with the full schema (config/request.ts) when the execution started; read back, it
+ * needs the fields those rollbacks use, each checked by hand: its target, and the alarms it watches. The
+ * full schema stays out of the functions that only read histories, and out of their cold starts.
+ */
+function plannedRequestProblem(request: unknown): string | undefined {
+  if (!isRecord(request)) return 'the request is not an object';
+  const target = targetShapeProblem(request.target);
+  if (target !== undefined) return target;
+  if (!isRecord(request.analysis) || !isAlarmList(request.analysis.alarms)) return 'analysis.alarms is not a list of alarm names';
+  const post = request.postPromotion;
+  if (post === undefined || (isRecord(post) && (post.analysis === undefined || (isRecord(post.analysis) && (post.analysis.alarms === undefined || isAlarmList(post.analysis.alarms)))))) return undefined;
+  return 'postPromotion.analysis.alarms is not a list of alarm names';
+}
 
 /** The state name a *StateEntered/*StateExited event names, if any. */
 function stateEntered(event: HistoryEvent): string | undefined {
@@ -64,14 +82,9 @@ export function rolloutStartOf(events: readonly HistoryEvent[]): RolloutStart {
     const output = parseJson(details?.output);
     if (output === undefined) return { stage: 'unreadable', reason: 'the history does not record the Preflight output (execution data off?)' };
     if (typeof output !== 'object' || output === null || !('rollout' in output)) return { stage: 'refused' };
-    const state = RolloutStateSchema.safeParse(output);
-    if (!state.success) return { stage: 'unreadable', reason: `the Preflight output is not a rollout: ${state.error.issues[0]?.message ?? ''}` };
-    try {
-      const request = parseRolloutRequest(state.data.rollout.request);
-      return { stage: 'planned', rollout: { ...state.data.rollout, request, plan: state.data.rollout.plan as unknown as Rollout['plan'] } };
-    } catch (error) {
-      return { stage: 'unreadable', reason: `the planned request no longer parses: ${messageOf(error)}` };
-    }
+    const problem = plannedRolloutProblem(output.rollout);
+    if (problem !== undefined) return { stage: 'unreadable', reason: problem };
+    return { stage: 'planned', rollout: output.rollout as Rollout };
   }
   const started = events.find((e) => e.type === 'ExecutionStarted');
   if (started === undefined) return { stage: 'unreadable', reason: 'the history has no ExecutionStarted event' };

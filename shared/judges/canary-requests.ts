@@ -3,13 +3,13 @@
  * since the first shift and leaves the verdict to assessCanarySample. A lambda-alias target's count is the
  * canary version's `Invocations` (AWS/Lambda, FunctionName, Resource "fn:alias", ExecutedVersion), one
  * GetMetricData query per look; a target type without a count of its own gets no such judge
- * (config/minimum-sample.ts: COUNTED_TARGET_TYPES).
+ * (config/analysis-facts.ts: COUNTED_TARGET_TYPES).
  */
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AnalysisConfig } from '../config/request';
 import { functionNameOf } from '../config/target-facts';
 import type { LambdaAliasTarget, Target } from '../config/targets';
-import { minimumCanaryRequestsFor } from '../config/minimum-sample';
+import { minimumCanaryRequestsFor } from '../config/analysis-facts';
 import { LAMBDA_NAMESPACE, lambdaDimensions } from './metrics/checks';
 import { readMetricData } from './metrics/reader';
 import { QueryCollector } from './metrics/queries';

@@ -6,7 +6,7 @@
  */
 import { DescribeExecutionCommand, paginateListExecutions, type DescribeExecutionOutput } from '@aws-sdk/client-sfn';
 import { sfnClient } from '../aws/sfn';
-import { parseRolloutRequest, type RolloutRequest } from '../config/request';
+import type { RolloutRequest } from '../config/request';
 import { executionNameOf } from '../executions/arn';
 import { awsCall, classifyAwsError, messageOf } from '../errors';
 import { routerKindFor } from '../routers/registry';
@@ -64,9 +64,15 @@ export async function describeExecution(executionArn: string): Promise<EndedExec
   };
 }
 
-/** The rollout request an execution was started with, or why it is none. */
-export function requestOf(execution: EndedExecution): RolloutRequest | { readonly notARequest: string } {
+/**
+ * The rollout request an execution was started with, or why it is none. The input is as it was started,
+ * maybe refused by Preflight, so it takes the full schema; imported with the first input read, it is not
+ * in the cold start of the functions that import this module (reconcile, slackCommand), only in the first
+ * call that reads an execution's input.
+ */
+export async function requestOf(execution: EndedExecution): Promise<RolloutRequest | { readonly notARequest: string }> {
   if (execution.input === undefined) return { notARequest: 'DescribeExecution returned no input' };
+  const { parseRolloutRequest } = await import('../config/request');
   try {
     return parseRolloutRequest(JSON.parse(execution.input) as unknown);
   } catch (error) {
@@ -76,7 +82,7 @@ export function requestOf(execution: EndedExecution): RolloutRequest | { readonl
 
 /** Reads the target of `execution` (each read retried by `retry`) and says what it shows (isStranded tells whether it is stranded). */
 export async function checkExecutionTarget(execution: EndedExecution, retry?: ReadRetry): Promise<TargetCheck> {
-  const request = requestOf(execution);
+  const request = await requestOf(execution);
   if ('notARequest' in request) return { execution, reading: { state: { kind: 'not-ours', detail: request.notARequest } } };
   const targetName = routerKindFor(request.target).describe(request.target);
   return { execution, request, targetName, reading: await readTargetState(request.target, execution.name, retry) };
@@ -137,7 +143,7 @@ export async function sweepEndedTargets(
   const checks: TargetCheck[] = [];
   for (const item of ended) {
     const execution = await describeExecution(item.executionArn);
-    const request = requestOf(execution);
+    const request = await requestOf(execution);
     if ('notARequest' in request) continue;
     const key = targetKey(request.target);
     if (seen.has(key)) continue;
@@ -156,7 +162,7 @@ export async function runningOnTarget(stateMachineArn: string, request: RolloutR
   for (const { executionArn } of running) {
     const execution = await describeExecution(executionArn);
     if (execution.name === except) continue;
-    const theirs = requestOf(execution);
+    const theirs = await requestOf(execution);
     if (!('notARequest' in theirs) && targetKey(theirs.target) === key) names.push(execution.name);
   }
   return names;

@@ -8,7 +8,7 @@
  *   /coalmine status [target]
  *   /coalmine help
  */
-import * as z from 'zod';
+import { fieldsOf, holds, listOf, nullish, optional, text, type FieldProblem } from '../fields';
 import { isRecord } from '../json';
 
 export const SUBCOMMAND_NAMES = ['rollback', 'promote', 'approve', 'status', 'help'] as const;
@@ -217,28 +217,33 @@ export function targetProblem(target: string): string | undefined {
 
 // Slack IDs (users, channels, teams) are upper-case letters and digits; holding them to that keeps them
 // safe to echo into messages as <@U…> mentions.
-const slackId = z.string().regex(/^[A-Z0-9]{2,32}$/, 'must be a Slack ID');
-const httpsUrl = z.string().refine((value) => isHttpsUrl(value), 'must be an https URL');
+const SLACK_ID = /^[A-Z0-9]{2,32}$/;
 
-const SlashCommandFormSchema = z.object({
-  command: z.string().optional(),
-  text: z.string().default(''),
-  user_id: slackId,
-  user_name: z.string().optional(),
-  channel_id: slackId,
-  team_id: slackId.optional(),
-  response_url: httpsUrl.optional(),
-  trigger_id: z.string().optional(),
-});
+// Checked by hand (shared/fields.ts), not by a schema: the parse is on every Slack request's path, and a
+// schema library would be most of the Slack functions' cold start.
+const slackId = holds((value) => typeof value === 'string' && SLACK_ID.test(value), 'a Slack ID');
+const httpsUrl = holds((value) => typeof value === 'string' && isHttpsUrl(value), 'an https URL');
+
+interface SlashCommandForm {
+  readonly command?: string;
+  readonly text?: string;
+  readonly user_id: string;
+  readonly user_name?: string;
+  readonly channel_id: string;
+  readonly team_id?: string;
+  readonly response_url?: string;
+  readonly trigger_id?: string;
+}
+
+// Every form field is a string: only the IDs and the URL can be wrong.
+const checkSlashCommandForm = fieldsOf({ user_id: slackId, channel_id: slackId, team_id: optional(slackId), response_url: optional(httpsUrl) });
 
 /** Parses a slash command's `application/x-www-form-urlencoded` body. */
 export function parseSlashCommand(body: string): SlackCommandParse {
   const form = formFields(body);
-  const parsed = SlashCommandFormSchema.safeParse(form);
-  if (!parsed.success) {
-    return malformed(`the slash command is missing or has a bad ${issuePaths(parsed.error)}.`);
-  }
-  const fields = parsed.data;
+  const bad = checkSlashCommandForm(form, '');
+  if (bad.length > 0) return malformed(`the slash command is missing or has a bad ${quoted(bad)}.`);
+  const fields = form as unknown as SlashCommandForm;
   const slashCommand = fields.command !== undefined && fields.command.length > 0 ? fields.command : undefined;
   const origin = compact<SlackOrigin>({
     via: 'slash-command',
@@ -250,24 +255,30 @@ export function parseSlashCommand(body: string): SlackCommandParse {
     triggerId: fields.trigger_id,
     slashCommand,
   });
-  const result = parseCommandText(fields.text, slashCommand);
+  const result = parseCommandText(fields.text ?? '', slashCommand);
   if (!result.ok) return { ok: false, error: result.error, origin };
   return { ok: true, command: { subcommand: result.subcommand, origin } };
 }
 
 // ---- interactivity (buttons) ----------------------------------------------------------------------
 
-// Slack adds fields over time; unknown keys are dropped, not refused.
-const BlockActionsSchema = z.object({
-  type: z.literal('block_actions'),
-  user: z.object({ id: slackId, username: z.string().optional(), name: z.string().optional() }),
-  team: z.object({ id: slackId }).nullish(),
-  channel: z.object({ id: slackId }).nullish(),
-  response_url: httpsUrl.optional(),
-  trigger_id: z.string().optional(),
-  actions: z
-    .array(z.object({ action_id: z.string(), value: z.string().optional() }))
-    .min(1),
+interface BlockActions {
+  readonly user: { readonly id: string; readonly username?: string; readonly name?: string };
+  readonly team?: { readonly id: string } | null;
+  readonly channel?: { readonly id: string } | null;
+  readonly response_url?: string;
+  readonly trigger_id?: string;
+  readonly actions: ReadonlyArray<{ readonly action_id: string; readonly value?: string }>;
+}
+
+// Slack adds fields over time; unknown keys are ignored, not refused.
+const checkBlockActions = fieldsOf({
+  user: fieldsOf({ id: slackId, username: optional(text), name: optional(text) }),
+  team: nullish(fieldsOf({ id: slackId })),
+  channel: nullish(fieldsOf({ id: slackId })),
+  response_url: optional(httpsUrl),
+  trigger_id: optional(text),
+  actions: listOf(fieldsOf({ action_id: text, value: optional(text) }), 1),
 });
 
 /** Each button's subcommand, given the target its value names. */
@@ -308,9 +319,9 @@ export function parseInteraction(body: string): SlackCommandParse {
     };
   }
 
-  const parsed = BlockActionsSchema.safeParse(json);
-  if (!parsed.success) return malformed(`the button press is missing or has a bad ${issuePaths(parsed.error)}.`);
-  const payload = parsed.data;
+  const bad = checkBlockActions(json, '');
+  if (bad.length > 0) return malformed(`the button press is missing or has a bad ${quoted(bad)}.`);
+  const payload = json as unknown as BlockActions;
   const origin = compact<SlackOrigin>({
     via: 'button',
     userId: payload.user.id,
@@ -369,9 +380,8 @@ function malformed(message: string): SlackCommandParse {
   return { ok: false, error: { code: 'malformed-request', message, usage: fullUsage() } };
 }
 
-function issuePaths(error: z.ZodError): string {
-  const paths = [...new Set(error.issues.map((issue) => issue.path.join('.') || '(body)'))];
-  return paths.map((p) => `"${p}"`).join(', ');
+function quoted(problems: readonly FieldProblem[]): string {
+  return [...new Set(problems.map((problem) => problem.path || '(body)'))].map((p) => `"${p}"`).join(', ');
 }
 
 function isHttpsUrl(value: string): boolean {

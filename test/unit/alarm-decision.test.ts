@@ -89,4 +89,19 @@ describe('reading an alarm event', () => {
 
     expect(parseAlarmEvent(event)).toEqual({ change: expect.objectContaining({ changedAt: new Date('2025-03-04T10:20:07Z') }) });
   });
+
+  it.each<[string, (detail: Record<string, unknown>) => Record<string, unknown>, string]>([
+    ['no alarm name', ({ alarmName: _name, ...detail }) => detail, 'detail.alarmName: expected an alarm name'],
+    ['a state CloudWatch does not have', (detail) => ({ ...detail, state: { value: 'BROKEN' } }), 'detail.state.value: expected "OK" or "ALARM" or "INSUFFICIENT_DATA"'],
+    ['a previous state that is not an object', (detail) => ({ ...detail, previousState: 'OK' }), 'detail.previousState: expected an object'],
+  ])('an alarm event with %s is ignored, naming the field', (_label, change, problem) => {
+    const event = alarmEvent() as { detail: Record<string, unknown> };
+    const parsed = parseAlarmEvent({ ...event, detail: change(event.detail) });
+
+    expect(parsed).toEqual({ ignored: `not a CloudWatch alarm state change (source "aws.cloudwatch", detail-type "CloudWatch Alarm State Change"): ${problem}` });
+  });
+
+  it('an alarm event whose resources are not ARNs is ignored', () => {
+    expect(parseAlarmEvent({ ...(alarmEvent() as object), resources: [42] })).toMatchObject({ ignored: expect.stringContaining('resources.0: expected a string') });
+  });
 });

@@ -45,6 +45,17 @@ describe('reading histories', () => {
     expect(rolloutStartOf(build(new History()))).toEqual({ stage: 'unreadable', reason });
   });
 
+  it.each<[string, unknown, string]>([
+    ['a rollout without a name', { ...state.rollout, name: 7 }, 'the Preflight output is not a rollout: rollout.name is not a string'],
+    ['a baseline holding an object', { ...state.rollout, baseline: { version: { v: 41 } } }, 'the Preflight output is not a rollout: rollout.baseline is not a record of strings, numbers and booleans'],
+    ['an unknown target type', { ...state.rollout, request: { ...request, target: { type: 'ecs-service' } } }, 'the planned request no longer parses: target.type "ecs-service" is not one of lambda-alias, cloudfront-kvs'],
+    ['a target without its alias', { ...state.rollout, request: { ...request, target: { type: 'lambda-alias', functionName: 'checkout', version: '42' } } }, 'the planned request no longer parses: target.alias of a lambda-alias target is not a string'],
+    ['alarms that are not names', { ...state.rollout, request: { ...request, analysis: { ...request.analysis, alarms: [1] } } }, 'the planned request no longer parses: analysis.alarms is not a list of alarm names'],
+    ['post-promotion alarms that are not a list', { ...state.rollout, request: { ...request, postPromotion: { analysis: { alarms: 'x' } } } }, 'the planned request no longer parses: postPromotion.analysis.alarms is not a list of alarm names'],
+  ])('unreadable when the planned rollout cannot be read back: %s', (_label, rollout, reason) => {
+    expect(rolloutStartOf(new History().started({}).lambdaTask('Preflight', 'preflight', { ...state, rollout }).events)).toEqual({ stage: 'unreadable', reason });
+  });
+
   it.each([
     ['a finished shift', new History().lambdaTask('ShiftTraffic', 'shiftTraffic', {}), []],
     ['a shift in flight', new History().enter('ShiftTraffic').invoke('shiftTraffic', 60), ['ShiftTraffic']],

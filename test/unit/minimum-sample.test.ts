@@ -1,7 +1,7 @@
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-jest';
-import { DEFAULT_MIN_CANARY_REQUESTS, minimumCanaryRequestsFor } from '../../shared/config/minimum-sample';
+import { DEFAULT_MIN_CANARY_REQUESTS, minimumCanaryRequestsFor } from '../../shared/config/analysis-facts';
 import { parseRolloutRequest } from '../../shared/config/request';
 import { MinimumSampleJudge } from '../../shared/judges/canary-requests';
 import { assessCanarySample } from '../../shared/judges/minimum-sample';

@@ -16,8 +16,8 @@
 import { functionNameOf } from '../../config/target-facts';
 import type { LambdaAliasTarget } from '../../config/targets';
 import type { CountQueryConfig, MetricCheckConfig, MetricConfig, PrometheusPairConfig } from '../../config/metrics';
-import { DEFAULT_SLO_CHECK, type SloConfig } from '../../config/slo';
-import { latencyPercentileOf } from '../../config/metrics';
+import { DEFAULT_SLO_CHECK, latencyPercentileOf } from '../../config/analysis-facts';
+import type { SloConfig } from '../../config/slo';
 import type { BurnRateCriteria, MetricCriteria } from '../statistics';
 
 export const LAMBDA_NAMESPACE = 'AWS/Lambda';

@@ -288,6 +288,11 @@ describe('parseInteraction', () => {
     expect(errorCode(parseInteraction(interactionBody(payload)))).toBe(code);
   });
 
+  it('names the fields of a button press that are missing or wrong', () => {
+    const result = parseInteraction(interactionBody({ ...rollbackButton, user: { id: 'alice' }, team: { id: 7 }, actions: [{ value: 'checkout:live' }] }));
+    expect(!result.ok && result.error.message).toBe('the button press is missing or has a bad "user.id", "team.id", "actions.0.action_id".');
+  });
+
   it('keeps who pressed an unknown button, so that the answer can reach them', () => {
     const result = parseInteraction(interactionBody(withAction({ action_id: 'someone.else' })));
     expect(!result.ok && result.origin?.userId).toBe('U0ALICE123');
