@@ -5,14 +5,14 @@
  * Metric sources (METRIC_SOURCES): CloudWatch, one GetMetricData call per look (a latency check's first look
  * makes one more, before it: the threshold, the baseline's percentile before the rollout, must be known to
  * ask for the counts above it; it is then kept in memory); Prometheus, instant queries per split window
- * (prometheus-source.ts, imported with a look's first Prometheus check: with it its HTTP client and the
- * SigV4 signer of a managed workspace, which a look of CloudWatch checks only does not load).
+ * (prometheus-source.ts).
  */
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { AnalysisConfig } from '../../config/request';
 import type { Judge, JudgeKind, JudgeResult, AnalysisContext } from '../types';
 import { resolveChecks, resolveSlo, type CloudWatchCheck, type LatencyCheck, type PrometheusCheck, type ResolvedCheck } from './checks';
 import { judgeLook, parseMemory, METRICS_JUDGE, type CheckData, type MetricsMemory } from './look';
+import { readPrometheusChecks } from './prometheus-source';
 import { countsPerWindow, lookQueries, thresholdFrom, thresholdQueries, type Thresholds, type ThresholdReading } from './queries';
 import { readMetricData } from './reader';
 import type { SeriesById } from './queries';
@@ -59,7 +59,6 @@ const prometheusSource: MetricSource<PrometheusCheck> = {
   read: async (checks, look) => {
     // The request schema requires analysis.prometheus with any Prometheus pair.
     if (look.analysis.prometheus === undefined) throw new RangeError('Prometheus query pairs need analysis.prometheus');
-    const { readPrometheusChecks } = await import('./prometheus-source');
     return readPrometheusChecks(look.analysis.prometheus, checks, { ...look, referenceSeconds: REFERENCE_SECONDS });
   },
 };
