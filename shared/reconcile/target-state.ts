@@ -14,7 +14,7 @@ import type { CloudFrontKvsTarget, LambdaAliasTarget, Target, TargetType } from 
 import { KVS_KEYS } from '../config/target-facts';
 import { describeError } from '../errors';
 import { toPercent } from '../routers/alias-decisions';
-import { describeStore, parseLock, parsePercentage, shareOf } from '../routers/kvs-decisions';
+import { describeStore, parseLock, parsePercentage, shareOf } from '../routers/kvs-reading';
 import type { Baseline } from '../rollout';
 import type { TargetState } from './race-rules';
 

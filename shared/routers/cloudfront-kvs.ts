@@ -34,7 +34,6 @@ import {
   decideRestore,
   decideRollback,
   decideShift,
-  describeStore as describe,
   PREFLIGHT_KEYS,
   promotedStoreView,
   promoteKeys,
@@ -44,11 +43,11 @@ import {
   type Change,
   other,
   type KeyName,
-  type KvsLock,
   type KvsRollout,
   type PreflightDecision,
   type StoreView,
 } from './kvs-decisions';
+import { describeStore as describe, type KvsLock } from './kvs-reading';
 import type { RestoreRecord } from './restore-record';
 import type { PreflightContext, PromotedView, RestoreWrite, RollbackOutcome, RouterKind, TrafficRouter, VerifyResult } from './types';
 

@@ -9,17 +9,11 @@ import type { CloudFrontKvsTarget } from '../config/targets';
 import { PreflightFailed, RolloutInProgress, TrafficConflict } from '../errors';
 import { readCountryList } from '../net/countries';
 import { addressShareOf, canaryPinsTooLarge, describeAddressShare, readPinList } from '../net/pin-share';
+import { describeStore, greenFor, parseLock, parsePercentage, shareOf, type Colour, type KvsLock } from './kvs-reading';
 import { formatRestoreRecord, parseRestoreRecord, type RestoreRecord } from './restore-record';
 import type { PromotedView, RollbackOutcome } from './types';
 
-export type Colour = 'green' | 'blue';
 export type KeyName = (typeof KVS_KEYS)[keyof typeof KVS_KEYS];
-
-export interface KvsLock {
-  readonly executionName: string;
-  /** When the execution took the lock (ISO 8601). */
-  readonly since: string;
-}
 
 /** What one read of the store found. */
 export interface StoreView {
@@ -37,38 +31,6 @@ export interface Change {
 export const other = (colour: Colour): Colour => (colour === 'green' ? 'blue' : 'green');
 export const pinKey = (colour: Colour): KeyName => (colour === 'green' ? KVS_KEYS.greenCidrs : KVS_KEYS.blueCidrs);
 export const countryKey = (colour: Colour): KeyName => (colour === 'green' ? KVS_KEYS.greenCountries : KVS_KEYS.blueCountries);
-/** The green_percentage that gives the canary `share` percent. */
-export const greenFor = (share: number, canary: Colour): number => (canary === 'green' ? share : 100 - share);
-/** The canary's share that a green_percentage gives. */
-export const shareOf = (green: number, canary: Colour): number => (canary === 'green' ? green : 100 - green);
-
-/** The edge reads green_percentage as a decimal 0..100 without sign or leading zeros; anything else sends everyone to blue. */
-export function parsePercentage(text: string | undefined): number | undefined {
-  const trimmed = text?.trim();
-  return trimmed !== undefined && /^(0|[1-9][0-9]?|100)$/.test(trimmed) ? Number(trimmed) : undefined;
-}
-
-export function parseLock(text: string | undefined): KvsLock | 'unreadable' | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const value = JSON.parse(text) as Partial<KvsLock>;
-    if (typeof value.executionName === 'string' && value.executionName !== '') {
-      return { executionName: value.executionName, since: String(value.since ?? 'an unknown time') };
-    }
-  } catch {
-    // An unreadable lock still locks: only a person can tell whose it was.
-  }
-  return 'unreadable';
-}
-
-function storeId(target: CloudFrontKvsTarget): string {
-  return target.kvsArn.slice(target.kvsArn.lastIndexOf('/') + 1);
-}
-
-/** The store's short name in messages: "kvs/<id>". */
-export function describeStore(target: CloudFrontKvsTarget): string {
-  return `kvs/${storeId(target)}`;
-}
 
 /** The manual way out of a stale lock, for refusal messages. */
 function releaseHint(target: CloudFrontKvsTarget): string {

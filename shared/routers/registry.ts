@@ -10,7 +10,7 @@
 import type { Target, TargetType } from '../config/targets';
 import type { Rollout } from '../rollout';
 import { describeAlias } from './alias-decisions';
-import { describeStore } from './kvs-decisions';
+import { describeStore } from './kvs-reading';
 import type { RouterKind, TrafficRouter } from './types';
 
 interface LazyKind<T extends Target> extends Pick<RouterKind<T>, 'observable' | 'describe'> {

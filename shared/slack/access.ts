@@ -8,9 +8,8 @@ import { optionalEnv, type EnvName } from '../config/env';
 import { ConfigurationError, errorLogFields } from '../errors';
 import { logger } from '../handler';
 import { authorize, isPrivileged, parseSlackAccessPolicy, type AccessPolicyParse, type SlackAccessPolicy } from './authorize';
-import { accessMisconfiguredResponse } from './command-messages';
 import type { SlackCommand } from './commands';
-import { refusalResponse, type SlackResponse } from './responses';
+import { accessMisconfiguredResponse, refusalResponse, type SlackResponse } from './responses';
 
 export const ALLOWED_USERS_ENV: EnvName = 'SLACK_ALLOWED_USERS';
 export const ALLOWED_CHANNELS_ENV: EnvName = 'SLACK_ALLOWED_CHANNELS';

@@ -31,7 +31,6 @@ import { logger } from '../handler';
 import { realClock, type RollbackClock } from '../outside-rollback';
 import { checkAccess } from './access';
 import type { SlackAccessPolicy } from './authorize';
-import { stillWorkingResponse, verificationUnavailableResponse } from './command-messages';
 import { parseSlackRequest, type SlackCommand } from './commands';
 import { answer, post, slackBody, type HttpResult } from './delivery';
 import {
@@ -44,7 +43,7 @@ import {
   workSignatureValid,
   type SlackWork,
 } from './handover';
-import { errorResponse, helpResponse, parseErrorResponse, type SlackResponse } from './responses';
+import { errorResponse, helpResponse, parseErrorResponse, stillWorkingResponse, verificationUnavailableResponse, type SlackResponse } from './responses';
 import { runCommand, type CommandResult } from './run-command';
 import { SLACK_SIGNING_SECRET, readSlackSecret } from './secrets';
 import { verifySlackRequest, type SlackVerificationResult } from './verify';

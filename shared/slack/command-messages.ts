@@ -20,7 +20,7 @@ import type { RolloutStatus } from '../actions/status';
 import { describeEnd } from '../reconcile/race-rules';
 import type { StrandedTarget } from '../reconcile/stranded';
 import { WAIT_STATES, isCanaryState, type CanaryState } from '../executions/states';
-import { escapeMrkdwn, rolloutActionsBlock, type SlackBlock, type SlackResponse } from './responses';
+import { askerOf, escapeMrkdwn, inlineCode, rolloutActionsBlock, type SlackBlock, type SlackResponse } from './responses';
 import { targetProblem } from './commands';
 
 /** More than this many rollouts in one status answer are summarised by count. */
@@ -75,17 +75,8 @@ function statePhrase(state: string): string | undefined {
   return isCanaryState(state) ? STATE_PHRASES[state] : undefined;
 }
 
-function code(text: string): string {
-  // Backticks cannot be escaped inside a code span; they never occur in names coalmine accepts.
-  return `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;
-}
-
 function bold(text: string): string {
   return `*${escapeMrkdwn(text)}*`;
-}
-
-function asker(command: SlackCommand): string {
-  return `<@${command.origin.userId}>`;
 }
 
 /** Buttons for a running rollout, keyed by its execution name (unique) when that is a valid target. */
@@ -98,7 +89,7 @@ function rolloutLine(rollout: RunningRollout): string {
   const labels = labelsOf(rollout.start);
   const name = labels.name ?? labels.target ?? rollout.executionName;
   const parts = [bold(name)];
-  if (labels.target !== undefined && labels.target !== name) parts.push(code(labels.target));
+  if (labels.target !== undefined && labels.target !== name) parts.push(inlineCode(labels.target));
   if (rollout.start.stage === 'planned') {
     const { request, baseline } = rollout.start.rollout;
     if (request.target.type === 'lambda-alias') {
@@ -139,7 +130,7 @@ function statusBlocks(status: RolloutStatus, now: Date): SlackBlock[] {
   if (analysis !== undefined) {
     lines.push(`Last analysis: ${verdictEmoji(analysis.verdict)} ${escapeMrkdwn(clip(analysis.reason, 600))}`);
   }
-  return [section(lines.join('\n')), ...contextBlocks(`Execution ${code(status.rollout.executionName)}`), ...actionsFor(status.rollout)];
+  return [section(lines.join('\n')), ...contextBlocks(`Execution ${inlineCode(status.rollout.executionName)}`), ...actionsFor(status.rollout)];
 }
 
 /**
@@ -183,7 +174,7 @@ function strandedLines(stranded: readonly StrandedTarget[], unreadable: string |
     const end = describeEnd({ status: execution.status, ...(execution.error !== undefined ? { error: execution.error } : {}) });
     return (
       `${bold(s.targetName)} is left ${s.reading.state.kind === 'split' ? `at ${s.reading.state.weight} % on the new version` : 'holding the rollout lock'} ` +
-      `by execution ${code(execution.name)}, which ended ${execution.status}: ${escapeMrkdwn(end)}. No rollout drives it; the reconciler returns it to 0 %.`
+      `by execution ${inlineCode(execution.name)}, which ended ${execution.status}: ${escapeMrkdwn(end)}. No rollout drives it; the reconciler returns it to 0 %.`
     );
   });
   if (stranded.length > STATUS_LIMIT) lines.push(`…and ${stranded.length - STATUS_LIMIT} more targets left between 0 and 100 %.`);
@@ -198,20 +189,20 @@ export function noMatchResponse(match: NoMatch, target: string, action: 'rollbac
     case 'nothing-running':
       text =
         action === 'status'
-          ? `Nothing is rolling out right now, so there is no status for ${code(target)}.`
+          ? `Nothing is rolling out right now, so there is no status for ${inlineCode(target)}.`
           : action === 'rollback'
-            ? `Nothing is rolling out right now, and no rollout that ended is called ${code(target)}, so there is nothing to roll back.`
+            ? `Nothing is rolling out right now, and no rollout that ended is called ${inlineCode(target)}, so there is nothing to roll back.`
             : `Nothing is rolling out right now, so there is nothing to ${action}. A finished rollout is changed by starting a new one.`;
       break;
     case 'unknown':
       text =
-        `No running rollout is called ${code(target)}. Running now: ` +
+        `No running rollout is called ${inlineCode(target)}. Running now: ` +
         `${match.running.slice(0, STATUS_LIMIT).map(describeRunning).join(', ')}. ` +
         'A target is a rollout name, `function:alias`, or an execution name.';
       break;
     case 'ambiguous':
       text =
-        `${code(target)} names ${match.matches.length} running rollouts: ${match.matches.map(describeRunning).join(', ')}. ` +
+        `${inlineCode(target)} names ${match.matches.length} running rollouts: ${match.matches.map(describeRunning).join(', ')}. ` +
         'Name one by its execution.';
       break;
     case 'started-after-request':
@@ -227,7 +218,7 @@ export function noMatchResponse(match: NoMatch, target: string, action: 'rollbac
 function describeRunning(rollout: RunningRollout): string {
   const labels = labelsOf(rollout.start);
   const extra = [labels.target, `execution ${rollout.executionName}`].filter((x): x is string => x !== undefined && x !== labels.name);
-  return `${code(labels.name ?? labels.target ?? rollout.executionName)} (${extra.map(escapeMrkdwn).join(', ')})`;
+  return `${inlineCode(labels.name ?? labels.target ?? rollout.executionName)} (${extra.map(escapeMrkdwn).join(', ')})`;
 }
 
 const ENDINGS: Readonly<Record<string, string>> = {
@@ -248,7 +239,7 @@ function endedText(outcome: { rollout: string; executionName: string; endedAs: s
           ? ' by a promotion from Slack'
           : '';
   return (
-    `${bold(outcome.rollout)} (execution ${code(outcome.executionName)}) ${ENDINGS[outcome.endedAs] ?? ENDINGS.unknown}${by} ` +
+    `${bold(outcome.rollout)} (execution ${inlineCode(outcome.executionName)}) ${ENDINGS[outcome.endedAs] ?? ENDINGS.unknown}${by} ` +
     `before the ${action} reached it. Nothing was changed.`
   );
 }
@@ -259,8 +250,8 @@ export function rollbackOutcomeResponse(outcome: ManualRollbackOutcome, command:
     case 'no-match':
       return noMatchResponse(outcome.match, target, 'rollback');
     case 'rolled-back': {
-      const headline = `:rewind: ${asker(command)} rolled back ${bold(outcome.rollout)}: all traffic is on the stable version again.`;
-      const facts = [`Execution ${code(outcome.executionName)} stopped with \`ManualRollback\``];
+      const headline = `:rewind: ${askerOf(command)} rolled back ${bold(outcome.rollout)}: all traffic is on the stable version again.`;
+      const facts = [`Execution ${inlineCode(outcome.executionName)} stopped with \`ManualRollback\``];
       if (outcome.rollbackLatencyMs !== undefined) facts.push(`${formatDuration(outcome.rollbackLatencyMs / 1000)} from the command to a verified 0 %`);
       const blocks = [section(headline), section(escapeMrkdwn(clip(outcome.cause, 2900))), ...contextBlocks(...facts)];
       if (outcome.lateWriteUndone) {
@@ -269,11 +260,11 @@ export function rollbackOutcomeResponse(outcome: ManualRollbackOutcome, command:
       return { response_type: 'in_channel', text: `${headline}\n${outcome.cause}`, blocks };
     }
     case 'stopped-before-traffic': {
-      const headline = `:octagonal_sign: ${asker(command)} stopped ${bold(outcome.rollout)} before any traffic moved.`;
+      const headline = `:octagonal_sign: ${askerOf(command)} stopped ${bold(outcome.rollout)} before any traffic moved.`;
       return {
         response_type: 'in_channel',
         text: headline,
-        blocks: [section(headline), ...contextBlocks(`Execution ${code(outcome.executionName)} stopped with \`ManualRollback\``)],
+        blocks: [section(headline), ...contextBlocks(`Execution ${inlineCode(outcome.executionName)} stopped with \`ManualRollback\``)],
       };
     }
     case 'already-ended': {
@@ -281,8 +272,8 @@ export function rollbackOutcomeResponse(outcome: ManualRollbackOutcome, command:
       return { response_type: 'ephemeral', text, blocks: [section(`:information_source: ${text}`)] };
     }
     case 'restored': {
-      const headline = `:rewind: ${asker(command)} restored the previous version of ${bold(outcome.rollout)}, which had ended promoted.`;
-      const facts = [`Execution ${code(outcome.executionName)}`, `recorded ${escapeMrkdwn(clip(describeRecord(outcome.record), 600))}`, `${formatDuration(outcome.restoreLatencyMs / 1000)} from the command to the verified write`];
+      const headline = `:rewind: ${askerOf(command)} restored the previous version of ${bold(outcome.rollout)}, which had ended promoted.`;
+      const facts = [`Execution ${inlineCode(outcome.executionName)}`, `recorded ${escapeMrkdwn(clip(describeRecord(outcome.record), 600))}`, `${formatDuration(outcome.restoreLatencyMs / 1000)} from the command to the verified write`];
       return { response_type: 'in_channel', text: `${headline}\n${outcome.detail}`, blocks: [section(headline), section(escapeMrkdwn(clip(outcome.detail, 2900))), ...contextBlocks(...facts)] };
     }
     case 'already-restored': {
@@ -297,7 +288,7 @@ export function rollbackOutcomeResponse(outcome: ManualRollbackOutcome, command:
       return { response_type: 'ephemeral', text: outcome.startCommand !== undefined ? `${text}\n${outcome.startCommand}` : text, blocks };
     }
     case 'restore-failed': {
-      const headline = `:rotating_light: The restore of ${bold(outcome.rollout)} that ${asker(command)} asked for did not complete.`;
+      const headline = `:rotating_light: The restore of ${bold(outcome.rollout)} that ${askerOf(command)} asked for did not complete.`;
       return { response_type: 'in_channel', text: `${headline} ${outcome.detail}`, blocks: [section(headline), section(escapeMrkdwn(clip(outcome.detail, 2900))), section('Check the target: `status` shows what it reads now.')] };
     }
     case 'failed': {
@@ -305,7 +296,7 @@ export function rollbackOutcomeResponse(outcome: ManualRollbackOutcome, command:
         ? 'Traffic is back on the stable version (0 % verified on the new one).'
         : '*A person must act:* the rollout is still running and may move traffic forward again. ' +
           'Try the rollback again, or set the target back to its stable version by hand.';
-      const headline = `:rotating_light: The rollback of ${bold(outcome.rollout)} that ${asker(command)} asked for did not complete.`;
+      const headline = `:rotating_light: The rollback of ${bold(outcome.rollout)} that ${askerOf(command)} asked for did not complete.`;
       return {
         response_type: 'in_channel',
         text: `${headline} ${outcome.detail}`,
@@ -323,7 +314,7 @@ export function promoteOutcomeResponse(outcome: ManualPromoteOutcome, command: S
       return noMatchResponse(outcome.match, target, 'promote');
     case 'promoted': {
       const headline =
-        `:rocket: ${asker(command)} promoted ${bold(outcome.rollout)}: all traffic is on the new version, ` +
+        `:rocket: ${askerOf(command)} promoted ${bold(outcome.rollout)}: all traffic is on the new version, ` +
         `skipping the remaining steps and analysis.`;
       return {
         response_type: 'in_channel',
@@ -331,7 +322,7 @@ export function promoteOutcomeResponse(outcome: ManualPromoteOutcome, command: S
         blocks: [
           section(headline),
           ...contextBlocks(
-            `Execution ${code(outcome.executionName)} stopped with \`ManualPromote\``,
+            `Execution ${inlineCode(outcome.executionName)} stopped with \`ManualPromote\``,
             `from ${outcome.fromWeight} % to a verified 100 % in ${formatDuration(outcome.promoteLatencyMs / 1000)}`,
           ),
         ],
@@ -352,7 +343,7 @@ export function promoteOutcomeResponse(outcome: ManualPromoteOutcome, command: S
     case 'already-ended':
       return ephemeral(':information_source:', endedText(outcome, 'promotion'));
     case 'failed': {
-      const headline = `:rotating_light: The promotion of ${bold(outcome.rollout)} that ${asker(command)} asked for did not complete.`;
+      const headline = `:rotating_light: The promotion of ${bold(outcome.rollout)} that ${askerOf(command)} asked for did not complete.`;
       const then = !outcome.stopped
         ? 'Nothing changed: the rollout carries on as before.'
         : outcome.trafficAtZero === true
@@ -381,12 +372,12 @@ export function approveOutcomeResponse(outcome: GateOutcome, command: SlackComma
       const at = outcome.step !== undefined ? ` at step ${outcome.step.index + 1} (${outcome.step.weight} %)` : '';
       const headline =
         outcome.kind === 'approved'
-          ? `:white_check_mark: ${asker(command)} approved ${bold(outcome.rollout)}${at}: the rollout moves on.`
-          : `:rewind: ${asker(command)} rolled ${bold(outcome.rollout)} back${at}: all traffic goes back to the stable version.`;
+          ? `:white_check_mark: ${askerOf(command)} approved ${bold(outcome.rollout)}${at}: the rollout moves on.`
+          : `:rewind: ${askerOf(command)} rolled ${bold(outcome.rollout)} back${at}: all traffic goes back to the stable version.`;
       return {
         response_type: 'in_channel',
         text: headline,
-        blocks: [section(headline), ...contextBlocks(`Execution ${code(outcome.executionName)}`, `answered in ${formatDuration(outcome.latencyMs / 1000)}`)],
+        blocks: [section(headline), ...contextBlocks(`Execution ${inlineCode(outcome.executionName)}`, `answered in ${formatDuration(outcome.latencyMs / 1000)}`)],
       };
     }
     case 'not-waiting':
@@ -405,42 +396,4 @@ export function approveOutcomeResponse(outcome: GateOutcome, command: SlackComma
     case 'failed':
       return ephemeral(':x:', `The answer to the gate of ${bold(outcome.rollout)} did not go through: ${escapeMrkdwn(clip(outcome.detail, 2000))}. Nothing changed; try again.`);
   }
-}
-
-/**
- * The immediate answer when the work did not finish within Slack's deadline and goes on in the
- * background; the outcome is posted to the response_url when it is done.
- */
-export function stillWorkingResponse(command: SlackCommand): SlackResponse {
-  const { subcommand } = command;
-  if (subcommand.name === 'rollback' || subcommand.name === 'promote' || subcommand.name === 'approve') {
-    const verb = subcommand.name === 'rollback' ? 'Rolling back' : subcommand.name === 'promote' ? 'Promoting' : 'Answering the gate of';
-    const headline = `:hourglass_flowing_sand: ${verb} ${code(subcommand.target)} for ${asker(command)}…`;
-    const blocks = [section(headline)];
-    if (subcommand.name === 'rollback' && subcommand.reason !== undefined) blocks.push(section(`*Reason:* ${escapeMrkdwn(subcommand.reason)}`));
-    blocks.push(...contextBlocks('This takes longer than Slack waits for; the outcome follows here.'));
-    return { response_type: 'in_channel', text: headline, blocks };
-  }
-  const text = 'Still reading the rollouts; the answer follows here.';
-  return { response_type: 'ephemeral', text, blocks: [section(`:hourglass_flowing_sand: ${text}`)] };
-}
-
-/** The allowlists are malformed: nobody may roll back or promote until an operator fixes them. */
-export function accessMisconfiguredResponse(name: string, reference?: string): SlackResponse {
-  const text =
-    `coalmine's Slack access lists are misconfigured, so nobody can run \`${escapeMrkdwn(name)}\` from Slack until an ` +
-    'operator fixes them. `status` and `help` still work.';
-  const blocks = [section(`:warning: ${text}`)];
-  if (reference !== undefined) blocks.push(...contextBlocks(`Reference for the operators: ${code(reference)}`));
-  return { response_type: 'ephemeral', text, blocks };
-}
-
-/** The signing secret could not be read: no request can be verified, so none is acted on. */
-export function verificationUnavailableResponse(reference?: string): SlackResponse {
-  const text =
-    'coalmine cannot check that this request came from Slack right now (its signing secret could not be read), ' +
-    'so it did nothing. Please try again in a minute; if it persists, tell the operators.';
-  const blocks = [section(`:warning: ${text}`)];
-  if (reference !== undefined) blocks.push(...contextBlocks(`Reference for the operators: ${code(reference)}`));
-  return { response_type: 'ephemeral', text, blocks };
 }

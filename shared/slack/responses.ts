@@ -56,6 +56,16 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&(?!(?:amp|lt|gt);)/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** `text` as a code span. Backticks cannot be escaped inside one; they never occur in names coalmine accepts. */
+export function inlineCode(text: string): string {
+  return `\`${escapeMrkdwn(text.replace(/`/g, "'"))}\``;
+}
+
+/** The person who sent `command`, as a mention. */
+export function askerOf(command: SlackCommand): string {
+  return `<@${command.origin.userId}>`;
+}
+
 export function helpResponse(slashCommand?: string): SlackResponse {
   // "<target>" must reach Slack as "&lt;target&gt;": a raw "<" starts a link or mention, even in a code block.
   const usage = escapeMrkdwn(fullUsage(slashCommand));
@@ -113,6 +123,45 @@ export function errorResponse(options: { reference?: string } = {}): SlackRespon
     blocks.push(context(`Reference for the operators: \`${escapeMrkdwn(options.reference)}\``));
   }
   return { response_type: 'ephemeral', text, blocks };
+}
+
+/**
+ * The immediate answer when the work did not finish within Slack's deadline and goes on in the
+ * background; the outcome is posted to the response_url when it is done.
+ */
+export function stillWorkingResponse(command: SlackCommand): SlackResponse {
+  const { subcommand } = command;
+  if (subcommand.name === 'rollback' || subcommand.name === 'promote' || subcommand.name === 'approve') {
+    const verb = subcommand.name === 'rollback' ? 'Rolling back' : subcommand.name === 'promote' ? 'Promoting' : 'Answering the gate of';
+    const headline = `:hourglass_flowing_sand: ${verb} ${inlineCode(subcommand.target)} for ${askerOf(command)}…`;
+    const blocks = [section(headline)];
+    if (subcommand.name === 'rollback' && subcommand.reason !== undefined) blocks.push(section(`*Reason:* ${escapeMrkdwn(subcommand.reason)}`));
+    blocks.push(context('This takes longer than Slack waits for; the outcome follows here.'));
+    return { response_type: 'in_channel', text: headline, blocks };
+  }
+  const text = 'Still reading the rollouts; the answer follows here.';
+  return { response_type: 'ephemeral', text, blocks: [section(`:hourglass_flowing_sand: ${text}`)] };
+}
+
+/** The allowlists are malformed: nobody may roll back or promote until an operator fixes them. */
+export function accessMisconfiguredResponse(name: string, reference?: string): SlackResponse {
+  const text =
+    `coalmine's Slack access lists are misconfigured, so nobody can run \`${escapeMrkdwn(name)}\` from Slack until an ` +
+    'operator fixes them. `status` and `help` still work.';
+  return withReference({ response_type: 'ephemeral', text, blocks: [section(`:warning: ${text}`)] }, reference);
+}
+
+/** The signing secret could not be read: no request can be verified, so none is acted on. */
+export function verificationUnavailableResponse(reference?: string): SlackResponse {
+  const text =
+    'coalmine cannot check that this request came from Slack right now (its signing secret could not be read), ' +
+    'so it did nothing. Please try again in a minute; if it persists, tell the operators.';
+  return withReference({ response_type: 'ephemeral', text, blocks: [section(`:warning: ${text}`)] }, reference);
+}
+
+function withReference(response: SlackResponse, reference: string | undefined): SlackResponse {
+  if (reference === undefined) return response;
+  return { ...response, blocks: [...(response.blocks ?? []), context(`Reference for the operators: ${inlineCode(reference)}`)] };
 }
 
 /**

@@ -11,7 +11,6 @@ import { outcomeWord, type ManualActionInput, type ManualActionOptions } from '.
 import { rollBackRollout } from '../actions/rollback';
 import { readRunningStatus } from '../actions/status';
 import type { RollbackClock } from '../outside-rollback';
-import { approveOutcomeResponse, promoteOutcomeResponse, rollbackOutcomeResponse, statusResponse, STATUS_LIMIT } from './command-messages';
 import type { SlackCommand, SlackOrigin } from './commands';
 import { helpResponse, type SlackResponse } from './responses';
 
@@ -45,9 +44,11 @@ export function slackRequester(origin: SlackOrigin): Requester {
 
 export async function runCommand(command: SlackCommand, options: RunOptions): Promise<CommandResult> {
   const { subcommand, origin } = command;
+  if (subcommand.name === 'help') return { response: helpResponse(origin.slashCommand), outcome: 'help' };
+  // The answers to a command that reads or acts are imported with the first such command: a cold start
+  // that only answers help, a refusal or a hand-over does not load them.
+  const { approveOutcomeResponse, promoteOutcomeResponse, rollbackOutcomeResponse, statusResponse, STATUS_LIMIT } = await import('./command-messages');
   switch (subcommand.name) {
-    case 'help':
-      return { response: helpResponse(origin.slashCommand), outcome: 'help' };
     case 'status': {
       // Progress is read for the rollouts shown; the rest are only counted.
       const { statuses, match, stranded, strandedUnreadable } = await readRunningStatus({

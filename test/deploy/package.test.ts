@@ -630,16 +630,17 @@ describe('the state machine', () => {
 });
 
 /**
- * The sources whose code is in a handler's bundle, its dependencies' included. Built alone, with each lazily
- * imported module (the routers, shared/routers/registry.ts) in a chunk of its own, as the packaging splits
- * them, followed from the entry: without splitting, esbuild leaves an init call in every module that
- * imports a lazily imported module's dependencies, and such a module would count as bundled with none of
- * its code there. One build per handler, kept.
+ * The sources whose code is in a handler's bundle, its dependencies' included: `all` of them, or those it
+ * evaluates `atLoad` (through static imports only; what it imports lazily is evaluated on the first call that
+ * needs it). Built alone, with each lazily imported module (the routers, shared/routers/registry.ts) in a
+ * chunk of its own, as the packaging splits them, followed from the entry: without splitting, esbuild leaves
+ * an init call in every module that imports a lazily imported module's dependencies, and such a module would
+ * count as bundled with none of its code there. One build per handler, kept.
  */
-const sourcesByModule = new Map<string, string[]>();
-function bundledSources(module: string): string[] {
+const sourcesByModule = new Map<string, { all: string[]; atLoad: string[] }>();
+function bundledSources(module: string, reach: 'all' | 'atLoad' = 'all'): string[] {
   const known = sourcesByModule.get(module);
-  if (known !== undefined) return known;
+  if (known !== undefined) return known[reach];
   const { metafile } = buildSync({
     entryPoints: [join(REPO, `${module}.ts`)],
     absWorkingDir: REPO,
@@ -653,16 +654,19 @@ function bundledSources(module: string): string[] {
     outdir: tempDir('coalmine-sources-'),
     logLevel: 'silent',
   });
-  const sourcesOf = (path: string, seen: Set<string>): string[] => {
+  const sourcesOf = (path: string, seen: Set<string>, follows: (kind: string) => boolean): string[] => {
     if (seen.has(path)) return [];
     seen.add(path);
     const output = metafile.outputs[path]!;
-    return [...Object.keys(output.inputs), ...output.imports.filter((i) => !i.external).flatMap((i) => sourcesOf(i.path, seen))];
+    return [...Object.keys(output.inputs), ...output.imports.filter((i) => !i.external && follows(i.kind)).flatMap((i) => sourcesOf(i.path, seen, follows))];
   };
   const [entry] = Object.entries(metafile.outputs).find(([, o]) => o.entryPoint === `${module}.ts`)!;
-  const sources = [...new Set(sourcesOf(entry, new Set()))];
+  const sources = {
+    all: [...new Set(sourcesOf(entry, new Set(), () => true))],
+    atLoad: [...new Set(sourcesOf(entry, new Set(), (kind) => kind === 'import-statement'))],
+  };
   sourcesByModule.set(module, sources);
-  return sources;
+  return sources[reach];
 }
 
 describe('the functions\' roles', () => {
@@ -1267,6 +1271,18 @@ describe('the packages', () => {
     for (const key of FUNCTION_KEYS) {
       const locales = bundledSources(FUNCTIONS[key]!.module).filter((source) => /node_modules\/zod\/.*\/locales\//.test(source)).map((source) => basename(source));
       expect({ key, locales: locales.filter((file) => file !== 'en.js' && file !== 'index.js') }).toEqual({ key, locales: [] });
+    }
+  });
+
+  it('load zod at their cold start only where every call is validated with the schemas', () => {
+    // Why each of these loads the schemas at start: every call it handles is validated with them.
+    const VALIDATING: Record<string, string> = {
+      preflight: 'parses the rollout request of every execution with the request schema (shared/config/request.ts)',
+      startFromArtifact: 'parses each event and the artifact rules (shared/artifacts/), and the request it builds from them',
+    };
+    for (const key of FUNCTION_KEYS) {
+      const zodAtLoad = bundledSources(FUNCTIONS[key]!.module, 'atLoad').some((source) => source.includes('node_modules/zod/'));
+      expect({ key, zodAtLoad, why: VALIDATING[key] }).toEqual({ key, zodAtLoad: key in VALIDATING, why: VALIDATING[key] });
     }
   });
 
