@@ -78,6 +78,9 @@ export const realClock: RollbackClock = {
     }),
 };
 
+/** How a router call is retried: withRetries by default; the reconciler adds spaced attempts (shared/reconcile/reconciler.ts). */
+export type CallRetry = <T>(call: () => Promise<T>) => Promise<T>;
+
 /** Retries a router call on our transient errors (throttling, AWS faults, a lost compare-and-swap). */
 export async function withRetries<T>(
   clock: RollbackClock,
@@ -98,27 +101,36 @@ export async function withRetries<T>(
 
 /**
  * Reads the weight after a write until it is `expected`, at most VERIFY_READS times VERIFY_INTERVAL_MS
- * apart (a store may lag its writes); returns the last weight read, which the caller compares.
+ * apart (a store may lag its writes), each read retried by `retry`; returns the last weight read, which the
+ * caller compares.
  */
 export async function readWeightUntil(
   clock: RollbackClock,
   signal: AbortSignal | undefined,
   router: TrafficRouter,
   expected: number,
-  attempts: number = CALL_ATTEMPTS,
+  retry: CallRetry = (call) => withRetries(clock, signal, call),
 ): Promise<number> {
   let weight = -1;
   for (let read = 1; read <= VERIFY_READS && weight !== expected; read += 1) {
     if (read > 1) await clock.sleep(VERIFY_INTERVAL_MS, signal);
-    weight = await withRetries(clock, signal, () => router.getWeight(), attempts);
+    weight = await retry(() => router.getWeight());
   }
   return weight;
 }
 
-/** Rolls the target back, then reads the weight until it is 0; throws RollbackFailed if it stays above. */
-export async function rollBackAndVerify(clock: RollbackClock, signal: AbortSignal | undefined, router: TrafficRouter): Promise<RollbackOutcome> {
-  const outcome = await withRetries(clock, signal, () => router.rollback());
-  const weight = await readWeightUntil(clock, signal, router, 0);
+/**
+ * Rolls the target back, then reads the weight until it is 0, each call retried by `retry`; throws
+ * RollbackFailed if it stays above.
+ */
+export async function rollBackAndVerify(
+  clock: RollbackClock,
+  signal: AbortSignal | undefined,
+  router: TrafficRouter,
+  retry: CallRetry = (call) => withRetries(clock, signal, call),
+): Promise<RollbackOutcome> {
+  const outcome = await retry(() => router.rollback());
+  const weight = await readWeightUntil(clock, signal, router, 0, retry);
   if (weight !== 0) throw new RollbackFailed(`the target still sends ${weight} % to the new version after the rollback (${VERIFY_READS} reads)`);
   return outcome;
 }

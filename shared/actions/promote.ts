@@ -134,7 +134,7 @@ async function promoteStopped(
       },
       STOPPED_WRITE_ATTEMPTS,
     );
-    const weight = await readWeightUntil(clock, signal, router, 100, STOPPED_WRITE_ATTEMPTS);
+    const weight = await readWeightUntil(clock, signal, router, 100, (call) => withRetries(clock, signal, call, STOPPED_WRITE_ATTEMPTS));
     if (weight !== 100) throw new PromotionFailed(`the target sends ${weight} % to the new version after the promotion (${VERIFY_READS} reads)`);
   } catch (error) {
     if (signal?.aborted) throw error;

@@ -12,13 +12,12 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { eventBridgeClient } from '../aws/eventbridge';
 import { optionalEnv } from '../config/env';
-import { TrafficConflict, awsCall, describeError } from '../errors';
+import { CoalmineError, TrafficConflict, awsCall, describeError } from '../errors';
 import { logger } from '../handler';
 import { LIFECYCLE_SOURCE } from '../lifecycle';
-import { realClock, rollBackAndVerify, withRetries, type RollbackClock } from '../outside-rollback';
+import { realClock, rollBackAndVerify, withRetries, type CallRetry, type RollbackClock } from '../outside-rollback';
 import { routerKindFor } from '../routers/registry';
 import { decideReconcile, describeEnd, sweepTryDue, type ReconcileAction } from './race-rules';
-import type { ReadRetry } from './target-state';
 import { SWEEP_LOOKBACK_MS, checkExecutionTarget, describeExecution, runningOnTarget, sweepEndedTargets, type EndedExecution, type TargetCheck } from './stranded';
 import { rolledBackRecords } from '../telemetry/records';
 import { publishMetrics } from '../telemetry/sink';
@@ -31,6 +30,18 @@ export const SWEEP_MAX_SPACING_MS = 3_600_000;
 
 /** For this long after an end the sweep tries at every interval, before backing off. */
 export const SWEEP_DENSE_MS = 3_600_000;
+
+/**
+ * The waits before the reconciler's further attempts of one call that still fails after withRetries' quick
+ * ones (spacedRetry): 5 attempts over 30 s.
+ */
+export const SPACED_RETRY_WAITS_MS: readonly number[] = [2_000, 4_000, 8_000, 16_000];
+
+/**
+ * What one invocation may spend in those waits, over every call and target it tries: with a person's
+ * promote budget (PERSON_PROMOTE_BUDGET_MS, 150 s) an invocation stays well inside the function's 300 s.
+ */
+export const SPACED_RETRY_BUDGET_MS = 60_000;
 
 export type ReconcileOutcome =
   /** Nothing changed; `reason` says why (clean end, safe target, someone else's, not yet readable). */
@@ -74,8 +85,8 @@ async function decide(check: TargetCheck, options: ReconcileOptions): Promise<Re
   );
 }
 
-/** Reconciles one ended execution whose target was read into `check`. */
-export async function reconcileCheck(check: TargetCheck, options: ReconcileOptions): Promise<ReconcileResult> {
+/** Reconciles one ended execution whose target was read into `check`; `retry` retries each call of the rollback. */
+export async function reconcileCheck(check: TargetCheck, options: ReconcileOptions, retry: CallRetry): Promise<ReconcileResult> {
   const clock = options.clock ?? realClock;
   const { execution } = check;
   const base = {
@@ -98,7 +109,7 @@ export async function reconcileCheck(check: TargetCheck, options: ReconcileOptio
   if (request === undefined || reading.baseline === undefined) return { ...base, outcome: 'unchanged', reason: 'nothing to roll back with' };
   const router = routerKindFor(request.target).create(request.target, reading.baseline);
   try {
-    const outcome = await rollBackAndVerify(clock, undefined, router);
+    const outcome = await rollBackAndVerify(clock, undefined, router, retry);
     logger.warn('reconciler: rolled back a target an ended execution left unsafe', { ...log, changed: outcome.changed, detail: outcome.detail });
     const label = { name: check.targetName ?? execution.name, targetType: request.target.type };
     publishMetrics(rolledBackRecords(label, { error: execution.error ?? execution.status, byReconciler: true }));
@@ -120,19 +131,39 @@ export async function reconcileCheck(check: TargetCheck, options: ReconcileOptio
  */
 export async function reconcileExecution(execution: EndedExecution, options: ReconcileOptions): Promise<ReconcileResult> {
   const clock = options.clock ?? realClock;
-  const first = await reconcileCheck(await checkExecutionTarget(execution, readRetry(clock)), options);
+  const retry = spacedRetry(clock);
+  const first = await reconcileCheck(await checkExecutionTarget(execution, retry), options, retry);
   if (first.outcome !== 'deferred' || first.retryAt === undefined) return first;
   await clock.sleep(Math.max(0, first.retryAt.getTime() - clock.now().getTime()));
-  return reconcileCheck(await checkExecutionTarget(execution, readRetry(clock)), options);
+  return reconcileCheck(await checkExecutionTarget(execution, retry), options, retry);
 }
 
 /**
- * The reconciler retries a transient failure of a target read (throttling, an AWS fault) a few times within
- * the invocation, as it does its writes: the next sweep is minutes away. The chaos campaign found the need:
- * nine failed GetKey calls, each costing one sweep, kept a store at 10 % past the hour.
+ * How the reconciler retries each read and write of a target, for one invocation: withRetries' quick attempts
+ * on throttling and AWS faults, then, for any failure but coalmine's own refusals (a TrafficConflict: the
+ * target is someone else's), further attempts SPACED_RETRY_WAITS_MS apart while the invocation's
+ * SPACED_RETRY_BUDGET_MS lasts. An AccessDenied while a role's policy propagates, a NotFound of an eventually
+ * consistent read and throttling that outlasts a second all clear in real AWS, the next sweep is minutes away,
+ * and a split target is the worst state. Every attempt reads and decides again, so a retried rollback keeps
+ * the race rules: it only moves traffic to 0 %. The chaos campaign found the need twice: nine throttled GetKey
+ * calls (then not retried at all), and later eight denied GetKey calls and eight DescribeKeyValueStore calls that
+ * found no store, each costing a whole invocation, kept a store split past the hour.
  */
-function readRetry(clock: RollbackClock): ReadRetry {
-  return (call) => withRetries(clock, undefined, call);
+function spacedRetry(clock: RollbackClock): CallRetry {
+  let budgetMs = SPACED_RETRY_BUDGET_MS;
+  return async (call) => {
+    for (let spaced = 0; ; spaced += 1) {
+      try {
+        return await withRetries(clock, undefined, call);
+      } catch (error) {
+        const waitMs = SPACED_RETRY_WAITS_MS[spaced];
+        const refused = error instanceof CoalmineError && !error.retryable;
+        if (refused || waitMs === undefined || waitMs > budgetMs) throw error;
+        budgetMs -= waitMs;
+        await clock.sleep(waitMs);
+      }
+    }
+  };
 }
 
 /** Reconciles the execution behind `executionArn`, read with DescribeExecution. */
@@ -145,9 +176,10 @@ export async function sweep(options: ReconcileOptions & { readonly intervalMs: n
   const now = (options.clock ?? realClock).now();
   const due = (ended: { stopDate?: Date }): boolean =>
     ended.stopDate !== undefined && sweepTryDue(now.getTime() - ended.stopDate.getTime(), options.intervalMs, SWEEP_MAX_SPACING_MS, SWEEP_DENSE_MS);
-  const checks = await sweepEndedTargets(options.stateMachineArn, new Date(now.getTime() - SWEEP_LOOKBACK_MS), due, readRetry(options.clock ?? realClock));
+  const retry = spacedRetry(options.clock ?? realClock);
+  const checks = await sweepEndedTargets(options.stateMachineArn, new Date(now.getTime() - SWEEP_LOOKBACK_MS), due, retry);
   const results: ReconcileResult[] = [];
-  for (const check of checks) results.push(await reconcileCheck(check, options));
+  for (const check of checks) results.push(await reconcileCheck(check, options, retry));
   logger.info('reconciler: sweep done', {
     tried: results.length,
     rolledBack: results.filter((r) => r.outcome === 'rolled-back').length,

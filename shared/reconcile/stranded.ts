@@ -10,8 +10,9 @@ import type { RolloutRequest } from '../config/request';
 import { executionNameOf } from '../executions/arn';
 import { awsCall, classifyAwsError, messageOf } from '../errors';
 import { routerKindFor } from '../routers/registry';
+import type { CallRetry } from '../outside-rollback';
 import { RECONCILED_STATUSES, type ExecutionStatus, type TargetState } from './race-rules';
-import { readTargetState, targetKey, type ReadRetry, type TargetReading } from './target-state';
+import { readTargetState, targetKey, type TargetReading } from './target-state';
 
 /** How far back the sweep looks for ended executions: a target stranded longer than this is a person's. */
 export const SWEEP_LOOKBACK_MS = 7 * 24 * 3_600_000;
@@ -81,7 +82,7 @@ export async function requestOf(execution: EndedExecution): Promise<RolloutReque
 }
 
 /** Reads the target of `execution` (each read retried by `retry`) and says what it shows (isStranded tells whether it is stranded). */
-export async function checkExecutionTarget(execution: EndedExecution, retry?: ReadRetry): Promise<TargetCheck> {
+export async function checkExecutionTarget(execution: EndedExecution, retry?: CallRetry): Promise<TargetCheck> {
   const request = await requestOf(execution);
   if ('notARequest' in request) return { execution, reading: { state: { kind: 'not-ours', detail: request.notARequest } } };
   const targetName = routerKindFor(request.target).describe(request.target);
@@ -136,7 +137,7 @@ export async function sweepEndedTargets(
   stateMachineArn: string,
   since: Date,
   filter: (ended: { executionArn: string; stopDate?: Date }) => boolean = () => true,
-  retry?: ReadRetry,
+  retry?: CallRetry,
 ): Promise<TargetCheck[]> {
   const ended = await listEndedSince(stateMachineArn, since);
   const seen = new Set<string>();

@@ -13,6 +13,7 @@
 import type { CloudFrontKvsTarget, LambdaAliasTarget, Target, TargetType } from '../config/targets';
 import { KVS_KEYS } from '../config/target-facts';
 import { describeError } from '../errors';
+import type { CallRetry } from '../outside-rollback';
 import { toPercent } from '../routers/alias-decisions';
 import { describeStore, parseLock, parsePercentage, shareOf } from '../routers/kvs-reading';
 import type { Baseline } from '../rollout';
@@ -78,13 +79,13 @@ const READERS: { readonly [K in TargetType]: Reader<Extract<Target, { type: K }>
   'cloudfront-kvs': readKeyValueStore,
 };
 
-/** How a read is retried (the reconciler retries transient errors); by default it is not. */
-export type ReadRetry = <T>(call: () => Promise<T>) => Promise<T>;
+const once: CallRetry = (call) => call();
 
-const once: ReadRetry = (call) => call();
-
-/** What `target` shows now for the execution `executionName`; a read that still fails after `retry` is `unreadable`, never thrown. */
-export async function readTargetState(target: Target, executionName: string, retry: ReadRetry = once): Promise<TargetReading> {
+/**
+ * What `target` shows now for the execution `executionName`, the read retried by `retry` (by default it is not:
+ * the reconciler retries); a read that still fails is `unreadable`, never thrown.
+ */
+export async function readTargetState(target: Target, executionName: string, retry: CallRetry = once): Promise<TargetReading> {
   const reader = READERS[target.type] as Reader<Target>;
   try {
     return await retry(() => reader(target, executionName));

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import {
   CloudFrontKeyValueStoreClient,
   DescribeKeyValueStoreCommand,
+  AccessDeniedException,
   GetKeyCommand,
   ResourceNotFoundException,
   UpdateKeysCommand,
@@ -20,6 +21,7 @@ import 'aws-sdk-client-mock-jest';
 import { handler } from '../../functions/reconcile';
 import type { RollbackClock } from '../../shared/outside-rollback';
 import { PERSON_PROMOTE_BUDGET_MS } from '../../shared/reconcile/race-rules';
+import { SPACED_RETRY_BUDGET_MS, SPACED_RETRY_WAITS_MS } from '../../shared/reconcile/reconciler';
 import { reconcileEvent } from '../../shared/reconcile/reconcile-event';
 import { findStrandedTarget, sweepStrandedTargets } from '../../shared/reconcile/stranded';
 import { context, fixture, lambda, resetAws } from './support';
@@ -66,6 +68,11 @@ function virtualClock(start: Date): RollbackClock & { slept: number[] } {
   const slept: number[] = [];
   return { slept, now: () => new Date(now), sleep: async (ms) => { slept.push(ms); now += ms; } };
 }
+
+/** The reconciler's spaced waits among what `clock` slept (withRetries' quick ones are under a second). */
+const spacedWaits = (clock: { slept: readonly number[] }): number[] => clock.slept.filter((ms) => ms >= 1_000);
+
+const denied = (): Error => Object.assign(new Error('User is not authorized to perform this action'), { name: 'AccessDeniedException', $fault: 'client' });
 
 beforeEach(() => {
   resetAws();
@@ -149,12 +156,26 @@ describe('a console stop leaves a Lambda alias at 10 %', () => {
     expect(lambda).toHaveReceivedCommandTimes(UpdateAliasCommand, 1);
   });
 
-  it('a read that stays throttled leaves the target to the next sweep, changing nothing', async () => {
+  it('a read that stays throttled leaves the target to the next sweep, changing nothing: 5 quick attempts, 5 times 2, 4, 8 and 16 s apart', async () => {
     execution();
     lambda.on(GetAliasCommand).rejects(new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {}, Type: 'User' }));
-    const summary = await reconcileEvent(statusEvent('execution-aborted-console'), virtualClock(STOPPED_AT));
+    const clock = virtualClock(STOPPED_AT);
+    const summary = await reconcileEvent(statusEvent('execution-aborted-console'), clock);
     expect(summary.results[0]).toMatchObject({ outcome: 'unchanged', reason: expect.stringMatching(/^the target could not be read: AwsThrottled/) });
-    expect(lambda).toHaveReceivedCommandTimes(GetAliasCommand, 5);
+    expect(lambda).toHaveReceivedCommandTimes(GetAliasCommand, 25);
+    expect(spacedWaits(clock)).toEqual(SPACED_RETRY_WAITS_MS);
+    expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
+  });
+
+  it('a refusal is not retried: the alias points at another baseline by the time of the rollback, and is left as it is', async () => {
+    execution();
+    noneRunning();
+    lambda.on(GetAliasCommand).resolvesOnce(canary10()).resolves({ ...canary10(), FunctionVersion: '40' });
+    const clock = virtualClock(STOPPED_AT);
+    const summary = await reconcileEvent(statusEvent('execution-aborted-console'), clock);
+    expect(summary.results[0]).toMatchObject({ outcome: 'unchanged', reason: expect.stringMatching(/^the target was changed outside this rollout/) });
+    expect(lambda).toHaveReceivedCommandTimes(GetAliasCommand, 2);
+    expect(clock.slept).toEqual([]);
     expect(lambda).not.toHaveReceivedCommand(UpdateAliasCommand);
   });
 
@@ -165,7 +186,7 @@ describe('a console stop leaves a Lambda alias at 10 %', () => {
     lambda.on(UpdateAliasCommand).rejects(new TooManyRequestsException({ message: 'Rate exceeded', $metadata: {}, Type: 'User' }));
     const summary = await reconcileEvent(statusEvent('execution-aborted-console'), virtualClock(STOPPED_AT));
     expect(summary.results[0]).toMatchObject({ outcome: 'failed', detail: expect.stringMatching(/^AwsThrottled/) });
-    expect(lambda).toHaveReceivedCommandTimes(UpdateAliasCommand, 5);
+    expect(lambda).toHaveReceivedCommandTimes(UpdateAliasCommand, 25);
     expect(events).not.toHaveReceivedCommand(PutEventsCommand);
   });
 });
@@ -194,11 +215,26 @@ describe('a person\'s promote in flight', () => {
 });
 
 describe('a KeyValueStore target', () => {
-  function store(values: Record<string, string>): void {
-    kvs.on(DescribeKeyValueStoreCommand).resolves({ ETag: 'etag-1', Status: 'READY', ItemCount: 0, TotalSizeInBytes: 0, KvsARN: KVS_ARN, Created: new Date() });
+  /** The store holding `values`; the first `failing.getKey` GetKey and `failing.describe` DescribeKeyValueStore calls fail. */
+  function store(values: Record<string, string>, failing: { readonly getKey?: number; readonly describe?: number } = {}): void {
+    let getKeyFailures = failing.getKey ?? 0;
+    let describeFailures = failing.describe ?? 0;
+    kvs.on(DescribeKeyValueStoreCommand).callsFake(() => {
+      if (describeFailures-- > 0) throw new ResourceNotFoundException({ message: 'The specified resource is not found', $metadata: {} });
+      return { ETag: 'etag-1', Status: 'READY', ItemCount: 0, TotalSizeInBytes: 0, KvsARN: KVS_ARN, Created: new Date() };
+    });
     kvs.on(GetKeyCommand).callsFake((input: { Key: string }) => {
+      if (getKeyFailures-- > 0) throw new AccessDeniedException({ message: 'User is not authorized to perform cloudfront-keyvaluestore:GetKey', $metadata: {} });
       if (values[input.Key] === undefined) throw new ResourceNotFoundException({ message: 'no key', $metadata: {} });
       return { Key: input.Key, Value: values[input.Key], ItemCount: 1, TotalSizeInBytes: 1 };
+    });
+  }
+  /** An UpdateKeys that rolls `values` back: 0 % and no lock. */
+  function rollbackLands(values: Record<string, string>): void {
+    kvs.on(UpdateKeysCommand).callsFake(() => {
+      values.green_percentage = '0';
+      delete values.coalmine_lock;
+      return { ETag: 'etag-2', ItemCount: 1, TotalSizeInBytes: 1 };
     });
   }
   const lock = (name: string) => JSON.stringify({ executionName: name, since: '2026-11-22T10:00:00Z' });
@@ -208,14 +244,36 @@ describe('a KeyValueStore target', () => {
     noneRunning();
     const values: Record<string, string> = { green_percentage: '30', coalmine_lock: lock(NAME), green_cidrs: '[]' };
     store(values);
-    kvs.on(UpdateKeysCommand).callsFake(() => {
-      values.green_percentage = '0';
-      delete values.coalmine_lock;
-      return { ETag: 'etag-2', ItemCount: 1, TotalSizeInBytes: 1 };
-    });
+    rollbackLands(values);
     const summary = await handler(statusEvent('execution-timed-out'), context('reconcile'));
     expect(kvs).toHaveReceivedCommandWith(UpdateKeysCommand, { KvsARN: KVS_ARN, IfMatch: 'etag-1', Puts: [{ Key: 'green_percentage', Value: '0' }], Deletes: [{ Key: 'coalmine_lock' }] });
     expect(summary.results[0]).toMatchObject({ outcome: 'rolled-back', reason: expect.stringMatching(/timed out/) });
+  });
+
+  it('a console stop at 5 % while its reads are denied (a role still propagating) and its store is not found (an eventually consistent read): tried again, spaced, within the invocation, and rolled back', async () => {
+    execution({}, NAME, KVS_REQUEST);
+    noneRunning();
+    const values: Record<string, string> = { green_percentage: '5', coalmine_lock: lock(NAME), green_cidrs: '[]' };
+    store(values, { getKey: 4, describe: 4 });
+    rollbackLands(values);
+    const clock = virtualClock(STOPPED_AT);
+    const summary = await reconcileEvent(statusEvent('execution-aborted-console'), clock);
+    expect(summary.results[0]).toMatchObject({ outcome: 'rolled-back', reason: expect.stringMatching(/stopped from outside/) });
+    expect(kvs).toHaveReceivedCommandTimes(UpdateKeysCommand, 1);
+    expect(kvs).toHaveReceivedCommandWith(UpdateKeysCommand, { KvsARN: KVS_ARN, IfMatch: 'etag-1', Puts: [{ Key: 'green_percentage', Value: '0' }], Deletes: [{ Key: 'coalmine_lock' }] });
+    // Four denied reads, then four DescribeKeyValueStore calls that found no store: each waited out once.
+    expect(spacedWaits(clock)).toEqual([...SPACED_RETRY_WAITS_MS, ...SPACED_RETRY_WAITS_MS]);
+  });
+
+  it('a read denied for good is tried 5 times over 30 s, then left to the sweep, changing nothing', async () => {
+    execution({}, NAME, KVS_REQUEST);
+    store({ green_percentage: '5', coalmine_lock: lock(NAME) }, { getKey: Infinity });
+    const clock = virtualClock(STOPPED_AT);
+    const summary = await reconcileEvent(statusEvent('execution-aborted-console'), clock);
+    expect(summary.results[0]).toMatchObject({ outcome: 'unchanged', reason: expect.stringMatching(/^the target could not be read: AccessDeniedException/) });
+    expect(kvs).toHaveReceivedCommandTimes(GetKeyCommand, 5);
+    expect(clock.slept).toEqual(SPACED_RETRY_WAITS_MS);
+    expect(kvs).not.toHaveReceivedCommand(UpdateKeysCommand);
   });
 
   it('at 0 % with the ended execution\'s lock: releases the lock only', async () => {
@@ -287,6 +345,25 @@ describe('the sweep and the stranded-target finder', () => {
     const summary = await reconcileEvent({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }, virtualClock(now));
     expect(summary).toMatchObject({ trigger: 'sweep', results: [expect.objectContaining({ executionName: 'new', outcome: 'rolled-back', reason: expect.stringMatching(/own rollback gave up/) })] });
     expect(sfn).toHaveReceivedCommandWith(ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: 'FAILED', maxResults: 100 });
+  });
+
+  it('spends at most SPACED_RETRY_BUDGET_MS waiting over all its targets: three aliases denied for good, the third read once', async () => {
+    const now = new Date('2026-12-02T12:00:00Z');
+    const stop = new Date(now.getTime() - 5 * 60_000);
+    const names = ['checkout', 'cart', 'search'];
+    sfn.on(ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: 'FAILED' }).resolves({ executions: names.map((name) => ended(name, stop)) });
+    sfn.on(ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: 'ABORTED' }).resolves({ executions: [] });
+    sfn.on(ListExecutionsCommand, { stateMachineArn: MACHINE, statusFilter: 'TIMED_OUT' }).resolves({ executions: [] });
+    for (const name of names) execution({ status: 'FAILED', error: 'States.Runtime', stopDate: stop }, name, { ...LAMBDA_REQUEST, target: { ...LAMBDA_REQUEST.target, functionName: name } });
+    lambda.on(GetAliasCommand).rejects(denied());
+    const clock = virtualClock(now);
+    const summary = await reconcileEvent({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }, clock);
+    expect(summary.results.map((r) => [r.executionName, r.outcome, r.reason])).toEqual(
+      names.map((name) => [name, 'unchanged', expect.stringMatching(/^the target could not be read: AccessDeniedException/)]),
+    );
+    expect(lambda).toHaveReceivedCommandTimes(GetAliasCommand, 5 + 5 + 1);
+    expect(clock.slept).toEqual([...SPACED_RETRY_WAITS_MS, ...SPACED_RETRY_WAITS_MS]);
+    expect(clock.slept.reduce((a, b) => a + b, 0)).toBe(SPACED_RETRY_BUDGET_MS);
   });
 
   it('is not due between two backoff tries: reads nothing', async () => {
