@@ -34,9 +34,6 @@ export class MinimumSampleJudge implements Judge {
     private readonly read: MetricReader = readMetricData,
   ) {}
 
-  /** Nothing to check before traffic moves: Lambda publishes Invocations as they happen. */
-  async preflight(): Promise<void> {}
-
   async measure(context: AnalysisContext): Promise<JudgeResult> {
     const target = context.request.target;
     if (target.type !== 'lambda-alias') throw new RangeError(`${MINIMUM_SAMPLE_JUDGE}: cannot count the requests of a ${target.type} target`);

@@ -7,7 +7,7 @@ import { cloudWatchClient } from '../aws/cloudwatch';
 import { AlarmAlreadyFiring, PreflightFailed, awsCall } from '../errors';
 import type { AnalysisConfig } from '../config/request';
 import { ALARM_JUDGE, assessAlarmStates, type AlarmSnapshot, type AlarmStateValue } from './alarm-states';
-import type { AnalysisContext, Judge, JudgeKind, JudgePreflightOptions, JudgeResult } from './types';
+import type { AnalysisContext, JudgeKind, JudgePreflightOptions, JudgeResult, PreflightJudge } from './types';
 
 /** DescribeAlarms takes at most 100 names per call. */
 const NAMES_PER_CALL = 100;
@@ -48,7 +48,7 @@ export async function readAlarmStates(names: readonly string[]): Promise<AlarmSn
   return snapshots;
 }
 
-export class CloudWatchAlarmJudge implements Judge {
+export class CloudWatchAlarmJudge implements PreflightJudge {
   readonly name = ALARM_JUDGE;
 
   constructor(
@@ -83,7 +83,7 @@ export class CloudWatchAlarmJudge implements Judge {
   }
 }
 
-export const cloudWatchAlarmsKind: JudgeKind = {
+export const cloudWatchAlarmsKind: JudgeKind<CloudWatchAlarmJudge> = {
   appliesTo: (analysis) => analysis.alarms.length > 0,
   create: (analysis) => new CloudWatchAlarmJudge(analysis.alarms, analysis.insufficientData),
 };

@@ -50,14 +50,18 @@ export interface JudgePreflightOptions {
 
 export interface Judge {
   readonly name: string;
-  /** Refuses a rollout that must not start (a missing alarm, an alarm already firing unless overridden). */
-  preflight(options?: JudgePreflightOptions): Promise<void>;
   measure(context: AnalysisContext): Promise<JudgeResult>;
 }
 
+/** A judge with something to check before traffic moves (judges/preflight.ts). */
+export interface PreflightJudge extends Judge {
+  /** Refuses a rollout that must not start (a missing alarm, an alarm already firing unless overridden). */
+  preflight(options?: JudgePreflightOptions): Promise<void>;
+}
+
 /** A judge kind: which part of `analysis` configures it, and how to make one. */
-export interface JudgeKind {
+export interface JudgeKind<J extends Judge = Judge> {
   /** Whether this request asks for this judge; the target says what it can count (judges/canary-requests.ts). */
   appliesTo(analysis: AnalysisConfig, target: Target): boolean;
-  create(analysis: AnalysisConfig, target: Target): Judge;
+  create(analysis: AnalysisConfig, target: Target): J;
 }

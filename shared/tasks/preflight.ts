@@ -4,7 +4,7 @@
  * bundles only what its task uses: only this one parses requests.
  */
 import { parseRolloutRequest } from '../config/request';
-import { judgesFor } from '../judges/registry';
+import { preflightJudges } from '../judges/preflight';
 import { planRollout } from '../plan';
 import { routerKindFor } from '../routers/registry';
 import type { RolloutState } from '../rollout';
@@ -21,7 +21,7 @@ export async function preflight(input: PreflightInput): Promise<RolloutState> {
   const kind = routerKindFor(request.target);
   const plan = planRollout(request, { observable: kind.observable });
   const alarmsAlreadyFiring = request.override?.alarmsAlreadyFiring === true;
-  for (const judge of judgesFor(request.analysis, request.target)) await judge.preflight({ alarmsAlreadyFiring });
+  await preflightJudges(request.analysis, request.target, { alarmsAlreadyFiring });
   const baseline = await kind.preflight(request.target, {
     executionName: input.executionName,
     allowLargeGreenPins: request.override?.allowLargeGreenPins === true,

@@ -114,9 +114,6 @@ export class MetricsJudge implements Judge {
     private readonly read: MetricReader = readMetricData,
   ) {}
 
-  /** Nothing to check before traffic moves: Lambda publishes these metrics as invocations happen. */
-  async preflight(): Promise<void> {}
-
   async measure(context: AnalysisContext): Promise<JudgeResult> {
     const baselineVersion = context.baseline.version === undefined ? undefined : String(context.baseline.version);
     const promotedAt = context.promotedAt;
