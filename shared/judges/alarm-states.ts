@@ -29,6 +29,11 @@ export interface AlarmAssessment {
 
 export const ALARM_JUDGE = 'cloudwatch-alarms';
 
+/** Whether the request asks for the alarm judge: it lists alarms. */
+export function asksForAlarms(analysis: AnalysisConfig): boolean {
+  return analysis.alarms.length > 0;
+}
+
 /** Whether the alarm is still in the ALARM it was in when the rollout started at `firingSince`. */
 function stillFiringSinceStart(snapshot: AlarmSnapshot, firingSince: string | null): boolean {
   if (firingSince === null || snapshot.state !== 'ALARM') return false;

@@ -6,7 +6,7 @@ import { DescribeAlarmsCommand, type CompositeAlarm, type MetricAlarm } from '@a
 import { cloudWatchClient } from '../aws/cloudwatch';
 import { AlarmAlreadyFiring, PreflightFailed, awsCall } from '../errors';
 import type { AnalysisConfig } from '../config/request';
-import { ALARM_JUDGE, assessAlarmStates, type AlarmSnapshot, type AlarmStateValue } from './alarm-states';
+import { ALARM_JUDGE, asksForAlarms, assessAlarmStates, type AlarmSnapshot, type AlarmStateValue } from './alarm-states';
 import type { AnalysisContext, JudgeKind, JudgePreflightOptions, JudgeResult, PreflightJudge } from './types';
 
 /** DescribeAlarms takes at most 100 names per call. */
@@ -84,6 +84,6 @@ export class CloudWatchAlarmJudge implements PreflightJudge {
 }
 
 export const cloudWatchAlarmsKind: JudgeKind<CloudWatchAlarmJudge> = {
-  appliesTo: (analysis) => analysis.alarms.length > 0,
+  appliesTo: asksForAlarms,
   create: (analysis) => new CloudWatchAlarmJudge(analysis.alarms, analysis.insufficientData),
 };

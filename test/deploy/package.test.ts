@@ -129,9 +129,9 @@ const FUNCTIONS: Record<string, FunctionSpec> = {
   preflight: {
     module: 'functions/preflight',
     actions: ['cloudwatch:DescribeAlarms', 'lambda:GetAlias', 'lambda:GetFunctionConfiguration', ...KVS_DRIVE_ACTIONS],
-    // The alias router's writes: its preflight only reads the alias. The metrics judge reads nothing
-    // before traffic moves (its preflight is empty): neither CloudWatch nor the Prometheus credentials.
-    bundledNotCalled: ['lambda:UpdateAlias', 'cloudwatch:GetMetricData', 'ssm:GetParameter'],
+    // The alias router's writes: its preflight only reads the alias. Of the judges, only the alarm judge
+    // checks anything before traffic moves (shared/judges/preflight.ts): the metrics judge is not bundled.
+    bundledNotCalled: ['lambda:UpdateAlias'],
   },
   shiftTraffic: {
     module: 'functions/shift-traffic',
