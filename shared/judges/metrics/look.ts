@@ -225,7 +225,7 @@ export function judgeLook(input: LookInput): LookOutput {
     details.push(look.detail);
   }
 
-  const gate = input.slo === undefined ? undefined : judgeSlo(input.slo, canaryCounts.get(input.slo.check), memory.slo, input.steps, input.completedSteps);
+  const gate = input.slo === undefined ? undefined : judgeSlo(input.slo, canaryCounts.get(input.slo.check), memory.slo, steps, input.completedSteps);
   const deciding = gate === undefined ? acting : [...acting, gate.judgement];
   // Only shadow checks: nothing here may decide, which is the same as no metric check at all.
   const combined: CombinedJudgement =
@@ -265,14 +265,13 @@ function judgeSlo(
   slo: SloGate,
   counts: CanaryCounts | undefined,
   remembered: CheckMemory | undefined,
-  steps: readonly PlanStepShape[],
+  steps: readonly PlannedStep[],
   completedSteps: number,
 ): { judgement: BurnRateJudgement; evidence: Record<string, unknown>; memory: CheckMemory | undefined } {
   const looks = remembered?.looks ?? [];
   let planned = remembered?.planned;
-  const shapes = plannedSteps(steps);
   if (planned === undefined && counts !== undefined && counts.requests > 0 && counts.allRequestsPerSecond > 0) {
-    planned = Math.max(plannedCanaryRequests(shapes, counts.allRequestsPerSecond), counts.requests);
+    planned = Math.max(plannedCanaryRequests(steps, counts.allRequestsPerSecond), counts.requests);
   }
   const judgement = judgeBurnRate({
     criteria: slo.criteria,
@@ -281,7 +280,7 @@ function judgeSlo(
       plannedRequests: planned ?? 1,
       previousLooks: looks.map(toLook),
       // The gate's information is the canary's requests: the steps' shares of them.
-      spending: stepwiseSpending(shapes.map((s) => stepCanaryRequests(s, 1))),
+      spending: stepwiseSpending(steps.map((s) => stepCanaryRequests(s, 1))),
       completedSteps,
       ...(counts !== undefined && counts.ratePerSecond > 0 ? { canaryRatePerSecond: counts.ratePerSecond } : {}),
     },
